@@ -1,0 +1,47 @@
+"""Agents: ``agents.make("random" | "minimax" | "nash" | "cfr" | "oracle" | "hf" | "vllm" | "openai" | "human")``.
+
+Plugins: an entry point in the group ``zeroplay.agents``, ``name = "pkg.module:Factory"``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from zeroplay.agents.base import Agent
+from zeroplay.core.registry import Registry
+
+_registry = Registry("agent", "zeroplay.agents")
+for _name, _ep, _desc in [
+    ("random", "zeroplay.agents.scripted:RandomAgent", "uniform over legal moves"),
+    ("minimax", "zeroplay.agents.scripted:MinimaxAgent", "alpha-beta search (TicTacToe exact, Connect Four to a depth, ...)"),
+    ("nash", "zeroplay.agents.scripted:NashAgent", "equilibrium strategy of the small poker games"),
+    ("cfr", "zeroplay.agents.scripted:NashAgent", "alias of nash: CFR-solved equilibrium"),
+    ("oracle", "zeroplay.agents.scripted:OracleAgent", "reads the reference of task envs (tests, upper bounds)"),
+    ("hf", "zeroplay.agents.hf:HFAgent", "Hugging Face transformers model from a local directory"),
+    ("vllm", "zeroplay.agents.vllm:VLLMAgent", "offline vLLM engine (GPU)"),
+    ("openai", "zeroplay.agents.openai:OpenAIAgent", "any OpenAI-compatible server"),
+    ("human", "zeroplay.agents.human:HumanAgent", "a person at the terminal"),
+]:
+    _registry.register(_name, _ep, description=_desc)
+
+
+def make(name: str, **kwargs: Any) -> Agent:
+    """Build a registered agent by name; kwargs go to its constructor."""
+    return _registry.make(name, **kwargs)
+
+
+def register(name: str, entry_point: Any, **kwargs: Any) -> None:
+    """Register an agent: ``register("mine", "mypkg.agents:MyAgent")``."""
+    _registry.register(name, entry_point, **kwargs)
+
+
+def registered() -> list[str]:
+    """Sorted names of every agent, plugins included."""
+    return _registry.registered()
+
+
+def descriptions() -> dict[str, str]:
+    return {n: _registry.spec(n).description for n in registered()}
+
+
+__all__ = ["Agent", "descriptions", "make", "register", "registered"]

@@ -1,0 +1,72 @@
+"""The ``zeroplay`` command line.
+
+Each subcommand lives beside the part it drives, in a module with ``add_arguments(parser)``
+and ``run(args) -> int``; only the chosen one is imported, so ``zeroplay --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+#: name -> (module, one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "list": ("zeroplay.listing", "registered envs, verifiers, agents and sandbox backends"),
+    "play": ("zeroplay.agents.play", "run episodes between agents; print returns and win rates"),
+    "verify": ("zeroplay.verifiers.cli", "check answers: `verify math PRED GOLD` or `verify FILE.jsonl`"),
+    "bench": ("zeroplay.bench", "run a benchmark: sandbox | verifiers | envs | train"),
+    "train": ("zeroplay.training.cli", "train from a YAML config: `train configs/demo.yaml`"),
+    "serve": ("zeroplay.agents.serve", "serve a local transformers model through an OpenAI-compatible API"),
+    "synth": ("zeroplay.envs.synth.cli", "ask an agent to write new environments and validate them"),
+}
+
+
+def _parser(chosen: str | None) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="zeroplay", description=__doc__.splitlines()[0])
+    from zeroplay import __version__
+
+    parser.add_argument("--version", action="version", version=f"zeroplay {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module, help_text) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        if name == chosen:
+            try:
+                mod = importlib.import_module(module)
+            except ModuleNotFoundError as e:
+                if e.name != module:
+                    raise
+                p.set_defaults(_missing=module)
+            else:
+                mod.add_arguments(p)
+                p.set_defaults(_run=mod.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    chosen = next((a for a in argv if not a.startswith("-")), None)
+    parser = _parser(chosen if chosen in COMMANDS else None)
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    if getattr(args, "_missing", None):
+        print(f"zeroplay {args.command}: not available in this version ({args._missing} is missing)", file=sys.stderr)
+        return 2
+    try:
+        return int(args._run(args) or 0)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as e:
+        from zeroplay.core.errors import ZeroplayError
+
+        if isinstance(e, (ZeroplayError, FileNotFoundError)):
+            print(f"zeroplay {args.command}: error: {e}", file=sys.stderr)
+            return 2
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,157 @@
+"""Registries: declarative specs with lazy ``"module:attr"`` entry points.
+
+Envs live in gymnasium's own registry (so ``gymnasium.make("zeroplay/...")`` works); zeroplay
+keeps the list of its ids beside it. Verifiers and agents use :class:`Registry`. Plugins
+declare entry points: ``zeroplay.envs`` (a function that calls :func:`register`),
+``zeroplay.verifiers`` and ``zeroplay.agents`` (``name = "pkg.module:Factory"``).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import re
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from zeroplay.core.errors import EnvCreationError, RegistrationError, UnknownIdError
+
+_ENTRY_POINT = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
+
+
+def load_entry_point(entry_point: str | Callable[..., Any]) -> Callable[..., Any]:
+    """Import ``"package.module:Attr"`` (or return a callable as is)."""
+    if callable(entry_point):
+        return entry_point
+    if not isinstance(entry_point, str) or not _ENTRY_POINT.match(entry_point):
+        raise RegistrationError(f"entry_point must be 'package.module:Name' or a callable, got {entry_point!r}")
+    module_name, _, attr = entry_point.partition(":")
+    obj: Any = importlib.import_module(module_name)
+    for part in attr.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def _entry_points(group: str) -> list[importlib.metadata.EntryPoint]:
+    return list(importlib.metadata.entry_points(group=group))
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A registered factory: ``name``, a lazy ``entry_point`` and default kwargs."""
+
+    name: str
+    entry_point: str | Callable[..., Any]
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    description: str = ""
+
+
+class Registry:
+    """Names to lazily imported factories, with plugins from an entry-point group."""
+
+    def __init__(self, kind: str, group: str):
+        self.kind, self.group = kind, group
+        self._specs: dict[str, Spec] = {}
+        self._plugins_loaded = False
+
+    def register(self, name: str, entry_point: str | Callable[..., Any], *, description: str = "", **kwargs: Any) -> None:
+        if not isinstance(name, str) or not name:
+            raise RegistrationError(f"{self.kind} name must be a non-empty str, got {name!r}")
+        if isinstance(entry_point, str) and not _ENTRY_POINT.match(entry_point):
+            raise RegistrationError(f"entry_point of {self.kind} {name!r} must be 'package.module:Name', got {entry_point!r}")
+        self._specs[name] = Spec(name, entry_point, dict(kwargs), description)
+
+    def _load_plugins(self) -> None:
+        if self._plugins_loaded:
+            return
+        self._plugins_loaded = True
+        for ep in _entry_points(self.group):
+            if ep.name not in self._specs:
+                self._specs[ep.name] = Spec(ep.name, ep.value, {}, f"plugin from {ep.value}")
+
+    def registered(self) -> list[str]:
+        self._load_plugins()
+        return sorted(self._specs)
+
+    def spec(self, name: str) -> Spec:
+        if name not in self._specs:
+            self._load_plugins()
+        if name not in self._specs:
+            raise UnknownIdError(self.kind, name, self._specs)
+        return self._specs[name]
+
+    def make(self, name: str, **kwargs: Any) -> Any:
+        spec = self.spec(name)
+        factory = load_entry_point(spec.entry_point)
+        return factory(**{**spec.kwargs, **kwargs})
+
+
+# ---------------------------------------------------------------------------------------------
+# Environments: on top of gymnasium's registry.
+
+ENV_GROUP = "zeroplay.envs"
+_env_ids: set[str] = set()
+_env_plugins_loaded = False
+
+
+def gym_id(env_id: str) -> str:
+    """gymnasium ids allow one namespace; deeper ids (``zeroplay/synth/Foo-v0``) are stored with
+    the inner slashes turned into dots (``zeroplay/synth.Foo-v0``)."""
+    ns, sep, rest = env_id.partition("/")
+    return ns + sep + rest.replace("/", ".") if sep else env_id
+
+
+def register(env_id: str, entry_point: str | Callable[..., Any], **kwargs: Any) -> None:
+    """Register an env, gymnasium-style: ``register("myorg/MyEnv-v0", entry_point="mypkg.envs:MyEnv")``.
+
+    Extra keyword arguments are the env's default kwargs. Re-registering an id replaces it.
+    """
+    import gymnasium
+
+    if not isinstance(env_id, str) or not re.match(r"^[\w:.-]+(/[\w:.-]+)*-v\d+$", env_id):
+        raise RegistrationError(f"env id must look like 'namespace/Name-v0', got {env_id!r}")
+    if isinstance(entry_point, str) and not _ENTRY_POINT.match(entry_point):
+        raise RegistrationError(f"entry_point of {env_id!r} must be 'package.module:Class', got {entry_point!r}")
+    gid = gym_id(env_id)
+    with warnings.catch_warnings():  # re-registration is how a user overrides an env
+        warnings.simplefilter("ignore")
+        gymnasium.register(gid, entry_point=entry_point, kwargs=kwargs, order_enforce=False, disable_env_checker=True)
+    _env_ids.add(env_id)
+
+
+def _load_env_plugins() -> None:
+    global _env_plugins_loaded
+    if _env_plugins_loaded:
+        return
+    _env_plugins_loaded = True
+    for ep in _entry_points(ENV_GROUP):
+        try:
+            hook = ep.load()
+            hook()
+        except Exception as e:  # a broken plugin must not take zeroplay down with it
+            warnings.warn(f"zeroplay env plugin {ep.name!r} ({ep.value}) failed to load: {type(e).__name__}: {e}", stacklevel=2)
+
+
+def registered() -> list[str]:
+    """Sorted ids of every zeroplay env, plugins included."""
+    _load_env_plugins()
+    return sorted(_env_ids)
+
+
+def make(env_id: str, **kwargs: Any) -> Any:
+    """Build a registered env: ``make("zeroplay/TicTacToe-v0", **kwargs)``.
+
+    Returns the env itself (no gymnasium wrappers), so its own attributes stay at hand.
+    """
+    import gymnasium
+
+    if env_id not in _env_ids:
+        _load_env_plugins()
+    if env_id not in _env_ids:
+        raise UnknownIdError("env", env_id, _env_ids)
+    try:
+        return gymnasium.make(gym_id(env_id), **kwargs)
+    except Exception as e:
+        raise EnvCreationError(f"Could not build env {env_id!r} with kwargs {kwargs}: {type(e).__name__}: {e}") from e

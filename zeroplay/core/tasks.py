@@ -1,0 +1,171 @@
+"""Task sources and the single-step task env.
+
+A task source serves :class:`Task` objects: an in-memory list, a JSONL file, or a generator
+with a difficulty knob. :class:`TaskEnv` serves one task per episode: ``reset`` shows the
+prompt, ``step(answer)`` ends the episode with the verifier's score as reward and the
+:class:`Verdict` in ``info["verdict"]``.
+"""
+
+from __future__ import annotations
+
+import abc
+import json
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from zeroplay.core.env import TextEnv
+from zeroplay.core.errors import EpisodeOverError
+from zeroplay.core.types import Task, Verdict
+
+
+class TaskSource(abc.ABC):
+    """Serves tasks. ``sample`` draws from ``rng`` only, so a seeded env is deterministic."""
+
+    @abc.abstractmethod
+    def sample(self, rng: np.random.Generator) -> Task: ...
+
+
+class ListSource(TaskSource):
+    """Tasks held in memory; ``sample`` picks one uniformly."""
+
+    def __init__(self, tasks: Iterable[Task | dict[str, Any]]):
+        self.tasks: list[Task] = [t if isinstance(t, Task) else Task.from_dict(t) for t in tasks]
+        if not self.tasks:
+            raise ValueError("ListSource needs at least one task")
+
+    def __len__(self) -> int:
+        return len(self.tasks)
+
+    def sample(self, rng: np.random.Generator) -> Task:
+        return self.tasks[int(rng.integers(len(self.tasks)))]
+
+
+class JSONLSource(ListSource):
+    """Tasks from a JSONL file, one object a line with the fields of :class:`Task`.
+
+    ``fields`` renames columns, e.g. ``{"problem": "prompt", "answer": "reference"}``;
+    ``defaults`` fills missing fields (e.g. ``{"verifier": "math"}``).
+    """
+
+    def __init__(self, path: str | Path, *, fields: dict[str, str] | None = None, defaults: dict[str, Any] | None = None):
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise FileNotFoundError(f"No task file at {self.path}: pass the path of a JSONL file, one task per line")
+        tasks = []
+        with self.path.open(encoding="utf-8") as f:
+            for lineno, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
+                try:
+                    row = json.loads(line)
+                except json.JSONDecodeError as e:
+                    raise ValueError(f"{self.path}:{lineno}: not valid JSON ({e.msg})") from None
+                if not isinstance(row, dict):
+                    raise ValueError(f"{self.path}:{lineno}: expected a JSON object, got {type(row).__name__}")
+                row = {(fields or {}).get(k, k): v for k, v in row.items()}
+                row = {**(defaults or {}), **row}
+                row.setdefault("id", f"{self.path.stem}-{lineno}")
+                try:
+                    tasks.append(Task.from_dict(row))
+                except (TypeError, ValueError) as e:
+                    raise ValueError(f"{self.path}:{lineno}: {e}") from None
+        super().__init__(tasks)
+
+
+def write_jsonl(path: str | Path, tasks: Iterable[Task]) -> None:
+    """Write tasks one JSON object a line (the format :class:`JSONLSource` reads)."""
+    with Path(path).open("w", encoding="utf-8") as f:
+        for t in tasks:
+            f.write(json.dumps(t.to_dict(), ensure_ascii=False) + "\n")
+
+
+class GeneratorSource(TaskSource):
+    """Tasks made on demand by ``generate(rng, difficulty) -> Task``.
+
+    ``difficulty`` is the knob (an int level, 1 = easiest, or a float the generator
+    documents); change it between episodes with ``source.difficulty = ...``.
+    """
+
+    def __init__(self, generate: Callable[[np.random.Generator, Any], Task], difficulty: Any = 1):
+        self.generate = generate
+        self.difficulty = difficulty
+
+    def sample(self, rng: np.random.Generator) -> Task:
+        return self.generate(rng, self.difficulty)
+
+
+def as_source(tasks: TaskSource | Sequence[Task | dict] | str | Path) -> TaskSource:
+    """A task source from a source, a list of tasks, or the path of a JSONL file."""
+    if isinstance(tasks, TaskSource):
+        return tasks
+    if isinstance(tasks, (str, Path)):
+        return JSONLSource(tasks)
+    return ListSource(tasks)
+
+
+class TaskEnv(TextEnv):
+    """A single-step env over a task source.
+
+    ``reset`` draws a task and shows ``prompt_template.format(prompt=task.prompt)``;
+    ``step(answer)`` ends the episode: reward is ``verdict.score``, ``info["verdict"]`` the
+    :class:`Verdict`, ``info["task"]`` the task. The verifier is ``verifier`` when given,
+    else the one named by each task (``task.verifier``).
+    """
+
+    def __init__(
+        self,
+        tasks: TaskSource | Sequence[Task | dict] | str | Path,
+        *,
+        verifier: Any = None,
+        prompt_template: str = "{prompt}",
+        render_mode: str | None = None,
+    ):
+        super().__init__(render_mode=render_mode)
+        self.source = as_source(tasks)
+        self.prompt_template = prompt_template
+        self._verifier = verifier
+        self._verifiers: dict[str, Any] = {}
+        self.task: Task | None = None
+        self._done = True
+
+    def verifier_for(self, task: Task) -> Any:
+        if self._verifier is not None:
+            return self._verifier
+        if task.verifier not in self._verifiers:
+            from zeroplay import verifiers
+
+            self._verifiers[task.verifier] = verifiers.make(task.verifier)
+        return self._verifiers[task.verifier]
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
+        super().reset(seed=seed)
+        if options and "task" in options:
+            task = options["task"]
+            self.task = task if isinstance(task, Task) else Task.from_dict(task)
+        else:
+            self.task = self.source.sample(self.np_random)
+        self.verifier_for(self.task)  # an unknown verifier name fails here, loudly, not as a zero reward
+        self._done = False
+        self._last_obs = self.prompt_template.format(prompt=self.task.prompt)
+        return self._last_obs, {"task": self.task}
+
+    def step(self, action: str) -> tuple[str, float, bool, bool, dict[str, Any]]:
+        if self.task is None or self._done:
+            raise EpisodeOverError("step() on a finished or never-started episode; call reset() first")
+        self._done = True
+        text, problem = self.clean_action(action)
+        verdict = self.verify(text, self.task) if not problem or text else Verdict.fail(problem)
+        info = {"verdict": verdict, "task": self.task}
+        if problem:
+            info["reason"] = problem
+        return self._last_obs, float(verdict.score), True, False, info
+
+    def verify(self, answer: str, task: Task) -> Verdict:
+        """The verdict on ``answer``; a verifier that raises gives a failing verdict, not an exception."""
+        try:
+            return self.verifier_for(task).verify(answer, task.reference)
+        except Exception as e:  # a verifier bug must not crash a training run
+            return Verdict.fail(f"verifier-error: {type(e).__name__}: {str(e)[:200]}")

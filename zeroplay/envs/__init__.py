@@ -1,0 +1,23 @@
+"""Built-in environments. Each subpackage lists its ids in ``ENVS`` (id -> "module:Class")
+without importing the env modules, so registration stays cheap."""
+
+from __future__ import annotations
+
+import importlib
+
+from zeroplay.core.registry import register
+
+_SUBPACKAGES = ("zeroplay.envs.games", "zeroplay.envs.math", "zeroplay.envs.code", "zeroplay.envs.synth")
+
+
+def register_builtin() -> None:
+    for name in _SUBPACKAGES:
+        pkg = importlib.import_module(name)
+        for env_id, entry_point in getattr(pkg, "ENVS", {}).items():
+            if isinstance(entry_point, tuple):  # (entry point, default kwargs)
+                register(env_id, entry_point[0], **entry_point[1])
+            else:
+                register(env_id, entry_point)
+        hook = getattr(pkg, "register_dynamic", None)
+        if hook is not None:  # e.g. the synth library registers what it finds on disk
+            hook()

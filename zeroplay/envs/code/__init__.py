@@ -1,0 +1,3 @@
+"""code environments (see ENVS)."""
+
+ENVS: dict[str, str] = {}

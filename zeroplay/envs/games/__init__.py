@@ -1,0 +1,3 @@
+"""games environments (see ENVS)."""
+
+ENVS: dict[str, str] = {}

@@ -1,0 +1,3 @@
+"""math environments (see ENVS)."""
+
+ENVS: dict[str, str] = {}

@@ -1,0 +1,3 @@
+"""synth environments (see ENVS)."""
+
+ENVS: dict[str, str] = {}

@@ -1,0 +1,39 @@
+"""Verifiers decide correctness: ``verifiers.make("math" | "code" | "format" | "exact")``.
+
+Plugins: an entry point in the group ``zeroplay.verifiers``, ``name = "pkg.module:Factory"``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from zeroplay.core.registry import Registry
+from zeroplay.core.verifier import Verifier
+
+_registry = Registry("verifier", "zeroplay.verifiers")
+_registry.register("exact", "zeroplay.verifiers.exact:ExactVerifier", description="normalized string equality")
+_registry.register("math", "zeroplay.verifiers.math:MathVerifier", description="math answer equivalence (sympy)")
+_registry.register("code", "zeroplay.verifiers.code:CodeVerifier", description="code against tests, in the sandbox")
+_registry.register("format", "zeroplay.verifiers.format:FormatVerifier", description="tag/regex format templates")
+
+
+def make(name: str, **kwargs: Any) -> Verifier:
+    """Build a registered verifier by name; kwargs go to its constructor."""
+    return _registry.make(name, **kwargs)
+
+
+def register(name: str, entry_point: Any, **kwargs: Any) -> None:
+    """Register a verifier: ``register("mine", "mypkg.verify:MyVerifier")``."""
+    _registry.register(name, entry_point, **kwargs)
+
+
+def registered() -> list[str]:
+    """Sorted names of every verifier, plugins included."""
+    return _registry.registered()
+
+
+def descriptions() -> dict[str, str]:
+    return {n: _registry.spec(n).description for n in registered()}
+
+
+__all__ = ["Verifier", "descriptions", "make", "register", "registered"]
