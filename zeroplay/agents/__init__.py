@@ -13,10 +13,10 @@ from zeroplay.core.registry import Registry
 _registry = Registry("agent", "zeroplay.agents")
 for _name, _ep, _desc in [
     ("random", "zeroplay.agents.scripted:RandomAgent", "uniform over legal moves"),
-    ("minimax", "zeroplay.agents.scripted:MinimaxAgent", "alpha-beta search (TicTacToe exact, Connect Four to a depth, ...)"),
-    ("nash", "zeroplay.agents.scripted:NashAgent", "equilibrium strategy of the small poker games"),
-    ("cfr", "zeroplay.agents.scripted:NashAgent", "alias of nash: CFR-solved equilibrium"),
-    ("oracle", "zeroplay.agents.scripted:OracleAgent", "reads the reference of task envs (tests, upper bounds)"),
+    ("minimax", "zeroplay.agents.game_solvers:MinimaxAgent", "alpha-beta search (TicTacToe exact, Connect Four to a depth, ...)"),
+    ("nash", "zeroplay.agents.game_solvers:NashAgent", "equilibrium strategy of the small poker games"),
+    ("cfr", "zeroplay.agents.game_solvers:NashAgent", "alias of nash: CFR-solved equilibrium"),
+    ("oracle", "zeroplay.agents.oracle:OracleAgent", "reads the reference of task envs (tests, upper bounds)"),
     ("hf", "zeroplay.agents.hf:HFAgent", "Hugging Face transformers model from a local directory"),
     ("vllm", "zeroplay.agents.vllm:VLLMAgent", "offline vLLM engine (GPU)"),
     ("openai", "zeroplay.agents.openai:OpenAIAgent", "any OpenAI-compatible server"),
