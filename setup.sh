@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Set up zeroplay in ./.venv:  ./setup.sh        (the package with training: torch CPU build, transformers)
+#                              ./setup.sh --dev  (also the test tools)
+#                              ./setup.sh --bench (also the peers the benchmarks compare against)
+# Fails loudly (non-zero exit, a line saying which step) on any failed step.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+extras="train"
+for arg in "$@"; do
+  case "$arg" in
+    --dev) extras="$extras,dev" ;;
+    --bench) extras="$extras,bench" ;;
+    *) echo "setup.sh: unknown option $arg (use --dev and/or --bench)" >&2; exit 2 ;;
+  esac
+done
+
+step() { echo "==> $*"; }
+fail() { echo "setup.sh: FAILED at step: $*" >&2; exit 1; }
+
+# 1. bubblewrap gives the sandbox its namespace backend; without it the sandbox falls back (and says so).
+if ! command -v bwrap >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    step "installing bubblewrap (apt-get)"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap; } >/dev/null \
+      || fail "apt-get install bubblewrap"
+  else
+    echo "setup.sh: note: bubblewrap (bwrap) is not installed and this user cannot apt-get it;" \
+         "the sandbox will use its weaker fallback. Install it with: sudo apt-get install bubblewrap" >&2
+  fi
+fi
+
+PY="${PYTHON:-python3}"
+"$PY" -c 'import sys; sys.exit(sys.version_info < (3, 10))' || fail "Python >= 3.10 is required (set PYTHON=...)"
+
+# 2. The virtual environment.
+if [ ! -x .venv/bin/python ]; then
+  step "creating .venv"
+  "$PY" -m venv .venv || fail "python -m venv .venv"
+fi
+pip() { .venv/bin/python -m pip --disable-pip-version-check "$@"; }
+
+# 3. torch first, pinned: any looser request pulls a multi-GB CUDA build on a CPU machine.
+if ! .venv/bin/python -c 'import torch' >/dev/null 2>&1; then
+  step "installing torch==2.13.0 (CPU build)"
+  pip install -q "torch==2.13.0" || fail "pip install torch==2.13.0"
+fi
+
+# 4. zeroplay itself, editable, with the extras asked for.
+step "installing zeroplay[$extras]"
+pip install -q -e ".[$extras]" || fail "pip install -e .[$extras]"
+.venv/bin/python -c 'import zeroplay, torch, transformers' || fail "import check"
+step "ready: .venv/bin/zeroplay"

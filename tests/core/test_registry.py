@@ -1,0 +1,102 @@
+"""Registries: register/make/registered for envs, verifiers and agents, and their errors."""
+
+from __future__ import annotations
+
+import gymnasium
+import pytest
+
+import zeroplay as zp
+from zeroplay import agents, verifiers
+from zeroplay.core import EnvCreationError, RegistrationError, Task, TaskEnv, UnknownIdError
+from zeroplay.core.registry import gym_id
+
+
+class EchoEnv(TaskEnv):
+    """A one-task env for registry tests: the answer is 'yes'."""
+
+    def __init__(self, answer: str = "yes"):
+        super().__init__([Task("t0", "Say yes.", answer)], verifier=verifiers.make("exact"))
+
+
+ECHO_MODULE = """
+from zeroplay.core import Task, TaskEnv
+from zeroplay.verifiers.exact import ExactVerifier
+
+class EchoEnv(TaskEnv):
+    def __init__(self, answer="yes"):
+        super().__init__([Task("t0", "Say yes.", answer)], verifier=ExactVerifier())
+"""
+
+
+@pytest.fixture(autouse=True)
+def echo_module(tmp_path, monkeypatch):
+    """A real module on sys.path, so string entry points are imported lazily as users write them."""
+    (tmp_path / "zp_echo_env.py").write_text(ECHO_MODULE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+
+
+def test_register_then_make_through_zeroplay_and_gymnasium() -> None:
+    zp.register("tests/Echo-v0", entry_point="zp_echo_env:EchoEnv")
+    assert "tests/Echo-v0" in zp.registered()
+    for env in (zp.make("tests/Echo-v0"), gymnasium.make("tests/Echo-v0")):
+        obs, _ = env.reset(seed=0)
+        assert obs == "Say yes."
+        _, reward, terminated, _, info = env.step("Yes")
+        assert (reward, terminated, info["verdict"].correct) == (1.0, True, True)
+
+
+def test_registered_kwargs_are_defaults_and_make_kwargs_override() -> None:
+    zp.register("tests/EchoNo-v0", entry_point=EchoEnv, answer="no")
+    env = zp.make("tests/EchoNo-v0")
+    env.reset(seed=0)
+    assert env.step("no")[1] == 1.0
+    env = zp.make("tests/EchoNo-v0", answer="maybe")
+    env.reset(seed=0)
+    assert env.step("maybe")[1] == 1.0
+
+
+def test_unknown_env_id_lists_close_matches() -> None:
+    zp.register("tests/Echo-v0", entry_point="zp_echo_env:EchoEnv")
+    with pytest.raises(UnknownIdError, match=r"Did you mean 'tests/Echo-v0'"):
+        zp.make("tests/Ecoh-v0")
+
+
+def test_bad_registrations_say_how_to_fix() -> None:
+    with pytest.raises(RegistrationError, match="namespace/Name-v0"):
+        zp.register("no version", entry_point="x:y")
+    with pytest.raises(RegistrationError, match="package.module:Class"):
+        zp.register("tests/Bad-v0", entry_point="not an entry point")
+
+
+def test_env_construction_errors_name_the_id_and_kwargs() -> None:
+    zp.register("tests/Echo-v0", entry_point="zp_echo_env:EchoEnv")
+    with pytest.raises(EnvCreationError, match=r"tests/Echo-v0.*'colour': 'red'"):
+        zp.make("tests/Echo-v0", colour="red")
+
+
+def test_deep_ids_map_to_gymnasium_namespaced_ids() -> None:
+    assert gym_id("zeroplay/synth/Maze-v0") == "zeroplay/synth.Maze-v0"
+    zp.register("tests/deep/Echo-v0", entry_point=EchoEnv)
+    assert zp.make("tests/deep/Echo-v0").reset(seed=0)[0] == "Say yes."
+    assert gymnasium.make("tests/deep.Echo-v0").reset(seed=0)[0] == "Say yes."
+
+
+def test_verifier_and_agent_registries() -> None:
+    assert {"exact", "math", "code", "format"} <= set(verifiers.registered())
+    assert {"random", "minimax", "nash", "oracle", "hf", "vllm", "openai", "human"} <= set(agents.registered())
+    v = verifiers.make("exact")
+    assert v.verify("  Paris. ", "paris").correct
+    assert not v.verify("London", "paris").correct
+    with pytest.raises(UnknownIdError, match="Did you mean 'math'"):
+        verifiers.make("maths")
+    with pytest.raises(UnknownIdError, match="Did you mean 'random'"):
+        agents.make("randon")
+
+
+def test_register_a_verifier_and_an_agent() -> None:
+    verifiers.register("tests-exact", "zeroplay.verifiers.exact:ExactVerifier", normalize=False)
+    assert not verifiers.make("tests-exact").verify("YES", "yes").correct
+    agents.register("tests-random", "zeroplay.agents.scripted:RandomAgent", seed=3)
+    a, b = agents.make("tests-random"), agents.make("tests-random")
+    infos = [{"legal_actions": [str(i) for i in range(100)]}] * 5
+    assert a.act(["obs"] * 5, infos) == b.act(["obs"] * 5, infos)
