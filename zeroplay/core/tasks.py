@@ -111,8 +111,8 @@ class TaskEnv(TextEnv):
 
     ``reset`` draws a task and shows ``prompt_template.format(prompt=task.prompt)``;
     ``step(answer)`` ends the episode: reward is ``verdict.score``, ``info["verdict"]`` the
-    :class:`Verdict`, ``info["task"]`` the task. The verifier is ``verifier`` when given,
-    else the one named by each task (``task.verifier``).
+    :class:`Verdict`, ``info["task"]`` the task. The verifier is ``verifier`` when given (an
+    object or a registered name), else the one named by each task (``task.verifier``).
     """
 
     def __init__(
@@ -132,13 +132,15 @@ class TaskEnv(TextEnv):
         self._done = True
 
     def verifier_for(self, task: Task) -> Any:
-        if self._verifier is not None:
-            return self._verifier
-        if task.verifier not in self._verifiers:
+        """The verifier object for ``task``: the env's own, or the one the task names (built once)."""
+        name = self._verifier if self._verifier is not None else task.verifier
+        if not isinstance(name, str):
+            return name  # a verifier object
+        if name not in self._verifiers:
             from zeroplay import verifiers
 
-            self._verifiers[task.verifier] = verifiers.make(task.verifier)
-        return self._verifiers[task.verifier]
+            self._verifiers[name] = verifiers.make(name)
+        return self._verifiers[name]
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
         super().reset(seed=seed)
