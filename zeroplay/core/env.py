@@ -151,6 +151,14 @@ class TurnBasedEnv(TextEnv):
     def observe(self, state: GameState, player: int) -> str:
         """``player``'s own view as text: what they know, the history, legal moves, answer format."""
 
+    def info_extras(self, state: GameState) -> dict[str, Any]:
+        """Extra public keys merged into ``info`` while the game runs (default none).
+
+        A hook for games that hand scripted agents a compact, public-information-only view
+        (e.g. ``info["view"]``) instead of the whole state.
+        """
+        return {}
+
     def parse_action(self, text: str, state: GameState) -> str | None:
         """The move written in ``text``, matched to a legal move, or None. Case and spaces are ignored."""
         move = last_bracketed(text)
@@ -229,4 +237,8 @@ class TurnBasedEnv(TextEnv):
         state = self.state
         if state.is_terminal():
             return {"player": -1, "legal_actions": []}
-        return {"player": state.current_player(), "legal_actions": state.legal_actions()}
+        info = {"player": state.current_player(), "legal_actions": state.legal_actions()}
+        extras = self.info_extras(state)
+        if extras:
+            info.update(extras)
+        return info

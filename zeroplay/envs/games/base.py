@@ -1,0 +1,52 @@
+"""What every zeroplay game shares: a state that can be copied and described compactly, and an
+env that hands agents that compact description.
+
+The info protocol of the games (on top of DESIGN.md's ``player``, ``legal_actions``, ``returns``):
+
+- ``info["game"]``: the game's name (``"TicTacToe"``, ``"KuhnPoker"``, ...), so a scripted agent
+  knows which rules apply.
+- ``info["view"]``: a compact string of exactly what the player to act knows, no more: the board
+  of a perfect-information game, or one's own cards and the public betting of a poker game
+  (the *information set*). It never holds the opponent's private cards or values, so an agent
+  that reads it cannot cheat; solvers rebuild a state from it (``GameState.from_view``).
+
+Both keys are only present while the game runs (not in the final info).
+"""
+
+from __future__ import annotations
+
+import abc
+import copy
+from typing import Any, ClassVar
+
+from zeroplay.core.env import GameState, TurnBasedEnv
+
+#: The answer-format line every game ends its observation with.
+ANSWER_FORMAT = "Think if you like, then write your move in brackets, e.g. [{example}]."
+
+
+class Game(GameState):
+    """A :class:`GameState` with a compact view per player and a cheap copy (for search)."""
+
+    #: Name put in ``info["game"]``.
+    name: ClassVar[str] = ""
+
+    @abc.abstractmethod
+    def view(self, player: int) -> str:
+        """What ``player`` knows, compactly (see the module docstring)."""
+
+    def clone(self) -> Game:
+        """An independent copy (solvers explore moves on copies)."""
+        return copy.deepcopy(self)
+
+
+class GameEnv(TurnBasedEnv):
+    """A :class:`TurnBasedEnv` whose infos carry ``game`` and ``view`` (see the module docstring)."""
+
+    def info_extras(self, state: Game) -> dict[str, Any]:  # type: ignore[override]
+        return {"game": state.name, "view": state.view(state.current_player())}
+
+
+def bracket_list(moves: list[str]) -> str:
+    """``[a], [b], [c]``: legal moves as the player should write them."""
+    return "[" + "], [".join(moves) + "]" if moves else ""
