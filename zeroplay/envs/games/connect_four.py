@@ -1,0 +1,154 @@
+"""Connect Four: drop discs into columns of an upright grid; four in a line wins.
+
+Player 0 is X and moves first. A move is a column number, written ``[3]``. Kwargs ``rows`` and
+``columns`` (default 6 x 7). Returns: winner +1, loser -1, full board 0.
+``info["view"]`` is the grid, top row first, rows separated by ``/`` (``X``, ``O``, ``.``).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+
+from zeroplay.envs.games.base import ANSWER_FORMAT, Game, GameEnv, bracket_list
+
+MARKS = ("X", "O")
+EMPTY = "."
+DIRECTIONS = ((0, 1), (1, 0), (1, 1), (1, -1))
+
+
+class ConnectFourState(Game):
+    """``grid[r][c]``, row 0 at the bottom; ``heights[c]`` discs in column c."""
+
+    name: ClassVar[str] = "ConnectFour"
+
+    def __init__(self, rows: int = 6, columns: int = 7):
+        self.rows, self.columns = rows, columns
+        self.grid = [[EMPTY] * columns for _ in range(rows)]
+        self.heights = [0] * columns
+        self.moves = 0
+        self.winner: int | None = None
+        self._names = [str(c) for c in range(columns)]
+        self._legal: list[str] | None = None
+
+    @classmethod
+    def from_view(cls, view: str) -> ConnectFourState:
+        lines = view.split("/")
+        if not lines or len({len(x) for x in lines}) != 1 or set(view) - {"X", "O", EMPTY, "/"}:
+            raise ValueError(f"a ConnectFour view is rows of X, O and '.' separated by '/', got {view[:80]!r}")
+        state = cls(len(lines), len(lines[0]))
+        for r, line in enumerate(reversed(lines)):
+            for c, mark in enumerate(line):
+                if mark != EMPTY:
+                    state.grid[r][c] = mark
+                    state.heights[c] = r + 1
+                    state.moves += 1
+        return state
+
+    def current_player(self) -> int:
+        return self.moves % 2
+
+    def legal_actions(self) -> list[str]:
+        if self._legal is None:
+            top = self.rows
+            self._legal = [self._names[c] for c, h in enumerate(self.heights) if h < top]
+        return self._legal
+
+    def apply_action(self, action: str) -> None:
+        c = int(action)
+        r = self.heights[c]
+        mark = MARKS[self.moves % 2]
+        self.grid[r][c] = mark
+        self.heights[c] = r + 1
+        self.moves += 1
+        self._legal = None
+        if self.line_length(r, c) >= 4:
+            self.winner = MARKS.index(mark)
+
+    def line_length(self, r: int, c: int) -> int:
+        """Longest line through (r, c) of the disc there."""
+        grid, mark, best = self.grid, self.grid[r][c], 1
+        for dr, dc in DIRECTIONS:
+            n = 1
+            for sign in (1, -1):
+                rr, cc = r + sign * dr, c + sign * dc
+                while 0 <= rr < self.rows and 0 <= cc < self.columns and grid[rr][cc] == mark:
+                    n += 1
+                    rr, cc = rr + sign * dr, cc + sign * dc
+            best = max(best, n)
+        return best
+
+    def is_terminal(self) -> bool:
+        return self.winner is not None or self.moves == self.rows * self.columns
+
+    def returns(self) -> list[float]:
+        if self.winner is None:
+            return [0.0, 0.0]
+        return [1.0, -1.0] if self.winner == 0 else [-1.0, 1.0]
+
+    def view(self, player: int) -> str:
+        return "/".join("".join(row) for row in reversed(self.grid))
+
+    def clone(self) -> ConnectFourState:
+        new = ConnectFourState.__new__(ConnectFourState)
+        new.__dict__.update(self.__dict__)
+        new.grid = [row[:] for row in self.grid]
+        new.heights = self.heights[:]
+        new._legal = None
+        return new
+
+    def heuristic(self, player: int) -> float:
+        """A cheap score in (-1, 1) for depth-limited search: open windows of 4 weighted by how full."""
+        me, them = MARKS[player], MARKS[1 - player]
+        score = 0.0
+        grid, rows, cols = self.grid, self.rows, self.columns
+        for r in range(rows):
+            for c in range(cols):
+                for dr, dc in DIRECTIONS:
+                    r3, c3 = r + 3 * dr, c + 3 * dc
+                    if not (0 <= r3 < rows and 0 <= c3 < cols):
+                        continue
+                    window = [grid[r + i * dr][c + i * dc] for i in range(4)]
+                    mine, theirs = window.count(me), window.count(them)
+                    if theirs == 0 and mine:
+                        score += mine * mine
+                    elif mine == 0 and theirs:
+                        score -= theirs * theirs
+        return float(np.tanh(score / 100.0)) * 0.9
+
+
+class ConnectFour(GameEnv):
+    """``zeroplay/ConnectFour-v0``: see the module docstring."""
+
+    def __init__(self, rows: int = 6, columns: int = 7, **kwargs):
+        super().__init__(**kwargs)
+        if rows < 4 or columns < 4 or rows > 20 or columns > 20:
+            raise ValueError(f"rows and columns must be between 4 and 20, got {rows} x {columns}")
+        self.rows, self.columns = rows, columns
+        self.rules = (
+            f"Connect Four on a {rows}-row, {columns}-column grid. Players take turns dropping a disc into a "
+            "column; it falls to the lowest empty row. The first to line up four discs (across, down or "
+            "diagonally) wins; a full grid is a draw.\n"
+        )
+        self._header = " ".join(str(c % 10) for c in range(columns))
+
+    def new_state(self, rng: np.random.Generator) -> ConnectFourState:
+        return ConnectFourState(self.rows, self.columns)
+
+    def render_grid(self, state: ConnectFourState) -> str:
+        body = "\n".join(" ".join(row) for row in reversed(state.grid))
+        return f"{self._header}\n{body}"
+
+    def observe(self, state: ConnectFourState, player: int) -> str:
+        grid = self.render_grid(state)
+        if state.is_terminal():
+            result = "a draw" if state.winner is None else f"{MARKS[state.winner]} wins"
+            you = "" if state.winner is None else (" You won." if state.winner == player else " You lost.")
+            return f"{self.rules}Final grid:\n{grid}\nGame over: {result}.{you}"
+        legal = state.legal_actions()
+        return (
+            f"{self.rules}You are {MARKS[player]} (player {player}); your opponent is {MARKS[1 - player]}.\n"
+            f"Grid (column numbers on top, . is empty):\n{grid}\n"
+            f"Legal moves (columns): {bracket_list(legal)}\n" + ANSWER_FORMAT.format(example=legal[len(legal) // 2])
+        )
