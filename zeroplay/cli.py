@@ -34,8 +34,8 @@ def _parser(chosen: str | None) -> argparse.ArgumentParser:
             try:
                 mod = importlib.import_module(module)
             except ModuleNotFoundError as e:
-                if e.name != module:
-                    raise
+                if not e.name or not (module == e.name or module.startswith(e.name + ".")):
+                    raise  # the command's module exists but one of its imports is missing: show it
                 p.set_defaults(_missing=module)
             else:
                 mod.add_arguments(p)
