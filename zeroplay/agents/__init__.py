@@ -16,6 +16,7 @@ for _name, _ep, _desc in [
     ("minimax", "zeroplay.agents.game_solvers:MinimaxAgent", "alpha-beta search (TicTacToe exact, Connect Four to a depth, ...)"),
     ("nash", "zeroplay.agents.game_solvers:NashAgent", "equilibrium strategy of the small poker games"),
     ("cfr", "zeroplay.agents.game_solvers:NashAgent", "alias of nash: CFR-solved equilibrium"),
+    ("negotiator", "zeroplay.agents.game_solvers:NegotiatorAgent", "scripted trader for SimpleNegotiation and DealOrNoDeal"),
     ("oracle", "zeroplay.agents.oracle:OracleAgent", "reads the reference of task envs (tests, upper bounds)"),
     ("hf", "zeroplay.agents.hf:HFAgent", "Hugging Face transformers model from a local directory"),
     ("vllm", "zeroplay.agents.vllm:VLLMAgent", "offline vLLM engine (GPU)"),

@@ -1,0 +1,288 @@
+"""Solver opponents for the zero-sum games: alpha-beta minimax, poker equilibria, a negotiator.
+
+They read ``info["game"]`` and ``info["view"]`` (the compact, public-to-the-player view the games
+put in info; see :mod:`zeroplay.envs.games.base`), never the hidden state. On an env without
+these keys (or a game they do not solve) they play a uniformly random legal move, so any agent
+can face any game; :attr:`fallbacks` counts how often that happened.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from zeroplay.agents.base import Agent, infos_or_empty
+
+
+class _SolverAgent(Agent):
+    """Shared plumbing: seeded rng, per-item dispatch, random fallback."""
+
+    def __init__(self, seed: int | None = None):
+        self.rng = np.random.default_rng(seed)
+        self.fallbacks = 0
+
+    def reset(self, seed: int | None = None) -> None:
+        self.rng = np.random.default_rng(seed)
+
+    def act(self, observations: Sequence[str], infos: Sequence[dict[str, Any]] | None = None) -> list[str]:
+        actions = []
+        for info in infos_or_empty(observations, infos):
+            move = self.choose(info) if "view" in info else None
+            if move is None:
+                move = self._random_legal(info)
+            actions.append(f"[{move}]")
+        return actions
+
+    def choose(self, info: dict[str, Any]) -> str | None:
+        """The move (text inside the brackets), or None to fall back to random play."""
+        raise NotImplementedError
+
+    def _random_legal(self, info: dict[str, Any]) -> str:
+        self.fallbacks += 1
+        legal = info.get("legal_actions") or ["pass"]
+        return legal[int(self.rng.integers(len(legal)))]
+
+    def _sample(self, probs: dict[str, float], legal: list[str]) -> str:
+        p = np.array([max(probs.get(a, 0.0), 0.0) for a in legal])
+        p = p / p.sum() if p.sum() > 0 else np.full(len(legal), 1 / len(legal))
+        return legal[int(self.rng.choice(len(legal), p=p))]
+
+
+# ------------------------------------------------------------------------------------------
+# Minimax
+
+
+def _state_classes() -> dict[str, Any]:
+    from zeroplay.envs.games.connect_four import ConnectFourState
+    from zeroplay.envs.games.nim import NimState
+    from zeroplay.envs.games.tictactoe import TicTacToeState
+
+    return {"TicTacToe": TicTacToeState, "ConnectFour": ConnectFourState, "Nim": NimState}
+
+
+EXACT, LOWER, UPPER = 0, 1, 2
+
+
+class AlphaBeta:
+    """Negamax with alpha-beta pruning and a transposition table, for two-player alternating
+    perfect-information games (a :class:`zeroplay.envs.games.base.Game` with ``view``/``clone``).
+
+    ``depth=None`` searches to the end (exact values: TicTacToe, Nim); a depth cuts off there
+    and scores the position with ``state.heuristic(player)`` when the state has one, else 0.
+    Values are from the view of the player to move, in [-1, 1].
+    """
+
+    def __init__(self, depth: int | None = None, max_table: int = 2_000_000):
+        self.depth = depth
+        self.max_table = max_table
+        self.table: dict[str, tuple[int, int, float]] = {}
+        self.nodes = 0
+
+    def move_values(self, state: Any) -> dict[str, float]:
+        """The value of each legal move for the player to move."""
+        depth = self.depth if self.depth is not None else 1_000
+        if len(self.table) > self.max_table:
+            self.table.clear()
+        return {a: self._child_value(state, a, depth, -math.inf, math.inf) for a in state.legal_actions()}
+
+    def value(self, state: Any) -> float:
+        """The value of ``state`` for the player to move (or player 0's return if it is over)."""
+        if state.is_terminal():
+            return state.returns()[0]
+        return max(self.move_values(state).values())
+
+    def _child_value(self, state: Any, action: str, depth: int, alpha: float, beta: float) -> float:
+        player = state.current_player()
+        child = state.clone()
+        child.apply_action(action)
+        if child.is_terminal():
+            return child.returns()[player]
+        if depth <= 1:
+            score = getattr(child, "heuristic", None)
+            return score(player) if score is not None else 0.0
+        return -self._search(child, depth - 1, -beta, -alpha)
+
+    def _search(self, state: Any, depth: int, alpha: float, beta: float) -> float:
+        self.nodes += 1
+        key = state.view(state.current_player())
+        entry = self.table.get(key)
+        if entry is not None and entry[0] >= depth:
+            _, flag, value = entry
+            if flag == EXACT:
+                return value
+            if flag == LOWER:
+                alpha = max(alpha, value)
+            else:
+                beta = min(beta, value)
+            if alpha >= beta:
+                return value
+        alpha0, best = alpha, -math.inf
+        for action in state.legal_actions():
+            v = self._child_value(state, action, depth, alpha, beta)
+            if v > best:
+                best = v
+            if v > alpha:
+                alpha = v
+            if alpha >= beta:
+                break
+        flag = UPPER if best <= alpha0 else (LOWER if best >= beta else EXACT)
+        self.table[key] = (depth, flag, best)
+        return best
+
+
+class MinimaxAgent(_SolverAgent):
+    """Alpha-beta minimax for TicTacToe (exact), Nim (exact) and Connect Four (to ``depth``, default 4).
+
+    Among moves of equal value it takes an immediate win if there is one, else picks at random
+    (seeded), so games against it vary. Other games: random legal moves.
+    """
+
+    name = "minimax"
+
+    def __init__(self, depth: int = 4, seed: int | None = None):
+        super().__init__(seed)
+        self.classes = _state_classes()
+        self.searchers = {
+            "TicTacToe": AlphaBeta(None), "Nim": AlphaBeta(None), "ConnectFour": AlphaBeta(depth),
+        }
+
+    def choose(self, info: dict[str, Any]) -> str | None:
+        game = info.get("game")
+        if game not in self.classes:
+            return None
+        try:
+            state = self.classes[game].from_view(info["view"])
+        except (ValueError, TypeError):
+            return None
+        values = self.searchers[game].move_values(state)
+        if not values:
+            return None
+        best = max(values.values())
+        top = [a for a, v in values.items() if v >= best - 1e-9]
+        for a in top:  # take a win now rather than later
+            child = state.clone()
+            child.apply_action(a)
+            if child.is_terminal() and child.returns()[state.current_player()] > 0:
+                return a
+        return top[int(self.rng.integers(len(top)))]
+
+
+# ------------------------------------------------------------------------------------------
+# Poker equilibria
+
+
+@lru_cache(maxsize=4)
+def leduc_equilibrium(iterations: int = 500) -> dict[str, dict[str, float]]:
+    """An approximate Nash equilibrium of one-hand Leduc Hold'em by CFR+ (cached per process;
+    500 iterations take about a second and reach exploitability below 1e-3)."""
+    from zeroplay.envs.games.cfr import PublicTree, solve
+    from zeroplay.envs.games.leduc_holdem import LeducHoldemState
+
+    tree = PublicTree.build(LeducHoldemState.chance_deals())
+    return tree.policy(solve(tree, iterations))
+
+
+class NashAgent(_SolverAgent):
+    """Plays an equilibrium strategy: Kuhn Poker's closed form (family parameter ``alpha`` in
+    [0, 1/3]) and Leduc Hold'em's CFR+ solution (``iterations``), sampling with a seeded rng.
+    Multi-hand matches play each hand by the one-hand equilibrium. Other games: random legal moves.
+    """
+
+    name = "nash"
+
+    def __init__(self, alpha: float = 0.0, iterations: int = 500, seed: int | None = None):
+        super().__init__(seed)
+        from zeroplay.envs.games.kuhn_poker import kuhn_equilibrium, kuhn_policy_to_actions
+
+        self.kuhn = kuhn_policy_to_actions(kuhn_equilibrium(alpha))
+        self.iterations = iterations
+
+    def choose(self, info: dict[str, Any]) -> str | None:
+        game, view, legal = info.get("game"), info.get("view"), info.get("legal_actions") or []
+        if game == "KuhnPoker":
+            table = self.kuhn
+        elif game == "LeducHoldem":
+            table = leduc_equilibrium(self.iterations)
+        else:
+            return None
+        probs = table.get(view)
+        if probs is None or not legal:
+            return None
+        return self._sample(probs, legal)
+
+
+# ------------------------------------------------------------------------------------------
+# Negotiation
+
+
+def _ints(field: str) -> list[int]:
+    return [int(x) for x in field.split(",")] if field else []
+
+
+def _fields(view: str) -> dict[str, str]:
+    return dict(part.split("=", 1) for part in view.split(";") if "=" in part)
+
+
+class NegotiatorAgent(_SolverAgent):
+    """A sensible scripted negotiator for SimpleNegotiation and DealOrNoDeal.
+
+    SimpleNegotiation: accepts an offer that raises its own inventory value by at least
+    ``min_gain``; otherwise offers 2 of its least valued resource for 1 of its most valued.
+    DealOrNoDeal: accepts a share worth at least its demand, which starts at 7 of 10 and drops
+    to 5 over the game; otherwise proposes the cheapest-to-give share that meets the demand,
+    keeping what it values most. It never sees the opponent's values.
+    """
+
+    name = "negotiator"
+
+    def __init__(self, min_gain: int = 1, seed: int | None = None):
+        super().__init__(seed)
+        self.min_gain = min_gain
+
+    def choose(self, info: dict[str, Any]) -> str | None:
+        game, legal = info.get("game"), info.get("legal_actions") or []
+        try:
+            f = _fields(info["view"])
+            if game == "SimpleNegotiation":
+                return self._trade(f, legal)
+            if game == "DealOrNoDeal":
+                return self._bargain(f, legal)
+        except (ValueError, KeyError, IndexError):
+            return None
+        return None
+
+    def _trade(self, f: dict[str, str], legal: list[str]) -> str:
+        from zeroplay.envs.games.negotiation import format_offer
+
+        inv, val = _ints(f["inv"]), _ints(f["val"])
+        if f["offer"]:
+            give_s, get_s = f["offer"].split(">")
+            give, get = _ints(give_s), _ints(get_s)
+            gain = sum(v * (g - x) for v, g, x in zip(val, get, give))
+            if gain >= self.min_gain and "Accept" in legal:
+                return "Accept"
+        cheap = min((i for i in range(len(inv)) if inv[i] >= 2), key=lambda i: val[i], default=None)
+        dear = max(range(len(val)), key=lambda i: val[i])
+        if cheap is None or cheap == dear:
+            return "Deny" if "Deny" in legal else "Pass"
+        give = tuple(2 if i == cheap else 0 for i in range(len(inv)))
+        get = tuple(1 if i == dear else 0 for i in range(len(inv)))
+        return format_offer(give, get)
+
+    def _bargain(self, f: dict[str, str], legal: list[str]) -> str:
+        pool, val = _ints(f["pool"]), _ints(f["values"])
+        turn, total = (int(x) for x in f["turn"].split("/"))
+        demand = 7 - round(2 * (turn - 1) / max(total - 1, 1))
+        offer = _ints(f["offer"])
+        if offer and sum(o * v for o, v in zip(offer, val)) >= demand and "Accept" in legal:
+            return "Accept"
+        share = [0] * len(pool)
+        # keep items by value to us, most valuable first, until the demand is met
+        for i in sorted(range(len(pool)), key=lambda i: -val[i]):
+            while share[i] < pool[i] and sum(s * v for s, v in zip(share, val)) < demand and val[i] > 0:
+                share[i] += 1
+        return "Propose " + " ".join(map(str, share))
