@@ -1,1 +1,26 @@
-"""Sandboxes that run untrusted code with hard limits (being built: see issue 4)."""
+"""Run untrusted (model-written) code under hard limits.
+
+    from zeroplay import sandbox
+    with sandbox.Sandbox(backend="auto", timeout_s=5, memory_mb=512) as box:
+        res = box.run("print(input()[::-1])", stdin="abc")      # ExecResult(status="ok", stdout="cba\\n", ...)
+        results = box.run_many(["print(1)", sandbox.Program("import sys; sys.exit(2)")])
+
+Backends (``describe_backends()`` says which exist here and what ``auto`` picks):
+
+- ``pool``: the warm pool; pre-started interpreters inside bubblewrap namespaces fork a fresh child
+  per job. What ``auto`` picks where namespaces work.
+- ``namespace``: a fresh bubblewrap sandbox per run; same isolation, pays interpreter start-up.
+- ``process``: the weaker fallback: rlimits, a fresh dir, a clean environment, a killed process group.
+- ``docker``: containers through the docker SDK (``pip install 'zeroplay[docker]'``).
+
+What is guaranteed and what is not is written in :mod:`zeroplay.sandbox.isolation`.
+Importing this package is light: backends load when a :class:`Sandbox` first needs them.
+"""
+
+from zeroplay.sandbox.sandbox import Sandbox, auto_backend, available_backends, describe_backends
+from zeroplay.sandbox.spec import PYTHON, Language, Limits, Program, get_language, languages, register_language
+
+__all__ = [
+    "PYTHON", "Language", "Limits", "Program", "Sandbox", "auto_backend", "available_backends",
+    "describe_backends", "get_language", "languages", "register_language",
+]

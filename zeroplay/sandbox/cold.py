@@ -1,0 +1,194 @@
+"""Backends that start a fresh interpreter per run: ``namespace`` (bubblewrap) and ``process``.
+
+Both start the in-sandbox runner (``_runner.py`` mode ``run``), which forks the job and reports
+its raw wait status on a pipe the job cannot write to. Both kill every process of the run before
+``run`` returns: ``namespace`` by killing bubblewrap (its PID namespace dies with it); ``process``
+by killing its process group and, on root hosts, every process of the run's private uid.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from abc import ABC, abstractmethod
+
+from zeroplay.core.types import ExecResult
+from zeroplay.sandbox.isolation import (
+    INSIDE_PREFIX,
+    RUNNER_SOURCE,
+    UIDS,
+    Runtime,
+    bwrap_argv,
+    host_launcher,
+    is_root,
+)
+from zeroplay.sandbox.outcome import HOST_MARGIN_S, classify, collect
+from zeroplay.sandbox.spec import Limits, Program
+
+
+class Backend(ABC):
+    """One way of running programs. Thread-safe: ``run`` may be called from many threads."""
+
+    name: str
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.runtime = Runtime.current()
+
+    @abstractmethod
+    def run(self, program: Program) -> ExecResult: ...
+
+    def reserve(self, n: int) -> None:
+        """Prepare for ``n`` concurrent runs (the pool grows to ``n`` workers)."""
+
+    def close(self) -> None:
+        """Release workers. Runs in progress are killed."""
+
+
+def memfd_with(data: bytes) -> int:
+    fd = os.memfd_create("zeroplay-job")
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+    os.lseek(fd, 0, os.SEEK_SET)
+    return fd
+
+
+def kill_uid(uid: int) -> None:
+    """SIGKILL every host process whose real uid is ``uid``, until none is left (root hosts only)."""
+    for _ in range(100):
+        found = False
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry.name}/status", "rb") as f:
+                    status = f.read()
+            except OSError:
+                continue
+            uid_line = status[status.find(b"\nUid:") + 5 :].split(b"\n", 1)[0].split()
+            zombie = b"\nState:\tZ" in status  # already dead, waiting for its parent to reap it
+            if uid_line and int(uid_line[0]) == uid and not zombie:
+                found = True
+                try:
+                    os.kill(int(entry.name), signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+        if not found:
+            return
+        time.sleep(0.002)
+
+
+class ColdBackend(Backend):
+    """Shared logic: start the runner under ``argv_for``, feed it the job, collect the outcome."""
+
+    def argv_for(self, uid: int | None, status_fd: int) -> tuple[list[str], str | None]:
+        """The command line and the host cwd (None: the command picks its own)."""
+        raise NotImplementedError
+
+    def run(self, program: Program) -> ExecResult:
+        limits = self.limits
+        uid = UIDS.acquire() if is_root() else None
+        status_r, status_w = os.pipe()
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        payload = memfd_with(program.payload(limits, self._python_inside()))
+        workdir = None
+        try:
+            argv, cwd = self.argv_for(uid, status_w)
+            if cwd == "":
+                workdir = cwd = tempfile.mkdtemp(prefix="zeroplay-run-")
+            start = time.monotonic()
+            proc = subprocess.Popen(
+                argv, stdin=payload, stdout=out_w, stderr=err_w, pass_fds=(status_w,), cwd=cwd,
+                env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}, start_new_session=True, close_fds=True,
+            )
+        finally:
+            for fd in (status_w, out_w, err_w, payload):
+                os.close(fd)
+        status_buf = bytearray()
+
+        def kill() -> None:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            if uid is not None:
+                kill_uid(uid)
+
+        def on_status() -> bool:
+            chunk = os.read(status_r, 64)
+            status_buf.extend(chunk)
+            if not chunk:
+                kill()  # the job is over: daemons it left must not keep the pipes open
+                return True
+            return False
+
+        try:
+            out = collect(out_r, err_r, limits.max_output_bytes, start + limits.timeout_s, kill, (status_r, on_status))
+            wall = time.monotonic() - start
+            kill()
+            try:
+                proc.wait(timeout=HOST_MARGIN_S)
+            except subprocess.TimeoutExpired:
+                kill()
+                proc.wait()
+        finally:
+            os.close(status_r)
+            if uid is not None:
+                UIDS.release(uid)
+            if workdir is not None:
+                _remove_tree(workdir)
+        raw = int(status_buf) if status_buf.strip().isdigit() else None
+        how = "timeout" if out.deadline_hit else "exited"
+        if raw is None and how == "exited":
+            how = "killed"
+        return classify(raw, how, out, wall, limits.timeout_s)
+
+    def _python_inside(self) -> str:
+        return self.runtime.python_at(INSIDE_PREFIX)
+
+
+def _remove_tree(path: str) -> None:
+    import shutil
+
+    def unlock(func, p, _exc):  # the program may have chmod'ed its files
+        os.chmod(os.path.dirname(p), 0o700)
+        func(p)
+
+    shutil.rmtree(path, onerror=unlock)
+
+
+class NamespaceBackend(ColdBackend):
+    """A fresh bubblewrap sandbox per run (see :mod:`zeroplay.sandbox.isolation` for what it isolates)."""
+
+    name = "namespace"
+
+    def argv_for(self, uid: int | None, status_fd: int) -> tuple[list[str], str | None]:
+        launcher, prefix = host_launcher(uid, self.runtime)
+        runner = [self._python_inside(), "-S", "-I", "-c", RUNNER_SOURCE, "run", str(status_fd)]
+        return [*launcher, *bwrap_argv(prefix, self.runtime, self.limits, as_pid_1=False), *runner], "/"
+
+
+class ProcessBackend(ColdBackend):
+    """Weaker fallback: rlimits, a fresh work dir, a clean environment, its own process group.
+
+    The program sees the host's filesystem (read-only where permissions say so), its processes and
+    its network. On root hosts it runs under a private unprivileged uid with a private /tmp.
+    """
+
+    name = "process"
+
+    def argv_for(self, uid: int | None, status_fd: int) -> tuple[list[str], str | None]:
+        launcher, prefix = host_launcher(uid, self.runtime, work_mb=self.limits.disk_mb)
+        runner = [self.runtime.python_at(prefix), "-S", "-I", "-c", RUNNER_SOURCE, "run", str(status_fd)]
+        return [*launcher, *runner], (None if uid is not None else "")
+
+    def _python_inside(self) -> str:
+        if is_root():
+            return self.runtime.python_at("/tmp/.zeroplay-python")
+        return self.runtime.python_at(self.runtime.prefix) if self.runtime.prefix else sys.executable

@@ -1,0 +1,135 @@
+"""Host side of a run: read stdout/stderr under the output cap and a deadline, then name the status."""
+
+from __future__ import annotations
+
+import os
+import selectors
+import signal
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from zeroplay.core.types import ExecResult
+
+#: Seconds a backend waits past ``timeout_s`` before it kills everything from the host side.
+HOST_MARGIN_S = 2.0
+
+
+@dataclass
+class Output:
+    stdout: bytearray
+    stderr: bytearray
+    exceeded: bool = False
+    deadline_hit: bool = False
+
+
+def collect(
+    out_fd: int,
+    err_fd: int,
+    max_bytes: int,
+    deadline: float,
+    on_exceeded: Callable[[], None],
+    extra: tuple[int, Callable[[], bool]] | None = None,
+) -> Output:
+    """Read both pipes until EOF on both (and, if ``extra`` is given, until its callback returns True).
+
+    Keeps at most ``max_bytes`` of stdout+stderr; past that it calls ``on_exceeded`` once and goes
+    on draining (so the writer never blocks on a full pipe). Stops at ``deadline`` (monotonic) in
+    any case, with ``deadline_hit`` set. Closes both fds.
+    """
+    res = Output(bytearray(), bytearray())
+    sel = selectors.DefaultSelector()
+    bufs = {out_fd: res.stdout, err_fd: res.stderr}
+    for fd in bufs:
+        os.set_blocking(fd, False)
+        sel.register(fd, selectors.EVENT_READ)
+    extra_done = extra is None
+    if extra is not None:
+        sel.register(extra[0], selectors.EVENT_READ)
+    open_pipes = 2
+    try:
+        while open_pipes or not extra_done:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                res.deadline_hit = True
+                break
+            for key, _ in sel.select(left):
+                fd = key.fd
+                if extra is not None and fd == extra[0]:
+                    if extra[1]():
+                        extra_done = True
+                        sel.unregister(fd)
+                    continue
+                try:
+                    chunk = os.read(fd, 1 << 16)
+                except BlockingIOError:
+                    continue
+                if not chunk:
+                    sel.unregister(fd)
+                    open_pipes -= 1
+                    continue
+                room = max_bytes - len(res.stdout) - len(res.stderr)
+                if len(chunk) > room:
+                    chunk = chunk[: max(room, 0)]
+                    if not res.exceeded:
+                        res.exceeded = True
+                        on_exceeded()
+                bufs[fd] += chunk
+    finally:
+        sel.close()
+        for fd in bufs:
+            os.close(fd)
+    return res
+
+
+def classify(
+    wait_status: int | None, how: str, out: Output, wall_s: float, timeout_s: float
+) -> ExecResult:
+    """Turn what happened into an :class:`ExecResult`.
+
+    ``how`` is ``exited`` (``wait_status`` is a raw ``waitpid`` status), ``timeout`` or ``killed``
+    (the sandbox ended the run: host-side kill, lost worker). Order matters: a flood that was cut
+    reports ``output_limit`` even though the kill made the process die of SIGKILL.
+    """
+    stdout = out.stdout.decode("utf-8", errors="replace")
+    stderr = out.stderr.decode("utf-8", errors="replace")
+    exit_code: int | None = None
+    if wait_status is not None:
+        exit_code = os.waitstatus_to_exitcode(wait_status)
+    if out.exceeded:
+        status = "output_limit"
+        stderr += "\n[sandbox] output limit reached: stdout+stderr were cut and the program was killed"
+    elif how == "timeout" or out.deadline_hit:
+        status = "timeout"
+        stderr += f"\n[sandbox] timed out after {timeout_s:g} s and was killed"
+    elif how == "killed" or exit_code is None:
+        status = "killed"
+        stderr += "\n[sandbox] the run was killed"
+    elif exit_code == -signal.SIGXCPU:
+        status = "timeout"
+        stderr += f"\n[sandbox] CPU time limit ({int(timeout_s) + 1} s) exceeded"
+    elif exit_code == -signal.SIGXFSZ:
+        status = "error"
+        stderr += "\n[sandbox] file size limit exceeded"
+    elif exit_code < 0:
+        status = "killed"
+        stderr += f"\n[sandbox] killed by signal {_signal_name(-exit_code)}"
+    elif exit_code != 0 and _ends_with_memory_error(stderr):
+        status = "memory"
+    elif exit_code == 0:
+        status = "ok"
+    else:
+        status = "error"
+    return ExecResult(status, exit_code, stdout, stderr, wall_s)
+
+
+def _ends_with_memory_error(stderr: str) -> bool:
+    tail = stderr.rstrip().splitlines()[-1:] or [""]
+    return tail[0].startswith("MemoryError")
+
+
+def _signal_name(num: int) -> str:
+    try:
+        return signal.Signals(num).name
+    except ValueError:
+        return str(num)

@@ -1,0 +1,250 @@
+"""The warm pool: pre-started interpreters inside bubblewrap namespaces that fork a fresh child per job.
+
+Each worker ("zygote") is PID 1 of its own sandbox (same isolation as the ``namespace`` backend, see
+:mod:`zeroplay.sandbox.isolation`) with the standard library already imported. A job costs a
+``fork`` instead of a sandbox set-up plus an interpreter start. Between jobs the zygote kills every
+other process of its namespace, wipes ``/work``, ``/tmp`` and ``/dev/shm`` and removes SysV IPC
+objects, so a job never sees another job's files, processes or modules; the zygote never reads job
+data itself, so a job finds no other job's code or input in its (forked) memory.
+
+The host talks to a zygote over a socketpair (``RUN``/``KILL`` in, ``DONE`` out, see
+``_runner.py``). The host enforces its own deadline of ``timeout_s`` + a margin: a zygote that
+does not answer in time is killed whole (with everything in it) and replaced.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import queue
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import weakref
+from concurrent.futures import ThreadPoolExecutor
+
+from zeroplay.core.errors import SandboxError
+from zeroplay.core.types import ExecResult
+from zeroplay.sandbox.cold import Backend, kill_uid, memfd_with
+from zeroplay.sandbox.isolation import INSIDE_PREFIX, RUNNER_SOURCE, UIDS, bwrap_argv, host_launcher, is_root
+from zeroplay.sandbox.outcome import HOST_MARGIN_S, Output, classify, collect
+from zeroplay.sandbox.spec import Limits, Program
+
+START_TIMEOUT_S = 60.0
+_SPAWNER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="zeroplay-sandbox-spawner")
+
+
+class Zygote:
+    """One pre-started sandboxed interpreter; runs one job at a time."""
+
+    def __init__(self, backend: PoolBackend) -> None:
+        self.limits = backend.limits
+        self.python = backend.runtime.python_at(INSIDE_PREFIX)
+        self.uid = UIDS.acquire() if is_root() else None
+        self.alive = False
+        self._jobs = 0
+        host, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.sock = host
+        launcher, prefix = host_launcher(self.uid, backend.runtime)
+        argv = [*launcher, *bwrap_argv(prefix, backend.runtime, self.limits, as_pid_1=True)]
+        argv += [self.python, "-S", "-I", "-c", RUNNER_SOURCE, "zygote", str(child.fileno())]
+        self._log = tempfile.TemporaryFile()
+        try:
+            # bwrap --die-with-parent ties the sandbox to the *thread* that forks it (PR_SET_PDEATHSIG),
+            # so zygotes are forked by one long-lived thread, not by short-lived run_many threads.
+            self.proc = _SPAWNER.submit(
+                subprocess.Popen, argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self._log,
+                pass_fds=(child.fileno(),), env={"PATH": "/usr/bin:/bin"}, start_new_session=True,
+            ).result()
+        finally:
+            child.close()
+        self.sock.settimeout(START_TIMEOUT_S)
+        try:
+            hello = self.sock.recv(64)
+        except OSError:
+            hello = b""
+        self.sock.settimeout(None)
+        if hello != b"READY":
+            self.kill()
+            self._log.seek(0)
+            why = self._log.read().decode(errors="replace").strip()[-2000:] or "no output"
+            raise SandboxError(f"A warm-pool worker failed to start: {why}")
+        self.alive = True
+
+    def run(self, program: Program) -> ExecResult:
+        limits = self.limits
+        payload = memfd_with(program.payload(limits, self.python))
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        try:
+            start = time.monotonic()
+            self._jobs += 1
+            job_id = str(self._jobs).encode()
+            socket.send_fds(self.sock, [b"RUN %s %r" % (job_id, limits.timeout_s)], [payload, out_w, err_w])
+        except OSError:
+            self.alive = False
+            for fd in (out_r, err_r):
+                os.close(fd)
+            raise
+        finally:
+            for fd in (payload, out_w, err_w):
+                os.close(fd)
+        done: dict = {}
+
+        def on_ctl() -> bool:
+            msg = self.sock.recv(4096)
+            if not msg:
+                done["how"] = "lost"
+                return True
+            if msg.startswith(b"DONE %s " % job_id):
+                done.update(json.loads(msg.split(b" ", 2)[2]))
+                return True
+            return False  # not ours: keep waiting
+
+        def on_exceeded() -> None:
+            try:
+                self.sock.send(b"KILL " + job_id)
+            except OSError:
+                self.kill()
+
+        out = collect(
+            out_r, err_r, limits.max_output_bytes, start + limits.timeout_s + HOST_MARGIN_S, on_exceeded,
+            (self.sock.fileno(), on_ctl),
+        )
+        wall = time.monotonic() - start
+        if out.deadline_hit or done.get("how") in (None, "lost") or not done.get("clean", False):
+            self.kill()  # unresponsive or unclean: the whole sandbox goes, a fresh one replaces it
+        how = done.get("how", "timeout" if out.deadline_hit else "killed")
+        if how == "lost":
+            how = "killed"
+        return classify(done.get("status"), how, out, min(wall, limits.timeout_s) if how == "timeout" else wall,
+                        limits.timeout_s)
+
+    def kill(self) -> None:
+        """Kill the zygote and everything in its namespace; idempotent."""
+        self.alive = False
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+        proc = getattr(self, "proc", None)
+        if proc is not None:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            proc.wait()
+        if self.uid is not None:
+            kill_uid(self.uid)
+            UIDS.release(self.uid)
+            self.uid = None
+        self._log.close()
+
+
+class PoolBackend(Backend):
+    """A growing set of zygotes (up to ``workers``, or more if ``reserve`` asks); ``run`` checks one out."""
+
+    name = "pool"
+
+    def __init__(self, limits: Limits, workers: int) -> None:
+        super().__init__(limits)
+        self.size = workers
+        self._idle: queue.SimpleQueue[Zygote] = queue.SimpleQueue()
+        self._all: set[Zygote] = set()
+        self._started = 0
+        self._lock = threading.Lock()
+        self._closed = False
+        _LIVE.add(self)
+
+    def reserve(self, n: int) -> None:
+        """Allow at least ``n`` zygotes (so ``n`` jobs can run at once)."""
+        with self._lock:
+            self.size = max(self.size, n)
+
+    def warm(self, n: int | None = None) -> None:
+        """Start zygotes now (in parallel) rather than on first use."""
+        n = min(n or self.size, self.size)
+        want = max(n - self._started, 0)
+        if want:
+            with ThreadPoolExecutor(max_workers=want) as ex:
+                for z in ex.map(lambda _: self._checkout(block=False), range(want)):
+                    if z is not None:
+                        self._idle.put(z)
+
+    def _new(self) -> Zygote:
+        try:
+            z = Zygote(self)
+        except BaseException:
+            with self._lock:
+                self._started -= 1
+            raise
+        with self._lock:
+            self._all.add(z)
+        return z
+
+    def _checkout(self, block: bool = True) -> Zygote | None:
+        try:
+            return self._idle.get_nowait()
+        except queue.Empty:
+            pass
+        with self._lock:
+            if self._closed:
+                raise SandboxError("This Sandbox is closed; create a new one")
+            grow = self._started < self.size
+            if grow:
+                self._started += 1
+        if grow:
+            return self._new()
+        return self._idle.get() if block else None
+
+    def _checkin(self, z: Zygote) -> None:
+        if z.alive and not self._closed:
+            self._idle.put(z)
+            return
+        z.kill()
+        with self._lock:
+            self._all.discard(z)
+            self._started -= 1
+        if not self._closed:
+            # Replace it in the background so the next job finds a warm worker.
+            threading.Thread(target=self._refill, daemon=True).start()
+
+    def _refill(self) -> None:
+        try:
+            z = self._checkout(block=False)
+        except (SandboxError, OSError):
+            return
+        if z is not None:
+            self._checkin(z)
+
+    def run(self, program: Program) -> ExecResult:
+        z = self._checkout()
+        assert z is not None
+        try:
+            return z.run(program)
+        except OSError:
+            z.kill()
+            return ExecResult("killed", None, "", "[sandbox] the worker was lost; the run was killed", 0.0)
+        finally:
+            self._checkin(z)
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            zygotes = list(self._all)
+            self._all.clear()
+        for z in zygotes:
+            z.kill()
+
+
+_LIVE: weakref.WeakSet[PoolBackend] = weakref.WeakSet()
+
+
+@atexit.register
+def _close_all() -> None:
+    for backend in list(_LIVE):
+        backend.close()

@@ -1,0 +1,192 @@
+"""The public :class:`Sandbox`: pick a backend, run one program or many, concurrently."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import threading
+import warnings
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+from zeroplay.core.errors import SandboxUnavailableError, UnknownIdError
+from zeroplay.core.types import ExecResult
+from zeroplay.sandbox.cold import Backend
+from zeroplay.sandbox.spec import Limits, Program
+
+log = logging.getLogger(__name__)
+
+BACKENDS = ("pool", "namespace", "process", "docker")
+_warned_fallback = threading.Event()
+
+
+def _namespace_ok() -> tuple[bool, str]:
+    from zeroplay.sandbox.isolation import namespace_support
+
+    return namespace_support()
+
+
+def _docker_ok() -> tuple[bool, str]:
+    from zeroplay.sandbox.docker import docker_support
+
+    return docker_support()
+
+
+def available_backends() -> list[str]:
+    """Backends that can run on this machine now (probes once per process)."""
+    names = []
+    if _namespace_ok()[0]:
+        names += ["pool", "namespace"]
+    names.append("process")
+    if _docker_ok()[0]:
+        names.append("docker")
+    return names
+
+
+def auto_backend() -> tuple[str, str]:
+    """(backend ``auto`` picks, why)."""
+    ok, why = _namespace_ok()
+    if ok:
+        return "pool", "warm pool inside namespaces (bubblewrap)"
+    return "process", f"namespaces unavailable: {why}"
+
+
+def describe_backends() -> list[tuple[str, str]]:
+    """Rows (name, plain description) for ``zeroplay list``."""
+    ns_ok, ns_why = _namespace_ok()
+    dk_ok, dk_why = _docker_ok()
+    picked, why = auto_backend()
+    na = " [not available here: {}]"
+    return [
+        ("auto", f"picks `{picked}` on this machine ({why})"),
+        ("pool", "warm pool: pre-started interpreters inside namespaces fork a fresh child per job; fastest, "
+                 "same isolation as `namespace`" + ("" if ns_ok else na.format(ns_why))),
+        ("namespace", "bubblewrap per run: user/pid/net/mount/ipc/uts namespaces, read-only stdlib, private "
+                      "/work and /tmp, no network, rlimits, unprivileged uid" + ("" if ns_ok else na.format(ns_why))),
+        ("process", "WEAKER fallback: rlimits, fresh temp dir, clean env, process group killed at the end; the "
+                    "program can read the host filesystem and reach the network"),
+        ("docker", "docker SDK: no network, memory/pids limits, read-only root" + ("" if dk_ok else na.format(dk_why))),
+    ]
+
+
+def _make_backend(name: str, limits: Limits, workers: int) -> Backend:
+    if name == "auto":
+        name, why = auto_backend()
+        if name != "pool" and not _warned_fallback.is_set():
+            _warned_fallback.set()
+            warnings.warn(
+                f"zeroplay sandbox: {why}; falling back to the weaker `process` backend. "
+                "Install bubblewrap and allow unprivileged user namespaces for real isolation.",
+                RuntimeWarning, stacklevel=4,
+            )
+    if name in ("pool", "namespace"):
+        ok, why = _namespace_ok()
+        if not ok:
+            raise SandboxUnavailableError(f"The {name!r} sandbox backend cannot run here: {why}")
+    if name == "pool":
+        from zeroplay.sandbox.pool import PoolBackend
+
+        return PoolBackend(limits, workers)
+    if name == "namespace":
+        from zeroplay.sandbox.cold import NamespaceBackend
+
+        return NamespaceBackend(limits)
+    if name == "process":
+        from zeroplay.sandbox.cold import ProcessBackend
+
+        return ProcessBackend(limits)
+    if name == "docker":
+        from zeroplay.sandbox.docker import DockerBackend
+
+        return DockerBackend(limits, workers)
+    raise UnknownIdError("sandbox backend", name, ("auto", *BACKENDS))
+
+
+class Sandbox:
+    """Runs untrusted programs under hard limits. See ``describe_backends()`` for what each backend isolates.
+
+    ``run`` never raises because of what the program does: every outcome is an :class:`ExecResult`
+    whose ``status`` is ``ok | error | timeout | memory | output_limit | killed``. It returns at most
+    about ``timeout_s`` + 2 s after the program starts, and no process of the run is left when it
+    returns. ``run_many`` runs programs concurrently (``concurrency`` defaults to ``workers``, which
+    defaults to the number of CPUs) and returns results in order.
+    """
+
+    def __init__(
+        self,
+        backend: str = "auto",
+        timeout_s: float = 5.0,
+        memory_mb: int = 512,
+        max_output_bytes: int = 1 << 20,
+        max_processes: int = 32,
+        network: bool = False,
+        *,
+        disk_mb: int = 64,
+        max_open_files: int = 256,
+        workers: int | None = None,
+    ) -> None:
+        self.limits = Limits(
+            timeout_s=timeout_s, memory_mb=memory_mb, max_output_bytes=max_output_bytes,
+            max_processes=max_processes, max_open_files=max_open_files, disk_mb=disk_mb, network=network,
+        )
+        self.workers = workers or os.cpu_count() or 1
+        self._backend = _make_backend(backend, self.limits, self.workers)
+        self.backend = self._backend.name
+        self._executor: ThreadPoolExecutor | None = None
+        self._lock = threading.Lock()
+
+    def run(
+        self, code: str, stdin: str = "", files: dict[str, str | bytes] | None = None, argv: Sequence[str] = (),
+        language: str = "python",
+    ) -> ExecResult:
+        return self._backend.run(Program(code, stdin, files or {}, tuple(argv), language))
+
+    def run_program(self, program: Program | str) -> ExecResult:
+        return self._backend.run(Program.coerce(program))
+
+    def run_many(self, programs: Sequence[Program | str], concurrency: int | None = None) -> list[ExecResult]:
+        items = [Program.coerce(p) for p in programs]
+        if not items:
+            return []
+        n = min(concurrency or self.workers, len(items))
+        self._backend.reserve(n)
+        if n == 1:
+            return [self._backend.run(p) for p in items]
+        with ThreadPoolExecutor(max_workers=n, thread_name_prefix="zeroplay-sandbox") as pool:
+            return list(pool.map(self._backend.run, items))
+
+    async def arun(
+        self, code: str, stdin: str = "", files: dict[str, str | bytes] | None = None, argv: Sequence[str] = ()
+    ) -> ExecResult:
+        program = Program(code, stdin, files or {}, tuple(argv))
+        return await asyncio.get_running_loop().run_in_executor(self._shared_executor(), self._backend.run, program)
+
+    async def arun_many(self, programs: Sequence[Program | str]) -> list[ExecResult]:
+        loop = asyncio.get_running_loop()
+        executor = self._shared_executor()
+        futures = [loop.run_in_executor(executor, self._backend.run, Program.coerce(p)) for p in programs]
+        return list(await asyncio.gather(*futures))
+
+    def _shared_executor(self) -> ThreadPoolExecutor:
+        with self._lock:
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="zeroplay-sandbox")
+            return self._executor
+
+    def close(self) -> None:
+        """Stop workers; kills any run still in progress. Safe to call twice."""
+        with self._lock:
+            if self._executor is not None:
+                self._executor.shutdown(wait=False, cancel_futures=True)
+                self._executor = None
+        self._backend.close()
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Sandbox(backend={self.backend!r}, limits={self.limits})"

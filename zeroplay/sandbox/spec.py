@@ -1,0 +1,144 @@
+"""What a sandbox runs (:class:`Program`), under which limits (:class:`Limits`), in which language.
+
+Languages are a small plugin point: a :class:`Language` names the file the source is written to
+and the command that runs it, relative to the interpreter directory the backend exposes. Python
+is built in and is the only language the warm pool runs without an ``exec`` (it forks an
+interpreter that already has the standard library loaded); any other language runs through its
+command inside the same isolation.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from zeroplay.core.errors import ConfigError, UnknownIdError
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Hard limits applied to every run. The kernel enforces them (rlimits, tmpfs sizes, pid namespaces).
+
+    ``timeout_s`` is wall time; CPU time is capped at the same figure (plus one second of grace).
+    ``memory_mb`` caps the address space of each process (RLIMIT_AS), so a program that maps more
+    than it touches also fails. ``max_output_bytes`` counts stdout and stderr together.
+    ``max_processes`` counts every process and thread of the run. ``disk_mb`` caps the writable
+    work dir and /tmp (and, through RLIMIT_FSIZE, any single file).
+    """
+
+    timeout_s: float = 5.0
+    memory_mb: int = 512
+    max_output_bytes: int = 1 << 20
+    max_processes: int = 32
+    max_open_files: int = 256
+    disk_mb: int = 64
+    network: bool = False
+
+    def __post_init__(self) -> None:
+        for name in ("timeout_s", "memory_mb", "max_output_bytes", "max_processes", "max_open_files", "disk_mb"):
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"Sandbox limit {name} must be > 0, got {getattr(self, name)!r}")
+        if self.memory_mb < 32:
+            raise ConfigError(f"memory_mb={self.memory_mb} is too small to start an interpreter; use 32 or more")
+        if self.network:
+            raise ConfigError(
+                "network=True is not supported: sandboxed code never gets a network. "
+                "Serve what the program needs through `files=` or stdin instead."
+            )
+
+
+@dataclass(frozen=True)
+class Language:
+    """How to run a source file. ``command(python, path)`` returns the argv that runs ``path``.
+
+    ``python`` is the interpreter's path as the sandboxed process sees it (the runner itself is
+    Python, so every backend has one). ``in_process`` is true only for Python: the warm pool then
+    runs the code in the forked interpreter instead of exec'ing ``command``.
+    """
+
+    name: str
+    source_name: str
+    command: Callable[[str, str], list[str]]
+    in_process: bool = False
+
+
+PYTHON = Language("python", "main.py", lambda python, path: [python, "-S", "-I", path], in_process=True)
+
+_LANGUAGES: dict[str, Language] = {"python": PYTHON}
+
+
+def register_language(language: Language) -> None:
+    """Make ``language`` usable as ``Program(..., language=language.name)`` in every backend."""
+    if language.name in _LANGUAGES and _LANGUAGES[language.name] is not language:
+        raise ConfigError(f"A sandbox language named {language.name!r} is already registered")
+    _LANGUAGES[language.name] = language
+
+
+def get_language(name: str) -> Language:
+    try:
+        return _LANGUAGES[name]
+    except KeyError:
+        raise UnknownIdError("sandbox language", name, _LANGUAGES) from None
+
+
+def languages() -> list[str]:
+    return sorted(_LANGUAGES)
+
+
+@dataclass(frozen=True)
+class Program:
+    """One run: source ``code``, its ``stdin``, extra ``files`` (relative path -> text or bytes)
+    written to the work dir before it starts, and ``argv`` (``sys.argv[1:]``)."""
+
+    code: str
+    stdin: str = ""
+    files: Mapping[str, str | bytes] = field(default_factory=dict)
+    argv: Sequence[str] = ()
+    language: str = "python"
+
+    @classmethod
+    def coerce(cls, item: str | Program) -> Program:
+        if isinstance(item, Program):
+            return item
+        if isinstance(item, str):
+            return cls(item)
+        raise TypeError(f"A sandbox program is a str of code or a sandbox.Program, got {type(item).__name__}")
+
+    def payload(self, limits: Limits, python: str) -> bytes:
+        """The JSON the in-sandbox runner reads from its stdin (see ``_runner.py``)."""
+        lang = get_language(self.language)
+        for name in self.files:
+            _check_relative(name)
+        files = {
+            name: ({"b64": _b64(data)} if isinstance(data, bytes) else {"text": data}) for name, data in self.files.items()
+        }
+        doc = {
+            "code": self.code,
+            "stdin": self.stdin,
+            "files": files,
+            "argv": [str(a) for a in self.argv],
+            "source_name": lang.source_name,
+            "in_process": lang.in_process,
+            "command": lang.command(python, lang.source_name),
+            "limits": {
+                "cpu_s": int(limits.timeout_s) + 1,
+                "memory_bytes": limits.memory_mb << 20,
+                "nproc": limits.max_processes,
+                "nofile": limits.max_open_files,
+                "fsize": limits.disk_mb << 20,
+            },
+        }
+        return json.dumps(doc).encode()
+
+
+def _b64(data: bytes) -> str:
+    import base64
+
+    return base64.b64encode(data).decode("ascii")
+
+
+def _check_relative(name: str) -> None:
+    parts = name.replace("\\", "/").split("/")
+    if not name or name.startswith("/") or ".." in parts:
+        raise ConfigError(f"Sandbox file names must be relative paths inside the work dir, got {name!r}")
