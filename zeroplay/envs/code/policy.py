@@ -1,0 +1,120 @@
+"""Static checks on a model-written program, before it goes to the sandbox.
+
+This is an early-rejection **filter**, not a security boundary: it turns away programs that
+import ``os`` or call ``open`` so they cost no sandbox time and the proposer learns the rule.
+A program that slips past it still runs only inside the sandbox, under its hard limits.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from zeroplay.envs.code.triplet import ENTRY
+
+#: Modules a task program may not import: system access, processes, threads, randomness,
+#: time, files, network, introspection and serialization that reaches code.
+DEFAULT_BANNED_MODULES: frozenset[str] = frozenset({
+    "os", "sys", "subprocess", "random", "secrets", "uuid", "time", "datetime", "calendar", "sched",
+    "threading", "_thread", "multiprocessing", "concurrent", "asyncio", "signal", "resource",
+    "socket", "ssl", "select", "selectors", "http", "urllib", "ftplib", "smtplib", "telnetlib",
+    "xmlrpc", "webbrowser", "requests", "httpx",
+    "io", "pathlib", "shutil", "tempfile", "glob", "fnmatch", "fileinput", "zipfile", "tarfile",
+    "gzip", "bz2", "lzma", "sqlite3", "shelve", "dbm", "mmap", "fcntl", "pty", "tty", "termios",
+    "pickle", "marshal", "copyreg", "ctypes", "cffi", "importlib", "imp", "pkgutil", "runpy",
+    "builtins", "gc", "inspect", "traceback", "faulthandler", "tracemalloc", "code", "codeop",
+    "platform", "sysconfig", "site", "atexit", "weakref", "pdb", "posix", "nt", "pwd", "grp",
+    "numpy", "torch",
+})
+
+#: Builtins a task program may not name at all: code execution, files, I/O, introspection, exiting.
+DEFAULT_BANNED_NAMES: frozenset[str] = frozenset({
+    "open", "exec", "eval", "compile", "__import__", "input", "breakpoint", "globals", "locals",
+    "vars", "getattr", "setattr", "delattr", "exit", "quit", "help", "memoryview", "print",
+})
+
+#: Builtins a task program may not call (common words, so only calls count): ``id`` and ``hash``
+#: differ between runs, ``dir`` lists internals.
+DEFAULT_BANNED_CALLS: frozenset[str] = frozenset({"id", "hash", "dir"})
+
+#: Attributes that lead from a value to frames, globals, builtins or code objects.
+DEFAULT_BANNED_ATTRIBUTES: frozenset[str] = frozenset({
+    "__class__", "__bases__", "__base__", "__mro__", "__subclasses__", "__globals__", "__builtins__",
+    "__code__", "__closure__", "__dict__", "__import__", "__loader__", "__spec__", "__getattribute__",
+    "__reduce__", "__reduce_ex__", "__func__", "__self__", "__module__", "__traceback__",
+    "f_globals", "f_locals", "f_builtins", "f_back", "f_code", "gi_frame", "gi_code", "cr_frame",
+    "ag_frame", "tb_frame", "tb_next", "co_code",
+})
+
+
+class PolicyError(ValueError):
+    """A program the static check refuses; ``stage`` is ``"parse"`` or ``"banned"``."""
+
+    def __init__(self, stage: str, reason: str):
+        super().__init__(reason)
+        self.stage, self.reason = stage, reason
+
+
+@dataclass(frozen=True)
+class CodePolicy:
+    """What a task program may contain. Every list is configurable; ``extra_banned_*`` adds to the defaults.
+
+    ``max_program_chars`` bounds the program text (longer is refused before parsing).
+    """
+
+    banned_modules: frozenset[str] = DEFAULT_BANNED_MODULES
+    banned_names: frozenset[str] = DEFAULT_BANNED_NAMES
+    banned_calls: frozenset[str] = DEFAULT_BANNED_CALLS
+    banned_attributes: frozenset[str] = DEFAULT_BANNED_ATTRIBUTES
+    max_program_chars: int = 6000
+    extra_banned_modules: frozenset[str] = field(default_factory=frozenset)
+
+    def modules(self) -> frozenset[str]:
+        return frozenset(self.banned_modules) | frozenset(self.extra_banned_modules)
+
+    def check(self, program: str) -> ast.Module:
+        """The parsed program, or :class:`PolicyError` naming the stage and the offending line."""
+        tree = self.parse(program)
+        problem = self.find_banned(tree)
+        if problem:
+            raise PolicyError("banned", problem)
+        return tree
+
+    def parse(self, program: str) -> ast.Module:
+        if not isinstance(program, str) or not program.strip():
+            raise PolicyError("parse", "empty program: write a Python program that defines f")
+        if len(program) > self.max_program_chars:
+            raise PolicyError("parse", f"program is {len(program)} characters; the limit is {self.max_program_chars}")
+        try:
+            tree = ast.parse(program)
+            # compile() (not run) catches what the parser lets through: 'return' outside a function, ...
+            compile(tree, "<program>", "exec", dont_inherit=True)
+        except SyntaxError as e:
+            raise PolicyError("parse", f"syntax error on line {e.lineno}: {e.msg}") from None
+        except (Exception, RecursionError, MemoryError) as e:  # noqa: BLE001 - nesting limits, null bytes
+            raise PolicyError("parse", f"program does not parse ({type(e).__name__})") from None
+        if not any(isinstance(n, ast.FunctionDef) and n.name == ENTRY for n in tree.body):
+            raise PolicyError("parse", f"the program must define a top-level function `def {ENTRY}(...)`")
+        return tree
+
+    def find_banned(self, tree: ast.AST) -> str | None:
+        """A description of the first banned construct in ``tree``, or None."""
+        modules = self.modules()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.name.split(".")[0] in modules:
+                        return f"line {node.lineno}: import of banned module {alias.name!r}"
+            elif isinstance(node, ast.ImportFrom):
+                if node.level:
+                    return f"line {node.lineno}: relative imports are not allowed"
+                if (node.module or "").split(".")[0] in modules:
+                    return f"line {node.lineno}: import from banned module {node.module!r}"
+            elif isinstance(node, ast.Name) and (node.id in self.banned_names or node.id.startswith("__")):
+                if node.id != "__name__":
+                    return f"line {node.lineno}: use of banned name {node.id!r}"
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in self.banned_calls:
+                return f"line {node.lineno}: call of banned function {node.func.id!r}"
+            elif isinstance(node, ast.Attribute) and node.attr in self.banned_attributes:
+                return f"line {node.lineno}: access to banned attribute {node.attr!r}"
+        return None
