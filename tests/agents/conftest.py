@@ -23,3 +23,41 @@ def tiny_agent(tiny_model_dir: Path):
     from zeroplay import agents
 
     return agents.make("hf", model=str(tiny_model_dir), temperature=0.0, max_new_tokens=16)
+
+
+@pytest.fixture(scope="session")
+def served_tiny(tiny_model_dir: Path):
+    """The real ``zeroplay serve`` command on the tiny model, in a subprocess on 127.0.0.1.
+    Yields the base URL (``http://127.0.0.1:PORT/v1``)."""
+    import os
+    import re
+    import selectors
+    import subprocess
+    import sys
+    import time
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "zeroplay.cli", "serve", str(tiny_model_dir), "--port", "0", "--name", "tiny"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "TRANSFORMERS_VERBOSITY": "error", "HF_HUB_OFFLINE": "1"},
+    )
+    sel = selectors.DefaultSelector()
+    sel.register(proc.stdout, selectors.EVENT_READ)
+    seen, deadline, url = [], time.monotonic() + 120, None
+    while url is None and time.monotonic() < deadline and proc.poll() is None:
+        if sel.select(timeout=1.0):
+            line = proc.stdout.readline()
+            seen.append(line)
+            found = re.search(r"at (http://\S+/v1)", line)
+            url = found.group(1) if found else None
+    if url is None:
+        proc.kill()
+        pytest.fail("zeroplay serve did not start:\n" + "".join(seen))
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()

@@ -19,7 +19,7 @@ the left (the end of an observation holds the question).
 from __future__ import annotations
 
 import inspect
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -104,10 +104,22 @@ class HFAgent(Agent):
     # -- Policy --------------------------------------------------------------------------
     def generate(self, prompts: Sequence[Prompt], params: SamplingParams | None = None) -> list[Generation]:
         """One :class:`Generation` per prompt, in order (see :mod:`zeroplay.agents.policy`)."""
-        params = params or self.sampling
         if isinstance(prompts, (str, dict)):
             raise TypeError("generate() takes a list of prompts; wrap a single prompt in a list")
-        encoded = [self.encode(p) for p in prompts]
+        return self.generate_from_ids([self.encode(p) for p in prompts], params)
+
+    def generate_from_ids(
+        self,
+        prompt_ids: Sequence[Sequence[int]],
+        params: SamplingParams | None = None,
+        on_token: Callable[[int, int], None] | None = None,
+    ) -> list[Generation]:
+        """:meth:`generate` for prompts already tokenized. ``on_token(row, token_id)`` is called
+        for each sampled token as it comes (for streaming); it must be quick and not raise."""
+        params = params or self.sampling
+        encoded = [list(p) for p in prompt_ids]
+        if not encoded:
+            return []
         seed = params.seed if params.seed is not None else int(self._rng.integers(2**63 - 1))
         generator = self.torch.Generator(device=self.device).manual_seed(seed)
         # similar lengths together: less padding; results go back to the caller's order
@@ -119,20 +131,22 @@ class HFAgent(Agent):
             with self.torch.no_grad():
                 for start in range(0, len(order), self.batch_size):
                     chunk = order[start : start + self.batch_size]
-                    for i, gen in zip(chunk, self._generate_batch([encoded[i] for i in chunk], params, generator)):
+                    report = None if on_token is None else (lambda row, tok, chunk=chunk: on_token(chunk[row], tok))
+                    for i, gen in zip(chunk, self._generate_batch([encoded[i] for i in chunk], params, generator, report)):
                         results[i] = gen
         finally:
             self.model.train(was_training)
         return results  # type: ignore[return-value]
 
-    def encode(self, prompt: Prompt) -> list[int]:
-        """The prompt's token ids: chat template (with the generation prompt) or raw text."""
+    def encode(self, prompt: Prompt, *, chat: bool | None = None) -> list[int]:
+        """The prompt's token ids: chat template (with the generation prompt) or raw text.
+        ``chat`` overrides the agent's own setting for this prompt."""
         tok = self.tokenizer
-        if self.prompter.chat:
+        if self.prompter.chat if chat is None else chat:
             text = tok.apply_chat_template(self.prompter.messages(prompt), tokenize=False, add_generation_prompt=True)
             ids = tok(text, add_special_tokens=False)["input_ids"]  # the template writes its own special tokens
         else:
-            ids = tok(self.prompter.text(prompt))["input_ids"]
+            ids = tok(Prompter(chat=False).text(prompt))["input_ids"]
         if not ids:  # an empty raw prompt: start from BOS (or EOS) so there is something to condition on
             ids = [tok.bos_token_id if tok.bos_token_id is not None else self._pad_id]
         return list(ids)
@@ -142,7 +156,9 @@ class HFAgent(Agent):
         return next(self.model.parameters()).device
 
     # -- the sampling loop ---------------------------------------------------------------
-    def _generate_batch(self, prompts: list[list[int]], params: SamplingParams, generator: Any) -> list[Generation]:
+    def _generate_batch(
+        self, prompts: list[list[int]], params: SamplingParams, generator: Any, on_token: Callable[[int, int], None] | None
+    ) -> list[Generation]:
         torch = self.torch
         max_pos = getattr(self.model.config, "max_position_embeddings", None) or 1 << 30
         truncated = [len(p) >= max_pos for p in prompts]
@@ -178,6 +194,8 @@ class HFAgent(Agent):
                 completions[i].append(token_list[i])
                 if lp_list is not None:
                     logprobs[i].append(lp_list[i])
+                if on_token is not None:
+                    on_token(i, token_list[i])
                 done[i], reasons[i] = self._finished(completions[i], limits[i], params)
             if all(done):
                 break
