@@ -1,3 +1,64 @@
-"""synth environments (see ENVS)."""
+"""Synthesized environments: model-written Python environments, validated in the sandbox, kept in a library.
 
+    from zeroplay.envs import synth
+    report = synth.validate(source)            # ValidationReport(passed, stage, reason, ...)
+    lib = synth.Library()                      # $ZEROPLAY_SYNTH_LIBRARY or ~/.local/share/zeroplay/synth
+    synth.synthesize(agent, n=8, library=lib)  # ask an agent for new envs, validate, keep the good ones
+    env = zp.make("zeroplay/synth/NAME-v0")    # every accepted env, registered at import
+
+The spec is in :mod:`zeroplay.envs.synth.spec`. Environment source only ever runs inside the
+sandbox. Importing this package is cheap: ``register_dynamic`` reads the library's small index
+file and nothing else; the other names load on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+import warnings
+from typing import Any
+
+#: The library's envs are registered dynamically (see register_dynamic); nothing static here.
 ENVS: dict[str, str] = {}
+
+_LAZY = {
+    "validate": "zeroplay.envs.synth.validate",
+    "validate_many": "zeroplay.envs.synth.validate",
+    "ValidationConfig": "zeroplay.envs.synth.validate",
+    "ValidationReport": "zeroplay.envs.synth.validate",
+    "STAGES": "zeroplay.envs.synth.validate",
+    "Library": "zeroplay.envs.synth.library",
+    "LibraryEntry": "zeroplay.envs.synth.library",
+    "default_library_path": "zeroplay.envs.synth.library",
+    "SynthEnv": "zeroplay.envs.synth.env",
+    "calibrate": "zeroplay.envs.synth.calibrate",
+    "CalibrationReport": "zeroplay.envs.synth.calibrate",
+    "synthesize": "zeroplay.envs.synth.pipeline",
+    "SynthResult": "zeroplay.envs.synth.pipeline",
+    "seed_sources": "zeroplay.envs.synth.pipeline",
+    "similarity": "zeroplay.envs.synth.novelty",
+    "EnvRunner": "zeroplay.envs.synth.runner",
+    "RunnerConfig": "zeroplay.envs.synth.runner",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'zeroplay.envs.synth' has no attribute {name!r}")
+
+
+def register_dynamic() -> None:
+    """Register the default library's envs as ``zeroplay/synth/NAME-v0``. Reads one small JSON file.
+
+    A missing library is fine (nothing to register); a broken one warns instead of breaking
+    ``import zeroplay``.
+    """
+    from zeroplay.envs.synth.library import Library
+
+    try:
+        Library().register()
+    except Exception as e:  # a corrupt index must not take zeroplay down with it
+        warnings.warn(f"zeroplay synth library not registered: {type(e).__name__}: {e}", stacklevel=2)
+
+
+__all__ = ["ENVS", "register_dynamic", *_LAZY]

@@ -1,0 +1,113 @@
+"""``zeroplay synth``: ask an agent to write new environments, validate them, keep the good ones.
+
+    zeroplay synth --agent openai --agent-arg model=qwen -n 8 --theme "graph puzzles"
+    zeroplay synth --agent openai -n 8 --solver openai --review-agent openai
+    zeroplay synth --add-seeds                    # validate the shipped seeds into the library
+    zeroplay synth --list                         # what the library holds
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import yaml
+from rich.console import Console
+from rich.table import Table
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--agent", help="agent that writes environments (see `zeroplay list agents`)")
+    parser.add_argument("--agent-arg", action="append", default=[], metavar="KEY=VALUE",
+                        help="keyword argument for the agents (repeatable), e.g. model=NAME")
+    parser.add_argument("-n", type=int, default=4, help="how many environments to ask for (default 4)")
+    parser.add_argument("--theme", default="", help="what the new environments should be about")
+    parser.add_argument("--library", help="library directory (default: $ZEROPLAY_SYNTH_LIBRARY or ~/.local/share/zeroplay/synth)")
+    parser.add_argument("--solver", help="agent to calibrate difficulty against (skip calibration when absent)")
+    parser.add_argument("--review-agent", help="agent that reviews each source (stage 7; skipped when absent)")
+    parser.add_argument("--novelty", type=float, default=None, help="similarity at or above which a source is a near-duplicate (default 0.8)")
+    parser.add_argument("--band", type=float, nargs=2, default=(0.2, 0.8), metavar=("LOW", "HIGH"),
+                        help="target pass-rate band for calibration (default 0.2 0.8)")
+    parser.add_argument("--episodes", type=int, default=16, help="calibration instances per difficulty level (default 16)")
+    parser.add_argument("--backend", default="auto", help="sandbox backend (default auto)")
+    parser.add_argument("--seed", type=int, default=0, help="seed for the choice of examples and calibration")
+    parser.add_argument("--add-seeds", action="store_true", help="validate the shipped seed environments into the library")
+    parser.add_argument("--list", action="store_true", help="list the library and exit")
+
+
+def _kwargs(pairs: list[str]) -> dict:
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise SystemExit(f"zeroplay synth: --agent-arg wants KEY=VALUE, got {pair!r}")
+        out[key] = yaml.safe_load(value)
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    from zeroplay import agents
+    from zeroplay.envs.synth.library import Library, env_id
+    from zeroplay.envs.synth.novelty import DEFAULT_THRESHOLD
+    from zeroplay.envs.synth.runner import RunnerConfig
+    from zeroplay.envs.synth.validate import ValidationConfig
+
+    console = Console()
+    library = Library(args.library)
+    if args.list:
+        return _show_library(console, library)
+    config = ValidationConfig(runner=RunnerConfig(backend=args.backend))
+    if args.add_seeds:
+        return _add_seeds(console, library, config)
+    if not args.agent:
+        console.print("zeroplay synth: give --agent NAME (or --add-seeds / --list)")
+        return 2
+    kwargs = _kwargs(args.agent_arg)
+    author = agents.make(args.agent, **kwargs)
+    solver = agents.make(args.solver, **kwargs) if args.solver else None
+    reviewer = agents.make(args.review_agent, **kwargs) if args.review_agent else None
+    from zeroplay.envs.synth.pipeline import synthesize
+
+    with console.status(f"asking {args.agent} for {args.n} environments and validating them..."):
+        results = synthesize(author, args.n, theme=args.theme, library=library, solver=solver, reviewer=reviewer, config=config,
+                             novelty_threshold=DEFAULT_THRESHOLD if args.novelty is None else args.novelty,
+                             band=tuple(args.band), episodes=args.episodes, seed=args.seed)
+    table = Table(title=f"synthesized environments -> {library.path}", title_justify="left")
+    for col in ("name", "result", "stage", "why / env id"):
+        table.add_column(col)
+    for r in results:
+        what = env_id(r.entry.name) if r.accepted else r.reason[:120]
+        table.add_row(r.name, "[green]accepted" if r.accepted else "[red]rejected", r.stage or "-", what)
+    console.print(table)
+    console.print(f"{sum(r.accepted for r in results)} of {len(results)} accepted")
+    return 0
+
+
+def _add_seeds(console: Console, library, config) -> int:
+    from zeroplay.envs.synth.pipeline import seed_sources
+    from zeroplay.envs.synth.validate import validate_many
+
+    present = {e.sha256 for e in library.entries().values()}
+    seeds = seed_sources()
+    with console.status(f"validating {len(seeds)} seed environments..."):
+        reports = validate_many(list(seeds.values()), config, names=list(seeds))
+    added = 0
+    for (name, source), report in zip(seeds.items(), reports):
+        if not report.passed:
+            console.print(f"[red]{report}")
+        elif report.sha not in present:
+            library.add(source, name=name, sha256=report.sha, origin="seed")
+            added += 1
+    console.print(f"{added} seed environments added to {library.path}")
+    return 0 if all(r.passed for r in reports) else 1
+
+
+def _show_library(console: Console, library) -> int:
+    from zeroplay.envs.synth.library import env_id
+
+    table = Table(title=f"synth library: {library.path}", title_justify="left")
+    for col in ("env id", "difficulty", "levels", "origin"):
+        table.add_column(col)
+    for name, e in sorted(library.entries().items()):
+        table.add_row(env_id(name), str(e.difficulty), ",".join(map(str, e.levels)), e.origin)
+    console.print(table)
+    return 0

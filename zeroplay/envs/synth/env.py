@@ -1,0 +1,158 @@
+"""``SynthEnv``: a single-step task env over a synthesized source, run in the sandbox.
+
+``reset`` shows a prompt; ``step(answer)`` ends the episode with ``score`` as reward and a
+:class:`~zeroplay.core.types.Verdict` in ``info["verdict"]`` (like
+:class:`~zeroplay.core.tasks.TaskEnv`). ``info["task"]`` holds the problem as a
+:class:`~zeroplay.core.types.Task` whose ``reference`` is the env's own reference answer.
+
+Cost: the source never runs in this process. Prompts come ``batch_size`` at a time from one
+sandbox job (the instance seeds are drawn from ``self.np_random`` up front, so a seeded reset
+is deterministic); each ``step`` is one sandbox job that rebuilds the instance from its seed
+and scores the answer (and checks the rebuilt instance is the one shown). With the warm pool a
+job costs a few milliseconds; with a cold backend, an interpreter start. Use
+:meth:`SynthEnv.score_many` to score many answers of one env in one job.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Any
+
+from zeroplay.core.env import TextEnv
+from zeroplay.core.errors import EpisodeOverError, SandboxError, ZeroplayError
+from zeroplay.core.types import Task, Verdict
+from zeroplay.envs.synth import spec
+from zeroplay.envs.synth.runner import EnvRunner, RunnerConfig
+
+
+class SynthEnv(TextEnv):
+    """A synthesized environment: ``SynthEnv("Name")`` from the library, or ``SynthEnv(source=...)``.
+
+    ``difficulty`` defaults to the level the library recorded (calibrated when calibration ran);
+    ``reset(options={"difficulty": d})`` overrides it for one episode. The env trusts that the
+    source passed :func:`~zeroplay.envs.synth.validate.validate`; a source that fails at play
+    time gives a failing verdict on ``step`` (reward 0), and ``reset`` raises
+    :class:`~zeroplay.core.errors.ZeroplayError` only when no instance at all can be made.
+    """
+
+    def __init__(
+        self,
+        name: str | None = None,
+        *,
+        library: str | None = None,
+        source: str | None = None,
+        difficulty: int | None = None,
+        batch_size: int = 8,
+        runner: EnvRunner | None = None,
+        runner_config: RunnerConfig | None = None,
+        render_mode: str | None = None,
+    ):
+        super().__init__(render_mode=render_mode)
+        if source is None:
+            if name is None:
+                raise ValueError("SynthEnv needs a library env name or source=...; e.g. SynthEnv('ShortestPath')")
+            from zeroplay.envs.synth.library import Library
+
+            lib = Library(library)
+            entry = lib.get(name)
+            source = lib.source(name)
+            difficulty = entry.difficulty if difficulty is None else difficulty
+        self.name = name or spec.declared_name(source) or "SynthEnv"
+        self.source = source
+        self.difficulty = self._check_difficulty(1 if difficulty is None else difficulty)
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        self.batch_size = batch_size
+        self._own_runner = runner is None
+        self.runner = runner or EnvRunner(runner_config)
+        self._queue: deque[tuple[int, dict[str, Any]]] = deque()
+        self._queue_difficulty: int | None = None
+        self.task: Task | None = None
+        self._current: dict[str, Any] | None = None
+        self._done = True
+
+    @staticmethod
+    def _check_difficulty(d: Any) -> int:
+        if isinstance(d, bool) or not isinstance(d, int) or d not in spec.DIFFICULTIES:
+            raise ValueError(f"difficulty must be one of {spec.DIFFICULTIES}, got {d!r}")
+        return d
+
+    # -- gymnasium API -------------------------------------------------------------------
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
+        super().reset(seed=seed)
+        difficulty = self._check_difficulty((options or {}).get("difficulty", self.difficulty))
+        if seed is not None or difficulty != self._queue_difficulty:
+            self._queue.clear()
+        if not self._queue:
+            self._refill(difficulty)
+        inst_seed, item = self._queue.popleft()
+        self._current = {"seed": inst_seed, "difficulty": difficulty, "inst_hash": item["inst_hash"]}
+        prompt = spec.full_prompt(item["prompt"])
+        self.task = Task(
+            id=f"{self.name}/{difficulty}/{inst_seed}", prompt=prompt, reference=item["reference"], verifier="synth",
+            meta={"env": self.name, "difficulty": difficulty, "instance_seed": inst_seed, "inst_hash": item["inst_hash"]},
+        )
+        self._done = False
+        self._last_obs = prompt
+        return prompt, {"task": self.task, "difficulty": difficulty}
+
+    def step(self, action: str) -> tuple[str, float, bool, bool, dict[str, Any]]:
+        if self._current is None or self._done:
+            raise EpisodeOverError("step() on a finished or never-started episode; call reset() first")
+        self._done = True
+        text, problem = self.clean_action(action)
+        verdict = self._verdicts([(self._current, text)])[0]
+        info: dict[str, Any] = {"verdict": verdict, "task": self.task}
+        if problem:
+            info["reason"] = problem
+        return self._last_obs, float(verdict.score), True, False, info
+
+    # -- batching ------------------------------------------------------------------------
+    def score_many(self, tasks: list[Task], answers: list[str]) -> list[Verdict]:
+        """Verdicts on many answers to tasks this env served (``info["task"]``), in one sandbox job."""
+        if len(tasks) != len(answers):
+            raise ValueError(f"score_many got {len(tasks)} tasks but {len(answers)} answers")
+        items = []
+        for task, answer in zip(tasks, answers):
+            meta = task.meta
+            items.append(({"seed": meta["instance_seed"], "difficulty": meta["difficulty"], "inst_hash": meta.get("inst_hash", "")},
+                          self.clean_action(answer)[0]))
+        return self._verdicts(items)
+
+    def _verdicts(self, items: list[tuple[dict[str, Any], str]]) -> list[Verdict]:
+        answers = [spec.extract_answer(text) for _, text in items]
+        job = self.runner.job(self.source, "score", items=[{**where, "answer": a} for (where, _), a in zip(items, answers)])
+        try:
+            outcome = self.runner.run_jobs([job])[0]
+        except Exception as e:  # the sandbox itself failed: a failing verdict, never a crash mid-training
+            return [Verdict.fail(f"env-error: sandbox failed: {type(e).__name__}: {str(e)[:200]}") for _ in items]
+        if outcome.result is None:
+            return [Verdict.fail(f"env-error: {outcome.problem}") for _ in items]
+        verdicts = []
+        for answer, res in zip(answers, outcome.result.get("scores", [])):
+            if "error" in res:
+                verdicts.append(Verdict.fail(f"env-error: {res['error']}", extracted=answer[:200]))
+            else:
+                s = float(res["score"])
+                verdicts.append(Verdict(s >= 1.0 - 1e-9, s, "synth-score", answer[:200], {"env": self.name}))
+        verdicts += [Verdict.fail("env-error: no score returned")] * (len(items) - len(verdicts))
+        return verdicts
+
+    def _refill(self, difficulty: int) -> None:
+        seeds = [int(s) for s in self.np_random.integers(0, 2**31 - 1, size=self.batch_size)]
+        job = self.runner.job(self.source, "instances", cases=[[s, difficulty] for s in seeds])
+        outcome = self.runner.run_jobs([job])[0]
+        if outcome.result is None or "load_error" in outcome.result:
+            why = outcome.problem or outcome.result["load_error"]["message"]
+            raise SandboxError(f"synth env {self.name!r} could not make instances: {why}")
+        made = [(s, item) for s, item in zip(seeds, outcome.result["instances"]) if "error" not in item]
+        if not made:
+            first = outcome.result["instances"][0]["error"] if outcome.result["instances"] else "no instances"
+            raise ZeroplayError(f"synth env {self.name!r} failed on every instance at difficulty {difficulty}: {first}; "
+                                "validate the source again (zeroplay.envs.synth.validate)")
+        self._queue.extend(made)
+        self._queue_difficulty = difficulty
+
+    def close(self) -> None:
+        if self._own_runner:
+            self.runner.close()

@@ -1,0 +1,117 @@
+"""Runs environment sources in the sandbox: the only way zeroplay ever executes them.
+
+Each job is one sandbox run of ``_driver.py`` with the source and the request on stdin; many
+jobs go out together through ``Sandbox.run_many``. Cost: one sandbox start per job (with the
+warm pool that is a fork, a few ms), so callers batch: validation asks for all its instances
+in one job, :class:`~zeroplay.envs.synth.env.SynthEnv` fetches prompts a batch at a time.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from zeroplay.envs.synth import spec
+
+
+@dataclass(frozen=True)
+class RunnerConfig:
+    """Limits for running sources."""
+
+    backend: str = "auto"
+    """Sandbox backend: "auto" (warm pool where it can), "namespace", "process" or "docker"."""
+    timeout_s: float = 20.0
+    """Wall-time limit of one job (all the calls it makes)."""
+    memory_mb: int = 512
+    """Address-space limit of a job."""
+    call_timeout_s: float = 2.0
+    """Time budget of one call into the source (sample_instance, render, reference or score)."""
+
+
+@dataclass
+class JobOutcome:
+    """What one job gave back: ``result`` (the driver's JSON) or ``problem`` (why there is none)."""
+
+    result: dict[str, Any] | None
+    problem: str | None = None
+    status: str = "ok"
+    wall_s: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@lru_cache(maxsize=1)
+def driver_code() -> str:
+    text = resources.files("zeroplay.envs.synth").joinpath("_driver.py").read_text(encoding="utf-8")
+    return text + "\n\nmain()\n"
+
+
+class EnvRunner:
+    """Sends jobs about env sources to a sandbox. Thread-compatible, not thread-safe."""
+
+    def __init__(self, config: RunnerConfig | None = None, *, sandbox: Any = None):
+        self.config = config or RunnerConfig()
+        self._sandbox = sandbox
+
+    @property
+    def sandbox(self) -> Any:
+        if self._sandbox is None:
+            from zeroplay.sandbox import Sandbox
+
+            self._sandbox = Sandbox(backend=self.config.backend, timeout_s=self.config.timeout_s, memory_mb=self.config.memory_mb)
+        return self._sandbox
+
+    def job(self, source: str, op: str, **fields: Any) -> dict[str, Any]:
+        return {
+            "nonce": secrets.token_hex(16),
+            "source": source,
+            "op": op,
+            "allowed": sorted(spec.ALLOWED_IMPORTS),
+            "banned": sorted(spec.BANNED_BUILTINS),
+            "call_timeout_s": self.config.call_timeout_s,
+            "max_prompt_chars": spec.MAX_PROMPT_CHARS,
+            "max_reference_chars": spec.MAX_REFERENCE_CHARS,
+            "max_print_bytes": spec.MAX_PRINT_BYTES,
+            **fields,
+        }
+
+    def run_jobs(self, jobs: Sequence[dict[str, Any]]) -> list[JobOutcome]:
+        """Run jobs concurrently in the sandbox; one outcome per job, in order. Never raises on what a source does."""
+        if not jobs:
+            return []
+        from zeroplay.sandbox import Program
+
+        code = driver_code()
+        # ensure_ascii: model text may hold lone surrogates, which UTF-8 cannot carry
+        programs = [Program(code, stdin=json.dumps(j)) for j in jobs]
+        results = self.sandbox.run_many(programs)
+        return [self._outcome(j, r) for j, r in zip(jobs, results)]
+
+    def _outcome(self, job: dict[str, Any], res: Any) -> JobOutcome:
+        prefix = job["nonce"] + " "
+        for line in reversed(res.stdout.splitlines()):
+            if line.startswith(prefix):
+                try:
+                    return JobOutcome(json.loads(line[len(prefix):]), status=res.status, wall_s=res.wall_s)
+                except json.JSONDecodeError:
+                    break
+        c = self.config
+        why = {
+            "timeout": f"the run went past the sandbox's {c.timeout_s:g} s limit (an endless loop, or far too slow)",
+            "memory": f"the run went past the sandbox's {c.memory_mb} MB memory limit",
+            "output_limit": "the run wrote more output than the sandbox allows",
+            "killed": "the sandbox killed the run (too many processes or files?)",
+        }.get(res.status)
+        if why is None:
+            tail = (res.stderr or "").strip().splitlines()[-3:]
+            why = f"the run ended ({res.status}, exit code {res.exit_code}) without a result" + (f": {' | '.join(tail)[:300]}" if tail else "")
+        return JobOutcome(None, why, status=res.status, wall_s=res.wall_s)
+
+    def close(self) -> None:
+        close = getattr(self._sandbox, "close", None)
+        if callable(close):
+            close()
