@@ -29,6 +29,7 @@ class Episode:
 
     returns: list[float]
     steps: int
+    seed: int = -1  # the seed the env was reset with
     invalid_move: bool = False
     truncated: bool = False
     correct: bool | None = None  # single-step envs with a verdict
@@ -94,7 +95,7 @@ def run_episodes(
         if not turn_based and len(agents) != 1:
             raise ConfigError(f"this env is single-step: give exactly one agent, got {len(agents)}")
         shift = g % len(agents) if alternate else 0
-        slots[i] = {"obs": obs, "info": info, "steps": 0, "shift": shift, "turn_based": turn_based}
+        slots[i] = {"obs": obs, "info": info, "steps": 0, "shift": shift, "turn_based": turn_based, "seed": seed + g}
 
     def finish(i: int, episode: Episode) -> None:
         done.append(episode)
@@ -128,17 +129,18 @@ def run_episodes(
 
 
 def _episode(slot: dict[str, Any], reward: float, info: dict[str, Any], ended: bool, n_agents: int) -> Episode:
+    steps, seed = slot["steps"], slot["seed"]
     if not ended:
-        return Episode([0.0] * n_agents, slot["steps"], truncated=True)
+        return Episode([0.0] * n_agents, steps, seed, truncated=True)
     if not slot["turn_based"]:
         verdict = info.get("verdict")
         correct = bool(getattr(verdict, "correct", reward > 0))
-        return Episode([float(reward)], slot["steps"], correct=correct)
+        return Episode([float(reward)], steps, seed, correct=correct)
     seat_returns = info.get("returns") or [0.0] * n_agents
     shift = slot["shift"]
     # agent a sat in seat (a - shift) mod n
     returns = [float(seat_returns[(a - shift) % n_agents]) for a in range(n_agents)]
-    return Episode(returns, slot["steps"], invalid_move=bool(info.get("invalid_move")))
+    return Episode(returns, steps, seed, invalid_move=bool(info.get("invalid_move")))
 
 
 def summarize(names: Sequence[str], episodes: Sequence[Episode]) -> Summary:
@@ -226,7 +228,7 @@ def run(args: argparse.Namespace) -> int:
     probe = zp.make(args.env, **env_kwargs)  # fail early, before building agents
     probe.close()
     kwargs = agent_kwargs(args.agent_arg, len(names))
-    players = [agent_registry.make(name, **kw) for name, kw in zip(names, kwargs)]
+    players = [_make_agent(agent_registry, name, kw) for name, kw in zip(names, kwargs)]
     for i, agent in enumerate(players):
         agent.reset(seed=args.seed + i)
     try:
@@ -240,6 +242,13 @@ def run(args: argparse.Namespace) -> int:
         with open(args.json, "w") as f:
             json.dump({"env": args.env, **asdict(summary)}, f, indent=2)
     return 0
+
+
+def _make_agent(registry: Any, name: str, kwargs: dict[str, Any]) -> Agent:
+    try:
+        return registry.make(name, **kwargs)
+    except (TypeError, ValueError) as e:  # a wrong or out-of-range --agent-arg
+        raise ConfigError(f"could not build agent {name!r} with {kwargs}: {e}; check --agent-arg") from e
 
 
 def _run_with_progress(args: argparse.Namespace, env_kwargs: dict[str, Any], players: list[Agent]) -> list[Episode]:

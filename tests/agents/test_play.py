@@ -1,0 +1,103 @@
+"""``zeroplay play``: any agents on any env, with a summary that adds up."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import zeroplay as zp
+from zeroplay import agents
+from zeroplay.agents.play import agent_kwargs, mean_ci, run_episodes, summarize
+from zeroplay.cli import main
+from zeroplay.core import ConfigError, Task, TaskEnv, Verdict, Verifier
+
+
+class LongAnswer(Verifier):
+    """Correct when the answer has more than ``reference`` characters (a real, if silly, rule)."""
+
+    def verify(self, response: str, reference: int) -> Verdict:
+        ok = len(response) > int(reference)
+        return Verdict(correct=ok, score=float(ok), reason="", extracted=response)
+
+
+def make_task_env() -> TaskEnv:
+    return TaskEnv([Task(id=str(i), prompt=f"say something longer than {i % 5}", reference=i % 5) for i in range(20)],
+                   verifier=LongAnswer())
+
+
+def test_cli_prints_wins_draws_losses(capsys: pytest.CaptureFixture[str], tmp_path) -> None:
+    out = tmp_path / "summary.json"
+    code = main(["play", "zeroplay/TicTacToe-v0", "--agents", "minimax,random", "-n", "30", "--alternate",
+                 "--seed", "3", "--json", str(out)])
+    assert code == 0
+    text = capsys.readouterr().out
+    assert "minimax" in text and "wins" in text and "±" in text
+    summary = json.loads(out.read_text())
+    assert summary["episodes"] == 30 and summary["losses"][0] == 0
+    assert summary["wins"][0] + summary["draws"][0] == 30 and summary["wins"][0] == summary["losses"][1]
+    assert summary["mean"][0] == pytest.approx(-summary["mean"][1])
+
+
+def test_cli_env_and_agent_args(capsys: pytest.CaptureFixture[str], tmp_path) -> None:
+    out = tmp_path / "s.json"
+    assert main(["play", "zeroplay/KuhnPoker-v0", "--agents", "nash,random", "-n", "20", "--env-arg", "hands=3",
+                 "--agent-arg", "0:alpha=0.25", "--json", str(out)]) == 0
+    summary = json.loads(out.read_text())
+    assert summary["mean_steps"] >= 6  # three hands of at least two moves
+    assert main(["play", "zeroplay/KuhnPoker-v0", "--agents", "nash,random", "--agent-arg", "0:alpha=2"]) == 2
+    assert "alpha must be in" in capsys.readouterr().err
+
+
+def test_cli_reports_bad_input_clearly(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["play", "zeroplay/NoSuchGame-v0"]) == 2
+    assert "No env named" in capsys.readouterr().err
+    assert main(["play", "zeroplay/TicTacToe-v0", "--agents", "minimax,nosuchagent", "-n", "1"]) == 2
+    assert "No agent named 'nosuchagent'" in capsys.readouterr().err
+    assert main(["play", "zeroplay/TicTacToe-v0", "--env-arg", "oops"]) == 2
+    assert "KEY=VALUE" in capsys.readouterr().err
+
+
+def test_seats_rotate_and_returns_map_back_to_agents() -> None:
+    mm, rnd = agents.make("minimax", seed=0), agents.make("random", seed=0)
+    episodes = run_episodes(lambda: zp.make("zeroplay/TicTacToe-v0"), [mm, rnd], 20, alternate=True, batch=4)
+    assert len(episodes) == 20
+    assert all(e.returns[0] >= 0 and e.returns[0] == -e.returns[1] for e in episodes)  # minimax never loses, either seat
+
+
+def test_batched_runs_play_each_seed_once() -> None:
+    for batch in (1, 5, 64):
+        players = [agents.make("nash", seed=1), agents.make("nash", seed=2)]
+        eps = run_episodes(lambda: zp.make("zeroplay/KuhnPoker-v0"), players, 12, seed=5, batch=batch)
+        assert sorted(e.seed for e in eps) == list(range(5, 17))
+        assert all(sum(e.returns) == 0 and e.steps >= 2 for e in eps)
+
+
+def test_single_step_env_reports_accuracy() -> None:
+    episodes = run_episodes(make_task_env, [agents.make("random", seed=0)], 60, batch=8)
+    s = summarize(["random"], episodes)
+    assert s.episodes == 60 and s.wins == [] and s.accuracy is not None
+    assert s.accuracy == pytest.approx(s.mean[0])  # score is 1 exactly when correct
+    assert 0 < s.accuracy < 1
+    with pytest.raises(ConfigError, match="single-step"):
+        run_episodes(make_task_env, [agents.make("random"), agents.make("random")], 2)
+
+
+def test_invalid_moves_and_truncation_are_counted() -> None:
+    class Silent(agents.Agent):
+        def act(self, observations, infos=None):
+            return ["no move"] * len(observations)
+
+    episodes = run_episodes(lambda: zp.make("zeroplay/Nim-v0"), [Silent(), agents.make("random")], 5, alternate=True)
+    s = summarize(["silent", "random"], episodes)
+    assert s.invalid_moves == 5 and s.losses[0] == 5
+    cut = run_episodes(lambda: zp.make("zeroplay/SimpleNegotiation-v0"), [agents.make("random")] * 2, 3, max_steps=2)
+    assert all(e.truncated and e.returns == [0.0, 0.0] for e in cut)
+
+
+def test_helpers() -> None:
+    m, ci = mean_ci([1.0, -1.0, 1.0, -1.0])
+    assert m == 0.0 and ci == pytest.approx(1.96 * (4 / 3) ** 0.5 / 2)
+    assert agent_kwargs(["1:depth=2", "seed=7"], 2) == [{"seed": 7}, {"depth": 2, "seed": 7}]
+    with pytest.raises(ConfigError, match="seat 3"):
+        agent_kwargs(["3:depth=2"], 2)
