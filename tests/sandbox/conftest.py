@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import types
+from pathlib import Path
+
 import pytest
 
 from zeroplay import sandbox
+from zeroplay.sandbox.isolation import UIDS
 
 ISOLATED = [b for b in ("pool", "namespace") if b in sandbox.available_backends()]
 ALL = [*ISOLATED, "process"]
@@ -27,3 +32,46 @@ def isolated_box(request):
     need(request.param)
     with sandbox.Sandbox(backend=request.param, timeout_s=2, memory_mb=256, max_output_bytes=64_000) as b:
         yield b
+
+
+
+def _processes() -> list[tuple[int, int, int, str, bytes]]:
+    """(pid, ppid, real uid, comm, cmdline) of every live, non-zombie process."""
+    rows = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = (entry / "status").read_text()
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        if fields.get("State", "").strip().startswith("Z"):
+            continue
+        rows.append((int(entry.name), int(fields["PPid"]), int(fields["Uid"].split()[0]), fields["Name"].strip(), cmdline))
+    return rows
+
+
+def processes_with(marker: str) -> list[int]:
+    """Pids of live processes whose command line contains ``marker`` (ours excluded)."""
+    me = os.getpid()
+    return [pid for pid, _pp, _uid, _comm, cmd in _processes() if marker.encode() in cmd and pid != me]
+
+
+def leftover_sandbox_processes() -> list[tuple[int, str]]:
+    """Processes under this test process's sandbox uids that are neither bubblewrap nor a warm worker
+    (a warm worker is the direct child of a bubblewrap). Outside a run, there must be none."""
+    lo, hi = UIDS.range
+    rows = _processes()
+    comm = {pid: c for pid, _pp, _uid, c, _cmd in rows}
+    return [
+        (pid, c) for pid, pp, uid, c, _cmd in rows
+        if lo <= uid < hi and c != "bwrap" and comm.get(pp) != "bwrap"
+    ]
+
+
+@pytest.fixture(scope="session")
+def procs():
+    """Host-side process checks: ``procs.processes_with(marker)``, ``procs.leftover_sandbox_processes()``."""
+    return types.SimpleNamespace(processes_with=processes_with, leftover_sandbox_processes=leftover_sandbox_processes)

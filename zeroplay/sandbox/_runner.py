@@ -325,6 +325,7 @@ def zygote(ctl_fd):
 
 
 def run_once(status_fd):
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # as PID 1 (namespace backend) it then gets no signal at all
     _set_dumpable(False)
     pid = os.fork()
     if pid == 0:

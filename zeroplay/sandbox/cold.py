@@ -171,7 +171,9 @@ class NamespaceBackend(ColdBackend):
     def argv_for(self, uid: int | None, status_fd: int) -> tuple[list[str], str | None]:
         launcher, prefix = host_launcher(uid, self.runtime)
         runner = [self._python_inside(), "-S", "-I", "-c", RUNNER_SOURCE, "run", str(status_fd)]
-        return [*launcher, *bwrap_argv(prefix, self.runtime, self.limits, as_pid_1=False), *runner], "/"
+        # The runner is PID 1: the job cannot signal or trace it, and when it exits the kernel kills
+        # everything left in the namespace.
+        return [*launcher, *bwrap_argv(prefix, self.runtime, self.limits, as_pid_1=True), *runner], "/"
 
 
 class ProcessBackend(ColdBackend):

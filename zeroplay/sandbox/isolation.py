@@ -1,7 +1,7 @@
 """How sandboxed processes are started: which interpreter, under which host uid, inside which namespaces.
 
 Guarantees (namespace backend and warm pool): user, PID, network, mount, IPC and UTS namespaces
-(bubblewrap); the root filesystem is a fresh tmpfs holding only read-only binds of /usr (and
+(bubblewrap); the root filesystem is a read-only tmpfs holding only read-only binds of /usr (and
 /lib*, /bin links) and of the interpreter's prefix at ``/opt/python`` with its site-packages
 hidden; a private ``/work`` and ``/tmp`` capped at ``disk_mb``; a fresh /proc and a minimal /dev;
 no host environment variables; no capabilities; no new privileges; no nested user namespaces.
@@ -131,8 +131,10 @@ def bwrap_argv(prefix_on_host: str, runtime: Runtime, limits: Limits, as_pid_1: 
     for site in runtime.site_dirs:
         argv += ["--tmpfs", os.path.join(INSIDE_PREFIX, site), "--remount-ro", os.path.join(INSIDE_PREFIX, site)]
     argv += [
-        "--proc", "/proc", "--dev", "/dev",
+        "--proc", "/proc", "--dev", "/dev", "--size", size, "--tmpfs", "/dev/shm",
         "--size", size, "--tmpfs", "/tmp", "--size", size, "--tmpfs", "/work", "--chdir", "/work",
+        # Only /work, /tmp and /dev/shm stay writable (and are wiped between pool jobs).
+        "--remount-ro", "/dev", "--remount-ro", "/",
         "--clearenv", "--setenv", "PATH", f"{INSIDE_PREFIX}/bin:/usr/bin:/bin", "--setenv", "HOME", "/work",
         "--setenv", "LANG", "C.UTF-8", "--setenv", "PYTHONIOENCODING", "utf-8",
     ]
