@@ -59,7 +59,8 @@ class PolicyError(ValueError):
 class CodePolicy:
     """What a task program may contain. Every list is configurable; ``extra_banned_*`` adds to the defaults.
 
-    ``max_program_chars`` bounds the program text (longer is refused before parsing).
+    ``max_program_chars`` bounds the program text (longer is refused before parsing);
+    ``ban_private_modules`` refuses every ``_``-prefixed module (``_io``, ``_random``...).
     """
 
     banned_modules: frozenset[str] = DEFAULT_BANNED_MODULES
@@ -69,8 +70,15 @@ class CodePolicy:
     max_program_chars: int = 6000
     extra_banned_modules: frozenset[str] = field(default_factory=frozenset)
 
+    ban_private_modules: bool = True
+
     def modules(self) -> frozenset[str]:
         return frozenset(self.banned_modules) | frozenset(self.extra_banned_modules)
+
+    def _module_banned(self, name: str, modules: frozenset[str]) -> bool:
+        top = name.split(".")[0]
+        # private modules (_io, _random, _posixsubprocess, ...) are the C halves of banned ones
+        return top in modules or (self.ban_private_modules and top.startswith("_"))
 
     def check(self, program: str) -> ast.Module:
         """The parsed program, or :class:`PolicyError` naming the stage and the offending line."""
@@ -103,12 +111,12 @@ class CodePolicy:
         for node in ast.walk(tree):
             if isinstance(node, ast.Import):
                 for alias in node.names:
-                    if alias.name.split(".")[0] in modules:
+                    if self._module_banned(alias.name, modules):
                         return f"line {node.lineno}: import of banned module {alias.name!r}"
             elif isinstance(node, ast.ImportFrom):
                 if node.level:
                     return f"line {node.lineno}: relative imports are not allowed"
-                if (node.module or "").split(".")[0] in modules:
+                if self._module_banned(node.module or "", modules):
                     return f"line {node.lineno}: import from banned module {node.module!r}"
             elif isinstance(node, ast.Name) and (node.id in self.banned_names or node.id.startswith("__")):
                 if node.id != "__name__":

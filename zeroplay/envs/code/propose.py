@@ -224,7 +224,7 @@ class CodeProposerEnv(TextEnv):
         self.validator = ProposalValidator(kind, **validator_kwargs)
         self.buffer = buffer if buffer is not None else TaskBuffer(kind, path=buffer_path)
         if self.buffer.kind != kind:
-            raise ValueError(f"a {kind} proposer needs a {kind} buffer, got a {self.buffer.kind} one")
+            raise ValueError(f"a {kind} proposer needs a buffer of kind {kind!r}, got kind {self.buffer.kind!r}")
         self.n_references = n_references
         self.valid_reward, self.invalid_penalty, self.parse_penalty = valid_reward, invalid_penalty, parse_penalty
         self.references: list[CodeTask] = []
