@@ -6,6 +6,8 @@ They are plain text: they only ever run inside the sandbox.
 
 from __future__ import annotations
 
+import numpy as np
+
 GOOD = '''
 NAME = "ListSum"
 
@@ -171,3 +173,13 @@ GOOD_RENAMED = (
     GOOD.replace("ListSum", "NumberTotal").replace("xs", "values").replace("50", "99")
     .replace("Add these numbers", "Compute the total of")
 )
+
+
+def hostile_actions(rng: np.random.Generator) -> list[str]:
+    """Model output at its worst: empty, 1 MB, binary junk, lone surrogates, tag soup, non-str values."""
+    return [
+        "", "x" * (1 << 20), bytes(rng.integers(0, 256, 4096, dtype=np.uint8)).decode("latin-1"),
+        "".join(chr(c) for c in range(32)) * 10, "\ud800", "<answer>", "<answer></answer>", "<answer>" * 1000,
+        "<answer>99999999999999999999999999999</answer>", "9" * 5000, "é漢字😀", "```python\nwhile True: pass\n```",
+        "-0", "nan", "1e308", "<ANSWER> 12 </ANSWER>", 12, None, b"bytes",  # type: ignore[list-item]
+    ]

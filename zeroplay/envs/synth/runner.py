@@ -111,6 +111,11 @@ class EnvRunner:
             why = f"the run ended ({res.status}, exit code {res.exit_code}) without a result" + (f": {' | '.join(tail)[:300]}" if tail else "")
         return JobOutcome(None, why, status=res.status, wall_s=res.wall_s)
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> EnvRunner:
+        # a runner is a handle on a shared sandbox: copies (gymnasium.make deep-copies env
+        # kwargs) share it rather than fail on its locks and queues
+        return self
+
     def close(self) -> None:
         close = getattr(self._sandbox, "close", None)
         if callable(close):

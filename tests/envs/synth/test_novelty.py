@@ -1,0 +1,35 @@
+"""Novelty: renamed or re-numbered copies are near-duplicates; different tasks are not."""
+
+from __future__ import annotations
+
+import itertools
+
+from synth_corpus import GOOD, GOOD_RENAMED, MAX_SUBARRAY, ROMAN
+
+from zeroplay.envs.synth.novelty import DEFAULT_THRESHOLD, fingerprint, nearest, similarity
+from zeroplay.envs.synth.pipeline import seed_sources
+
+
+def test_identical_and_renamed_copies_are_near_duplicates() -> None:
+    assert similarity(GOOD, GOOD) == 1.0
+    assert similarity(GOOD, GOOD_RENAMED) >= DEFAULT_THRESHOLD
+    with_docs = '"""A module docstring."""\n' + GOOD.replace("def render(instance):\n", 'def render(instance):\n    """Show it."""\n')
+    assert similarity(GOOD, with_docs) >= 0.95
+
+
+def test_seeds_and_test_sources_are_mutually_novel() -> None:
+    sources = {**seed_sources(), "ListSum": GOOD, "MaxSubarray": MAX_SUBARRAY, "RomanNumerals": ROMAN}
+    worst = max((similarity(a, b), na, nb) for (na, a), (nb, b) in itertools.combinations(sources.items(), 2))
+    assert worst[0] < 0.5, worst
+
+
+def test_nearest_finds_the_copy() -> None:
+    others = [("Roman", ROMAN), ("ListSum", GOOD), ("Max", MAX_SUBARRAY)]
+    name, sim = nearest(GOOD_RENAMED, others)
+    assert name == "ListSum" and sim >= DEFAULT_THRESHOLD
+    assert nearest(GOOD, []) == (None, 0.0)
+
+
+def test_unparsable_source_has_empty_fingerprint() -> None:
+    assert fingerprint("def (").grams == frozenset()
+    assert similarity("def (", GOOD) == 0.0
