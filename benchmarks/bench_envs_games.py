@@ -1,0 +1,253 @@
+"""Random-play throughput of the zeroplay games, side by side with TextArena 0.7.4.
+
+Both sides play uniformly random legal moves and read them the way a user would: ours from
+``info["legal_actions"]``, TextArena's parsed from its observation text (SimpleNegotiation:
+Accept, Deny or a one-for-one offer, drawn the same way on both sides).
+
+- ours: one ``zp.make``, then many ``reset``s (how users run it);
+- TextArena at its best: a fresh ``ta.make`` per game (its env keeps the old history after reset);
+- TextArena reused: one env across resets, reported separately as a slowdown factor.
+
+Games are matched: TextArena's KuhnPoker-v0 plays 3 hands, so ours runs with ``hands=3``.
+Warm-up once, then ``--repeats`` runs of ``--games`` games; median and min..max reported.
+Writes benchmarks/results/envs_games.json and .png.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import re
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+import zeroplay as zp
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+#: zeroplay id -> (kwargs, TextArena id or None)
+GAMES: dict[str, tuple[dict, str | None]] = {
+    "zeroplay/TicTacToe-v0": ({}, "TicTacToe-v0"),
+    "zeroplay/KuhnPoker-v0": ({"hands": 3}, "KuhnPoker-v0"),
+    "zeroplay/ConnectFour-v0": ({}, "ConnectFour-v0"),
+    "zeroplay/Nim-v0": ({}, "Nim-v0"),
+    "zeroplay/SimpleNegotiation-v0": ({}, "SimpleNegotiation-v0"),
+    "zeroplay/LeducHoldem-v0": ({}, None),
+    "zeroplay/DealOrNoDeal-v0": ({}, None),
+}
+
+RESOURCES = ("Wheat", "Wood", "Sheep", "Brick", "Ore")
+NEGOTIATION_MOVES = ["Accept", "Deny"] + [f"Offer: 1 {a} -> 1 {b}" for a in RESOURCES for b in RESOURCES if a != b]
+
+
+# ------------------------------------------------------------------------------------------
+# one game of random play; each returns the number of steps
+
+
+def our_player(env_id: str, kwargs: dict) -> Callable[[int], int]:
+    env = zp.make(env_id, **kwargs)
+    rng = np.random.default_rng(0)
+    negotiation = "Negotiation" in env_id
+
+    def play(seed: int) -> int:
+        obs, info = env.reset(seed=seed)
+        steps = 0
+        while True:
+            legal = info["legal_actions"]
+            if negotiation:  # the same move mix as TextArena's side
+                move = NEGOTIATION_MOVES[int(rng.integers(len(NEGOTIATION_MOVES)))]
+                if move not in legal:
+                    move = "Deny" if "Deny" in legal else "Pass"
+            else:
+                move = legal[int(rng.integers(len(legal)))]
+            obs, _, terminated, truncated, info = env.step(f"[{move}]")
+            steps += 1
+            if terminated or truncated:
+                return steps
+
+    return play
+
+
+_TTT = re.compile(r"'\[(\d+)\]'")
+_KUHN = re.compile(r"'\[(\w+)\]'")
+_PILE = re.compile(r"pile (\d+): (\d+)")
+
+
+def ta_legal_move(ta_id: str, obs: str, rng: np.random.Generator) -> str:
+    """A random legal move parsed from a TextArena observation."""
+    if ta_id.startswith("TicTacToe"):
+        moves = _TTT.findall(obs[obs.rindex("Available Moves:"):])
+        return f"[{moves[int(rng.integers(len(moves)))]}]"
+    if ta_id.startswith("KuhnPoker"):
+        moves = _KUHN.findall(obs[obs.rindex("available actions"):])
+        return f"[{moves[int(rng.integers(len(moves)))]}]"
+    if ta_id.startswith("ConnectFour"):
+        top = obs[obs.rindex("Board state:"):].splitlines()[3].split()
+        cols = [c for c, cell in enumerate(top) if cell == "."]
+        return f"[col {cols[int(rng.integers(len(cols)))]}]"
+    if ta_id.startswith("Nim"):
+        piles = [(int(i), int(n)) for i, n in _PILE.findall(obs[obs.rindex("Current Pile:"):]) if int(n) > 0]
+        i, n = piles[int(rng.integers(len(piles)))]
+        return f"[{i} {int(rng.integers(1, n + 1))}]"
+    if ta_id.startswith("SimpleNegotiation"):
+        return f"[{NEGOTIATION_MOVES[int(rng.integers(len(NEGOTIATION_MOVES)))]}]"
+    raise ValueError(ta_id)
+
+
+def ta_player(ta_id: str, fresh: bool) -> Callable[[int], int]:
+    import textarena as ta
+
+    rng = np.random.default_rng(0)
+    shared = None if fresh else ta.make(ta_id)
+
+    def play(seed: int) -> int:
+        env = ta.make(ta_id) if fresh else shared
+        env.reset(num_players=2, seed=seed)
+        steps, done = 0, False
+        while not done:
+            _, obs = env.get_observation()
+            done, _ = env.step(ta_legal_move(ta_id, obs, rng))
+            steps += 1
+        env.close()
+        return steps
+
+    return play
+
+
+# ------------------------------------------------------------------------------------------
+# timing
+
+
+@dataclass
+class Rate:
+    """Median and spread of steps/s and games/s over repeats."""
+
+    steps_per_s: list[float] = field(default_factory=list)
+    games_per_s: list[float] = field(default_factory=list)
+
+    @property
+    def steps(self) -> float:
+        return statistics.median(self.steps_per_s) if self.steps_per_s else float("nan")
+
+    @property
+    def games(self) -> float:
+        return statistics.median(self.games_per_s) if self.games_per_s else float("nan")
+
+
+def measure(play: Callable[[int], int], games: int, repeats: int) -> Rate:
+    play(10**6)  # warm-up
+    rate = Rate()
+    for r in range(repeats):
+        start, steps = time.perf_counter(), 0
+        for g in range(games):
+            steps += play(r * games + g)
+        elapsed = time.perf_counter() - start
+        rate.steps_per_s.append(steps / elapsed)
+        rate.games_per_s.append(games / elapsed)
+    return rate
+
+
+def spread(values: list[float]) -> str:
+    return f"{min(values):,.0f}..{max(values):,.0f}" if values else "-"
+
+
+# ------------------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="bench_envs_games", description=__doc__.splitlines()[0])
+    parser.add_argument("--games", type=int, default=300, help="games per repeat (default 300)")
+    parser.add_argument("--repeats", type=int, default=5, help="timed repeats (default 5)")
+    parser.add_argument("--reused-games", type=int, default=150, help="games for TextArena's reused-env run (default 150)")
+    parser.add_argument("--only", action="append", help="only this zeroplay id (repeatable)")
+    args = parser.parse_args(argv)
+
+    try:
+        import textarena  # noqa: F401
+
+        have_ta = True
+    except ImportError:
+        have_ta = False
+        print("textarena is not installed (pip install 'zeroplay[bench]'): measuring zeroplay only")
+
+    from rich.console import Console
+    from rich.progress import Progress
+    from rich.table import Table
+
+    rows = []
+    chosen = [g for g in GAMES if not args.only or g in args.only]
+    with Progress(transient=True) as progress:
+        task = progress.add_task("games", total=len(chosen))
+        for env_id in chosen:
+            kwargs, ta_id = GAMES[env_id]
+            progress.update(task, description=env_id)
+            row = {"game": env_id, "kwargs": kwargs, "textarena": ta_id}
+            row["ours"] = asdict(measure(our_player(env_id, kwargs), args.games, args.repeats))
+            if have_ta and ta_id:
+                row["ta_fresh"] = asdict(measure(ta_player(ta_id, fresh=True), args.games, args.repeats))
+                row["ta_reused"] = asdict(measure(ta_player(ta_id, fresh=False), args.reused_games, 1))
+            rows.append(row)
+            progress.advance(task)
+
+    table = Table(title="Random play, steps/s and games/s (median of repeats; min..max)", title_justify="left")
+    for col in ("game", "ours steps/s", "TA best steps/s", "× steps", "ours games/s", "TA best games/s", "× games",
+                "TA reused steps/s", "reuse slowdown"):
+        table.add_column(col, justify="left" if col == "game" else "right")
+    for row in rows:
+        ours = Rate(**row["ours"])
+        cells = [row["game"].split("/")[1], f"{ours.steps:,.0f} ({spread(ours.steps_per_s)})"]
+        if "ta_fresh" in row:
+            ta, reused = Rate(**row["ta_fresh"]), Rate(**row["ta_reused"])
+            row["ratio_steps"], row["ratio_games"] = ours.steps / ta.steps, ours.games / ta.games
+            row["reuse_slowdown"] = ta.steps / reused.steps
+            cells += [f"{ta.steps:,.0f} ({spread(ta.steps_per_s)})", f"{row['ratio_steps']:.2f}×",
+                      f"{ours.games:,.0f}", f"{ta.games:,.0f}", f"{row['ratio_games']:.2f}×",
+                      f"{reused.steps:,.0f}", f"{row['reuse_slowdown']:.1f}×"]
+        else:
+            cells += ["-", "-", f"{ours.games:,.0f}", "-", "-", "-", "-"]
+        table.add_row(*cells)
+    Console().print(table)
+
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    meta = {"games_per_repeat": args.games, "repeats": args.repeats, "reused_games": args.reused_games,
+            "python": platform.python_version(), "machine": platform.machine(), "time": time.strftime("%Y-%m-%d %H:%M:%S")}
+    (RESULTS / "envs_games.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=2))
+    _plot(rows, RESULTS / "envs_games.png")
+    print(f"wrote {RESULTS / 'envs_games.json'} and {RESULTS / 'envs_games.png'}")
+
+
+def _plot(rows: list[dict], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = [r["game"].split("/")[1].removesuffix("-v0") for r in rows]
+    x = np.arange(len(rows))
+    ours = [Rate(**r["ours"]).steps for r in rows]
+    ta = [Rate(**r["ta_fresh"]).steps if "ta_fresh" in r else 0 for r in rows]
+    reused = [Rate(**r["ta_reused"]).steps if "ta_reused" in r else 0 for r in rows]
+    fig, ax = plt.subplots(figsize=(10, 4.5))
+    ax.bar(x - 0.27, ours, 0.27, label="zeroplay (one env, reset)")
+    ax.bar(x, ta, 0.27, label="TextArena (fresh env per game)")
+    ax.bar(x + 0.27, reused, 0.27, label="TextArena (reused env)")
+    ax.set_xticks(x, names, rotation=20)
+    ax.set_yscale("log")
+    ax.set_ylabel("random-play env steps/s")
+    ax.legend()
+    ax.set_title("Game env throughput")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+if __name__ == "__main__":
+    import sys
+
+    main(sys.argv[1:])
