@@ -25,6 +25,7 @@ def _load(section: str):
         return None
     spec = importlib.util.spec_from_file_location(f"bench_envs_{section}", path)
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses (and pickling) look their module up here
     spec.loader.exec_module(module)
     return module
 
