@@ -169,3 +169,11 @@ def test_clear_errors(tiny_model_dir: Path, tmp_path: Path) -> None:
     agent = HFAgent(model, tok, chat=False)
     with pytest.raises(TypeError, match="list of prompts"):
         agent.generate("one prompt")
+
+
+def test_path_is_another_name_for_model(tiny_model_dir: Path) -> None:
+    a = agents.make("hf", path=str(tiny_model_dir), temperature=0.0, max_new_tokens=4)
+    b = agents.make("hf", model=str(tiny_model_dir), temperature=0.0, max_new_tokens=4)
+    assert a.act(PROMPTS) == b.act(PROMPTS)
+    with pytest.raises(ConfigError, match="model=DIR"):
+        agents.make("hf")

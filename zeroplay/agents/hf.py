@@ -37,6 +37,7 @@ class HFAgent(Agent):
     Args:
         model: a local checkpoint directory (or anything ``from_pretrained`` accepts), or an
             already-loaded ``PreTrainedModel`` (then ``tokenizer`` is required).
+        path: another name for a checkpoint ``model`` (``zeroplay play --agent-arg path=DIR``).
         tokenizer: the tokenizer object, or ``None`` to load it from ``model``'s directory.
         system_prompt: added before each ``str`` prompt in chat mode.
         chat: format prompts with the tokenizer's chat template (``False``: raw completion).
@@ -52,9 +53,10 @@ class HFAgent(Agent):
 
     def __init__(
         self,
-        model: Any,
+        model: Any = None,
         tokenizer: Any = None,
         *,
+        path: str | Path | None = None,
         system_prompt: str | None = None,
         chat: bool = True,
         temperature: float = 1.0,
@@ -69,6 +71,9 @@ class HFAgent(Agent):
         self.torch = require("torch", "train", "the hf agent")
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        if (model is None) == (path is None):
+            raise ConfigError("give the hf agent a checkpoint: model=DIR (or path=DIR), or model=<model> with tokenizer=<tokenizer>")
+        model = path if model is None else model
         if isinstance(model, (str, Path)):
             model, tokenizer = _load(model, tokenizer, device=device, dtype=dtype)
         elif tokenizer is None:
