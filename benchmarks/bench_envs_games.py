@@ -165,7 +165,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--games", type=int, default=300, help="games per repeat (default 300)")
     parser.add_argument("--repeats", type=int, default=5, help="timed repeats (default 5)")
     parser.add_argument("--reused-games", type=int, default=150, help="games for TextArena's reused-env run (default 150)")
-    parser.add_argument("--only", action="append", help="only this zeroplay id (repeatable)")
+    parser.add_argument("--game", action="append", help="only this zeroplay id (repeatable)")
     args = parser.parse_args(argv)
 
     try:
@@ -181,7 +181,7 @@ def main(argv: list[str] | None = None) -> None:
     from rich.table import Table
 
     rows = []
-    chosen = [g for g in GAMES if not args.only or g in args.only]
+    chosen = [g for g in GAMES if not args.game or g in args.game]
     with Progress(transient=True) as progress:
         task = progress.add_task("games", total=len(chosen))
         for env_id in chosen:
@@ -212,7 +212,7 @@ def main(argv: list[str] | None = None) -> None:
         else:
             cells += ["-", "-", f"{ours.games:,.0f}", "-", "-", "-", "-"]
         table.add_row(*cells)
-    Console().print(table)
+    Console(width=200).print(table)
 
     RESULTS.mkdir(parents=True, exist_ok=True)
     meta = {"games_per_repeat": args.games, "repeats": args.repeats, "reused_games": args.reused_games,

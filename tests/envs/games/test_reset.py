@@ -49,7 +49,8 @@ def test_ten_thousand_games_in_one_env_stay_flat(game_id: str) -> None:
 
     # the same game after 10k others: same text, same amount of work as in a fresh env
     assert replay(env, 424242) == reference
-    assert count_calls(lambda: replay(env, 424242)) == fresh_work
+    # (a little slack: an lru cache may have evicted what the fresh env had just computed)
+    assert count_calls(lambda: replay(env, 424242)) <= fresh_work * 1.05 + 50
     # observation size does not creep up across games
     head, tail = np.mean(step_obs_len[:1000]), np.mean(step_obs_len[-1000:])
     assert abs(tail - head) / head < 0.05, f"{game_id}: mean observation length went from {head:.0f} to {tail:.0f}"

@@ -19,7 +19,7 @@ import abc
 import copy
 from typing import Any, ClassVar
 
-from zeroplay.core.env import GameState, TurnBasedEnv
+from zeroplay.core.env import GameState, TurnBasedEnv, last_bracketed
 
 #: The answer-format line every game ends its observation with.
 ANSWER_FORMAT = "Think if you like, then write your move in brackets, e.g. [{example}]."
@@ -45,6 +45,14 @@ class GameEnv(TurnBasedEnv):
 
     def info_extras(self, state: Game) -> dict[str, Any]:  # type: ignore[override]
         return {"game": state.name, "view": state.view(state.current_player())}
+
+    def parse_action(self, text: str, state: Game) -> str | None:  # type: ignore[override]
+        # fast path: the move exactly as listed (what agents usually write); else the base's
+        # case- and space-insensitive matching
+        move = last_bracketed(text)
+        if move is not None and move in state.legal_actions():
+            return move
+        return super().parse_action(text, state)
 
 
 def bracket_list(moves: list[str]) -> str:

@@ -14,6 +14,7 @@ by exactly these strings.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import ClassVar
 
 import numpy as np
@@ -27,6 +28,18 @@ UNBET_MOVES = ["check", "bet"]
 FACING_MOVES = ["fold", "call"]
 #: every (card of player 0, card of player 1) deal, equally likely
 DEALS = [(a, b) for a in range(3) for b in range(3) if a != b]
+
+
+@lru_cache(maxsize=64)
+def describe_history(first: int, history: str) -> list[str]:
+    """``["player 0 checks", "player 1 bets", ...]`` for a hand's letters (few distinct: cached)."""
+    words, bet = [], False
+    for i, letter in enumerate(history):
+        who = (first + i) % 2
+        word = ("call" if bet else "bet") if letter == "b" else ("fold" if bet else "check")
+        bet = bet or letter == "b"
+        words.append(f"player {who} {word}s")
+    return words
 
 
 class KuhnPokerState(Game):
@@ -46,8 +59,7 @@ class KuhnPokerState(Game):
         self.cards = deal if deal is not None else self._deal()
 
     def _deal(self) -> tuple[int, int]:
-        a, b = self.rng.choice(3, size=2, replace=False)
-        return int(a), int(b)
+        return DEALS[int(self.rng.random() * 6)]
 
     def current_player(self) -> int:
         return (self.first + len(self.history)) % 2
@@ -90,13 +102,7 @@ class KuhnPokerState(Game):
         self.cards = self._deal()
 
     def _describe_history(self) -> list[str]:
-        words, bet = [], False
-        for i, letter in enumerate(self.history):
-            who = (self.first + i) % 2
-            word = ("call" if bet else "bet") if letter == "b" else ("fold" if bet else "check")
-            bet = bet or letter == "b"
-            words.append(f"player {who} {word}s")
-        return words
+        return describe_history(self.first, self.history)
 
     def is_terminal(self) -> bool:
         return self.finished
@@ -138,20 +144,24 @@ class KuhnPoker(GameEnv):
         return KuhnPokerState(rng, hands=self.hands)
 
     def observe(self, state: KuhnPokerState, player: int) -> str:
-        lines = [self.RULES + f"You are player {player}. The match has {state.hands} hand(s); most chips wins."]
+        head = f"{self.RULES}You are player {player}. The match has {state.hands} hand(s); most chips wins.\n"
         if state.log:
-            lines.append("Finished hands:\n  " + "\n  ".join(state.log))
-        lines.append(f"Chips so far: you {state.chips[player]:+g}, opponent {state.chips[1 - player]:+g}.")
+            head += "Finished hands:\n  " + "\n  ".join(state.log) + "\n"
+        head += f"Chips so far: you {state.chips[player]:+g}, opponent {state.chips[1 - player]:+g}.\n"
         if state.is_terminal():
-            lines.append("Game over.")
-            return "\n".join(lines)
-        lines.append(f"Hand {state.hand + 1} of {state.hands}. Your card: {CARDS[state.cards[player]]}.")
+            return head + "Game over."
         moves = state._describe_history()
-        lines.append("This hand so far: " + (", ".join(moves) if moves else "no actions yet") + ".")
-        legal = state.legal_actions()
-        lines.append(f"Legal moves: {bracket_list(legal)}")
-        lines.append(ANSWER_FORMAT.format(example=legal[1]))
-        return "\n".join(lines)
+        return (
+            f"{head}Hand {state.hand + 1} of {state.hands}. Your card: {CARDS[state.cards[player]]}.\n"
+            f"This hand so far: {', '.join(moves) if moves else 'no actions yet'}.\n"
+            + _MOVES_TEXT[state.legal_actions() is FACING_MOVES]
+        )
+
+
+_MOVES_TEXT = {
+    facing: f"Legal moves: {bracket_list(moves)}\n" + ANSWER_FORMAT.format(example=moves[1])
+    for facing, moves in ((False, UNBET_MOVES), (True, FACING_MOVES))
+}
 
 
 def kuhn_equilibrium(alpha: float = 0.0) -> dict[str, float]:

@@ -23,6 +23,7 @@ what they would give ``>`` what they would get (empty when none), then the turn.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import ClassVar
 
 import numpy as np
@@ -46,6 +47,7 @@ def format_offer(give: tuple[int, ...], get: tuple[int, ...]) -> str:
     return f"Offer: {format_bundle(give)} -> {format_bundle(get)}"
 
 
+@lru_cache(maxsize=4096)
 def parse_bundle(text: str) -> tuple[int, ...] | None:
     """``"3 Sheep, 2 Ore"`` -> counts per resource; None if anything else is in the text."""
     counts = [0] * len(RESOURCES)
@@ -66,6 +68,12 @@ _ONE_FOR_ONE = [
 ]
 
 
+@lru_cache(maxsize=64)
+def one_for_one_offers(holds: tuple[bool, ...]) -> list[str]:
+    """The one-for-one offers of a player holding at least one of each resource marked True."""
+    return [text for i, _, text in _ONE_FOR_ONE if holds[i]]
+
+
 class SimpleNegotiationState(Game):
     """Inventories, private values and the pending offer ``(from_player, give, get)``."""
 
@@ -74,6 +82,7 @@ class SimpleNegotiationState(Game):
     def __init__(self, inventory: list[list[int]], values: list[list[int]], max_turns: int = 10):
         self.inventory = inventory
         self.values = values
+        self._texts: list[tuple[int, str] | None] = [None, None]  # per player: (worth, "inv=..;val=..")
         self.start_value = [self.worth(p) for p in (0, 1)]
         self.max_turns = max_turns
         self.turn = 0
@@ -81,8 +90,18 @@ class SimpleNegotiationState(Game):
         self.log: list[str] = []
         self._legal: list[str] | None = None
 
+    def _player_text(self, player: int) -> tuple[int, str]:
+        # inventories change only on trades, so worth and the view prefix are cached until then
+        cached = self._texts[player]
+        if cached is None:
+            inv, val = self.inventory[player], self.values[player]
+            worth = sum(q * v for q, v in zip(inv, val))
+            cached = (worth, f"inv={','.join(map(str, inv))};val={','.join(map(str, val))}")
+            self._texts[player] = cached
+        return cached
+
     def worth(self, player: int) -> int:
-        return sum(q * v for q, v in zip(self.inventory[player], self.values[player]))
+        return self._player_text(player)[0]
 
     def current_player(self) -> int:
         return self.turn % 2
@@ -97,8 +116,7 @@ class SimpleNegotiationState(Game):
             if self.offer is not None and self.offer[0] != p:
                 _, _, asked = self.offer
                 moves = ["Accept", "Deny"] if self.can_give(p, asked) else ["Deny"]
-            inv = self.inventory[p]
-            self._legal = moves + [text for i, _, text in _ONE_FOR_ONE if inv[i] > 0]
+            self._legal = moves + one_for_one_offers(tuple(q > 0 for q in self.inventory[p]))
         return self._legal
 
     def is_legal_offer(self, give: tuple[int, ...], get: tuple[int, ...]) -> bool:
@@ -112,6 +130,7 @@ class SimpleNegotiationState(Game):
             for i in range(len(RESOURCES)):
                 self.inventory[src][i] += get[i] - give[i]
                 self.inventory[p][i] += give[i] - get[i]
+            self._texts = [None, None]
             self.log.append(f"player {p} accepted: player {src} gave {format_bundle(give)} for {format_bundle(get)}")
             self.offer = None
         elif action == "Deny":
@@ -143,18 +162,22 @@ class SimpleNegotiationState(Game):
         if self.offer is not None and self.offer[0] != player:
             _, give, get = self.offer
             offer = ",".join(map(str, get)) + ">" + ",".join(map(str, give))  # viewer gives what was asked
-        inv = ",".join(map(str, self.inventory[player]))
-        val = ",".join(map(str, self.values[player]))
-        return f"inv={inv};val={val};offer={offer};turn={self.turn + 1}/{self.max_turns}"
+        return f"{self._player_text(player)[1]};offer={offer};turn={self.turn + 1}/{self.max_turns}"
 
     def clone(self) -> SimpleNegotiationState:
         new = SimpleNegotiationState.__new__(SimpleNegotiationState)
         new.__dict__.update(self.__dict__)
         new.inventory = [row[:] for row in self.inventory]
-        new.log, new._legal = self.log[:], None
+        new.log, new._legal, new._texts = self.log[:], None, self._texts[:]
         return new
 
 
+@lru_cache(maxsize=4096)
+def resource_table(inventory: tuple[int, ...], values: tuple[int, ...]) -> str:
+    return "\n".join(f"  {r:<6} quantity {q:>3}  value {v:>2} each" for r, q, v in zip(RESOURCES, inventory, values))
+
+
+@lru_cache(maxsize=4096)  # agents repeat the same few offers; the cache keeps parsing off the hot path
 def parse_offer(text: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """``"Offer: 3 Sheep -> 1 Ore"`` -> (give, get); raises ValueError when malformed."""
     m = _OFFER.match(text.strip())
@@ -204,8 +227,7 @@ class SimpleNegotiation(GameEnv):
         return format_offer(give, get) if state.is_legal_offer(give, get) else None
 
     def observe(self, state: SimpleNegotiationState, player: int) -> str:
-        inv, val = state.inventory[player], state.values[player]
-        rows = "\n".join(f"  {r:<6} quantity {q:>3}  value {v:>2} each" for r, q, v in zip(RESOURCES, inv, val))
+        rows = resource_table(tuple(state.inventory[player]), tuple(state.values[player]))
         gain = state.worth(player) - state.start_value[player]
         lines = [f"{self.RULES}You are player {player}. Your resources:\n{rows}\n"
                  f"Inventory value: {state.worth(player)} (started at {state.start_value[player]}, gain {gain:+d})."]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import ClassVar
 
 import numpy as np
@@ -17,6 +18,12 @@ from zeroplay.core.env import last_bracketed
 from zeroplay.envs.games.base import ANSWER_FORMAT, Game, GameEnv, bracket_list
 
 _NUMBER = re.compile(r"\d{1,3}")
+
+
+@lru_cache(maxsize=4096)
+def legal_moves(piles: tuple[int, ...]) -> list[str]:
+    """Every ``"pile count"`` move from these piles (positions repeat a lot: cached)."""
+    return [f"{i} {k}" for i, size in enumerate(piles) for k in range(1, size + 1)]
 
 
 class NimState(Game):
@@ -45,7 +52,7 @@ class NimState(Game):
 
     def legal_actions(self) -> list[str]:
         if self._legal is None:
-            self._legal = [f"{i} {k}" for i, size in enumerate(self.piles) for k in range(1, size + 1)]
+            self._legal = legal_moves(tuple(self.piles))
         return self._legal
 
     def apply_action(self, action: str) -> None:
@@ -101,12 +108,18 @@ class Nim(GameEnv):
         return None
 
     def observe(self, state: NimState, player: int) -> str:
-        piles = "\n".join(f"  pile {i}: {size}" for i, size in enumerate(state.piles))
         if state.is_terminal():
             won = state.returns()[player] > 0
             return f"{self.rules}All piles are empty. Game over: you {'won' if won else 'lost'}."
-        legal = state.legal_actions()
-        return (
-            f"{self.rules}You are player {player}. Piles:\n{piles}\n"
-            f"Legal moves: {bracket_list(legal)}\n" + ANSWER_FORMAT.format(example=legal[-1])
-        )
+        return self.rules + _position_text(tuple(state.piles), player)
+
+
+@lru_cache(maxsize=4096)
+def _position_text(piles: tuple[int, ...], player: int) -> str:
+    """The position part of an observation (a pure function of the piles: cached)."""
+    rows = "\n".join(f"  pile {i}: {size}" for i, size in enumerate(piles))
+    legal = legal_moves(piles)
+    return (
+        f"You are player {player}. Piles:\n{rows}\n"
+        f"Legal moves: {bracket_list(legal)}\n" + ANSWER_FORMAT.format(example=legal[-1])
+    )
