@@ -1,0 +1,247 @@
+"""Is a parsed answer equal to a parsed gold? Each rule returns ``(equal, reason)``.
+
+Expressions: structurally equal after sympy's automatic simplification; else, with no free
+symbols, numerically equal at 30 digits within ``rel_tol`` (complex numbers included); else equal
+at ``random_points`` random points (deterministic per pair) and, where too few points
+evaluate, ``simplify(a - b) == 0``. Sequences compare in order, sets and bare lists as
+multisets, intervals by endpoints and open/closed ends, matrices cell by cell, equations by
+their right-hand sides (or up to rearrangement, as an option), inequalities as sets.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+
+import sympy
+
+from zeroplay.verifiers.math.options import MathOptions
+from zeroplay.verifiers.math.parse import Value, as_set
+
+_PREC = 30
+
+
+def _number(e: sympy.Basic) -> complex | None:
+    """``e`` evaluated to a Python complex at 30 digits, or None when it is not a finite number."""
+    try:
+        v = sympy.N(e, _PREC)
+        c = complex(v)
+    except (TypeError, ValueError, OverflowError, ZeroDivisionError, AttributeError, RecursionError):
+        return None
+    if c != c or abs(c) == float("inf"):
+        return None
+    return c
+
+
+def _close(x: complex, y: complex, opts: MathOptions) -> bool:
+    return abs(x - y) <= max(opts.rel_tol * max(abs(x), abs(y)), opts.abs_tol)
+
+
+def _seed(a: sympy.Basic, b: sympy.Basic) -> int:
+    return int.from_bytes(hashlib.blake2b(f"{a}|{b}".encode(), digest_size=8).digest(), "big")
+
+
+def expr_equal(a: sympy.Basic, b: sympy.Basic, opts: MathOptions) -> tuple[bool, str]:
+    if a == b:
+        return True, "symbolic-equal"
+    if not isinstance(a, sympy.Expr) or not isinstance(b, sympy.Expr):
+        return False, "not-equal (different kinds)"
+    if a.has(sympy.oo, -sympy.oo, sympy.zoo) or b.has(sympy.oo, -sympy.oo, sympy.zoo):
+        return False, "not-equal (infinities differ)"
+    free = sorted(a.free_symbols | b.free_symbols, key=str)
+    if not free:
+        x, y = _number(a), _number(b)
+        if x is None or y is None:
+            eq = sympy.simplify(a - b) == 0
+            return eq, "symbolic-equal (simplify)" if eq else "not-equal (not numbers)"
+        if _close(x, y, opts):
+            return True, f"numeric-equal rel={opts.rel_tol:g}"
+        return False, f"numeric-different ({x:.6g} vs {y:.6g})" if x.imag == 0 == y.imag else "numeric-different"
+    return _random_points(a, b, free, opts)
+
+
+def _random_points(a: sympy.Expr, b: sympy.Expr, free: list[sympy.Symbol], opts: MathOptions) -> tuple[bool, str]:
+    rng = random.Random(_seed(a, b))
+    agree = 0
+    for _ in range(opts.random_points * 3):
+        point = {s: sympy.Float(rng.uniform(0.3, 2.9), _PREC) for s in free}
+        x, y = _number(a.xreplace(point)), _number(b.xreplace(point))
+        if x is None or y is None:
+            continue
+        if not _close(x, y, opts):
+            where = ", ".join(f"{s}={float(v):.3g}" for s, v in point.items())
+            return False, f"numeric-different at {where}"
+        agree += 1
+        if agree == opts.random_points:
+            return True, f"numeric-equal at {agree} random points rel={opts.rel_tol:g}"
+    eq = sympy.simplify(a - b) == 0
+    return eq, "symbolic-equal (simplify)" if eq else "not-equal (could not evaluate)"
+
+
+def _multiset_equal(xs: tuple[Value, ...], ys: tuple[Value, ...], opts: MathOptions) -> bool:
+    if len(xs) != len(ys):
+        return False
+    left = list(ys)
+    for x in xs:
+        for k, y in enumerate(left):
+            if values_equal(x, y, opts)[0]:
+                del left[k]
+                break
+        else:
+            return False
+    return True
+
+
+def _sets_equal(a: sympy.Set, b: sympy.Set, opts: MathOptions) -> bool:
+    if a == b:
+        return True
+    pa, pb = _pieces(a), _pieces(b)
+    if pa is None or pb is None or len(pa) != len(pb):
+        return False
+    for x, y in zip(pa, pb):
+        if type(x) is not type(y):
+            return False
+        if isinstance(x, sympy.Interval):
+            if (x.left_open, x.right_open) != (y.left_open, y.right_open):
+                return False
+            if not (_endpoint_equal(x.start, y.start, opts) and _endpoint_equal(x.end, y.end, opts)):
+                return False
+        elif not _endpoint_equal(x, y, opts):
+            return False
+    return True
+
+
+def _endpoint_equal(x: sympy.Basic, y: sympy.Basic, opts: MathOptions) -> bool:
+    return x == y or (x.is_finite is not False and y.is_finite is not False and expr_equal(x, y, opts)[0])
+
+
+def _pieces(s: sympy.Set) -> list[sympy.Basic] | None:
+    """The intervals and points of a set, sorted by where they start."""
+    parts = list(s.args) if isinstance(s, sympy.Union) else [s]
+    out: list[sympy.Basic] = []
+    for p in parts:
+        if isinstance(p, sympy.FiniteSet):
+            out.extend(p.args)
+        elif isinstance(p, sympy.Interval):
+            out.append(p)
+        else:
+            return None
+
+    def key(p: sympy.Basic) -> float:
+        v = p.start if isinstance(p, sympy.Interval) else p
+        n = _number(v) if v.is_finite is not False else None
+        return (n.real if n is not None else float(v.is_positive and "inf" or "-inf"))
+
+    try:
+        return sorted(out, key=key)
+    except (TypeError, ValueError):
+        return None
+
+
+def _proportional(a: sympy.Expr, b: sympy.Expr, opts: MathOptions) -> bool:
+    """a = c * b for a nonzero constant c (checked at random points)."""
+    if a == 0 or b == 0:
+        return a == b
+    free = sorted(a.free_symbols | b.free_symbols, key=str)
+    rng = random.Random(_seed(a, b))
+    ratio = None
+    seen = 0
+    for _ in range(opts.random_points * 3):
+        point = {s: sympy.Float(rng.uniform(0.3, 2.9), _PREC) for s in free}
+        x, y = _number(a.xreplace(point)), _number(b.xreplace(point))
+        if x is None or y is None or abs(y) < 1e-12:
+            continue
+        r = x / y
+        if ratio is None:
+            ratio = r
+        elif not _close(r, ratio, opts):
+            return False
+        seen += 1
+        if seen == opts.random_points:
+            return abs(ratio) > 0
+    return False
+
+
+def values_equal(answer: Value, gold: Value, opts: MathOptions) -> tuple[bool, str]:
+    """Whether ``answer`` equals ``gold``, and the rule that decided."""
+    ak, gk = answer.kind, gold.kind
+    if gk == "eq" and ak != "eq" and isinstance(gold.items[0], sympy.Symbol):
+        return values_equal(answer, Value("expr", (gold.items[1],)), opts)
+    if ak == "eq" and gk != "eq" and isinstance(answer.items[0], sympy.Symbol):
+        return values_equal(Value("expr", (answer.items[1],)), gold, opts)
+    if ak == gk == "expr":
+        return expr_equal(answer.items[0], gold.items[0], opts)
+    if ak == gk == "text":
+        eq = answer.items[0] == gold.items[0]
+        return eq, "text-equal" if eq else "text-different"
+    if ak == gk == "eq":
+        return _equations_equal(answer, gold, opts)
+    if ak == gk == "matrix":
+        return _matrices_equal(answer.items[0], gold.items[0], opts)
+    if "matrix" in (ak, gk):
+        return _vector_vs_seq(answer, gold, opts)
+    if gk == "interval" or ak == "interval" or (gk == "seq" and ak == "seq" and answer.brackets != gold.brackets):
+        sa, sg = as_set(answer), as_set(gold)
+        if sa is not None and sg is not None:
+            eq = _sets_equal(sa, sg, opts)
+            return eq, "interval-equal" if eq else "interval-different"
+    if ak == gk == "seq":
+        if len(answer.items) != len(gold.items):
+            return False, f"tuple-different (length {len(answer.items)} vs {len(gold.items)})"
+        eq = all(values_equal(x, y, opts)[0] for x, y in zip(answer.items, gold.items))
+        return eq, "tuple-equal (ordered)" if eq else "tuple-different"
+    if {ak, gk} <= {"set", "list"} or (ak == "list" and gk == "seq"):
+        if ak == "list" and gk == "seq" or (ak == gk == "list" and not opts.unordered_lists):
+            eq = len(answer.items) == len(gold.items) and all(
+                values_equal(x, y, opts)[0] for x, y in zip(answer.items, gold.items))
+            return eq, "list-equal (ordered)" if eq else "list-different"
+        eq = _multiset_equal(answer.items, gold.items, opts)
+        return eq, "set-equal (unordered)" if eq else "set-different"
+    if ak == gk == "rel":
+        return _relations_equal(answer, gold, opts)
+    return False, f"not-equal ({ak} vs {gk})"
+
+
+def _equations_equal(answer: Value, gold: Value, opts: MathOptions) -> tuple[bool, str]:
+    (al, ar), (gl, gr) = answer.items, gold.items
+    if expr_equal(al, gl, opts)[0] and expr_equal(ar, gr, opts)[0]:
+        return True, "equation-equal"
+    if expr_equal(al, gr, opts)[0] and expr_equal(ar, gl, opts)[0]:
+        return True, "equation-equal (sides swapped)"
+    if opts.equation_rearranged and _proportional(al - ar, gl - gr, opts):
+        return True, "equation-equal (rearranged)"
+    return False, "equation-different"
+
+
+def _relations_equal(answer: Value, gold: Value, opts: MathOptions) -> tuple[bool, str]:
+    al, aop, ar = answer.items
+    gl, gop, gr = gold.items
+    if aop in (">", ">="):
+        al, ar, aop = ar, al, {">": "<", ">=": "<="}[aop]
+    if gop in (">", ">="):
+        gl, gr, gop = gr, gl, {">": "<", ">=": "<="}[gop]
+    if aop != gop:
+        return False, "inequality-different (strictness)"
+    # a < b  <=>  b - a > 0; equal when the positive sides agree up to a positive factor
+    da, dg = ar - al, gr - gl
+    if expr_equal(da, dg, opts)[0]:
+        return True, "inequality-equal"
+    return False, "inequality-different"
+
+
+def _matrices_equal(a: sympy.Matrix, b: sympy.Matrix, opts: MathOptions) -> tuple[bool, str]:
+    if a.shape != b.shape:
+        return False, f"matrix-different (shape {a.shape} vs {b.shape})"
+    eq = all(expr_equal(x, y, opts)[0] for x, y in zip(a, b))
+    return eq, "matrix-equal" if eq else "matrix-different"
+
+
+def _vector_vs_seq(answer: Value, gold: Value, opts: MathOptions) -> tuple[bool, str]:
+    """A column/row vector matrix against a tuple: compared in order."""
+    m, other = (answer.items[0], gold) if answer.kind == "matrix" else (gold.items[0], answer)
+    if 1 not in m.shape or other.kind != "seq" or any(i.kind != "expr" for i in other.items):
+        return False, "not-equal (matrix vs non-matrix)"
+    if len(m) != len(other.items):
+        return False, "vector-different (length)"
+    eq = all(expr_equal(x, y.items[0], opts)[0] for x, y in zip(m, other.items))
+    return eq, "vector-equal" if eq else "vector-different"

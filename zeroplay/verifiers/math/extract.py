@@ -1,0 +1,145 @@
+"""Find the final answer in free model text.
+
+Rules, in order (the first that matches wins; within a rule the LAST occurrence wins, since
+models state the answer at the end):
+
+1. ``<answer>...</answer>`` tags (a ``\\boxed{}`` inside them is then unwrapped);
+2. ``\\boxed{...}`` / ``\\fbox{...}`` with nested braces (also ``\\boxed 5``);
+3. "final answer is X" / "the answer is X" (to the end of the line);
+4. a line starting with "Answer:" / "Final answer:";
+5. the fallback policy (``fallback=``):
+
+   - ``"short"`` (default): a response that is itself short (one line, at most ``short_chars``
+     characters) is taken whole, so a bare ``42`` or ``$\\frac12$`` counts;
+   - ``"last-line"``: the last non-empty line, when it has at most ``short_chars`` characters;
+   - ``"none"``: nothing; the verdict is ``no-answer``.
+
+There is deliberately no "any number anywhere in the text" rule: it rewards guessing.
+Guarantees: linear time in the text (only the last ``MAX_SCAN`` characters are read), never raises.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+#: Only the end of a response is scanned: answers come last, and this bounds the work.
+MAX_SCAN = 1 << 16
+FALLBACKS = ("short", "last-line", "none")
+
+_ANSWER_TAG = re.compile(r"<answer>(.*?)</answer>", re.S | re.I)
+_BOX = re.compile(r"\\(?:boxed|fbox)\s*")
+_FINAL_IS = re.compile(r"(?:final answer|the answer)\s*(?:is|=|:)\s*:?\s*([^\n]{1,400})", re.I)
+_ANSWER_LINE = re.compile(r"^[ \t*#>]*(?:final answer|answer)\s*[:：]\s*\**\s*([^\n]{1,400})", re.I | re.M)
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """An answer read from a response and the rule that found it (``boxed``, ``answer-tag``...)."""
+
+    text: str
+    rule: str
+
+
+def braced(text: str, start: int) -> tuple[str, int] | None:
+    """The content of the ``{...}`` opening at ``text[start]`` (nesting respected) and the index after it."""
+    if start >= len(text) or text[start] != "{":
+        return None
+    depth = 0
+    for i in range(start, len(text)):
+        c = text[i]
+        if c == "\\":  # an escaped brace \{ does not nest
+            continue
+        if c == "{" and (i == 0 or text[i - 1] != "\\"):
+            depth += 1
+        elif c == "}" and (i == 0 or text[i - 1] != "\\"):
+            depth -= 1
+            if depth == 0:
+                return text[start + 1 : i], i + 1
+    return None
+
+
+def last_boxed(text: str) -> str | None:
+    """The content of the last ``\\boxed{...}`` or ``\\fbox{...}`` (or ``\\boxed 5``), or None.
+
+    Only the last few occurrences are tried, so unclosed braces cannot make this quadratic.
+    """
+    matches = list(_BOX.finditer(text))[-4:]
+    for m in reversed(matches):
+        end = m.end()
+        if end < len(text) and text[end] == "{":
+            got = braced(text, end)
+            if got is not None:
+                return got[0]
+        elif text[end - 1].isspace():  # "\\boxed 5": one token
+            token = re.match(r"[^\s${}]+", text[end:])
+            if token:
+                return token.group(0)
+    return None
+
+
+def strip_math_delimiters(s: str) -> str:
+    """Remove surrounding ``$``, ``\\(...\\)``, ``\\[...\\]``, bold marks and a final period."""
+    s = s.strip()
+    for _ in range(3):
+        before = s
+        s = s.strip().strip("*").strip()
+        if s.endswith("."):
+            s = s[:-1].rstrip()
+        for left, right in (("$$", "$$"), ("$", "$"), ("\\(", "\\)"), ("\\[", "\\]")):
+            if s.startswith(left) and s.endswith(right) and len(s) >= len(left) + len(right):
+                s = s[len(left) : len(s) - len(right)].strip()
+        if s == before:
+            break
+    return s
+
+
+def _final_is(text: str) -> str | None:
+    found = None
+    for m in _FINAL_IS.finditer(text):
+        found = m.group(1)
+    if found is None:
+        return None
+    # "is $x=3$ because ..." -> the math span, when the phrase opens with one
+    span = re.match(r"\s*(\$\$?)(.+?)\1", found)
+    if span:
+        return span.group(2)
+    return re.split(r"(?<=[^\d\s])\.\s|\.$|\s(?:because|since|as)\s", found, maxsplit=1)[0]
+
+
+def extract_answer(response: str, *, fallback: str = "short", short_chars: int = 80) -> Extracted | None:
+    """The final answer in ``response`` by the rules in the module docstring, or None."""
+    if fallback not in FALLBACKS:
+        raise ValueError(f"fallback must be one of {FALLBACKS}, got {fallback!r}")
+    if not isinstance(response, str):
+        return None
+    text = response[-MAX_SCAN:]
+    tags = _ANSWER_TAG.findall(text)
+    if tags:
+        inner = tags[-1]
+        boxed = last_boxed(inner)
+        return Extracted(strip_math_delimiters(boxed if boxed is not None else inner), "answer-tag")
+    boxed = last_boxed(text)
+    if boxed is not None:
+        return Extracted(strip_math_delimiters(boxed), "boxed")
+    final = _final_is(text)
+    if final is not None and final.strip():
+        return Extracted(strip_math_delimiters(final), "final-answer-phrase")
+    lines = _ANSWER_LINE.findall(text)
+    if lines:
+        return Extracted(strip_math_delimiters(lines[-1]), "answer-line")
+    stripped = text.strip()
+    if fallback == "short" and stripped and "\n" not in stripped and len(stripped) <= short_chars:
+        return Extracted(strip_math_delimiters(stripped), "fallback-short")
+    if fallback == "last-line" and stripped:
+        last = stripped.splitlines()[-1].strip()
+        if last and len(last) <= short_chars:
+            return Extracted(strip_math_delimiters(last), "fallback-last-line")
+    return None
+
+
+def gold_answer(gold: str) -> str:
+    """A reference as given: the content of its last ``\\boxed{}`` when it has one, else the whole string."""
+    gold = str(gold)
+    boxed = last_boxed(gold)
+    return strip_math_delimiters(boxed if boxed is not None else gold)

@@ -1,0 +1,121 @@
+"""String normalization of math answers (pure Python: no sympy, cheap, linear).
+
+What it does, in order: LaTeX sizing (``\\left``, ``\\bigl``...) and spacing commands go;
+``\\dfrac``/``\\tfrac`` become ``\\frac``; ``\\text{}``-like wrappers are unwrapped; dollar
+signs go; then, as options, degrees, percent, trailing units and thousands separators.
+It never changes what a correct answer means; it only removes notation that carries no value.
+"""
+
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+
+from zeroplay.verifiers.math.extract import braced
+from zeroplay.verifiers.math.options import MathOptions
+
+_SIZING = re.compile(r"\\(?:left|right|bigl|bigr|Bigl|Bigr|biggl|biggr|Biggl|Biggr|big|Big|bigg|Bigg)(?![a-zA-Z])\.?")
+_SPACES = re.compile(r"\\(?:[,;:! ]|quad|qquad|displaystyle|textstyle|limits|nolimits)(?![a-zA-Z])|~")
+_WRAPPERS = ("text", "textbf", "textit", "textrm", "mathrm", "mathbf", "mathit", "mbox", "boxed", "operatorname", "mathsf")
+_WRAPPER = re.compile(r"\\(" + "|".join(_WRAPPERS) + r")\s*(?=\{)")
+_DEGREES = re.compile(r"\^\s*\{?\s*\\circ\s*\}?|°|\\degree(?![a-zA-Z])|\\circ(?![a-zA-Z])")
+_PERCENT = re.compile(r"\\?%")
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
+_UNITS = frozenset(
+    """units unit sq square cubic cm mm m km in inch inches ft feet foot yd yard yards mi mile miles meter meters
+    metre metres centimeter centimeters kilometer kilometers millimeter millimeters degrees degree deg radians
+    dollars dollar cents cent seconds second sec secs minutes minute min mins hours hour hr hrs days day weeks week
+    months month years year kg g grams gram kilograms lb lbs pounds pound oz ounces liters litres liter litre ml mph
+    people students persons ways times points cups miles/hour km/h m/s""".split()
+)
+_TRAILING_WORD = re.compile(r"^(.*?[\d})\]])\s*([A-Za-z/]+)(?:\^?\{?[23]\}?)?$")
+
+_NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d{1,4})?$")
+_RATIO = re.compile(r"^([+-]?)(\d{1,400})/(\d{1,400})$")
+_FRAC = re.compile(r"^([+-]?)\\frac(?:\{([+-]?\d{1,400})\}|(\d))(?:\{(\d{1,400})\}|(\d))$")
+_CHOICE = re.compile(r"^\(?([A-E])\)?$")
+_CHOICE_ANSWER = re.compile(r"^\(?([A-E])\)?(?:[\s:.)]|$)")
+_VAR_EQ = re.compile(r"^[A-Za-z]\s*=\s*(?!.*=)")
+
+
+def unwrap(s: str, pattern: re.Pattern[str]) -> str:
+    """Replace every ``\\cmd{content}`` matched by ``pattern`` with ``content`` (nesting respected)."""
+    for _ in range(20):  # bounded: each pass removes at least one wrapper
+        m = pattern.search(s)
+        if m is None:
+            return s
+        got = braced(s, m.end())
+        if got is None:
+            return s[: m.start()] + s[m.end() :]
+        inner, end = got
+        s = s[: m.start()] + inner + s[end:]
+    return s
+
+
+def strip_units(s: str) -> str:
+    """Drop up to two trailing unit words after a number or closing bracket (``12 square feet`` -> ``12``)."""
+    for _ in range(2):
+        m = _TRAILING_WORD.match(s)
+        if not m or m.group(2).lower() not in _UNITS:
+            break
+        s = m.group(1).rstrip()
+    return s
+
+
+def normalize(s: str, opts: MathOptions) -> str:
+    """The normalized answer string (see the module docstring). Never raises on str input."""
+    s = str(s).strip()
+    s = s.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac").replace("\\cfrac", "\\frac")
+    s = _SIZING.sub("", s)
+    s = re.sub(r"(\d)(?:\\,|\{,\}|\\ )(?=\d{3}(?!\d))", r"\1,", s)  # 1\,000 and 1{,}000 are separators
+    s = _SPACES.sub(" ", s)
+    s = unwrap(s, _WRAPPER)
+    s = s.replace("\\$", "").replace("$", "")
+    if opts.strip_degrees:
+        s = _DEGREES.sub("", s)
+    if opts.strip_percent:
+        s = _PERCENT.sub("", s)
+    s = " ".join(s.split())
+    if s.endswith("."):
+        s = s[:-1].rstrip()
+    if opts.strip_units:
+        s = strip_units(s)
+    if opts.thousands_separators and _THOUSANDS.match(s):
+        s = s.replace(",", "")
+    return s
+
+
+def compact(s: str) -> str:
+    """``s`` without spaces: the key of the exact-string fast path."""
+    return "".join(s.split())
+
+
+def plain_number(s: str) -> tuple[Fraction, bool] | None:
+    """``(value, is_decimal)`` when ``s`` is a plain number (``12``, ``-0.5``, ``1e-3``, ``3/4``,
+    ``\\frac{3}{4}``, ``\\frac34``), else None. Exact: no floats involved."""
+    s = compact(s)
+    if _NUMBER.match(s):
+        return Fraction(s), ("." in s or "e" in s.lower())
+    m = _RATIO.match(s)
+    if m and int(m.group(3)) != 0:
+        value = Fraction(int(m.group(2)), int(m.group(3)))
+        return (-value if m.group(1) == "-" else value), False
+    m = _FRAC.match(s)
+    if m:
+        num, den = int(m.group(2) or m.group(3)), int(m.group(4) or m.group(5))
+        if den != 0:
+            value = Fraction(num, den)
+            return (-value if m.group(1) == "-" else value), False
+    return None
+
+
+def choice_letter(s: str, *, gold: bool) -> str | None:
+    """The multiple-choice letter of ``s``: a gold must be just ``B`` or ``(B)``; an answer may go on (``(B) 12``)."""
+    m = (_CHOICE if gold else _CHOICE_ANSWER).match(s.strip())
+    return m.group(1) if m else None
+
+
+def drop_variable(s: str) -> str:
+    """``x = 5`` -> ``5`` (one letter, one ``=``); anything else unchanged."""
+    m = _VAR_EQ.match(s)
+    return s[m.end() :] if m else s

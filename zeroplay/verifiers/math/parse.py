@@ -1,0 +1,536 @@
+"""Normalized answer strings -> structured values holding sympy expressions.
+
+The parser is sympy's own ``parse_expr`` (maintained with sympy, fast, handles implicit
+multiplication), fed by a small LaTeX-to-text layer here (``\\frac``, ``\\sqrt``, ``\\log_b``,
+``\\binom``, Greek constants, floor/ceil/abs...). sympy's ``parse_latex`` was not used: its antlr
+backend pins antlr4 4.11 (math-verify pins 4.13), and its lark backend took 10-250 ms per
+expression here, rejected ``\\pi/2`` and ``(1,2)``, and evaluated ``2^{2^{2^{100}}}`` eagerly.
+
+Safety: ``parse_expr`` evaluates text, so the text it sees is built from a whitelist (digits,
+operators, brackets, known function names, one-letter symbols) and evaluated with empty
+builtins. Expressions are parsed unevaluated and rebuilt bottom-up with size guards, so power
+towers, huge factorials and giant integers are refused (:class:`Oversized`) before sympy
+computes them. Anything else that runs away is stopped by the worker's time budget.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import sympy
+from sympy.parsing.sympy_parser import (
+    function_exponentiation,
+    implicit_application,
+    implicit_multiplication,
+    parse_expr,
+    standard_transformations,
+)
+
+from zeroplay.verifiers.math.extract import braced
+from zeroplay.verifiers.math.options import MathOptions
+
+
+class ParseFailure(ValueError):
+    """The answer is not math this parser reads (it may still match as text)."""
+
+
+class Oversized(ValueError):
+    """The answer asks for a computation too big to do (power tower, huge factorial, giant number)."""
+
+
+_FUNCS = {
+    "sqrt": sympy.sqrt, "root": sympy.root, "log": sympy.log, "exp": sympy.exp, "sin": sympy.sin, "cos": sympy.cos,
+    "tan": sympy.tan, "cot": sympy.cot, "sec": sympy.sec, "csc": sympy.csc, "asin": sympy.asin, "acos": sympy.acos,
+    "atan": sympy.atan, "sinh": sympy.sinh, "cosh": sympy.cosh, "tanh": sympy.tanh, "Abs": sympy.Abs,
+    "floor": sympy.floor, "ceiling": sympy.ceiling, "binomial": sympy.binomial, "gcd": sympy.gcd, "lcm": sympy.lcm,
+}
+_LATEX_FUNCS = {
+    "sin": "sin", "cos": "cos", "tan": "tan", "cot": "cot", "sec": "sec", "csc": "csc", "arcsin": "asin",
+    "arccos": "acos", "arctan": "atan", "sinh": "sinh", "cosh": "cosh", "tanh": "tanh", "ln": "log", "log": "log",
+    "exp": "exp", "gcd": "gcd", "lcm": "lcm",
+}
+_LATEX_SYMBOLS = {
+    "pi": " pi ", "infty": " oo ", "infinity": " oo ", "cdot": "*", "times": "*", "ast": "*", "div": "/",
+    "lfloor": " floor(", "rfloor": ")", "lceil": " ceiling(", "rceil": ")", "lvert": "|", "rvert": "|",
+    "vert": "|", "mid": "|", "theta": " theta ", "alpha": " alpha ", "beta": " beta ", "gamma": " gamma ",
+    "phi": " phi ", "omega": " omega ", "lambda": " lamda ", "mu": " mu ", "sigma": " sigma ", "tau": " tau ",
+    "varphi": " phi ", "vartheta": " theta ", "epsilon": " epsilon ", "delta": " delta ", "rho": " rho ",
+    "dots": "", "ldots": "", "cdots": "",
+}
+_CONSTANTS = {"pi": sympy.pi, "oo": sympy.oo, "E": sympy.E, "I": sympy.I}
+_GREEK = {"theta", "alpha", "beta", "gamma", "phi", "omega", "lamda", "mu", "sigma", "tau", "epsilon", "delta", "rho"}
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_SAFE_TEXT = re.compile(r"^[0-9A-Za-z_+\-*/().,!| ]*$")
+_GLOBALS: dict[str, Any] = {
+    "__builtins__": {}, "Integer": sympy.Integer, "Float": sympy.Float, "Rational": sympy.Rational,
+    "Symbol": sympy.Symbol, "factorial": sympy.factorial, "Function": sympy.Function,
+    "Add": sympy.Add, "Mul": sympy.Mul, "Pow": sympy.Pow,
+}
+_TRANSFORMS = standard_transformations + (implicit_multiplication, implicit_application, function_exponentiation)
+#: sympy evaluates factorial/binomial of an integer literal while parsing, guards or not
+_EAGER = re.compile(r"(\d+)\)*\s*!|binomial\(\s*(\d+)")
+MAX_FACTORIAL = 2000
+MAX_NODES = 400
+MAX_DIGITS = 400
+
+
+# ---------------------------------------------------------------------------------------------
+# LaTeX -> plain text
+
+def _arg(s: str, i: int) -> tuple[str, int]:
+    """One macro argument at ``s[i]``: ``{...}``, a command like ``\\pi``, or one character."""
+    while i < len(s) and s[i] == " ":
+        i += 1
+    if i >= len(s):
+        raise ParseFailure("a LaTeX command is missing its argument")
+    if s[i] == "{":
+        got = braced(s, i)
+        if got is None:
+            raise ParseFailure("unbalanced braces")
+        return got
+    if s[i] == "\\":
+        m = re.match(r"\\[a-zA-Z]+", s[i:])
+        if m:
+            return m.group(0), i + m.end()
+    return s[i], i + 1
+
+
+def _log_argument(s: str, i: int) -> tuple[str, int]:
+    """The argument of ``\\log_b``: ``(...)``, ``{...}``, or a run of letters and digits."""
+    while i < len(s) and s[i] == " ":
+        i += 1
+    if i < len(s) and s[i] == "(":
+        depth = 0
+        for j in range(i, len(s)):
+            depth += {"(": 1, ")": -1}.get(s[j], 0)
+            if depth == 0:
+                return s[i + 1 : j], j + 1
+        raise ParseFailure("unbalanced parentheses after \\log")
+    if i < len(s) and s[i] in "{\\":
+        return _arg(s, i)
+    m = re.match(r"[\w.]+", s[i:])
+    if not m:
+        raise ParseFailure("\\log_b needs an argument")
+    return m.group(0), i + m.end()
+
+
+def latex_to_text(s: str, depth: int = 0) -> str:
+    """Plain math text for ``s`` (LaTeX or plain), ready for the whitelist and ``parse_expr``."""
+    if depth > 30:
+        raise Oversized("nesting deeper than 30 levels")
+    out: list[str] = []
+    i = 0
+    while i < len(s):
+        c = s[i]
+        if c == "\\":
+            m = re.match(r"\\([a-zA-Z]+|.)", s[i:])
+            name = m.group(1) if m else ""
+            i += m.end() if m else 1
+            text, i = _command(name, s, i, depth)
+            out.append(text)
+        elif c == "{":
+            got = braced(s, i)
+            if got is None:
+                raise ParseFailure("unbalanced braces")
+            out.append("(" + latex_to_text(got[0], depth + 1) + ")")
+            i = got[1]
+        elif c == "^":
+            arg, i = _arg(s, i + 1)
+            out.append("**(" + latex_to_text(arg, depth + 1) + ")")
+        elif c == "_":
+            arg, i = _arg(s, i + 1)
+            sub = re.sub(r"\W", "", arg)
+            if not sub:
+                raise ParseFailure(f"cannot read subscript {arg!r}")
+            out.append("_" + sub + " ")
+        elif c in "[]":
+            out.append("(" if c == "[" else ")")
+            i += 1
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
+
+
+def _command(name: str, s: str, i: int, depth: int) -> tuple[str, int]:
+    """Text for the LaTeX command ``\\name`` whose arguments start at ``s[i]``, and the index after them."""
+    if name == "frac":
+        a, i = _arg(s, i)
+        b, i = _arg(s, i)
+        return f"(({latex_to_text(a, depth + 1)})/({latex_to_text(b, depth + 1)}))", i
+    if name == "binom":
+        a, i = _arg(s, i)
+        b, i = _arg(s, i)
+        return f" binomial({latex_to_text(a, depth + 1)},{latex_to_text(b, depth + 1)})", i
+    if name == "sqrt":
+        index = None
+        if i < len(s) and s[i] == "[":
+            close = s.find("]", i)
+            if close < 0:
+                raise ParseFailure("unclosed [ in \\sqrt[n]")
+            index, i = s[i + 1 : close], close + 1
+        a, i = _arg(s, i)
+        inner = latex_to_text(a, depth + 1)
+        return (f" sqrt({inner})" if index is None else f" root({inner},{latex_to_text(index, depth + 1)})"), i
+    if name == "log" and i < len(s) and s[i] == "_":
+        base, i = _arg(s, i + 1)
+        arg, i = _log_argument(s, i)
+        return f" log({latex_to_text(arg, depth + 1)},{latex_to_text(base, depth + 1)})", i
+    if name in _LATEX_FUNCS:
+        return _function(_LATEX_FUNCS[name], s, i, depth)
+    if name in _LATEX_SYMBOLS:
+        return _LATEX_SYMBOLS[name], i
+    if name in ("{", "}"):
+        raise ParseFailure("set braces inside an expression")
+    raise ParseFailure(f"unsupported LaTeX command \\{name}")
+
+
+_ARG_END = re.compile(r"[+\-=,;<>]|\\(?:cdot|times|div|" + "|".join(_LATEX_FUNCS) + r")(?![a-zA-Z])")
+
+
+def _function(func: str, s: str, i: int, depth: int) -> tuple[str, int]:
+    """``\\sin x``, ``\\sin^2 x``, ``\\sin(x)``: in LaTeX an unbracketed argument runs to the next
+    operator or function (``2\\sin x\\cos x`` is ``2 sin(x) cos(x)``)."""
+    power = ""
+    j = i
+    while j < len(s) and s[j] == " ":
+        j += 1
+    if j < len(s) and s[j] == "^":
+        exp, j = _arg(s, j + 1)
+        power = f"**({latex_to_text(exp, depth + 1)})"
+        while j < len(s) and s[j] == " ":
+            j += 1
+    if j < len(s) and s[j] == "(":
+        depth_p = 0
+        for k in range(j, len(s)):
+            depth_p += {"(": 1, ")": -1}.get(s[k], 0)
+            if depth_p == 0:
+                return f" ({func}({latex_to_text(s[j + 1 : k], depth + 1)}){power})", k + 1
+        raise ParseFailure("unbalanced parentheses after a function")
+    end = j
+    braces = 0
+    while end < len(s):
+        if s[end] == "{":
+            braces += 1
+        elif s[end] == "}":
+            braces -= 1
+        elif braces == 0 and _ARG_END.match(s, end) and end > j:
+            break
+        end += 1
+    arg = s[j:end].strip()
+    if not arg:
+        raise ParseFailure(f"{func} without an argument")
+    return f" ({func}({latex_to_text(arg, depth + 1)}){power})", end
+
+
+# ---------------------------------------------------------------------------------------------
+# Text -> sympy, guarded
+
+def _identifiers(text: str, opts: MathOptions) -> tuple[str, dict[str, Any]]:
+    """Whitelist the identifiers of ``text``: returns the text (multi-letter products split) and its local names."""
+    local: dict[str, Any] = {}
+
+    def one(m: re.Match[str]) -> str:
+        name = m.group(0)
+        if name in _FUNCS:
+            local[name] = _FUNCS[name]
+            return name
+        if name in _CONSTANTS:
+            local[name] = _CONSTANTS[name]
+            return name
+        if name in _GREEK:
+            local[name] = sympy.Symbol(name)
+            return name
+        if name.startswith("_") or len(name) > 12:
+            raise ParseFailure(f"unreadable name {name!r}")
+        head, _, sub = name.partition("_")
+        if sub and len(head) == 1 and head.isalpha():
+            local[name] = sympy.Symbol(name)
+            return name
+        if sub or not name.isalpha() or len(name) > 3:
+            raise ParseFailure(f"word {name!r} is not math")
+        parts = []
+        for ch in name:  # "xy" is x*y; e and i are constants when opts say so
+            if opts.constants_i_e and ch in "ei":
+                key = "E" if ch == "e" else "I"
+                local[key] = _CONSTANTS[key]
+                parts.append(key)
+            else:
+                local[ch] = sympy.Symbol(ch)
+                parts.append(ch)
+        return "(" + "*".join(parts) + ")" if len(parts) > 1 else parts[0]
+
+    return _IDENT.sub(one, text), local
+
+
+def _abs_bars(text: str) -> str:
+    """``|x|`` -> ``Abs(x)`` for bars that pair up without nesting."""
+    if "|" not in text:
+        return text
+    text = re.sub(r"\|([^|]*)\|", r" Abs(\1)", text)
+    if "|" in text:
+        raise ParseFailure("unpaired | bars")
+    return text
+
+
+def _guarded(e: Any, count: list[int]) -> sympy.Basic:
+    """Rebuild an unevaluated expression bottom-up, refusing computations that blow up."""
+    count[0] += 1
+    if count[0] > MAX_NODES:
+        raise Oversized(f"expression has more than {MAX_NODES} nodes")
+    if not isinstance(e, sympy.Basic):
+        raise ParseFailure(f"not an expression ({type(e).__name__})")
+    if not e.args:
+        if e.is_Integer and abs(int(e)) > 10**MAX_DIGITS:
+            raise Oversized(f"integer with more than {MAX_DIGITS} digits")
+        return e
+    args = [_guarded(a, count) for a in e.args]
+    if isinstance(e, sympy.Pow):
+        _check_power(*args)
+    elif isinstance(e, (sympy.factorial, sympy.binomial)):
+        n = args[0]
+        if n.is_number and n.is_real and abs(float(n)) > MAX_FACTORIAL:
+            raise Oversized(f"factorial/binomial of a number above {MAX_FACTORIAL}")
+    elif isinstance(e, sympy.Mul) and sum(1 for a in args if a.is_Integer) > 50:
+        raise Oversized("too many factors")
+    return e.func(*args)
+
+
+def _check_power(base: sympy.Basic, exp: sympy.Basic) -> None:
+    if not (exp.is_number and exp.is_real):
+        if exp.is_number:  # complex exponent: fine, evalf handles it
+            return
+        return
+    try:
+        e = abs(float(exp))
+    except (TypeError, ValueError, OverflowError):
+        raise Oversized("exponent too large") from None
+    if e <= 1000:
+        return
+    if base.is_number:
+        try:
+            b = abs(complex(base))
+        except (TypeError, ValueError, OverflowError):
+            raise Oversized("power base too large") from None
+        if b in (0.0, 1.0):
+            return
+    raise Oversized(f"power with exponent {e:.3g}")
+
+
+def parse_expression(s: str, opts: MathOptions) -> sympy.Basic:
+    """A sympy expression for one normalized answer piece, or :class:`ParseFailure` / :class:`Oversized`."""
+    if re.search(r"\d{%d,}" % (MAX_DIGITS + 1), s):
+        raise Oversized(f"number with more than {MAX_DIGITS} digits")
+    text = latex_to_text(s)
+    text = _abs_bars(text)
+    if not _SAFE_TEXT.match(text):
+        bad = sorted(set(re.sub(r"[0-9A-Za-z_+\-*/().,!| ]", "", text)))[:5]
+        raise ParseFailure(f"characters {''.join(bad)!r} are not math")
+    if not text.strip():
+        raise ParseFailure("empty expression")
+    for m in _EAGER.finditer(text):
+        if int(m.group(1) or m.group(2)) > MAX_FACTORIAL:
+            raise Oversized(f"factorial/binomial of a number above {MAX_FACTORIAL}")
+    text, local = _identifiers(text, opts)
+    try:
+        raw = parse_expr(text, local_dict=local, global_dict=dict(_GLOBALS), transformations=_TRANSFORMS, evaluate=False)
+    except (SyntaxError, TypeError, ValueError, AttributeError, IndexError, KeyError, NameError, TokenError) as e:
+        raise ParseFailure(f"cannot parse {s[:60]!r}: {type(e).__name__}") from None
+    if isinstance(raw, tuple):
+        raise ParseFailure("a tuple where an expression was expected")
+    return _guarded(raw, [0])
+
+
+try:  # tokenize errors surface under this name
+    from tokenize import TokenError
+except ImportError:  # pragma: no cover
+    TokenError = SyntaxError  # type: ignore[misc,assignment]
+
+
+# ---------------------------------------------------------------------------------------------
+# Structure: sets, tuples, intervals, matrices, equations, relations, text
+
+@dataclass(frozen=True)
+class Value:
+    """A parsed answer. ``kind`` is one of ``expr``, ``seq`` (with ``brackets``), ``set``, ``list``,
+    ``interval``, ``matrix``, ``eq``, ``rel``, ``text``; ``items`` holds the parts."""
+
+    kind: str
+    items: tuple[Any, ...]
+    brackets: str = ""
+
+
+_REL_OPS = [("\\leq", "<="), ("\\geq", ">="), ("\\le", "<="), ("\\ge", ">="), ("\\neq", "!="), ("\\ne", "!="),
+            ("\\lt", "<"), ("\\gt", ">"), ("≤", "<="), ("≥", ">="), ("<=", "<="), (">=", ">="), ("=<", "<="),
+            ("=>", ">="), ("<", "<"), (">", ">"), ("=", "=")]
+_REL_SPLIT = re.compile(r"\\leq(?![a-zA-Z])|\\geq(?![a-zA-Z])|\\le(?![a-zA-Z])|\\ge(?![a-zA-Z])|\\neq(?![a-zA-Z])|"
+                        r"\\ne(?![a-zA-Z])|\\lt(?![a-zA-Z])|\\gt(?![a-zA-Z])|≤|≥|<=|>=|<|>|=")
+_MATRIX = re.compile(r"^\\begin\{([pbBvV]?matrix|array)\}(?:\{[^{}]*\})?(.*)\\end\{\1\}$", re.S)
+_IN_PREFIX = re.compile(r"^[A-Za-z]\s*(?:\\in|∈)\s*")
+_WORDS = re.compile(r"^[A-Za-z][A-Za-z\s'\-]*$")
+
+
+def split_top(s: str, seps: tuple[str, ...] = (",",)) -> list[str]:
+    """Split ``s`` at separators outside any (), [], {} (braces of LaTeX included)."""
+    parts, depth, start, i = [], 0, 0, 0
+    while i < len(s):
+        c = s[i]
+        if c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+        elif depth == 0:
+            for sep in seps:
+                if s.startswith(sep, i):
+                    parts.append(s[start:i])
+                    i += len(sep)
+                    start = i
+                    break
+            else:
+                i += 1
+                continue
+            continue
+        i += 1
+    parts.append(s[start:])
+    return [p.strip() for p in parts]
+
+
+def _outer_brackets(s: str) -> tuple[str, str, str] | None:
+    """(open, inner, close) when one bracket pair encloses all of ``s``."""
+    if len(s) < 2:
+        return None
+    opens = {"(": 0, "[": 0}
+    if s.startswith("\\{") and s.endswith("\\}"):
+        return "{", s[2:-2], "}"
+    if s[0] not in opens or s[-1] not in ")]":
+        return None
+    depth = 0
+    for i, c in enumerate(s):
+        if c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+            if depth == 0 and i != len(s) - 1:
+                return None
+    return (s[0], s[1:-1], s[-1]) if depth == 0 else None
+
+
+def parse_value(s: str, opts: MathOptions) -> Value:
+    """The structured value of a normalized answer string. Raises :class:`Oversized`; never ParseFailure
+    (what does not parse as math becomes a ``text`` value)."""
+    s = s.strip()
+    try:
+        return _structured(s, opts, 0)
+    except ParseFailure:
+        return Value("text", (text_key(s),))
+
+
+def text_key(s: str) -> str:
+    """Text answers compare case-, space- and punctuation-insensitively."""
+    return " ".join(re.sub(r"[^\w\s]", " ", s.lower()).split())
+
+
+def _structured(s: str, opts: MathOptions, depth: int) -> Value:
+    if depth > 6:
+        raise Oversized("answer nested deeper than 6 levels")
+    s = _IN_PREFIX.sub("", s).strip()
+    if not s:
+        raise ParseFailure("empty")
+    if _WORDS.match(s) and any(len(w) > 3 and w not in _FUNCS for w in re.findall(r"[A-Za-z]+", s)):
+        raise ParseFailure("a word answer")
+    m = _MATRIX.match(s)
+    if m:
+        rows = [r for r in re.split(r"\\\\", m.group(2)) if r.strip()]
+        cells = [[parse_expression(c.strip(), opts) for c in r.split("&")] for r in rows]
+        if len({len(r) for r in cells}) != 1:
+            raise ParseFailure("ragged matrix")
+        return Value("matrix", (sympy.Matrix(cells),))
+    for union in ("\\cup", "∪"):
+        if union in s:
+            parts = split_top(s, (union,))
+            if len(parts) > 1:
+                return Value("interval", (_as_set(Value("list", tuple(_structured(p, opts, depth + 1) for p in parts))),))
+    pieces = split_top(s, (",", ";", "\\text{ and }", " and ", " or ", "\\text{ or }"))
+    if len(pieces) > 1:
+        return Value("list", tuple(_structured(p, opts, depth + 1) for p in pieces if p))
+    outer = _outer_brackets(s)
+    if outer:
+        left, inner, right = outer
+        items = tuple(_structured(p, opts, depth + 1) for p in split_top(inner, (",", ";")))
+        if left == "{":
+            return Value("set", items)
+        if len(items) > 1:
+            return Value("seq", items, left + right)
+    if "\\pm" in s or "±" in s:
+        a, _, b = s.replace("±", "\\pm").partition("\\pm")
+        a_expr = parse_expression(a, opts) if a.strip() else sympy.Integer(0)
+        b_expr = parse_expression(b, opts)
+        return Value("list", (Value("expr", (a_expr + b_expr,)), Value("expr", (a_expr - b_expr,))))
+    rel = _relation(s, opts)
+    if rel is not None:
+        return rel
+    return Value("expr", (parse_expression(s, opts),))
+
+
+def _relation(s: str, opts: MathOptions) -> Value | None:
+    ops = _REL_SPLIT.findall(s)
+    if not ops:
+        return None
+    parts = _REL_SPLIT.split(s)
+    exprs = [parse_expression(p, opts) for p in parts]
+    norm = [dict(_REL_OPS)[o] for o in ops]
+    if norm == ["="]:
+        return Value("eq", (exprs[0], exprs[1]))
+    if "=" in norm or "!=" in norm:
+        raise ParseFailure("mixed equation and inequality")
+    if len(exprs) == 2:
+        lhs, rhs = exprs
+        op = norm[0]
+        if isinstance(lhs, sympy.Symbol) and rhs.is_number:
+            return Value("interval", (_half_line(op, rhs),), "")
+        if isinstance(rhs, sympy.Symbol) and lhs.is_number:
+            return Value("interval", (_half_line(_flip(op), lhs),), "")
+        return Value("rel", (lhs, op, rhs))
+    if len(exprs) == 3 and isinstance(exprs[1], sympy.Symbol) and exprs[0].is_number and exprs[2].is_number:
+        a, b = exprs[0], exprs[2]
+        if norm[0] in ("<", "<=") and norm[1] in ("<", "<="):
+            return Value("interval", (sympy.Interval(a, b, norm[0] == "<", norm[1] == "<"),))
+        if norm[0] in (">", ">=") and norm[1] in (">", ">="):
+            return Value("interval", (sympy.Interval(b, a, norm[1] == ">", norm[0] == ">"),))
+    raise ParseFailure("unsupported chain of relations")
+
+
+def _flip(op: str) -> str:
+    return {"<": ">", ">": "<", "<=": ">=", ">=": "<="}[op]
+
+
+def _half_line(op: str, c: sympy.Basic) -> sympy.Set:
+    """The set {x : x op c}."""
+    return {
+        "<": sympy.Interval.open(-sympy.oo, c), "<=": sympy.Interval(-sympy.oo, c),
+        ">": sympy.Interval.open(c, sympy.oo), ">=": sympy.Interval(c, sympy.oo),
+    }[op]
+
+
+def _as_set(v: Value) -> sympy.Set:
+    """An interval-like value as a sympy set (for unions and interval comparisons)."""
+    if v.kind == "interval":
+        return v.items[0]
+    if v.kind == "seq" and len(v.items) == 2 and all(i.kind == "expr" for i in v.items):
+        a, b = v.items[0].items[0], v.items[1].items[0]
+        return sympy.Interval(a, b, v.brackets[0] == "(", v.brackets[1] == ")")
+    if v.kind == "set" and all(i.kind == "expr" for i in v.items):
+        return sympy.FiniteSet(*(i.items[0] for i in v.items))
+    if v.kind == "list":
+        return sympy.Union(*(_as_set(i) for i in v.items))
+    raise ParseFailure(f"not an interval or set: {v.kind}")
+
+
+def as_set(v: Value) -> sympy.Set | None:
+    """``v`` as a sympy set when it reads as one (interval, union, finite set), else None."""
+    try:
+        return _as_set(v)
+    except (ParseFailure, TypeError, ValueError):
+        return None

@@ -1,0 +1,171 @@
+"""The math verifier: ``verifiers.make("math")``."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from zeroplay.core.types import Verdict
+from zeroplay.core.verifier import Verifier
+from zeroplay.verifiers.math.extract import extract_answer, gold_answer
+from zeroplay.verifiers.math.normalize import choice_letter, compact, drop_variable, normalize, plain_number
+from zeroplay.verifiers.math.options import MathOptions
+from zeroplay.verifiers.workers import WorkerPool
+
+_CACHE_SIZE = 1 << 16
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """A pair the fast paths could not decide: it goes to a sympy worker."""
+
+    answer: str
+    gold: str
+    extracted: str
+    details: dict[str, Any]
+
+
+class MathVerifier(Verifier):
+    """Is the final answer in a model's text mathematically equal to the gold answer?
+
+    Pipeline: extract the answer (``\\boxed{}``, ``<answer>``, "final answer is", "Answer:",
+    then the fallback policy; see :mod:`~zeroplay.verifiers.math.extract`), normalize both sides
+    (:mod:`~zeroplay.verifiers.math.normalize`), try the fast paths in-process (same string, plain
+    numbers compared exactly as fractions, multiple-choice letters), and send the rest to a sympy
+    worker process (:mod:`~zeroplay.verifiers.math.parse`, :mod:`~zeroplay.verifiers.math.equivalence`).
+
+    Guarantees: ``verify`` never raises on any response; each item's sympy work has a hard wall-clock
+    budget (``timeout_s``; the worker is killed and the verdict is ``timeout``), enforced from any
+    thread without signals; power towers, huge factorials and oversized inputs are refused before
+    sympy computes them. Every verdict names its rule in ``reason`` and carries the extracted answer.
+
+    Does not: give partial credit; read answers that are not marked (beyond the ``fallback`` policy);
+    guarantee symbolic proofs: expressions with free symbols are equal when they agree at
+    ``random_points`` random points (a probabilistic identity test that is exact for polynomials
+    with overwhelming probability, and may accept identities that only hold for positive values,
+    such as ``sqrt(x^2) = x``). The first hard item waits for a worker to start (about a second).
+    """
+
+    name = "math"
+
+    def __init__(self, *, workers: int | None = None, **options: Any):
+        self.options = MathOptions.from_dict(options)
+        self.workers = workers or max(1, min(os.cpu_count() or 1, 8))
+        self._options_key = json.dumps(self.options.to_dict(), sort_keys=True)
+        self._pool: WorkerPool | None = None
+        self._cache: dict[tuple[str, str], tuple[bool, str]] = {}
+        self._lock = threading.Lock()
+
+    # -- public API ----------------------------------------------------------------------------
+    def verify(self, response: str, reference: Any) -> Verdict:
+        prepared = self._prepare(response, reference)
+        return prepared if isinstance(prepared, Verdict) else self._decide(prepared)
+
+    def verify_batch(self, responses: Sequence[str], references: Sequence[Any]) -> list[Verdict]:
+        """Verdicts in order; undecided pairs run on up to ``workers`` sympy processes at once."""
+        if len(responses) != len(references):
+            raise ValueError(f"verify_batch got {len(responses)} responses but {len(references)} references")
+        prepared = [self._prepare(r, g) for r, g in zip(responses, references)]
+        pending = [p for p in prepared if isinstance(p, _Pending)]
+        if len(pending) <= 1:
+            return [p if isinstance(p, Verdict) else self._decide(p) for p in prepared]
+        with ThreadPoolExecutor(max_workers=min(self.workers, len(pending))) as ex:
+            decided = iter(list(ex.map(self._decide, pending)))
+        return [p if isinstance(p, Verdict) else next(decided) for p in prepared]
+
+    def close(self) -> None:
+        """Stop the worker processes (they restart on the next hard item)."""
+        if self._pool is not None:
+            self._pool.close()
+
+    # -- steps ---------------------------------------------------------------------------------
+    def _prepare(self, response: Any, reference: Any) -> Verdict | _Pending:
+        """Extraction, normalization and the fast paths; a pending pair when sympy must decide."""
+        opts = self.options
+        if isinstance(response, bytes):
+            response = response.decode("utf-8", errors="replace")
+        if not isinstance(response, str):
+            return Verdict.fail(f"bad-input: response must be str, got {type(response).__name__}")
+        found = extract_answer(response, fallback=opts.fallback, short_chars=opts.short_chars)
+        if found is None:
+            return Verdict.fail("no-answer: no \\boxed{}, <answer>, 'final answer is' or 'Answer:' found",
+                                fallback=opts.fallback)
+        details: dict[str, Any] = {"extraction": found.rule}
+        gold_text = gold_answer(reference if isinstance(reference, str) else _gold_str(reference))
+        if len(found.text) > opts.max_chars:
+            return Verdict.fail(f"oversized-input: answer has {len(found.text)} chars (max_chars={opts.max_chars})",
+                                found.text[:200], **details)
+        if len(gold_text) > opts.max_chars:
+            return Verdict.fail(f"gold-unreadable: gold has {len(gold_text)} chars", found.text, **details)
+        a, g = normalize(found.text, opts), normalize(gold_text, opts)
+        details.update(answer=a, gold=g)
+        if not a:
+            return Verdict.fail("no-answer: the extracted answer is empty", found.text, **details)
+        decided = self._fast(a, g)
+        if decided is not None:
+            ok, reason = decided
+            return Verdict(ok, float(ok), reason, found.text, details)
+        return _Pending(a, g, found.text, details)
+
+    def _fast(self, a: str, g: str) -> tuple[bool, str] | None:
+        """Decide without sympy where that is exact: same string, plain numbers, choice letters."""
+        if compact(a) == compact(g):
+            return True, "string-equal"
+        letter = choice_letter(g, gold=True)
+        if letter is not None:
+            got = choice_letter(a, gold=False)
+            if got is not None or len(a) <= 3:
+                return got == letter, "choice-equal" if got == letter else "choice-different"
+        gn = plain_number(drop_variable(g))
+        an = plain_number(drop_variable(a)) if gn is not None else None
+        if gn is not None and an is not None:
+            return _numbers_equal(an, gn, self.options)
+        return None
+
+    def _decide(self, p: _Pending) -> Verdict:
+        key = (p.answer, p.gold)
+        hit = self._cache.get(key)
+        if hit is None:
+            answer = self._worker_pool().call({"a": p.answer, "g": p.gold, "o": self._options_key}, self.options.timeout_s)
+            if answer.get("timeout"):
+                return Verdict.fail(f"timeout: sympy ran past {self.options.timeout_s:g} s (worker killed)",
+                                    p.extracted, **p.details)
+            if answer.get("died"):
+                return Verdict.fail(f"oversized-input: the sympy worker died (exit {answer.get('exit_code')})",
+                                    p.extracted, **p.details)
+            hit = (bool(answer["ok"]), str(answer["reason"]))
+            with self._lock:
+                if len(self._cache) >= _CACHE_SIZE:
+                    self._cache.clear()
+                self._cache[key] = hit
+        ok, reason = hit
+        return Verdict(ok, float(ok), reason, p.extracted, p.details)
+
+    def _worker_pool(self) -> WorkerPool:
+        with self._lock:
+            if self._pool is None:
+                argv = ["zeroplay.verifiers.math.worker", str(self.options.worker_memory_mb)]
+                self._pool = WorkerPool(argv, self.workers)
+            return self._pool
+
+
+def _gold_str(reference: Any) -> str:
+    if isinstance(reference, dict) and "answer" in reference:
+        return str(reference["answer"])
+    return str(reference)
+
+
+def _numbers_equal(a: tuple[Fraction, bool], g: tuple[Fraction, bool], opts: MathOptions) -> tuple[bool, str]:
+    (x, x_dec), (y, y_dec) = a, g
+    if x == y:
+        return True, "number-equal (exact)"
+    if x_dec or y_dec:  # a decimal is a rounded value: compare with the tolerance
+        if abs(x - y) <= max(Fraction(opts.rel_tol) * max(abs(x), abs(y)), Fraction(opts.abs_tol)):
+            return True, f"numeric-equal rel={opts.rel_tol:g}"
+    return False, "number-different"
