@@ -1,0 +1,276 @@
+"""(b) Game self-play, as in SPIRAL: one policy plays every seat of a zero-sum game.
+
+Each step plays ``games_per_step`` games in parallel (one batched generate per turn across all
+games). Every move is a sample; its reward is the final return of the player who made it,
+with the training penalty for an illegal move (-1.5 offender, +0.5 opponent). Advantages come
+from RAE: an EMA baseline per (game, seat), updated once per (episode, seat).
+
+Evaluation plays the policy against fixed opponents (``agents.make("random" | "minimax" |
+"nash")``), the policy taking each seat in half of the games, with the env's own -1/+1 for
+illegal moves; for Kuhn Poker it also computes the exact exploitability of the policy's
+action probabilities (:func:`kuhn_policy_probs`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from zeroplay.agents.base import Agent
+from zeroplay.training.config import TrainConfig
+from zeroplay.training.rewards import game_training_returns
+from zeroplay.training.rollout import Sample, Sampler, to_sample
+
+
+def seed_for(*parts: int) -> int:
+    """A stable 63-bit seed from integers (run seed, step, index...)."""
+    return int(np.random.SeedSequence([int(p) & 0xFFFFFFFF for p in parts]).generate_state(2, np.uint32).view(np.uint64)[0] >> 1)
+
+
+class SamplerAgent(Agent):
+    """An :class:`Agent` that plays with a :class:`Sampler` (template applied, answer unwrapped)."""
+
+    name = "policy"
+
+    def __init__(self, sampler: Sampler, observation: str = "full"):
+        self.sampler, self.observation = sampler, observation
+
+    def act(self, observations: Sequence[str], infos: Sequence[dict[str, Any]] | None = None) -> list[str]:
+        infos = infos or [{} for _ in observations]
+        prompts = [observation_for(self.observation, o, i) for o, i in zip(observations, infos)]
+        return [action for _, action, _ in self.sampler.generate(prompts)]
+
+
+def make_opponent(name: str, seed: int) -> Agent:
+    from zeroplay import agents
+
+    try:
+        return agents.make(name, seed=seed)
+    except TypeError:  # an agent without randomness takes no seed
+        return agents.make(name)
+
+
+def play_matches(env_id: str, env_kwargs: dict[str, Any], seats: Sequence[Sequence[Agent]], seed: int) -> list[dict[str, Any]]:
+    """Play ``len(seats)`` games in parallel; ``seats[g][p]`` plays seat p of game g.
+
+    Each turn, the games waiting on the same agent are batched into one ``act`` call.
+    Returns per game: ``returns``, ``invalid_by`` (the offender's seat or None), ``moves``.
+    """
+    import zeroplay as zp
+
+    envs = [zp.make(env_id, **env_kwargs) for _ in seats]
+    state = [env.reset(seed=seed_for(seed, g)) for g, env in enumerate(envs)]
+    results: list[dict[str, Any] | None] = [None] * len(envs)
+    moves = [0] * len(envs)
+    while any(r is None for r in results):
+        by_agent: dict[int, list[int]] = {}
+        agents_by_id: dict[int, Agent] = {}
+        for g, r in enumerate(results):
+            if r is None:
+                agent = seats[g][state[g][1]["player"]]
+                by_agent.setdefault(id(agent), []).append(g)
+                agents_by_id[id(agent)] = agent
+        for key, games in by_agent.items():
+            actions = agents_by_id[key].act([state[g][0] for g in games], [state[g][1] for g in games])
+            for g, action in zip(games, actions):
+                obs, _, done, _, info = envs[g].step(action)
+                moves[g] += 1
+                state[g] = (obs, info)
+                if done:
+                    results[g] = {"returns": info["returns"], "moves": moves[g],
+                                  "invalid_by": info.get("offender") if info.get("invalid_move") else None}
+    return results  # type: ignore[return-value]
+
+
+def view_observation(game: str, player: int, view: str, legal: Sequence[str]) -> str:
+    """The short prompt of ``observation: view``: the game, the seat, the information set, the legal moves.
+
+    The view is written one character per word (``K p b``) so that each symbol gets its own
+    token: a tiny model learns faster when the card is not fused with the betting history.
+    """
+    moves = " ".join(f"[{m}]" for m in legal)
+    return f"{game} player {player}. View: {' '.join(view)} . Legal: {moves}"
+
+
+def observation_for(mode: str, obs: str, info: dict[str, Any]) -> str:
+    """What the model reads for an env step (see ``GamesConfig.observation``)."""
+    if mode == "view" and "view" in info:
+        return view_observation(info.get("game", ""), info["player"], info["view"], info.get("legal_actions") or [])
+    return obs
+
+
+def kuhn_policy_probs(policy: Any, sampler: Sampler, env: Any, mode: str = "full") -> tuple[dict[str, float], float]:
+    """The policy's probability of ``b`` (bet/call) at each of the 12 Kuhn information sets,
+    scored exactly with one forward pass per infoset, and the mean probability mass the
+    model puts on writing a legal move in its canonical form (``[bet]`` + end of turn...).
+
+    P(b) is normalized over the two legal moves: it is the model's policy conditioned on
+    playing a legal move in the canonical form; ``legal_mass`` says how much of the model's
+    sampling that covers (close to 1 after the warm-up).
+    """
+    import torch
+
+    from zeroplay.envs.games.kuhn_poker import CARDS, KUHN_INFOSETS, KuhnPokerState
+    from zeroplay.training.loss import completion_logprobs, pack
+
+    tok = policy.tokenizer
+    eos = tok.eos_token_id
+    prompts, completions, index = [], [], []
+    for key in KUHN_INFOSETS:
+        card, history = CARDS.index(key[0]), key[1:]
+        other = next(c for c in range(3) if c != card)
+        player = len(history) % 2
+        deal = (card, other) if player == 0 else (other, card)
+        state = KuhnPokerState(None, hands=1, deal=deal)
+        for letter in history:
+            state.apply_action({"p": "check", "b": "bet"}[letter] if "b" not in state.history else
+                               {"p": "fold", "b": "call"}[letter])
+        if mode == "view":
+            obs = view_observation(state.name, player, state.view(player), state.legal_actions())
+        else:
+            obs = env.observe(state, player)
+        prompt = policy.encode(sampler.template.messages(obs))
+        for move in state.legal_actions():
+            prompts.append(prompt)
+            completions.append(_canonical_completion(tok, sampler.template.name, move) + [eos])
+            index.append((key, move))
+    model = policy.model
+    was_training = model.training
+    model.eval()
+    with torch.no_grad():
+        batch = pack(prompts, completions, policy._pad_id).to(next(model.parameters()).device)
+        lp, _ = completion_logprobs(model, batch)
+        seq_lp = (lp * batch.completion_mask).sum(-1).tolist()
+    model.train(was_training)
+    probs: dict[str, dict[str, float]] = {}
+    for (key, move), v in zip(index, seq_lp):
+        probs.setdefault(key, {})[move] = float(np.exp(v))
+    out, masses = {}, []
+    for key, p in probs.items():
+        total = sum(p.values())
+        masses.append(total)
+        b_move = "call" if "b" in key else "bet"
+        out[key] = p[b_move] / total if total > 0 else 0.5
+    return out, float(np.mean(masses))
+
+
+def _canonical_completion(tok: Any, template: str, move: str) -> list[int]:
+    text = {"plain": f"[{move}]", "r1": f"<answer>[{move}]</answer>", "boxed": f"\\boxed{{[{move}]}}"}[template]
+    return list(tok(text, add_special_tokens=False)["input_ids"])
+
+
+class GamesLoop:
+    """Collects self-play games and evaluates against fixed opponents (see the module docstring)."""
+
+    def __init__(self, cfg: TrainConfig, sampler: Sampler, policy: Any):
+        assert cfg.games is not None
+        import zeroplay as zp
+
+        self.cfg, self.sampler, self.policy = cfg, sampler, policy
+        self.gc = cfg.games
+        self.envs = [zp.make(self.gc.env, **self.gc.env_kwargs) for _ in range(self.gc.games_per_step)]
+
+    # -- data for the tokenizer and the warm-up ---------------------------------------------
+    def transcripts(self, n_games: int, seed: int) -> list[tuple[str, list[str]]]:
+        """(observation, legal moves) at every turn of ``n_games`` uniformly random games."""
+        import zeroplay as zp
+
+        rng = np.random.default_rng(seed)
+        env = zp.make(self.gc.env, **self.gc.env_kwargs)
+        out = []
+        for g in range(n_games):
+            obs, info = env.reset(seed=seed_for(seed, g))
+            done = False
+            while not done:
+                legal = list(info.get("legal_actions") or [])
+                if not legal:
+                    break
+                out.append((observation_for(self.gc.observation, obs, info), legal))
+                obs, _, done, _, info = env.step(f"[{legal[int(rng.integers(len(legal)))]}]")
+        return out
+
+    def warmup_pairs(self, n: int, seed: int) -> list[tuple[str, str]]:
+        """(observation, completion) pairs: uniformly random legal moves in the template's format."""
+        rng = np.random.default_rng(seed + 1)
+        pairs = []
+        for obs, legal in self.transcripts(max(1, n // 2), seed):
+            move = legal[int(rng.integers(len(legal)))]
+            text = {"plain": f"[{move}]", "r1": f"<think>{move}</think> <answer>[{move}]</answer>",
+                    "boxed": f"\\boxed{{[{move}]}}"}[self.sampler.template.name]
+            pairs.append((obs, text))
+        return pairs[:n] if len(pairs) >= n else (pairs * (n // max(1, len(pairs)) + 1))[:n]
+
+    # -- one step of self-play -------------------------------------------------------------
+    def collect(self, step: int) -> tuple[list[Sample], dict[str, float]]:
+        seed = self.cfg.seed
+        state = [env.reset(seed=seed_for(seed, step, g)) for g, env in enumerate(self.envs)]
+        open_moves: list[list[Sample]] = [[] for _ in self.envs]
+        samples: list[Sample] = []
+        done = [False] * len(self.envs)
+        returns_all, invalid, lengths = [], 0, []
+        verify_s = 0.0
+        while not all(done):
+            idx = [g for g in range(len(self.envs)) if not done[g]]
+            outs = self.sampler.generate([observation_for(self.gc.observation, *state[g]) for g in idx])
+            t0 = time.perf_counter()
+            for g, (gen, action, ok) in zip(idx, outs):
+                player = state[g][1]["player"]
+                s = to_sample(gen, role=str(player), env=self.gc.env, task_type=self.gc.env,
+                              group=f"{step}-{g}", episode=f"{step}-{g}", well_formed=ok)
+                open_moves[g].append(s)
+                obs, _, finished, _, info = self.envs[g].step(action)
+                state[g] = (obs, info)
+                if finished:
+                    done[g] = True
+                    rets = game_training_returns(info["returns"], info, self.cfg.rewards)
+                    for m in open_moves[g]:
+                        m.reward = rets[int(m.role)]
+                    samples += open_moves[g]
+                    returns_all.append(info["returns"])
+                    invalid += bool(info.get("invalid_move"))
+                    lengths.append(len(open_moves[g]))
+            verify_s += time.perf_counter() - t0
+        self.sampler.timer.add("verify", verify_s, len(samples))
+        first = [r[0] for r in returns_all]
+        metrics = {
+            "selfplay/invalid_rate": invalid / len(self.envs),
+            "selfplay/moves_per_game": float(np.mean(lengths)),
+            "selfplay/return_seat0": float(np.mean(first)),
+            "selfplay/well_formed": float(np.mean([s.well_formed for s in samples])),
+        }
+        return samples, metrics
+
+    # -- evaluation --------------------------------------------------------------------------
+    def evaluate(self, step: int) -> dict[str, float]:
+        ev = self.cfg.eval
+        me = SamplerAgent(self.sampler, self.gc.observation)
+        out: dict[str, float] = {}
+        for name in ev.opponents:
+            opp = make_opponent(name, seed_for(self.cfg.seed, 991, step))
+            seats = [[me, opp] if g % 2 == 0 else [opp, me] for g in range(ev.games)]
+            results = play_matches(self.gc.env, self.gc.env_kwargs, seats, seed=seed_for(self.cfg.seed, 7, 0))
+            mine = [r["returns"][g % 2] for g, r in enumerate(results)]
+            out[f"eval/{name}/win_rate"] = float(np.mean([m > 0 for m in mine]))
+            out[f"eval/{name}/mean_return"] = float(np.mean(mine))
+            out[f"eval/{name}/invalid_rate"] = float(np.mean([r["invalid_by"] == g % 2 for g, r in enumerate(results)]))
+        if ev.exploitability:
+            out.update(self.exploitability())
+        return out
+
+    def exploitability(self) -> dict[str, float]:
+        from zeroplay.envs.games.kuhn_poker import kuhn_exploitability
+
+        if "Kuhn" not in self.gc.env or self.gc.env_kwargs.get("hands", 1) != 1:
+            return {}
+        probs, mass = kuhn_policy_probs(self.policy, self.sampler, self.envs[0], self.gc.observation)
+        return {"eval/exploitability": kuhn_exploitability(probs), "eval/legal_mass": mass,
+                **{f"policy/P(b|{k})": v for k, v in probs.items()}}
+
+    def state_dict(self) -> dict[str, Any]:
+        return {}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        pass

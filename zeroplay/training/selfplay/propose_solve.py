@@ -1,0 +1,194 @@
+"""(a) Propose-solve, as in Absolute Zero: one policy proposes code tasks and solves them.
+
+Each step, for every task type (deduction, abduction, induction):
+
+1. propose: ``proposals_per_type`` proposer prompts (each showing reference tasks drawn from the
+   type's buffer), one completion each;
+2. validate: the proposer env checks every proposal in the sandbox (parses, runs, is
+   deterministic, is new); valid ones join the buffer;
+3. solve: ``solve_tasks_per_type`` tasks (the new valid ones first, then tasks drawn from the
+   buffer), ``solver_samples`` answers each, scored by the type's verifier;
+4. rewards: solver +1 / -0.5 / -1 (correct / wrong / malformed); proposer: learnability
+   ``1 - solve_rate`` of its task (0 if always or never solved), -1 if invalid.
+
+Advantages: TRR++ (six groups: {proposer, solver} x three types); one update of the shared policy.
+The buffers are saved in checkpoints (so a resumed run proposes against the same references).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+
+from zeroplay.training.config import TrainConfig
+from zeroplay.training.rewards import proposer_reward, solver_reward
+from zeroplay.training.rollout import Sample, Sampler, to_sample
+from zeroplay.training.selfplay.games import seed_for
+
+
+class ProposeSolveLoop:
+    def __init__(self, cfg: TrainConfig, sampler: Sampler, policy: Any):
+        from zeroplay.envs.code.buffer import TaskBuffer, builtin_seeds
+
+        assert cfg.propose_solve is not None
+        self.cfg, self.sampler, self.policy, self.pc = cfg, sampler, policy, cfg.propose_solve
+        self.buffers = {k: TaskBuffer(k, seeds=builtin_seeds()) for k in self.pc.task_types}
+        self._build_envs()
+
+    def _build_envs(self) -> None:
+        from zeroplay.envs.code.propose import CodeProposerEnv
+        from zeroplay.envs.code.solve import CodeAbductionEnv, CodeDeductionEnv, CodeInductionEnv
+
+        solver_cls = {"deduction": CodeDeductionEnv, "abduction": CodeAbductionEnv, "induction": CodeInductionEnv}
+        kw = dict(self.pc.env_kwargs)
+        sandbox_kw = {k: kw[k] for k in ("sandbox", "timeout_s", "memory_mb") if k in kw}
+        self.proposers = {k: CodeProposerEnv(k, buffer=self.buffers[k], **kw) for k in self.pc.task_types}
+        self.solvers = {k: solver_cls[k](self.buffers[k], **sandbox_kw) for k in self.pc.task_types}
+
+    # -- one step ------------------------------------------------------------------------------
+    def collect(self, step: int) -> tuple[list[Sample], dict[str, float]]:
+        seed = self.cfg.seed
+        kinds = self.pc.task_types
+        n_prop = self.pc.proposals_per_type
+        # 1. propose
+        prompts, labels = [], []
+        for k in kinds:
+            for i in range(n_prop):
+                obs, _ = self.proposers[k].reset(seed=seed_for(seed, step, 1, kinds.index(k), i))
+                prompts.append(obs)
+                labels.append(k)
+        proposals = self.sampler.generate(prompts)
+        # 2. validate (one sandbox batch per type)
+        t0 = time.perf_counter()
+        new_tasks: dict[str, list[tuple[int, Any]]] = {k: [] for k in kinds}
+        prop_samples, valid = [], []
+        for k in kinds:
+            idx = [j for j, lab in enumerate(labels) if lab == k]
+            infos = self.proposers[k].validate_batch([proposals[j][1] for j in idx])
+            for j, info in zip(idx, infos):
+                gen, _, ok = proposals[j]
+                s = to_sample(gen, role="proposer", env=f"propose-{k}", task_type=k, group=f"{step}-propose-{k}",
+                              episode=f"{step}-p{j}", well_formed=ok)
+                s.meta["stage"] = info.get("stage")
+                prop_samples.append(s)
+                valid.append(info.get("task") is not None)
+                if info.get("task") is not None:
+                    new_tasks[k].append((len(prop_samples) - 1, info["task"]))
+        self.sampler.timer.add("verify", time.perf_counter() - t0, len(prompts))
+        # 3. solve: new tasks first, then tasks from the buffer
+        rng = np.random.default_rng(seed_for(seed, step, 2))
+        solve_jobs = []  # (kind, task, proposer sample index or None)
+        for k in kinds:
+            jobs = [(k, task, pi) for pi, task in new_tasks[k][: self.pc.solve_tasks_per_type]]
+            while len(jobs) < self.pc.solve_tasks_per_type:
+                jobs.append((k, self.buffers[k].sample(rng), None))
+            solve_jobs += jobs
+        n = self.pc.solver_samples
+        solver_prompts = []
+        for k, task, _ in solve_jobs:
+            obs, _ = self.solvers[k].reset(seed=0, options={"task": task})
+            solver_prompts += [obs] * n
+        answers = self.sampler.generate(solver_prompts)
+        t0 = time.perf_counter()
+        solve_samples: list[Sample] = []
+        solved_rates: dict[int, float] = {}
+        correct_all = []
+        for t, (k, task, pi) in enumerate(solve_jobs):
+            outs = answers[t * n:(t + 1) * n]
+            verdicts = self._verify(k, [a for _, a, _ in outs], task)
+            correct = [v.correct for v in verdicts]
+            correct_all += correct
+            if pi is not None:
+                solved_rates[pi] = float(np.mean(correct))
+            for (gen, _, ok), c in zip(outs, correct):
+                solve_samples.append(to_sample(gen, reward=solver_reward(c, ok, self.cfg.rewards), role="solver",
+                                               env=f"solve-{k}", task_type=k, group=f"{step}-solve-{t}",
+                                               episode=f"{step}-s{t}", well_formed=ok))
+        self.sampler.timer.add("verify", time.perf_counter() - t0, len(solver_prompts))
+        # 4. proposer rewards from the solvers' results
+        learn = []
+        for i, s in enumerate(prop_samples):
+            s.reward = proposer_reward(valid[i], solved_rates.get(i) if valid[i] else None, self.cfg.rewards)
+            if valid[i]:
+                learn.append(s.reward)
+        metrics = {
+            "propose/valid_rate": float(np.mean(valid)),
+            "propose/learnability": float(np.mean(learn)) if learn else 0.0,
+            "solve/accuracy": float(np.mean(correct_all)) if correct_all else 0.0,
+            "solve/well_formed": float(np.mean([s.well_formed for s in solve_samples])) if solve_samples else 0.0,
+            **{f"buffer/{k}": float(len(self.buffers[k])) for k in kinds},
+        }
+        for k in kinds:
+            stages = [s.meta["stage"] for s in prop_samples if s.task_type == k]
+            metrics[f"propose/{k}/valid_rate"] = float(np.mean([st is None for st in stages]))
+        return prop_samples + solve_samples, metrics
+
+    def _verify(self, kind: str, answers: list[str], task: Any) -> list[Any]:
+        env = self.solvers[kind]
+        try:
+            return env.verifier.verify_batch(answers, [task.reference] * len(answers))
+        except Exception:  # a verifier bug must not end the run: fall back to one by one (never raises)
+            return [env.verify(a, task) for a in answers]
+
+    # -- evaluation: solver accuracy on the built-in seed tasks --------------------------------
+    def evaluate(self, step: int) -> dict[str, float]:
+        from zeroplay.envs.code.buffer import builtin_seeds
+
+        rng = np.random.default_rng(seed_for(self.cfg.seed, 31337))
+        seeds = builtin_seeds()
+        out, all_correct = {}, []
+        for k in self.pc.task_types:
+            tasks = []
+            for _ in range(max(1, self.cfg.eval.samples // len(self.pc.task_types))):
+                t = seeds[int(rng.integers(len(seeds)))]
+                if k != "induction":
+                    t = t.pick(int(rng.integers(len(t.inputs))))
+                tasks.append(t.to_task(k))
+            prompts = [self.solvers[k].reset(seed=0, options={"task": t})[0] for t in tasks]
+            outs = self.sampler.generate(prompts)
+            correct = [self._verify(k, [a], t)[0].correct for (_, a, _), t in zip(outs, tasks)]
+            out[f"eval/{k}/accuracy"] = float(np.mean(correct))
+            all_correct += correct
+        out["eval/accuracy"] = float(np.mean(all_correct))
+        return out
+
+    # -- warm-up data: the answer formats, from the seed tasks ---------------------------------
+    def warmup_pairs(self, n: int, seed: int) -> list[tuple[str, str]]:
+        """Proposer prompts answered with a seed program and one of its inputs (a valid, new task)
+        and solver prompts answered correctly: the model learns the formats, nothing more."""
+        from zeroplay.envs.code.buffer import builtin_seeds
+
+        rng = np.random.default_rng(seed)
+        seeds = builtin_seeds()
+        pairs = []
+        while len(pairs) < n:
+            k = self.pc.task_types[int(rng.integers(len(self.pc.task_types)))]
+            t = seeds[int(rng.integers(len(seeds)))]
+            j = int(rng.integers(len(t.inputs)))
+            if rng.random() < 0.5:
+                obs, _ = self.proposers[k].reset(seed=int(rng.integers(1 << 30)))
+                inputs = "\n".join(f"```input\n{x}\n```" for x in (t.inputs if k == "induction" else [t.inputs[j]]))
+                msg = f"\n<message>{t.message}</message>" if k == "induction" else ""
+                pairs.append((obs, f"```python\n{t.program}\n```\n{inputs}{msg}"))
+            else:
+                task = t.to_task(k) if k == "induction" else t.pick(j).to_task(k)
+                obs, _ = self.solvers[k].reset(seed=0, options={"task": task})
+                answer = {"deduction": f"<answer>{t.outputs[j]}</answer>", "abduction": f"<answer>{t.inputs[j]}</answer>",
+                          "induction": f"```python\n{t.program}\n```"}[k]
+                pairs.append((obs, answer))
+        return pairs
+
+    # -- checkpoint state ---------------------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        return {k: [t.to_dict() for t in buf] for k, buf in self.buffers.items()}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        from zeroplay.envs.code.buffer import TaskBuffer
+        from zeroplay.envs.code.triplet import CodeTask
+
+        for k, tasks in state.items():
+            if k in self.buffers:
+                self.buffers[k] = TaskBuffer(k, seeds=[CodeTask.from_dict(d) for d in tasks])
+        self._build_envs()
