@@ -9,7 +9,8 @@ Accept, Deny or a one-for-one offer, drawn the same way on both sides).
 - TextArena reused: one env across resets, reported separately as a slowdown factor.
 
 Games are matched: TextArena's KuhnPoker-v0 plays 3 hands, so ours runs with ``hands=3``.
-Warm-up once, then ``--repeats`` runs of ``--games`` games; median and min..max reported.
+Warm-up once, then ``--repeats`` rounds of ``--games`` games, ours and TextArena interleaved;
+rates are medians (min..max), ratios the median of the per-round ratios.
 Writes benchmarks/results/envs_games.json and .png.
 """
 
@@ -140,17 +141,21 @@ class Rate:
         return statistics.median(self.games_per_s) if self.games_per_s else float("nan")
 
 
-def measure(play: Callable[[int], int], games: int, repeats: int) -> Rate:
-    play(10**6)  # warm-up
-    rate = Rate()
+def measure(players: list[Callable[[int], int]], games: int, repeats: int) -> list[Rate]:
+    """Time each player over ``repeats`` rounds, interleaved (ours, theirs, ours, ...) so that
+    load from other processes hits both sides alike."""
+    for play in players:
+        play(10**6)  # warm-up
+    rates = [Rate() for _ in players]
     for r in range(repeats):
-        start, steps = time.perf_counter(), 0
-        for g in range(games):
-            steps += play(r * games + g)
-        elapsed = time.perf_counter() - start
-        rate.steps_per_s.append(steps / elapsed)
-        rate.games_per_s.append(games / elapsed)
-    return rate
+        for play, rate in zip(players, rates):
+            start, steps = time.perf_counter(), 0
+            for g in range(games):
+                steps += play(r * games + g)
+            elapsed = time.perf_counter() - start
+            rate.steps_per_s.append(steps / elapsed)
+            rate.games_per_s.append(games / elapsed)
+    return rates
 
 
 def spread(values: list[float]) -> str:
@@ -188,10 +193,15 @@ def main(argv: list[str] | None = None) -> None:
             kwargs, ta_id = GAMES[env_id]
             progress.update(task, description=env_id)
             row = {"game": env_id, "kwargs": kwargs, "textarena": ta_id}
-            row["ours"] = asdict(measure(our_player(env_id, kwargs), args.games, args.repeats))
             if have_ta and ta_id:
-                row["ta_fresh"] = asdict(measure(ta_player(ta_id, fresh=True), args.games, args.repeats))
-                row["ta_reused"] = asdict(measure(ta_player(ta_id, fresh=False), args.reused_games, 1))
+                ours, fresh = measure([our_player(env_id, kwargs), ta_player(ta_id, fresh=True)], args.games, args.repeats)
+                row["ours"], row["ta_fresh"] = asdict(ours), asdict(fresh)
+                # ratios per interleaved round, then the median: robust to load that comes and goes
+                row["ratio_steps"] = statistics.median(a / b for a, b in zip(ours.steps_per_s, fresh.steps_per_s))
+                row["ratio_games"] = statistics.median(a / b for a, b in zip(ours.games_per_s, fresh.games_per_s))
+                row["ta_reused"] = asdict(measure([ta_player(ta_id, fresh=False)], args.reused_games, 1)[0])
+            else:
+                row["ours"] = asdict(measure([our_player(env_id, kwargs)], args.games, args.repeats)[0])
             rows.append(row)
             progress.advance(task)
 
@@ -204,7 +214,6 @@ def main(argv: list[str] | None = None) -> None:
         cells = [row["game"].split("/")[1], f"{ours.steps:,.0f} ({spread(ours.steps_per_s)})"]
         if "ta_fresh" in row:
             ta, reused = Rate(**row["ta_fresh"]), Rate(**row["ta_reused"])
-            row["ratio_steps"], row["ratio_games"] = ours.steps / ta.steps, ours.games / ta.games
             row["reuse_slowdown"] = ta.steps / reused.steps
             cells += [f"{ta.steps:,.0f} ({spread(ta.steps_per_s)})", f"{row['ratio_steps']:.2f}×",
                       f"{ours.games:,.0f}", f"{ta.games:,.0f}", f"{row['ratio_games']:.2f}×",

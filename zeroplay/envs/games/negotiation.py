@@ -33,16 +33,21 @@ from zeroplay.envs.games.base import ANSWER_FORMAT, Game, GameEnv
 
 RESOURCES = ("Wheat", "Wood", "Sheep", "Brick", "Ore")
 BASE_VALUES = (5, 10, 15, 25, 40)
+#: private values are drawn from base +-20%, within 5..40 (high bound exclusive, for rng.integers)
+_VALUE_LOW = np.array([max(b - b // 5, 5) for b in BASE_VALUES])
+_VALUE_HIGH = np.array([min(b + b // 5, 40) + 1 for b in BASE_VALUES])
 _LOOKUP = {r.lower(): i for i, r in enumerate(RESOURCES)}
 _ITEM = re.compile(r"(\d{1,4})\s*([a-zA-Z]+)")
 _OFFER = re.compile(r"^offer\s*:?\s*(?:i\s+(?:give|offer)\s+)?(.*?)\s*->\s*(.*)$", re.IGNORECASE)
 _SEPARATORS = set(" ,;&+and")
 
 
+@lru_cache(maxsize=4096)
 def format_bundle(counts: list[int] | tuple[int, ...]) -> str:
     return ", ".join(f"{n} {RESOURCES[i]}" for i, n in enumerate(counts) if n)
 
 
+@lru_cache(maxsize=4096)
 def format_offer(give: tuple[int, ...], get: tuple[int, ...]) -> str:
     return f"Offer: {format_bundle(give)} -> {format_bundle(get)}"
 
@@ -206,10 +211,8 @@ class SimpleNegotiation(GameEnv):
         self.max_turns = max_turns
 
     def new_state(self, rng: np.random.Generator) -> SimpleNegotiationState:
-        inventory = [[int(x) for x in rng.integers(5, 26, size=5)] for _ in (0, 1)]
-        values = [
-            [int(rng.integers(max(b - b // 5, 5), min(b + b // 5, 40) + 1)) for b in BASE_VALUES] for _ in (0, 1)
-        ]
+        inventory = rng.integers(5, 26, size=(2, 5)).tolist()
+        values = rng.integers(_VALUE_LOW, _VALUE_HIGH, size=(2, 5)).tolist()
         return SimpleNegotiationState(inventory, values, self.max_turns)
 
     def parse_action(self, text: str, state: SimpleNegotiationState) -> str | None:

@@ -7,6 +7,7 @@ Returns: winner +1, loser -1, draw 0. ``info["view"]`` is the board as 9 charact
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import ClassVar
 
 import numpy as np
@@ -21,12 +22,12 @@ CELLS = tuple(str(i) for i in range(9))
 
 
 class TicTacToeState(Game):
-    """A 3x3 board; ``board[i]`` is ``"X"``, ``"O"`` or ``"."``."""
+    """A 3x3 board as a 9-character string; ``board[i]`` is ``"X"``, ``"O"`` or ``"."``."""
 
     name: ClassVar[str] = "TicTacToe"
 
-    def __init__(self, board: list[str] | None = None):
-        self.board = board if board is not None else [EMPTY] * 9
+    def __init__(self, board: str = EMPTY * 9):
+        self.board = board
         self.moves = sum(c != EMPTY for c in self.board)
         self.winner: int | None = self._find_winner()
         self._legal: list[str] | None = None
@@ -35,7 +36,7 @@ class TicTacToeState(Game):
     def from_view(cls, view: str) -> TicTacToeState:
         if len(view) != 9 or set(view) - {"X", "O", EMPTY}:
             raise ValueError(f"a TicTacToe view is 9 characters of X, O and '.', got {view!r}")
-        return cls(list(view))
+        return cls(view)
 
     def _find_winner(self) -> int | None:
         b = self.board
@@ -56,11 +57,11 @@ class TicTacToeState(Game):
 
     def apply_action(self, action: str) -> None:
         cell = int(action)
-        self.board[cell] = MARKS[self.moves % 2]
+        mark = MARKS[self.moves % 2]
+        self.board = b = self.board[:cell] + mark + self.board[cell + 1:]
         self.moves += 1
         self._legal = None
         # only lines through the new mark can have been completed
-        b, mark = self.board, self.board[cell]
         for line in LINES:
             if cell in line and b[line[0]] == b[line[1]] == b[line[2]] == mark:
                 self.winner = MARKS.index(mark)
@@ -75,18 +76,18 @@ class TicTacToeState(Game):
         return [1.0, -1.0] if self.winner == 0 else [-1.0, 1.0]
 
     def view(self, player: int) -> str:
-        return "".join(self.board)
+        return self.board
 
     def clone(self) -> TicTacToeState:
         new = TicTacToeState.__new__(TicTacToeState)
-        new.board, new.moves, new.winner, new._legal = self.board[:], self.moves, self.winner, None
+        new.board, new.moves, new.winner, new._legal = self.board, self.moves, self.winner, None
         return new
 
 
 BOARD_TEMPLATE = "\n".join(f" {{}} | {{}} | {{}}      {3 * r} {3 * r + 1} {3 * r + 2}" for r in range(3))
 
 
-def render_board(board: list[str]) -> str:
+def render_board(board: str) -> str:
     """The board with the cell numbers beside it."""
     return BOARD_TEMPLATE.format(*board)
 
@@ -103,14 +104,19 @@ class TicTacToe(GameEnv):
         return TicTacToeState()
 
     def observe(self, state: TicTacToeState, player: int) -> str:
-        board = render_board(state.board)
-        if state.is_terminal():
-            result = "a draw" if state.winner is None else f"{MARKS[state.winner]} wins"
-            you = "" if state.winner is None else (" You won." if state.winner == player else " You lost.")
-            return f"{self.RULES}Final board:\n{board}\nGame over: {result}.{you}"
-        legal = state.legal_actions()
-        return (
-            f"{self.RULES}You are {MARKS[player]} (player {player}); your opponent is {MARKS[1 - player]}.\n"
-            f"Board (cell numbers on the right, . is empty):\n{board}\n"
-            f"Legal moves: {bracket_list(legal)}\n" + ANSWER_FORMAT.format(example=legal[len(legal) // 2])
-        )
+        return _observation_text(state.board, player, state.is_terminal(), state.winner)
+
+
+@lru_cache(maxsize=16384)  # a few thousand positions in all: each text is built once
+def _observation_text(board: str, player: int, over: bool, winner: int | None) -> str:
+    grid = render_board(board)
+    if over:
+        result = "a draw" if winner is None else f"{MARKS[winner]} wins"
+        you = "" if winner is None else (" You won." if winner == player else " You lost.")
+        return f"{TicTacToe.RULES}Final board:\n{grid}\nGame over: {result}.{you}"
+    legal = [CELLS[i] for i in range(9) if board[i] == EMPTY]
+    return (
+        f"{TicTacToe.RULES}You are {MARKS[player]} (player {player}); your opponent is {MARKS[1 - player]}.\n"
+        f"Board (cell numbers on the right, . is empty):\n{grid}\n"
+        f"Legal moves: {bracket_list(legal)}\n" + ANSWER_FORMAT.format(example=legal[len(legal) // 2])
+    )
