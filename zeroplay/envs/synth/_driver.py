@@ -220,6 +220,22 @@ def strip(case):
     return {k: v for k, v in case.items() if not k.startswith("_")}
 
 
+def op_hashes(env, job):
+    """Only the instance/prompt/reference hash of each case: the cheap second run of the determinism check."""
+    cases = []
+    for seed, difficulty in job["cases"]:
+        case = {"seed": seed, "difficulty": difficulty}
+        cases.append(case)
+        try:
+            inst = make_instance(env, job, seed, difficulty)
+            prompt, ref = render_reference(env, job, inst)
+            case["hash"] = digest(canonical(inst), prompt, ref)
+        except SourceError as e:
+            case["error"] = {"stage": e.stage, "message": str(e)}
+            break
+    return {"cases": cases}
+
+
 def op_instances(env, job):
     """Prompts and references for (seed, difficulty) pairs; a failing case reports its error."""
     out = []
@@ -260,7 +276,7 @@ def op_check(env, job):
     return {"checks": out}
 
 
-OPS = {"probe": op_probe, "instances": op_instances, "score": op_score, "check": op_check}
+OPS = {"probe": op_probe, "hashes": op_hashes, "instances": op_instances, "score": op_score, "check": op_check}
 
 
 def main():

@@ -14,7 +14,10 @@ Stages, in order (the report names the first that fails and why):
 7. ``review`` (optional): an agent reads the source and examples and answers ACCEPT or REJECT.
 
 Stages 2 to 6 come from two sandbox jobs per source, run concurrently with those of every
-other source given to :func:`validate_many`. Nothing here runs the source in this process.
+other source given to :func:`validate_many`: one does every check, the other only re-derives
+the instances in a fresh process. Nothing here runs the source in this process. The cross-run
+check catches string-hash (set order) dependence only when the two runs get different hash
+seeds, which the warm pool does not promise (its workers fork from a few interpreters).
 What validation does not guarantee: that the task is interesting, that the prompt states the
 task unambiguously (the review stage is the place for that), or that a reference that scores 1
 is the only answer that does.
@@ -104,7 +107,8 @@ def validate_many(sources: Sequence[str], config: ValidationConfig | None = None
                 continue
             reports.append(None)
             cases = [[config.first_seed + i, d] for d in config.levels for i in range(config.seeds_per_level)]
-            jobs += [runner.job(src, "probe", cases=cases), runner.job(src, "probe", cases=cases)]
+            # the second job only re-derives hashes in a fresh process: the cross-run half of stage 3
+            jobs += [runner.job(src, "probe", cases=cases), runner.job(src, "hashes", cases=cases)]
             names[len(reports) - 1] = name
         outcomes = iter(runner.run_jobs(jobs))
         for i, src in enumerate(sources):
