@@ -8,7 +8,7 @@ import pytest
 
 from code_corpus import CORPUS, GOOD
 from zeroplay.core.types import Task
-from zeroplay.envs.code.buffer import TaskBuffer
+from zeroplay.envs.code.buffer import TaskBuffer, builtin_seeds
 from zeroplay.envs.code.policy import DEFAULT_BANNED_MODULES, CodePolicy
 from zeroplay.envs.code.propose import STAGES, CodeProposerEnv, ProposalValidator
 from zeroplay.envs.code.triplet import KINDS
@@ -74,9 +74,9 @@ def test_proposer_env_adds_valid_tasks_to_the_buffer_and_persists(tmp_path: Path
     _, reward, terminated, _, info = env.step(GOOD[0][1])
     assert terminated and reward == env.valid_reward and info["stage"] is None
     assert isinstance(info["task"], Task) and info["task"].verifier == "code-deduction"
-    assert len(env.buffer) == 2 and len(path.read_text().splitlines()) == 1
+    assert len(env.buffer) == len(builtin_seeds()) + 1 and len(path.read_text().splitlines()) == 1
     reloaded = CodeProposerEnv("deduction", buffer_path=path, sandbox=quick_box)
-    assert len(reloaded.buffer) == 2
+    assert len(reloaded.buffer) == len(builtin_seeds()) + 1
     reloaded.reset(seed=1)
     _, reward, _, _, info = reloaded.step(GOOD[0][1])  # now a duplicate
     assert info["stage"] == "duplicate" and reward == env.invalid_penalty

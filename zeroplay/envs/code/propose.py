@@ -30,7 +30,7 @@ from zeroplay.core.env import TextEnv
 from zeroplay.core.errors import EpisodeOverError
 from zeroplay.core.types import Task
 from zeroplay.envs.code.answers import ParseError, parse_proposal
-from zeroplay.envs.code.buffer import TaskBuffer
+from zeroplay.envs.code.buffer import TaskBuffer, builtin_seeds
 from zeroplay.envs.code.policy import CodePolicy, PolicyError
 from zeroplay.envs.code.prompts import proposer_prompt
 from zeroplay.envs.code.runner import ProgramRunner, RunOutcome
@@ -213,7 +213,7 @@ class CodeProposerEnv(TextEnv):
     reward of valid proposals with :func:`~zeroplay.envs.code.buffer.learnability_reward`.
 
     ``buffer`` (a :class:`TaskBuffer` to share with solver envs) or ``buffer_path`` (JSONL, reloaded
-    when it exists). Validator options (``timeout_s``, ``min_inputs``, ``policy``, ``sandbox``...) pass through.
+    when it exists; the buffer then starts from the built-in seed tasks, the identity function first). Validator options (``timeout_s``, ``min_inputs``, ``policy``, ``sandbox``...) pass through.
     """
 
     def __init__(self, kind: str = "deduction", *, buffer: TaskBuffer | None = None, buffer_path: str | Path | None = None,
@@ -222,7 +222,7 @@ class CodeProposerEnv(TextEnv):
         super().__init__(render_mode=render_mode)
         self.kind = kind
         self.validator = ProposalValidator(kind, **validator_kwargs)
-        self.buffer = buffer if buffer is not None else TaskBuffer(kind, path=buffer_path)
+        self.buffer = buffer if buffer is not None else TaskBuffer(kind, path=buffer_path, seeds=builtin_seeds())
         if self.buffer.kind != kind:
             raise ValueError(f"a {kind} proposer needs a buffer of kind {kind!r}, got kind {self.buffer.kind!r}")
         self.n_references = n_references
