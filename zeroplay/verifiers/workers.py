@@ -91,9 +91,11 @@ class WorkerPool:
 
     ``call`` returns the worker's JSON answer, or ``{"timeout": True}`` when the budget ran out
     (the worker is killed and replaced), or ``{"died": True, "exit_code": N}`` when it crashed.
+    With ``spare=True`` one extra worker is kept started, so a killed worker is replaced at once
+    instead of after an interpreter start-up.
     """
 
-    def __init__(self, argv: list[str], size: int, startup_s: float = 60.0):
+    def __init__(self, argv: list[str], size: int, startup_s: float = 60.0, spare: bool = True):
         if size < 1:
             raise ValueError(f"a worker pool needs size >= 1, got {size}")
         self.argv, self.size, self.startup_s = list(argv), size, startup_s
@@ -101,6 +103,8 @@ class WorkerPool:
         self._started = 0
         self._lock = threading.Lock()
         self._all: set[_Worker] = set()
+        self.spare = spare
+        self._spare: _Worker | None = None
         _live_pools.add(self)
 
     def _spawn(self) -> _Worker:
@@ -118,6 +122,11 @@ class WorkerPool:
             grow = self._started < self.size
             if grow:
                 self._started += 1
+            first = grow and self._started == 1
+        if first and self.spare:
+            spare = self._spawn()
+            with self._lock:
+                self._spare = spare
         return self._spawn() if grow else self._idle.get()
 
     def call(self, request: dict[str, Any], timeout_s: float) -> dict[str, Any]:
@@ -130,10 +139,21 @@ class WorkerPool:
         if answer is None:
             died = worker.proc.poll()
             self._retire(worker)
-            worker = self._spawn()  # starts now; its start-up overlaps the caller's next work
+            worker = self._replacement()
             answer = {"timeout": True} if died is None or died == -9 else {"died": True, "exit_code": died}
         self._idle.put(worker)
         return answer
+
+    def _replacement(self) -> _Worker:
+        """The spare (already started) when there is one; a new spare starts in the background."""
+        with self._lock:
+            spare, self._spare = self._spare, None
+        worker = spare if spare is not None and spare.proc.poll() is None else self._spawn()
+        if self.spare:
+            fresh = self._spawn()
+            with self._lock:
+                self._spare = fresh
+        return worker
 
     def _retire(self, worker: _Worker) -> None:
         worker.kill()
@@ -145,6 +165,7 @@ class WorkerPool:
         with self._lock:
             workers, self._all = list(self._all), set()
             self._started = 0
+            self._spare = None
         self._idle = queue.LifoQueue()
         for w in workers:
             w.kill()

@@ -48,6 +48,8 @@ def expr_equal(a: sympy.Basic, b: sympy.Basic, opts: MathOptions) -> tuple[bool,
         return False, "not-equal (different kinds)"
     if a.has(sympy.oo, -sympy.oo, sympy.zoo) or b.has(sympy.oo, -sympy.oo, sympy.zoo):
         return False, "not-equal (infinities differ)"
+    if a.is_Rational and b.is_Rational:
+        return False, "number-different (exact)"
     free = sorted(a.free_symbols | b.free_symbols, key=str)
     if not free:
         x, y = _number(a), _number(b)

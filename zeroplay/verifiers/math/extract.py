@@ -6,7 +6,7 @@ models state the answer at the end):
 1. ``<answer>...</answer>`` tags (a ``\\boxed{}`` inside them is then unwrapped);
 2. ``\\boxed{...}`` / ``\\fbox{...}`` with nested braces (also ``\\boxed 5``);
 3. "final answer is X" / "the answer is X" (to the end of the line);
-4. a line starting with "Answer:" / "Final answer:";
+4. "Answer:" (the rest of its line);
 5. the fallback policy (``fallback=``):
 
    - ``"short"`` (default): a response that is itself short (one line, at most ``short_chars``
@@ -29,8 +29,8 @@ FALLBACKS = ("short", "last-line", "none")
 
 _ANSWER_TAG = re.compile(r"<answer>(.*?)</answer>", re.S | re.I)
 _BOX = re.compile(r"\\(?:boxed|fbox)\s*")
-_FINAL_IS = re.compile(r"(?:final answer|the answer)\s*(?:is|=|:)\s*:?\s*([^\n]{1,400})", re.I)
-_ANSWER_LINE = re.compile(r"^[ \t*#>]*(?:final answer|answer)\s*[:：]\s*\**\s*([^\n]{1,400})", re.I | re.M)
+_FINAL_IS = re.compile(r"(?:final answer|the answer)\s*(?:is|=|:)\s*:?", re.I)
+_ANSWER_LINE = re.compile(r"\banswer\s*\**\s*[:：]", re.I)
 
 
 @dataclass(frozen=True)
@@ -94,10 +94,18 @@ def strip_math_delimiters(s: str) -> str:
     return s
 
 
+def _rest_of_line(text: str, pattern: re.Pattern[str]) -> str | None:
+    """What follows the last match of ``pattern`` on its line (at most 400 characters)."""
+    last = None
+    for last in pattern.finditer(text):
+        pass
+    if last is None:
+        return None
+    return text[last.end() : last.end() + 400].split("\n", 1)[0]
+
+
 def _final_is(text: str) -> str | None:
-    found = None
-    for m in _FINAL_IS.finditer(text):
-        found = m.group(1)
+    found = _rest_of_line(text, _FINAL_IS)
     if found is None:
         return None
     # "is $x=3$ because ..." -> the math span, when the phrase opens with one
@@ -125,9 +133,9 @@ def extract_answer(response: str, *, fallback: str = "short", short_chars: int =
     final = _final_is(text)
     if final is not None and final.strip():
         return Extracted(strip_math_delimiters(final), "final-answer-phrase")
-    lines = _ANSWER_LINE.findall(text)
-    if lines:
-        return Extracted(strip_math_delimiters(lines[-1]), "answer-line")
+    line = _rest_of_line(text, _ANSWER_LINE)
+    if line is not None and line.strip():
+        return Extracted(strip_math_delimiters(line), "answer-line")
     stripped = text.strip()
     if fallback == "short" and stripped and "\n" not in stripped and len(stripped) <= short_chars:
         return Extracted(strip_math_delimiters(stripped), "fallback-short")

@@ -15,11 +15,14 @@ from zeroplay.verifiers.math.extract import braced
 from zeroplay.verifiers.math.options import MathOptions
 
 _SIZING = re.compile(r"\\(?:left|right|bigl|bigr|Bigl|Bigr|biggl|biggr|Biggl|Biggr|big|Big|bigg|Bigg)(?![a-zA-Z])\.?")
-_SPACES = re.compile(r"\\(?:[,;:! ]|quad|qquad|displaystyle|textstyle|limits|nolimits)(?![a-zA-Z])|~")
+_SPACES = re.compile(r"(?<!\\)\\(?:[,;:! ]|quad|qquad|displaystyle|textstyle|limits|nolimits)(?![a-zA-Z])|~")
 _WRAPPERS = ("text", "textbf", "textit", "textrm", "mathrm", "mathbf", "mathit", "mbox", "boxed", "operatorname", "mathsf")
 _WRAPPER = re.compile(r"\\(" + "|".join(_WRAPPERS) + r")\s*(?=\{)")
 _DEGREES = re.compile(r"\^\s*\{?\s*\\circ\s*\}?|°|\\degree(?![a-zA-Z])|\\circ(?![a-zA-Z])")
 _PERCENT = re.compile(r"\\?%")
+_TRIG = re.compile(r"\\(?:sin|cos|tan|cot|sec|csc)(?![a-zA-Z])")
+_ANGLE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:\^\s*\{?\s*\\circ\s*\}?|°|\\degree(?![a-zA-Z]))")
+_MIXED = re.compile(r"^([+-]?)(\d+)\s*\\frac\{(\d+)\}\{(\d+)\}$")
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
 _UNITS = frozenset(
     """units unit sq square cubic cm mm m km in inch inches ft feet foot yd yard yards mi mile miles meter meters
@@ -28,7 +31,8 @@ _UNITS = frozenset(
     months month years year kg g grams gram kilograms lb lbs pounds pound oz ounces liters litres liter litre ml mph
     people students persons ways times points cups miles/hour km/h m/s""".split()
 )
-_TRAILING_WORD = re.compile(r"^(.*?[\d})\]])\s*([A-Za-z/]+)(?:\^?\{?[23]\}?)?$")
+_LAST_WORD = re.compile(r"\s*([A-Za-z/]+)(?:\^\{?[23]\}?)?$")
+_NUMBER_THEN_WORDS = re.compile(r"^([+-]?[\d,]*\.?\d+)\s+[a-z]{3,}(?:\s+[a-z]{2,}){0,2}$")
 
 _NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d{1,4})?$")
 _RATIO = re.compile(r"^([+-]?)(\d{1,400})/(\d{1,400})$")
@@ -53,13 +57,18 @@ def unwrap(s: str, pattern: re.Pattern[str]) -> str:
 
 
 def strip_units(s: str) -> str:
-    """Drop up to two trailing unit words after a number or closing bracket (``12 square feet`` -> ``12``)."""
-    for _ in range(2):
-        m = _TRAILING_WORD.match(s)
-        if not m or m.group(2).lower() not in _UNITS:
+    """Drop trailing unit words after a number or closing bracket (``12 square feet`` -> ``12``), and
+    lower-case nouns after a plain number (``42 apples`` -> ``42``)."""
+    m = _NUMBER_THEN_WORDS.match(s)
+    if m and "pi" not in s.split():
+        return m.group(1)
+    rest = s
+    for _ in range(3):
+        m = _LAST_WORD.search(rest)
+        if not m or m.group(1).lower() not in _UNITS or not rest[: m.start()].strip():
             break
-        s = m.group(1).rstrip()
-    return s
+        rest = rest[: m.start()].rstrip()
+    return rest if rest != s and rest[-1] in "0123456789})]" else s
 
 
 def normalize(s: str, opts: MathOptions) -> str:
@@ -72,6 +81,10 @@ def normalize(s: str, opts: MathOptions) -> str:
     s = unwrap(s, _WRAPPER)
     s = s.replace("\\$", "").replace("$", "")
     if opts.strip_degrees:
+        trig = bool(_TRIG.search(s))
+        # inside trig functions degrees are an angle unit that changes the value; elsewhere just a sign
+        if trig:
+            s = _ANGLE.sub(lambda m: "{\\frac{" + m.group(1) + "\\pi}{180}}", s)
         s = _DEGREES.sub("", s)
     if opts.strip_percent:
         s = _PERCENT.sub("", s)
@@ -82,6 +95,10 @@ def normalize(s: str, opts: MathOptions) -> str:
         s = strip_units(s)
     if opts.thousands_separators and _THOUSANDS.match(s):
         s = s.replace(",", "")
+    m = _MIXED.match(s)
+    if m and int(m.group(3)) < int(m.group(4)):  # 3\frac{1}{2} is the mixed number 7/2
+        sign, whole, num, den = m.group(1), int(m.group(2)), int(m.group(3)), int(m.group(4))
+        s = f"{sign}\\frac{{{whole * den + num}}}{{{den}}}"
     return s
 
 

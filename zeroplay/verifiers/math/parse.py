@@ -72,6 +72,8 @@ _TRANSFORMS = standard_transformations + (implicit_multiplication, implicit_appl
 #: sympy evaluates factorial/binomial of an integer literal while parsing, guards or not
 _EAGER = re.compile(r"(\d+)\)*\s*!|binomial\(\s*(\d+)")
 MAX_FACTORIAL = 2000
+MAX_TOWER = 3
+_SCIENTIFIC = re.compile(r"(\d\.?\d*)[eE]([+-]?\d+)(?![\w(])")
 MAX_NODES = 400
 MAX_DIGITS = 400
 
@@ -260,7 +262,7 @@ def _identifiers(text: str, opts: MathOptions) -> tuple[str, dict[str, Any]]:
             else:
                 local[ch] = sympy.Symbol(ch)
                 parts.append(ch)
-        return "(" + "*".join(parts) + ")" if len(parts) > 1 else parts[0]
+        return "*".join(parts)
 
     return _IDENT.sub(one, text), local
 
@@ -298,10 +300,18 @@ def _guarded(e: Any, count: list[int]) -> sympy.Basic:
     return e.func(*args)
 
 
+def _tower_height(e: sympy.Basic) -> int:
+    height = 0
+    while isinstance(e, sympy.Pow) and height < 10:
+        height, e = height + 1, e.exp
+    return height
+
+
 def _check_power(base: sympy.Basic, exp: sympy.Basic) -> None:
     if not (exp.is_number and exp.is_real):
-        if exp.is_number:  # complex exponent: fine, evalf handles it
-            return
+        # x^(x^(x^x)) is astronomically large at the random points where it would be compared
+        if 1 + _tower_height(exp) > MAX_TOWER:
+            raise Oversized(f"power tower higher than {MAX_TOWER}")
         return
     try:
         e = abs(float(exp))
@@ -324,6 +334,7 @@ def parse_expression(s: str, opts: MathOptions) -> sympy.Basic:
     if re.search(r"\d{%d,}" % (MAX_DIGITS + 1), s):
         raise Oversized(f"number with more than {MAX_DIGITS} digits")
     text = latex_to_text(s)
+    text = _SCIENTIFIC.sub(r"\1*10**(\2)", text)
     text = _abs_bars(text)
     if not _SAFE_TEXT.match(text):
         bad = sorted(set(re.sub(r"[0-9A-Za-z_+\-*/().,!| ]", "", text)))[:5]
@@ -438,7 +449,7 @@ def _structured(s: str, opts: MathOptions, depth: int) -> Value:
     s = _IN_PREFIX.sub("", s).strip()
     if not s:
         raise ParseFailure("empty")
-    if _WORDS.match(s) and any(len(w) > 3 and w not in _FUNCS for w in re.findall(r"[A-Za-z]+", s)):
+    if _WORDS.match(s) and any(len(w) >= 3 and w not in _FUNCS and w not in _CONSTANTS for w in re.findall(r"[A-Za-z]+", s)):
         raise ParseFailure("a word answer")
     m = _MATRIX.match(s)
     if m:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -19,6 +20,7 @@ from zeroplay.verifiers.math.options import MathOptions
 from zeroplay.verifiers.workers import WorkerPool
 
 _CACHE_SIZE = 1 << 16
+_WORD_GAP = re.compile(r"[A-Za-z]{2} +[A-Za-z]")  # "Mon day" is not "Monday"; "2 x" is "2x"
 
 
 @dataclass(frozen=True)
@@ -107,15 +109,15 @@ class MathVerifier(Verifier):
         details.update(answer=a, gold=g)
         if not a:
             return Verdict.fail("no-answer: the extracted answer is empty", found.text, **details)
-        decided = self._fast(a, g)
+        decided = self._fast(a, g, percent="%" in found.text)
         if decided is not None:
             ok, reason = decided
             return Verdict(ok, float(ok), reason, found.text, details)
         return _Pending(a, g, found.text, details)
 
-    def _fast(self, a: str, g: str) -> tuple[bool, str] | None:
+    def _fast(self, a: str, g: str, percent: bool = False) -> tuple[bool, str] | None:
         """Decide without sympy where that is exact: same string, plain numbers, choice letters."""
-        if compact(a) == compact(g):
+        if a == g or (compact(a) == compact(g) and not _WORD_GAP.search(a)):
             return True, "string-equal"
         letter = choice_letter(g, gold=True)
         if letter is not None:
@@ -125,7 +127,11 @@ class MathVerifier(Verifier):
         gn = plain_number(drop_variable(g))
         an = plain_number(drop_variable(a)) if gn is not None else None
         if gn is not None and an is not None:
-            return _numbers_equal(an, gn, self.options)
+            ok, reason = _numbers_equal(an, gn, self.options)
+            if not ok and percent:  # "12.5%" answers a gold of 0.125 as well as one of 12.5
+                ok, reason = _numbers_equal((an[0] / 100, an[1]), gn, self.options)
+                reason = reason + " (percent as fraction)" if ok else reason
+            return ok, reason
         return None
 
     def _decide(self, p: _Pending) -> Verdict:
