@@ -142,3 +142,21 @@ def test_extract_source() -> None:
     assert extract_source(None) == ""  # type: ignore[arg-type]
     with pytest.raises(ValueError):
         synthesize(ScriptedAuthor(), 0)
+
+
+class Replies(Agent):
+    name = "replies"
+
+    def __init__(self, replies: list[str]) -> None:
+        self.replies = replies
+
+    def act(self, observations, infos=None):
+        return [self.replies[i % len(self.replies)] for i in range(len(observations))]
+
+
+def test_novelty_threshold_is_configurable(tmp_path) -> None:
+    strict = synthesize(Replies([GOOD, GOOD_RENAMED]), 2, library=Library(tmp_path / "a"), config=TEST_VALIDATION)
+    assert [r.stage for r in strict] == [None, "novelty"]
+    loose = synthesize(Replies([GOOD, GOOD_RENAMED]), 2, library=Library(tmp_path / "b"), config=TEST_VALIDATION,
+                       novelty_threshold=1.01)
+    assert [r.accepted for r in loose] == [True, True] and Library(tmp_path / "b").names() == ["ListSum", "NumberTotal"]

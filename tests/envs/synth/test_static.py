@@ -31,3 +31,18 @@ def test_messages_say_how_to_fix() -> None:
 def test_hostile_text_never_raises() -> None:
     for text in ["\x00", "(" * 100_000, "def f(:", "x" * 30_000, "\ud800", "lambda: " * 5000, None, 42]:
         assert isinstance(check_source(text), str)  # type: ignore[arg-type]
+
+
+def test_only_the_sandbox_driver_executes_code() -> None:
+    """Guard against regressions: no module of the package exec's or eval's anything on the host."""
+    import ast
+    from pathlib import Path
+
+    import zeroplay.envs.synth as synth
+
+    for path in Path(synth.__file__).parent.glob("*.py"):
+        if path.name == "_driver.py":  # runs inside the sandbox only
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+                assert node.func.id not in {"exec", "eval", "compile", "__import__"}, f"{path.name}:{node.lineno}"
