@@ -59,9 +59,24 @@ def processes_with(marker: str) -> list[int]:
     return [pid for pid, _pp, _uid, _comm, cmd in _processes() if marker.encode() in cmd and pid != me]
 
 
-def leftover_sandbox_processes() -> list[tuple[int, str]]:
+def leftover_sandbox_processes(grace_s: float = 2.0) -> list[tuple[int, str]]:
     """Processes under this test process's sandbox uids that are neither bubblewrap nor a warm worker
-    (a warm worker is the direct child of a bubblewrap). Outside a run, there must be none."""
+    (a warm worker is the direct child of a bubblewrap). Outside a run, there must be none.
+
+    A process SIGKILLed a moment ago may still be tearing down (no user code runs any more), so
+    this polls for up to ``grace_s`` before it reports what is left.
+    """
+    import time
+
+    deadline = time.monotonic() + grace_s
+    while True:
+        left = _leftovers()
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.05)
+
+
+def _leftovers() -> list[tuple[int, str]]:
     lo, hi = UIDS.range
     rows = _processes()
     comm = {pid: c for pid, _pp, _uid, c, _cmd in rows}

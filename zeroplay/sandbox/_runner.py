@@ -2,7 +2,7 @@
 ``python -S -I -c <this file> MODE`` and never imports zeroplay.
 
 MODE ``run FD``: fork a child that reads one job (JSON, see ``Program.payload``) from fd 0 and runs
-it; write the child's raw wait status to fd FD (which the child closes first, so the job cannot
+it; write ``S`` to fd FD once it has started, then the child's raw wait status (which the child closes first, so the job cannot
 forge it) and exit.
 
 MODE ``zygote``: the warm-pool server. It must be PID 1 of its own PID namespace. It preloads the
@@ -44,6 +44,9 @@ def _apply_limits(limits):
             lim = cur_hard if cur_hard != resource.RLIM_INFINITY else hard
             resource.setrlimit(which, (min(soft, lim), min(hard, lim)))
 
+    # Below the supervisors' priority: a CPU-bound job on a busy machine never delays the
+    # zygote or the host in enforcing its timeout.
+    os.nice(10)
     cap(resource.RLIMIT_CORE, 0)
     cap(resource.RLIMIT_CPU, limits["cpu_s"], limits["cpu_s"] + 1)
     cap(resource.RLIMIT_AS, limits["memory_bytes"])
@@ -336,6 +339,7 @@ def run_once(status_fd):
         except BaseException as e:
             os.write(2, f"sandbox runner failed: {e!r}\n".encode())
         os._exit(70)
+    os.write(status_fd, b"S")  # started: the host's timeout clock starts now
     for fd in (0, 1, 2):
         os.close(fd)
     status = os.waitpid(pid, 0)[1]

@@ -28,7 +28,8 @@ from pathlib import Path
 
 from zeroplay.sandbox.spec import Limits
 
-BWRAP = "/usr/bin/bwrap"
+#: bubblewrap; ZEROPLAY_BWRAP overrides where it lives (an empty path turns the namespace backends off).
+BWRAP = os.environ.get("ZEROPLAY_BWRAP", "/usr/bin/bwrap")
 INSIDE_PREFIX = "/opt/python"
 #: Where the private mount namespace of a root host exposes the interpreter to the unprivileged uid.
 STAGED_PREFIX = "/tmp/.zeroplay-python"
@@ -150,7 +151,7 @@ def namespace_support() -> tuple[bool, str]:
 
     if not sys.platform.startswith("linux"):
         return False, f"namespaces need Linux; this is {sys.platform}"
-    if not os.access(BWRAP, os.X_OK):
+    if not BWRAP or not os.access(BWRAP, os.X_OK):
         return False, f"bubblewrap is not installed at {BWRAP} (Debian/Ubuntu: apt-get install bubblewrap)"
     if is_root() and not (shutil.which("unshare") and shutil.which("setpriv")):
         return False, "running as root needs util-linux `unshare` and `setpriv` to drop to an unprivileged uid"

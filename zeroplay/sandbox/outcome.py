@@ -27,7 +27,7 @@ def collect(
     out_fd: int,
     err_fd: int,
     max_bytes: int,
-    deadline: float,
+    deadline: float | Callable[[], float],
     on_exceeded: Callable[[], None],
     extra: tuple[int, Callable[[], bool]] | None = None,
 ) -> Output:
@@ -35,7 +35,8 @@ def collect(
 
     Keeps at most ``max_bytes`` of stdout+stderr; past that it calls ``on_exceeded`` once and goes
     on draining (so the writer never blocks on a full pipe). Stops at ``deadline`` (monotonic) in
-    any case, with ``deadline_hit`` set. Closes both fds.
+    any case, with ``deadline_hit`` set; ``deadline`` may be a callable, asked again at every wake-up
+    (a cold backend moves it once the interpreter has started). Closes both fds.
     """
     res = Output(bytearray(), bytearray())
     sel = selectors.DefaultSelector()
@@ -49,7 +50,7 @@ def collect(
     open_pipes = 2
     try:
         while open_pipes or not extra_done:
-            left = deadline - time.monotonic()
+            left = (deadline() if callable(deadline) else deadline) - time.monotonic()
             if left <= 0:
                 res.deadline_hit = True
                 break

@@ -128,7 +128,9 @@ class Zygote:
         """Kill the zygote and everything in its namespace; idempotent."""
         self.alive = False
         try:
-            self.sock.close()
+            # shutdown, not close: a thread blocked in run() then reads EOF ("lost") at once; the
+            # socket itself closes when this object is collected.
+            self.sock.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
         proc = getattr(self, "proc", None)
