@@ -96,20 +96,19 @@ def validate_many(sources: Sequence[str], config: ValidationConfig | None = None
     own_runner = runner is None
     runner = runner or EnvRunner(config.runner)
     try:
-        names = list(names) if names is not None else [None] * len(sources)
+        given = list(names) if names is not None else [None] * len(sources)
+        names = [n or _default_name(src) for n, src in zip(given, sources)]
+        cases = [[config.first_seed + i, d] for d in config.levels for i in range(config.seeds_per_level)]
         reports: list[ValidationReport | None] = []
         jobs: list[dict[str, Any]] = []
         for src, name in zip(sources, names):
-            name = name or spec.declared_name(src if isinstance(src, str) else "") or f"Env{source_sha(str(src))[:8]}"
             problem = check_source(src)
             if problem:
                 reports.append(ValidationReport(False, "static", problem, name, source_sha(str(src))))
                 continue
             reports.append(None)
-            cases = [[config.first_seed + i, d] for d in config.levels for i in range(config.seeds_per_level)]
             # the second job only re-derives hashes in a fresh process: the cross-run half of stage 3
             jobs += [runner.job(src, "probe", cases=cases), runner.job(src, "hashes", cases=cases)]
-            names[len(reports) - 1] = name
         outcomes = iter(runner.run_jobs(jobs))
         for i, src in enumerate(sources):
             if reports[i] is None:
@@ -121,6 +120,11 @@ def validate_many(sources: Sequence[str], config: ValidationConfig | None = None
     finally:
         if own_runner:
             runner.close()
+
+
+def _default_name(source: Any) -> str:
+    text = source if isinstance(source, str) else ""
+    return spec.declared_name(text) or f"Env{source_sha(str(source))[:8]}"
 
 
 def _judge(source: str, name: str, first: JobOutcome, second: JobOutcome, config: ValidationConfig) -> ValidationReport:
