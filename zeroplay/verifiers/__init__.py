@@ -36,4 +36,11 @@ def descriptions() -> dict[str, str]:
     return {n: _registry.spec(n).description for n in registered()}
 
 
-__all__ = ["Verifier", "descriptions", "make", "register", "registered"]
+def as_trl_reward(verifier: Verifier | str, **kwargs: Any) -> Any:
+    """A TRL ``GRPOTrainer`` reward function backed by a verifier; see :func:`zeroplay.verifiers.rewards.as_trl_reward`."""
+    from zeroplay.verifiers.rewards import as_trl_reward as build
+
+    return build(verifier, **kwargs)
+
+
+__all__ = ["Verifier", "as_trl_reward", "descriptions", "make", "register", "registered"]
