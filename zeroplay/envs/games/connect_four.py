@@ -7,6 +7,7 @@ Player 0 is X and moves first. A move is a column number, written ``[3]``. Kwarg
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import ClassVar
 
 import numpy as np
@@ -19,13 +20,17 @@ DIRECTIONS = ((0, 1), (1, 0), (1, 1), (1, -1))
 
 
 class ConnectFourState(Game):
-    """``grid[r][c]``, row 0 at the bottom; ``heights[c]`` discs in column c."""
+    """``grid[r][c]``, row 0 at the bottom (rows are strings); ``heights[c]`` discs in column c.
+
+    ``shown[r]`` is row r as the renderer prints it, kept in step with ``grid`` so a move
+    re-renders one row, not the board."""
 
     name: ClassVar[str] = "ConnectFour"
 
     def __init__(self, rows: int = 6, columns: int = 7):
         self.rows, self.columns = rows, columns
-        self.grid = [[EMPTY] * columns for _ in range(rows)]
+        self.grid = [EMPTY * columns] * rows
+        self.shown = [" ".join(EMPTY * columns)] * rows
         self.heights = [0] * columns
         self.moves = 0
         self.winner: int | None = None
@@ -39,9 +44,9 @@ class ConnectFourState(Game):
             raise ValueError(f"a ConnectFour view is rows of X, O and '.' separated by '/', got {view[:80]!r}")
         state = cls(len(lines), len(lines[0]))
         for r, line in enumerate(reversed(lines)):
+            state.grid[r], state.shown[r] = line, " ".join(line)
             for c, mark in enumerate(line):
                 if mark != EMPTY:
-                    state.grid[r][c] = mark
                     state.heights[c] = r + 1
                     state.moves += 1
         return state
@@ -59,7 +64,8 @@ class ConnectFourState(Game):
         c = int(action)
         r = self.heights[c]
         mark = MARKS[self.moves % 2]
-        self.grid[r][c] = mark
+        row = self.grid[r][:c] + mark + self.grid[r][c + 1:]
+        self.grid[r], self.shown[r] = row, " ".join(row)
         self.heights[c] = r + 1
         self.moves += 1
         self._legal = None
@@ -88,13 +94,12 @@ class ConnectFourState(Game):
         return [1.0, -1.0] if self.winner == 0 else [-1.0, 1.0]
 
     def view(self, player: int) -> str:
-        return "/".join("".join(row) for row in reversed(self.grid))
+        return "/".join(reversed(self.grid))
 
     def clone(self) -> ConnectFourState:
         new = ConnectFourState.__new__(ConnectFourState)
         new.__dict__.update(self.__dict__)
-        new.grid = [row[:] for row in self.grid]
-        new.heights = self.heights[:]
+        new.grid, new.shown, new.heights = self.grid[:], self.shown[:], self.heights[:]
         new._legal = None
         return new
 
@@ -132,13 +137,17 @@ class ConnectFour(GameEnv):
             "diagonally) wins; a full grid is a draw.\n"
         )
         self._header = " ".join(str(c % 10) for c in range(columns))
+        self._intro = [
+            f"{self.rules}You are {MARKS[p]} (player {p}); your opponent is {MARKS[1 - p]}.\n"
+            "Grid (column numbers on top, . is empty):\n"
+            for p in (0, 1)
+        ]
 
     def new_state(self, rng: np.random.Generator) -> ConnectFourState:
         return ConnectFourState(self.rows, self.columns)
 
     def render_grid(self, state: ConnectFourState) -> str:
-        body = "\n".join(" ".join(row) for row in reversed(state.grid))
-        return f"{self._header}\n{body}"
+        return self._header + "\n" + "\n".join(reversed(state.shown))
 
     def observe(self, state: ConnectFourState, player: int) -> str:
         grid = self.render_grid(state)
@@ -146,9 +155,9 @@ class ConnectFour(GameEnv):
             result = "a draw" if state.winner is None else f"{MARKS[state.winner]} wins"
             you = "" if state.winner is None else (" You won." if state.winner == player else " You lost.")
             return f"{self.rules}Final grid:\n{grid}\nGame over: {result}.{you}"
-        legal = state.legal_actions()
-        return (
-            f"{self.rules}You are {MARKS[player]} (player {player}); your opponent is {MARKS[1 - player]}.\n"
-            f"Grid (column numbers on top, . is empty):\n{grid}\n"
-            f"Legal moves (columns): {bracket_list(legal)}\n" + ANSWER_FORMAT.format(example=legal[len(legal) // 2])
-        )
+        return self._intro[player] + grid + _moves_text(tuple(state.legal_actions()))
+
+
+@lru_cache(maxsize=1024)
+def _moves_text(legal: tuple[str, ...]) -> str:
+    return f"\nLegal moves (columns): {bracket_list(list(legal))}\n" + ANSWER_FORMAT.format(example=legal[len(legal) // 2])
