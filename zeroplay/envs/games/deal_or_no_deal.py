@@ -38,9 +38,10 @@ def value_vectors(pool: tuple[int, ...]) -> list[tuple[int, ...]]:
 
 
 @lru_cache(maxsize=None)
-def proposals(pool: tuple[int, ...]) -> list[str]:
-    """Every proposal text for a pool, ``"Propose a b c"``."""
-    return ["Propose " + " ".join(map(str, share)) for share in product(*(range(c + 1) for c in pool))]
+def proposals(pool: tuple[int, ...], can_accept: bool = False) -> list[str]:
+    """Every proposal text for a pool, ``"Propose a b c"`` (after ``"Accept"`` when one may accept)."""
+    moves = ["Propose " + " ".join(map(str, share)) for share in product(*(range(c + 1) for c in pool))]
+    return ["Accept", *moves] if can_accept else moves
 
 
 class DealOrNoDealState(Game):
@@ -59,8 +60,7 @@ class DealOrNoDealState(Game):
         return self.turn % 2
 
     def legal_actions(self) -> list[str]:
-        moves = proposals(self.pool)
-        return ["Accept", *moves] if self.proposal is not None else moves
+        return proposals(self.pool, self.proposal is not None)
 
     def apply_action(self, action: str) -> None:
         p = self.current_player()
@@ -103,6 +103,12 @@ class DealOrNoDealState(Game):
         new.__dict__.update(self.__dict__)
         new.log = self.log[:]
         return new
+
+
+@lru_cache(maxsize=4096)
+def _header(player: int, pool: tuple[int, ...], values: tuple[int, ...]) -> str:
+    rows = "\n".join(f"  {n} {name:<5} worth {v} each to you" for n, name, v in zip(pool, ITEMS, values))
+    return f"{DealOrNoDeal.RULES}You are player {player}. The pool:\n{rows}"
 
 
 def describe(share: tuple[int, ...]) -> str:
@@ -152,8 +158,7 @@ class DealOrNoDeal(GameEnv):
 
     def observe(self, state: DealOrNoDealState, player: int) -> str:
         vals = state.values[player]
-        pool = "\n".join(f"  {n} {name:<5} worth {v} each to you" for n, name, v in zip(state.pool, ITEMS, vals))
-        lines = [f"{self.RULES}You are player {player}. The pool:\n{pool}"]
+        lines = [_header(player, state.pool, vals)]
         if state.log:
             lines.append("History:\n  " + "\n  ".join(state.log))
         if state.is_terminal():
