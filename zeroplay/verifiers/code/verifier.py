@@ -1,0 +1,232 @@
+"""The code verifier: ``verifiers.make("code")``."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from zeroplay.core.errors import ConfigError
+from zeroplay.core.types import ExecResult, Verdict
+from zeroplay.core.verifier import Verifier
+
+HARNESS_SOURCE = (Path(__file__).with_name("harness.py")).read_text(encoding="utf-8")
+_FENCE = re.compile(r"```[ \t]*(?:python3?|py)?[ \t]*\n(.*?)```", re.S | re.I)
+_ANY_FENCE = re.compile(r"```[^\n]*\n(.*?)```", re.S)
+#: Longest solution accepted (longer ones fail without running).
+MAX_CODE_CHARS = 1 << 17
+
+
+def extract_code(response: str) -> str:
+    """The code in a model response: its last fenced ``python`` block, else its last fenced block
+    of any language, else the whole text."""
+    blocks = _FENCE.findall(response) or _ANY_FENCE.findall(response)
+    return blocks[-1] if blocks else response
+
+
+@dataclass(frozen=True)
+class _Job:
+    """What one response turns into: sandbox programs and how to read their results back."""
+
+    kind: str  # "harness" | "io" | "verdict"
+    programs: list[Any] = field(default_factory=list)
+    nonce: str = ""
+    n_tests: int = 0
+    expected: list[str] = field(default_factory=list)
+    verdict: Verdict | None = None
+    code: str = ""
+
+
+class CodeVerifier(Verifier):
+    """Runs the code in a model's response against tests, in the sandbox.
+
+    The reference says which tests (one of):
+    - ``{"tests": CODE or [CODE, ...], "entry_point": NAME}``: assert-style; CODE may define
+      ``check(candidate)`` (HumanEval), which is called with the solution's function; a list gives
+      one test per item (MBPP-style asserts naming NAME);
+    - ``{"io": [{"stdin": ..., "stdout": ...}, ...]}``: the solution is a program; each pair is a
+      run; stdout compares token by token after whitespace normalization (floats within
+      ``float_tol`` when set); the run must exit 0;
+    - ``{"calls": [{"args": [...], "kwargs": {...}, "expected": ...}], "entry_point": NAME}``:
+      each call's return value must equal ``expected`` (JSON values; exact types; floats within
+      ``float_tol``).
+
+    The code is the response's last fenced python block, or the whole text. ``score="all"``
+    (default) gives 1.0 only when every test passes; ``score="fraction"`` the fraction passed.
+    ``details["tests"]`` lists each test's result.
+
+    Guarantees: never raises on a response; each run is bounded by the sandbox (``timeout_s``,
+    ``memory_mb``); assert/call tests run under a harness that a solution cannot fool by exiting
+    early, printing, returning always-equal objects or monkeypatching builtins or the harness (see
+    :mod:`~zeroplay.verifiers.code.harness` for what it covers and what it does not). Does not:
+    check style, complexity or anything beyond the given tests.
+    """
+
+    name = "code"
+
+    def __init__(
+        self,
+        *,
+        score: str = "all",
+        timeout_s: float = 5.0,
+        memory_mb: int = 512,
+        float_tol: float = 0.0,
+        backend: str = "auto",
+        sandbox: Any = None,
+        workers: int | None = None,
+    ):
+        if score not in ("all", "fraction"):
+            raise ConfigError(f"score must be 'all' or 'fraction', got {score!r}")
+        self.score, self.timeout_s, self.memory_mb, self.float_tol = score, timeout_s, memory_mb, float_tol
+        self.backend, self.workers = backend, workers
+        self._sandbox = sandbox
+        self._lock = threading.Lock()
+
+    # -- public API ----------------------------------------------------------------------------
+    def verify(self, response: str, reference: Any) -> Verdict:
+        return self.verify_batch([response], [reference])[0]
+
+    def verify_batch(self, responses: Sequence[str], references: Sequence[Any]) -> list[Verdict]:
+        """Verdicts in order; every program of the batch runs concurrently in the sandbox."""
+        if len(responses) != len(references):
+            raise ValueError(f"verify_batch got {len(responses)} responses but {len(references)} references")
+        jobs = [self._job(r, g) for r, g in zip(responses, references)]
+        programs = [p for j in jobs for p in j.programs]
+        results = self.sandbox().run_many(programs) if programs else []
+        out, k = [], 0
+        for job in jobs:
+            mine = results[k : k + len(job.programs)]
+            k += len(job.programs)
+            out.append(job.verdict if job.verdict is not None else self._judge(job, mine))
+        return out
+
+    def sandbox(self) -> Any:
+        with self._lock:
+            if self._sandbox is None:
+                from zeroplay.sandbox import Sandbox
+
+                self._sandbox = Sandbox(backend=self.backend, timeout_s=self.timeout_s, memory_mb=self.memory_mb,
+                                        workers=self.workers)
+            return self._sandbox
+
+    def close(self) -> None:
+        if self._sandbox is not None:
+            self._sandbox.close()
+
+    # -- building programs -----------------------------------------------------------------------
+    def _job(self, response: Any, reference: Any) -> _Job:
+        from zeroplay.sandbox import Program
+
+        if isinstance(response, bytes):
+            response = response.decode("utf-8", errors="replace")
+        if not isinstance(response, str):
+            return _Job("verdict", verdict=Verdict.fail(f"bad-input: response must be str, got {type(response).__name__}"))
+        code = extract_code(response)
+        if not code.strip():
+            return _Job("verdict", verdict=Verdict.fail("no-code: the response holds no code"))
+        if len(code) > MAX_CODE_CHARS:
+            return _Job("verdict", verdict=Verdict.fail(f"oversized-input: {len(code)} chars of code"))
+        if not isinstance(reference, dict):
+            raise ConfigError("A code reference is a dict: {'tests': CODE, 'entry_point': NAME}, "
+                              "{'io': [{'stdin', 'stdout'}...]} or {'calls': [...], 'entry_point': NAME}; "
+                              f"got {type(reference).__name__}")
+        if "io" in reference:
+            pairs = list(reference["io"])
+            programs = [Program(code, str(p.get("stdin", ""))) for p in pairs]
+            return _Job("io", programs, n_tests=len(pairs), expected=[str(p.get("stdout", "")) for p in pairs], code=code)
+        if "tests" in reference or "calls" in reference:
+            return self._harness_job(code, reference)
+        raise ConfigError(f"A code reference needs one of the keys 'tests', 'io' or 'calls'; got keys {sorted(reference)}")
+
+    def _harness_job(self, code: str, reference: dict[str, Any]) -> _Job:
+        import json
+
+        from zeroplay.sandbox import Program
+
+        mode = "calls" if "calls" in reference else "tests"
+        entry = reference.get("entry_point", "")
+        if mode == "calls" and not entry:
+            raise ConfigError("A 'calls' reference needs 'entry_point': the name of the function to call")
+        tests = reference.get("tests", [])
+        tests = [tests] if isinstance(tests, str) else list(tests)
+        spec = {"solution": code, "mode": mode, "tests": tests, "calls": list(reference.get("calls", [])),
+                "entry_point": entry, "float_tol": self.float_tol}
+        nonce = secrets.token_hex(16)
+        stdin = nonce + "\n" + json.dumps(spec)
+        n = len(spec["calls"]) if mode == "calls" else len(tests)
+        return _Job("harness", [Program(HARNESS_SOURCE, stdin)], nonce=nonce, n_tests=n, code=code)
+
+    # -- reading results ---------------------------------------------------------------------------
+    def _judge(self, job: _Job, results: list[ExecResult]) -> Verdict:
+        tests = self._harness_results(job, results[0]) if job.kind == "harness" else self._io_results(job, results)
+        passed = sum(t["passed"] for t in tests)
+        n = len(tests)
+        frac = passed / n if n else 0.0
+        all_pass = n > 0 and passed == n
+        score = frac if self.score == "fraction" else float(all_pass)
+        if n == 0:
+            reason = "no-tests: the reference holds no tests"
+        elif all_pass:
+            reason = f"all-pass {passed}/{n}"
+        else:
+            first = next(t for t in tests if not t["passed"])
+            reason = f"failed {n - passed}/{n}: test {first['index']}: {first['error'][:160]}"
+        status = results[0].status if results else "none"
+        return Verdict(all_pass, score, reason, job.code[:2000], {"tests": tests, "status": status})
+
+    def _harness_results(self, job: _Job, res: ExecResult) -> list[dict[str, Any]]:
+        got: dict[int, tuple[bool, str]] = {}
+        done = False
+        prefix = job.nonce + " "
+        for line in res.stdout.splitlines():
+            if not line.startswith(prefix):
+                continue  # only lines carrying the secret count
+            parts = line[len(prefix):].split(" ", 3)
+            if parts[0] == "DONE":
+                done = True
+            elif parts[0] == "T" and len(parts) >= 3 and parts[1].isdigit():
+                got[int(parts[1])] = (parts[2] == "1", parts[3] if len(parts) > 3 else "")
+        missing = _why_missing(res, done)
+        return [
+            {"index": i, "passed": got[i][0], "error": got[i][1]} if i in got
+            else {"index": i, "passed": False, "error": missing}
+            for i in range(job.n_tests)
+        ]
+
+    def _io_results(self, job: _Job, results: list[ExecResult]) -> list[dict[str, Any]]:
+        out = []
+        for i, (res, want) in enumerate(zip(results, job.expected)):
+            if res.status != "ok":
+                out.append({"index": i, "passed": False, "error": f"{res.status} (exit {res.exit_code}): {res.stderr[-160:]}"})
+                continue
+            ok = _same_output(res.stdout, want, self.float_tol)
+            out.append({"index": i, "passed": ok, "error": "" if ok else f"wrong output: {res.stdout[:80]!r}"})
+        return out
+
+
+def _why_missing(res: ExecResult, done: bool) -> str:
+    if res.status != "ok":
+        return f"run ended before this test reported: {res.status} (exit {res.exit_code})"
+    return "the program exited before this test reported (early exit)" if not done else "no result"
+
+
+def _same_output(got: str, want: str, float_tol: float) -> bool:
+    a, b = got.split(), want.split()
+    if a == b:
+        return True
+    if float_tol <= 0 or len(a) != len(b):
+        return False
+    for x, y in zip(a, b):
+        if x == y:
+            continue
+        try:
+            fx, fy = float(x), float(y)
+        except ValueError:
+            return False
+        if abs(fx - fy) > float_tol * max(1.0, abs(fy)):
+            return False
+    return True
