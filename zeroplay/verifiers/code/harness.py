@@ -1,7 +1,8 @@
 """The test harness the code verifier runs INSIDE the sandbox (its source is the program; stdlib only).
 
-stdin: a secret nonce line, then one JSON object ``{"solution", "mode", "tests", "entry_point",
-"calls", "float_tol"}``. stdout: only lines ``NONCE T i 0|1 [error]`` (one per test, as each ends)
+stdin: a secret nonce line, then one base64 ``marshal`` dict ``{"solution", "mode", "tests", "entry_point",
+"calls", "float_tol", "prelude"}``; the trusted ``prelude`` (e.g. helpers the problem statement
+defines, which HumanEval's tests call) runs in each test's namespace before the test. stdout: only lines ``NONCE T i 0|1 [error]`` (one per test, as each ends)
 and ``NONCE DONE n`` after the last. The verifier trusts nothing else.
 
 How it resists a hostile solution (each point is tested in tests/verifiers/test_code_attacks.py):
@@ -14,7 +15,9 @@ How it resists a hostile solution (each point is tested in tests/verifiers/test_
   no objects whose ``__eq__`` always says yes);
 - the tests run in their own namespace with a snapshot of the builtins taken before the solution
   ran; after the solution loads and after every test, the harness checks that no module loaded
-  before the solution (builtins included) had a public attribute replaced, and fails the test if so.
+  before the solution (builtins included) had a public attribute replaced, and fails the test if so;
+  modules the solution imported itself are dropped from ``sys.modules`` before the tests, so a
+  test importing one gets a fresh, unpatched copy.
 
 Not covered: a solution that digs the nonce out of the harness's memory (``gc``, frame
 inspection); the sandbox still confines what any such program can do to the machine.
@@ -22,19 +25,17 @@ inspection); the sandbox still confines what any such program can do to the mach
 
 
 def _zp_main():  # everything lives in this frame, so patching module globals changes nothing
+    import binascii
     import builtins
     import io
-    import json
+    import marshal
     import math
     import os
     import sys
 
-    for name in ("collections", "itertools", "functools", "re", "string", "heapq", "bisect", "random",
-                 "statistics", "fractions", "decimal", "operator", "typing", "hashlib", "copy"):
-        __import__(name)
-
+    # marshal + base64 (both built into the interpreter) instead of json: no import cost per run
     nonce = sys.stdin.readline().strip()
-    spec = json.loads(sys.stdin.read())
+    spec = marshal.loads(binascii.a2b_base64(sys.stdin.read()))
     sys.stdin = io.StringIO("")
     write, dup, dup2, open_fd = os.write, os.dup, os.dup2, os.open
     report_fd = dup(1)
@@ -141,6 +142,12 @@ def _zp_main():  # everything lives in this frame, so patching module globals ch
         return
 
     target = sol_ns.get(entry) if entry else None
+    # modules the solution imported (and may have patched) are dropped: a test that imports one
+    # gets a fresh copy, while the solution keeps the objects it holds
+    known = {item[0] for item in snapshot}
+    for mod_name in _list(modules):
+        if mod_name not in known and mod_name not in ("sys", "__main__") and not mod_name.startswith("encodings"):
+            modules.pop(mod_name, None)
 
     def candidate(*args, **kwargs):
         result = target(*args, **kwargs)
@@ -149,6 +156,7 @@ def _zp_main():  # everything lives in this frame, so patching module globals ch
         return result
 
     tol = spec.get("float_tol", 0.0) or 0.0
+    prelude = spec.get("prelude") or ""
     for i in range(n):
         ok, err = False, ""
         try:
@@ -160,6 +168,8 @@ def _zp_main():  # everything lives in this frame, so patching module globals ch
                     err = "expected " + _repr(call.get("expected"))[:100] + ", got " + _repr(got)[:100]
             else:
                 ns = {"__name__": "__zp_test__", "__builtins__": _dict(safe_builtins)}
+                if prelude:
+                    _exec(_compile(prelude, "prelude.py", "exec"), ns)
                 if entry:
                     ns[entry] = candidate
                     ns["candidate"] = candidate

@@ -47,7 +47,8 @@ class CodeVerifier(Verifier):
     The reference says which tests (one of):
     - ``{"tests": CODE or [CODE, ...], "entry_point": NAME}``: assert-style; CODE may define
       ``check(candidate)`` (HumanEval), which is called with the solution's function; a list gives
-      one test per item (MBPP-style asserts naming NAME);
+      one test per item (MBPP-style asserts naming NAME); an optional trusted ``"prelude"`` (code the
+      tests rely on, such as helpers defined in a HumanEval prompt) runs before each test;
     - ``{"io": [{"stdin": ..., "stdout": ...}, ...]}``: the solution is a program; each pair is a
       run; stdout compares token by token after whitespace normalization (floats within
       ``float_tol`` when set); the run must exit 0;
@@ -143,7 +144,8 @@ class CodeVerifier(Verifier):
         raise ConfigError(f"A code reference needs one of the keys 'tests', 'io' or 'calls'; got keys {sorted(reference)}")
 
     def _harness_job(self, code: str, reference: dict[str, Any]) -> _Job:
-        import json
+        import base64
+        import marshal
 
         from zeroplay.sandbox import Program
 
@@ -154,9 +156,13 @@ class CodeVerifier(Verifier):
         tests = reference.get("tests", [])
         tests = [tests] if isinstance(tests, str) else list(tests)
         spec = {"solution": code, "mode": mode, "tests": tests, "calls": list(reference.get("calls", [])),
-                "entry_point": entry, "float_tol": self.float_tol}
+                "entry_point": entry, "float_tol": self.float_tol, "prelude": str(reference.get("prelude", ""))}
         nonce = secrets.token_hex(16)
-        stdin = nonce + "\n" + json.dumps(spec)
+        try:
+            blob = marshal.dumps(spec)
+        except ValueError as e:  # a reference holding objects marshal cannot carry
+            raise ConfigError(f"code reference values must be plain data (str, numbers, lists, dicts): {e}") from None
+        stdin = nonce + "\n" + base64.b64encode(blob).decode("ascii")
         n = len(spec["calls"]) if mode == "calls" else len(tests)
         return _Job("harness", [Program(HARNESS_SOURCE, stdin)], nonce=nonce, n_tests=n, code=code)
 
