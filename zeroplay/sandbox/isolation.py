@@ -17,7 +17,7 @@ side channels (timing, CPU caches).
 
 from __future__ import annotations
 
-import itertools
+import collections
 import os
 import shutil
 import sys
@@ -66,25 +66,30 @@ def is_root() -> bool:
 
 
 class UidAllocator:
-    """Hands out host uids no one else uses, one per live worker, when we run as root."""
+    """Hands out host uids no one else uses, one per live worker or run, when we run as root.
+
+    Fresh uids first, then the least recently released: the processes of a finished run may linger
+    as zombies for a moment, and they still count against RLIMIT_NPROC of their uid.
+    """
 
     BASE = 1_600_000_000
+    SPAN = 4096
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._free: list[int] = []
-        start = self.BASE + (os.getpid() % 100_000) * 4096
-        self._fresh = itertools.count(start)
-        self.range = (start, start + 4096)
+        self._free: collections.deque[int] = collections.deque()
+        start = self.BASE + (os.getpid() % 100_000) * self.SPAN
+        self._fresh = iter(range(start, start + self.SPAN))
+        self.range = (start, start + self.SPAN)
 
     def acquire(self) -> int:
         with self._lock:
-            if self._free:
-                return self._free.pop()
-            uid = next(self._fresh)
-            if uid >= self.range[1]:
-                raise RuntimeError("sandbox uid range exhausted (more than 4096 live workers)")
-            return uid
+            uid = next(self._fresh, None)
+            if uid is not None:
+                return uid
+            if not self._free:
+                raise RuntimeError(f"sandbox uid range exhausted (more than {self.SPAN} live workers)")
+            return self._free.popleft()
 
     def release(self, uid: int) -> None:
         with self._lock:
