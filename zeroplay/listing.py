@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 
@@ -38,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
         table.add_column(style="bold cyan")
         table.add_column()
         for row in rows():
-            table.add_row(*row)
+            table.add_row(*(escape(str(cell)) for cell in row))  # text like zeroplay[docker] is not markup
         console.print(table)
         console.print()
     return 0
