@@ -99,8 +99,8 @@ CORPUS: list[Bad] = [
 
 GOOD: list[tuple[str, str]] = [
     ("deduction", prop("def f(nums):\n    return sorted(set(nums))[-2]", "[4, 1, 9, 9, 7]")),
-    ("deduction", "<think>try a string task</think>\n```python\ndef f(s):\n    return s.swapcase()[::2]\n```\n"
-                  "```input\nf('Hello World')\n```"),
+    ("deduction", ("<think>try a string task</think>\n```python\ndef f(s):\n    return s.swapcase()[::2]\n```\n"
+                  "```input\nf('Hello World')\n```")),
     ("abduction", prop("import math\ndef f(a, b):\n    return math.gcd(a, b) * 2", "84, 36")),
     ("induction", prop("def f(n):\n    return sum(int(d) for d in str(n)) % 7", "19", "25", "100", "4", "58", "2",
                        message="a digit sum, wrapped")),

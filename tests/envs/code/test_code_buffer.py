@@ -75,7 +75,7 @@ def test_buffer_max_size_keeps_the_seed() -> None:
     buf = TaskBuffer("deduction", max_size=3)
     for n in range(10):
         buf.add(_task(n))
-    assert len(buf) == 3 and list(buf)[0] == IDENTITY and list(buf)[-1] == _task(9)
+    assert len(buf) == 3 and next(iter(buf)) == IDENTITY and list(buf)[-1] == _task(9)
 
 
 def test_builtin_seeds_are_plenty_and_well_formed() -> None:

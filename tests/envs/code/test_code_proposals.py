@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from code_corpus import CORPUS, GOOD
+
 from zeroplay.core.types import Task
 from zeroplay.envs.code.buffer import TaskBuffer, builtin_seeds
 from zeroplay.envs.code.policy import DEFAULT_BANNED_MODULES, CodePolicy

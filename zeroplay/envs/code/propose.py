@@ -28,7 +28,6 @@ from typing import Any
 
 from zeroplay.core.env import TextEnv
 from zeroplay.core.errors import EpisodeOverError
-from zeroplay.core.types import Task
 from zeroplay.envs.code.answers import ParseError, parse_proposal
 from zeroplay.envs.code.buffer import TaskBuffer, builtin_seeds
 from zeroplay.envs.code.policy import CodePolicy, PolicyError

@@ -191,7 +191,7 @@ class CodeTask:
         if unknown:
             raise ValueError(f"CodeTask got unknown fields {sorted(unknown)}; allowed: {sorted(allowed)}")
         if not isinstance(d.get("program"), str):
-            raise ValueError("CodeTask needs 'program' (text of a Python program defining f)")
+            raise TypeError("CodeTask needs 'program' (text of a Python program defining f)")
         return cls(
             program=d["program"],
             inputs=tuple(str(x) for x in d.get("inputs", ())),
@@ -222,5 +222,5 @@ class CodeTask:
         if isinstance(reference, CodeTask):
             return reference
         if not isinstance(reference, dict):
-            raise ValueError(f"a code task reference must be a dict with program/inputs/outputs, got {type(reference).__name__}")
+            raise TypeError(f"a code task reference must be a dict with program/inputs/outputs, got {type(reference).__name__}")
         return cls.from_dict(reference)

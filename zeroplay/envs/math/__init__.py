@@ -10,7 +10,7 @@ import importlib.util
 
 _PROCEDURAL = "zeroplay.envs.math.env:ProceduralMathEnv"
 
-_MATH_ENVS: dict[str, str | tuple[str, dict]] = {
+ENVS: dict[str, str | tuple[str, dict]] = {
     "zeroplay/Math-v0": "zeroplay.envs.math.env:MathEnv",
     "zeroplay/MathProcedural-v0": _PROCEDURAL,
     "zeroplay/MathArithmetic-v0": (_PROCEDURAL, {"generator": "arithmetic"}),
@@ -23,9 +23,6 @@ _MATH_ENVS: dict[str, str | tuple[str, dict]] = {
     "zeroplay/MathWordProblem-v0": (_PROCEDURAL, {"generator": "word_problem"}),
 }
 
-
-# The math verifier is being built (issue 5); until its module exists these envs cannot score.
-ENVS = _MATH_ENVS if importlib.util.find_spec("zeroplay.verifiers.math") is not None else {}
 
 
 def register_dynamic() -> None:
