@@ -127,10 +127,10 @@ def main(argv: list[str] | None = None) -> None:
     sides: dict[str, EnvRunner] = {}
     for side in args.sides.split(","):
         if side == "subprocess":
-            sides["plain subprocess"] = EnvRunner(config, sandbox=PlainSubprocess(config.timeout_s))
+            sides["plain subprocess"] = EnvRunner(config, sandbox=PlainSubprocess(config.timeout_s))  # the peer
         else:
             runner = EnvRunner(RunnerConfig(backend=side))
-            sides[f"zeroplay ({runner.sandbox.backend})"] = runner
+            sides[f"zeroplay {runner.sandbox.backend}"] = runner
     rows = []
     console = Console()
     with console.status("validating..."):
@@ -139,18 +139,18 @@ def main(argv: list[str] | None = None) -> None:
                 continue
             for side, runner in sides.items():
                 rates = time_validation(runner, sources, args.repeats)
-                rows.append({"what": f"validate {workload} ({len(sources)} sources)", "side": side, "unit": "envs/s",
+                rows.append({"what": f"validate {len(sources)} {workload}", "side": side, "unit": "envs/s",
                              "median": statistics.median(rates), "min": min(rates), "max": max(rates)})
         first = next(iter(seed_sources().values()))
         for side, runner in sides.items():
             rates = time_episodes(runner, first, args.episodes, args.repeats)
-            rows.append({"what": "SynthEnv episodes (reset + step)", "side": side, "unit": "episodes/s",
+            rows.append({"what": "episodes (reset+step)", "side": side, "unit": "episodes/s",
                          "median": statistics.median(rates), "min": min(rates), "max": max(rates)})
     for runner in sides.values():
         runner.close()
     baseline = {r["what"]: r["median"] for r in rows if r["side"] == "plain subprocess"}
     table = Table(title="Synthesized environments (median of repeats; min..max)", title_justify="left")
-    for col in ("what", "side", "rate", "spread", "x plain subprocess"):
+    for col in ("what", "side", "rate", "min..max", "x subprocess"):
         table.add_column(col, justify="right" if col not in ("what", "side") else "left")
     for r in rows:
         base = baseline.get(r["what"])
