@@ -176,11 +176,20 @@ def run_job():
 # ---------------------------------------------------------------- warm pool
 
 
-def _set_dumpable(flag):
-    import ctypes
+_LIBC = []
 
+
+def _libc():
+    if not _LIBC:
+        import ctypes
+
+        _LIBC.append(ctypes.CDLL(None, use_errno=True))
+    return _LIBC[0]
+
+
+def _set_dumpable(flag):
     PR_SET_DUMPABLE = 4
-    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, int(flag), 0, 0, 0)
+    _libc().prctl(PR_SET_DUMPABLE, int(flag), 0, 0, 0)
 
 
 def _kill_all():
@@ -221,14 +230,11 @@ def _wipe_dir(root):
 
 def _remove_sysv_ipc():
     """SysV IPC objects live as long as the IPC namespace: remove the job's, or the next job sees them."""
-    import ctypes
-
-    libc = ctypes.CDLL(None, use_errno=True)
     IPC_RMID = 0
     for table, remove in (
-        ("shm", lambda i: libc.shmctl(i, IPC_RMID, None)),
-        ("sem", lambda i: libc.semctl(i, 0, IPC_RMID)),
-        ("msg", lambda i: libc.msgctl(i, IPC_RMID, None)),
+        ("shm", lambda i: _libc().shmctl(i, IPC_RMID, None)),
+        ("sem", lambda i: _libc().semctl(i, 0, IPC_RMID)),
+        ("msg", lambda i: _libc().msgctl(i, IPC_RMID, None)),
     ):
         try:
             with open(f"/proc/sysvipc/{table}") as f:

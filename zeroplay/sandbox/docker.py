@@ -66,7 +66,7 @@ class DockerBackend(Backend):
             c = self.client.containers.run(
                 self.image, ["sleep", "infinity"], detach=True, network_disabled=True, read_only=True,
                 mem_limit=f"{self.limits.memory_mb}m", pids_limit=self.limits.max_processes + 8,
-                cap_drop=["ALL"], security_opt=["no-new-privileges"], user="65534:65534",
+                cap_drop=["ALL"], security_opt=["no-new-privileges"],
                 tmpfs={"/work": f"size={self.limits.disk_mb}m,mode=1777", "/tmp": f"size={self.limits.disk_mb}m"},
                 working_dir="/work", auto_remove=True, init=True,
             )
@@ -76,36 +76,28 @@ class DockerBackend(Backend):
     def run(self, program: Program) -> ExecResult:
         import base64
 
+        from zeroplay.sandbox.isolation import RUNNER_SOURCE
+        from zeroplay.sandbox.outcome import Output, classify
+
         c = self._container()
         start = time.monotonic()
         try:
             payload = base64.b64encode(program.payload(self.limits, "/usr/local/bin/python")).decode()
-            script = (
-                "import base64,os,subprocess,sys,shutil;os.chdir('/work');"
-                f"d=base64.b64decode('{payload}');"
-                "p=subprocess.run(['timeout','-s','KILL',sys.argv[1],'python','-c',sys.argv[2],'run','9'],"
-                "input=d,capture_output=True);"
-                "sys.stdout.buffer.write(p.stdout);sys.stderr.buffer.write(p.stderr);sys.exit(p.returncode & 255)"
+            res = c.exec_run(
+                ["python", "-S", "-I", "-c", _WRAPPER, payload, str(self.limits.timeout_s), RUNNER_SOURCE],
+                demux=True, user="65534",
             )
-            from zeroplay.sandbox.isolation import RUNNER_SOURCE
-
-            res = c.exec_run(["python", "-c", script, str(self.limits.timeout_s), RUNNER_SOURCE], demux=True)
-            out, err = res.output
             wall = time.monotonic() - start
-            code = res.exit_code
-            out_b, err_b = (out or b""), (err or b"")
+            out_b, err_b = res.output if res.output else (b"", b"")
+            out_b, err_b = out_b or b"", err_b or b""
+            # The wrapper's last stderr line is its report: "<raw wait status or -> <how>".
+            err_b, _, report = err_b.rstrip(b"\n").rpartition(b"\n")
+            raw, how = (report.decode(errors="replace").split() + ["-", "killed"])[:2]
             limit = self.limits.max_output_bytes
-            status = "ok" if code == 0 else "error"
-            if code in (124, 137):
-                status = "timeout"
-            if len(out_b) + len(err_b) > limit:
-                status, out_b, err_b = "output_limit", out_b[:limit], err_b[: max(0, limit - len(out_b))]
-            stderr = err_b.decode(errors="replace")
-            if status == "error" and stderr.rstrip().splitlines()[-1:] == ["MemoryError: the program ran out of its memory limit"]:
-                status = "memory"
-            return ExecResult(status, code, out_b.decode(errors="replace"), stderr, wall)
+            out = Output(bytearray(out_b[:limit]), bytearray(err_b[: max(0, limit - len(out_b))]))
+            out.exceeded = len(out_b) + len(err_b) > limit
+            return classify(int(raw) if raw.lstrip("-").isdigit() else None, how, out, wall, self.limits.timeout_s)
         finally:
-            c.exec_run(["sh", "-c", "pkill -9 -u 65534 -f 'python -c' ; rm -rf /work/* /work/.[!.]* /tmp/*"], user="65534")
             self._idle.put(c)
 
     def close(self) -> None:
@@ -116,3 +108,34 @@ class DockerBackend(Backend):
                 except Exception:
                     pass
             self._all.clear()
+
+
+#: Runs inside the container for each job: feeds the runner its payload, enforces the timeout by
+#: killing the runner's whole process group, kills whatever else the job left (every process of
+#: uid 65534 but this one; the container's own process runs as root without capabilities), wipes
+#: /work and /tmp, and reports on its last stderr line.
+_WRAPPER = r"""
+import base64, os, signal, subprocess, sys, time, shutil
+payload, timeout, runner = base64.b64decode(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
+os.chdir('/work')
+fd = os.memfd_create('job'); os.write(fd, payload); os.lseek(fd, 0, 0)
+r, w = os.pipe()
+p = subprocess.Popen(['python', '-S', '-I', '-c', runner, 'run', str(w)], stdin=fd, pass_fds=(w,),
+                     start_new_session=True)
+os.close(w)
+how = 'exited'
+try:
+    p.wait(timeout=timeout + 0.5)
+except subprocess.TimeoutExpired:
+    how = 'timeout'
+status = os.read(r, 64).decode().lstrip('S').strip() or '-'
+try:
+    os.kill(-1, signal.SIGKILL)  # as uid 65534: every process of the job, not the container's root init
+except OSError:
+    pass
+for d in ('/work', '/tmp'):
+    for e in os.listdir(d):
+        shutil.rmtree(os.path.join(d, e), ignore_errors=True) if os.path.isdir(os.path.join(d, e)) else os.unlink(os.path.join(d, e))
+sys.stdout.flush()
+sys.stderr.write('\n%s %s\n' % (status if how == 'exited' else '-', how))
+"""
