@@ -112,7 +112,7 @@ def _final_is(text: str) -> str | None:
     span = re.match(r"\s*(\$\$?)(.+?)\1", found)
     if span:
         return span.group(2)
-    return re.split(r"(?<=[^\d\s])\.\s|\.$|\s(?:because|since|as)\s", found, maxsplit=1)[0]
+    return re.split(r"\.\s|\.$|\s(?:because|since|as)\s", found, maxsplit=1)[0]
 
 
 def extract_answer(response: str, *, fallback: str = "short", short_chars: int = 80) -> Extracted | None:
