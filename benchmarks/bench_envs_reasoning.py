@@ -1,0 +1,361 @@
+"""Validated proposals per second through the sandbox, and single-step env steps per second.
+
+Proposals (``ProposalValidator.validate_many``: parse, static filter, a first sandbox run,
+a second run for determinism, distinct outputs for induction), three workloads:
+
+- ``deduction``: distinct valid proposals (program + one input), each run twice;
+- ``induction``: distinct valid proposals with 6 inputs each, each run twice;
+- ``mixed``: the test corpus of bad proposals (minus the two that only measure the timeout)
+  plus as many valid ones: rejected at every stage, most before the sandbox.
+
+Sides, on the same proposals and the same harness, so only the execution differs:
+
+- ``zeroplay (pool)``: ``Sandbox(backend="auto")``, the warm pool under namespace isolation;
+- ``zeroplay (process)``: the weaker ``process`` backend (an interpreter per job);
+- ``plain subprocess`` (the peer, no isolation): ``subprocess.run([sys.executable, "-S", "-I",
+  "-c", code])``, one worker per core, as BENCHMARKS.md describes it.
+
+Env steps (``reset`` + ``step`` with the oracle's answer, one episode at a time):
+
+- code envs on the pool vs the same env on the plain-subprocess peer (deduction needs no
+  sandbox: its peer runs the program in a subprocess and compares, as a checker written by
+  hand would);
+- ``zeroplay/MathArithmetic-v0`` vs reasoning-gym's ``basic_arithmetic`` (generate + ``score_answer``
+  per item) where reasoning-gym is installed; ``zeroplay/Math-v0`` vs Math-Verify's
+  ``verify(parse(gold), parse(answer))`` per item (a verifier call only, no env around it).
+
+Warm-up once, then ``--repeats`` runs; median and min..max. Writes
+benchmarks/results/envs_reasoning.json and .png.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from zeroplay.core.types import ExecResult
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
+CORPUS = HERE.parent / "tests" / "envs" / "code" / "code_corpus.py"
+PEER = "plain subprocess"
+
+
+class PlainSubprocess:
+    """The peer: one bare interpreter per job, one worker per core, no isolation."""
+
+    backend = "subprocess"
+
+    def __init__(self, timeout_s: float = 5.0):
+        self.timeout_s = timeout_s
+        self.workers = os.cpu_count() or 1
+
+    def _run(self, program) -> ExecResult:
+        start = time.perf_counter()
+        try:
+            p = subprocess.run([sys.executable, "-S", "-I", "-c", program.code], input=program.stdin,
+                               capture_output=True, text=True, timeout=self.timeout_s, check=False)
+            return ExecResult("ok" if p.returncode == 0 else "error", p.returncode, p.stdout, p.stderr,
+                              time.perf_counter() - start)
+        except subprocess.TimeoutExpired:
+            return ExecResult("timeout", None, "", "", time.perf_counter() - start)
+
+    def run_many(self, programs):
+        with ThreadPoolExecutor(self.workers) as pool:
+            return list(pool.map(self._run, programs))
+
+    def close(self) -> None:
+        pass
+
+
+# -- workloads ---------------------------------------------------------------------------------
+_PROGRAMS = [
+    "def f(x):\n    return sorted(str(x * {a} + {b}))[::-1]",
+    "def f(x):\n    return [i * {a} % {m} for i in range(x % 7 + {b})]",
+    "def f(x):\n    s = 0\n    for i in range(x % 50):\n        s += i * {a} - {b}\n    return s",
+    "def f(x):\n    return {{str(k): k * {a} for k in range({b} % 5 + 1)}}, x",
+]
+
+
+def _proposal(program: str, inputs: list[str], message: str = "") -> str:
+    blocks = "\n".join(f"```input\n{i}\n```" for i in inputs)
+    return f"My task:\n```python\n{program}\n```\n{blocks}\n<message>{message}</message>"
+
+
+def valid_proposals(kind: str, n: int) -> list[str]:
+    out = []
+    for i in range(n):
+        program = _PROGRAMS[i % len(_PROGRAMS)].format(a=i + 2, b=i % 9 + 1, m=i + 5)
+        if kind == "induction":
+            program = f"def f(x):\n    return x * {i + 2} + {i % 9}"  # distinct outputs on distinct inputs
+            out.append(_proposal(program, [str(v) for v in range(6)], "a line"))
+        else:
+            out.append(_proposal(program, [str(i * 7 + 3)]))
+    return out
+
+
+def mixed_proposals() -> list[str]:
+    """The bad-proposal corpus (minus the two that only measure the timeout) plus as many valid ones."""
+    if not CORPUS.is_file():
+        return []
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("code_corpus", CORPUS)
+    corpus = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = corpus  # its dataclasses look their module up there
+    spec.loader.exec_module(corpus)  # test data: proposals are strings, run only through the validator
+    timeouts = ("endless loop", "too slow")
+    bad = [b.text for b in corpus.CORPUS if b.kind == "deduction" and not b.permissive and b.name not in timeouts]
+    return bad + valid_proposals("deduction", len(bad))
+
+
+# -- timing ------------------------------------------------------------------------------------
+def _rates(work: Callable[[], int], repeats: int) -> list[float]:
+    work()  # warm-up
+    rates = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        count = work()
+        rates.append(count / (time.perf_counter() - start))
+    return rates
+
+
+def time_validation(kind: str, proposals: list[str], sandbox, repeats: int) -> list[float]:
+    from zeroplay.envs.code.propose import ProposalValidator
+
+    validator = ProposalValidator(kind, sandbox=sandbox)
+
+    def work() -> int:
+        results = validator.validate_many(proposals)
+        return len(results)
+
+    return _rates(work, repeats)
+
+
+def time_env(env, episodes: int, repeats: int) -> list[float]:
+    from zeroplay.agents.oracle import OracleAgent
+
+    oracle = OracleAgent()
+    seed = iter(range(10**9))
+
+    def work() -> int:
+        for _ in range(episodes):
+            obs, info = env.reset(seed=next(seed))
+            _, reward, *_ = env.step(oracle.act([obs], [info])[0])
+            assert reward == 1.0, "the oracle must score 1.0; the benchmark would time failures"
+        return episodes
+
+    return _rates(work, repeats)
+
+
+def time_deduction_peer(episodes: int, repeats: int) -> list[float]:
+    """A hand-written deduction checker: run the program on the input in a subprocess, compare."""
+    from zeroplay.agents.oracle import OracleAgent
+    from zeroplay.envs.code.solve import CodeDeductionEnv
+    from zeroplay.envs.code.triplet import CodeTask
+
+    env, oracle, peer = CodeDeductionEnv(), OracleAgent(), PlainSubprocess()
+    seed = iter(range(10**9))
+
+    class _Job:
+        def __init__(self, code: str):
+            self.code, self.stdin = code, ""
+
+    def work() -> int:
+        for _ in range(episodes):
+            obs, info = env.reset(seed=next(seed))
+            answer = oracle.act([obs], [info])[0]
+            task = CodeTask.from_reference(info["task"].reference)
+            predicted = answer.removeprefix("<answer>").removesuffix("</answer>")
+            code = f"{task.program}\nimport ast\nprint(f({task.inputs[0]}) == ast.literal_eval({predicted!r}))"
+            assert peer._run(_Job(code)).stdout.strip() == "True"
+        return episodes
+
+    return _rates(work, repeats)
+
+
+def time_reasoning_gym(episodes: int, repeats: int) -> list[float] | None:
+    try:
+        import reasoning_gym
+    except ImportError:
+        return None
+    seed = iter(range(10**9))
+
+    def work() -> int:
+        data = reasoning_gym.create_dataset("basic_arithmetic", size=episodes, seed=next(seed))
+        for entry in data:
+            assert data.score_answer(entry["answer"], entry) == 1.0
+        return episodes
+
+    return _rates(work, repeats)
+
+
+def time_math_verify(episodes: int, repeats: int) -> list[float] | None:
+    try:
+        from math_verify import parse, verify
+    except ImportError:
+        return None
+    from zeroplay.agents.oracle import answer_for
+    from zeroplay.envs.math.env import MathEnv
+
+    env = MathEnv()
+    items = []
+    for s in range(episodes):
+        _, info = env.reset(seed=s)
+        items.append((info["task"].reference, answer_for(info["task"])))
+
+    def work() -> int:
+        for gold, answer in items:
+            verify(parse("$" + gold + "$"), parse(answer))
+        return len(items)
+
+    return _rates(work, repeats)
+
+
+# -- report ------------------------------------------------------------------------------------
+def _row(what: str, side: str, unit: str, rates: list[float]) -> dict:
+    return {"what": what, "side": side, "unit": unit, "median": statistics.median(rates), "min": min(rates),
+            "max": max(rates)}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="zeroplay bench envs --only reasoning", description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3, help="timed runs per side (default 3)")
+    parser.add_argument("--proposals", type=int, default=200, help="valid proposals per workload (default 200)")
+    parser.add_argument("--episodes", type=int, default=200, help="episodes per timed run of an env (default 200)")
+    parser.add_argument("--sides", default="auto,process,subprocess", help="comma-separated: auto, process, subprocess")
+    args = parser.parse_args(argv)
+    from rich.console import Console
+    from rich.progress import Progress
+
+    import zeroplay as zp
+    from zeroplay.sandbox import Sandbox
+
+    sandboxes = {}
+    for side in args.sides.split(","):
+        if side == "subprocess":
+            sandboxes[PEER] = PlainSubprocess()
+        else:
+            box = Sandbox(backend=side, timeout_s=5.0, memory_mb=512, max_output_bytes=1 << 18)
+            sandboxes[f"zeroplay ({box.backend})"] = box
+    workloads = {
+        f"validate deduction proposals ({args.proposals} valid)": ("deduction", valid_proposals("deduction", args.proposals)),
+        f"validate induction proposals ({args.proposals} valid, 6 inputs)": ("induction", valid_proposals("induction", args.proposals)),
+    }
+    mixed = mixed_proposals()
+    if mixed:
+        workloads[f"validate mixed proposals ({len(mixed)}: half bad, half valid)"] = ("deduction", mixed)
+    code_envs = ["zeroplay/CodeDeduction-v0", "zeroplay/CodeAbduction-v0", "zeroplay/CodeInduction-v0"]
+    rows: list[dict] = []
+    n_jobs = len(workloads) * len(sandboxes) + len(code_envs) * 2 + 5
+    with Progress(console=Console(stderr=True), transient=True) as progress:
+        bar = progress.add_task("benchmarking", total=n_jobs)
+        for what, (kind, proposals) in workloads.items():
+            for side, box in sandboxes.items():
+                progress.update(bar, description=f"{what} / {side}")
+                rows.append(_row(what, side, "proposals/s", time_validation(kind, proposals, box, args.repeats)))
+                progress.advance(bar)
+        pool_side = next((s for s in sandboxes if s != PEER), None)
+        for env_id in code_envs:
+            what = f"{env_id.split('/')[1]} steps (oracle)"
+            if pool_side:
+                progress.update(bar, description=f"{what} / {pool_side}")
+                env = zp.make(env_id, sandbox=sandboxes[pool_side])
+                rows.append(_row(what, pool_side, "steps/s", time_env(env, args.episodes, args.repeats)))
+            progress.advance(bar)
+            if PEER in sandboxes:
+                progress.update(bar, description=f"{what} / {PEER}")
+                peer_eps = max(20, args.episodes // 5)  # the peer is slow: fewer episodes, same rate
+                rates = (time_deduction_peer(peer_eps, args.repeats) if "Deduction" in env_id
+                         else time_env(zp.make(env_id, sandbox=sandboxes[PEER]), peer_eps, args.repeats))
+                rows.append(_row(what, PEER, "steps/s", rates))
+            progress.advance(bar)
+        progress.update(bar, description="math envs")
+        arithmetic = "MathArithmetic-v0 steps (oracle) vs reasoning-gym basic_arithmetic"
+        rows.append(_row(arithmetic, "zeroplay", "steps/s",
+                         time_env(zp.make("zeroplay/MathArithmetic-v0", difficulty=2), args.episodes, args.repeats)))
+        progress.advance(bar)
+        rg = time_reasoning_gym(args.episodes, args.repeats)
+        if rg:
+            rows.append(_row(arithmetic, "reasoning-gym 0.1.25", "items/s", rg))
+        progress.advance(bar)
+        rows.append(_row("MathProcedural-v0 steps (mixed, level 3)", "zeroplay", "steps/s",
+                         time_env(zp.make("zeroplay/MathProcedural-v0", difficulty=3), args.episodes, args.repeats)))
+        progress.advance(bar)
+        shipped = "Math-v0 steps (oracle) vs Math-Verify verify() per item"
+        rows.append(_row(shipped, "zeroplay", "steps/s", time_env(zp.make("zeroplay/Math-v0"), args.episodes, args.repeats)))
+        progress.advance(bar)
+        mv = time_math_verify(args.episodes, args.repeats)
+        if mv:
+            rows.append(_row(shipped, "Math-Verify", "items/s", mv))
+        progress.advance(bar)
+    for box in sandboxes.values():
+        box.close()
+    _report(rows, args)
+
+
+def _report(rows: list[dict], args: argparse.Namespace) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    peers = {}
+    for r in rows:
+        if r["side"] not in ("zeroplay",) and not r["side"].startswith("zeroplay ("):
+            peers[r["what"]] = r
+    table = Table(title="Reasoning envs (median of repeats; min..max)", title_justify="left")
+    for col in ("what", "side", "rate", "spread", "x peer"):
+        table.add_column(col, justify="left" if col in ("what", "side") else "right")
+    for r in rows:
+        peer = peers.get(r["what"])
+        r["ratio_vs_peer"] = r["median"] / peer["median"] if peer and peer is not r else None
+        r["peer"] = peer["side"] if peer and peer is not r else None
+        table.add_row(r["what"], r["side"], f"{r['median']:.1f} {r['unit']}", f"{r['min']:.1f}..{r['max']:.1f}",
+                      f"{r['ratio_vs_peer']:.2f}x" if r["ratio_vs_peer"] else "-")
+    console = Console(width=max(Console().width, 140))  # the table is wide; keep rows on one line
+    console.print(table)
+    meta = {"python": platform.python_version(), "cpus": os.cpu_count(), "repeats": args.repeats,
+            "proposals": args.proposals, "episodes": args.episodes, "machine": platform.machine(),
+            "load_avg_1m": os.getloadavg()[0]}
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "envs_reasoning.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=2))
+    _plot(rows, RESULTS / "envs_reasoning.png")
+    console.print(f"wrote {RESULTS / 'envs_reasoning.json'} and envs_reasoning.png")
+
+
+def _plot(rows: list[dict], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    whats = list(dict.fromkeys(r["what"] for r in rows))
+    sides = list(dict.fromkeys(r["side"] for r in rows))
+    cols = 3
+    n_rows = (len(whats) + cols - 1) // cols
+    fig, axes = plt.subplots(n_rows, cols, figsize=(5 * cols, 3.8 * n_rows), squeeze=False)
+    for ax in axes.flat[len(whats):]:
+        ax.axis("off")
+    for ax, what in zip(axes.flat, whats):
+        mine = [r for r in rows if r["what"] == what]
+        med = [r["median"] for r in mine]
+        err = [[r["median"] - r["min"] for r in mine], [r["max"] - r["median"] for r in mine]]
+        ax.bar(range(len(mine)), med, yerr=err, color=[f"C{sides.index(r['side'])}" for r in mine], capsize=4)
+        ax.set_xticks(range(len(mine)), [r["side"] for r in mine], rotation=15, ha="right", fontsize=8)
+        ax.set_title(what, fontsize=8)
+        ax.set_ylabel(mine[0]["unit"])
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
