@@ -606,3 +606,29 @@ def test_job_memory_does_not_hold_other_jobs_code(isolated_box):
         print(found)
     """))
     assert res.status == "ok" and res.stdout == "0\n", res
+
+
+def test_kernel_attack_surface_syscalls_denied(box):
+    """io_uring, bpf, userfaultfd, keyrings, perf events, ptrace: EPERM from the seccomp filter (every backend)."""
+    if os.uname().machine != "x86_64":
+        pytest.skip("the seccomp filter is x86_64-only")
+    res = run(box, """
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        out = []
+        for nr in (425, 321, 323, 250, 298, 101, 310, 272):
+            ctypes.set_errno(0)
+            out.append((libc.syscall(nr, 0, 0, 0, 0, 0), ctypes.get_errno()))
+        print(out)
+        print(libc.syscall(39) > 0)
+    """)
+    assert res.status == "ok"
+    first, second = res.stdout.splitlines()
+    assert first == str([(-1, 1)] * 8) and second == "True"
+
+
+def test_x32_syscall_abi_denied(box):
+    if os.uname().machine != "x86_64":
+        pytest.skip("x86_64-only")
+    res = run(box, "import ctypes; libc = ctypes.CDLL(None, use_errno=True); print(libc.syscall(0x40000000 + 39), ctypes.get_errno())")
+    assert res.stdout.split() == ["-1", "1"]

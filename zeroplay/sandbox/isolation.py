@@ -11,8 +11,12 @@ unprivileged host uid (so RLIMIT_NPROC counts only that worker's processes, and 
 signal each other). The interpreter may live where that uid cannot read (pyenv under /root): then
 a private mount namespace binds it onto a world-readable staging dir first.
 
-Not guaranteed: protection against kernel exploits (there is no seccomp filter), or against
-side channels (timing, CPU caches).
+Every backend (``process`` too) installs a seccomp filter on the job (x86_64): the system calls
+kernel exploits lean on (io_uring, bpf, userfaultfd, keyrings, perf events, ptrace, mounts,
+namespaces, kernel modules, clocks) fail with EPERM, and the x32 and 32-bit ABIs are refused.
+
+Not guaranteed: protection against kernel bugs reachable through the system calls still allowed,
+or against side channels (timing, CPU caches). On other architectures there is no seccomp filter.
 """
 
 from __future__ import annotations
