@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import random
 from fractions import Fraction
 
 import numpy as np
@@ -33,19 +34,25 @@ def level(difficulty: int) -> int:
     return d
 
 
-def randint(rng: np.random.Generator, low: int, high: int) -> int:
+def task_rng(rng: np.random.Generator) -> random.Random:
+    """The generator's own stream, seeded from the env's numpy rng (so a seed still fixes the
+    problem). Python's ``random`` draws single ints about 20x faster than numpy does."""
+    return random.Random(int(rng.integers(1 << 62)))
+
+
+def randint(rng: random.Random, low: int, high: int) -> int:
     """An int in [low, high], both ends included."""
-    return int(rng.integers(low, high + 1))
+    return rng.randint(low, high)
 
 
-def nonzero(rng: np.random.Generator, bound: int) -> int:
+def nonzero(rng: random.Random, bound: int) -> int:
     """An int in [-bound, bound] other than 0."""
-    value = randint(rng, 1, bound)
+    value = rng.randint(1, bound)
     return value if rng.random() < 0.5 else -value
 
 
-def pick(rng: np.random.Generator, items: list | tuple):
-    return items[int(rng.integers(len(items)))]
+def pick(rng: random.Random, items: list | tuple):
+    return items[rng.randrange(len(items))]
 
 
 def fraction_text(q: Fraction) -> str:

@@ -7,7 +7,16 @@ from fractions import Fraction
 import numpy as np
 
 from zeroplay.core.types import Task
-from zeroplay.envs.math.generators._common import fraction_text, level, make_task, nonzero, pick, randint, signed
+from zeroplay.envs.math.generators._common import (
+    fraction_text,
+    level,
+    make_task,
+    nonzero,
+    pick,
+    randint,
+    signed,
+    task_rng,
+)
 
 _VARIABLES = ("x", "y", "z")
 
@@ -24,6 +33,7 @@ def linear_equation(rng: np.random.Generator, difficulty: int = 1) -> Task:
     """Solve ``a x + b = c x + e`` for x. Level 1-2: x on one side, integer solution; level 3+:
     x on both sides and a fractional solution from level 4; coefficients grow with the level."""
     d = level(difficulty)
+    rng = task_rng(rng)
     bound = 5 * d
     c = 0 if d <= 2 else nonzero(rng, bound)
     q = 1 if d <= 3 else randint(rng, 2, 1 + d)  # denominator of the solution
@@ -50,6 +60,7 @@ def linear_system(rng: np.random.Generator, difficulty: int = 1) -> Task:
     """Solve a square linear system with an integer solution. Level 1-3: two unknowns, level 4+:
     three; coefficients up to 2 + 2d, solution entries up to 3 + 2d."""
     d = level(difficulty)
+    rng = task_rng(rng)
     n = 2 if d <= 3 else 3
     solution = [randint(rng, -(3 + 2 * d), 3 + 2 * d) for _ in range(n)]
     while True:  # redraw until the system has exactly one solution
@@ -104,9 +115,10 @@ def polynomial_roots(rng: np.random.Generator, difficulty: int = 1) -> Task:
     """Find every real root of a polynomial with distinct integer roots. Degree 2 at levels 1-2,
     3 at levels 3-4, 4 from level 5; roots up to 3 + 2d; a leading coefficient other than 1 from level 2."""
     d = level(difficulty)
+    rng = task_rng(rng)
     degree = 2 if d <= 2 else 3 if d <= 4 else 4
     bound = 3 + 2 * d
-    roots = sorted(int(r) for r in rng.choice(np.arange(-bound, bound + 1), size=degree, replace=False))
+    roots = sorted(rng.sample(range(-bound, bound + 1), degree))
     lead = 1 if d == 1 else pick(rng, (1, 1, 2, 3, -1, -2))
     prompt = (
         f"Find all real roots of $ {_poly_text(_expand(roots, lead))} = 0 $. "

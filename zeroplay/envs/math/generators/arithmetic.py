@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
 
 from zeroplay.core.types import Task
-from zeroplay.envs.math.generators._common import fraction_text, level, make_task, pick, randint
+from zeroplay.envs.math.generators._common import fraction_text, level, make_task, pick, randint, task_rng
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ class _Node:
         return f"({inner})" if needs else inner
 
 
-def _tree(rng: np.random.Generator, n_ops: int, ops: str, bound: int) -> _Node:
+def _tree(rng: random.Random, n_ops: int, ops: str, bound: int) -> _Node:
     if n_ops == 0:
         return _Node(value=randint(rng, -bound if "neg" in ops else 1, bound))
     left_ops = randint(rng, 0, n_ops - 1)
@@ -49,6 +50,7 @@ def arithmetic(rng: np.random.Generator, difficulty: int = 1) -> Task:
     """Evaluate an integer expression. Level d: d + 1 operations; + and - at level 1, × from 2,
     negative numbers from 4; numbers up to 10, 20, 50, 100, 1000, ..."""
     d = level(difficulty)
+    rng = task_rng(rng)
     ops = "+-" if d == 1 else "+-*" if d < 4 else "+-*neg"
     bound = (10, 20, 50, 100)[d - 1] if d <= 4 else 10 ** (d - 2)
     tree = _tree(rng, d + 1, ops, bound)
@@ -60,6 +62,7 @@ def fractions(rng: np.random.Generator, difficulty: int = 1) -> Task:
     """Add, subtract or multiply fractions; answer in lowest terms. Level d: 1 + ceil(d / 2)
     fractions, denominators up to 3 + 3d, × from level 3."""
     d = level(difficulty)
+    rng = task_rng(rng)
     count = 1 + (d + 1) // 2
     ops = "+-" if d < 3 else "+-*"
     terms = [Fraction(randint(rng, 1, 4 + 2 * d), randint(rng, 2, 3 + 3 * d)) for _ in range(count)]

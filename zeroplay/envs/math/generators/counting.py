@@ -8,7 +8,7 @@ from collections import Counter
 import numpy as np
 
 from zeroplay.core.types import Task
-from zeroplay.envs.math.generators._common import level, make_task, pick, randint
+from zeroplay.envs.math.generators._common import level, make_task, pick, randint, task_rng
 
 _WORDS = ("LEVEL", "BANANA", "LETTER", "APPLE", "COOKIE", "BALLOON", "MISSISSIPPI", "STATISTICS",
           "COMMITTEE", "ASSESSMENT", "PEPPER", "PARALLEL")
@@ -19,7 +19,8 @@ def combinatorics(rng: np.random.Generator, difficulty: int = 1) -> Task:
     """A counting question with an exact integer answer. Level d: sets of up to 5 + 3d items;
     longer words and bigger grids at higher levels."""
     d = level(difficulty)
-    kind = int(rng.integers(5))
+    rng = task_rng(rng)
+    kind = rng.randrange(5)
     n = randint(rng, 4, 5 + 3 * d)
     group = pick(rng, _GROUPS)
     if kind == 0:

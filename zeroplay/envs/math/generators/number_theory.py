@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from zeroplay.core.types import Task
-from zeroplay.envs.math.generators._common import level, make_task, randint
+from zeroplay.envs.math.generators._common import level, make_task, randint, task_rng
 
 
 def modular(rng: np.random.Generator, difficulty: int = 1) -> Task:
@@ -15,7 +15,8 @@ def modular(rng: np.random.Generator, difficulty: int = 1) -> Task:
     non-negative solution of ``a x ≡ c (mod m)`` with ``gcd(a, m) = 1``. Moduli up to 10 + 15d,
     exponents up to 5 + 20d."""
     d = level(difficulty)
-    kind = int(rng.integers(3))
+    rng = task_rng(rng)
+    kind = rng.randrange(3)
     m = randint(rng, 3, 10 + 15 * d)
     if kind == 0:
         a, b = randint(rng, 2, 10 + 10 * d), randint(rng, 2, 5 + 20 * d)
