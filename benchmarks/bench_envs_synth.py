@@ -58,7 +58,7 @@ class PlainSubprocess:
         start = time.perf_counter()
         try:
             p = subprocess.run([sys.executable, "-S", "-I", "-c", program.code], input=program.stdin,
-                               capture_output=True, text=True, timeout=self.timeout_s)
+                               capture_output=True, text=True, timeout=self.timeout_s, check=False)
             return ExecResult("ok" if p.returncode == 0 else "error", p.returncode, p.stdout, p.stderr, time.perf_counter() - start)
         except subprocess.TimeoutExpired:
             return ExecResult("timeout", None, "", "", time.perf_counter() - start)

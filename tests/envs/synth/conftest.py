@@ -9,9 +9,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # synth_corpus.py sits beside the tests
 
-from zeroplay.envs.synth.library import ENV_VAR, Library  # noqa: E402
-from zeroplay.envs.synth.runner import EnvRunner, RunnerConfig  # noqa: E402
-from zeroplay.envs.synth.validate import ValidationConfig  # noqa: E402
+from zeroplay.envs.synth.library import ENV_VAR, Library
+from zeroplay.envs.synth.runner import EnvRunner, RunnerConfig
+from zeroplay.envs.synth.validate import ValidationConfig
 
 #: Short sandbox limit: the runaway sources in the corpus hit it, so it bounds the suite's time.
 TEST_RUNNER = RunnerConfig(timeout_s=8.0, call_timeout_s=2.0)

@@ -131,7 +131,7 @@ def test_library_plays_after_restart(filled) -> None:
     library, _, _ = filled
     env = {**os.environ, ENV_VAR: str(library.path)}
     cmd = [sys.executable, "-m", "zeroplay.cli", "play", "zeroplay/synth/RomanNumerals-v0", "--agents", "oracle", "-n", "4"]
-    out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120, check=False)
     assert out.returncode == 0, out.stderr
     assert "RomanNumerals" in out.stdout and "1.0" in out.stdout
 

@@ -38,7 +38,7 @@ def test_only_the_sandbox_driver_executes_code() -> None:
     import ast
     from pathlib import Path
 
-    import zeroplay.envs.synth as synth
+    from zeroplay.envs import synth
 
     for path in Path(synth.__file__).parent.glob("*.py"):
         if path.name == "_driver.py":  # runs inside the sandbox only

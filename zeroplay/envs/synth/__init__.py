@@ -57,8 +57,12 @@ def register_dynamic() -> None:
 
     try:
         Library().register()
-    except Exception as e:  # a corrupt index must not take zeroplay down with it
+    except Exception as e:  # noqa: BLE001 - a corrupt index must not take zeroplay down with it
         warnings.warn(f"zeroplay synth library not registered: {type(e).__name__}: {e}", stacklevel=2)
 
 
-__all__ = ["ENVS", "register_dynamic", *_LAZY]
+__all__ = [  # noqa: RUF022 - the lazy names, in _LAZY's order
+    "ENVS", "register_dynamic", "validate", "validate_many", "ValidationConfig", "ValidationReport", "STAGES",
+    "Library", "LibraryEntry", "default_library_path", "SynthEnv", "calibrate", "CalibrationReport", "synthesize",
+    "SynthResult", "seed_sources", "similarity", "EnvRunner", "RunnerConfig",
+]

@@ -89,7 +89,7 @@ def call(fn_name, env, timeout_s, *args):
         raise SourceError("sandbox", f"{fn_name} ran out of memory") from None
     except RecursionError:
         raise SourceError("sandbox", f"{fn_name} recursed too deeply") from None
-    except BaseException as e:  # the source's own bug: report where it happened
+    except BaseException as e:  # noqa: BLE001 - the source's own bug: report where it happened
         tb = traceback.extract_tb(e.__traceback__)
         where = next((f"line {fr.lineno}" for fr in reversed(tb) if fr.filename == "<env>"), "")
         raise SourceError("sandbox", f"{fn_name} raised {type(e).__name__}: {str(e)[:200]} {where}".strip(), crash=True) from None
@@ -290,7 +290,7 @@ def main():
         code = compile(job["source"], "<env>", "exec")
         signal.setitimer(signal.ITIMER_REAL, job["call_timeout_s"])
         try:
-            exec(code, env)
+            exec(code, env)  # noqa: S102 - this file runs only inside the sandbox
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
         result = OPS[job["op"]](env, job)
@@ -304,7 +304,7 @@ def main():
         result = {"load_error": {"stage": "sandbox", "message": "the module body ran out of memory"}}
     except SyntaxError as e:
         result = {"load_error": {"stage": "static", "message": f"syntax error: {e.msg} (line {e.lineno})"}}
-    except BaseException as e:
+    except BaseException as e:  # noqa: BLE001 - whatever the source raised at load
         result = {"load_error": {"stage": "sandbox", "message": f"loading the source raised {type(e).__name__}: {str(e)[:200]}"}}
     real_stdout.write(nonce + " " + json.dumps(result) + "\n")
     real_stdout.flush()

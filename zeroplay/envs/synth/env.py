@@ -124,7 +124,7 @@ class SynthEnv(TextEnv):
         job = self.runner.job(self.source, "score", items=[{**where, "answer": a} for (where, _), a in zip(items, answers)])
         try:
             outcome = self.runner.run_jobs([job])[0]
-        except Exception as e:  # the sandbox itself failed: a failing verdict, never a crash mid-training
+        except Exception as e:  # noqa: BLE001 - the sandbox itself failed: a failing verdict, never a crash mid-training
             return [Verdict.fail(f"env-error: sandbox failed: {type(e).__name__}: {str(e)[:200]}") for _ in items]
         if outcome.result is None:
             return [Verdict.fail(f"env-error: {outcome.problem}") for _ in items]

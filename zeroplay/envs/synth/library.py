@@ -183,7 +183,7 @@ class Library:
         from zeroplay.core.registry import register
 
         ids = []
-        for name, entry in self.entries().items():
+        for name in self.entries():
             if not spec.is_valid_name(name):
                 continue
             register(env_id(name), "zeroplay.envs.synth.env:SynthEnv", name=name, library=str(self.path))
