@@ -45,6 +45,8 @@ def test_parse_value_refuses_non_literals(text: str) -> None:
 def test_canonical_args_normalizes_spacing_and_quotes() -> None:
     assert canonical_args('[1,2],"x"') == "[1, 2], 'x'"
     assert canonical_args("f( 3 )") == "3"
+    with pytest.raises(LiteralError, match="inf or nan"):
+        canonical_args("[1e999]")  # parses to inf, which has no literal form to send to the sandbox
 
 
 @pytest.mark.parametrize("a, b, equal", [

@@ -101,10 +101,13 @@ def canonical_value(text: str) -> str:
 
 
 def _repr(value: Any) -> str:
+    """``repr`` that must read back as a literal: ``1e999`` parses to ``inf``, whose repr does not."""
     try:
-        return repr(value)
-    except RecursionError:  # pragma: no cover - literal_eval cannot build cycles
-        raise LiteralError("value too deeply nested") from None
+        text = repr(value)
+        ast.literal_eval(text)
+    except (Exception, RecursionError, MemoryError):  # noqa: BLE001
+        raise LiteralError("value has no literal form (inf or nan?); use finite numbers") from None
+    return text
 
 
 def values_equal(a: Any, b: Any, *, rel_tol: float = 1e-9) -> bool:
