@@ -11,12 +11,18 @@ Validation runs in stages, cheapest first, and stops at the first that fails:
 ``run``         runs in the sandbox within the time, memory and output limits, and every call returns
 ``output``      every returned value is a Python literal of bounded size
 ``determinism`` a second run gives the same outputs
-``distinct``    induction only: different inputs give pairwise different outputs
+``distinct``    the inputs are pairwise different (checked with the static stages) and, for
+                induction, so are their outputs
 ==============  ==================================================================================
 
 Static stages run in the host (parsing, never executing); ``run`` and ``determinism`` each send a
 whole batch to the sandbox at once (:meth:`ProposalValidator.validate_many`), and a program that
 failed its first run is not run again.
+
+Not guaranteed: the two runs may land on warm-pool interpreters that share a string-hash seed,
+so a program whose output depends on the iteration order of a set of strings passes the
+determinism stage only when both runs happened to share the seed (the pool's interpreters
+have different seeds, so about half of such programs are caught).
 """
 
 from __future__ import annotations
