@@ -14,6 +14,7 @@ from zeroplay.agents.oracle import OracleAgent
 from zeroplay.core.errors import EpisodeOverError, ZeroplayError
 from zeroplay.envs.synth import spec
 from zeroplay.envs.synth.env import SynthEnv
+from zeroplay.envs.synth.runner import EnvRunner
 
 
 @pytest.fixture
@@ -111,3 +112,38 @@ def test_own_runner_is_closed() -> None:
     env = SynthEnv(source=GOOD, runner_config=TEST_RUNNER)
     env.reset(seed=0)
     env.close()
+
+
+class CountingRunner(EnvRunner):
+    """The real runner, counting the sandbox jobs it sends."""
+
+    def __init__(self) -> None:
+        super().__init__(TEST_RUNNER)
+        self.jobs = 0
+
+    def run_jobs(self, jobs):
+        self.jobs += len(jobs)
+        return super().run_jobs(jobs)
+
+
+def test_reset_to_the_same_seed_reuses_the_batch() -> None:
+    runner = CountingRunner()
+    env = SynthEnv(source=GOOD, runner=runner)
+    first, _ = env.reset(seed=5)
+    assert runner.jobs == 1
+    for _ in range(4):  # an RLVR loop: the same problem once per sampled answer
+        assert env.reset(seed=5)[0] == first
+        env.step("1")
+    assert runner.jobs == 1 + 4  # one job per step, none for the repeated resets
+    runner.close()
+
+
+def test_mixed_difficulty_draws_from_the_kept_levels(runner) -> None:
+    env = SynthEnv(source=GOOD, runner=runner, difficulty="mixed", levels=[2, 4])
+    seen = {env.reset(seed=s)[1]["difficulty"] for s in range(12)}
+    assert seen == {2, 4}
+    first = [env.reset(seed=3)[0]] + [env.reset()[0] for _ in range(6)]
+    again = [env.reset(seed=3)[0]] + [env.reset()[0] for _ in range(6)]
+    assert first == again
+    with pytest.raises(ValueError, match="mixed"):
+        SynthEnv(source=GOOD, runner=runner, levels=[7])

@@ -9,13 +9,14 @@ Cost: the source never runs in this process. Prompts come ``batch_size`` at a ti
 sandbox job (the instance seeds are drawn from ``self.np_random`` up front, so a seeded reset
 is deterministic); each ``step`` is one sandbox job that rebuilds the instance from its seed
 and scores the answer (and checks the rebuilt instance is the one shown). With the warm pool a
-job costs a few milliseconds; with a cold backend, an interpreter start. Use
-:meth:`SynthEnv.score_many` to score many answers of one env in one job.
+job costs a few milliseconds; with a cold backend, an interpreter start. A reset to a seed
+seen lately reuses its batch (no job). Use :meth:`SynthEnv.score_many` to score many answers
+of one env in one job.
 """
 
 from __future__ import annotations
 
-from collections import deque
+from collections import OrderedDict, deque
 from typing import Any
 
 from zeroplay.core.env import TextEnv
@@ -29,7 +30,11 @@ class SynthEnv(TextEnv):
     """A synthesized environment: ``SynthEnv("Name")`` from the library, or ``SynthEnv(source=...)``.
 
     ``difficulty`` defaults to the level the library recorded (calibrated when calibration ran);
-    ``reset(options={"difficulty": d})`` overrides it for one episode. The env trusts that the
+    ``difficulty="mixed"`` draws each episode's level uniformly from ``levels`` (the calibrated
+    band's levels for a library env); ``reset(options={"difficulty": d})`` overrides it for one
+    episode. Prompts made for a batch of instance seeds are remembered (the last
+    ``cache_batches`` batches), so resetting to the same seed again, as RLVR loops do once per
+    sampled answer, costs no sandbox job. The env trusts that the
     source passed :func:`~zeroplay.envs.synth.validate.validate`; a source that fails at play
     time gives a failing verdict on ``step`` (reward 0), and ``reset`` raises
     :class:`~zeroplay.core.errors.ZeroplayError` only when no instance at all can be made.
@@ -41,8 +46,10 @@ class SynthEnv(TextEnv):
         *,
         library: str | None = None,
         source: str | None = None,
-        difficulty: int | None = None,
+        difficulty: int | str | None = None,
+        levels: list[int] | None = None,
         batch_size: int = 8,
+        cache_batches: int = 64,
         runner: EnvRunner | None = None,
         runner_config: RunnerConfig | None = None,
         render_mode: str | None = None,
@@ -57,16 +64,22 @@ class SynthEnv(TextEnv):
             entry = lib.get(name)
             source = lib.source(name)
             difficulty = entry.difficulty if difficulty is None else difficulty
+            levels = entry.levels if levels is None else levels
         self.name = name or spec.declared_name(source) or "SynthEnv"
         self.source = source
-        self.difficulty = self._check_difficulty(1 if difficulty is None else difficulty)
+        self.levels = [self._check_difficulty(d) for d in (levels or spec.DIFFICULTIES)]
+        if difficulty == "mixed":
+            self.difficulty: int | str = "mixed"
+        else:
+            self.difficulty = self._check_difficulty(1 if difficulty is None else difficulty)
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
         self.batch_size = batch_size
         self._own_runner = runner is None
         self.runner = runner or EnvRunner(runner_config)
-        self._queue: deque[tuple[int, dict[str, Any]]] = deque()
-        self._queue_difficulty: int | None = None
+        self.cache_batches = cache_batches
+        self._queues: dict[int, deque[tuple[int, dict[str, Any]]]] = {}
+        self._made: OrderedDict[tuple[int, tuple[int, ...]], list[tuple[int, dict[str, Any]]]] = OrderedDict()
         self.task: Task | None = None
         self._current: dict[str, Any] | None = None
         self._done = True
@@ -74,18 +87,22 @@ class SynthEnv(TextEnv):
     @staticmethod
     def _check_difficulty(d: Any) -> int:
         if isinstance(d, bool) or not isinstance(d, int) or d not in spec.DIFFICULTIES:
-            raise ValueError(f"difficulty must be one of {spec.DIFFICULTIES}, got {d!r}")
+            raise ValueError(f"difficulty must be one of {spec.DIFFICULTIES} or 'mixed', got {d!r}")
         return d
 
     # -- gymnasium API -------------------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
         super().reset(seed=seed)
-        difficulty = self._check_difficulty((options or {}).get("difficulty", self.difficulty))
-        if seed is not None or difficulty != self._queue_difficulty:
-            self._queue.clear()
-        if not self._queue:
-            self._refill(difficulty)
-        inst_seed, item = self._queue.popleft()
+        if seed is not None:
+            self._queues.clear()
+        difficulty = (options or {}).get("difficulty", self.difficulty)
+        if difficulty == "mixed":
+            difficulty = self.levels[int(self.np_random.integers(len(self.levels)))]
+        difficulty = self._check_difficulty(difficulty)
+        queue = self._queues.setdefault(difficulty, deque())
+        if not queue:
+            queue.extend(self._make_batch(difficulty))
+        inst_seed, item = queue.popleft()
         self._current = {"seed": inst_seed, "difficulty": difficulty, "inst_hash": item["inst_hash"]}
         prompt = spec.full_prompt(item["prompt"])
         self.task = Task(
@@ -138,8 +155,12 @@ class SynthEnv(TextEnv):
         verdicts += [Verdict.fail("env-error: no score returned")] * (len(items) - len(verdicts))
         return verdicts
 
-    def _refill(self, difficulty: int) -> None:
-        seeds = [int(s) for s in self.np_random.integers(0, 2**31 - 1, size=self.batch_size)]
+    def _make_batch(self, difficulty: int) -> list[tuple[int, dict[str, Any]]]:
+        seeds = tuple(int(s) for s in self.np_random.integers(0, 2**31 - 1, size=self.batch_size))
+        key = (difficulty, seeds)
+        if key in self._made:
+            self._made.move_to_end(key)
+            return list(self._made[key])
         job = self.runner.job(self.source, "instances", cases=[[s, difficulty] for s in seeds])
         outcome = self.runner.run_jobs([job])[0]
         if outcome.result is None or "load_error" in outcome.result:
@@ -150,8 +171,10 @@ class SynthEnv(TextEnv):
             first = outcome.result["instances"][0]["error"] if outcome.result["instances"] else "no instances"
             raise ZeroplayError(f"synth env {self.name!r} failed on every instance at difficulty {difficulty}: {first}; "
                                 "validate the source again (zeroplay.envs.synth.validate)")
-        self._queue.extend(made)
-        self._queue_difficulty = difficulty
+        self._made[key] = made
+        while len(self._made) > self.cache_batches:
+            self._made.popitem(last=False)
+        return list(made)
 
     def close(self) -> None:
         if self._own_runner:
