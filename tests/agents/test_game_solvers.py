@@ -7,7 +7,7 @@ import pytest
 
 import zeroplay as zp
 from zeroplay import agents
-from zeroplay.agents.game_solvers import AlphaBeta, NashAgent, leduc_equilibrium
+from zeroplay.agents.game_solvers import AlphaBeta, NashAgent, leduc_equilibrium, nim_move
 from zeroplay.envs.games.cfr import PublicTree, exploitability
 from zeroplay.envs.games.connect_four import ConnectFourState
 from zeroplay.envs.games.leduc_holdem import LeducHoldemState
@@ -46,6 +46,30 @@ def test_nim_values_follow_the_nim_sum() -> None:
     assert AlphaBeta().value(NimState([1, 1, 1], misere=True)) == -1.0
 
 
+def test_nim_sum_rule_agrees_with_search() -> None:
+    rng = np.random.default_rng(0)
+    for _ in range(150):
+        piles = [int(x) for x in rng.integers(0, 5, size=int(rng.integers(1, 4)))]
+        misere = bool(rng.integers(2))
+        if not any(piles):
+            continue
+        state = NimState(piles, misere=misere)
+        won = AlphaBeta().value(state) > 0
+        child = state.clone()
+        child.apply_action(nim_move(piles, misere))
+        if child.is_terminal():
+            reached = child.returns()[0] > 0
+        else:  # our move wins iff the opponent, now to move, is lost
+            reached = AlphaBeta().value(child) < 0
+        assert reached == won, (piles, misere)
+
+
+def test_minimax_plays_huge_nim_without_searching() -> None:
+    piles = [40, 33, 27, 50, 12, 9, 45]  # nim-sum 8: a first-player win, far too big to search
+    mm = agents.make("minimax", seed=0)
+    assert match("zeroplay/Nim-v0", mm, agents.make("random", seed=1), 5, piles=piles)[0] == 1.0
+
+
 def test_minimax_tictactoe_draws_itself_and_never_loses_to_random() -> None:
     mm = agents.make("minimax", seed=0)
     assert (match("zeroplay/TicTacToe-v0", mm, agents.make("minimax", seed=1), 10) == 0).all()
@@ -69,6 +93,18 @@ def test_minimax_connect_four_takes_wins_and_blocks() -> None:
     assert ConnectFourState.from_view(win).current_player() == 0
     assert ConnectFourState.from_view(block).current_player() == 0
     assert match("zeroplay/ConnectFour-v0", mm, agents.make("random", seed=1), 3)[0] == 1.0
+
+
+def test_minimax_on_a_big_board_stays_within_its_node_budget() -> None:
+    env = zp.make("zeroplay/ConnectFour-v0", rows=12, columns=15)
+    mm = agents.make("minimax", depth=6, max_nodes=500, seed=0)
+    obs, info = env.reset(seed=0)
+    for _ in range(2):
+        obs, _, terminated, _, info = env.step(mm.act([obs], [info])[0])
+        assert not info.get("invalid_move")
+    # each move: at most one budget per deepening step (6), plus the last node that overran it
+    assert mm.searchers["ConnectFour"].nodes <= 2 * 6 * (500 + 1)
+    assert mm.fallbacks == 0
 
 
 def test_nash_agent_beats_random_in_kuhn_and_leduc() -> None:

@@ -67,6 +67,10 @@ def _state_classes() -> dict[str, Any]:
 EXACT, LOWER, UPPER = 0, 1, 2
 
 
+class SearchBudgetExceeded(Exception):
+    """A depth-limited search hit its node budget (the caller keeps a shallower result)."""
+
+
 class AlphaBeta:
     """Negamax with alpha-beta pruning and a transposition table, for two-player alternating
     perfect-information games (a :class:`zeroplay.envs.games.base.Game` with ``view``/``clone``).
@@ -81,12 +85,15 @@ class AlphaBeta:
         self.max_table = max_table
         self.table: dict[str, tuple[int, int, float]] = {}
         self.nodes = 0
+        self._stop_at = math.inf
 
-    def move_values(self, state: Any) -> dict[str, float]:
-        """The value of each legal move for the player to move."""
-        depth = self.depth if self.depth is not None else 1_000
+    def move_values(self, state: Any, depth: int | None = None, max_nodes: int | None = None) -> dict[str, float]:
+        """The value of each legal move for the player to move, searching ``depth`` plies
+        (default: the searcher's). Raises :class:`SearchBudgetExceeded` past ``max_nodes``."""
+        depth = depth if depth is not None else (self.depth if self.depth is not None else 1_000)
         if len(self.table) > self.max_table:
             self.table.clear()
+        self._stop_at = self.nodes + max_nodes if max_nodes is not None else math.inf
         return {a: self._child_value(state, a, depth, -math.inf, math.inf) for a in state.legal_actions()}
 
     def value(self, state: Any) -> float:
@@ -96,6 +103,10 @@ class AlphaBeta:
         return max(self.move_values(state).values())
 
     def _child_value(self, state: Any, action: str, depth: int, alpha: float, beta: float) -> float:
+        # every position generated counts against the budget (leaf scoring is the costly part)
+        self.nodes += 1
+        if self.nodes > self._stop_at:
+            raise SearchBudgetExceeded
         player = state.current_player()
         child = state.clone()
         child.apply_action(action)
@@ -107,7 +118,6 @@ class AlphaBeta:
         return -self._search(child, depth - 1, -beta, -alpha)
 
     def _search(self, state: Any, depth: int, alpha: float, beta: float) -> float:
-        self.nodes += 1
         key = state.view(state.current_player())
         entry = self.table.get(key)
         if entry is not None and entry[0] >= depth:
@@ -134,8 +144,38 @@ class AlphaBeta:
         return best
 
 
+#: Nim positions with more states than this are played by the nim-sum rule instead of search
+NIM_SEARCH_LIMIT = 300
+
+
+def nim_move(piles: Sequence[int], misere: bool = False) -> str:
+    """An optimal Nim move by the nim-sum rule (Bouton), misère play included: ``"pile count"``.
+
+    From a lost position it takes one object from the largest pile (any move loses)."""
+    big = [i for i, p in enumerate(piles) if p > 1]
+    if misere and len(big) <= 1:
+        ones = sum(p == 1 for p in piles)
+        if big:  # shrink the one big pile to 0 or 1 so that an odd number of single objects is left
+            i = big[0]
+            keep = 1 if ones % 2 == 0 else 0
+            return f"{i} {piles[i] - keep}"
+        return f"{next(i for i, p in enumerate(piles) if p)} 1"
+    x = 0
+    for p in piles:
+        x ^= p
+    for i, p in enumerate(piles):
+        if p ^ x < p:
+            return f"{i} {p - (p ^ x)}"
+    i = max(range(len(piles)), key=lambda k: piles[k])
+    return f"{i} 1"
+
+
 class MinimaxAgent(_SolverAgent):
     """Alpha-beta minimax for TicTacToe (exact), Nim (exact) and Connect Four (to ``depth``, default 4).
+
+    Nim positions too large to search (over ``NIM_SEARCH_LIMIT`` states) are played by the
+    nim-sum rule, which is exact too. Connect Four deepens one ply at a time up to ``depth``
+    and keeps the deepest search that fits in ``max_nodes`` (so big boards stay responsive).
 
     Among moves of equal value it takes an immediate win if there is one, else picks at random
     (seeded), so games against it vary. Other games: random legal moves.
@@ -143,12 +183,13 @@ class MinimaxAgent(_SolverAgent):
 
     name = "minimax"
 
-    def __init__(self, depth: int = 4, seed: int | None = None):
+    def __init__(self, depth: int = 4, max_nodes: int = 20_000, seed: int | None = None):
         super().__init__(seed)
         self.classes = _state_classes()
         self.searchers = {
             "TicTacToe": AlphaBeta(None), "Nim": AlphaBeta(None), "ConnectFour": AlphaBeta(depth),
         }
+        self.max_nodes = max_nodes
 
     def choose(self, info: dict[str, Any]) -> str | None:
         game = info.get("game")
@@ -158,7 +199,9 @@ class MinimaxAgent(_SolverAgent):
             state = self.classes[game].from_view(info["view"])
         except (ValueError, TypeError):
             return None
-        values = self.searchers[game].move_values(state)
+        if game == "Nim" and math.prod(p + 1 for p in state.piles) > NIM_SEARCH_LIMIT:
+            return nim_move(state.piles, state.misere)
+        values = self._values(game, state)
         if not values:
             return None
         best = max(values.values())
@@ -169,6 +212,18 @@ class MinimaxAgent(_SolverAgent):
             if child.is_terminal() and child.returns()[state.current_player()] > 0:
                 return a
         return top[int(self.rng.integers(len(top)))]
+
+    def _values(self, game: str, state: Any) -> dict[str, float]:
+        searcher = self.searchers[game]
+        if searcher.depth is None:
+            return searcher.move_values(state)
+        values: dict[str, float] = {}
+        for depth in range(1, searcher.depth + 1):  # iterative deepening within the node budget
+            try:
+                values = searcher.move_values(state, depth=depth, max_nodes=self.max_nodes)
+            except SearchBudgetExceeded:
+                break
+        return values
 
 
 # ------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ Player 0 is X and moves first. A move is a column number, written ``[3]``. Kwarg
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 from typing import ClassVar
 
@@ -106,21 +107,28 @@ class ConnectFourState(Game):
     def heuristic(self, player: int) -> float:
         """A cheap score in (-1, 1) for depth-limited search: open windows of 4 weighted by how full."""
         me, them = MARKS[player], MARKS[1 - player]
-        score = 0.0
-        grid, rows, cols = self.grid, self.rows, self.columns
-        for r in range(rows):
-            for c in range(cols):
-                for dr, dc in DIRECTIONS:
-                    r3, c3 = r + 3 * dr, c + 3 * dc
-                    if not (0 <= r3 < rows and 0 <= c3 < cols):
-                        continue
-                    window = [grid[r + i * dr][c + i * dc] for i in range(4)]
-                    mine, theirs = window.count(me), window.count(them)
-                    if theirs == 0 and mine:
-                        score += mine * mine
-                    elif mine == 0 and theirs:
-                        score -= theirs * theirs
-        return float(np.tanh(score / 100.0)) * 0.9
+        flat = "".join(self.grid)
+        score = 0
+        for a, b, c, d in windows(self.rows, self.columns):
+            w = flat[a] + flat[b] + flat[c] + flat[d]
+            mine, theirs = w.count(me), w.count(them)
+            if not theirs:
+                score += mine * mine
+            elif not mine:
+                score -= theirs * theirs
+        return math.tanh(score / 100.0) * 0.9
+
+
+@lru_cache(maxsize=64)
+def windows(rows: int, columns: int) -> list[tuple[int, int, int, int]]:
+    """Every line of four cells of a grid, as indices into the rows joined bottom-up."""
+    out = []
+    for r in range(rows):
+        for c in range(columns):
+            for dr, dc in DIRECTIONS:
+                if 0 <= r + 3 * dr < rows and 0 <= c + 3 * dc < columns:
+                    out.append(tuple((r + i * dr) * columns + c + i * dc for i in range(4)))
+    return out
 
 
 class ConnectFour(GameEnv):
