@@ -101,3 +101,12 @@ def test_helpers() -> None:
     assert agent_kwargs(["1:depth=2", "seed=7"], 2) == [{"seed": 7}, {"depth": 2, "seed": 7}]
     with pytest.raises(ConfigError, match="seat 3"):
         agent_kwargs(["3:depth=2"], 2)
+
+
+def test_a_model_agent_plays_through_the_same_loop(tiny_agent) -> None:
+    """A real (tiny, untrained) transformers model as one seat: its text is parsed like anyone's."""
+    episodes = run_episodes(lambda: zp.make("zeroplay/TicTacToe-v0", invalid_move_retries=1),
+                            [tiny_agent, agents.make("random", seed=0)], 4, batch=4, alternate=True)
+    s = summarize(["tiny", "random"], episodes)
+    assert s.episodes == 4 and s.wins[0] + s.draws[0] + s.losses[0] == 4
+    assert all(sum(e.returns) == 0 for e in episodes)
