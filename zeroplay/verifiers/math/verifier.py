@@ -20,6 +20,9 @@ from zeroplay.verifiers.math.options import MathOptions
 from zeroplay.verifiers.workers import WorkerPool
 
 _CACHE_SIZE = 1 << 16
+#: Worker pools shared by every MathVerifier with the same (workers, memory cap): many envs, one pool.
+_POOLS: dict[tuple[int, int], WorkerPool] = {}
+_POOLS_LOCK = threading.Lock()
 _WORD_GAP = re.compile(r"[A-Za-z]{2} +[A-Za-z]")  # "Mon day" is not "Monday"; "2 x" is "2x"
 
 
@@ -52,6 +55,7 @@ class MathVerifier(Verifier):
     ``random_points`` random points (a probabilistic identity test that is exact for polynomials
     with overwhelming probability, and may accept identities that only hold for positive values,
     such as ``sqrt(x^2) = x``). The first hard item waits for a worker to start (about a second).
+    Verifiers with the same ``workers`` and ``worker_memory_mb`` share one pool of processes.
     """
 
     name = "math"
@@ -82,7 +86,8 @@ class MathVerifier(Verifier):
         return [p if isinstance(p, Verdict) else next(decided) for p in prepared]
 
     def close(self) -> None:
-        """Stop the worker processes (they restart on the next hard item)."""
+        """Stop the worker processes (shared with other math verifiers of the same ``workers`` and
+        memory cap; any of them restarts them on its next hard item)."""
         if self._pool is not None:
             self._pool.close()
 
@@ -154,11 +159,14 @@ class MathVerifier(Verifier):
         return Verdict(ok, float(ok), reason, p.extracted, p.details)
 
     def _worker_pool(self) -> WorkerPool:
-        with self._lock:
-            if self._pool is None:
-                argv = ["zeroplay.verifiers.math.worker", str(self.options.worker_memory_mb)]
-                self._pool = WorkerPool(argv, self.workers)
-            return self._pool
+        if self._pool is None:
+            key = (self.workers, self.options.worker_memory_mb)
+            with _POOLS_LOCK:
+                if key not in _POOLS:
+                    argv = ["zeroplay.verifiers.math.worker", str(self.options.worker_memory_mb)]
+                    _POOLS[key] = WorkerPool(argv, self.workers)
+                self._pool = _POOLS[key]
+        return self._pool
 
 
 def _gold_str(reference: Any) -> str:
