@@ -7,7 +7,7 @@ import runpy
 import sys
 from pathlib import Path
 
-BENCHMARKS = ("sandbox", "verifiers", "envs", "train")
+BENCHMARKS = ("sandbox", "verifiers", "envs", "train", "agents")
 
 
 def benchmarks_dir() -> Path:
