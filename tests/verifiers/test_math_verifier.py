@@ -150,3 +150,20 @@ def test_unknown_option_is_a_clear_error():
 
     with pytest.raises(ConfigError, match="Unknown math verifier options"):
         verifiers.make("math", rel_tolerance=1e-3)
+
+
+def test_works_inside_forked_worker_processes(math_v):
+    import multiprocessing
+
+    math_v.verify(B % "x+1", "1+x")  # the parent's pool is started before the fork
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(2) as pool:
+        got = pool.starmap(_verify_in_child, [(B % "2x", "x+x"), (B % "3", "4")])
+    assert got == [True, False]
+    assert math_v.verify(B % "x+2", "2+x").correct  # and the parent's workers still answer
+
+
+def _verify_in_child(response: str, gold: str) -> bool:
+    from zeroplay import verifiers as vs
+
+    return vs.make("math", workers=2).verify(response, gold).correct

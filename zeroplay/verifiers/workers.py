@@ -105,6 +105,7 @@ class WorkerPool:
         self._all: set[_Worker] = set()
         self.spare = spare
         self._spare: _Worker | None = None
+        self._pid = os.getpid()
         _live_pools.add(self)
 
     def _spawn(self) -> _Worker:
@@ -113,7 +114,18 @@ class WorkerPool:
             self._all.add(w)
         return w
 
+    def _forget_inherited(self) -> None:
+        """In a forked child the workers belong to the parent: start afresh, leave theirs alone."""
+        with self._lock:
+            if self._pid == os.getpid():
+                return
+            self._pid = os.getpid()
+            self._all, self._started, self._spare = set(), 0, None
+            self._idle = queue.LifoQueue()
+
     def _checkout(self) -> _Worker:
+        if self._pid != os.getpid():
+            self._forget_inherited()
         try:
             return self._idle.get_nowait()
         except queue.Empty:
@@ -162,6 +174,9 @@ class WorkerPool:
 
     def close(self) -> None:
         """Kill every worker. The pool restarts workers if used again."""
+        if self._pid != os.getpid():
+            self._forget_inherited()
+            return
         with self._lock:
             workers, self._all = list(self._all), set()
             self._started = 0
