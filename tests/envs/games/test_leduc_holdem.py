@@ -6,7 +6,7 @@ import pytest
 
 import zeroplay as zp
 from zeroplay.envs.games.cfr import PublicTree, exploitability, expected_values, solve
-from zeroplay.envs.games.leduc_holdem import LeducHoldemState
+from zeroplay.envs.games.leduc_holdem import LeducHoldemState, leduc_exploitability, leduc_tree
 
 from .conftest import play
 
@@ -68,3 +68,10 @@ def test_opponent_card_hidden_until_showdown() -> None:
         state = env.unwrapped.state
         assert f"Your card: {'JQK'[state.cards[0]]}" in obs and "cards: player" not in obs
         assert ":" in info["view"] and len(info["view"].split(":")[0]) == 1
+
+
+def test_leduc_exploitability_by_infoset_names() -> None:
+    assert leduc_exploitability({}) == pytest.approx(4.747222222 / 2, abs=1e-6)
+    assert len(leduc_tree().infoset_keys) == 288 and "K:" in leduc_tree().infoset_keys
+    always_call = {k: {"call": 1.0, "check": 1.0} for k in leduc_tree().infoset_keys}
+    assert leduc_exploitability(always_call) > 0.5  # never folding, never betting: easy to exploit

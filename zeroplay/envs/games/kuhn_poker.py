@@ -215,6 +215,14 @@ def kuhn_exploitability(policy: dict[str, float]) -> float:
     each seat (half of NashConv, the convention of OpenSpiel's ``exploitability``), in chips per
     hand. Uniform random play has exploitability 0.458333 (= 11/24).
     """
-    from zeroplay.envs.games.cfr import PublicTree, exploitability
+    from zeroplay.envs.games.cfr import exploitability
 
-    return exploitability(PublicTree.build(KuhnPokerState.chance_deals()), kuhn_policy_to_actions(policy))
+    return exploitability(kuhn_tree(), kuhn_policy_to_actions(policy))
+
+
+@lru_cache(maxsize=1)
+def kuhn_tree():
+    """The public tree of one-hand Kuhn Poker (built once; see :mod:`zeroplay.envs.games.cfr`)."""
+    from zeroplay.envs.games.cfr import PublicTree
+
+    return PublicTree.build(KuhnPokerState.chance_deals())
