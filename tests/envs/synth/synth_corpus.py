@@ -82,6 +82,11 @@ BROKEN: list[tuple[str, str, str]] = [
     ("module_raises", "sandbox", "RATIO = 1 / 0\n" + GOOD),
     ("system_exit", "sandbox", "raise SystemExit(0)\n" + GOOD),
     ("instance_key_error", "sandbox", _swap(_SAMPLE, 'def sample_instance(rng, difficulty):\n    load = [v for k, v in (("a", 1),)]\n    import json\n    m = json.loads("{}")\n    return m["missing"]')),
+    # runtime policy: what static reading cannot see, the driver's module views refuse
+    ("module_sys_attr", "sandbox", "import dataclasses\n" + _swap(_SAMPLE, 'def sample_instance(rng, difficulty):\n    dataclasses.sys.modules.clear()\n    return {"xs": [difficulty, 2]}')),
+    ("attrgetter_gadget", "sandbox", "import operator\nimport random\n" + _swap(_SAMPLE, 'def sample_instance(rng, difficulty):\n    operator.attrgetter("_os")(random)\n    return {"xs": [difficulty, 2]}')),
+    ("formatter_gadget", "sandbox", "import string\n" + _swap(_SAMPLE, 'def sample_instance(rng, difficulty):\n    string.Formatter().get_field("0.x", [rng], {})\n    return {"xs": [difficulty, 2]}')),
+    ("module_is_read_only", "sandbox", "import math\n" + _swap(_SAMPLE, 'def sample_instance(rng, difficulty):\n    math.pi = 3\n    return {"xs": [difficulty, 2]}')),
     # -- 3. deterministic ------------------------------------------------------------------
     ("global_random", "deterministic", "import random\n" + _swap(_SAMPLE, 'def sample_instance(rng, difficulty):\n    return {"xs": [random.randint(1, 50) for _ in range(2 + 2 * difficulty)]}')),
     ("unseeded_rng", "deterministic", "import random\n" + _swap(_SAMPLE, 'def sample_instance(rng, difficulty):\n    mine = random.Random()\n    return {"xs": [mine.randint(1, 50) for _ in range(2 + 2 * difficulty)]}')),
@@ -183,3 +188,39 @@ def hostile_actions(rng: np.random.Generator) -> list[str]:
         "<answer>99999999999999999999999999999</answer>", "9" * 5000, "é漢字😀", "```python\nwhile True: pass\n```",
         "-0", "nan", "1e308", "<ANSWER> 12 </ANSWER>", 12, None, b"bytes",  # type: ignore[list-item]
     ]
+
+
+#: A good source that leans on allowed imports in every form: plain, from-import, submodule, decorator.
+IMPORTS_GOOD = '''
+import collections.abc
+import dataclasses
+from collections import Counter
+from itertools import combinations
+
+
+@dataclasses.dataclass
+class Pairs:
+    xs: list
+
+
+def sample_instance(rng, difficulty):
+    return {"xs": [rng.randint(1, 9) for _ in range(3 + difficulty)], "target": rng.randint(5, 14)}
+
+
+def render(instance):
+    return f"Numbers: {instance['xs']}. How many pairs of positions hold numbers summing to {instance['target']}? One integer."
+
+
+def _count(instance):
+    assert isinstance(instance["xs"], collections.abc.Sequence)
+    pairs = Pairs(list(combinations(instance["xs"], 2)))
+    return Counter(a + b for a, b in pairs.xs)[instance["target"]]
+
+
+def reference(instance):
+    return str(_count(instance))
+
+
+def score(instance, answer):
+    return 1.0 if answer.strip() == str(_count(instance)) else 0.0
+'''

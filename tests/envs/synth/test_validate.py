@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import pytest
 from conftest import TEST_VALIDATION
-from synth_corpus import BROKEN, GOOD, MAX_SUBARRAY, ROMAN
+from synth_corpus import BROKEN, GOOD, IMPORTS_GOOD, MAX_SUBARRAY, ROMAN
 
 from zeroplay.envs.synth import spec
 from zeroplay.envs.synth.pipeline import seed_sources
 from zeroplay.envs.synth.validate import STAGES, ValidationReport, validate, validate_many
 
-GOOD_SOURCES = {"ListSum": GOOD, "MaxSubarray": MAX_SUBARRAY, "RomanNumerals": ROMAN, **seed_sources()}
+GOOD_SOURCES = {"ListSum": GOOD, "MaxSubarray": MAX_SUBARRAY, "RomanNumerals": ROMAN, "ImportsGood": IMPORTS_GOOD, **seed_sources()}
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +43,7 @@ def test_at_least_twelve_seeds_all_pass(reports) -> None:
     assert not failed, failed
 
 
-@pytest.mark.parametrize("name", ["ListSum", "MaxSubarray", "RomanNumerals"])
+@pytest.mark.parametrize("name", ["ListSum", "MaxSubarray", "RomanNumerals", "ImportsGood"])
 def test_good_sources_pass_with_stats(reports, name: str) -> None:
     report = reports[name]
     assert report.passed, str(report)

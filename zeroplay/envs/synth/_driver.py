@@ -7,9 +7,12 @@ text (plus a call to ``main()``) to the sandbox, with the job as JSON on stdin::
      "op": "probe" | "instances" | "score", ...}
 
 and reads back one line ``<nonce> <json>`` from stdout. The source runs with guarded builtins:
-imports outside ``allowed`` fail, and its prints go to a capped sink, not to stdout. This keeps
-an honest-but-buggy source from corrupting the result; isolation from the host is the
-sandbox's job, not this file's. It uses only the standard library.
+imports outside ``allowed`` fail, an allowed import yields a read-only view of the module's
+public names (without the modules it imported itself, like ``dataclasses.sys``), and prints go
+to a capped sink, not to stdout. This keeps a buggy source from corrupting the result and makes
+tampering with the harness hard; it cannot make it impossible (code in one interpreter can
+always find a way to another's objects), so integrity against a deliberately adversarial
+source is best effort. Isolation from the host is the sandbox's job, not this file's. It uses only the standard library.
 """
 
 import builtins
@@ -21,6 +24,7 @@ import random
 import signal
 import sys
 import traceback
+import types
 
 
 class CallTimeout(BaseException):
@@ -56,13 +60,52 @@ class SourceError(Exception):
         self.crash = crash  # the source raised on its own (not a limit): callers may reassign the stage
 
 
+#: Public names of allowed modules that still lead to arbitrary attribute access or evaluation
+#: (and from there to the harness's frames): hidden from the source.
+HIDDEN = {
+    "operator": {"attrgetter", "methodcaller"},
+    "string": {"Formatter"},
+    "typing": {"get_type_hints", "ForwardRef"},
+    "functools": {"singledispatch", "singledispatchmethod"},
+}
+
+
+class ModuleView:
+    """What a source gets for ``import m``: m's public names, minus the modules m itself imported
+    (``dataclasses.sys``) and the gadgets in :data:`HIDDEN`. Submodules of an allowed package
+    (``collections.abc``) appear as views too."""
+
+    def __init__(self, module, views):
+        hidden = HIDDEN.get(module.__name__, set())
+        for key in dir(module):
+            if key.startswith("_") or key in hidden:
+                continue
+            value = getattr(module, key)
+            if isinstance(value, types.ModuleType):
+                if not value.__name__.startswith(module.__name__ + "."):
+                    continue
+                value = views(value)
+            object.__setattr__(self, key, value)
+
+    def __setattr__(self, key, value):
+        raise AttributeError("modules are read-only in a synthesized environment")
+
+
 def guarded_builtins(allowed, banned):
+    """The builtins a source sees: no banned names, and an ``__import__`` that hands out views of allowed modules."""
     real_import = builtins.__import__
+    cache = {}
+
+    def view(module):
+        if module.__name__ not in cache:
+            cache[module.__name__] = None  # a package that imports itself does not loop
+            cache[module.__name__] = ModuleView(module, view)
+        return cache[module.__name__]
 
     def guarded_import(name, globals=None, locals=None, fromlist=(), level=0):
         if level != 0 or name.split(".")[0] not in allowed:
             raise ImportError(f"import of {name!r} is not allowed in a synthesized environment")
-        return real_import(name, globals, locals, fromlist, level)
+        return view(real_import(name, globals, locals, fromlist, level))
 
     table = {k: v for k, v in vars(builtins).items() if k not in banned}
     table["__import__"] = guarded_import

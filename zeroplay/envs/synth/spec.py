@@ -30,7 +30,8 @@ DIFFICULTIES: tuple[int, ...] = (1, 2, 3, 4, 5)
 
 #: Standard-library modules a source may import. Anything that reaches the host (os, sys,
 #: subprocess, socket, ...), the clock (time, datetime) or the interpreter (gc, inspect,
-#: importlib, ctypes) is out: those make an env unsafe or non-deterministic.
+#: importlib, ctypes) is out: those make an env unsafe or non-deterministic. At run time an
+#: allowed import yields a read-only view of the module's public names (see ``_driver.py``).
 ALLOWED_IMPORTS: frozenset[str] = frozenset({
     "random", "math", "itertools", "collections", "string", "re", "heapq", "functools",
     "bisect", "statistics", "fractions", "decimal", "operator", "dataclasses", "typing",
