@@ -572,7 +572,7 @@ def test_jobs_do_not_share_files_or_ipc(isolated_box):
         print(libc.shmget(0x5EC, 4096, 0o1666))
     """)
     assert first.status == "ok" and int(first.stdout) >= 0
-    results = isolated_box.run_many([textwrap.dedent(f"""
+    results = isolated_box.run_many([textwrap.dedent("""
         import os
         print(sorted(set(os.listdir('/work')) | set(os.listdir('/tmp')) | set(os.listdir('/dev/shm'))))
         print(open('/proc/sysvipc/shm').read().count('\\n'))
@@ -632,3 +632,32 @@ def test_x32_syscall_abi_denied(box):
         pytest.skip("x86_64-only")
     res = run(box, "import ctypes; libc = ctypes.CDLL(None, use_errno=True); print(libc.syscall(0x40000000 + 39), ctypes.get_errno())")
     assert res.stdout.split() == ["-1", "1"]
+
+
+def test_job_is_not_host_root(box, procs):
+    """Seen from the host, a running job belongs to an unprivileged uid (its own, when we are root)."""
+    import threading
+    import time
+
+    if os.geteuid() != 0:
+        pytest.skip("only meaningful when the host runs as root")
+    python = PY if box.backend != "process" else "/tmp/.zeroplay-python/bin/python3"
+    seen: list[int] = []
+
+    def watch() -> None:
+        deadline = time.monotonic() + 10
+        while not seen and time.monotonic() < deadline:
+            for pid in procs.processes_with(MARK):
+                with open(f"/proc/{pid}/status") as f:
+                    seen.append(int(f.read().split("\nUid:")[1].split()[0]))
+            time.sleep(0.02)
+
+    t = threading.Thread(target=watch)
+    t.start()
+    res = run(box, f"import os; os.execv('{python}', ['{python}', '-c', 'import time; time.sleep(1)', 'MARK'])")
+    t.join()
+    assert res.status == "ok"
+    assert seen and all(uid != 0 for uid in seen)
+    from zeroplay.sandbox.isolation import UIDS
+
+    assert all(UIDS.range[0] <= uid < UIDS.range[1] for uid in seen)

@@ -79,7 +79,7 @@ def test_no_processes_left_after_interpreter_exit():
         "box = sandbox.Sandbox(timeout_s=5)\n"
         "print(box.run('print(1)').stdout.strip(), *UIDS.range)\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
     assert proc.returncode == 0, proc.stderr
     first, lo, hi = proc.stdout.split()
     assert first == "1"
@@ -109,7 +109,7 @@ def test_auto_falls_back_and_warns_once_when_namespaces_are_missing():
         "print(dict(sandbox.describe_backends())['auto'])\n"
     )
     env = {**os.environ, "ZEROPLAY_BWRAP": "/nonexistent/bwrap"}
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env, check=False)
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     assert lines[0] == "process process 1"

@@ -2,12 +2,12 @@
 ``python -S -I -c <this file> MODE`` and never imports zeroplay.
 
 MODE ``run FD``: fork a child that reads one job (JSON, see ``Program.payload``) from fd 0 and runs
-it; write ``S`` to fd FD once it has started, then the child's raw wait status (which the child closes first, so the job cannot
-forge it) and exit.
+it; write ``S`` to fd FD once it has started, then the child's raw wait status, and exit. The child
+closes FD before any job code runs, so the job cannot forge its status.
 
-MODE ``zygote``: the warm-pool server. It must be PID 1 of its own PID namespace. It preloads the
-standard library, then loops on the control socket whose fd number it gets in argv: each ``RUN <id> <timeout>`` message carries
-three fds (job payload, stdout, stderr). It forks a child that reads the job and runs it; the
+MODE ``zygote FD``: the warm-pool server. It must be PID 1 of its own PID namespace. It preloads
+the standard library, then loops on the control socket FD: each ``RUN <id> <timeout>`` message
+carries three fds (job payload, stdout, stderr). It forks a child that reads the job and runs it; the
 zygote itself never reads job data, so no job can find another job's code in its memory. When the
 child ends (or the timeout or a ``KILL <id>`` message comes) the zygote sends SIGKILL to every other
 process of the namespace (``kill(-1)`` from PID 1), reaps them, wipes the writable dirs and SysV
@@ -16,6 +16,9 @@ closes the control socket before any job code runs, and the zygote is not dumpab
 ``/proc/1/fd`` and memory are closed to the job. PID 1 only receives signals it handles, and it
 handles none, so the job cannot kill it either.
 """
+
+# ruff: noqa: BLE001, S102, S110
+# (The runner executes hostile code on purpose and must survive whatever it raises or breaks.)
 
 import json
 import os
@@ -39,7 +42,7 @@ def _apply_limits(limits):
         try:
             resource.setrlimit(which, (soft, hard))
         except (ValueError, OSError):
-            cur_soft, cur_hard = resource.getrlimit(which)
+            _soft, cur_hard = resource.getrlimit(which)
             # Never above what we already have: a lower hard limit set by the host stays.
             lim = cur_hard if cur_hard != resource.RLIM_INFINITY else hard
             resource.setrlimit(which, (min(soft, lim), min(hard, lim)))

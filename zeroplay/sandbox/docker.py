@@ -8,6 +8,7 @@ runner, and every process it started is killed before ``run`` returns. Needs the
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 import time
@@ -19,6 +20,7 @@ from zeroplay.sandbox.cold import Backend
 from zeroplay.sandbox.spec import Limits, Program
 
 IMAGE = "python:3.11-slim"
+log = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=1)
@@ -31,7 +33,7 @@ def docker_support() -> tuple[bool, str]:
     try:
         client = docker.from_env(timeout=5)
         client.ping()
-    except Exception as e:  # the SDK raises many types for "no engine"
+    except Exception as e:  # noqa: BLE001 (the SDK raises many types for "no engine")
         return False, f"no Docker engine answers ({type(e).__name__}: {str(e)[:120]})"
     return True, ""
 
@@ -105,8 +107,8 @@ class DockerBackend(Backend):
             for c in self._all:
                 try:
                     c.kill()
-                except Exception:
-                    pass
+                except Exception as e:  # noqa: BLE001 (already gone is fine; anything else is logged)
+                    log.debug("docker sandbox: could not kill container %s: %s", c.id, e)
             self._all.clear()
 
 

@@ -171,7 +171,7 @@ def namespace_support() -> tuple[bool, str]:
         argv = [*launcher, *bwrap_argv(prefix, runtime, Limits(), as_pid_1=False)]
         argv += [runtime.python_at(INSIDE_PREFIX), "-S", "-I", "-c", "print('ok')"]
         try:
-            proc = subprocess.run(argv, capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
+            proc = subprocess.run(argv, capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL, check=False)
         except (OSError, subprocess.TimeoutExpired) as e:
             return False, f"bubblewrap could not start: {e}"
         if proc.returncode != 0 or proc.stdout.strip() != "ok":

@@ -31,7 +31,7 @@ from zeroplay.core.errors import SandboxError
 from zeroplay.core.types import ExecResult
 from zeroplay.sandbox.cold import Backend, kill_uid, memfd_with
 from zeroplay.sandbox.isolation import INSIDE_PREFIX, RUNNER_SOURCE, UIDS, bwrap_argv, host_launcher, is_root
-from zeroplay.sandbox.outcome import HOST_MARGIN_S, Output, classify, collect
+from zeroplay.sandbox.outcome import HOST_MARGIN_S, classify, collect
 from zeroplay.sandbox.spec import Limits, Program
 
 START_TIMEOUT_S = 60.0
@@ -52,7 +52,7 @@ class Zygote:
         launcher, prefix = host_launcher(self.uid, backend.runtime)
         argv = [*launcher, *bwrap_argv(prefix, backend.runtime, self.limits, as_pid_1=True)]
         argv += [self.python, "-S", "-I", "-c", RUNNER_SOURCE, "zygote", str(child.fileno())]
-        self._log = tempfile.TemporaryFile()
+        self._log = tempfile.TemporaryFile()  # noqa: SIM115 (lives as long as the zygote; closed in kill)
         try:
             # bwrap --die-with-parent ties the sandbox to the *thread* that forks it (PR_SET_PDEATHSIG),
             # so zygotes are forked by one long-lived thread, not by short-lived run_many threads.
@@ -69,9 +69,9 @@ class Zygote:
             hello = b""
         self.sock.settimeout(None)
         if hello != b"READY":
-            self.kill()
             self._log.seek(0)
             why = self._log.read().decode(errors="replace").strip()[-2000:] or "no output"
+            self.kill()
             raise SandboxError(f"A warm-pool worker failed to start: {why}")
         self.alive = True
 

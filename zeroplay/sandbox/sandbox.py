@@ -64,8 +64,8 @@ def describe_backends() -> list[tuple[str, str]]:
                  "same isolation as `namespace`" + ("" if ns_ok else na.format(ns_why))),
         ("namespace", "bubblewrap per run: user/pid/net/mount/ipc/uts namespaces, read-only stdlib, private "
                       "/work and /tmp, no network, rlimits, unprivileged uid" + ("" if ns_ok else na.format(ns_why))),
-        ("process", "WEAKER fallback: rlimits, fresh temp dir, clean env, process group killed at the end; the "
-                    "program can read the host filesystem and reach the network"),
+        ("process", ("WEAKER fallback: rlimits, fresh temp dir, clean env, process group killed at the end; the "
+                     "program can read the host filesystem and reach the network")),
         ("docker", "docker SDK: no network, memory/pids limits, read-only root" + ("" if dk_ok else na.format(dk_why))),
     ]
 
@@ -182,7 +182,7 @@ class Sandbox:
                 self._executor = None
         self._backend.close()
 
-    def __enter__(self) -> Sandbox:
+    def __enter__(self) -> Sandbox:  # noqa: PYI034 (Sandbox is not meant to be subclassed)
         return self
 
     def __exit__(self, *exc: object) -> None:
