@@ -98,6 +98,10 @@ def test_env_that_breaks_at_play_time_fails_softly(runner) -> None:
     env.reset(seed=0)
     _, reward, _, _, info = env.step("boom")
     assert reward == 0.0 and info["verdict"].reason.startswith("env-error") and "boom" in info["verdict"].reason
+    env.reset(seed=1)
+    env.source = "RATIO = 1 / 0\n" + GOOD  # the source on disk went bad between reset and step
+    _, reward, _, _, info = env.step("1")
+    assert reward == 0.0 and "ZeroDivisionError" in info["verdict"].reason
     dead = SynthEnv(source=GOOD.replace("return {", "raise ValueError('never')\n    return {"), runner=runner)
     with pytest.raises(ZeroplayError, match="every instance"):
         dead.reset(seed=0)

@@ -143,8 +143,9 @@ class SynthEnv(TextEnv):
             outcome = self.runner.run_jobs([job])[0]
         except Exception as e:  # noqa: BLE001 - the sandbox itself failed: a failing verdict, never a crash mid-training
             return [Verdict.fail(f"env-error: sandbox failed: {type(e).__name__}: {str(e)[:200]}") for _ in items]
-        if outcome.result is None:
-            return [Verdict.fail(f"env-error: {outcome.problem}") for _ in items]
+        if outcome.result is None or "load_error" in outcome.result:
+            why = outcome.problem or outcome.result["load_error"]["message"]
+            return [Verdict.fail(f"env-error: {why}") for _ in items]
         verdicts = []
         for answer, res in zip(answers, outcome.result.get("scores", [])):
             if "error" in res:
