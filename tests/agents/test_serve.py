@@ -125,3 +125,18 @@ def test_openai_agent_through_serve_equals_hf(served_tiny: str, tiny_agent) -> N
     gens = raw.generate(obs, agents_params(10))
     assert all(g.completion_ids and g.prompt_ids and len(g.logprobs) == len(g.completion_ids) for g in gens)
     assert remote.model == "tiny"  # asked the server
+
+
+def test_client_leaving_mid_stream_does_not_hurt_the_server(served_tiny: str) -> None:
+    body = {"messages": CHAT, "temperature": 0, "max_tokens": 64, "stream": True}
+    with httpx.stream("POST", f"{served_tiny}/chat/completions", json=body, timeout=60) as r:
+        next(r.iter_lines())  # read one event, then hang up
+    after = httpx.post(f"{served_tiny}/completions", json={"prompt": "still there?", "max_tokens": 3}, timeout=60)
+    assert after.status_code == 200 and len(after.json()["choices"]) == 1
+
+
+def test_serve_command_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from zeroplay.cli import main
+
+    assert main(["serve", str(tmp_path / "missing")]) == 2
+    assert "not a directory" in capsys.readouterr().err
