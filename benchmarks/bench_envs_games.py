@@ -9,6 +9,8 @@ Accept, Deny or a one-for-one offer, drawn the same way on both sides).
 - TextArena reused: one env across resets, reported separately as a slowdown factor.
 
 Games are matched: TextArena's KuhnPoker-v0 plays 3 hands, so ours runs with ``hands=3``.
+Liar's Dice: both sides call with probability 0.3, else raise at random; TextArena's raise rule
+is stricter (neither quantity nor face may drop), so its rounds run shorter: compare steps/s.
 Warm-up once, then ``--repeats`` rounds of ``--games`` games, ours and TextArena interleaved;
 rates are medians (min..max), ratios the median of the per-round ratios.
 Writes benchmarks/results/envs_games.json and .png.
@@ -39,6 +41,7 @@ GAMES: dict[str, tuple[dict, str | None]] = {
     "zeroplay/ConnectFour-v0": ({}, "ConnectFour-v0"),
     "zeroplay/Nim-v0": ({}, "Nim-v0"),
     "zeroplay/SimpleNegotiation-v0": ({}, "SimpleNegotiation-v0"),
+    "zeroplay/LiarsDice-v0": ({}, "LiarsDice-v0"),
     "zeroplay/LeducHoldem-v0": ({}, None),
     "zeroplay/DealOrNoDeal-v0": ({}, None),
 }
@@ -55,6 +58,7 @@ def our_player(env_id: str, kwargs: dict) -> Callable[[int], int]:
     env = zp.make(env_id, **kwargs)
     rng = np.random.default_rng(0)
     negotiation = "Negotiation" in env_id
+    dice = "LiarsDice" in env_id
 
     def play(seed: int) -> int:
         obs, info = env.reset(seed=seed)
@@ -65,6 +69,12 @@ def our_player(env_id: str, kwargs: dict) -> Callable[[int], int]:
                 move = NEGOTIATION_MOVES[int(rng.integers(len(NEGOTIATION_MOVES)))]
                 if move not in legal:
                     move = "Deny" if "Deny" in legal else "Pass"
+            elif dice:  # the same move mix as TextArena's side
+                bids = legal[:-1] if legal[-1] == "Call" else legal
+                if not bids or (len(bids) < len(legal) and rng.random() < CALL_PROBABILITY):
+                    move = "Call"
+                else:
+                    move = bids[int(rng.integers(len(bids)))]
             else:
                 move = legal[int(rng.integers(len(legal)))]
             obs, _, terminated, truncated, info = env.step(f"[{move}]")
@@ -78,6 +88,10 @@ def our_player(env_id: str, kwargs: dict) -> Callable[[int], int]:
 _TTT = re.compile(r"'\[(\d+)\]'")
 _KUHN = re.compile(r"'\[(\w+)\]'")
 _PILE = re.compile(r"pile (\d+): (\d+)")
+_BID = re.compile(r"bids (\d+) of face (\d+)")
+_DICE_LEFT = re.compile(r"Player \d+: (\d+)")
+#: Liar's Dice random play: call the last bid with this probability, else raise at random
+CALL_PROBABILITY = 0.3
 
 
 def ta_legal_move(ta_id: str, obs: str, rng: np.random.Generator) -> str:
@@ -96,6 +110,19 @@ def ta_legal_move(ta_id: str, obs: str, rng: np.random.Generator) -> str:
         piles = [(int(i), int(n)) for i, n in _PILE.findall(obs[obs.rindex("Current Pile:"):]) if int(n) > 0]
         i, n = piles[int(rng.integers(len(piles)))]
         return f"[{i} {int(rng.integers(1, n + 1))}]"
+    if ta_id.startswith("LiarsDice"):
+        round_text = obs[obs.rindex("New round"):]
+        total = sum(int(n) for n in _DICE_LEFT.findall(round_text.splitlines()[0]))
+        bids = _BID.findall(round_text)
+        q, f = (int(bids[-1][0]), int(bids[-1][1])) if bids else (0, 0)
+        if bids and rng.random() < CALL_PROBABILITY:
+            return "[Call]"
+        # TextArena's rule: neither quantity nor face may go down
+        options = [(a, b) for a in range(max(q, 1), total + 1) for b in range(max(f, 1), 7) if (a, b) != (q, f)]
+        if not options:
+            return "[Call]"
+        a, b = options[int(rng.integers(len(options)))]
+        return f"[Bid: {a}, {b}]"
     if ta_id.startswith("SimpleNegotiation"):
         return f"[{NEGOTIATION_MOVES[int(rng.integers(len(NEGOTIATION_MOVES)))]}]"
     raise ValueError(ta_id)

@@ -10,6 +10,7 @@ ENVS: dict[str, str | tuple[str, dict]] = {
     "zeroplay/Nim-v0": "zeroplay.envs.games.nim:Nim",
     "zeroplay/KuhnPoker-v0": "zeroplay.envs.games.kuhn_poker:KuhnPoker",
     "zeroplay/LeducHoldem-v0": "zeroplay.envs.games.leduc_holdem:LeducHoldem",
+    "zeroplay/LiarsDice-v0": "zeroplay.envs.games.liars_dice:LiarsDice",
     "zeroplay/SimpleNegotiation-v0": "zeroplay.envs.games.negotiation:SimpleNegotiation",
     "zeroplay/DealOrNoDeal-v0": "zeroplay.envs.games.deal_or_no_deal:DealOrNoDeal",
 }
