@@ -28,8 +28,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
-MODELS = {"tiny": dict(hidden_size=64, num_layers=2, num_heads=4), "small": dict(hidden_size=512, num_layers=8, num_heads=8)}
-PROMPT_WORDS = "You are player 0 . The board is empty . Legal moves : [0] [1] [2] [3] [4] . Write your move".split()
+MODELS = {
+    "tiny": dict(hidden_size=64, num_layers=2, num_heads=4),
+    "small": dict(hidden_size=512, num_layers=8, num_heads=8),
+}
+PROMPT_WORDS = ["You", "are", "player", "0", ".", "The", "board", "is", "empty", ".", "Legal", "moves", ":", "[0]", "[1]", "[2]", "[3]", "[4]", ".", "Write", "your", "move"]
 
 
 def prompts(n: int) -> list[str]:
@@ -51,7 +54,10 @@ def bench_hf(path: Path, batch: int, new_tokens: int, logprobs: bool, repeats: i
 
     agent = agents.make("hf", path=str(path), batch_size=batch)
     model, tok = agent.model, agent.tokenizer
-    texts = [tok.apply_chat_template([{"role": "user", "content": p}], tokenize=False, add_generation_prompt=True) for p in prompts(batch)]
+    texts = [
+        tok.apply_chat_template([{"role": "user", "content": p}], tokenize=False, add_generation_prompt=True)
+        for p in prompts(batch)
+    ]
     params = SamplingParams(temperature=1.0, max_new_tokens=new_tokens, logprobs=logprobs, seed=0)
 
     def ours() -> int:
@@ -60,14 +66,25 @@ def bench_hf(path: Path, batch: int, new_tokens: int, logprobs: bool, repeats: i
     def peer() -> int:
         enc = tok(texts, return_tensors="pt", padding=True, padding_side="left", add_special_tokens=False)
         with torch.no_grad():
-            out = model.generate(**enc, do_sample=True, temperature=1.0, top_p=1.0, max_new_tokens=new_tokens,
-                                 pad_token_id=tok.pad_token_id, output_logits=logprobs, return_dict_in_generate=True)
-        new = out.sequences[:, enc["input_ids"].shape[1]:]
+            out = model.generate(
+                **enc,
+                do_sample=True,
+                temperature=1.0,
+                top_p=1.0,
+                max_new_tokens=new_tokens,
+                pad_token_id=tok.pad_token_id,
+                output_logits=logprobs,
+                return_dict_in_generate=True,
+            )
+        new = out.sequences[:, enc["input_ids"].shape[1] :]
         if logprobs:
             logits = torch.stack(out.logits, dim=1).float()
             _ = torch.log_softmax(logits, dim=-1).gather(-1, new[:, :, None])
         # tokens up to and including the first EOS, as ours counts them
-        lengths = [(row == tok.eos_token_id).nonzero()[0].item() + 1 if (row == tok.eos_token_id).any() else len(row) for row in new]
+        lengths = [
+            (row == tok.eos_token_id).nonzero()[0].item() + 1 if (row == tok.eos_token_id).any() else len(row)
+            for row in new
+        ]
         return int(sum(lengths))
 
     ours(), peer()  # warm-up
@@ -92,7 +109,9 @@ def bench_serve(path: Path, clients: int, new_tokens: int, repeats: int) -> dict
 
     def ask(client: httpx.Client, prompt: str) -> int:
         body = {"prompt": prompt, "max_tokens": new_tokens, "temperature": 1.0}
-        return int(client.post(f"{server.url}/completions", json=body, timeout=300).json()["usage"]["completion_tokens"])
+        return int(
+            client.post(f"{server.url}/completions", json=body, timeout=300).json()["usage"]["completion_tokens"]
+        )
 
     def concurrent() -> int:
         with httpx.Client() as client, ThreadPoolExecutor(clients) as pool:
@@ -116,9 +135,15 @@ def bench_serve(path: Path, clients: int, new_tokens: int, repeats: int) -> dict
 def _row(rates: dict[str, list[float]]) -> dict:
     ratios = [o / p for o, p in zip(rates["ours"], rates["peer"])]
     return {
-        "ours_median": statistics.median(rates["ours"]), "ours_min": min(rates["ours"]), "ours_max": max(rates["ours"]),
-        "peer_median": statistics.median(rates["peer"]), "peer_min": min(rates["peer"]), "peer_max": max(rates["peer"]),
-        "ratio_median": statistics.median(ratios), "ratio_min": min(ratios), "ratio_max": max(ratios),
+        "ours_median": statistics.median(rates["ours"]),
+        "ours_min": min(rates["ours"]),
+        "ours_max": max(rates["ours"]),
+        "peer_median": statistics.median(rates["peer"]),
+        "peer_min": min(rates["peer"]),
+        "peer_max": max(rates["peer"]),
+        "ratio_median": statistics.median(ratios),
+        "ratio_min": min(ratios),
+        "ratio_max": max(ratios),
     }
 
 
@@ -145,7 +170,9 @@ def main(argv: list[str] | None = None) -> None:
     torch.set_num_threads(args.threads)
     batches = [int(b) for b in args.batches.split(",")]
     models = args.models.split(",")
-    cases = [(m, "hf", b, lp) for m in models for b in batches for lp in (False, True)] + [(m, "serve", args.clients, False) for m in models]
+    cases = [(m, "hf", b, lp) for m in models for b in batches for lp in (False, True)] + [
+        (m, "serve", args.clients, False) for m in models
+    ]
     rows = []
     with tempfile.TemporaryDirectory() as tmp, Progress(transient=True) as progress:
         task = progress.add_task("bench agents", total=len(cases))
@@ -160,19 +187,34 @@ def main(argv: list[str] | None = None) -> None:
             rows.append({"model": model, "section": section, "batch": batch, "logprobs": logprobs, "peer": peer, **row})
             progress.advance(task)
 
-    table = Table(title=f"agents: completion tokens/s, median (min..max) of {args.repeats}; {args.new_tokens} new tokens; torch threads {args.threads}")
+    table = Table(
+        title=f"agents: completion tokens/s, median (min..max) of {args.repeats}; {args.new_tokens} new tokens; torch threads {args.threads}"
+    )
     for col in ("model", "what", "batch", "logprobs", "ours tok/s", "peer", "peer tok/s", "ratio"):
         table.add_column(col, justify="right" if col not in ("model", "what", "peer") else "left")
     for r in rows:
         what = "hf generate" if r["section"] == "hf" else f"serve, {r['batch']} clients"
-        table.add_row(r["model"], what, str(r["batch"]), "yes" if r["logprobs"] else "no",
-                      f"{r['ours_median']:.0f} ({r['ours_min']:.0f}..{r['ours_max']:.0f})", r["peer"],
-                      f"{r['peer_median']:.0f} ({r['peer_min']:.0f}..{r['peer_max']:.0f})",
-                      f"{r['ratio_median']:.2f}x ({r['ratio_min']:.2f}..{r['ratio_max']:.2f})")
+        table.add_row(
+            r["model"],
+            what,
+            str(r["batch"]),
+            "yes" if r["logprobs"] else "no",
+            f"{r['ours_median']:.0f} ({r['ours_min']:.0f}..{r['ours_max']:.0f})",
+            r["peer"],
+            f"{r['peer_median']:.0f} ({r['peer_min']:.0f}..{r['peer_max']:.0f})",
+            f"{r['ratio_median']:.2f}x ({r['ratio_min']:.2f}..{r['ratio_max']:.2f})",
+        )
     Console().print(table)
     RESULTS.mkdir(exist_ok=True)
-    meta = {"python": platform.python_version(), "torch": torch.__version__, "machine": platform.machine(),
-            "threads": args.threads, "repeats": args.repeats, "new_tokens": args.new_tokens, "time": time.strftime("%Y-%m-%d %H:%M:%S")}
+    meta = {
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "machine": platform.machine(),
+        "threads": args.threads,
+        "repeats": args.repeats,
+        "new_tokens": args.new_tokens,
+        "time": time.strftime("%Y-%m-%d %H:%M:%S"),
+    }
     (RESULTS / "agents.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=2))
     _plot(rows, RESULTS / "agents.png")
     print(f"wrote {RESULTS / 'agents.json'} and {RESULTS / 'agents.png'}")

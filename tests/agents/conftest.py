@@ -29,7 +29,9 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     pytest.importorskip("transformers")
     from zeroplay.agents.tiny import build_tiny_model
 
-    return build_tiny_model(tmp_path_factory.mktemp("tiny-model"), hidden_size=32, num_layers=2, num_heads=4, max_position_embeddings=512)
+    return build_tiny_model(
+        tmp_path_factory.mktemp("tiny-model"), hidden_size=32, num_layers=2, num_heads=4, max_position_embeddings=512
+    )
 
 
 @pytest.fixture(scope="session")

@@ -9,10 +9,10 @@ import pytest
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
-from zeroplay import agents  # noqa: E402
-from zeroplay.agents.hf import HFAgent, completion_logprobs  # noqa: E402
-from zeroplay.agents.policy import Policy, SamplingParams  # noqa: E402
-from zeroplay.core.errors import AgentError, ConfigError  # noqa: E402
+from zeroplay import agents
+from zeroplay.agents.hf import HFAgent, completion_logprobs
+from zeroplay.agents.policy import Policy, SamplingParams
+from zeroplay.core.errors import AgentError, ConfigError
 
 PROMPTS = [
     "You are player 0. Legal moves: [1] [2] [3]. Write your move in brackets.",
@@ -65,8 +65,12 @@ def test_logprobs_match_a_plain_forward_pass(tiny_agent: HFAgent) -> None:
         expected = expected.gather(-1, torch.tensor(g.completion_ids)[:, None]).squeeze(-1)
         assert torch.allclose(torch.tensor(g.logprobs), expected, atol=1e-4)
     with torch.no_grad():
-        again = completion_logprobs(model, [g.prompt_ids for g in gens], [g.completion_ids for g in gens],
-                                    pad_token_id=tiny_agent.tokenizer.pad_token_id)
+        again = completion_logprobs(
+            model,
+            [g.prompt_ids for g in gens],
+            [g.completion_ids for g in gens],
+            pad_token_id=tiny_agent.tokenizer.pad_token_id,
+        )
     for g, lp in zip(gens, again):
         assert torch.allclose(torch.tensor(g.logprobs), lp, atol=1e-4)
 
@@ -115,7 +119,10 @@ def test_chat_prompts_system_prompt_and_raw(tiny_model_dir: Path) -> None:
     tok = transformers.AutoTokenizer.from_pretrained(tiny_model_dir)
     agent = agents.make("hf", model=str(tiny_model_dir), system_prompt="SYS", max_new_tokens=2)
     g = agent.generate(["obs"])[0]
-    assert tok.decode(g.prompt_ids) == "<|im_start|>system\nSYS<|im_end|>\n<|im_start|>user\nobs<|im_end|>\n<|im_start|>assistant\n"
+    assert (
+        tok.decode(g.prompt_ids)
+        == "<|im_start|>system\nSYS<|im_end|>\n<|im_start|>user\nobs<|im_end|>\n<|im_start|>assistant\n"
+    )
     msgs = [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}, {"role": "user", "content": "c"}]
     assert tok.decode(agent.generate([msgs])[0].prompt_ids).count("<|im_start|>") == 4
     raw = agents.make("hf", model=str(tiny_model_dir), chat=False, max_new_tokens=2)

@@ -86,8 +86,21 @@ def test_quit_and_end_of_input() -> None:
 
 def test_play_tictactoe_against_minimax_through_a_pty() -> None:
     pytest.importorskip("zeroplay.agents.game_solvers")
-    term = Terminal([sys.executable, "-m", "zeroplay.cli", "play", "zeroplay/TicTacToe-v0",
-                     "--agents", "human,minimax", "-n", "1", "--batch", "1"])
+    term = Terminal(
+        [
+            sys.executable,
+            "-m",
+            "zeroplay.cli",
+            "play",
+            "zeroplay/TicTacToe-v0",
+            "--agents",
+            "human,minimax",
+            "-n",
+            "1",
+            "--batch",
+            "1",
+        ]
+    )
     prompt = r"legal: ((?:\[\d\] ?)+); :q quits"
     moves = 0
     while True:

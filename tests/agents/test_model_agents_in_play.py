@@ -12,11 +12,11 @@ import pytest
 
 pytest.importorskip("transformers")
 
-import zeroplay as zp  # noqa: E402
-from zeroplay import agents  # noqa: E402
-from zeroplay.agents.play import run_episodes  # noqa: E402
-from zeroplay.cli import main  # noqa: E402
-from zeroplay.core.registry import gym_id  # noqa: E402
+import zeroplay as zp
+from zeroplay import agents
+from zeroplay.agents.play import run_episodes
+from zeroplay.cli import main
+from zeroplay.core.registry import gym_id
 
 
 def one_env_per_class() -> list[str]:
@@ -61,11 +61,25 @@ def test_model_agents_play_every_env(env_id: str, model_agents: list[agents.Agen
 
 def test_zeroplay_play_hf_against_openai(tiny_model_dir: Path, served_tiny: str, tmp_path: Path) -> None:
     out = tmp_path / "summary.json"
-    rc = main([
-        "play", "zeroplay/TicTacToe-v0", "--agents", "hf,openai", "-n", "2", "--alternate",
-        "--agent-arg", f"0:path={tiny_model_dir}", "--agent-arg", f"1:base_url={served_tiny}",
-        "--agent-arg", "max_new_tokens=8", "--json", str(out),
-    ])
+    rc = main(
+        [
+            "play",
+            "zeroplay/TicTacToe-v0",
+            "--agents",
+            "hf,openai",
+            "-n",
+            "2",
+            "--alternate",
+            "--agent-arg",
+            f"0:path={tiny_model_dir}",
+            "--agent-arg",
+            f"1:base_url={served_tiny}",
+            "--agent-arg",
+            "max_new_tokens=8",
+            "--json",
+            str(out),
+        ]
+    )
     assert rc == 0
     summary = json.loads(out.read_text())
     assert summary["agents"] == ["hf", "openai"] and summary["episodes"] == 2
@@ -73,8 +87,22 @@ def test_zeroplay_play_hf_against_openai(tiny_model_dir: Path, served_tiny: str,
 
 def test_zeroplay_play_openai_on_a_task(served_tiny: str, tmp_path: Path) -> None:
     out = tmp_path / "summary.json"
-    rc = main(["play", "zeroplay/CodeDeduction-v0", "--agents", "openai", "-n", "2",
-               "--agent-arg", f"base_url={served_tiny}", "--agent-arg", "max_new_tokens=8", "--json", str(out)])
+    rc = main(
+        [
+            "play",
+            "zeroplay/CodeDeduction-v0",
+            "--agents",
+            "openai",
+            "-n",
+            "2",
+            "--agent-arg",
+            f"base_url={served_tiny}",
+            "--agent-arg",
+            "max_new_tokens=8",
+            "--json",
+            str(out),
+        ]
+    )
     assert rc == 0
     summary = json.loads(out.read_text())
     assert summary["episodes"] == 2 and summary["accuracy"] is not None
@@ -86,8 +114,23 @@ def test_unreachable_server_is_a_clear_cli_error(capsys: pytest.CaptureFixture[s
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    rc = main(["play", "zeroplay/TicTacToe-v0", "--agents", "openai,random", "-n", "1",
-               "--agent-arg", f"0:base_url=http://127.0.0.1:{port}/v1", "--agent-arg", "0:model=m",
-               "--agent-arg", "0:max_retries=1", "--agent-arg", "0:backoff_s=0.01"])
+    rc = main(
+        [
+            "play",
+            "zeroplay/TicTacToe-v0",
+            "--agents",
+            "openai,random",
+            "-n",
+            "1",
+            "--agent-arg",
+            f"0:base_url=http://127.0.0.1:{port}/v1",
+            "--agent-arg",
+            "0:model=m",
+            "--agent-arg",
+            "0:max_retries=1",
+            "--agent-arg",
+            "0:backoff_s=0.01",
+        ]
+    )
     assert rc == 2
     assert "connection failed" in capsys.readouterr().err

@@ -48,10 +48,10 @@ class FakeServer:
             def log_message(self, *args: object) -> None:
                 pass
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 send_json(self, {"data": [{"id": "fake-model"}]})
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 with outer.lock:
                     n = outer.posts
@@ -114,7 +114,13 @@ def test_echo_and_request_shape(serve) -> None:
     assert agent.act(["a", "b"]) == ["echo:a", "echo:b"]
     body = seen[0]
     assert body["messages"][0] == {"role": "system", "content": "SYS"}
-    assert (body["model"], body["temperature"], body["max_tokens"], body["stop"], body["seed"]) == ("m", 0.3, 7, ["]"], 1)
+    assert (body["model"], body["temperature"], body["max_tokens"], body["stop"], body["seed"]) == (
+        "m",
+        0.3,
+        7,
+        ["]"],
+        1,
+    )
     assert "return_token_ids" not in body  # hosted APIs refuse unknown fields
 
 

@@ -11,8 +11,14 @@ def test_sampling_params_validate() -> None:
     assert SamplingParams(temperature=0).greedy
     assert SamplingParams(stop="\n").stop == ("\n",)
     assert SamplingParams(stop=["a", "b"]).stop == ("a", "b")
-    for bad in (dict(temperature=-1), dict(temperature=float("nan")), dict(top_p=0), dict(top_p=1.5),
-                dict(max_new_tokens=0), dict(stop=[""])):
+    for bad in (
+        dict(temperature=-1),
+        dict(temperature=float("nan")),
+        dict(top_p=0),
+        dict(top_p=1.5),
+        dict(max_new_tokens=0),
+        dict(stop=[""]),
+    ):
         with pytest.raises(ValueError):
             SamplingParams(**bad)
 
@@ -36,3 +42,10 @@ def test_bad_messages_say_what_is_wrong(bad: object) -> None:
 def test_cut_at_stop_takes_earliest() -> None:
     assert cut_at_stop("abc]def\nxyz", ["\n", "]"]) == ("abc", True)
     assert cut_at_stop("abc", ["z"]) == ("abc", False)
+
+
+def test_agent_stop_kwarg_takes_one_string(tiny_agent) -> None:
+    from zeroplay import agents
+
+    assert agents.make("openai", stop="]]").sampling.stop == ("]]",)
+    assert type(tiny_agent)(tiny_agent.model, tiny_agent.tokenizer, stop="]]").sampling.stop == ("]]",)

@@ -11,7 +11,7 @@ import pytest
 
 pytest.importorskip("transformers")
 
-from zeroplay import agents  # noqa: E402
+from zeroplay import agents
 
 CHAT = [{"role": "user", "content": "You are player 0. Legal moves: [1] [2]."}]
 
@@ -22,7 +22,14 @@ def test_models_and_health(served_tiny: str) -> None:
 
 
 def test_chat_matches_the_hf_agent(served_tiny: str, tiny_agent) -> None:
-    body = {"model": "tiny", "messages": CHAT, "temperature": 0, "max_tokens": 12, "logprobs": True, "return_token_ids": True}
+    body = {
+        "model": "tiny",
+        "messages": CHAT,
+        "temperature": 0,
+        "max_tokens": 12,
+        "logprobs": True,
+        "return_token_ids": True,
+    }
     data = httpx.post(f"{served_tiny}/chat/completions", json=body, timeout=60).json()
     choice = data["choices"][0]
     (local,) = tiny_agent.generate([CHAT], agents_params(12))

@@ -9,7 +9,7 @@ import pytest
 
 transformers = pytest.importorskip("transformers")
 
-from zeroplay.agents.tiny import EOS_TOKEN, build_tiny_model  # noqa: E402
+from zeroplay.agents.tiny import EOS_TOKEN, build_tiny_model
 
 
 def test_loads_with_auto_classes(tiny_model_dir: Path) -> None:
@@ -19,7 +19,9 @@ def test_loads_with_auto_classes(tiny_model_dir: Path) -> None:
     assert model.config.vocab_size == len(tok)
     assert tok.eos_token == EOS_TOKEN and tok.pad_token_id is not None and tok.bos_token_id is not None
     assert len({tok.eos_token_id, tok.pad_token_id, tok.bos_token_id}) == 3
-    text = tok.apply_chat_template([{"role": "user", "content": "move [3]"}], tokenize=False, add_generation_prompt=True)
+    text = tok.apply_chat_template(
+        [{"role": "user", "content": "move [3]"}], tokenize=False, add_generation_prompt=True
+    )
     assert text == "<|im_start|>user\nmove [3]<|im_end|>\n<|im_start|>assistant\n"
 
 

@@ -52,4 +52,6 @@ def test_vllm_matches_hf_on_a_tiny_model(tmp_path_factory: pytest.TempPathFactor
     for g, lp in zip(gens, again):
         assert torch.allclose(torch.tensor(g.logprobs), lp.cpu(), atol=2e-2)
     seeded = SamplingParams(temperature=1.0, max_new_tokens=16, seed=3)
-    assert [g.completion_ids for g in engine.generate(prompts, seeded)] == [g.completion_ids for g in engine.generate(prompts, seeded)]
+    assert [g.completion_ids for g in engine.generate(prompts, seeded)] == [
+        g.completion_ids for g in engine.generate(prompts, seeded)
+    ]

@@ -62,7 +62,7 @@ class HFAgent(Agent):
         temperature: float = 1.0,
         top_p: float = 1.0,
         max_new_tokens: int = 256,
-        stop: Sequence[str] = (),
+        stop: str | Sequence[str] = (),
         batch_size: int = 16,
         device: str | None = None,
         dtype: str | None = None,
@@ -72,7 +72,9 @@ class HFAgent(Agent):
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
         if (model is None) == (path is None):
-            raise ConfigError("give the hf agent a checkpoint: model=DIR (or path=DIR), or model=<model> with tokenizer=<tokenizer>")
+            raise ConfigError(
+                "give the hf agent a checkpoint: model=DIR (or path=DIR), or model=<model> with tokenizer=<tokenizer>"
+            )
         model = path if model is None else model
         if isinstance(model, (str, Path)):
             model, tokenizer = _load(model, tokenizer, device=device, dtype=dtype)
@@ -85,7 +87,8 @@ class HFAgent(Agent):
                 "this tokenizer has no chat template; pass chat=False to use the model as a plain "
                 "completion model, or set tokenizer.chat_template"
             )
-        self.sampling = SamplingParams(temperature=temperature, top_p=top_p, max_new_tokens=max_new_tokens, stop=tuple(stop))
+        stops = (stop,) if isinstance(stop, str) else tuple(stop)
+        self.sampling = SamplingParams(temperature=temperature, top_p=top_p, max_new_tokens=max_new_tokens, stop=stops)
         self.batch_size = batch_size
         self._eos_ids = _eos_ids(model, tokenizer)
         pad = tokenizer.pad_token_id
@@ -137,7 +140,9 @@ class HFAgent(Agent):
                 for start in range(0, len(order), self.batch_size):
                     chunk = order[start : start + self.batch_size]
                     report = None if on_token is None else (lambda row, tok, chunk=chunk: on_token(chunk[row], tok))
-                    for i, gen in zip(chunk, self._generate_batch([encoded[i] for i in chunk], params, generator, report)):
+                    for i, gen in zip(
+                        chunk, self._generate_batch([encoded[i] for i in chunk], params, generator, report)
+                    ):
                         results[i] = gen
         finally:
             self.model.train(was_training)
@@ -162,7 +167,11 @@ class HFAgent(Agent):
 
     # -- the sampling loop ---------------------------------------------------------------
     def _generate_batch(
-        self, prompts: list[list[int]], params: SamplingParams, generator: Any, on_token: Callable[[int, int], None] | None
+        self,
+        prompts: list[list[int]],
+        params: SamplingParams,
+        generator: Any,
+        on_token: Callable[[int, int], None] | None,
     ) -> list[Generation]:
         torch = self.torch
         max_pos = getattr(self.model.config, "max_position_embeddings", None) or 1 << 30
@@ -228,7 +237,12 @@ class HFAgent(Agent):
         """Next-token logits (float32, one row per sequence) and the updated KV cache."""
         kwargs: dict[str, Any] = {"logits_to_keep": 1} if self._keeps_last_logits else {}
         out = self.model(
-            input_ids=input_ids, attention_mask=mask, position_ids=positions, past_key_values=cache, use_cache=True, **kwargs
+            input_ids=input_ids,
+            attention_mask=mask,
+            position_ids=positions,
+            past_key_values=cache,
+            use_cache=True,
+            **kwargs,
         )
         return out.logits[:, -1, :].float(), out.past_key_values
 
@@ -256,7 +270,9 @@ class HFAgent(Agent):
         return len(completion) >= limit, "length"
 
 
-def completion_logprobs(model: Any, prompt_ids: Sequence[Sequence[int]], completion_ids: Sequence[Sequence[int]], *, pad_token_id: int = 0) -> list[Any]:
+def completion_logprobs(
+    model: Any, prompt_ids: Sequence[Sequence[int]], completion_ids: Sequence[Sequence[int]], *, pad_token_id: int = 0
+) -> list[Any]:
     """Recompute :attr:`Generation.logprobs` with one forward pass: for each pair, a 1-D float32
     tensor of ``log_softmax(logits)[token]`` over the completion tokens.
 

@@ -75,7 +75,7 @@ class OpenAIAgent(Agent):
         temperature: float = 1.0,
         top_p: float = 1.0,
         max_new_tokens: int = 256,
-        stop: Sequence[str] = (),
+        stop: str | Sequence[str] = (),
         seed: int | None = None,
         concurrency: int = 8,
         timeout_s: float = 60.0,
@@ -90,7 +90,10 @@ class OpenAIAgent(Agent):
         self.base_url = (base_url or os.environ.get("OPENAI_BASE_URL") or "http://127.0.0.1:8000/v1").rstrip("/")
         self.api_key = api_key if api_key is not None else os.environ.get("OPENAI_API_KEY")
         self.prompter = Prompter(system_prompt=system_prompt, chat=chat)
-        self.sampling = SamplingParams(temperature=temperature, top_p=top_p, max_new_tokens=max_new_tokens, stop=tuple(stop), seed=seed)
+        stops = (stop,) if isinstance(stop, str) else tuple(stop)
+        self.sampling = SamplingParams(
+            temperature=temperature, top_p=top_p, max_new_tokens=max_new_tokens, stop=stops, seed=seed
+        )
         self.concurrency, self.timeout_s = concurrency, timeout_s
         self.max_retries, self.backoff_s = max_retries, backoff_s
         self.extra_body = dict(extra_body or {})
@@ -131,7 +134,9 @@ class OpenAIAgent(Agent):
     def _client(self) -> httpx.AsyncClient:
         headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
         limits = httpx.Limits(max_connections=self.concurrency, max_keepalive_connections=self.concurrency)
-        return httpx.AsyncClient(base_url=self.base_url, headers=headers, timeout=httpx.Timeout(self.timeout_s), limits=limits)
+        return httpx.AsyncClient(
+            base_url=self.base_url, headers=headers, timeout=httpx.Timeout(self.timeout_s), limits=limits
+        )
 
     def _body(self, prompt: Prompt, params: SamplingParams) -> dict[str, Any]:
         body: dict[str, Any] = {

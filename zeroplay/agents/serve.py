@@ -189,24 +189,28 @@ class _Handler(BaseHTTPRequestHandler):
     timeout = 120  # a client that stops sending mid-request is dropped
     server: OpenAIServer
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         pass  # quiet by default: one line per request drowns the console during evaluation
 
     # routes ----------------------------------------------------------------------------
-    def do_GET(self) -> None:  # noqa: N802 - stdlib naming
+    def do_GET(self) -> None:
         path = self.path.split("?")[0].rstrip("/")
         if path == "/v1/models":
-            self._json({"object": "list", "data": [{"id": self.server.model_name, "object": "model", "owned_by": "zeroplay"}]})
+            self._json(
+                {"object": "list", "data": [{"id": self.server.model_name, "object": "model", "owned_by": "zeroplay"}]}
+            )
         elif path == "/health":
             self._json({"status": "ok"})
         else:
             self._error(RequestError(f"no route GET {path}; try /v1/models", HTTPStatus.NOT_FOUND))
 
-    def do_POST(self) -> None:  # noqa: N802 - stdlib naming
+    def do_POST(self) -> None:
         path = self.path.split("?")[0].rstrip("/")
         try:
             if path not in ("/v1/chat/completions", "/v1/completions"):
-                raise RequestError(f"no route POST {path}; use /v1/chat/completions or /v1/completions", HTTPStatus.NOT_FOUND)
+                raise RequestError(
+                    f"no route POST {path}; use /v1/chat/completions or /v1/completions", HTTPStatus.NOT_FOUND
+                )
             body = self._read_json()
             self._check_model(body)
             self._complete(body, chat=path == "/v1/chat/completions")
@@ -356,14 +360,23 @@ def _response(gens: list[Generation], meta: _Meta, tokenizer: Any) -> dict[str, 
         "created": meta.created,
         "model": meta.model,
         "choices": choices,
-        "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens, "total_tokens": prompt_tokens + completion_tokens},
+        "usage": {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        },
     }
 
 
 def _logprobs(g: Generation, tokenizer: Any, chat: bool) -> dict[str, Any]:
     tokens = [tokenizer.decode([t]) for t in g.completion_ids]
     if chat:
-        return {"content": [{"token": t, "logprob": lp, "bytes": list(t.encode()), "top_logprobs": []} for t, lp in zip(tokens, g.logprobs or [])]}
+        return {
+            "content": [
+                {"token": t, "logprob": lp, "bytes": list(t.encode()), "top_logprobs": []}
+                for t, lp in zip(tokens, g.logprobs or [])
+            ]
+        }
     return {"tokens": tokens, "token_logprobs": g.logprobs, "top_logprobs": None, "text_offset": None}
 
 
@@ -430,7 +443,9 @@ def _drain(job: _Job, deltas: _StreamText) -> Iterator[tuple[int, str]]:
 
 # -- command line -------------------------------------------------------------------------
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("model_dir", metavar="MODEL_DIR", help="a local transformers checkpoint (config, weights, tokenizer)")
+    parser.add_argument(
+        "model_dir", metavar="MODEL_DIR", help="a local transformers checkpoint (config, weights, tokenizer)"
+    )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
     parser.add_argument("--port", type=int, default=8000, help="port (0 picks a free one; the URL is printed)")
     parser.add_argument("--name", default=None, help="the model name clients send (default: the directory name)")
@@ -447,7 +462,9 @@ def build_server(args: argparse.Namespace, on_ready: Callable[[OpenAIServer], No
     if not path.is_dir():
         raise FileNotFoundError(f"{args.model_dir} is not a directory; pass a checkpoint saved with save_pretrained")
     agent = HFAgent(str(path), chat=False, batch_size=args.batch_size, device=args.device, dtype=args.dtype)
-    server = OpenAIServer((args.host, args.port), agent, model_name=args.name or path.name, default_max_tokens=args.max_tokens)
+    server = OpenAIServer(
+        (args.host, args.port), agent, model_name=args.name or path.name, default_max_tokens=args.max_tokens
+    )
     if on_ready is not None:
         on_ready(server)
     return server

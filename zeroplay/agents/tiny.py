@@ -64,13 +64,15 @@ def default_corpus() -> list[str]:
         "for i in range(10):\n    if i % 2 == 0:\n        print(i)\n",
         "You are player 0. The board is:\n X | O | . \n---+---+---\n . | X | . \nYour legal moves: [2] [3] [5]",
         "Think step by step, then write your final answer in brackets, e.g. [4].",
-        "<think>reasoning</think> <answer>42</answer> {\"key\": [1, 2, 3]}",
+        '<think>reasoning</think> <answer>42</answer> {"key": [1, 2, 3]}',
     ]
     lines += [" ".join(str(i) for i in range(k, k + 20)) for k in range(0, 200, 20)]
     return lines
 
 
-def build_tokenizer(corpus: Iterable[str] | None = None, *, vocab_size: int = 512, chat_template: str = CHATML_TEMPLATE):
+def build_tokenizer(
+    corpus: Iterable[str] | None = None, *, vocab_size: int = 512, chat_template: str = CHATML_TEMPLATE
+):
     """Train a byte-level BPE tokenizer and wrap it as a ``PreTrainedTokenizerFast``.
 
     The byte alphabet is always in the vocabulary, so ``vocab_size`` is raised to at least

@@ -52,7 +52,7 @@ class VLLMAgent(Agent):
         temperature: float = 1.0,
         top_p: float = 1.0,
         max_new_tokens: int = 256,
-        stop: Sequence[str] = (),
+        stop: str | Sequence[str] = (),
         seed: int | None = None,
         gpu_memory_utilization: float = 0.5,
         dtype: str = "auto",
@@ -84,8 +84,13 @@ class VLLMAgent(Agent):
         self.tokenizer = self.llm.get_tokenizer()
         self.prompter = Prompter(system_prompt=system_prompt, chat=chat)
         if chat and not getattr(self.tokenizer, "chat_template", None):
-            raise ConfigError("this tokenizer has no chat template; pass chat=False to use the model as a plain completion model")
-        self.sampling = SamplingParams(temperature=temperature, top_p=top_p, max_new_tokens=max_new_tokens, stop=tuple(stop), seed=seed)
+            raise ConfigError(
+                "this tokenizer has no chat template; pass chat=False to use the model as a plain completion model"
+            )
+        stops = (stop,) if isinstance(stop, str) else tuple(stop)
+        self.sampling = SamplingParams(
+            temperature=temperature, top_p=top_p, max_new_tokens=max_new_tokens, stop=stops, seed=seed
+        )
         self.reset(seed)
 
     def reset(self, seed: int | None = None) -> None:
