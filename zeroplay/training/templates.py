@@ -16,7 +16,6 @@ unwraps its own format and leaves the env's parser to read what is inside:
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from zeroplay.core.errors import ConfigError
@@ -28,21 +27,52 @@ R1_SYSTEM = (
 )
 BOXED_SYSTEM = "Reason step by step, then put your final answer within \\boxed{}."
 
-_ANSWER = re.compile(r"<answer>(.*?)</answer>", re.DOTALL)
-_THINK_THEN_ANSWER = re.compile(r"^\s*(<think>.*?</think>)?\s*<answer>.*?</answer>\s*$", re.DOTALL)
+_BOX = "\\boxed{"
 
 
 def last_boxed(text: str) -> str | None:
-    """Content of the last ``\\boxed{...}`` in ``text`` with balanced braces, or None."""
-    start = text.rfind("\\boxed{")
-    while start != -1:
-        i, depth = start + len("\\boxed{"), 1
-        for j in range(i, len(text)):
-            depth += {"{": 1, "}": -1}.get(text[j], 0)
-            if depth == 0:
-                return text[i:j].strip()
-        start = text.rfind("\\boxed{", 0, start)  # unbalanced: try an earlier box
-    return None
+    """Content of the last complete ``\\boxed{...}`` in ``text`` (nested braces allowed), or None.
+
+    One left-to-right pass with a stack of open braces: linear time on any input, so a model
+    that writes thousands of unclosed boxes costs microseconds, not minutes.
+    """
+    stack: list[int] = []  # for each open brace: start of a box's content, or -1 for a plain brace
+    best: tuple[int, int] | None = None
+    i, n = 0, len(text)
+    while i < n:
+        if text.startswith(_BOX, i):
+            i += len(_BOX)
+            stack.append(i)
+            continue
+        ch = text[i]
+        if ch == "{":
+            stack.append(-1)
+        elif ch == "}" and stack:
+            start = stack.pop()
+            if start >= 0 and (best is None or start > best[0]):
+                best = (start, i)
+        i += 1
+    return text[best[0]:best[1]].strip() if best else None
+
+
+def last_answer(text: str) -> str | None:
+    """Content of the last ``<answer>...</answer>`` block, or None (linear time: string search, no regex)."""
+    end = text.rfind("</answer>")
+    if end < 0:
+        return None
+    start = text.rfind("<answer>", 0, end)
+    return text[start + len("<answer>"):end] if start >= 0 else None
+
+
+def follows_r1_format(text: str) -> bool:
+    """``[<think>...</think>] <answer>...</answer>`` and nothing else around them."""
+    rest = text.strip()
+    if rest.startswith("<think>"):
+        close = rest.find("</think>")
+        if close < 0:
+            return False
+        rest = rest[close + len("</think>"):].lstrip()
+    return rest.startswith("<answer>") and rest.endswith("</answer>") and rest.count("</answer>") == 1
 
 
 @dataclass(frozen=True)
@@ -63,10 +93,10 @@ class Template:
         if self.name == "plain":
             return completion, True
         if self.name == "r1":
-            found = _ANSWER.findall(completion[-65536:])
-            if not found:
+            found = last_answer(completion[-65536:])
+            if found is None:
                 return "", False
-            return found[-1].strip(), bool(_THINK_THEN_ANSWER.match(completion))
+            return found.strip(), follows_r1_format(completion)
         box = last_boxed(completion[-65536:])
         return (box, True) if box is not None else ("", False)
 
