@@ -10,7 +10,7 @@ import zeroplay as zp
 from zeroplay import agents
 from zeroplay.agents.play import agent_kwargs, mean_ci, run_episodes, summarize
 from zeroplay.cli import main
-from zeroplay.core import ConfigError, Task, TaskEnv, Verdict, Verifier
+from zeroplay.core import AgentError, ConfigError, Task, TaskEnv, Verdict, Verifier
 
 
 class LongAnswer(Verifier):
@@ -93,6 +93,15 @@ def test_invalid_moves_and_truncation_are_counted() -> None:
     assert s.invalid_moves == 5 and s.losses[0] == 5
     cut = run_episodes(lambda: zp.make("zeroplay/SimpleNegotiation-v0"), [agents.make("random")] * 2, 3, max_steps=2)
     assert all(e.truncated and e.returns == [0.0, 0.0] for e in cut)
+
+
+def test_an_agent_that_returns_too_few_actions_is_an_error_not_a_hang() -> None:
+    class Mute(agents.Agent):
+        def act(self, observations, infos=None):
+            return []
+
+    with pytest.raises(AgentError, match="returned 0 actions for 1 observations"):
+        run_episodes(lambda: zp.make("zeroplay/Nim-v0"), [Mute(), agents.make("random")], 1)
 
 
 def test_helpers() -> None:

@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from zeroplay.agents.base import Agent
-from zeroplay.core.errors import ConfigError
+from zeroplay.core.errors import AgentError, ConfigError
 
 
 @dataclass
@@ -116,6 +116,10 @@ def run_episodes(
                 groups.setdefault((seat + s["shift"]) % len(agents), []).append(i)
         for agent_index, idx in groups.items():
             actions = agents[agent_index].act([slots[i]["obs"] for i in idx], [slots[i]["info"] for i in idx])
+            if not isinstance(actions, list) or len(actions) != len(idx):
+                got = len(actions) if isinstance(actions, list) else type(actions).__name__
+                raise AgentError(f"agent {agent_index} ({type(agents[agent_index]).__name__}) returned {got} actions "
+                                 f"for {len(idx)} observations; act() must return one str per observation")
             for i, action in zip(idx, actions):
                 s = slots[i]
                 obs, reward, terminated, truncated, info = envs[i].step(action)
