@@ -63,3 +63,13 @@ def test_hostile_inputs_fail_cleanly():
 def test_bad_configuration_says_how_to_fix(kwargs, message):
     with pytest.raises(ConfigError, match=message):
         verifiers.make("format", **kwargs)
+
+
+@pytest.mark.parametrize("text", [
+    "<think>" + " " * 50_000 + "</think><answer>1</answer>x",
+    "<think>a</think>" + " " * 50_000 + "<answer>1</answer>x",
+    "<think>" + "\n" * 50_000,
+])
+def test_long_whitespace_runs_do_not_backtrack(text):
+    # before the fix this pattern was quadratic: 50k spaces took minutes (pytest-timeout catches a regression)
+    assert not verifiers.make("format").verify(text).correct

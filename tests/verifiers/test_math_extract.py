@@ -86,3 +86,14 @@ def test_plain_numbers_are_exact():
     assert plain_number("0.1")[0] * 3 == plain_number("0.3")[0]
     assert plain_number(r"\frac{-3}{4}")[0] == plain_number("-0.75")[0]
     assert plain_number("x+1") is None and plain_number("1/0") is None
+
+
+@pytest.mark.parametrize("text", [
+    "<answer>" * 20_000 + "</answer>",
+    "Answer" + " " * 60_000 + "x",
+    "the answer" + " " * 60_000,
+    "\\boxed{" * 20_000,
+    "$" * 60_000,
+])
+def test_hostile_texts_stay_linear(text):
+    extract_answer(text)  # a quadratic regex would take minutes here (pytest-timeout catches a regression)

@@ -20,14 +20,19 @@ _TAG = re.compile(r"</?[A-Za-z][\w-]*>")
 
 def template_regex(template: str) -> re.Pattern[str]:
     """A regex for ``template``: ``…`` (or ``...``) holes match any text (each one captured);
-    the literal parts match exactly; whitespace may surround the whole and separate the parts."""
+    the literal parts match exactly; whitespace may surround the whole and separate the parts.
+
+    Holes are bare ``(.*?)`` next to literals (no ``\\s*`` beside them: that ambiguity made
+    matching quadratic on long runs of spaces); the captured text is stripped afterwards.
+    """
     parts = _HOLE.split(template)
     if len(parts) < 2:
         raise ConfigError(f"A format template needs at least one hole written as … or ...; got {template!r}")
     # between tags and words of a literal part any whitespace is allowed: "</think>\n<answer>" matches
     literals = [r"\s*".join(re.escape(t) for t in re.split(r"(<[^<>]*>)|\s+", p) if t) for p in parts]
-    body = r"\s*(.*?)\s*".join(literals)
-    return re.compile(r"\A\s*" + body + r"\s*\Z", re.S)
+    head = r"\A\s*" if literals[0] else r"\A"
+    tail = r"\s*\Z" if literals[-1] else r"\Z"
+    return re.compile(head + "(.*?)".join(literals) + tail, re.S)
 
 
 class FormatVerifier(Verifier):
@@ -95,7 +100,7 @@ class FormatVerifier(Verifier):
         if m is None:
             what = f"template {self.template!r}" if self.template else f"pattern {self.regex.pattern!r}"
             return self._partial(response, f"format-mismatch: does not match {what}")
-        groups = m.groups()
+        groups = tuple(g.strip() if g is not None and self.template else g for g in m.groups())
         if groups and not self.allow_empty and any(g is not None and not g.strip() for g in groups):
             return self._partial(response, "format-mismatch: a template part is empty")
         extracted = groups[-1] if groups else m.group(0)

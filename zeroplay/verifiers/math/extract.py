@@ -27,10 +27,9 @@ from dataclasses import dataclass
 MAX_SCAN = 1 << 16
 FALLBACKS = ("short", "last-line", "none")
 
-_ANSWER_TAG = re.compile(r"<answer>(.*?)</answer>", re.S | re.I)
 _BOX = re.compile(r"\\(?:boxed|fbox)\s*")
 _FINAL_IS = re.compile(r"(?:final answer|the answer)\s*(?:is|=|:)\s*:?", re.I)
-_ANSWER_LINE = re.compile(r"\banswer\s*\**\s*[:：]", re.I)
+_ANSWER_LINE = re.compile(r"\banswer[\s*]*[:：]", re.I)  # one class: no nested quantifiers, no backtracking blow-up
 
 
 @dataclass(frozen=True)
@@ -94,6 +93,16 @@ def strip_math_delimiters(s: str) -> str:
     return s
 
 
+def last_answer_tag(text: str) -> str | None:
+    """The content of the last ``<answer>...</answer>`` (lower-case tags; found from the end, so
+    linear even with thousands of unclosed tags), or None."""
+    end = text.rfind("</answer>")
+    if end < 0:
+        return None
+    start = text.rfind("<answer>", 0, end)
+    return text[start + len("<answer>") : end] if start >= 0 else None
+
+
 def _rest_of_line(text: str, pattern: re.Pattern[str]) -> str | None:
     """What follows the last match of ``pattern`` on its line (at most 400 characters)."""
     last = None
@@ -122,9 +131,8 @@ def extract_answer(response: str, *, fallback: str = "short", short_chars: int =
     if not isinstance(response, str):
         return None
     text = response[-MAX_SCAN:]
-    tags = _ANSWER_TAG.findall(text)
-    if tags:
-        inner = tags[-1]
+    inner = last_answer_tag(text)
+    if inner is not None:
         boxed = last_boxed(inner)
         return Extracted(strip_math_delimiters(boxed if boxed is not None else inner), "answer-tag")
     boxed = last_boxed(text)
