@@ -32,7 +32,7 @@ _UNITS = frozenset(
     people students persons ways times points cups miles/hour km/h m/s""".split()
 )
 _LAST_WORD = re.compile(r"\s*([A-Za-z/]+)(?:\^\{?[23]\}?)?$")
-_NUMBER_THEN_WORDS = re.compile(r"^([+-]?[\d,]*\.?\d+)\s+[a-z]{3,}(?:\s+[a-z]{2,}){0,2}$")
+_NUMBER_THEN_WORDS = re.compile(r"^([+-]?\d[\d,]*(?:\.\d+)?)\s+[a-z]{3,}(?:\s+[a-z]{2,}){0,2}$")
 
 _NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d{1,4})?$")
 _RATIO = re.compile(r"^([+-]?)(\d{1,400})/(\d{1,400})$")
