@@ -1,10 +1,12 @@
 """Stage 1 of validation: read the source without running it.
 
 Checks that it parses, defines the four spec functions with the right arity, imports only
-:data:`~zeroplay.envs.synth.spec.ALLOWED_IMPORTS`, and names no banned builtin and no dunder
-attribute. This is a policy check (what an environment may use, so that it stays
-deterministic and self-contained); it is not the security boundary. Safety comes from the
-sandbox, which runs the source with real limits whatever this stage says.
+:data:`~zeroplay.envs.synth.spec.ALLOWED_IMPORTS`, names no banned builtin, no dunder or
+private (``._x``) attribute, and uses no ``global``. This is a policy check (what an
+environment may use, so that it stays deterministic and self-contained); the driver enforces
+the same policy again at run time (guarded imports, read-only module views). Neither is the
+security boundary: safety comes from the sandbox, which runs the source with real limits
+whatever this stage says.
 """
 
 from __future__ import annotations
