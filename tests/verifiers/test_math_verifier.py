@@ -167,3 +167,10 @@ def _verify_in_child(response: str, gold: str) -> bool:
     from zeroplay import verifiers as vs
 
     return vs.make("math", workers=2).verify(response, gold).correct
+
+
+def test_random_points_cover_negative_values(math_v):
+    assert not math_v.verify(B % "x", "|x|").correct
+    assert not math_v.verify(B % r"\sqrt{x^2}", "x").correct
+    assert math_v.verify(B % r"\sqrt{x^2}", "|x|").correct
+    assert math_v.verify(B % r"2\ln x", r"\ln(x^2)").correct  # equal wherever both are real

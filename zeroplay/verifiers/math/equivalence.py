@@ -2,8 +2,9 @@
 
 Expressions: structurally equal after sympy's automatic simplification; else, with no free
 symbols, numerically equal at 30 digits within ``rel_tol`` (complex numbers included); else equal
-at ``random_points`` random points (deterministic per pair) and, where too few points
-evaluate, ``simplify(a - b) == 0``. Sequences compare in order, sets and bare lists as
+at ``random_points`` random points (deterministic per pair; both signs, so ``|x|`` is not ``x``;
+points where one side is real and the other is not are skipped, so ``ln(x^2)`` is ``2 ln x``)
+and, where too few points evaluate, ``simplify(a - b) == 0``. Sequences compare in order, sets and bare lists as
 multisets, intervals by endpoints and open/closed ends, matrices cell by cell, equations by
 their right-hand sides (or up to rearrangement, as an option), inequalities as sets.
 """
@@ -62,14 +63,24 @@ def expr_equal(a: sympy.Basic, b: sympy.Basic, opts: MathOptions) -> tuple[bool,
     return _random_points(a, b, free, opts)
 
 
+def _draw(rng: random.Random, free: list[sympy.Symbol]) -> dict[sympy.Symbol, sympy.Float]:
+    """A random point with coordinates in [-2.9, -0.3] or [0.3, 2.9]: negative values catch
+    ``|x|`` vs ``x``; staying away from 0 avoids poles and branch points there."""
+    return {s: sympy.Float(rng.choice((-1, 1)) * rng.uniform(0.3, 2.9), _PREC) for s in free}
+
+
+def _real(c: complex) -> bool:
+    return abs(c.imag) <= 1e-12 * max(1.0, abs(c.real))
+
+
 def _random_points(a: sympy.Expr, b: sympy.Expr, free: list[sympy.Symbol], opts: MathOptions) -> tuple[bool, str]:
     rng = random.Random(_seed(a, b))
     agree = 0
-    for _ in range(opts.random_points * 3):
-        point = {s: sympy.Float(rng.uniform(0.3, 2.9), _PREC) for s in free}
+    for _ in range(opts.random_points * 4):
+        point = _draw(rng, free)
         x, y = _number(a.xreplace(point)), _number(b.xreplace(point))
-        if x is None or y is None:
-            continue
+        if x is None or y is None or _real(x) != _real(y):
+            continue  # outside one side's (real) domain: e.g. 2 ln x at x < 0 against ln(x^2)
         if not _close(x, y, opts):
             where = ", ".join(f"{s}={float(v):.3g}" for s, v in point.items())
             return False, f"numeric-different at {where}"
@@ -148,8 +159,8 @@ def _proportional(a: sympy.Expr, b: sympy.Expr, opts: MathOptions) -> bool:
     rng = random.Random(_seed(a, b))
     ratio = None
     seen = 0
-    for _ in range(opts.random_points * 3):
-        point = {s: sympy.Float(rng.uniform(0.3, 2.9), _PREC) for s in free}
+    for _ in range(opts.random_points * 4):
+        point = _draw(rng, free)
         x, y = _number(a.xreplace(point)), _number(b.xreplace(point))
         if x is None or y is None or abs(y) < 1e-12:
             continue
