@@ -23,6 +23,7 @@ EQUAL = [
     (r"\{3,1,2\}", r"\{1,2,3\}", "set-equal"),
     ("2, 1", "1, 2", "set-equal"),
     (r"\pm 2", r"\{-2, 2\}", "set-equal"),
+    (r"x=\frac{-1\pm\sqrt{5}}{2}", r"\frac{-1-\sqrt5}{2}, \frac{-1+\sqrt5}{2}", "set-equal"),
     ("(1, 2)", r"\left(1,2\right)", "string-equal"),
     (r"(\frac{2}{2}, 2)", "(1,2)", "tuple-equal"),
     (r"1 < x \le 3", "(1,3]", "interval-equal"),

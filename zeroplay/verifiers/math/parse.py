@@ -380,6 +380,7 @@ _REL_SPLIT = re.compile(r"\\leq(?![a-zA-Z])|\\geq(?![a-zA-Z])|\\le(?![a-zA-Z])|\
                         r"\\ne(?![a-zA-Z])|\\lt(?![a-zA-Z])|\\gt(?![a-zA-Z])|≤|≥|<=|>=|<|>|=")
 _MATRIX = re.compile(r"^\\begin\{([pbBvV]?matrix|array)\}(?:\{[^{}]*\})?(.*)\\end\{\1\}$", re.S)
 _IN_PREFIX = re.compile(r"^[A-Za-z]\s*(?:\\in|∈)\s*")
+_SOLVED_FOR = re.compile(r"^([A-Za-z])\s*=\s*(?![^=]*(?:=|<|>|\\le|\\ge))")
 _WORDS = re.compile(r"^[A-Za-z][A-Za-z\s'\-]*$")
 
 
@@ -474,11 +475,14 @@ def _structured(s: str, opts: MathOptions, depth: int) -> Value:
             return Value("set", items)
         if len(items) > 1:
             return Value("seq", items, left + right)
-    if "\\pm" in s or "±" in s:
-        a, _, b = s.replace("±", "\\pm").partition("\\pm")
-        a_expr = parse_expression(a, opts) if a.strip() else sympy.Integer(0)
-        b_expr = parse_expression(b, opts)
-        return Value("list", (Value("expr", (a_expr + b_expr,)), Value("expr", (a_expr - b_expr,))))
+    m = _SOLVED_FOR.match(s)
+    if m:  # "x = ..." : the value side keeps its structure (x = 1 \pm \sqrt2 is a pair of values)
+        rhs = _structured(s[m.end():], opts, depth + 1)
+        return Value("eq", (sympy.Symbol(m.group(1)), rhs.items[0])) if rhs.kind == "expr" else rhs
+    if "\\pm" in s or "±" in s:  # a ± b, also inside fractions: both signs, as an unordered pair
+        s = s.replace("±", "\\pm")
+        plus, minus = s.replace("\\pm", "+", 1), s.replace("\\pm", "-", 1)
+        return Value("list", (_structured(plus, opts, depth + 1), _structured(minus, opts, depth + 1)))
     rel = _relation(s, opts)
     if rel is not None:
         return rel

@@ -52,9 +52,9 @@ class MathVerifier(Verifier):
 
     Does not: give partial credit; read answers that are not marked (beyond the ``fallback`` policy);
     guarantee symbolic proofs: expressions with free symbols are equal when they agree at
-    ``random_points`` random points (a probabilistic identity test that is exact for polynomials
-    with overwhelming probability, and may accept identities that only hold for positive values,
-    such as ``sqrt(x^2) = x``). The first hard item waits for a worker to start (about a second).
+    ``random_points`` random points of both signs (a probabilistic identity test that is exact for
+    polynomials with overwhelming probability; points outside one side's real domain are skipped,
+    so identities that hold wherever both sides are real, like ``ln(x^2) = 2 ln x``, are accepted). The first hard item waits for a worker to start (about a second).
     Verifiers with the same ``workers`` and ``worker_memory_mb`` share one pool of processes.
     """
 
