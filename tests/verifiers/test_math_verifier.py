@@ -44,6 +44,8 @@ EQUAL = [
     ("1,000,000", "10^6", "symbolic-equal"),
     (r"12.5\%", "0.125", "percent"),
     (r"\tan 60^\circ", r"\sqrt{3}", "symbolic-equal"),
+    (r"\cos^{-1}(1/2)", r"\frac{\pi}{3}", "symbolic-equal"),
+    ("f(x) = 2x", "2x", "symbolic-equal"),
 ]
 
 UNEQUAL = [

@@ -201,7 +201,10 @@ def _function(func: str, s: str, i: int, depth: int) -> tuple[str, int]:
         j += 1
     if j < len(s) and s[j] == "^":
         exp, j = _arg(s, j + 1)
-        power = f"**({latex_to_text(exp, depth + 1)})"
+        if exp.strip() == "-1" and func in ("sin", "cos", "tan"):
+            func = "a" + func  # \cos^{-1} is arccos, not 1/cos
+        else:
+            power = f"**({latex_to_text(exp, depth + 1)})"
         while j < len(s) and s[j] == " ":
             j += 1
     if j < len(s) and s[j] == "(":
@@ -380,7 +383,7 @@ _REL_SPLIT = re.compile(r"\\leq(?![a-zA-Z])|\\geq(?![a-zA-Z])|\\le(?![a-zA-Z])|\
                         r"\\ne(?![a-zA-Z])|\\lt(?![a-zA-Z])|\\gt(?![a-zA-Z])|≤|≥|<=|>=|<|>|=")
 _MATRIX = re.compile(r"^\\begin\{([pbBvV]?matrix|array)\}(?:\{[^{}]*\})?(.*)\\end\{\1\}$", re.S)
 _IN_PREFIX = re.compile(r"^[A-Za-z]\s*(?:\\in|∈)\s*")
-_SOLVED_FOR = re.compile(r"^([A-Za-z])\s*=\s*(?![^=]*(?:=|<|>|\\le|\\ge))")
+_SOLVED_FOR = re.compile(r"^([A-Za-z])(?:\(\s*[A-Za-z]\s*\))?\s*=\s*(?![^=]*(?:=|<|>|\\le|\\ge))")
 _WORDS = re.compile(r"^[A-Za-z][A-Za-z\s'\-]*$")
 
 
