@@ -177,3 +177,13 @@ def test_random_points_cover_negative_values(math_v):
     assert not math_v.verify(B % r"\sqrt{x^2}", "x").correct
     assert math_v.verify(B % r"\sqrt{x^2}", "|x|").correct
     assert math_v.verify(B % r"2\ln x", r"\ln(x^2)").correct  # equal wherever both are real
+
+
+def test_verifiers_pickle(math_v):
+    import pickle
+
+    for name in ("math", "code", "format", "exact"):
+        v = pickle.loads(pickle.dumps(verifiers.make(name)))
+        assert v.name == name
+    clone = pickle.loads(pickle.dumps(math_v))
+    assert clone.verify(B % "2x", "x+x").correct

@@ -118,6 +118,15 @@ class CodeVerifier(Verifier):
         if self._sandbox is not None:
             self._sandbox.close()
 
+    def __getstate__(self) -> dict[str, Any]:  # picklable: the sandbox is rebuilt where it lands
+        state = dict(self.__dict__)
+        state.update(_sandbox=None, _lock=None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
     # -- building programs -----------------------------------------------------------------------
     def _job(self, response: Any, reference: Any) -> _Job:
         from zeroplay.sandbox import Program

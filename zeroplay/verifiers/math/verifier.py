@@ -85,6 +85,15 @@ class MathVerifier(Verifier):
             decided = iter(list(ex.map(self._decide, pending)))
         return [p if isinstance(p, Verdict) else next(decided) for p in prepared]
 
+    def __getstate__(self) -> dict[str, Any]:  # picklable (e.g. into vector-env workers): processes stay behind
+        state = dict(self.__dict__)
+        state.update(_pool=None, _cache={}, _lock=None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
     def close(self) -> None:
         """Stop the worker processes (shared with other math verifiers of the same ``workers`` and
         memory cap; any of them restarts them on its next hard item)."""
