@@ -117,3 +117,9 @@ def test_bad_reference_says_how_to_fix(code_v):
         code_v.verify(GOOD, {"test": "x"})
     with pytest.raises(ConfigError, match="entry_point"):
         code_v.verify(GOOD, {"calls": []})
+
+
+def test_extract_code_is_linear_on_hostile_text():
+    text = "```python\n" * 200_000
+    assert extract_code(text) == text  # no closed block: the whole text (and no quadratic scan)
+    assert extract_code("```python\nprint(1)\n```\n```python\n") == "print(1)\n"

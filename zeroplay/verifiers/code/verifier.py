@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import secrets
 import threading
 from collections.abc import Sequence
@@ -15,17 +14,27 @@ from zeroplay.core.types import ExecResult, Verdict
 from zeroplay.core.verifier import Verifier
 
 HARNESS_SOURCE = (Path(__file__).with_name("harness.py")).read_text(encoding="utf-8")
-_FENCE = re.compile(r"```[ \t]*(?:python3?|py)?[ \t]*\n(.*?)```", re.S | re.I)
-_ANY_FENCE = re.compile(r"```[^\n]*\n(.*?)```", re.S)
 #: Longest solution accepted (longer ones fail without running).
 MAX_CODE_CHARS = 1 << 17
 
 
 def extract_code(response: str) -> str:
     """The code in a model response: its last fenced ``python`` block, else its last fenced block
-    of any language, else the whole text."""
-    blocks = _FENCE.findall(response) or _ANY_FENCE.findall(response)
-    return blocks[-1] if blocks else response
+    of any language, else the whole text. Linear in the text (no regex over untrusted input)."""
+    parts = response.split("```")
+    # parts[1], parts[3]... are inside fences; the last part is outside (or an unclosed fence)
+    blocks = [parts[i] for i in range(1, len(parts) - 1, 2)]
+    python, other = None, None
+    for block in blocks:
+        tag, newline, body = block.partition("\n")
+        if not newline:
+            continue
+        if tag.strip().lower() in ("python", "py", "python3"):
+            python = body
+        elif tag.strip() == "" or tag.strip().isalnum():
+            other = body
+    found = python if python is not None else other
+    return found if found is not None else response
 
 
 @dataclass(frozen=True)
