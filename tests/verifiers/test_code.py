@@ -121,5 +121,6 @@ def test_bad_reference_says_how_to_fix(code_v):
 
 def test_extract_code_is_linear_on_hostile_text():
     text = "```python\n" * 200_000
-    assert extract_code(text) == text  # no closed block: the whole text (and no quadratic scan)
+    assert extract_code(text) == ""  # empty fenced blocks, found without a quadratic scan
+    assert extract_code("```python\nprint(2)") == "```python\nprint(2)"  # unclosed: the whole text
     assert extract_code("```python\nprint(1)\n```\n```python\n") == "print(1)\n"
