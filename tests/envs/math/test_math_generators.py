@@ -171,3 +171,15 @@ def test_word_problem_answers_by_rereading_the_text() -> None:
         assert str(_solve_word_problem(task.prompt)) == task.reference, task.prompt
         assert int(task.reference) >= 0
     assert len(kinds) >= 5  # every template shows up
+
+
+def test_draws_cover_their_ranges_and_repeat_by_seed() -> None:
+    from zeroplay.envs.math.generators._common import Draws
+
+    draws = Draws(np.random.default_rng(0))
+    values = {draws.randint(-2, 2) for _ in range(500)}
+    assert values == {-2, -1, 0, 1, 2}
+    picks = draws.sample(range(10), 4)
+    assert len(set(picks)) == 4 and set(picks) <= set(range(10))
+    a, b = Draws(np.random.default_rng(9)), Draws(np.random.default_rng(9))
+    assert [a.randint(0, 100) for _ in range(100)] == [b.randint(0, 100) for _ in range(100)]

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
 
 from zeroplay.core.types import Task
-from zeroplay.envs.math.generators._common import fraction_text, level, make_task, pick, randint, task_rng
+from zeroplay.envs.math.generators._common import Draws, fraction_text, level, make_task, pick, randint, task_rng
 
 
 @dataclass(frozen=True)
@@ -36,7 +35,7 @@ class _Node:
         return f"({inner})" if needs else inner
 
 
-def _tree(rng: random.Random, n_ops: int, ops: str, bound: int) -> _Node:
+def _tree(rng: Draws, n_ops: int, ops: str, bound: int) -> _Node:
     if n_ops == 0:
         return _Node(value=randint(rng, -bound if "neg" in ops else 1, bound))
     left_ops = randint(rng, 0, n_ops - 1)

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import random
-
 import numpy as np
 
 from zeroplay.core.types import Task
-from zeroplay.envs.math.generators._common import level, make_task, pick, randint, task_rng
+from zeroplay.envs.math.generators._common import Draws, level, make_task, pick, randint, task_rng
 
 _NAMES = ("Ada", "Ben", "Chloe", "Dev", "Emma", "Farid", "Grace", "Hugo", "Ines", "Jon", "Kira", "Liam")
 _ITEMS = ("notebook", "pencil", "apple", "ticket", "sandwich", "marker", "candle", "plant")
 
 
-def _shopping(rng: random.Random, d: int) -> tuple[str, int]:
+def _shopping(rng: Draws, d: int) -> tuple[str, int]:
     name, item = pick(rng, _NAMES), pick(rng, _ITEMS)
     n, price = randint(rng, 2, 3 + 2 * d), randint(rng, 2, 4 + 3 * d)
     bill = next(b for b in (10, 20, 50, 100, 200, 500, 1000) if b > n * price)
@@ -21,14 +19,14 @@ def _shopping(rng: random.Random, d: int) -> tuple[str, int]:
             f"How many dollars of change does {name} get?"), bill - n * price
 
 
-def _journey(rng: random.Random, d: int) -> tuple[str, int]:
+def _journey(rng: Draws, d: int) -> tuple[str, int]:
     v1, t1 = 10 * randint(rng, 3, 6 + d), randint(rng, 1, 2 + d)
     v2, t2 = 10 * randint(rng, 3, 6 + d), randint(rng, 1, 2 + d)
     return (f"A train travels at {v1} km/h for {t1} hours, then at {v2} km/h for {t2} hours. "
             "How many kilometres does it travel in total?"), v1 * t1 + v2 * t2
 
 
-def _ages(rng: random.Random, d: int) -> tuple[str, int]:
+def _ages(rng: Draws, d: int) -> tuple[str, int]:
     a, b = pick(rng, _NAMES), pick(rng, [n for n in _NAMES if n != "Ada"])
     if a == b:
         b = "Ada"
@@ -39,7 +37,7 @@ def _ages(rng: random.Random, d: int) -> tuple[str, int]:
             f"How old is {a} now?"), old
 
 
-def _marbles(rng: random.Random, d: int) -> tuple[str, int]:
+def _marbles(rng: Draws, d: int) -> tuple[str, int]:
     a, b = pick(rng, _NAMES), pick(rng, _NAMES)
     start, given = randint(rng, 10, 20 + 10 * d), randint(rng, 1, 9)
     packs, per = randint(rng, 2, 2 + d), randint(rng, 3, 5 + 2 * d)
@@ -48,14 +46,14 @@ def _marbles(rng: random.Random, d: int) -> tuple[str, int]:
             f"How many marbles does {a} have now?"), start - given + packs * per
 
 
-def _rectangle(rng: random.Random, d: int) -> tuple[str, int]:
+def _rectangle(rng: Draws, d: int) -> tuple[str, int]:
     w, extra = randint(rng, 2, 5 + 3 * d), randint(rng, 1, 4 + 2 * d)
     length = w + extra
     return (f"A rectangle is {extra} cm longer than it is wide, and its perimeter is {2 * (w + length)} cm. "
             "What is its area in square centimetres?"), w * length
 
 
-def _workers(rng: random.Random, d: int) -> tuple[str, int]:
+def _workers(rng: Draws, d: int) -> tuple[str, int]:
     rate, workers, hours = randint(rng, 2, 4 + 2 * d), randint(rng, 2, 3 + d), randint(rng, 2, 3 + d)
     more = randint(rng, 1, 2 + d)
     joiners = "1 more worker joins" if more == 1 else f"{more} more workers join"
