@@ -204,7 +204,7 @@ def main(argv: list[str] | None = None) -> None:
             f"{r['peer_median']:.0f} ({r['peer_min']:.0f}..{r['peer_max']:.0f})",
             f"{r['ratio_median']:.2f}x ({r['ratio_min']:.2f}..{r['ratio_max']:.2f})",
         )
-    Console().print(table)
+    Console(width=160).print(table)  # wide enough that the table does not wrap
     RESULTS.mkdir(exist_ok=True)
     meta = {
         "python": platform.python_version(),
