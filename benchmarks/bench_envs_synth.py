@@ -15,7 +15,7 @@ Sides, all on the same sources and the same in-sandbox driver, so only the execu
 - ``zeroplay (process)``: the same through the weaker ``process`` backend (an interpreter per job);
 - ``plain subprocess`` (the peer, no isolation at all): each job run by
   ``subprocess.run([sys.executable, "-S", "-I", "-c", driver], input=job)``, one worker per core,
-  as BENCHMARKS.md describes the plain-subprocess baseline.
+  as BENCHMARKS.md describes the plain-subprocess baseline, plus the same address-space limit.
 
 There is no published peer that validates model-written environments, so the baseline is what
 one would write by hand with the standard library. Also reported: episodes/s (reset + step with
@@ -49,17 +49,25 @@ CORPUS = HERE.parent / "tests" / "envs" / "synth" / "synth_corpus.py"
 
 
 class PlainSubprocess:
-    """The peer: one bare interpreter per job, one worker per core, no isolation."""
+    """The peer: one bare interpreter per job, one worker per core, no isolation but an
+    address-space limit (the corpus holds memory bombs, and this machine is shared)."""
 
-    def __init__(self, timeout_s: float):
+    def __init__(self, timeout_s: float, memory_mb: int):
         self.timeout_s = timeout_s
+        self.memory_bytes = memory_mb << 20
         self.workers = os.cpu_count() or 1
+
+    def _limit_memory(self) -> None:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (self.memory_bytes, self.memory_bytes))
 
     def _run(self, program) -> ExecResult:
         start = time.perf_counter()
         try:
             p = subprocess.run([sys.executable, "-S", "-I", "-c", program.code], input=program.stdin,
-                               capture_output=True, text=True, timeout=self.timeout_s, check=False)
+                               capture_output=True, text=True, timeout=self.timeout_s, check=False,
+                               preexec_fn=self._limit_memory)
             return ExecResult("ok" if p.returncode == 0 else "error", p.returncode, p.stdout, p.stderr, time.perf_counter() - start)
         except subprocess.TimeoutExpired:
             return ExecResult("timeout", None, "", "", time.perf_counter() - start)
@@ -128,7 +136,7 @@ def main(argv: list[str] | None = None) -> None:
     sides: dict[str, EnvRunner] = {}
     for side in args.sides.split(","):
         if side == "subprocess":
-            sides["plain subprocess"] = EnvRunner(config, sandbox=PlainSubprocess(config.timeout_s))  # the peer
+            sides["plain subprocess"] = EnvRunner(config, sandbox=PlainSubprocess(config.timeout_s, config.memory_mb))  # the peer
         else:
             runner = EnvRunner(RunnerConfig(backend=side))
             sides[f"zeroplay {runner.sandbox.backend}"] = runner
