@@ -154,6 +154,14 @@ def build_tiny_model(
     model.generation_config.bos_token_id = tokenizer.bos_token_id
     model.generation_config.eos_token_id = tokenizer.eos_token_id
     model.generation_config.pad_token_id = tokenizer.pad_token_id
-    model.save_pretrained(path)
+    # a tiny model saves in milliseconds: transformers' "Writing model shards" bar would be noise
+    hf_logging = transformers.utils.logging
+    bar_was_on = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        model.save_pretrained(path)
+    finally:
+        if bar_was_on:
+            hf_logging.enable_progress_bar()
     tokenizer.save_pretrained(path)
     return path
