@@ -47,9 +47,6 @@ def _apply_limits(limits):
             lim = cur_hard if cur_hard != resource.RLIM_INFINITY else hard
             resource.setrlimit(which, (min(soft, lim), min(hard, lim)))
 
-    # Below the supervisors' priority: a CPU-bound job on a busy machine never delays the
-    # zygote or the host in enforcing its timeout.
-    os.nice(10)
     cap(resource.RLIMIT_CORE, 0)
     cap(resource.RLIMIT_CPU, limits["cpu_s"], limits["cpu_s"] + 1)
     cap(resource.RLIMIT_AS, limits["memory_bytes"])
