@@ -70,6 +70,10 @@ def test_gold_may_be_boxed():
     (r"50\%", "50"),
     (r"3\frac{1}{2}", r"\frac{7}{2}"),
     (r"\cos 30^\circ", r"\cos {\frac{30\pi}{180}}"),
+    (r"0.1\overline{6}", r"\frac{1}{6}"),
+    (r"\varnothing", r"\{\}"),
+    (r"\mathbb{R}", r"(-\infty,\infty)"),
+    ("Three", "3"),
 ])
 def test_normalize(raw, norm):
     assert normalize(raw, MathOptions()) == norm

@@ -46,6 +46,10 @@ EQUAL = [
     (r"\tan 60^\circ", r"\sqrt{3}", "symbolic-equal"),
     (r"\cos^{-1}(1/2)", r"\frac{\pi}{3}", "symbolic-equal"),
     ("f(x) = 2x", "2x", "symbolic-equal"),
+    (r"0.\overline{3}", "0.5-\\frac{1}{6}", "equal"),
+    (r"\emptyset", r"\{ \}", "string-equal"),
+    (r"\{1,2,2\}", r"\{2,1\}", "set-equal"),
+    (r"x > 2 \text{ or } x < -1", r"(-\infty,-1)\cup(2,\infty)", "interval-equal"),
 ]
 
 UNEQUAL = [

@@ -159,6 +159,50 @@ EXTRACTION: list[tuple[str, str, bool]] = [
     ("x" * 100000 + " The answer is \\boxed{1}", "1", True),
 ]
 
+# Harder realistic forms, labelled by mathematics (some are beyond today's rules: kept to measure honestly)
+HARD: list[tuple[str, str, bool]] = [
+    ("0.\\overline{3}", "\\frac{1}{3}", True),
+    ("0.1\\overline{6}", "\\frac{1}{6}", True),
+    ("0.\\overline{3}", "0.3", False),
+    ("50\\%", "\\frac{1}{2}", True),
+    ("\\$1,000", "1000", True),
+    ("1.5 \\times 10^3", "1500", True),
+    ("three", "3", True),
+    ("\\frac{\\sqrt{3}}{2}i + \\frac{1}{2}", "\\frac12 + \\frac{\\sqrt3}{2}i", True),
+    ("[2,5)", "2 \\le x < 5", True),
+    ("\\emptyset", "\\{\\}", True),
+    ("\\varnothing", "\\{1\\}", False),
+    ("x > 2 \\text{ or } x < -1", "(-\\infty,-1)\\cup(2,\\infty)", True),
+    ("x > 2 \\text{ or } x < 1", "(-\\infty,-1)\\cup(2,\\infty)", False),
+    ("\\text{all real numbers}", "(-\\infty, \\infty)", True),
+    ("\\mathbb{R}", "(-\\infty,\\infty)", True),
+    ("\\frac{\\pi}{6}, \\frac{5\\pi}{6}", "\\frac{5\\pi}{6}, \\frac{\\pi}{6}", True),
+    ("10!", "3628800", True),
+    ("\\sqrt[4]{16}", "2", True),
+    ("e^{-1}", "\\frac{1}{e}", True),
+    ("\\frac{\\log 8}{\\log 2}", "3", True),
+    ("\\frac{1}{\\sqrt{3}}", "\\frac{\\sqrt{3}}{3}", True),
+    ("4\\pi", "12.566", False),
+    ("x^2-5x+6=0", "(x-2)(x-3)=0", True),
+    ("x^2-5x+6=0", "(x-2)(x+3)=0", False),
+    ("\\sqrt{x^2}", "x", False),
+    ("|x|", "x", False),
+    ("\\ln(x^2)", "2\\ln|x|", True),
+    ("\\frac{x^2-1}{x-1}", "x+1", True),
+    ("\\cos^{-1}(0)", "\\frac{\\pi}{2}", True),
+    ("\\tan^2 x + 1", "\\sec^2 x", True),
+    ("2\\sin x\\cos x", "\\sin 2x", True),
+    ("\\sin x^2", "\\sin^2 x", False),
+    ("(a-b)(a+b)", "a^2-b^2", True),
+    ("\\binom{n}{2}", "\\frac{n(n-1)}{2}", True),
+    ("1,2,3", "(1,2,3)", True),
+    ("\\{1,2,2\\}", "\\{1,2\\}", True),
+    ("x=1, y=2", "(1,2)", True),
+    ("\\text{yes}", "\\text{Yes}", True),
+    ("\\text{no}", "\\text{yes}", False),
+    ("\\frac{3}{2}\\text{ hours}", "1.5", True),
+]
+
 # Inputs built to hang, exhaust memory or crash a verifier: each must be rejected quickly
 ADVERSARIAL: list[tuple[str, str]] = [
     ("\\boxed{2^{2^{2^{2^{2^{2}}}}}}", "4"),
@@ -205,6 +249,9 @@ def items() -> list[dict]:
                             "gold": gold, "label": label})
     for i, (response, gold, label) in enumerate(EXTRACTION):
         out.append({"id": f"x{i:03d}", "category": "extraction", "response": response, "gold": gold, "label": label})
+    for i, (answer, gold, label) in enumerate(HARD):
+        wrap = WRAPS[i % len(WRAPS)]
+        out.append({"id": f"h{i:03d}", "category": "hard", "response": wrap.format(x=answer), "gold": gold, "label": label})
     for i, (response, gold) in enumerate(ADVERSARIAL):
         out.append({"id": f"a{i:03d}", "category": "adversarial", "response": response, "gold": gold, "label": False})
     return out

@@ -105,6 +105,14 @@ def _multiset_equal(xs: tuple[Value, ...], ys: tuple[Value, ...], opts: MathOpti
     return True
 
 
+def _distinct(items: tuple[Value, ...], opts: MathOptions) -> tuple[Value, ...]:
+    kept: list[Value] = []
+    for item in items:
+        if not any(values_equal(item, k, opts)[0] for k in kept):
+            kept.append(item)
+    return tuple(kept)
+
+
 def _sets_equal(a: sympy.Set, b: sympy.Set, opts: MathOptions) -> bool:
     if a == b:
         return True
@@ -208,7 +216,10 @@ def values_equal(answer: Value, gold: Value, opts: MathOptions) -> tuple[bool, s
             eq = len(answer.items) == len(gold.items) and all(
                 values_equal(x, y, opts)[0] for x, y in zip(answer.items, gold.items))
             return eq, "list-equal (ordered)" if eq else "list-different"
-        eq = _multiset_equal(answer.items, gold.items, opts)
+        xs, ys = answer.items, gold.items
+        if "set" in (ak, gk):  # a set has no repeats: {1, 2, 2} is {1, 2}
+            xs, ys = _distinct(xs, opts), _distinct(ys, opts)
+        eq = _multiset_equal(xs, ys, opts)
         return eq, "set-equal (unordered)" if eq else "set-different"
     if ak == gk == "rel":
         return _relations_equal(answer, gold, opts)

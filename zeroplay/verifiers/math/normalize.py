@@ -22,6 +22,12 @@ _DEGREES = re.compile(r"\^\s*\{?\s*\\circ\s*\}?|°|\\degree(?![a-zA-Z])|\\circ(?
 _PERCENT = re.compile(r"\\?%")
 _TRIG = re.compile(r"\\(?:sin|cos|tan|cot|sec|csc)(?![a-zA-Z])")
 _ANGLE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:\^\s*\{?\s*\\circ\s*\}?|°|\\degree(?![a-zA-Z]))")
+_REPEATING = re.compile(r"^([+-]?)(\d*)\.(\d*)\\overline\{(\d{1,50})\}$")
+_EMPTY_SET = re.compile(r"\\emptyset|\\varnothing|∅|\\\{\s*\\\}")
+_REALS = re.compile(r"^(?:\\mathbb\{R\}|ℝ|all real numbers|\(-\\infty,\s*\+?\\infty\))$", re.I)
+_NUMBER_WORDS = {w: str(i) for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen twenty".split())}
 _MIXED = re.compile(r"^([+-]?)(\d+)\s*\\frac\{(\d+)\}\{(\d+)\}$")
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
 _UNITS = frozenset(
@@ -95,11 +101,26 @@ def normalize(s: str, opts: MathOptions) -> str:
         s = strip_units(s)
     if opts.thousands_separators and _THOUSANDS.match(s):
         s = s.replace(",", "")
+    s = _EMPTY_SET.sub("\\\\{\\\\}", s)
+    if _REALS.match(s):
+        s = "(-\\infty,\\infty)"
+    s = _NUMBER_WORDS.get(s.lower(), s)
+    m = _REPEATING.match(s)
+    if m:  # 0.1\overline{6} = 1/6
+        s = _repeating_fraction(*m.groups())
     m = _MIXED.match(s)
     if m and int(m.group(3)) < int(m.group(4)):  # 3\frac{1}{2} is the mixed number 7/2
         sign, whole, num, den = m.group(1), int(m.group(2)), int(m.group(3)), int(m.group(4))
         s = f"{sign}\\frac{{{whole * den + num}}}{{{den}}}"
     return s
+
+
+def _repeating_fraction(sign: str, whole: str, fixed: str, period: str) -> str:
+    """``whole.fixed(period repeating)`` as an exact ``\\frac{p}{q}``."""
+    value = Fraction(int(whole or "0")) + Fraction(int(fixed or "0"), 10 ** len(fixed))
+    value += Fraction(int(period), (10 ** len(period) - 1) * 10 ** len(fixed))
+    value = -value if sign == "-" else value
+    return f"\\frac{{{value.numerator}}}{{{value.denominator}}}"
 
 
 def compact(s: str) -> str:

@@ -473,6 +473,8 @@ def _structured(s: str, opts: MathOptions, depth: int) -> Value:
     outer = _outer_brackets(s)
     if outer:
         left, inner, right = outer
+        if left == "{" and not inner.strip():
+            return Value("set", ())
         items = tuple(_structured(p, opts, depth + 1) for p in split_top(inner, (",", ";")))
         if left == "{":
             return Value("set", items)
