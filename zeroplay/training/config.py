@@ -164,9 +164,9 @@ class TrainConfig(_Strict):
     propose_solve: ProposeSolveConfig | None = None
     checkpoint_every: int = Field(1, ge=1)
     """Steps between checkpoints; 1 means a kill loses at most the step in flight."""
-    ray: bool = False
-    """Verify (and run env steps) on Ray actors; needs ``pip install 'zeroplay[ray]'``."""
-    ray_workers: int = Field(2, ge=1)
+    threads: int = Field(0, ge=0)
+    """CPU threads for torch (0: torch's default). Tiny models gain little from more than one, and
+    on a busy machine one thread avoids OpenMP's spin-waiting, which can slow a run tenfold."""
     step_delay_s: float = Field(0.0, ge=0)
     """Sleep after each step. Only for tests that kill a run mid-way; leave at 0."""
 

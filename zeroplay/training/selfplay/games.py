@@ -86,13 +86,14 @@ def play_matches(env_id: str, env_kwargs: dict[str, Any], seats: Sequence[Sequen
 
 
 def view_observation(game: str, player: int, view: str, legal: Sequence[str]) -> str:
-    """The short prompt of ``observation: view``: the game, the seat, the information set, the legal moves.
+    """The short prompt of ``observation: view``: the information set, then the legal moves.
 
-    The view is written one character per word (``K p b``) so that each symbol gets its own
-    token: a tiny model learns faster when the card is not fused with the betting history.
+    Written as compactly as possible, one character of the view per word (``K p b | [fold] [call]``):
+    a tiny model reads a symbol far more easily when it is one of a few tokens, not one of thirty.
+    ``game`` and ``player`` are implied by the run and the history, so they are left out.
     """
     moves = " ".join(f"[{m}]" for m in legal)
-    return f"{game} player {player}. View: {' '.join(view)} . Legal: {moves}"
+    return f"{' '.join(view)} | {moves}"
 
 
 def observation_for(mode: str, obs: str, info: dict[str, Any]) -> str:
@@ -174,8 +175,8 @@ class GamesLoop:
         self.envs = [zp.make(self.gc.env, **self.gc.env_kwargs) for _ in range(self.gc.games_per_step)]
 
     # -- data for the tokenizer and the warm-up ---------------------------------------------
-    def transcripts(self, n_games: int, seed: int) -> list[tuple[str, list[str]]]:
-        """(observation, legal moves) at every turn of ``n_games`` uniformly random games."""
+    def transcripts(self, n_games: int, seed: int) -> list[tuple[str, list[str], str]]:
+        """(observation, legal moves, info view) at every turn of ``n_games`` uniformly random games."""
         import zeroplay as zp
 
         rng = np.random.default_rng(seed)
@@ -188,16 +189,28 @@ class GamesLoop:
                 legal = list(info.get("legal_actions") or [])
                 if not legal:
                     break
-                out.append((observation_for(self.gc.observation, obs, info), legal))
+                out.append((observation_for(self.gc.observation, obs, info), legal, str(info.get("view", ""))))
                 obs, _, done, _, info = env.step(f"[{legal[int(rng.integers(len(legal)))]}]")
         return out
 
     def warmup_pairs(self, n: int, seed: int) -> list[tuple[str, str]]:
-        """(observation, completion) pairs: uniformly random legal moves in the template's format."""
+        """(observation, completion) pairs that imitate a *random* behaviour policy, in the template's format.
+
+        For each information set (``info["view"]``) a mixed strategy is drawn once at random
+        (uniform on the simplex, seeded); moves are sampled from it. The model so learns the
+        answer format and learns to read its information set (a policy that ignores the view
+        cannot fit these targets), but nothing about which moves are good: the strategy is
+        noise, and ``eval_before`` reports how exploitable it is. Without a view, moves are uniform.
+        """
         rng = np.random.default_rng(seed + 1)
+        behaviour: dict[str, np.ndarray] = {}
         pairs = []
-        for obs, legal in self.transcripts(max(1, n // 2), seed):
-            move = legal[int(rng.integers(len(legal)))]
+        for obs, legal, view in self.transcripts(max(1, n // 2), seed):
+            if view:
+                probs = behaviour.setdefault(view, rng.dirichlet(np.ones(len(legal))))
+                move = legal[int(rng.choice(len(legal), p=probs))]
+            else:
+                move = legal[int(rng.integers(len(legal)))]
             text = {"plain": f"[{move}]", "r1": f"<think>{move}</think> <answer>[{move}]</answer>",
                     "boxed": f"\\boxed{{[{move}]}}"}[self.sampler.template.name]
             pairs.append((obs, text))
