@@ -257,3 +257,20 @@ def test_works_inside_a_running_event_loop(serve) -> None:
         return agent.act(["in loop"])  # the sync API from async code (a notebook, say)
 
     assert asyncio.run(main()) == ["echo:in loop"]
+
+
+def test_answer_cut_off_mid_body_is_retried(serve) -> None:
+    def truncated(h, n, body):
+        if n == 0:  # promise 1000 bytes, send a few, hang up
+            h.send_response(200)
+            h.send_header("Content-Length", "1000")
+            h.end_headers()
+            h.wfile.write(b'{"choices": [')
+            h.wfile.flush()
+            drop(h)
+        else:
+            echo(h, n, body)
+
+    server = serve(truncated)
+    assert agent_for(server).act(["x"]) == ["echo:x"]
+    assert server.posts == 2

@@ -147,3 +147,20 @@ def test_serve_command_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]
 
     assert main(["serve", str(tmp_path / "missing")]) == 2
     assert "not a directory" in capsys.readouterr().err
+
+
+def test_oversized_body_is_refused_before_it_is_read(served_tiny: str) -> None:
+    import socket
+    from urllib.parse import urlsplit
+
+    url = urlsplit(served_tiny)
+    with socket.create_connection((url.hostname, url.port), timeout=30) as sock:
+        # announce a body of ~1 GB and send none of it: the answer must come at once
+        sock.sendall(b"POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 999999999\r\n\r\n")
+        answer = b""
+        while b"}}" not in answer:
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 413") and b"request body over" in answer
