@@ -184,3 +184,15 @@ def test_path_is_another_name_for_model(tiny_model_dir: Path) -> None:
     assert a.act(PROMPTS) == b.act(PROMPTS)
     with pytest.raises(ConfigError, match="model=DIR"):
         agents.make("hf")
+
+
+@pytest.mark.gpu
+def test_on_gpu_batched_equals_unbatched_and_logprobs_recompute(tiny_model_dir: Path) -> None:
+    agent = agents.make("hf", model=str(tiny_model_dir), device="cuda", dtype="float32")
+    assert agent.device.type == "cuda"
+    batched = agent.generate(PROMPTS, GREEDY)
+    assert [g.completion_ids for g in batched] == [agent.generate([p], GREEDY)[0].completion_ids for p in PROMPTS]
+    with torch.no_grad():
+        again = completion_logprobs(agent.model, [g.prompt_ids for g in batched], [g.completion_ids for g in batched])
+    for g, lp in zip(batched, again):
+        assert torch.allclose(torch.tensor(g.logprobs), lp.cpu(), atol=1e-3)
