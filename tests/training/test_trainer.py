@@ -97,3 +97,31 @@ def test_kill_9_then_resume_matches_an_uninterrupted_run(tmp_path):
     assert wa.keys() == wb.keys()
     for k in wa:
         assert torch.allclose(wa[k], wb[k], atol=1e-6), k
+
+
+def test_kl_reference_is_the_post_warmup_policy_and_is_checkpointed(tmp_path):
+    cfg = config_from_dict(tiny_config(tmp_path, steps=1, **{"model.ref_model": True, "loss.kl_coef": 0.1,
+                                                            "eval.exploitability": False}))
+    run_dir = train(cfg, quiet=True)
+    state = load_checkpoint(run_dir)
+    ref = state["extra"]["ref_model"]
+    # the warm-up changed the weights, and the reference holds the warmed-up ones, not the initial ones
+    from safetensors.torch import load_file
+
+    init = load_file(str(run_dir / "init_model" / "model.safetensors"))
+    key = "model.embed_tokens.weight"
+    assert not torch.equal(ref[key], init[key])
+    last = rows(run_dir)[-1]
+    assert last["loss/kl"] >= 0.0
+
+
+def test_the_shipped_demo_config_runs_with_a_tiny_budget(tmp_path):
+    from zeroplay.training import load_config
+
+    cfg = load_config(REPO / "configs" / "demo.yaml", {
+        "out_dir": str(tmp_path), "steps": 1, "warmup.steps": 2, "games.games_per_step": 4,
+        "eval.games": 4, "eval.every": 0, "model.tiny.hidden_size": 32, "model.tiny.num_layers": 1,
+    })
+    run_dir = train(cfg, quiet=True)
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert "eval/exploitability" in summary["eval_after"] and "eval/nash/win_rate" in summary["eval_after"]

@@ -129,14 +129,11 @@ def train(cfg: TrainConfig, *, quiet: bool = False) -> Path:
     # ---- model, sampler, learner, loop
     policy = build_policy(cfg, model_dir(cfg, run_dir), device)
     model = policy.model
-    ref_model = None
-    if cfg.model.ref_model:
-        ref_model = copy.deepcopy(model).eval().requires_grad_(False)
     template = get_template(cfg.template)
     s = cfg.sampling
     sampler = Sampler(policy, template, SamplingParams(temperature=s.temperature, top_p=s.top_p,
                                                        max_new_tokens=s.max_new_tokens, logprobs=True))
-    learner = Learner(model, cfg, pad_id=policy._pad_id, ref_model=ref_model)
+    learner = Learner(model, cfg, pad_id=policy._pad_id)
     loop = build_loop(cfg, sampler, policy)
     rae = RAEBaseline(cfg.advantage.rae_decay)
     progress = _Progress(quiet)
@@ -151,9 +148,14 @@ def train(cfg: TrainConfig, *, quiet: bool = False) -> Path:
         rae.load_state_dict(extra["rae"])
         loop.load_state_dict(extra["loop"])
         eval_before, warmup_info, start = extra["eval_before"], extra["warmup"], int(ckpt["step"])
+        if cfg.model.ref_model:
+            learner.ref_model = _frozen_copy(model)
+            learner.ref_model.load_state_dict(extra["ref_model"])
         progress.note(f"resuming {run_dir} from step {start}")
     else:
         warmup_info = _warmup(cfg, loop, policy, template, progress)
+        if cfg.model.ref_model:  # the KL anchor is the policy RL starts from: after the warm-up
+            learner.ref_model = _frozen_copy(model)
         eval_before = loop.evaluate(0)
         start = 0
     log = RunLog(run_dir, resume_step=start)
@@ -225,10 +227,15 @@ def _warmup(cfg: TrainConfig, loop: Any, policy: Any, template: Any, progress: _
     return {"steps": float(w.steps), "first_loss": losses[0], "final_loss": losses[-1], "seconds": time.perf_counter() - t0}
 
 
+def _frozen_copy(model: Any) -> Any:
+    return copy.deepcopy(model).eval().requires_grad_(False)
+
+
 def _save(run_dir: Path, step: int, learner: Learner, rae: RAEBaseline, loop: Any, eval_before: dict, warmup: dict) -> None:
-    save_checkpoint(run_dir, step=step, model=learner.model, optimizer=learner.optimizer,
-                    extra={"rae": rae.state_dict(), "loop": loop.state_dict(), "eval_before": eval_before,
-                           "warmup": warmup})
+    extra = {"rae": rae.state_dict(), "loop": loop.state_dict(), "eval_before": eval_before, "warmup": warmup}
+    if learner.ref_model is not None:
+        extra["ref_model"] = learner.ref_model.state_dict()
+    save_checkpoint(run_dir, step=step, model=learner.model, optimizer=learner.optimizer, extra=extra)
 
 
 def _panels(cfg: TrainConfig) -> list[tuple[str, list[str]]]:
