@@ -8,6 +8,7 @@ Contenders: the baseline `subprocess.run([sys.executable, "-c", code], capture_o
 with no isolation (sys.executable is the venv's interpreter, no shim, no -S/-I), and each available
 backend (pool, namespace, process, docker). Every contender runs with one worker per core; each
 figure is the median of --repeats runs after one warm-up, with the spread (min..max) beside it.
+Contenders take turns within each repeat, so a shared machine's changing load hits all alike.
 Writes benchmarks/results/sandbox.json and sandbox.png.
 """
 
@@ -139,24 +140,29 @@ def main(argv: list[str] | None = None) -> None:
     contenders = ["baseline", *[b for b in chosen if b in available]]
     timeout_s = 10.0
 
-    results: dict[str, dict[str, dict]] = {}
-    with Progress(console=console) as progress:
-        task = progress.add_task("sandbox bench", total=len(contenders) * len(workloads) * (repeats + 1))
+    # Contenders take turns within each repeat (not one after the other), so that load from other
+    # users of a shared machine falls on all of them alike.
+    runners = {}
+    try:
         for name in contenders:
-            run, close = baseline_runner(timeout_s) if name == "baseline" else sandbox_runner(name, timeout_s, args.workers)
-            try:
-                results[name] = {}
+            runners[name] = baseline_runner(timeout_s) if name == "baseline" else sandbox_runner(name, timeout_s, args.workers)
+        raw: dict[str, dict[str, list]] = {n: {w: [] for w in workloads} for n in contenders}
+        with Progress(console=console) as progress:
+            task = progress.add_task("sandbox bench", total=len(contenders) * len(workloads) * (repeats + 1))
+            for rep in range(repeats + 1):
                 for wname, code in workloads.items():
-                    progress.update(task, description=f"{name}: {wname}")
-                    measure(run, code, max(args.workers * 2, 4), args.workers)  # warm-up
-                    progress.advance(task)
-                    runs = []
-                    for _ in range(repeats):
-                        runs.append(measure(run, code, sizes[wname], args.workers))
+                    for name in contenders:
+                        progress.update(task, description=f"round {rep}: {name} {wname}")
+                        run = runners[name][0]
+                        if rep == 0:
+                            measure(run, code, max(args.workers * 2, 4), args.workers)  # warm-up
+                        else:
+                            raw[name][wname].append(measure(run, code, sizes[wname], args.workers))
                         progress.advance(task)
-                    results[name][wname] = summarize(runs)
-            finally:
-                close()
+    finally:
+        for _run, close in runners.values():
+            close()
+    results = {n: {w: summarize(raw[n][w]) for w in workloads} for n in contenders}
 
     table = Table(title=f"sandbox: {args.workers} workers, median of {repeats} (spread), ratio to baseline")
     for col in ("backend", "workload", "exec/s", "spread", "x baseline", "p50 ms", "p99 ms"):

@@ -29,8 +29,8 @@ MEMORY_EXIT = 1  # what plain Python exits with; the status comes from the Memor
 WRITABLE_DIRS = ("/work", "/tmp", "/dev/shm")
 PRELOAD = (
     "abc argparse array base64 bisect collections copy csv dataclasses datetime decimal enum fractions functools "
-    "hashlib heapq io itertools json math operator random re string statistics struct textwrap time traceback "
-    "typing unittest"
+    "hashlib heapq io itertools json math operator random re resource select shutil stat string statistics struct "
+    "textwrap time traceback types typing unittest"
 )
 
 
@@ -72,6 +72,9 @@ DENIED_SYSCALLS_X86_64 = (
 )
 
 
+_SECCOMP = []  # the zygote builds the filter once; forked jobs reuse it
+
+
 def seccomp_program():
     """A classic-BPF seccomp filter: EPERM for :data:`DENIED_SYSCALLS_X86_64` and the x32 ABI, kill
     the process on any other architecture's calling convention, allow the rest."""
@@ -96,11 +99,10 @@ def seccomp_program():
 def _install_seccomp():
     """Install :func:`seccomp_program` on this process and all it starts (x86_64 only)."""
     import ctypes
-    import platform
 
-    if platform.machine() != "x86_64":
+    if os.uname().machine != "x86_64":
         return
-    prog = seccomp_program()
+    prog = _SECCOMP[0] if _SECCOMP else seccomp_program()
 
     class SockFprog(ctypes.Structure):
         _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
@@ -362,6 +364,10 @@ def zygote(ctl_fd):
 
     for name in PRELOAD.split():
         importlib.import_module(name)
+    _SECCOMP.append(seccomp_program())
+    import gc
+
+    gc.freeze()  # what the zygote built stays out of the jobs' collections (and their copy-on-write)
     ctl = socket.socket(fileno=ctl_fd)
     ctl.send(b"READY")
     while True:
