@@ -9,6 +9,8 @@ from zeroplay.core.errors import ConfigError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.description = ("Train from a YAML config. The run directory is OUT/NAME; when it already holds a "
+                          "checkpoint the run resumes from it (pass --name to start a new one).")
     parser.add_argument("config", help="YAML config, e.g. configs/demo.yaml")
     parser.add_argument("--out", dest="out_dir", help="parent directory of the run (overrides out_dir)")
     parser.add_argument("--name", help="run name: the run directory is OUT/NAME (overrides name)")

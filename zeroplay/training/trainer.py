@@ -88,6 +88,8 @@ def build_policy(cfg: TrainConfig, path: Path, device: torch.device) -> Any:
 
     from zeroplay.agents.hf import HFAgent
 
+    transformers.utils.logging.disable_progress_bar()  # our own progress bars say what is happening
+
     model = transformers.AutoModelForCausalLM.from_pretrained(str(path), dtype=torch.float32).to(device)
     tokenizer = transformers.AutoTokenizer.from_pretrained(str(path))
     if cfg.backend == "vllm":
