@@ -52,3 +52,45 @@ def test_rlvr_on_a_single_step_env(tmp_path):
     # a random model does not write \boxed{}: every answer is malformed and earns the -1 penalty
     assert last["train/well_formed"] < 1.0 or last["reward/mean"] >= -1.0
     assert "eval/accuracy" in last
+
+
+@pytest.mark.skipif("zeroplay/MathArithmetic-v0" not in zp.registered(), reason="math envs not registered")
+def test_ray_verification_gives_the_same_run_as_the_local_path(tmp_path):
+    pytest.importorskip("ray")
+
+    def run(name, workers):
+        cfg = config_from_dict({
+            "name": name, "out_dir": str(tmp_path), "seed": 1, "loop": "rlvr", "steps": 2, "template": "plain",
+            "ray_workers": workers,
+            "model": {"tiny": {"hidden_size": 32, "num_layers": 1, "num_heads": 2}},
+            "sampling": {"max_new_tokens": 6, "batch_size": 16},
+            "rlvr": {"env": "zeroplay/MathArithmetic-v0", "prompts_per_step": 3, "group_size": 3},
+            "eval": {"samples": 2},
+        })
+        return [json.loads(x) for x in (train(cfg, quiet=True) / "metrics.jsonl").read_text().splitlines()]
+
+    local, remote = run("local", 0), run("ray", 2)
+    assert [r["step"] for r in local] == [r["step"] for r in remote] == [0, 1, 2]
+    for a, b in zip(local, remote):
+        for key in ("reward/mean", "train/accuracy", "loss/pg", "eval/accuracy"):
+            if key in a:
+                assert a[key] == b[key], (a["step"], key)
+
+
+@pytest.mark.skipif("zeroplay/MathArithmetic-v0" not in zp.registered(), reason="math envs not registered")
+def test_ray_verifier_scores_in_order_like_the_local_path():
+    pytest.importorskip("ray")
+    from zeroplay.training.ray_workers import RayVerifier, score_answer
+
+    env = zp.make("zeroplay/MathArithmetic-v0")
+    jobs = []
+    for seed in range(6):
+        _, info = env.reset(seed=seed)
+        jobs += [(seed, str(info["task"].reference)), (seed, "not a number")]
+    local = [score_answer(env, s, a) for s, a in jobs]
+    remote = RayVerifier("zeroplay/MathArithmetic-v0", {}, 2)
+    try:
+        assert remote.score(jobs) == local
+    finally:
+        remote.close()
+    assert [c for _, c in local] == [True, False] * 6

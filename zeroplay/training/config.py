@@ -164,6 +164,8 @@ class TrainConfig(_Strict):
     propose_solve: ProposeSolveConfig | None = None
     checkpoint_every: int = Field(1, ge=1)
     """Steps between checkpoints; 1 means a kill loses at most the step in flight."""
+    ray_workers: int = Field(0, ge=0)
+    """rlvr loop: verify answers on this many Ray actors (``pip install 'zeroplay[ray]'``); 0 = in process."""
     threads: int = Field(0, ge=0)
     """CPU threads for torch (0: torch's default). Tiny models gain little from more than one, and
     on a busy machine one thread avoids OpenMP's spin-waiting, which can slow a run tenfold."""

@@ -26,17 +26,23 @@ class RLVRLoop:
         assert cfg.rlvr is not None
         self.cfg, self.sampler, self.policy, self.rc = cfg, sampler, policy, cfg.rlvr
         self.env = zp.make(self.rc.env, **self.rc.env_kwargs)
+        self.remote = None
+        if cfg.ray_workers:
+            from zeroplay.training.ray_workers import RayVerifier
+
+            self.remote = RayVerifier(self.rc.env, self.rc.env_kwargs, cfg.ray_workers)
 
     def _answer(self, obs_seed: int, n: int) -> tuple[list[tuple[Any, str, bool]], list[tuple[float, bool]], str]:
         obs, _ = self.env.reset(seed=obs_seed)
         outs = self.sampler.generate([obs] * n)
         t0 = time.perf_counter()
-        scored = []
-        for _, action, ok in outs:
-            self.env.reset(seed=obs_seed)
-            _, reward, _, _, info = self.env.step(action)
-            verdict = info.get("verdict")
-            scored.append((float(reward), bool(verdict.correct) if verdict is not None else reward > 0))
+        jobs = [(obs_seed, action) for _, action, _ in outs]
+        if self.remote is not None:
+            scored = self.remote.score(jobs)
+        else:
+            from zeroplay.training.ray_workers import score_answer
+
+            scored = [score_answer(self.env, seed, action) for seed, action in jobs]
         self.sampler.timer.add("verify", time.perf_counter() - t0, n)
         return outs, scored, obs
 
