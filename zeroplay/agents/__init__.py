@@ -42,7 +42,8 @@ def registered() -> list[str]:
 
 
 def descriptions() -> dict[str, str]:
-    return {n: _registry.spec(n).description for n in registered()}
+    """Name -> one-line description."""
+    return _registry.descriptions()
 
 
 __all__ = ["Agent", "descriptions", "make", "register", "registered"]

@@ -75,6 +75,10 @@ class Registry:
         self._load_plugins()
         return sorted(self._specs)
 
+    def descriptions(self) -> dict[str, str]:
+        """Name -> one-line description, for listings (``zeroplay list``)."""
+        return {n: self.spec(n).description for n in self.registered()}
+
     def spec(self, name: str) -> Spec:
         if name not in self._specs:
             self._load_plugins()

@@ -33,7 +33,8 @@ def registered() -> list[str]:
 
 
 def descriptions() -> dict[str, str]:
-    return {n: _registry.spec(n).description for n in registered()}
+    """Name -> one-line description."""
+    return _registry.descriptions()
 
 
 def as_trl_reward(verifier: Verifier | str, **kwargs: Any) -> Any:
