@@ -661,3 +661,18 @@ def test_job_is_not_host_root(box, procs):
     from zeroplay.sandbox.isolation import UIDS
 
     assert all(UIDS.range[0] <= uid < UIDS.range[1] for uid in seen)
+
+
+def test_posix_message_queue_does_not_reach_the_next_job(isolated_box):
+    first = run(isolated_box, """
+        import ctypes, os
+        rt = ctypes.CDLL('librt.so.1', use_errno=True)
+        print(rt.mq_open(b'/MARK', os.O_CREAT | os.O_RDWR, 0o600, None) >= 0)
+    """)
+    assert first.stdout == "True\n"
+    res = run(isolated_box, """
+        import ctypes, os
+        rt = ctypes.CDLL('librt.so.1', use_errno=True)
+        print(rt.mq_open(b'/MARK', os.O_RDWR) >= 0)
+    """)
+    assert res.stdout == "False\n"

@@ -26,7 +26,7 @@ import signal
 import sys
 
 MEMORY_EXIT = 1  # what plain Python exits with; the status comes from the MemoryError line
-WRITABLE_DIRS = ("/work", "/tmp", "/dev/shm")
+WRITABLE_DIRS = ("/work", "/tmp", "/dev/shm", "/dev/mqueue")  # POSIX message queues live in the last
 PRELOAD = (
     "abc argparse array base64 bisect collections copy csv dataclasses datetime decimal enum fractions functools "
     "hashlib heapq io itertools json math operator random re resource select shutil stat string statistics struct "
@@ -282,7 +282,10 @@ def _wipe_dir(root):
 
     if not os.path.isdir(root):
         return
-    os.chmod(root, 0o1777 if root != "/work" else 0o700)
+    try:
+        os.chmod(root, 0o1777 if root != "/work" else 0o700)
+    except PermissionError:
+        pass  # /dev/mqueue's root is not ours to chmod; a job cannot change it either
     for entry in os.scandir(root):
         if entry.is_dir(follow_symlinks=False):
             shutil.rmtree(entry.path, onerror=unlock)

@@ -141,7 +141,7 @@ def bwrap_argv(prefix_on_host: str, runtime: Runtime, limits: Limits, as_pid_1: 
     for site in runtime.site_dirs:
         argv += ["--tmpfs", os.path.join(INSIDE_PREFIX, site), "--remount-ro", os.path.join(INSIDE_PREFIX, site)]
     argv += [
-        "--proc", "/proc", "--dev", "/dev", "--size", size, "--tmpfs", "/dev/shm",
+        "--proc", "/proc", "--dev", "/dev", "--size", size, "--tmpfs", "/dev/shm", "--mqueue", "/dev/mqueue",
         "--size", size, "--tmpfs", "/tmp", "--size", size, "--tmpfs", "/work", "--chdir", "/work",
         # Only /work, /tmp and /dev/shm stay writable (and are wiped between pool jobs).
         "--remount-ro", "/dev", "--remount-ro", "/",
