@@ -15,6 +15,8 @@ class Agent(abc.ABC):
     """
 
     name: str = ""
+    #: True when the agent reads from the terminal; `zeroplay play` then shows no progress bar
+    interactive: bool = False
 
     @abc.abstractmethod
     def act(self, observations: Sequence[str], infos: Sequence[dict[str, Any]] | None = None) -> list[str]: ...

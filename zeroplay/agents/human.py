@@ -29,6 +29,8 @@ class HumanAgent(Agent):
     """Asks the person at ``stdin``/``stdout`` (by default the process's own) for each move."""
 
     name = "human"
+    #: a person types at the terminal: callers hide live displays (progress bars) meanwhile
+    interactive = True
 
     def __init__(self, stdin: TextIO | None = None, stdout: TextIO | None = None):
         self._stdin, self._stdout = stdin, stdout

@@ -260,7 +260,8 @@ def _run_with_progress(args: argparse.Namespace, env_kwargs: dict[str, Any], pla
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-    with Progress(*columns, transient=True) as progress:
+    interactive = any(getattr(p, "interactive", False) for p in players)  # a live bar would redraw over a human's prompt
+    with Progress(*columns, transient=True, disable=interactive) as progress:
         task = progress.add_task(args.env, total=args.episodes)
         return run_episodes(
             lambda: zp.make(args.env, **env_kwargs), players, args.episodes, seed=args.seed, batch=args.batch,
