@@ -17,10 +17,8 @@ from __future__ import annotations
 
 import abc
 import copy
-import hashlib
 from typing import Any, ClassVar
 
-import numpy as np
 
 from zeroplay.core.env import GameState, TurnBasedEnv, last_bracketed
 
@@ -45,32 +43,6 @@ class Game(GameState):
 
 class GameEnv(TurnBasedEnv):
     """A :class:`TurnBasedEnv` whose infos carry ``game`` and ``view`` (see the module docstring)."""
-
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
-        if isinstance(seed, int) and 0 <= seed < 1 << 256:
-            self._seed_rng(seed)
-            seed = None  # seeded here; the base then keeps this generator
-        return super().reset(seed=seed, options=options)
-
-    def _seed_rng(self, seed: int) -> None:
-        """Seed ``self.np_random`` from ``seed``, as gymnasium does but about 3x cheaper.
-
-        Games are short, so gymnasium's per-reset seeding (a fresh SeedSequence and generator)
-        is a large share of a game's cost. Here one PCG64 generator is kept and its 128-bit
-        state and stream are set from a BLAKE2b hash of the seed: the same seed gives the same
-        stream, different seeds independent ones. (The streams differ from gymnasium's.)
-        """
-        digest = hashlib.blake2b(seed.to_bytes(32, "little"), digest_size=32).digest()
-        generator = self._np_random
-        if generator is None or not isinstance(generator.bit_generator, np.random.PCG64):
-            generator = np.random.Generator(np.random.PCG64())
-        generator.bit_generator.state = {
-            "bit_generator": "PCG64",
-            "state": {"state": int.from_bytes(digest[:16], "little"), "inc": int.from_bytes(digest[16:], "little") | 1},
-            "has_uint32": 0,
-            "uinteger": 0,
-        }
-        self._np_random, self._np_random_seed = generator, seed
 
     def info_extras(self, state: Game) -> dict[str, Any]:  # type: ignore[override]
         return {"game": state.name, "view": state.view(state.current_player())}
