@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import abc
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -55,24 +55,34 @@ class JSONLSource(ListSource):
         if not self.path.is_file():
             raise FileNotFoundError(f"No task file at {self.path}: pass the path of a JSONL file, one task per line")
         tasks = []
-        with self.path.open(encoding="utf-8") as f:
-            for lineno, line in enumerate(f, 1):
-                if not line.strip():
-                    continue
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError as e:
-                    raise ValueError(f"{self.path}:{lineno}: not valid JSON ({e.msg})") from None
-                if not isinstance(row, dict):
-                    raise ValueError(f"{self.path}:{lineno}: expected a JSON object, got {type(row).__name__}")
-                row = {(fields or {}).get(k, k): v for k, v in row.items()}
-                row = {**(defaults or {}), **row}
-                row.setdefault("id", f"{self.path.stem}-{lineno}")
-                try:
-                    tasks.append(Task.from_dict(row))
-                except (TypeError, ValueError) as e:
-                    raise ValueError(f"{self.path}:{lineno}: {e}") from None
+        for lineno, row in read_jsonl(self.path):
+            row = {(fields or {}).get(k, k): v for k, v in row.items()}
+            row = {**(defaults or {}), **row}
+            row.setdefault("id", f"{self.path.stem}-{lineno}")
+            try:
+                tasks.append(Task.from_dict(row))
+            except (TypeError, ValueError) as e:
+                raise ValueError(f"{self.path}:{lineno}: {e}") from None
         super().__init__(tasks)
+
+
+def read_jsonl(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, object) for each non-blank line of a JSONL file.
+
+    Raises ValueError naming ``path:line`` for a line that is not JSON or not a JSON object.
+    """
+    path = Path(path)
+    with path.open(encoding="utf-8") as f:
+        for lineno, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise ValueError(f"{path}:{lineno}: not valid JSON ({e.msg})") from None
+            if not isinstance(row, dict):
+                raise ValueError(f"{path}:{lineno}: expected a JSON object, got {type(row).__name__}")
+            yield lineno, row
 
 
 def write_jsonl(path: str | Path, tasks: Iterable[Task]) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from zeroplay.core.errors import ConfigError
+from zeroplay.core.tasks import read_jsonl
 
 _RESPONSE_KEYS = ("response", "pred", "prediction", "completion")
 _REFERENCE_KEYS = ("reference", "gold", "answer", "solution")
@@ -68,19 +69,16 @@ def _run_file(path: Path, args: argparse.Namespace) -> int:
         raise FileNotFoundError(f"No JSONL file at {path}")
     groups: dict[str, list[tuple[int, Any, Any]]] = {}
     n = 0
-    with path.open(encoding="utf-8") as f:
-        for lineno, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise ConfigError(f"{path}:{lineno}: not valid JSON ({e.msg})") from None
-            where = f"{path}:{lineno}"
-            name = row.get("verifier") or args.verifier or "math"
-            groups.setdefault(name, []).append(
-                (n, _pick(row, _RESPONSE_KEYS, "response", where), _pick(row, _REFERENCE_KEYS, "reference", where)))
-            n += 1
+    try:
+        rows = list(read_jsonl(path))
+    except ValueError as e:
+        raise ConfigError(str(e)) from None
+    for lineno, row in rows:
+        where = f"{path}:{lineno}"
+        name = row.get("verifier") or args.verifier or "math"
+        groups.setdefault(name, []).append(
+            (n, _pick(row, _RESPONSE_KEYS, "response", where), _pick(row, _REFERENCE_KEYS, "reference", where)))
+        n += 1
     verdicts: list[Any] = [None] * n
     for name, rows in groups.items():
         v = verifiers.make(name)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from zeroplay.core.tasks import TaskSource
+from zeroplay.core.tasks import TaskSource, read_jsonl
 from zeroplay.core.types import Task
 from zeroplay.envs.code.triplet import KINDS, CodeTask
 
@@ -35,8 +35,7 @@ SEEDS_PATH = Path(__file__).with_name("seeds.jsonl")
 
 @functools.lru_cache(maxsize=1)
 def _builtin_seeds() -> tuple[CodeTask, ...]:
-    with SEEDS_PATH.open(encoding="utf-8") as f:
-        return tuple(CodeTask.from_dict(json.loads(line)) for line in f if line.strip())
+    return tuple(CodeTask.from_dict(row) for _, row in read_jsonl(SEEDS_PATH))
 
 
 def builtin_seeds() -> list[CodeTask]:
@@ -111,14 +110,11 @@ class TaskBuffer(TaskSource):
         return True
 
     def _load(self, path: Path) -> None:
-        with path.open(encoding="utf-8") as f:
-            for lineno, line in enumerate(f, 1):
-                if not line.strip():
-                    continue
-                try:
-                    self._insert(CodeTask.from_dict(json.loads(line)))
-                except (ValueError, TypeError) as e:
-                    raise ValueError(f"{path}:{lineno}: not a code task ({e}); was this file written by TaskBuffer?") from None
+        for lineno, row in read_jsonl(path):
+            try:
+                self._insert(CodeTask.from_dict(row))
+            except (ValueError, TypeError) as e:
+                raise ValueError(f"{path}:{lineno}: not a code task ({e}); was this file written by TaskBuffer?") from None
 
     # -- sampling ------------------------------------------------------------------------
     def references(self, rng: np.random.Generator, k: int) -> list[CodeTask]:
