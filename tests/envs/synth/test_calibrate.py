@@ -25,7 +25,7 @@ class LevelSolver(Agent):
             d = info["difficulty"]
             self.seen[d] = self.seen.get(d, 0) + 1
             right = d <= self.skill or (d == self.skill + 1 and self.seen[d] % 2 == 0)
-            out.append(f"<answer>{info['task'].reference if right else 'no idea'}</answer>")
+            out.append(f"<answer>{info['task'].reference['answer'] if right else 'no idea'}</answer>")
         return out
 
 

@@ -86,7 +86,7 @@ def test_score_many_batches(env: SynthEnv) -> None:
     for i in range(6):
         _, info = env.reset(seed=i)
         tasks.append(info["task"])
-        answers.append(info["task"].reference if i % 2 == 0 else "wrong")
+        answers.append(info["task"].reference["answer"] if i % 2 == 0 else "wrong")
     assert [v.score for v in env.score_many(tasks, answers)] == [1.0, 0.0] * 3
 
 

@@ -67,7 +67,7 @@ def test_register_makes_envs_available(library: Library, runner) -> None:
     env = zp.make(env_id("ListSumLib"), runner=runner)
     obs, info = env.reset(seed=0)
     assert "Add these numbers" in obs and info["difficulty"] == 2
-    assert env.step(info["task"].reference)[1] == 1.0
+    assert env.step(info["task"].reference["answer"])[1] == 1.0
 
 
 def test_default_location(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

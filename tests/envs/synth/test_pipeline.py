@@ -64,7 +64,7 @@ class HalfRight(Agent):
         out = []
         for info in infos:
             self.calls += 1
-            out.append(info["task"].reference if self.calls % 2 == 0 else "nope")
+            out.append(info["task"].reference["answer"] if self.calls % 2 == 0 else "nope")
         return out
 
 
@@ -118,7 +118,7 @@ def test_accepted_envs_pass_the_contract(filled, runner, name: str) -> None:
         obs, reward, terminated, _, info = env.step(action)
         assert isinstance(obs, str) and np.isfinite(reward) and terminated and "verdict" in info
     obs, info = env.reset(seed=3)
-    assert env.step(f"<answer>{info['task'].reference}</answer>")[1] == 1.0
+    assert env.step(f"<answer>{info['task'].reference['answer']}</answer>")[1] == 1.0
 
 
 def test_second_run_adds_nothing_new(filled) -> None:

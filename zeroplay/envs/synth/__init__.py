@@ -5,6 +5,7 @@
     lib = synth.Library()                      # $ZEROPLAY_SYNTH_LIBRARY or ~/.local/share/zeroplay/synth
     synth.synthesize(agent, n=8, library=lib)  # ask an agent for new envs, validate, keep the good ones
     env = zp.make("zeroplay/synth/NAME-v0")    # every accepted env, registered at import
+    verifiers.make("synth").verify(answer, task.reference)   # score a stored synth task, as env.step does
 
 The spec is in :mod:`zeroplay.envs.synth.spec`. Environment source only ever runs inside the
 sandbox. Importing this package is cheap: ``register_dynamic`` reads the library's small index
@@ -38,6 +39,8 @@ _LAZY = {
     "similarity": "zeroplay.envs.synth.novelty",
     "EnvRunner": "zeroplay.envs.synth.runner",
     "RunnerConfig": "zeroplay.envs.synth.runner",
+    "SynthVerifier": "zeroplay.envs.synth.verify",
+    "synth_reference": "zeroplay.envs.synth.verify",
 }
 
 
@@ -47,13 +50,24 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'zeroplay.envs.synth' has no attribute {name!r}")
 
 
+#: The verifier of synth tasks (``Task(verifier="synth")``), so a stored task can be scored by name.
+VERIFIERS: dict[str, tuple[str, str]] = {
+    "synth": ("zeroplay.envs.synth.verify:SynthVerifier", "synthesized env task: the env's own score, in the sandbox"),
+}
+
+
 def register_dynamic() -> None:
-    """Register the default library's envs as ``zeroplay/synth/NAME-v0``. Reads one small JSON file.
+    """Register the ``synth`` verifier (lazily) and the default library's envs as
+    ``zeroplay/synth/NAME-v0``. Reads one small JSON file.
 
     A missing library is fine (nothing to register); a broken one warns instead of breaking
     ``import zeroplay``.
     """
+    from zeroplay import verifiers
     from zeroplay.envs.synth.library import Library
+
+    for name, (entry_point, description) in VERIFIERS.items():
+        verifiers.register(name, entry_point, description=description)
 
     try:
         Library().register()
@@ -62,7 +76,7 @@ def register_dynamic() -> None:
 
 
 __all__ = [  # noqa: RUF022 - the lazy names, in _LAZY's order
-    "ENVS", "register_dynamic", "validate", "validate_many", "ValidationConfig", "ValidationReport", "STAGES",
+    "ENVS", "VERIFIERS", "register_dynamic", "validate", "validate_many", "ValidationConfig", "ValidationReport", "STAGES",
     "Library", "LibraryEntry", "default_library_path", "SynthEnv", "calibrate", "CalibrationReport", "synthesize",
-    "SynthResult", "seed_sources", "similarity", "EnvRunner", "RunnerConfig",
+    "SynthResult", "seed_sources", "similarity", "EnvRunner", "RunnerConfig", "SynthVerifier", "synth_reference",
 ]

@@ -18,6 +18,7 @@ from typing import Any
 from zeroplay.core.types import Task
 from zeroplay.envs.synth import spec
 from zeroplay.envs.synth.runner import EnvRunner
+from zeroplay.envs.synth.verify import synth_reference
 
 DEFAULT_BAND = (0.2, 0.8)
 
@@ -58,7 +59,9 @@ def calibrate(source: str, solver: Any, *, levels: Sequence[int] = spec.DIFFICUL
             if "error" in inst:
                 continue
             prompt = spec.full_prompt(inst["prompt"])
-            task = Task(f"{name}/{d}/{s}", prompt, inst["reference"], "synth", {"difficulty": d, "instance_seed": s})
+            where = {"difficulty": d, "instance_seed": s, "inst_hash": inst["inst_hash"]}
+            reference = synth_reference(name=name, answer=inst["reference"], source=source, **where)
+            task = Task(f"{name}/{d}/{s}", prompt, reference, "synth", {**where, "oracle_answer": inst["reference"]})
             items.append({"seed": s, "difficulty": d, "inst_hash": inst["inst_hash"]})
             prompts.append(prompt)
             infos.append({"task": task, "difficulty": d})

@@ -3,7 +3,9 @@
 ``reset`` shows a prompt; ``step(answer)`` ends the episode with ``score`` as reward and a
 :class:`~zeroplay.core.types.Verdict` in ``info["verdict"]`` (like
 :class:`~zeroplay.core.tasks.TaskEnv`). ``info["task"]`` holds the problem as a
-:class:`~zeroplay.core.types.Task` whose ``reference`` is the env's own reference answer.
+:class:`~zeroplay.core.types.Task` for the ``synth`` verifier: its ``reference`` locates the
+instance (:func:`~zeroplay.envs.synth.verify.synth_reference`; the env's own reference answer is
+``reference["answer"]``), so the task can be stored and scored later by name, with the same verdict.
 
 Cost: the source never runs in this process. Prompts come ``batch_size`` at a time from one
 sandbox job (the instance seeds are drawn from ``self.np_random`` up front, so a seeded reset
@@ -24,6 +26,7 @@ from zeroplay.core.errors import EpisodeOverError, SandboxError, ZeroplayError
 from zeroplay.core.types import Task, Verdict
 from zeroplay.envs.synth import spec
 from zeroplay.envs.synth.runner import EnvRunner, RunnerConfig
+from zeroplay.envs.synth.verify import score_answers, synth_reference
 
 
 class SynthEnv(TextEnv):
@@ -55,6 +58,7 @@ class SynthEnv(TextEnv):
         render_mode: str | None = None,
     ):
         super().__init__(render_mode=render_mode)
+        self._library: tuple[str, str] | None = None  # (path, sha256) of a library env: what its tasks cite
         if source is None:
             if name is None:
                 raise ValueError("SynthEnv needs a library env name or source=...; e.g. SynthEnv('ShortestPath')")
@@ -65,6 +69,7 @@ class SynthEnv(TextEnv):
             source = lib.source(name)
             difficulty = entry.difficulty if difficulty is None else difficulty
             levels = entry.levels if levels is None else levels
+            self._library = (str(lib.path), entry.sha256)
         self.name = name or spec.declared_name(source) or "SynthEnv"
         self.source = source
         self.levels = [self._check_difficulty(d) for d in (levels or spec.DIFFICULTIES)]
@@ -105,9 +110,15 @@ class SynthEnv(TextEnv):
         inst_seed, item = queue.popleft()
         self._current = {"seed": inst_seed, "difficulty": difficulty, "inst_hash": item["inst_hash"]}
         prompt = spec.full_prompt(item["prompt"])
+        where = {"instance_seed": inst_seed, "difficulty": difficulty, "inst_hash": item["inst_hash"]}
+        if self._library is None:
+            reference = synth_reference(name=self.name, answer=item["reference"], source=self.source, **where)
+        else:
+            path, sha256 = self._library
+            reference = synth_reference(name=self.name, answer=item["reference"], library=path, sha256=sha256, **where)
         self.task = Task(
-            id=f"{self.name}/{difficulty}/{inst_seed}", prompt=prompt, reference=item["reference"], verifier="synth",
-            meta={"env": self.name, "difficulty": difficulty, "instance_seed": inst_seed, "inst_hash": item["inst_hash"]},
+            id=f"{self.name}/{difficulty}/{inst_seed}", prompt=prompt, reference=reference, verifier="synth",
+            meta={"env": self.name, **where, "oracle_answer": item["reference"]},
         )
         self._done = False
         self._last_obs = prompt
@@ -137,24 +148,7 @@ class SynthEnv(TextEnv):
         return self._verdicts(items)
 
     def _verdicts(self, items: list[tuple[dict[str, Any], str]]) -> list[Verdict]:
-        answers = [spec.extract_answer(text) for _, text in items]
-        job = self.runner.job(self.source, "score", items=[{**where, "answer": a} for (where, _), a in zip(items, answers)])
-        try:
-            outcome = self.runner.run_jobs([job])[0]
-        except Exception as e:  # noqa: BLE001 - the sandbox itself failed: a failing verdict, never a crash mid-training
-            return [Verdict.fail(f"env-error: sandbox failed: {type(e).__name__}: {str(e)[:200]}") for _ in items]
-        if outcome.result is None or "load_error" in outcome.result:
-            why = outcome.problem or outcome.result["load_error"]["message"]
-            return [Verdict.fail(f"env-error: {why}") for _ in items]
-        verdicts = []
-        for answer, res in zip(answers, outcome.result.get("scores", [])):
-            if "error" in res:
-                verdicts.append(Verdict.fail(f"env-error: {res['error']}", extracted=answer[:200]))
-            else:
-                s = float(res["score"])
-                verdicts.append(Verdict(s >= 1.0 - 1e-9, s, "synth-score", answer[:200], {"env": self.name}))
-        verdicts += [Verdict.fail("env-error: no score returned")] * (len(items) - len(verdicts))
-        return verdicts
+        return score_answers(self.runner, [(self.source, self.name, where, text) for where, text in items])
 
     def _make_batch(self, difficulty: int) -> list[tuple[int, dict[str, Any]]]:
         seeds = tuple(int(s) for s in self.np_random.integers(0, 2**31 - 1, size=self.batch_size))
