@@ -54,43 +54,143 @@ def test_rlvr_on_a_single_step_env(tmp_path):
     assert "eval/accuracy" in last
 
 
-@pytest.mark.skipif("zeroplay/MathArithmetic-v0" not in zp.registered(), reason="math envs not registered")
-def test_ray_verification_gives_the_same_run_as_the_local_path(tmp_path):
+# -- rollouts on Ray actors: the same run as the local path with the same shards ----------------
+
+def _final_weights(run_dir):
+    from safetensors.torch import load_file
+
+    return load_file(str(run_dir / "final_model" / "model.safetensors"))
+
+
+def _same_run(tmp_path, base, workers):
+    """Train ``base`` locally and with ``workers`` Ray actors; both runs' rows, and the weights compared."""
     pytest.importorskip("ray")
+    import torch
 
-    def run(name, workers):
-        cfg = config_from_dict({
-            "name": name, "out_dir": str(tmp_path), "seed": 1, "loop": "rlvr", "steps": 2, "template": "plain",
-            "ray_workers": workers,
-            "model": {"tiny": {"hidden_size": 32, "num_layers": 1, "num_heads": 2}},
-            "sampling": {"max_new_tokens": 6, "batch_size": 16},
-            "rlvr": {"env": "zeroplay/MathArithmetic-v0", "prompts_per_step": 3, "group_size": 3},
-            "eval": {"samples": 2},
-        })
-        return [json.loads(x) for x in (train(cfg, quiet=True) / "metrics.jsonl").read_text().splitlines()]
-
-    local, remote = run("local", 0), run("ray", 2)
-    assert [r["step"] for r in local] == [r["step"] for r in remote] == [0, 1, 2]
+    runs = {}
+    for name, w in (("local", 0), ("ray", workers)):
+        run_dir = train(config_from_dict({**base, "name": name, "out_dir": str(tmp_path), "ray_workers": w}), quiet=True)
+        runs[name] = ([json.loads(x) for x in (run_dir / "metrics.jsonl").read_text().splitlines()], _final_weights(run_dir))
+    (local, w_local), (remote, w_remote) = runs["local"], runs["ray"]
+    assert [r["step"] for r in local] == [r["step"] for r in remote]
     for a, b in zip(local, remote):
-        for key in ("reward/mean", "train/accuracy", "loss/pg", "eval/accuracy"):
-            if key in a:
+        for key in a:
+            if not key.startswith("time/") and not key.endswith("seconds"):
                 assert a[key] == b[key], (a["step"], key)
+    assert w_local.keys() == w_remote.keys()
+    assert all(torch.equal(w_local[k], w_remote[k]) for k in w_local)
+    return local
+
+
+def test_games_rollouts_on_ray_actors_give_the_same_run_as_the_local_path(tmp_path):
+    from .conftest import tiny_config
+
+    base = tiny_config(tmp_path, **{"games.games_per_step": 6, "rollout_shards": 3, "threads": 1})
+    rows = _same_run(tmp_path, base, workers=2)
+    assert rows[-1]["count/generate_samples"] >= 6  # at least a move per game, from three shards on two actors
+
+
+def test_sharding_changes_the_samples_but_not_the_shape_of_a_step(tmp_path):
+    from .conftest import tiny_config
+
+    def run(name, shards):
+        cfg = tiny_config(tmp_path, name=name, steps=1, rollout_shards=shards, **{"games.games_per_step": 6,
+                                                                                    "eval.exploitability": False})
+        return [json.loads(x) for x in (train(config_from_dict(cfg), quiet=True) / "metrics.jsonl").read_text().splitlines()][-1]
+
+    one, three = run("one", 1), run("three", 3)
+    # each shard has its own sampling seed: a different (equally valid) step, on the same games
+    assert one["selfplay/moves_per_game"] != three["selfplay/moves_per_game"] or one["loss/pg"] != three["loss/pg"]
+    assert one["count/generate_samples"] >= 6 and three["count/generate_samples"] >= 6
 
 
 @pytest.mark.skipif("zeroplay/MathArithmetic-v0" not in zp.registered(), reason="math envs not registered")
-def test_ray_verifier_scores_in_order_like_the_local_path():
-    pytest.importorskip("ray")
-    from zeroplay.training.ray_workers import RayVerifier, score_answer
+def test_rlvr_rollouts_and_verification_on_ray_actors_give_the_same_run_as_the_local_path(tmp_path):
+    base = {
+        "seed": 1, "loop": "rlvr", "steps": 2, "template": "plain", "rollout_shards": 2, "threads": 1,
+        "model": {"tiny": {"hidden_size": 32, "num_layers": 1, "num_heads": 2}},
+        "sampling": {"max_new_tokens": 6, "batch_size": 16},
+        "rlvr": {"env": "zeroplay/MathArithmetic-v0", "prompts_per_step": 3, "group_size": 3},
+        "eval": {"samples": 2},
+    }
+    rows = _same_run(tmp_path, base, workers=2)
+    assert rows[-1]["count/trained_samples"] == 9 and "train/accuracy" in rows[-1]
 
-    env = zp.make("zeroplay/MathArithmetic-v0")
-    jobs = []
-    for seed in range(6):
-        _, info = env.reset(seed=seed)
-        jobs += [(seed, str(info["task"].reference)), (seed, "not a number")]
-    local = [score_answer(env, s, a) for s, a in jobs]
-    remote = RayVerifier("zeroplay/MathArithmetic-v0", {}, 2)
-    try:
-        assert remote.score(jobs) == local
-    finally:
-        remote.close()
-    assert [c for _, c in local] == [True, False] * 6
+
+def test_propose_solve_rollouts_on_ray_actors_give_the_same_run_as_the_local_path(tmp_path):
+    base = {
+        "seed": 0, "loop": "propose_solve", "steps": 2, "rollout_shards": 3, "threads": 1,
+        "model": {"tiny": {"hidden_size": 32, "num_layers": 1, "num_heads": 2}},
+        "sampling": {"max_new_tokens": 12, "batch_size": 16},
+        "optim": {"micro_batch_size": 8},
+        "advantage": {"estimator": "trr_pp"},
+        "warmup": {"steps": 1, "batch_size": 4},
+        "propose_solve": {"proposals_per_type": 1, "solver_samples": 2, "solve_tasks_per_type": 1,
+                          "env_kwargs": {"timeout_s": 5.0}},
+        "eval": {"samples": 3},
+    }
+    rows = _same_run(tmp_path, base, workers=2)
+    assert rows[-1]["count/trained_samples"] == 9 and "propose/valid_rate" in rows[-1]
+
+
+def test_more_ray_workers_than_free_cpus_is_a_clear_error_not_a_hang(tmp_path):
+    pytest.importorskip("ray")
+    from zeroplay.core.errors import ConfigError
+
+    from .conftest import tiny_config
+
+    cfg = config_from_dict(tiny_config(tmp_path, steps=1, ray_workers=10_000))
+    with pytest.raises(ConfigError, match="free CPUs"):
+        train(cfg, quiet=True)
+
+
+def test_ray_workers_with_the_vllm_backend_is_refused_by_the_config():
+    from zeroplay.core.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="ray_workers"):
+        config_from_dict({"loop": "games", "backend": "vllm", "ray_workers": 2})
+
+
+class _ScriptedCoder:
+    """A scripted policy: proposes one fixed new deduction task, answers every solver prompt with 13."""
+
+    PROPOSAL = "```python\ndef f(x):\n    return x * 3 + 1\n```\n```input\n4\n```"
+
+    def generate(self, prompts, params):
+        from zeroplay.agents.policy import Generation
+
+        def text(p):
+            prompt = str(p)
+            return self.PROPOSAL if "```input" in prompt or "propose" in prompt.lower() else "<answer>13</answer>"
+
+        return [Generation(text=text(p), prompt_ids=[1], completion_ids=[2, 3], logprobs=[-0.5, -0.5],
+                           finish_reason="stop") for p in prompts]
+
+
+def test_a_shard_run_elsewhere_brings_its_new_tasks_back_into_the_trainers_buffers():
+    """What a Ray actor does, without Ray: a second loop loads the trainer loop's state, runs the
+    shard, and ``merge`` adds the shard's valid new task to the trainer loop's buffer."""
+    from zeroplay.agents.policy import SamplingParams
+    from zeroplay.training.rollout import Sampler
+    from zeroplay.training.selfplay.propose_solve import ProposeSolveLoop
+    from zeroplay.training.templates import get_template
+
+    cfg = config_from_dict({"loop": "propose_solve", "template": "plain", "propose_solve": {
+        "task_types": ["deduction"], "proposals_per_type": 1, "solver_samples": 2, "solve_tasks_per_type": 1,
+        "env_kwargs": {"timeout_s": 5.0}}})
+
+    def loop():
+        return ProposeSolveLoop(cfg, Sampler(_ScriptedCoder(), get_template("plain"), SamplingParams()), None)
+
+    trainer_side, actor_side = loop(), loop()
+    before = len(trainer_side.buffers["deduction"])
+    actor_side.load_state_dict(trainer_side.state_dict())
+    result = actor_side.run_shard(1, 0, 1)
+    samples, metrics = trainer_side.merge(1, [result])
+    assert metrics["propose/valid_rate"] == 1.0, [s.meta for s in samples if s.role == "proposer"]
+    assert len(trainer_side.buffers["deduction"]) == before + 1 == metrics["buffer/deduction"]
+    # the solver answered the new task (f(4) = 13) correctly: learnability 0 for an always-solved task
+    assert metrics["solve/accuracy"] == 1.0 and metrics["propose/learnability"] == 0.0
+    # merging the same shard again adds nothing (the local path merges tasks already in the buffer)
+    trainer_side.merge(1, [result])
+    assert len(trainer_side.buffers["deduction"]) == before + 1

@@ -164,13 +164,24 @@ class TrainConfig(_Strict):
     propose_solve: ProposeSolveConfig | None = None
     checkpoint_every: int = Field(1, ge=1)
     """Steps between checkpoints; 1 means a kill loses at most the step in flight."""
+    rollout_shards: int | None = Field(None, ge=1)
+    """Split each step's rollouts into this many shards, each sampled with its own seed: a block of
+    the games (games), of the problems (rlvr) or of the task types (propose-solve). The run depends
+    on the shards, not on where they run. Default: ``ray_workers``, or 1 without Ray."""
     ray_workers: int = Field(0, ge=0)
-    """rlvr loop: verify answers on this many Ray actors (``pip install 'zeroplay[ray]'``); 0 = in process."""
+    """Run the rollouts (generation and scoring) on this many Ray actors, each with a CPU copy of the
+    policy (``pip install 'zeroplay[ray]'``); 0 = in this process. Same run as the local path with the
+    same ``rollout_shards``."""
     threads: int = Field(0, ge=0)
     """CPU threads for torch (0: torch's default). Tiny models gain little from more than one, and
     on a busy machine one thread avoids OpenMP's spin-waiting, which can slow a run tenfold."""
     step_delay_s: float = Field(0.0, ge=0)
     """Sleep after each step. Only for tests that kill a run mid-way; leave at 0."""
+
+    @property
+    def shards(self) -> int:
+        """The rollout shards of a step (see ``rollout_shards``)."""
+        return self.rollout_shards or max(1, self.ray_workers)
 
     @model_validator(mode="after")
     def _check(self) -> TrainConfig:
@@ -179,6 +190,9 @@ class TrainConfig(_Strict):
             if self.loop == "rlvr":
                 raise ValueError("loop 'rlvr' needs an 'rlvr:' section with at least 'env:'")
             setattr(self, self.loop, {"games": GamesConfig, "propose_solve": ProposeSolveConfig}[self.loop]())
+        if self.ray_workers and self.backend == "vllm":
+            raise ValueError("ray_workers runs CPU copies of the policy: use backend 'hf' with Ray, "
+                             "or ray_workers: 0 with vllm (it samples on the GPU in this process)")
         if self.loss.kl_coef > 0 and not self.model.ref_model:
             raise ValueError("loss.kl_coef > 0 needs model.ref_model: true (the KL is to a frozen reference)")
         return self

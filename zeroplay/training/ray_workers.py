@@ -1,61 +1,86 @@
-"""Verification on Ray actors (the optional ``ray`` extra): ``ray_workers: N`` in a config.
+"""Rollouts on Ray actors (the optional ``ray`` extra): ``ray_workers: N`` in a config.
 
-Each actor holds its own copy of the env and scores answers as the local path does (``reset``
-with the problem's seed, then ``step(answer)``), so results are identical to the local path for
-a fixed seed; only where the work runs changes. Useful when verification is the slow phase
-(code run in sandboxes, heavy math checks) and more cores or machines are at hand.
+Each actor holds its own copy of the policy (built from the run's initial model, on CPU) and
+its own loop (envs, sandbox, verifiers). Every step the trainer puts the learner's weights and
+the loop's state (the task buffers of propose-solve) into Ray's object store once; each actor
+loads them, then runs whole shards of the step, generation *and* scoring, exactly as
+:meth:`~zeroplay.training.rollout.ShardedLoop.run_shard` does in the trainer's process. Shard
+``k`` goes to actor ``k % N``; results come back in shard order, so a run on Ray equals the
+local run with the same ``rollout_shards`` and seed (tested on a local Ray instance).
 
-Ray is imported here only, when a config asks for it. Not covered: rollouts (generation stays in
-the trainer's process, next to the model).
+Evaluation and the update stay in the trainer's process. Weights travel as CPU tensors through
+the object store: fine for small models and CPU actors; a multi-GPU setup would broadcast them
+with NCCL instead (not built). Ray is imported here only, when a config asks for it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+from pathlib import Path
 from typing import Any
 
+from zeroplay.core.errors import ConfigError
 from zeroplay.core.optional import require
+from zeroplay.training.config import TrainConfig
+from zeroplay.training.rollout import ShardResult
 
 
-def score_answer(env: Any, seed: int, action: str) -> tuple[float, bool]:
-    """(reward, correct) of ``action`` on the problem ``env.reset(seed=seed)`` serves."""
-    env.reset(seed=seed)
-    _, reward, _, _, info = env.step(action)
-    verdict = info.get("verdict")
-    return float(reward), (bool(verdict.correct) if verdict is not None else reward > 0)
+class _RolloutActor:
+    """One Ray actor: a CPU copy of the policy and a loop, running the shards it is given."""
+
+    def __init__(self, cfg_json: str, model_path: str):
+        import torch
+
+        from zeroplay.agents.policy import SamplingParams
+        from zeroplay.training.rollout import Sampler
+        from zeroplay.training.templates import get_template
+        from zeroplay.training.trainer import build_loop, build_policy
+
+        cfg = TrainConfig.model_validate_json(cfg_json)
+        torch.set_num_threads(cfg.threads or 1)
+        self.policy = build_policy(cfg.model_copy(update={"backend": "hf"}), Path(model_path), torch.device("cpu"))
+        s = cfg.sampling
+        self.sampler = Sampler(self.policy, get_template(cfg.template),
+                               SamplingParams(temperature=s.temperature, top_p=s.top_p, max_new_tokens=s.max_new_tokens,
+                                              logprobs=True))
+        self.loop = build_loop(cfg, self.sampler, self.policy)
+
+    def run(self, step: int, shards: list[int], n_shards: int, weights: dict[str, Any],
+            loop_state: dict[str, Any]) -> list[ShardResult]:
+        self.policy.model.load_state_dict(weights)
+        self.loop.load_state_dict(loop_state)
+        return [self.loop.run_shard(step, k, n_shards) for k in shards]
 
 
-class _EnvWorker:
-    def __init__(self, env_id: str, env_kwargs: dict[str, Any]):
-        import zeroplay as zp
+class RayRollouts:
+    """``workers`` rollout actors on Ray (a local instance is started if none is running)."""
 
-        self.env = zp.make(env_id, **env_kwargs)
-
-    def score(self, jobs: list[tuple[int, str]]) -> list[tuple[float, bool]]:
-        return [score_answer(self.env, seed, action) for seed, action in jobs]
-
-
-class RayVerifier:
-    """Scores ``(seed, answer)`` jobs of one single-step env on ``workers`` Ray actors, in order."""
-
-    def __init__(self, env_id: str, env_kwargs: dict[str, Any], workers: int):
-        ray = require("ray", "ray", "verification on Ray actors (ray_workers > 0)")
+    def __init__(self, cfg: TrainConfig, model_path: Path, workers: int):
+        ray = require("ray", "ray", "rollouts on Ray actors (ray_workers > 0)")
         if not ray.is_initialized():
-            ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False, ignore_reinit_error=True)
-        remote = ray.remote(num_cpus=1)(_EnvWorker)
+            ray.init(num_cpus=max(workers, os.cpu_count() or 1), include_dashboard=False, log_to_driver=False, ignore_reinit_error=True)
+        free = ray.available_resources().get("CPU", 0)
+        if free < workers:
+            raise ConfigError(f"ray_workers: {workers} rollout actors need {workers} free CPUs on the Ray cluster, "
+                              f"which has {free:g}: lower ray_workers or add machines")
+        remote = ray.remote(num_cpus=1)(_RolloutActor)
         self.ray = ray
-        self.actors = [remote.remote(env_id, env_kwargs) for _ in range(workers)]
+        cfg_json = cfg.model_dump_json()
+        self.actors = [remote.remote(cfg_json, str(model_path)) for _ in range(workers)]
 
-    def score(self, jobs: Sequence[tuple[int, str]]) -> list[tuple[float, bool]]:
+    def collect(self, step: int, n_shards: int, model: Any, loop_state: dict[str, Any]) -> list[ShardResult]:
+        """Every shard of ``step``, run on the actors with ``model``'s current weights; in shard order."""
+        weights = self.ray.put({k: v.detach().cpu() for k, v in model.state_dict().items()})
+        state = self.ray.put(loop_state)
         n = len(self.actors)
-        chunks = [list(jobs[i::n]) for i in range(n)]
-        results = self.ray.get([a.score.remote(c) for a, c in zip(self.actors, chunks) if c])
-        out: list[tuple[float, bool] | None] = [None] * len(jobs)
-        for i, chunk_result in enumerate(results):
-            for j, r in enumerate(chunk_result):
-                out[i + j * n] = r
-        return out  # type: ignore[return-value]
+        plan = [list(range(i, n_shards, n)) for i in range(n)]
+        futures = [a.run.remote(step, ks, n_shards, weights, state) for a, ks in zip(self.actors, plan) if ks]
+        by_shard: dict[int, ShardResult] = {}
+        for ks, results in zip([ks for ks in plan if ks], self.ray.get(futures)):
+            by_shard.update(zip(ks, results))
+        return [by_shard[k] for k in range(n_shards)]
 
     def close(self) -> None:
         for a in self.actors:
             self.ray.kill(a)
+        self.actors = []

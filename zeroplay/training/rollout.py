@@ -6,6 +6,11 @@ advantage estimators group by (env, task type, role, group, episode). Games give
 per move; the move's reward is the episode's return for the player who moved, filled in when
 the episode ends.
 
+A step's rollouts are split into ``rollout_shards`` *shards* (:class:`ShardResult`), each with
+its own sampling seed (:func:`shard_seed`), and merged in shard order. The results depend on
+the shards only, not on where they run: one after another in the trainer's process, or on Ray
+actors (:mod:`zeroplay.training.ray_workers`), which gives the same run for the same seed.
+
 :class:`Sampler` wraps a policy (anything with ``generate(prompts, params)``, e.g.
 :class:`zeroplay.agents.hf.HFAgent`) with a prompt template and times generation.
 """
@@ -17,7 +22,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from zeroplay.training.templates import Template
+
+
+def seed_for(*parts: int) -> int:
+    """A stable 63-bit seed from integers (run seed, step, index...)."""
+    return int(np.random.SeedSequence([int(p) & 0xFFFFFFFF for p in parts]).generate_state(2, np.uint32).view(np.uint64)[0] >> 1)
+
+
+def shard_seed(seed: int, step: int, shard: int) -> int:
+    """The sampling seed of one shard of a step (shard 0 keeps the seed of an unsharded step)."""
+    return seed_for(seed, step, 1) if shard == 0 else seed_for(seed, step, 1, shard)
+
+
+def shard_range(n: int, shard: int, shards: int) -> range:
+    """The indices ``0..n`` that belong to ``shard`` of ``shards``: contiguous blocks, sizes differing by at most one."""
+    return range(n * shard // shards, n * (shard + 1) // shards)
 
 
 @dataclass
@@ -52,6 +74,11 @@ class PhaseTimer:
         self.seconds[phase] = self.seconds.get(phase, 0.0) + seconds
         self.samples[phase] = self.samples.get(phase, 0) + samples
         self.tokens[phase] = self.tokens.get(phase, 0) + tokens
+
+    def merge(self, other: PhaseTimer) -> None:
+        """Add another timer's work (a shard run elsewhere): times add up, so they count work, not wall time."""
+        for phase, secs in other.seconds.items():
+            self.add(phase, secs, other.samples.get(phase, 0), other.tokens.get(phase, 0))
 
     def metrics(self) -> dict[str, float]:
         out: dict[str, float] = {}
@@ -105,3 +132,70 @@ def to_sample(gen: Any, **labels: Any) -> Sample:
         finish_reason=gen.finish_reason,
         **labels,
     )
+
+
+@dataclass
+class ShardResult:
+    """What one shard of a step's rollouts gives back (small and picklable: it may come from a Ray actor)."""
+
+    samples: list[Sample]
+    stats: dict[str, list[Any]]
+    """Per-episode (or per-problem) raw figures; merged by concatenation in shard order, then the loop's metrics."""
+    timer: PhaseTimer = field(default_factory=PhaseTimer)
+    state: dict[str, Any] = field(default_factory=dict)
+    """Loop state the shard changed (new tasks of a buffer), applied to the trainer's loop by ``merge``."""
+
+
+class ShardedLoop:
+    """Base of the training loops: a step's rollouts are ``shards`` independent pieces.
+
+    A loop implements :meth:`collect_shard` (play or answer its part, with the sampler reseeded
+    by :func:`shard_seed`) and :meth:`merge` (samples in shard order, and the step's metrics).
+    """
+
+    sampler: Sampler
+
+    def collect_shard(self, step: int, shard: int, shards: int) -> ShardResult:
+        raise NotImplementedError
+
+    def merge(self, step: int, results: Sequence[ShardResult]) -> tuple[list[Sample], dict[str, float]]:
+        raise NotImplementedError
+
+    def run_shard(self, step: int, shard: int, shards: int) -> ShardResult:
+        """:meth:`collect_shard` with its own seed and its own timer."""
+        self.sampler.reseed(shard_seed(self.seed, step, shard))
+        outer, self.sampler.timer = self.sampler.timer, PhaseTimer()
+        try:
+            result = self.collect_shard(step, shard, shards)
+            result.timer = self.sampler.timer
+        finally:
+            self.sampler.timer = outer
+        return result
+
+    def collect(self, step: int, shards: int = 1) -> tuple[list[Sample], dict[str, float]]:
+        """All shards of ``step``, one after another in this process (the local path)."""
+        results = [self.run_shard(step, k, shards) for k in range(shards)]
+        for r in results:
+            self.sampler.timer.merge(r.timer)
+        return self.merge(step, results)
+
+    @property
+    def seed(self) -> int:
+        return self.cfg.seed  # type: ignore[attr-defined]
+
+    def state_dict(self) -> dict[str, Any]:
+        return {}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        pass
+
+
+def concat_stats(results: Sequence[ShardResult]) -> tuple[list[Sample], dict[str, list[Any]]]:
+    """The samples and the per-key concatenated stats of ``results``, in shard order."""
+    samples: list[Sample] = []
+    stats: dict[str, list[Any]] = {}
+    for r in results:
+        samples += r.samples
+        for k, v in r.stats.items():
+            stats.setdefault(k, []).extend(v)
+    return samples, stats

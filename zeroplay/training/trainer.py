@@ -25,9 +25,8 @@ from zeroplay.training.advantages import RAEBaseline, nonzero_mask, sample_advan
 from zeroplay.training.checkpoint import load_checkpoint, restore_rng_states, save_checkpoint
 from zeroplay.training.config import TrainConfig
 from zeroplay.training.learner import Learner
-from zeroplay.training.rollout import PhaseTimer, Sampler
+from zeroplay.training.rollout import PhaseTimer, Sampler, seed_for
 from zeroplay.training.runlog import RunLog
-from zeroplay.training.selfplay.games import seed_for
 from zeroplay.training.templates import get_template
 
 
@@ -128,8 +127,9 @@ def train(cfg: TrainConfig, *, quiet: bool = False) -> Path:
         torch.set_num_threads(cfg.threads)
     device = resolve_device(cfg.model.device)
 
-    # ---- model, sampler, learner, loop
-    policy = build_policy(cfg, model_dir(cfg, run_dir), device)
+    # ---- model, sampler, learner, loop (and rollout actors on Ray, if asked)
+    init_path = model_dir(cfg, run_dir)
+    policy = build_policy(cfg, init_path, device)
     model = policy.model
     template = get_template(cfg.template)
     s = cfg.sampling
@@ -158,7 +158,7 @@ def train(cfg: TrainConfig, *, quiet: bool = False) -> Path:
         warmup_info = _warmup(cfg, loop, policy, template, progress)
         if cfg.model.ref_model:  # the KL anchor is the policy RL starts from: after the warm-up
             learner.ref_model = _frozen_copy(model)
-        eval_before = loop.evaluate(0)
+        eval_before = evaluate(loop, sampler, cfg.seed, 0)
         start = 0
     log = RunLog(run_dir, resume_step=start)
     if ckpt is None:
@@ -166,43 +166,54 @@ def train(cfg: TrainConfig, *, quiet: bool = False) -> Path:
         _save(run_dir, 0, learner, rae, loop, eval_before, warmup_info)
     policy.sync_weights() if hasattr(policy, "sync_weights") else None
 
+    remote = None
+    if cfg.ray_workers and cfg.steps > start:
+        from zeroplay.training.ray_workers import RayRollouts
+
+        remote = RayRollouts(cfg, init_path, cfg.ray_workers)
+
     # ---- RL steps
     last: dict[str, Any] = {}
     eval_metrics: dict[str, Any] = {}
     progress.start("RL", cfg.steps, start)
-    for step in range(start + 1, cfg.steps + 1):
-        torch.manual_seed(seed_for(cfg.seed, step))
-        sampler.reseed(seed_for(cfg.seed, step, 1))
-        sampler.timer = PhaseTimer()
-        samples, metrics = loop.collect(step)
-        adv = sample_advantages(cfg.advantage.estimator, samples, rae)
-        rewards = np.array([x.reward for x in samples], dtype=float)
-        if cfg.advantage.drop_zero:
-            keep = nonzero_mask(adv).nonzero().flatten().tolist()
-            samples, adv = [samples[i] for i in keep], adv[keep]
-        t0 = time.perf_counter()
-        metrics.update(learner.update(samples, adv) if samples else {"loss/skipped": 1.0})
-        if hasattr(policy, "sync_weights"):
-            policy.sync_weights()  # vLLM: push the new weights into the engine
-        sampler.timer.add("learn", time.perf_counter() - t0, len(samples), sum(len(x.completion_ids) for x in samples))
-        metrics.update(sampler.timer.metrics())
-        metrics.update({"reward/mean": float(rewards.mean()) if rewards.size else 0.0,
-                        "adv/mean_abs": float(adv.abs().mean()) if adv.numel() else 0.0,
-                        "count/trained_samples": float(len(samples))})
-        if (cfg.eval.every and step % cfg.eval.every == 0) or step == cfg.steps:
-            eval_metrics = loop.evaluate(step)
-            metrics.update(eval_metrics)
-        log.log(step, metrics)
-        if step % cfg.checkpoint_every == 0 or step == cfg.steps:
-            _save(run_dir, step, learner, rae, loop, eval_before, warmup_info)
-        last = metrics
-        progress.advance(step, metrics)
-        if cfg.step_delay_s:
-            time.sleep(cfg.step_delay_s)
-    progress.stop()
+    try:
+        for step in range(start + 1, cfg.steps + 1):
+            torch.manual_seed(seed_for(cfg.seed, step))
+            sampler.timer = PhaseTimer()
+            t0 = time.perf_counter()
+            samples, metrics = collect(loop, remote, step, cfg.shards, model)
+            sampler.timer.add("rollout_wall", time.perf_counter() - t0, len(samples))
+            adv = sample_advantages(cfg.advantage.estimator, samples, rae)
+            rewards = np.array([x.reward for x in samples], dtype=float)
+            if cfg.advantage.drop_zero:
+                keep = nonzero_mask(adv).nonzero().flatten().tolist()
+                samples, adv = [samples[i] for i in keep], adv[keep]
+            t0 = time.perf_counter()
+            metrics.update(learner.update(samples, adv) if samples else {"loss/skipped": 1.0})
+            if hasattr(policy, "sync_weights"):
+                policy.sync_weights()  # vLLM: push the new weights into the engine
+            sampler.timer.add("learn", time.perf_counter() - t0, len(samples), sum(len(x.completion_ids) for x in samples))
+            metrics.update(sampler.timer.metrics())
+            metrics.update({"reward/mean": float(rewards.mean()) if rewards.size else 0.0,
+                            "adv/mean_abs": float(adv.abs().mean()) if adv.numel() else 0.0,
+                            "count/trained_samples": float(len(samples))})
+            if (cfg.eval.every and step % cfg.eval.every == 0) or step == cfg.steps:
+                eval_metrics = evaluate(loop, sampler, cfg.seed, step)
+                metrics.update(eval_metrics)
+            log.log(step, metrics)
+            if step % cfg.checkpoint_every == 0 or step == cfg.steps:
+                _save(run_dir, step, learner, rae, loop, eval_before, warmup_info)
+            last = metrics
+            progress.advance(step, metrics)
+            if cfg.step_delay_s:
+                time.sleep(cfg.step_delay_s)
+    finally:
+        progress.stop()
+        if remote is not None:
+            remote.close()
 
     # ---- summarize (the last step ran the final evaluation), save
-    eval_after = eval_metrics if cfg.steps > start else loop.evaluate(cfg.steps)
+    eval_after = eval_metrics if cfg.steps > start else evaluate(loop, sampler, cfg.seed, cfg.steps)
     summary = {"config": cfg.model_dump(mode="json"), "steps": cfg.steps, "final_metrics": last,
                "eval_before": eval_before, "eval_after": eval_after, "warmup": warmup_info}
     log.write_summary(summary)
@@ -212,6 +223,22 @@ def train(cfg: TrainConfig, *, quiet: bool = False) -> Path:
     policy.tokenizer.save_pretrained(final)
     progress.report(run_dir, eval_before, eval_after)
     return run_dir
+
+
+def collect(loop: Any, remote: Any, step: int, shards: int, model: Any) -> tuple[list[Any], dict[str, float]]:
+    """The step's samples and rollout metrics: the shards run in this process, or on Ray actors."""
+    if remote is None:
+        return loop.collect(step, shards)
+    results = remote.collect(step, shards, model, loop.state_dict())
+    for r in results:
+        loop.sampler.timer.merge(r.timer)
+    return loop.merge(step, results)
+
+
+def evaluate(loop: Any, sampler: Sampler, seed: int, step: int) -> dict[str, float]:
+    """The loop's evaluation, sampled with a seed of its own (the same wherever the rollouts ran)."""
+    sampler.reseed(seed_for(seed, step, 3))
+    return loop.evaluate(step)
 
 
 def _warmup(cfg: TrainConfig, loop: Any, policy: Any, template: Any, progress: _Progress) -> dict[str, float]:

@@ -22,12 +22,8 @@ import numpy as np
 from zeroplay.agents.base import Agent
 from zeroplay.training.config import TrainConfig
 from zeroplay.training.rewards import game_training_returns
-from zeroplay.training.rollout import Sample, Sampler, to_sample
-
-
-def seed_for(*parts: int) -> int:
-    """A stable 63-bit seed from integers (run seed, step, index...)."""
-    return int(np.random.SeedSequence([int(p) & 0xFFFFFFFF for p in parts]).generate_state(2, np.uint32).view(np.uint64)[0] >> 1)
+from zeroplay.training.rollout import (Sample, Sampler, ShardedLoop, ShardResult, concat_stats, seed_for,
+                                       shard_range, to_sample)
 
 
 class SamplerAgent(Agent):
@@ -163,7 +159,7 @@ def _canonical_completion(tok: Any, template: str, move: str) -> list[int]:
     return list(tok(text, add_special_tokens=False)["input_ids"])
 
 
-class GamesLoop:
+class GamesLoop(ShardedLoop):
     """Collects self-play games and evaluates against fixed opponents (see the module docstring)."""
 
     def __init__(self, cfg: TrainConfig, sampler: Sampler, policy: Any):
@@ -217,19 +213,20 @@ class GamesLoop:
         return pairs[:n] if len(pairs) >= n else (pairs * (n // max(1, len(pairs)) + 1))[:n]
 
     # -- one step of self-play -------------------------------------------------------------
-    def collect(self, step: int) -> tuple[list[Sample], dict[str, float]]:
+    def collect_shard(self, step: int, shard: int, shards: int) -> ShardResult:
+        """Play this shard's block of the step's games to the end, one batched generate per turn."""
         seed = self.cfg.seed
-        state = [env.reset(seed=seed_for(seed, step, g)) for g, env in enumerate(self.envs)]
-        open_moves: list[list[Sample]] = [[] for _ in self.envs]
+        games = list(shard_range(len(self.envs), shard, shards))
+        state = {g: self.envs[g].reset(seed=seed_for(seed, step, g)) for g in games}
+        open_moves: dict[int, list[Sample]] = {g: [] for g in games}
         samples: list[Sample] = []
-        done = [False] * len(self.envs)
-        returns_all, invalid, lengths = [], 0, []
+        stats: dict[str, list] = {"return_seat0": [], "invalid": [], "moves": []}
+        playing, done = list(games), set()
         verify_s = 0.0
-        while not all(done):
-            idx = [g for g in range(len(self.envs)) if not done[g]]
-            outs = self.sampler.generate([observation_for(self.gc.observation, *state[g]) for g in idx])
+        while playing:
+            outs = self.sampler.generate([observation_for(self.gc.observation, *state[g]) for g in playing])
             t0 = time.perf_counter()
-            for g, (gen, action, ok) in zip(idx, outs):
+            for g, (gen, action, ok) in zip(playing, outs):
                 player = state[g][1]["player"]
                 s = to_sample(gen, role=str(player), env=self.gc.env, task_type=self.gc.env,
                               group=f"{step}-{g}", episode=f"{step}-{g}", well_formed=ok)
@@ -237,24 +234,27 @@ class GamesLoop:
                 obs, _, finished, _, info = self.envs[g].step(action)
                 state[g] = (obs, info)
                 if finished:
-                    done[g] = True
+                    done.add(g)
                     rets = game_training_returns(info["returns"], info, self.cfg.rewards)
                     for m in open_moves[g]:
                         m.reward = rets[int(m.role)]
                     samples += open_moves[g]
-                    returns_all.append(info["returns"])
-                    invalid += bool(info.get("invalid_move"))
-                    lengths.append(len(open_moves[g]))
+                    stats["return_seat0"].append(info["returns"][0])
+                    stats["invalid"].append(bool(info.get("invalid_move")))
+                    stats["moves"].append(len(open_moves[g]))
+            playing = [g for g in playing if g not in done]
             verify_s += time.perf_counter() - t0
         self.sampler.timer.add("verify", verify_s, len(samples))
-        first = [r[0] for r in returns_all]
-        metrics = {
-            "selfplay/invalid_rate": invalid / len(self.envs),
-            "selfplay/moves_per_game": float(np.mean(lengths)),
-            "selfplay/return_seat0": float(np.mean(first)),
+        return ShardResult(samples, stats)
+
+    def merge(self, step: int, results: list[ShardResult]) -> tuple[list[Sample], dict[str, float]]:
+        samples, stats = concat_stats(results)
+        return samples, {
+            "selfplay/invalid_rate": float(np.mean(stats["invalid"])),
+            "selfplay/moves_per_game": float(np.mean(stats["moves"])),
+            "selfplay/return_seat0": float(np.mean(stats["return_seat0"])),
             "selfplay/well_formed": float(np.mean([s.well_formed for s in samples])),
         }
-        return samples, metrics
 
     # -- evaluation --------------------------------------------------------------------------
     def evaluate(self, step: int) -> dict[str, float]:
@@ -282,8 +282,3 @@ class GamesLoop:
         return {"eval/exploitability": kuhn_exploitability(probs), "eval/legal_mass": mass,
                 **{f"policy/P(b|{k})": v for k, v in probs.items()}}
 
-    def state_dict(self) -> dict[str, Any]:
-        return {}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        pass

@@ -11,6 +11,8 @@ Each step, for every task type (deduction, abduction, induction):
 4. rewards: solver +1 / -0.5 / -1 (correct / wrong / malformed); proposer: learnability
    ``1 - solve_rate`` of its task (0 if always or never solved), -1 if invalid.
 
+Sharded rollouts (``rollout_shards``, Ray actors) split the task types between shards.
+
 Advantages: TRR++ (six groups: {proposer, solver} x three types); one update of the shared policy.
 The buffers are saved in checkpoints (so a resumed run proposes against the same references).
 """
@@ -24,11 +26,11 @@ import numpy as np
 
 from zeroplay.training.config import TrainConfig
 from zeroplay.training.rewards import proposer_reward, solver_reward
-from zeroplay.training.rollout import Sample, Sampler, to_sample
-from zeroplay.training.selfplay.games import seed_for
+from zeroplay.training.rollout import (Sample, Sampler, ShardedLoop, ShardResult, concat_stats, seed_for,
+                                       shard_range, to_sample)
 
 
-class ProposeSolveLoop:
+class ProposeSolveLoop(ShardedLoop):
     def __init__(self, cfg: TrainConfig, sampler: Sampler, policy: Any):
         from zeroplay.envs.code.buffer import TaskBuffer, builtin_seeds
 
@@ -48,21 +50,26 @@ class ProposeSolveLoop:
         self.solvers = {k: solver_cls[k](self.buffers[k], **sandbox_kw) for k in self.pc.task_types}
 
     # -- one step ------------------------------------------------------------------------------
-    def collect(self, step: int) -> tuple[list[Sample], dict[str, float]]:
+    def collect_shard(self, step: int, shard: int, shards: int) -> ShardResult:
+        """Steps 1-4 for this shard's task types (types are independent: each has its own buffer)."""
         seed = self.cfg.seed
-        kinds = self.pc.task_types
+        all_kinds = self.pc.task_types
+        kinds = [all_kinds[i] for i in shard_range(len(all_kinds), shard, shards)]
+        if not kinds:
+            return ShardResult([], {})
         n_prop = self.pc.proposals_per_type
         # 1. propose
         prompts, labels = [], []
         for k in kinds:
             for i in range(n_prop):
-                obs, _ = self.proposers[k].reset(seed=seed_for(seed, step, 1, kinds.index(k), i))
+                obs, _ = self.proposers[k].reset(seed=seed_for(seed, step, 1, all_kinds.index(k), i))
                 prompts.append(obs)
                 labels.append(k)
         proposals = self.sampler.generate(prompts)
-        # 2. validate (one sandbox batch per type)
+        # 2. validate (one sandbox batch per type); valid tasks join the buffer
         t0 = time.perf_counter()
         new_tasks: dict[str, list[tuple[int, Any]]] = {k: [] for k in kinds}
+        added: dict[str, list[dict[str, Any]]] = {k: [] for k in kinds}
         prop_samples, valid = [], []
         for k in kinds:
             idx = [j for j, lab in enumerate(labels) if lab == k]
@@ -70,17 +77,18 @@ class ProposeSolveLoop:
             for j, info in zip(idx, infos):
                 gen, _, ok = proposals[j]
                 s = to_sample(gen, role="proposer", env=f"propose-{k}", task_type=k, group=f"{step}-propose-{k}",
-                              episode=f"{step}-p{j}", well_formed=ok)
+                              episode=f"{step}-p{k}-{j}", well_formed=ok)
                 s.meta["stage"] = info.get("stage")
                 prop_samples.append(s)
                 valid.append(info.get("task") is not None)
                 if info.get("task") is not None:
                     new_tasks[k].append((len(prop_samples) - 1, info["task"]))
+                    added[k].append(info["code_task"].to_dict())
         self.sampler.timer.add("verify", time.perf_counter() - t0, len(prompts))
         # 3. solve: new tasks first, then tasks from the buffer
-        rng = np.random.default_rng(seed_for(seed, step, 2))
         solve_jobs = []  # (kind, task, proposer sample index or None)
         for k in kinds:
+            rng = np.random.default_rng(seed_for(seed, step, 2, all_kinds.index(k)))
             jobs = [(k, task, pi) for pi, task in new_tasks[k][: self.pc.solve_tasks_per_type]]
             while len(jobs) < self.pc.solve_tasks_per_type:
                 jobs.append((k, self.buffers[k].sample(rng), None))
@@ -104,8 +112,8 @@ class ProposeSolveLoop:
                 solved_rates[pi] = float(np.mean(correct))
             for (gen, _, ok), c in zip(outs, correct):
                 solve_samples.append(to_sample(gen, reward=solver_reward(c, ok, self.cfg.rewards), role="solver",
-                                               env=f"solve-{k}", task_type=k, group=f"{step}-solve-{t}",
-                                               episode=f"{step}-s{t}", well_formed=ok))
+                                               env=f"solve-{k}", task_type=k, group=f"{step}-solve-{k}-{t}",
+                                               episode=f"{step}-s{k}-{t}", well_formed=ok))
         self.sampler.timer.add("verify", time.perf_counter() - t0, len(solver_prompts))
         # 4. proposer rewards from the solvers' results
         learn = []
@@ -113,17 +121,33 @@ class ProposeSolveLoop:
             s.reward = proposer_reward(valid[i], solved_rates.get(i) if valid[i] else None, self.cfg.rewards)
             if valid[i]:
                 learn.append(s.reward)
-        metrics = {
-            "propose/valid_rate": float(np.mean(valid)),
-            "propose/learnability": float(np.mean(learn)) if learn else 0.0,
-            "solve/accuracy": float(np.mean(correct_all)) if correct_all else 0.0,
-            "solve/well_formed": float(np.mean([s.well_formed for s in solve_samples])) if solve_samples else 0.0,
-            **{f"buffer/{k}": float(len(self.buffers[k])) for k in kinds},
-        }
-        for k in kinds:
-            stages = [s.meta["stage"] for s in prop_samples if s.task_type == k]
-            metrics[f"propose/{k}/valid_rate"] = float(np.mean([st is None for st in stages]))
-        return prop_samples + solve_samples, metrics
+        stats = {"valid": valid, "learnability": learn, "correct": correct_all,
+                 "solve_well_formed": [s.well_formed for s in solve_samples],
+                 **{f"valid/{k}": [v for v, s in zip(valid, prop_samples) if s.task_type == k] for k in kinds}}
+        return ShardResult(prop_samples + solve_samples, stats, state={"added": added})
+
+    def merge(self, step: int, results: list[ShardResult]) -> tuple[list[Sample], dict[str, float]]:
+        """Proposer samples of every type first, then solver samples; new tasks join this loop's buffers
+        (already there when the shard ran in this process: ``add`` skips duplicates)."""
+        from zeroplay.envs.code.triplet import CodeTask
+
+        for r in results:
+            for k, tasks in r.state.get("added", {}).items():
+                for d in tasks:
+                    self.buffers[k].add(CodeTask.from_dict(d))
+        samples = [s for r in results for s in r.samples if s.role == "proposer"]
+        samples += [s for r in results for s in r.samples if s.role == "solver"]
+        _, stats = concat_stats(results)
+
+        def mean(key: str) -> float:
+            return float(np.mean(stats[key])) if stats.get(key) else 0.0
+
+        metrics = {"propose/valid_rate": mean("valid"), "propose/learnability": mean("learnability"),
+                   "solve/accuracy": mean("correct"), "solve/well_formed": mean("solve_well_formed"),
+                   **{f"buffer/{k}": float(len(self.buffers[k])) for k in self.pc.task_types}}
+        for k in self.pc.task_types:
+            metrics[f"propose/{k}/valid_rate"] = mean(f"valid/{k}")
+        return samples, metrics
 
     def _verify(self, kind: str, answers: list[str], task: Any) -> list[Any]:
         env = self.solvers[kind]
