@@ -31,10 +31,7 @@ benchmarks/results/envs_reasoning.json and .png.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
-import statistics
 import subprocess
 import sys
 import time
@@ -45,7 +42,10 @@ from pathlib import Path
 from zeroplay.core.types import ExecResult
 
 HERE = Path(__file__).resolve().parent
-RESULTS = HERE / "results"
+sys.path.insert(0, str(HERE))  # report.py sits beside this file, which runs by path (zeroplay bench)
+from report import machine_info, plot_rate_panels, print_rate_table, write_results  # noqa: E402
+from report import rate_row as _row  # noqa: E402
+
 CORPUS = HERE.parent / "tests" / "envs" / "code" / "code_corpus.py"
 PEER = "plain subprocess"
 
@@ -221,12 +221,6 @@ def time_math_verify(episodes: int, repeats: int) -> list[float] | None:
     return _rates(work, repeats)
 
 
-# -- report ------------------------------------------------------------------------------------
-def _row(what: str, side: str, unit: str, rates: list[float]) -> dict:
-    return {"what": what, "side": side, "unit": unit, "median": statistics.median(rates), "min": min(rates),
-            "max": max(rates)}
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="zeroplay bench envs --only reasoning", description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3, help="timed runs per side (default 3)")
@@ -304,57 +298,11 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _report(rows: list[dict], args: argparse.Namespace) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    peers = {}
-    for r in rows:
-        if r["side"] not in ("zeroplay",) and not r["side"].startswith("zeroplay ("):
-            peers[r["what"]] = r
-    table = Table(title="Reasoning envs (median of repeats; min..max)", title_justify="left")
-    for col in ("what", "side", "rate", "spread", "x peer"):
-        table.add_column(col, justify="left" if col in ("what", "side") else "right")
-    for r in rows:
-        peer = peers.get(r["what"])
-        r["ratio_vs_peer"] = r["median"] / peer["median"] if peer and peer is not r else None
-        r["peer"] = peer["side"] if peer and peer is not r else None
-        table.add_row(r["what"], r["side"], f"{r['median']:.1f} {r['unit']}", f"{r['min']:.1f}..{r['max']:.1f}",
-                      f"{r['ratio_vs_peer']:.2f}x" if r["ratio_vs_peer"] else "-")
-    console = Console(width=max(Console().width, 140))  # the table is wide; keep rows on one line
-    console.print(table)
-    meta = {"python": platform.python_version(), "cpus": os.cpu_count(), "repeats": args.repeats,
-            "proposals": args.proposals, "episodes": args.episodes, "machine": platform.machine(),
-            "load_avg_1m": os.getloadavg()[0]}
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "envs_reasoning.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=2))
-    _plot(rows, RESULTS / "envs_reasoning.png")
-    console.print(f"wrote {RESULTS / 'envs_reasoning.json'} and envs_reasoning.png")
-
-
-def _plot(rows: list[dict], path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    whats = list(dict.fromkeys(r["what"] for r in rows))
-    sides = list(dict.fromkeys(r["side"] for r in rows))
-    cols = 3
-    n_rows = (len(whats) + cols - 1) // cols
-    fig, axes = plt.subplots(n_rows, cols, figsize=(5 * cols, 3.8 * n_rows), squeeze=False)
-    for ax in axes.flat[len(whats):]:
-        ax.axis("off")
-    for ax, what in zip(axes.flat, whats):
-        mine = [r for r in rows if r["what"] == what]
-        med = [r["median"] for r in mine]
-        err = [[r["median"] - r["min"] for r in mine], [r["max"] - r["median"] for r in mine]]
-        ax.bar(range(len(mine)), med, yerr=err, color=[f"C{sides.index(r['side'])}" for r in mine], capsize=4)
-        ax.set_xticks(range(len(mine)), [r["side"] for r in mine], rotation=15, ha="right", fontsize=8)
-        ax.set_title(what, fontsize=8)
-        ax.set_ylabel(mine[0]["unit"])
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    print_rate_table(rows, title="Reasoning envs (median of repeats; min..max)", ratio_key="ratio_vs_peer", ratio_col="x peer",
+                     is_peer=lambda r: r["side"] != "zeroplay" and not r["side"].startswith("zeroplay ("))
+    meta = machine_info(repeats=args.repeats, proposals=args.proposals, episodes=args.episodes,
+                        load_avg_1m=os.getloadavg()[0])
+    write_results("envs_reasoning", {"meta": meta, "rows": rows}, lambda path: plot_rate_panels(rows, path, cols=3, dpi=110))
 
 
 if __name__ == "__main__":
