@@ -183,3 +183,17 @@ def test_draws_cover_their_ranges_and_repeat_by_seed() -> None:
     assert len(set(picks)) == 4 and set(picks) <= set(range(10))
     a, b = Draws(np.random.default_rng(9)), Draws(np.random.default_rng(9))
     assert [a.randint(0, 100) for _ in range(100)] == [b.randint(0, 100) for _ in range(100)]
+
+
+@pytest.mark.parametrize(("level", "prompt", "answer"), [
+    (1, "Compute 4 - 5 - 9.", "-10"),
+    (2, "Compute 17 + 15 - (6 + 14).", "12"),
+    (3, "Compute 41 + 8 - 37 + 26 - 22.", "16"),
+    (4, "Compute 75 + 9 - ((-14) - 58) + 97 - (-26).", "279"),
+    (5, "Compute ((-183) - (999 + 305) + 949 - ((-215) × 55)) × 75.", "846525"),
+    (6, "Compute 3487 - (-3401) - ((-8966) + 7004) - ((6998 + (-1350)) × 634 × 125).", "-447595150"),
+])
+def test_arithmetic_problems_stay_the_same_for_a_seed(level: int, prompt: str, answer: str) -> None:
+    """Known problems (seed = level): a rewrite of the generator must keep every seed's problem."""
+    task = GENERATORS["arithmetic"](np.random.default_rng(level), level)
+    assert (task.prompt, task.reference) == (prompt, answer)

@@ -59,8 +59,9 @@ class Draws:
         return min(int(self.random() * n), n - 1)
 
     def randint(self, low: int, high: int) -> int:
-        """An int in [low, high], both ends included."""
-        return low + self.randrange(high - low + 1)
+        """An int in [low, high], both ends included (``randrange`` inlined: generators call this most)."""
+        n = high - low + 1
+        return low + min(int(self.random() * n), n - 1)
 
     def sample(self, population: Sequence[int], k: int) -> list[int]:
         """``k`` distinct items of ``population`` (a partial Fisher-Yates shuffle)."""

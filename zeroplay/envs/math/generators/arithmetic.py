@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
@@ -11,50 +10,53 @@ from zeroplay.core.types import Task
 from zeroplay.envs.math.generators._common import Draws, fraction_text, level, make_task, pick, randint, task_rng
 
 
-@dataclass(frozen=True)
-class _Node:
-    """An expression tree: a leaf holds ``value``; an inner node ``op`` over ``left`` and ``right``."""
+class _ExpressionWriter:
+    """Draws a random integer expression tree and writes its text and value in the same pass.
 
-    value: int = 0
-    op: str = ""
-    left: _Node | None = None
-    right: _Node | None = None
+    No tree is kept: a node's text only depends on its own operator and on its parent's (for
+    parentheses), both known when the node is drawn, so one recursive pass gives the prompt and
+    the answer. Draws are taken in a fixed order (for an operation: the split of the operations
+    between the sides, the operator, the left side, then the right side), so a seed fixes the
+    problem.
+    """
 
-    def evaluate(self) -> int:
-        if not self.op:
-            return self.value
-        a, b = self.left.evaluate(), self.right.evaluate()
-        return a + b if self.op == "+" else a - b if self.op == "-" else a * b
+    def __init__(self, rng: Draws, ops: str, bound: int):
+        self.rng = rng
+        self.operators = [o for o in "+-*" if o in ops]
+        self.low = -bound if "neg" in ops else 1  # leaves are drawn from [low, bound]
+        self.bound = bound
+        self.factor_high = 9 + bound // 10  # products multiply by a small leaf in [2, factor_high]
 
-    def text(self, parent_op: str = "", right_side: bool = False) -> str:
-        if not self.op:
-            return f"({self.value})" if self.value < 0 else str(self.value)
-        inner = f"{self.left.text(self.op)} {'×' if self.op == '*' else self.op} {self.right.text(self.op, True)}"
+    def write(self, n_ops: int, parent_op: str = "", right_side: bool = False) -> tuple[str, int]:
+        """``(text, value)`` of an expression with ``n_ops`` operations, in parentheses where its
+        place under ``parent_op`` (as the right operand when ``right_side``) needs them."""
+        rng = self.rng
+        if n_ops == 0:
+            value = rng.randint(self.low, self.bound)
+            return (f"({value})" if value < 0 else str(value)), value
+        left_ops = rng.randint(0, n_ops - 1)
+        op = self.operators[rng.randrange(len(self.operators))]
+        if op == "*":  # keep products readable: multiply by a small leaf
+            left, a = self.write(n_ops - 1, op)
+            b = rng.randint(2, self.factor_high)
+            text, value = f"{left} × {b}", a * b
+        else:
+            left, a = self.write(left_ops, op)
+            right, b = self.write(n_ops - 1 - left_ops, op, True)
+            text, value = f"{left} {op} {right}", a + b if op == "+" else a - b
         # parentheses where precedence or the left-to-right reading of '-' asks for them
-        needs = (parent_op == "*" and self.op in "+-") or (parent_op == "-" and right_side)
-        return f"({inner})" if needs else inner
-
-
-def _tree(rng: Draws, n_ops: int, ops: str, bound: int) -> _Node:
-    if n_ops == 0:
-        return _Node(value=randint(rng, -bound if "neg" in ops else 1, bound))
-    left_ops = randint(rng, 0, n_ops - 1)
-    op = pick(rng, [o for o in "+-*" if o in ops])
-    if op == "*":  # keep products readable: multiply by a small leaf
-        return _Node(op=op, left=_tree(rng, n_ops - 1, ops, bound), right=_Node(value=randint(rng, 2, 9 + bound // 10)))
-    return _Node(op=op, left=_tree(rng, left_ops, ops, bound), right=_tree(rng, n_ops - 1 - left_ops, ops, bound))
+        needs = (parent_op == "*" and op != "*") or (parent_op == "-" and right_side)
+        return (f"({text})" if needs else text), value
 
 
 def arithmetic(rng: np.random.Generator, difficulty: int = 1) -> Task:
     """Evaluate an integer expression. Level d: d + 1 operations; + and - at level 1, × from 2,
     negative numbers from 4; numbers up to 10, 20, 50, 100, 1000, ..."""
     d = level(difficulty)
-    rng = task_rng(rng)
     ops = "+-" if d == 1 else "+-*" if d < 4 else "+-*neg"
     bound = (10, 20, 50, 100)[d - 1] if d <= 4 else 10 ** (d - 2)
-    tree = _tree(rng, d + 1, ops, bound)
-    prompt = f"Compute {tree.text()}."
-    return make_task("arithmetic", d, prompt, str(tree.evaluate()))
+    text, value = _ExpressionWriter(task_rng(rng), ops, bound).write(d + 1)
+    return make_task("arithmetic", d, f"Compute {text}.", str(value))
 
 
 def fractions(rng: np.random.Generator, difficulty: int = 1) -> Task:
