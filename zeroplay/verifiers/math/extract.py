@@ -44,6 +44,16 @@ def braced(text: str, start: int) -> tuple[str, int] | None:
     """The content of the ``{...}`` opening at ``text[start]`` (nesting respected) and the index after it."""
     if start >= len(text) or text[start] != "{":
         return None
+    close = text.find("}", start + 1)
+    if close > 0 and (start == 0 or text[start - 1] != "\\"):
+        inner = text[start + 1 : close]
+        if "{" not in inner and "\\" not in inner:
+            return inner, close + 1  # the common case, nothing nested or escaped: what the scan finds
+    return _braced_scan(text, start)
+
+
+def _braced_scan(text: str, start: int) -> tuple[str, int] | None:
+    """:func:`braced` by a scan that tracks nesting and escaped braces (``text[start]`` is ``{``)."""
     depth = 0
     for i in range(start, len(text)):
         c = text[i]
@@ -79,6 +89,11 @@ def last_boxed(text: str) -> str | None:
 
 def strip_math_delimiters(s: str) -> str:
     """Remove surrounding ``$``, ``\\(...\\)``, ``\\[...\\]``, bold marks and a final period."""
+    return s if _bare(s) else _strip_delimiters(s)
+
+
+def _strip_delimiters(s: str) -> str:
+    """:func:`strip_math_delimiters` by peeling delimiters off, up to three layers."""
     s = s.strip()
     for _ in range(3):
         before = s
@@ -91,6 +106,14 @@ def strip_math_delimiters(s: str) -> str:
         if s == before:
             break
     return s
+
+
+def _bare(s: str) -> bool:
+    """True when :func:`strip_math_delimiters` would return ``s`` unchanged, told from its ends alone
+    (the usual ``42``): no space or ``*`` at either end, no final period, and no ``$`` or backslash
+    first (every delimiter it removes opens with one)."""
+    first, last = s[:1], s[-1:]
+    return bool(s) and first not in "*$\\" and last not in "*." and not first.isspace() and not last.isspace()
 
 
 def last_answer_tag(text: str) -> str | None:

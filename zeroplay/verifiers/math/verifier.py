@@ -24,6 +24,9 @@ _CACHE_SIZE = 1 << 16
 _POOLS: dict[tuple[int, int], WorkerPool] = {}
 _POOLS_LOCK = threading.Lock()
 _WORD_GAP = re.compile(r"[A-Za-z]{2} +[A-Za-z]")  # "Mon day" is not "Monday"; "2 x" is "2x"
+#: A plain decimal literal (``42``, ``-7``, ``3.25``; ASCII digits only): reading a gold and
+#: normalizing leave it unchanged, so the verifier skips that work for it (tests compare both paths).
+_PLAIN_DECIMAL = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
 
 
 @dataclass(frozen=True)
@@ -113,13 +116,13 @@ class MathVerifier(Verifier):
             return Verdict.fail("no-answer: no \\boxed{}, <answer>, 'final answer is' or 'Answer:' found",
                                 fallback=opts.fallback)
         details: dict[str, Any] = {"extraction": found.rule}
-        gold_text = gold_answer(reference if isinstance(reference, str) else _gold_str(reference))
+        gold_text = _gold_text(reference if isinstance(reference, str) else _gold_str(reference))
         if len(found.text) > opts.max_chars:
             return Verdict.fail(f"oversized-input: answer has {len(found.text)} chars (max_chars={opts.max_chars})",
                                 found.text[:200], **details)
         if len(gold_text) > opts.max_chars:
             return Verdict.fail(f"gold-unreadable: gold has {len(gold_text)} chars", found.text, **details)
-        a, g = normalize(found.text, opts), normalize(gold_text, opts)
+        a, g = self._normalized(found.text), self._normalized(gold_text)
         details.update(answer=a, gold=g)
         if not a:
             return Verdict.fail("no-answer: the extracted answer is empty", found.text, **details)
@@ -128,6 +131,10 @@ class MathVerifier(Verifier):
             ok, reason = decided
             return Verdict(ok, float(ok), reason, found.text, details)
         return _Pending(a, g, found.text, details)
+
+    def _normalized(self, text: str) -> str:
+        """``normalize(text)``, skipped for a plain decimal literal, which it would return unchanged."""
+        return text if _PLAIN_DECIMAL.fullmatch(text) else normalize(text, self.options)
 
     def _fast(self, a: str, g: str, percent: bool = False) -> tuple[bool, str] | None:
         """Decide without sympy where that is exact: same string, plain numbers, choice letters."""
@@ -176,6 +183,11 @@ class MathVerifier(Verifier):
                     _POOLS[key] = WorkerPool(argv, self.workers)
                 self._pool = _POOLS[key]
         return self._pool
+
+
+def _gold_text(gold: str) -> str:
+    """``gold_answer(gold)``, skipped for a plain decimal literal, which it would return unchanged."""
+    return gold if _PLAIN_DECIMAL.fullmatch(gold) else gold_answer(gold)
 
 
 def _gold_str(reference: Any) -> str:
