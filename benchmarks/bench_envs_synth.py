@@ -27,10 +27,7 @@ benchmarks/results/envs_synth.json and .png.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
-import statistics
 import subprocess
 import sys
 import time
@@ -44,7 +41,9 @@ from zeroplay.envs.synth.runner import EnvRunner, RunnerConfig
 from zeroplay.envs.synth.validate import ValidationConfig, validate_many
 
 HERE = Path(__file__).resolve().parent
-RESULTS = HERE / "results"
+sys.path.insert(0, str(HERE))  # report.py sits beside this file, which runs by path (zeroplay bench)
+from report import machine_info, plot_rate_panels, print_rate_table, rate_row, write_results  # noqa: E402
+
 CORPUS = HERE.parent / "tests" / "envs" / "synth" / "synth_corpus.py"
 
 
@@ -112,14 +111,10 @@ def time_episodes(runner: EnvRunner, source: str, episodes: int, repeats: int) -
         start = time.perf_counter()
         _, info = env.reset(seed=r)
         for _ in range(episodes):
-            env.step(info["task"].reference)
+            env.step(info["task"].reference["answer"])
             _, info = env.reset()
         rates.append(episodes / (time.perf_counter() - start))
     return rates
-
-
-def spread(values: list[float]) -> str:
-    return f"{min(values):.1f}..{max(values):.1f}"
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -129,7 +124,6 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sides", default="auto,process,subprocess", help="comma-separated: auto, process, subprocess")
     args = parser.parse_args(argv)
     from rich.console import Console
-    from rich.table import Table
 
     workloads = {"seeds": list(seed_sources().values()), "broken": broken_sources()}
     config = RunnerConfig()
@@ -148,55 +142,18 @@ def main(argv: list[str] | None = None) -> None:
                 continue
             for side, runner in sides.items():
                 rates = time_validation(runner, sources, args.repeats)
-                rows.append({"what": f"validate {len(sources)} {workload}", "side": side, "unit": "envs/s",
-                             "median": statistics.median(rates), "min": min(rates), "max": max(rates)})
+                rows.append(rate_row(f"validate {len(sources)} {workload}", side, "envs/s", rates))
         first = next(iter(seed_sources().values()))
         for side, runner in sides.items():
             rates = time_episodes(runner, first, args.episodes, args.repeats)
-            rows.append({"what": "episodes (reset+step)", "side": side, "unit": "episodes/s",
-                         "median": statistics.median(rates), "min": min(rates), "max": max(rates)})
+            rows.append(rate_row("episodes (reset+step)", side, "episodes/s", rates))
     for runner in sides.values():
         runner.close()
-    baseline = {r["what"]: r["median"] for r in rows if r["side"] == "plain subprocess"}
-    table = Table(title="Synthesized environments (median of repeats; min..max)", title_justify="left")
-    for col in ("what", "side", "rate", "min..max", "x subprocess"):
-        table.add_column(col, justify="right" if col not in ("what", "side") else "left")
-    for r in rows:
-        base = baseline.get(r["what"])
-        r["ratio_vs_subprocess"] = r["median"] / base if base else None
-        table.add_row(r["what"], r["side"], f"{r['median']:.1f} {r['unit']}", spread([r["min"], r["max"]]),
-                      f"{r['ratio_vs_subprocess']:.2f}x" if base else "-")
-    console.print(table)
-    meta = {"python": platform.python_version(), "cpus": os.cpu_count(), "repeats": args.repeats,
-            "episodes": args.episodes, "instances_per_source": 40, "machine": platform.machine(),
-            "loadavg_at_end": os.getloadavg()}  # other work on the machine skews absolute rates, not ratios
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "envs_synth.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=2))
-    _plot(rows, RESULTS / "envs_synth.png")
-    console.print(f"wrote {RESULTS / 'envs_synth.json'} and envs_synth.png")
-
-
-def _plot(rows: list[dict], path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    whats = list(dict.fromkeys(r["what"] for r in rows))
-    sides = list(dict.fromkeys(r["side"] for r in rows))
-    fig, axes = plt.subplots(1, len(whats), figsize=(4.5 * len(whats), 4), squeeze=False)
-    for ax, what in zip(axes[0], whats):
-        mine = [r for r in rows if r["what"] == what]
-        names = [r["side"] for r in mine]
-        med = [r["median"] for r in mine]
-        err = [[r["median"] - r["min"] for r in mine], [r["max"] - r["median"] for r in mine]]
-        ax.bar(range(len(mine)), med, yerr=err, color=[f"C{sides.index(n)}" for n in names], capsize=4)
-        ax.set_xticks(range(len(mine)), names, rotation=20, ha="right", fontsize=8)
-        ax.set_title(what, fontsize=9)
-        ax.set_ylabel(mine[0]["unit"])
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    print_rate_table(rows, title="Synthesized environments (median of repeats; min..max)", ratio_key="ratio_vs_subprocess",
+                     ratio_col="x subprocess", is_peer=lambda r: r["side"] == "plain subprocess")
+    # other work on the machine skews absolute rates, not ratios
+    meta = machine_info(repeats=args.repeats, episodes=args.episodes, instances_per_source=40, loadavg_at_end=os.getloadavg())
+    write_results("envs_synth", {"meta": meta, "rows": rows}, lambda path: plot_rate_panels(rows, path))
 
 
 if __name__ == "__main__":
