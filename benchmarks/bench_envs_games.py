@@ -19,10 +19,9 @@ Writes benchmarks/results/envs_games.json and .png.
 from __future__ import annotations
 
 import argparse
-import json
-import platform
 import re
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -32,7 +31,8 @@ import numpy as np
 
 import zeroplay as zp
 
-RESULTS = Path(__file__).resolve().parent / "results"
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # report.py sits beside this file, which runs by path
+from report import figure, machine_info, write_results  # noqa: E402
 
 #: zeroplay id -> (kwargs, TextArena id or None)
 GAMES: dict[str, tuple[dict, str | None]] = {
@@ -250,40 +250,28 @@ def main(argv: list[str] | None = None) -> None:
         table.add_row(*cells)
     Console(width=200).print(table)
 
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    meta = {"games_per_repeat": args.games, "repeats": args.repeats, "reused_games": args.reused_games,
-            "python": platform.python_version(), "machine": platform.machine(), "time": time.strftime("%Y-%m-%d %H:%M:%S")}
-    (RESULTS / "envs_games.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=2))
-    _plot(rows, RESULTS / "envs_games.png")
-    print(f"wrote {RESULTS / 'envs_games.json'} and {RESULTS / 'envs_games.png'}")
+    meta = machine_info(games_per_repeat=args.games, repeats=args.repeats, reused_games=args.reused_games,
+                        time=time.strftime("%Y-%m-%d %H:%M:%S"))
+    write_results("envs_games", {"meta": meta, "rows": rows}, lambda path: _plot(rows, path))
 
 
 def _plot(rows: list[dict], path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     names = [r["game"].split("/")[1].removesuffix("-v0") for r in rows]
     x = np.arange(len(rows))
     ours = [Rate(**r["ours"]).steps for r in rows]
     ta = [Rate(**r["ta_fresh"]).steps if "ta_fresh" in r else 0 for r in rows]
     reused = [Rate(**r["ta_reused"]).steps if "ta_reused" in r else 0 for r in rows]
-    fig, ax = plt.subplots(figsize=(10, 4.5))
-    ax.bar(x - 0.27, ours, 0.27, label="zeroplay (one env, reset)")
-    ax.bar(x, ta, 0.27, label="TextArena (fresh env per game)")
-    ax.bar(x + 0.27, reused, 0.27, label="TextArena (reused env)")
-    ax.set_xticks(x, names, rotation=20)
-    ax.set_yscale("log")
-    ax.set_ylabel("random-play env steps/s")
-    ax.legend()
-    ax.set_title("Game env throughput")
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    with figure(path, panel=(10, 4.5)) as (_, axes):
+        ax = axes[0][0]
+        ax.bar(x - 0.27, ours, 0.27, label="zeroplay (one env, reset)")
+        ax.bar(x, ta, 0.27, label="TextArena (fresh env per game)")
+        ax.bar(x + 0.27, reused, 0.27, label="TextArena (reused env)")
+        ax.set_xticks(x, names, rotation=20)
+        ax.set_yscale("log")
+        ax.set_ylabel("random-play env steps/s")
+        ax.legend()
+        ax.set_title("Game env throughput")
 
 
 if __name__ == "__main__":
-    import sys
-
     main(sys.argv[1:])
