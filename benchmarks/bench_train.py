@@ -25,6 +25,9 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))  # report.py sits beside this file, which runs by path (zeroplay bench)
+from report import figure, machine_info, write_results  # noqa: E402
+
 PHASES = ("generate", "verify", "learn")
 
 
@@ -114,11 +117,9 @@ def main(argv: list[str] | None = None) -> None:
 
     console = Console()
     results: dict = {"loops": {}, "machine": {}}
-    import os
-
     import torch
 
-    results["machine"] = {"cpus": os.cpu_count(), "cuda": torch.cuda.is_available(), "torch_threads": torch.get_num_threads()}
+    results["machine"] = machine_info(cuda=torch.cuda.is_available(), torch_threads=torch.get_num_threads())
     with tempfile.TemporaryDirectory() as tmp:
         cfgs = loop_configs(args.steps, tmp)
         for name, cfg in cfgs.items():
@@ -165,30 +166,18 @@ def main(argv: list[str] | None = None) -> None:
         peer.add_row("transformers generate", med(g["transformers_tokens_per_s"]), "1.00x")
         console.print(peer)
 
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "train.json").write_text(json.dumps(results, indent=2))
-    _plot(results, out / "train.png")
-    console.print(f"wrote {out / 'train.json'} and {out / 'train.png'}")
+    write_results("train", results, lambda path: _plot(results, path), out_dir=Path(args.out))
 
 
 def _plot(results: dict, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     loops = list(results["loops"])
-    fig, axes = plt.subplots(1, max(1, len(loops)), figsize=(4.5 * max(1, len(loops)), 3.5), squeeze=False)
-    for ax, name in zip(axes[0], loops):
-        phases = results["loops"][name]
-        vals = [statistics.median(phases[p]["tokens_per_s"]) if phases[p]["tokens_per_s"] else 0 for p in PHASES]
-        ax.bar(PHASES, vals)
-        ax.set_title(f"{name}: tokens/s per phase")
-        ax.set_yscale("log")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    with figure(path, ncols=max(1, len(loops)), panel=(4.5, 3.5), dpi=100) as (_, axes):
+        for ax, name in zip(axes[0], loops):
+            phases = results["loops"][name]
+            vals = [statistics.median(phases[p]["tokens_per_s"]) if phases[p]["tokens_per_s"] else 0 for p in PHASES]
+            ax.bar(PHASES, vals)
+            ax.set_title(f"{name}: tokens/s per phase")
+            ax.set_yscale("log")
 
 
 if __name__ == "__main__":
