@@ -15,7 +15,6 @@ Writes benchmarks/results/sandbox.json and sandbox.png.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import statistics
@@ -25,7 +24,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-RESULTS = Path(__file__).resolve().parent / "results"
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # report.py sits beside this file, which runs by path
+from report import figure, machine_info, write_results  # noqa: E402
 
 TRIVIAL = "print(42)"
 ASSERTS = """
@@ -176,40 +176,29 @@ def main(argv: list[str] | None = None) -> None:
             )
     console.print(table)
 
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    meta = {
-        "workers": args.workers, "repeats": repeats, "sizes": sizes, "python": sys.version.split()[0],
-        "baseline": f"subprocess.run([{sys.executable!r}, '-c', code], capture_output=True)",
-        "machine": platform.platform(), "cpus": os.cpu_count(), "quick": args.quick,
-        "load_avg_at_end": os.getloadavg(),
-    }
-    (RESULTS / "sandbox.json").write_text(json.dumps({"meta": meta, "results": results}, indent=2))
-    _plot(results, contenders, list(workloads), RESULTS / "sandbox.png")
-    console.print(f"wrote {RESULTS / 'sandbox.json'} and {RESULTS / 'sandbox.png'}")
+    meta = machine_info(
+        workers=args.workers, repeats=repeats, sizes=sizes,
+        baseline=f"subprocess.run([{sys.executable!r}, '-c', code], capture_output=True)",
+        machine=platform.platform(), quick=args.quick, load_avg_at_end=os.getloadavg(),
+    )
+    write_results("sandbox", {"meta": meta, "results": results}, lambda path: _plot(results, contenders, list(workloads), path))
 
 
 def _plot(results: dict, contenders: list[str], workloads: list[str], path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(8, 4.5))
-    width = 0.8 / len(contenders)
-    for i, name in enumerate(contenders):
-        xs = [j + i * width for j in range(len(workloads))]
-        med = [results[name][w]["execs_per_s"] for w in workloads]
-        lo = [m - results[name][w]["execs_per_s_min"] for m, w in zip(med, workloads)]
-        hi = [results[name][w]["execs_per_s_max"] - m for m, w in zip(med, workloads)]
-        ax.bar(xs, med, width, yerr=[lo, hi], label=name, capsize=3)
-    ax.set_xticks([j + width * (len(contenders) - 1) / 2 for j in range(len(workloads))], workloads)
-    ax.set_ylabel("executions / s (all workers)")
-    ax.set_yscale("log")
-    ax.set_title("zeroplay sandbox backends vs plain subprocess")
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    with figure(path, panel=(8, 4.5)) as (_, axes):
+        ax = axes[0][0]
+        width = 0.8 / len(contenders)
+        for i, name in enumerate(contenders):
+            xs = [j + i * width for j in range(len(workloads))]
+            med = [results[name][w]["execs_per_s"] for w in workloads]
+            lo = [m - results[name][w]["execs_per_s_min"] for m, w in zip(med, workloads)]
+            hi = [results[name][w]["execs_per_s_max"] - m for m, w in zip(med, workloads)]
+            ax.bar(xs, med, width, yerr=[lo, hi], label=name, capsize=3)
+        ax.set_xticks([j + width * (len(contenders) - 1) / 2 for j in range(len(workloads))], workloads)
+        ax.set_ylabel("executions / s (all workers)")
+        ax.set_yscale("log")
+        ax.set_title("zeroplay sandbox backends vs plain subprocess")
+        ax.legend()
 
 
 if __name__ == "__main__":
