@@ -50,18 +50,23 @@ class Draws:
         self._block: list[float] = []
 
     def random(self) -> float:
+        """A float in [0, 1): the next of the block (a new block when it is used up)."""
         if not self._block:
             self._block = self._rng.random(self._BLOCK).tolist()[::-1]
         return self._block.pop()
 
+    # randrange and randint are the hot draws: they take the next float from the block themselves
+    # and clamp with a comparison, which is min(k, n - 1) without a call.
     def randrange(self, n: int) -> int:
         """An int in [0, n)."""
-        return min(int(self.random() * n), n - 1)
+        k = int((self._block.pop() if self._block else self.random()) * n)
+        return k if k < n else n - 1  # u * n can round up to n
 
     def randint(self, low: int, high: int) -> int:
-        """An int in [low, high], both ends included (``randrange`` inlined: generators call this most)."""
+        """An int in [low, high], both ends included."""
         n = high - low + 1
-        return low + min(int(self.random() * n), n - 1)
+        k = int((self._block.pop() if self._block else self.random()) * n)
+        return low + (k if k < n else n - 1)
 
     def sample(self, population: Sequence[int], k: int) -> list[int]:
         """``k`` distinct items of ``population`` (a partial Fisher-Yates shuffle)."""
