@@ -271,7 +271,10 @@ def _panels(cfg: TrainConfig) -> list[tuple[str, list[str]]]:
     if cfg.loop == "games":
         opp = cfg.eval.opponents
         return [("exploitability (exact, lower is better)", ["eval/exploitability"]),
-                ("win rate vs fixed opponents", [f"eval/{o}/win_rate" for o in opp]),
+                ("win rate vs fixed opponents", [f"eval/{o}/win_rate" for o in opp] +
+                 [f"eval/exact/{o}/win_rate" for o in ("random", "nash")]),
+                ("mean return vs fixed opponents", [f"eval/{o}/mean_return" for o in opp] +
+                 [f"eval/exact/{o}/mean_return" for o in ("random", "nash")]),
                 ("self-play", ["reward/mean", "selfplay/invalid_rate"])]
     if cfg.loop == "propose_solve":
         return [("proposer", ["propose/valid_rate", "propose/learnability"]),

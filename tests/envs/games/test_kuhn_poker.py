@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 import zeroplay as zp
@@ -11,6 +12,7 @@ from zeroplay.envs.games.kuhn_poker import (
     KuhnPokerState,
     kuhn_equilibrium,
     kuhn_exploitability,
+    kuhn_head_to_head,
     kuhn_policy_to_actions,
 )
 
@@ -121,3 +123,37 @@ def test_multi_hand_match_alternates_first_player_and_sums_chips() -> None:
 def test_hands_must_be_positive() -> None:
     with pytest.raises(Exception, match="hands must be >= 1"):
         zp.make("zeroplay/KuhnPoker-v0", hands=0)
+
+
+def test_head_to_head_of_symmetric_matchups() -> None:
+    assert kuhn_head_to_head({}) == pytest.approx((0.0, 0.5))  # uniform vs uniform (no draws in Kuhn)
+    ret, win = kuhn_head_to_head(kuhn_equilibrium(1 / 6), kuhn_equilibrium(1 / 6))
+    assert ret == pytest.approx(0.0, abs=1e-12)  # -1/18 in one seat, +1/18 in the other
+    assert 0.0 < win < 1.0
+
+
+def test_head_to_head_equals_what_many_played_games_measure() -> None:
+    """The exact figures against a Monte Carlo estimate from the real env (within 4 standard errors)."""
+    policy = kuhn_equilibrium(1 / 6)
+    exact_return, exact_win = kuhn_head_to_head(policy)  # against the uniformly random player
+    assert exact_return > 0.1  # an equilibrium wins chips from random play
+    env = zp.make("zeroplay/KuhnPoker-v0")
+    rng = np.random.default_rng(0)
+    mine = []
+    for g in range(20_000):
+        seat = g % 2
+        _, info = env.reset(seed=g)
+        while True:
+            legal = info["legal_actions"]
+            if info["player"] == seat:
+                move = legal[1] if rng.random() < policy[info["view"]] else legal[0]
+            else:
+                move = legal[int(rng.integers(len(legal)))]
+            _, _, done, _, info = env.step(f"[{move}]")
+            if done:
+                mine.append(info["returns"][seat])
+                break
+    mine = np.array(mine)
+    se = mine.std() / np.sqrt(len(mine))
+    assert abs(mine.mean() - exact_return) < 4 * se
+    assert abs((mine > 0).mean() - exact_win) < 4 * np.sqrt(exact_win * (1 - exact_win) / len(mine))

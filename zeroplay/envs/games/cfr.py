@@ -120,6 +120,24 @@ def expected_values(tree: PublicTree, policy: dict[str, dict[str, float]]) -> tu
     return v0, -v0
 
 
+def head_to_head(tree: PublicTree, me: dict[str, dict[str, float]] | np.ndarray,
+                 opponent: dict[str, dict[str, float]] | np.ndarray) -> tuple[float, float]:
+    """Exact (mean return, win probability) of ``me`` against ``opponent``, ``me`` taking each seat
+    in half of the games: what playing infinitely many evaluation games would measure."""
+    mine = me if isinstance(me, np.ndarray) else tree.table(me)
+    theirs = opponent if isinstance(opponent, np.ndarray) else tree.table(opponent)
+
+    def walk(node: Node, reach: np.ndarray, seat: int) -> np.ndarray:
+        if node.payoff is not None:
+            pay = node.payoff if seat == 0 else -node.payoff
+            return np.array([reach @ pay, reach @ (pay > 0)])
+        strat = (mine if node.player == seat else theirs)[node.infosets]
+        return sum(walk(child, reach * strat[:, j], seat) for j, child in enumerate(node.children))
+
+    ret, win = (walk(tree.root, tree.chance.copy(), 0) + walk(tree.root, tree.chance.copy(), 1)) / 2
+    return float(ret), float(win)
+
+
 def best_response_value(tree: PublicTree, table: np.ndarray, player: int) -> float:
     """What ``player`` earns by best-responding to the other player's strategy in ``table``."""
     n_sets = len(tree.infoset_keys)

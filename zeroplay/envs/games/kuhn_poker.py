@@ -220,6 +220,16 @@ def kuhn_exploitability(policy: dict[str, float]) -> float:
     return exploitability(kuhn_tree(), kuhn_policy_to_actions(policy))
 
 
+def kuhn_head_to_head(policy: dict[str, float], opponent: dict[str, float] | None = None) -> tuple[float, float]:
+    """Exact (mean return, win probability) of a one-hand Kuhn policy against ``opponent``
+    (``{infoset: P(b)}`` tables as for :func:`kuhn_exploitability`; None: the uniformly random
+    player), each taking each seat in half of the games. Uniform against uniform is (0, 0.5)."""
+    from zeroplay.envs.games.cfr import head_to_head
+
+    other = kuhn_policy_to_actions(opponent) if opponent is not None else {}
+    return head_to_head(kuhn_tree(), kuhn_policy_to_actions(policy), other)
+
+
 @lru_cache(maxsize=1)
 def kuhn_tree():
     """The public tree of one-hand Kuhn Poker (built once; see :mod:`zeroplay.envs.games.cfr`)."""

@@ -7,8 +7,9 @@ from RAE: an EMA baseline per (game, seat), updated once per (episode, seat).
 
 Evaluation plays the policy against fixed opponents (``agents.make("random" | "minimax" |
 "nash")``), the policy taking each seat in half of the games, with the env's own -1/+1 for
-illegal moves; for Kuhn Poker it also computes the exact exploitability of the policy's
-action probabilities (:func:`kuhn_policy_probs`).
+illegal moves; for Kuhn Poker it also computes, exactly, from the policy's action probabilities
+(:func:`kuhn_policy_probs`), its exploitability and its mean return and win rate against the
+random and the Nash player (``eval/exact/...``: the sampled evaluation without its noise).
 """
 
 from __future__ import annotations
@@ -274,11 +275,19 @@ class GamesLoop(ShardedLoop):
         return out
 
     def exploitability(self) -> dict[str, float]:
-        from zeroplay.envs.games.kuhn_poker import kuhn_exploitability
+        """Exact figures of one-hand Kuhn Poker from the policy's action probabilities: its
+        exploitability, and its mean return and win rate against the random and the Nash player
+        (what infinitely many evaluation games would measure, legal moves assumed; ``legal_mass``
+        says how much of the model's sampling that covers)."""
+        from zeroplay.envs.games.kuhn_poker import kuhn_equilibrium, kuhn_exploitability, kuhn_head_to_head
 
         if "Kuhn" not in self.gc.env or self.gc.env_kwargs.get("hands", 1) != 1:
             return {}
         probs, mass = kuhn_policy_probs(self.policy, self.sampler, self.envs[0], self.gc.observation)
+        vs_random, win_random = kuhn_head_to_head(probs)
+        vs_nash, win_nash = kuhn_head_to_head(probs, kuhn_equilibrium())
         return {"eval/exploitability": kuhn_exploitability(probs), "eval/legal_mass": mass,
+                "eval/exact/random/mean_return": vs_random, "eval/exact/random/win_rate": win_random,
+                "eval/exact/nash/mean_return": vs_nash, "eval/exact/nash/win_rate": win_nash,
                 **{f"policy/P(b|{k})": v for k, v in probs.items()}}
 
