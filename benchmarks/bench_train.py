@@ -11,6 +11,10 @@ ratio of generated tokens/s.
 
 Loops measured: games (Kuhn Poker self-play), rlvr (procedural arithmetic, when the math
 envs are registered), propose_solve (code tasks in the sandbox; --skip-propose to leave out).
+
+``--ray N`` also times the games loop's rollouts (generation and scoring, wall time) on N Ray
+actors against the local path with the same N shards (the baseline: one process, torch's
+own threads); the runs are identical, only where the rollouts run differs.
 Writes benchmarks/results/train.json and train.png.
 """
 
@@ -107,6 +111,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--steps", type=int, default=6, help="RL steps per loop (the first is left out)")
     parser.add_argument("--repeat", type=int, default=3, help="repeats of the generate comparison")
     parser.add_argument("--only", action="append", choices=("games", "rlvr", "propose_solve"))
+    parser.add_argument("--ray", type=int, default=0, metavar="N",
+                        help="also time the games rollouts on N Ray actors against the local path")
     parser.add_argument("--out", default=str(HERE / "results"))
     args = parser.parse_args(argv)
 
@@ -145,6 +151,9 @@ def main(argv: list[str] | None = None) -> None:
                 ours, peer = peer_generate(run_dir / "final_model", prompts, 6, args.repeat)
                 results["generate_vs_transformers"] = {"ours_tokens_per_s": ours, "transformers_tokens_per_s": peer}
 
+        if args.ray:
+            results["rollouts_ray_vs_local"] = ray_vs_local(cfgs["games"], args.ray, args.steps)
+
     def med(xs: list[float]) -> str:
         return f"{statistics.median(xs):,.0f} ({min(xs):,.0f}-{max(xs):,.0f})" if xs else "-"
 
@@ -166,7 +175,31 @@ def main(argv: list[str] | None = None) -> None:
         peer.add_row("transformers generate", med(g["transformers_tokens_per_s"]), "1.00x")
         console.print(peer)
 
+    if "rollouts_ray_vs_local" in results:
+        r = results["rollouts_ray_vs_local"]
+        t = Table(title=f"games rollouts (wall): {r['workers']} Ray actors vs the local path, same {r['workers']} shards")
+        for col in ("", "samples/s", "ratio"):
+            t.add_column(col)
+        t.add_row("local (one process)", med(r["local"]), "1.00x")
+        t.add_row(f"Ray ({r['workers']} actors)", med(r["ray"]), f"{r['ratio_median']:.2f}x")
+        console.print(t)
+
     write_results("train", results, lambda path: _plot(results, path), out_dir=Path(args.out))
+
+
+def ray_vs_local(games_cfg: dict, workers: int, steps: int) -> dict:
+    """Rollout wall-clock samples/s of the games loop, local vs ``workers`` Ray actors (same shards)."""
+    from zeroplay.training import config_from_dict, train
+
+    out: dict = {"workers": workers}
+    base = {**games_cfg, "rollout_shards": workers, "eval": {**games_cfg["eval"], "every": 0, "exploitability": False},
+            "games": {**games_cfg["games"], "games_per_step": 256}, "sampling": {**games_cfg["sampling"], "batch_size": 256}}
+    for label, ray_workers in (("local", 0), ("ray", workers)):
+        run_dir = train(config_from_dict({**base, "name": f"games-{label}", "ray_workers": ray_workers}), quiet=True)
+        rows = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
+        out[label] = [r["count/rollout_wall_samples"] / r["time/rollout_wall_s"] for r in rows if r["step"] >= 2]
+    out["ratio_median"] = statistics.median(out["ray"]) / statistics.median(out["local"])
+    return out
 
 
 def _plot(results: dict, path: Path) -> None:
