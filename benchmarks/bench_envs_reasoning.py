@@ -24,7 +24,9 @@ Env steps (``reset`` + ``step`` with the oracle's answer, one episode at a time)
   per item) where reasoning-gym is installed; ``zeroplay/Math-v0`` vs Math-Verify's
   ``verify(parse(gold), parse(answer))`` per item (a verifier call only, no env around it).
 
-Warm-up once, then ``--repeats`` runs; median and min..max. Writes
+Warm-up once, then ``--repeats`` runs; median and min..max. The runs of ``MathArithmetic-v0``
+and reasoning-gym alternate (ours, then the peer, per repeat), so a burst of load on a shared
+machine hits both sides rather than one; each side still does the same work per run. Writes
 benchmarks/results/envs_reasoning.json and .png.
 """
 
@@ -120,12 +122,20 @@ def mixed_proposals() -> list[str]:
 
 # -- timing ------------------------------------------------------------------------------------
 def _rates(work: Callable[[], int], repeats: int) -> list[float]:
-    work()  # warm-up
-    rates = []
+    """Items per second of ``repeats`` timed runs of ``work`` (after one warm-up run)."""
+    return _rates_interleaved([work], repeats)[0]
+
+
+def _rates_interleaved(works: list[Callable[[], int]], repeats: int) -> list[list[float]]:
+    """Like :func:`_rates` for several sides at once: each repeat runs every side in turn."""
+    for work in works:
+        work()  # warm-up
+    rates: list[list[float]] = [[] for _ in works]
     for _ in range(repeats):
-        start = time.perf_counter()
-        count = work()
-        rates.append(count / (time.perf_counter() - start))
+        for work, side_rates in zip(works, rates):
+            start = time.perf_counter()
+            count = work()
+            side_rates.append(count / (time.perf_counter() - start))
     return rates
 
 
@@ -142,6 +152,11 @@ def time_validation(kind: str, proposals: list[str], sandbox, repeats: int) -> l
 
 
 def time_env(env, episodes: int, repeats: int) -> list[float]:
+    return _rates(env_work(env, episodes), repeats)
+
+
+def env_work(env, episodes: int) -> Callable[[], int]:
+    """One timed run of an env: ``episodes`` episodes of reset + step with the oracle's answer."""
     from zeroplay.agents.oracle import OracleAgent
 
     oracle = OracleAgent()
@@ -154,7 +169,7 @@ def time_env(env, episodes: int, repeats: int) -> list[float]:
             assert reward == 1.0, "the oracle must score 1.0; the benchmark would time failures"
         return episodes
 
-    return _rates(work, repeats)
+    return work
 
 
 def time_deduction_peer(episodes: int, repeats: int) -> list[float]:
@@ -183,7 +198,9 @@ def time_deduction_peer(episodes: int, repeats: int) -> list[float]:
     return _rates(work, repeats)
 
 
-def time_reasoning_gym(episodes: int, repeats: int) -> list[float] | None:
+def reasoning_gym_work(episodes: int) -> Callable[[], int] | None:
+    """One timed run of reasoning-gym: a ``basic_arithmetic`` dataset of ``episodes`` items, each
+    generated and scored with ``score_answer`` (None when reasoning-gym is not installed)."""
     try:
         import reasoning_gym
     except ImportError:
@@ -196,7 +213,7 @@ def time_reasoning_gym(episodes: int, repeats: int) -> list[float] | None:
             assert data.score_answer(entry["answer"], entry) == 1.0
         return episodes
 
-    return _rates(work, repeats)
+    return work
 
 
 def time_math_verify(episodes: int, repeats: int) -> list[float] | None:
@@ -275,12 +292,13 @@ def main(argv: list[str] | None = None) -> None:
             progress.advance(bar)
         progress.update(bar, description="math envs")
         arithmetic = "MathArithmetic-v0 steps (oracle) vs reasoning-gym basic_arithmetic"
-        rows.append(_row(arithmetic, "zeroplay", "steps/s",
-                         time_env(zp.make("zeroplay/MathArithmetic-v0", difficulty=2), args.episodes, args.repeats)))
+        ours = env_work(zp.make("zeroplay/MathArithmetic-v0", difficulty=2), args.episodes)
+        peer = reasoning_gym_work(args.episodes)
+        rates = _rates_interleaved([ours, peer] if peer else [ours], args.repeats)
+        rows.append(_row(arithmetic, "zeroplay", "steps/s", rates[0]))
         progress.advance(bar)
-        rg = time_reasoning_gym(args.episodes, args.repeats)
-        if rg:
-            rows.append(_row(arithmetic, "reasoning-gym 0.1.25", "items/s", rg))
+        if peer:
+            rows.append(_row(arithmetic, "reasoning-gym 0.1.25", "items/s", rates[1]))
         progress.advance(bar)
         rows.append(_row("MathProcedural-v0 steps (mixed, level 3)", "zeroplay", "steps/s",
                          time_env(zp.make("zeroplay/MathProcedural-v0", difficulty=3), args.episodes, args.repeats)))
