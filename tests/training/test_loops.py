@@ -9,9 +9,10 @@ from zeroplay.training import config_from_dict, train
 from zeroplay.training.checkpoint import load_checkpoint
 
 
-def test_propose_solve_runs_end_to_end_and_logs_its_metrics(tmp_path):
-    cfg = config_from_dict({
-        "name": "ps", "out_dir": str(tmp_path), "seed": 0, "loop": "propose_solve", "steps": 1,
+def propose_solve_config(**over):
+    """A propose-solve config with a tiny budget: 3 proposals and 3 tasks x 2 answers per step."""
+    return {
+        "seed": 0, "loop": "propose_solve", "steps": 1,
         "model": {"tiny": {"hidden_size": 32, "num_layers": 1, "num_heads": 2}},
         "sampling": {"max_new_tokens": 12, "batch_size": 16},
         "optim": {"micro_batch_size": 8},
@@ -20,7 +21,12 @@ def test_propose_solve_runs_end_to_end_and_logs_its_metrics(tmp_path):
         "propose_solve": {"proposals_per_type": 1, "solver_samples": 2, "solve_tasks_per_type": 1,
                           "env_kwargs": {"timeout_s": 5.0}},
         "eval": {"samples": 3},
-    })
+        **over,
+    }
+
+
+def test_propose_solve_runs_end_to_end_and_logs_its_metrics(tmp_path):
+    cfg = config_from_dict(propose_solve_config(name="ps", out_dir=str(tmp_path)))
     run_dir = train(cfg, quiet=True)
     last = [json.loads(x) for x in (run_dir / "metrics.jsonl").read_text().splitlines()][-1]
     for key in ("propose/valid_rate", "propose/learnability", "solve/accuracy", "eval/accuracy",
@@ -118,17 +124,7 @@ def test_rlvr_rollouts_and_verification_on_ray_actors_give_the_same_run_as_the_l
 
 
 def test_propose_solve_rollouts_on_ray_actors_give_the_same_run_as_the_local_path(tmp_path):
-    base = {
-        "seed": 0, "loop": "propose_solve", "steps": 2, "rollout_shards": 3, "threads": 1,
-        "model": {"tiny": {"hidden_size": 32, "num_layers": 1, "num_heads": 2}},
-        "sampling": {"max_new_tokens": 12, "batch_size": 16},
-        "optim": {"micro_batch_size": 8},
-        "advantage": {"estimator": "trr_pp"},
-        "warmup": {"steps": 1, "batch_size": 4},
-        "propose_solve": {"proposals_per_type": 1, "solver_samples": 2, "solve_tasks_per_type": 1,
-                          "env_kwargs": {"timeout_s": 5.0}},
-        "eval": {"samples": 3},
-    }
+    base = propose_solve_config(steps=2, rollout_shards=3, threads=1)
     rows = _same_run(tmp_path, base, workers=2)
     assert rows[-1]["count/trained_samples"] == 9 and "propose/valid_rate" in rows[-1]
 
