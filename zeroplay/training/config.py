@@ -171,7 +171,8 @@ class TrainConfig(_Strict):
     ray_workers: int = Field(0, ge=0)
     """Run the rollouts (generation and scoring) on this many Ray actors, each with a CPU copy of the
     policy (``pip install 'zeroplay[ray]'``); 0 = in this process. Same run as the local path with the
-    same ``rollout_shards``."""
+    same ``rollout_shards`` and ``threads`` (actors use ``threads``, or 1; CPU float results can
+    depend on the thread count)."""
     threads: int = Field(0, ge=0)
     """CPU threads for torch (0: torch's default). Tiny models gain little from more than one, and
     on a busy machine one thread avoids OpenMP's spin-waiting, which can slow a run tenfold."""
