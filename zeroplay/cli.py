@@ -45,6 +45,14 @@ def _parser(chosen: str | None) -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:  # also while the command's heavy modules are still importing
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _main(argv: list[str]) -> int:
     chosen = next((a for a in argv if not a.startswith("-")), None)
     parser = _parser(chosen if chosen in COMMANDS else None)
     args = parser.parse_args(argv)
@@ -56,16 +64,19 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return int(args._run(args) or 0)
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
     except Exception as e:
-        from zeroplay.core.errors import ZeroplayError
-
-        if isinstance(e, (ZeroplayError, FileNotFoundError)):
+        if _is_user_error(e):
             print(f"zeroplay {args.command}: error: {e}", file=sys.stderr)
             return 2
         raise
+
+
+def _is_user_error(e: Exception) -> bool:
+    """Errors a user can fix from the message alone: ours, and a path that cannot be read or
+    written (missing, a directory, not writable...). Anything else is a bug: show its traceback."""
+    from zeroplay.core.errors import ZeroplayError
+
+    return isinstance(e, (ZeroplayError, FileNotFoundError)) or (isinstance(e, OSError) and e.filename is not None)
 
 
 if __name__ == "__main__":
