@@ -16,8 +16,11 @@ class UnknownIdError(ZeroplayError, KeyError):
     def __init__(self, kind: str, name: str, known: Iterable[str]):
         self.kind, self.name = kind, name
         known = sorted(known)
-        close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
-        hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        if isinstance(name, str):
+            close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
+            hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        else:
+            hint = f" The name is a str, got {type(name).__name__}."
         listing = f" Registered: {', '.join(known)}." if len(known) <= 30 else f" See zeroplay.{kind}s.registered()."
         super().__init__(f"No {kind} named {name!r}.{hint}{listing}")
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import importlib
 import importlib.metadata
+import inspect
 import re
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from zeroplay.core.errors import EnvCreationError, RegistrationError, UnknownIdError
+from zeroplay.core.errors import ConfigError, EnvCreationError, RegistrationError, UnknownIdError
 
 _ENTRY_POINT = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
 
@@ -80,6 +81,8 @@ class Registry:
         return {n: self.spec(n).description for n in self.registered()}
 
     def spec(self, name: str) -> Spec:
+        if not isinstance(name, str):
+            raise UnknownIdError(self.kind, name, self.registered())
         if name not in self._specs:
             self._load_plugins()
         if name not in self._specs:
@@ -89,7 +92,41 @@ class Registry:
     def make(self, name: str, **kwargs: Any) -> Any:
         spec = self.spec(name)
         factory = load_entry_point(spec.entry_point)
+        unknown = unknown_kwargs(factory, kwargs)
+        if unknown:
+            raise ConfigError(f"{self.kind} {name!r} takes no option {', '.join(map(repr, unknown))}; "
+                              f"its options: {', '.join(known_kwargs(factory)) or 'none'}")
         return factory(**{**spec.kwargs, **kwargs})
+
+
+def unknown_kwargs(factory: Callable[..., Any], kwargs: dict[str, Any]) -> list[str]:
+    """Names in ``kwargs`` that ``factory`` surely does not take (none when it takes ``**kwargs``)."""
+    try:
+        params = inspect.signature(factory).parameters.values()
+    except (TypeError, ValueError):  # a builtin without a signature: cannot tell
+        return []
+    if any(p.kind is p.VAR_KEYWORD for p in params):
+        return []
+    return [k for k in kwargs if k not in {p.name for p in params}]
+
+
+def known_kwargs(factory: Callable[..., Any]) -> list[str]:
+    """``name=default`` for what ``factory`` takes, for error messages; a class's ``__init__`` chain is
+    followed while each takes ``**kwargs`` (usually passed up to the parent)."""
+    chain = [factory] if not inspect.isclass(factory) else [
+        c.__dict__["__init__"] for c in inspect.getmro(factory) if "__init__" in c.__dict__ and c is not object]
+    found: dict[str, str] = {}
+    for fn in chain:
+        try:
+            params = list(inspect.signature(fn).parameters.values())
+        except (TypeError, ValueError):
+            break
+        for p in params:
+            if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.name != "self":
+                found.setdefault(p.name, p.name if p.default is p.empty else f"{p.name}={p.default!r}")
+        if not any(p.kind is p.VAR_KEYWORD for p in params):
+            break
+    return list(found.values())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -151,6 +188,8 @@ def make(env_id: str, **kwargs: Any) -> Any:
     """
     import gymnasium
 
+    if not isinstance(env_id, str):
+        raise UnknownIdError("env", env_id, registered())
     if env_id not in _env_ids:
         _load_env_plugins()
     if env_id not in _env_ids:
@@ -158,4 +197,17 @@ def make(env_id: str, **kwargs: Any) -> Any:
     try:
         return gymnasium.make(gym_id(env_id), **kwargs)
     except Exception as e:
-        raise EnvCreationError(f"Could not build env {env_id!r} with kwargs {kwargs}: {type(e).__name__}: {e}") from e
+        if "was raised from the environment creator" in str(e) and e.__context__ is not None:
+            e = e.__context__  # gymnasium re-raises a TypeError with the kwargs appended: show the original
+        raise EnvCreationError(f"Could not build env {env_id!r} with kwargs {kwargs}: {type(e).__name__}: {e}"
+                               f"{_known_env_kwargs(env_id)}") from e
+
+
+def _known_env_kwargs(env_id: str) -> str:
+    import gymnasium
+
+    try:
+        known = known_kwargs(load_entry_point(gymnasium.spec(gym_id(env_id)).entry_point))
+    except Exception:  # an entry point that does not even import: its own error says enough
+        return ""
+    return f"; known arguments: {', '.join(known)}" if known else ""
