@@ -72,8 +72,12 @@ def read_jsonl(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
     Raises ValueError naming ``path:line`` for a line that is not JSON or not a JSON object.
     """
     path = Path(path)
-    with path.open(encoding="utf-8") as f:
-        for lineno, line in enumerate(f, 1):
+    with path.open("rb") as f:  # decoded a line at a time, so a bad byte is reported with its line
+        for lineno, raw in enumerate(f, 1):
+            try:
+                line = raw.decode("utf-8-sig")  # (-sig: a BOM some editors write is skipped)
+            except UnicodeDecodeError:
+                raise ValueError(f"{path}:{lineno}: not UTF-8 text; a JSONL file holds one JSON object a line") from None
             if not line.strip():
                 continue
             try:

@@ -73,6 +73,8 @@ def _run_file(path: Path, args: argparse.Namespace) -> int:
         rows = list(read_jsonl(path))
     except ValueError as e:
         raise ConfigError(str(e)) from None
+    if not rows:
+        raise ConfigError(f'{path} holds no rows; write one JSON object a line: {{"response": ..., "reference": ...}}')
     for lineno, row in rows:
         where = f"{path}:{lineno}"
         name = row.get("verifier") or args.verifier or "math"

@@ -154,7 +154,10 @@ class CodeVerifier(Verifier):
                               "{'io': [{'stdin', 'stdout'}...]} or {'calls': [...], 'entry_point': NAME}; "
                               f"got {type(reference).__name__}")
         if "io" in reference:
-            pairs = list(reference["io"])
+            pairs = reference["io"]
+            if not isinstance(pairs, (list, tuple)) or not all(isinstance(p, dict) for p in pairs):
+                raise ConfigError("A code reference's 'io' is a list of {'stdin': ..., 'stdout': ...} objects; "
+                                  f"got {pairs!r:.80}")
             programs = [Program(code, str(p.get("stdin", ""))) for p in pairs]
             return _Job("io", programs, n_tests=len(pairs), expected=[str(p.get("stdout", "")) for p in pairs], code=code)
         if "tests" in reference or "calls" in reference:
