@@ -17,6 +17,7 @@ import json
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 from zeroplay.agents.base import Agent
@@ -94,6 +95,9 @@ def run_episodes(
         turn_based = "player" in info
         if not turn_based and len(agents) != 1:
             raise ConfigError(f"this env is single-step: give exactly one agent, got {len(agents)}")
+        players = getattr(getattr(envs[i].unwrapped, "state", None), "num_players", None)
+        if turn_based and players is not None and players != len(agents):
+            _wrong_agent_count(players, len(agents))
         shift = g % len(agents) if alternate else 0
         slots[i] = {"obs": obs, "info": info, "steps": 0, "shift": shift, "turn_based": turn_based, "seed": seed + g}
 
@@ -141,10 +145,17 @@ def _episode(slot: dict[str, Any], reward: float, info: dict[str, Any], ended: b
         correct = bool(getattr(verdict, "correct", reward > 0))
         return Episode([float(reward)], steps, seed, correct=correct)
     seat_returns = info.get("returns") or [0.0] * n_agents
+    if len(seat_returns) != n_agents:  # a game that does not say its player count up front
+        _wrong_agent_count(len(seat_returns), n_agents)
     shift = slot["shift"]
     # agent a sat in seat (a - shift) mod n
     returns = [float(seat_returns[(a - shift) % n_agents]) for a in range(n_agents)]
     return Episode(returns, steps, seed, invalid_move=bool(info.get("invalid_move")))
+
+
+def _wrong_agent_count(players: int, agents: int) -> None:
+    raise ConfigError(f"this game has {players} players: give one agent per seat, got {agents} "
+                      f"(e.g. --agents {','.join(['random'] * players)})")
 
 
 def summarize(names: Sequence[str], episodes: Sequence[Episode]) -> Summary:
@@ -226,8 +237,11 @@ def run(args: argparse.Namespace) -> int:
     names = [a.strip() for a in args.agents.split(",") if a.strip()]
     if not names:
         raise ConfigError("--agents needs at least one agent name, e.g. --agents random,random")
-    if args.episodes < 1:
-        raise ConfigError(f"-n must be >= 1, got {args.episodes}")
+    for flag, value in (("-n", args.episodes), ("--batch", args.batch), ("--max-steps", args.max_steps)):
+        if value < 1:
+            raise ConfigError(f"{flag} must be >= 1, got {value}")
+    if args.json and (Path(args.json).is_dir() or not Path(args.json).parent.is_dir()):
+        raise ConfigError(f"--json {args.json}: give a file path in an existing directory")
     env_kwargs = parse_kv(args.env_arg, "--env-arg")
     probe = zp.make(args.env, **env_kwargs)  # fail early, before building agents
     probe.close()
