@@ -306,6 +306,9 @@ def _load(path: str | Path, tokenizer: Any, *, device: str | None, dtype: str | 
     if Path(where).expanduser().exists():
         where = str(Path(where).expanduser())
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    if Path(where).is_dir() and not (Path(where) / "config.json").is_file():
+        raise AgentError(f"{where} holds no config.json, so it is not a transformers checkpoint; pass a directory "
+                         "written by save_pretrained (config.json, the weights and the tokenizer)")
     try:
         if tokenizer is None:
             tokenizer = transformers.AutoTokenizer.from_pretrained(where)

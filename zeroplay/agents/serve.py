@@ -23,6 +23,7 @@ says what is wrong; a request body is capped; a slow client times out. Does not:
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import queue
 import sys
@@ -37,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from zeroplay.agents.policy import Generation, SamplingParams, check_messages, cut_at_stop
+from zeroplay.core.errors import ConfigError
 
 MAX_BODY_BYTES = 8 << 20
 #: how long the worker waits for more requests to join a batch
@@ -461,6 +463,9 @@ def build_server(args: argparse.Namespace, on_ready: Callable[[OpenAIServer], No
     path = Path(args.model_dir).expanduser()
     if not path.is_dir():
         raise FileNotFoundError(f"{args.model_dir} is not a directory; pass a checkpoint saved with save_pretrained")
+    if not 0 <= args.port <= 65535:
+        raise ConfigError(f"--port must be 0..65535 (0 picks a free one), got {args.port}")
+    _check_address_free(args.host, args.port)  # before the slow model load
     agent = HFAgent(str(path), chat=False, batch_size=args.batch_size, device=args.device, dtype=args.dtype)
     server = OpenAIServer(
         (args.host, args.port), agent, model_name=args.name or path.name, default_max_tokens=args.max_tokens
@@ -468,6 +473,17 @@ def build_server(args: argparse.Namespace, on_ready: Callable[[OpenAIServer], No
     if on_ready is not None:
         on_ready(server)
     return server
+
+
+def _check_address_free(host: str, port: int) -> None:
+    import socket
+
+    try:
+        with socket.create_server((host, port)):
+            pass
+    except OSError as e:
+        why = "is in use" if e.errno == errno.EADDRINUSE else f"cannot be bound ({e.strerror or e})"
+        raise ConfigError(f"{host}:{port} {why}; pick another --port (0 picks a free one) or --host") from None
 
 
 def run(args: argparse.Namespace) -> int:
