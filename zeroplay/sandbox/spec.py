@@ -10,6 +10,7 @@ command inside the same isolation.
 from __future__ import annotations
 
 import json
+import numbers
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -37,6 +38,11 @@ class Limits:
 
     def __post_init__(self) -> None:
         for name in ("timeout_s", "memory_mb", "max_output_bytes", "max_processes", "max_open_files", "disk_mb"):
+            kind, cast = (numbers.Real, float) if name == "timeout_s" else (numbers.Integral, int)
+            if not isinstance(getattr(self, name), kind) or isinstance(getattr(self, name), bool):
+                raise ConfigError(f"Sandbox limit {name} must be {'a number' if cast is float else 'an int'}, "
+                                  f"got {getattr(self, name)!r}")
+            object.__setattr__(self, name, cast(getattr(self, name)))  # numpy numbers become plain ones
             if getattr(self, name) <= 0:
                 raise ConfigError(f"Sandbox limit {name} must be > 0, got {getattr(self, name)!r}")
         if self.memory_mb < 32:
@@ -96,6 +102,11 @@ class Program:
     files: Mapping[str, str | bytes] = field(default_factory=dict)
     argv: Sequence[str] = ()
     language: str = "python"
+
+    def __post_init__(self) -> None:
+        for name in ("code", "stdin"):
+            if not isinstance(getattr(self, name), str):
+                raise TypeError(f"A sandbox program's {name} is a str, got {type(getattr(self, name)).__name__}")
 
     @classmethod
     def coerce(cls, item: str | Program) -> Program:
