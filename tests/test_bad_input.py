@@ -90,7 +90,7 @@ def test_train_out_dir_that_is_a_file(tmp_path: Path) -> None:
     (tmp_path / "a_file").write_text("")
     cfg = tmp_path / "cfg.yaml"
     cfg.write_text(yaml.safe_dump({"loop": "games", "steps": 1, "out_dir": str(tmp_path / "a_file")}))
-    assert_clear_error(zeroplay("train", str(cfg), "--quiet"), "Not a directory")
+    assert_clear_error(zeroplay("train", str(cfg), "--quiet"), "is a file, not a directory")
 
 
 def test_train_ctrl_c_exits_cleanly_and_leaves_a_checkpoint(tmp_path: Path) -> None:
@@ -113,7 +113,8 @@ def test_train_ctrl_c_exits_cleanly_and_leaves_a_checkpoint(tmp_path: Path) -> N
         _, err = proc.communicate(timeout=120)
     finally:
         proc.kill()
-    assert proc.returncode == 130 and err.strip().splitlines()[-1] == "interrupted", err[-2000:]
+    last = err.strip().splitlines()[-1]
+    assert proc.returncode == 130 and last.startswith("interrupted: run the same command again to resume"), err[-2000:]
     from zeroplay.training.checkpoint import load_checkpoint
 
     assert load_checkpoint(checkpoint.parent) is not None  # what a rerun resumes from

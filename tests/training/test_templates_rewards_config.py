@@ -132,8 +132,40 @@ def test_config_file_errors(tmp_path):
         load_config(tmp_path / "missing.yaml")
     bad = tmp_path / "bad.yaml"
     bad.write_text("loop: [unclosed\n")
-    with pytest.raises(ConfigError, match="not valid YAML"):
+    with pytest.raises(ConfigError, match=r"bad\.yaml:2:1: not valid YAML"):
         load_config(bad)
+    binary = tmp_path / "binary.yaml"
+    binary.write_bytes(bytes(range(256)) * 8)
+    with pytest.raises(ConfigError, match="not UTF-8 text"):
+        load_config(binary)
+    listing = tmp_path / "list.yaml"
+    listing.write_text("- loop: games\n")
+    with pytest.raises(ConfigError, match="expected a mapping at the top level, got list"):
+        load_config(listing, {"steps": 1})
+
+
+def test_an_override_through_a_value_is_named(tmp_path):
+    p = tmp_path / "c.yaml"
+    p.write_text("loop: games\nsteps: 3\n")
+    with pytest.raises(ConfigError, match=r"--set steps\.x: steps is a value, not a section"):
+        load_config(p, {"steps.x": 1})
+
+
+def test_an_override_that_is_not_yaml_is_kept_as_text_and_validated(tmp_path):
+    from zeroplay.training.cli import parse_overrides
+
+    p = tmp_path / "c.yaml"
+    p.write_text("loop: games\n")
+    with pytest.raises(ConfigError, match=r"optim\.lr"):
+        load_config(p, parse_overrides(["optim.lr=["]))
+
+
+def test_an_out_dir_that_is_a_file_is_a_clear_error(tmp_path):
+    from zeroplay.training import train
+
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(ConfigError, match="is a file, not a directory"):
+        train(config_from_dict({"loop": "games", "out_dir": str(tmp_path / "afile")}), quiet=True)
 
 
 def test_every_shipped_config_validates():

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 from typing import Any
 
 from zeroplay.core.errors import ConfigError
@@ -29,7 +31,10 @@ def parse_overrides(items: list[str]) -> dict[str, Any]:
         key, sep, value = item.partition("=")
         if not sep or not key:
             raise ConfigError(f"--set takes KEY=VALUE (e.g. optim.lr=1e-4), got {item!r}")
-        out[key.strip()] = yaml.safe_load(value)
+        try:
+            out[key.strip()] = yaml.safe_load(value)
+        except yaml.YAMLError:
+            out[key.strip()] = value  # not a YAML value (e.g. "[", "a: b: c"): the text itself
     return out
 
 
@@ -43,6 +48,11 @@ def run(args: argparse.Namespace) -> int:
     cfg = load_config(args.config, overrides)
     from zeroplay.training.trainer import train
 
-    run_dir = train(cfg, quiet=args.quiet)
+    try:
+        run_dir = train(cfg, quiet=args.quiet)
+    except KeyboardInterrupt:
+        print(f"interrupted: run the same command again to resume {Path(cfg.out_dir) / cfg.name} "
+              "from its last checkpoint", file=sys.stderr)
+        return 130
     print(run_dir)
     return 0

@@ -228,12 +228,20 @@ def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> Tr
         raise FileNotFoundError(f"No config file at {path}: pass the path of a YAML file (see configs/)")
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text; a training config is a YAML file (see configs/)") from None
     except yaml.YAMLError as e:
-        raise ConfigError(f"{path}: not valid YAML: {e}") from None
+        where = getattr(e, "problem_mark", None)
+        at = f"{path}:{where.line + 1}:{where.column + 1}" if where is not None else str(path)
+        raise ConfigError(f"{at}: not valid YAML: {getattr(e, 'problem', None) or e}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"Invalid training config {path}: expected a mapping at the top level, got {type(data).__name__}")
     for key, value in (overrides or {}).items():
         node = data
         *parents, last = key.split(".")
-        for p in parents:
+        for i, p in enumerate(parents):
             node = node.setdefault(p, {})
+            if not isinstance(node, dict):
+                raise ConfigError(f"--set {key}: {'.'.join(parents[:i + 1])} is a value, not a section")
         node[last] = value
     return config_from_dict(data, str(path))

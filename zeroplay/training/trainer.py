@@ -120,6 +120,9 @@ def train(cfg: TrainConfig, *, quiet: bool = False) -> Path:
     from zeroplay.agents.policy import SamplingParams
 
     run_dir = Path(cfg.out_dir) / cfg.name
+    for parent in (run_dir, *run_dir.parents):
+        if parent.exists() and not parent.is_dir():
+            raise ConfigError(f"out_dir/name: {parent} is a file, not a directory; pick another out_dir or name")
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "config.json").write_text(cfg.model_dump_json(indent=2), encoding="utf-8")
     torch.manual_seed(cfg.seed)
