@@ -171,3 +171,24 @@ def test_sandbox_arguments_of_the_wrong_type() -> None:
         sandbox.Program(b"print(1)")
     with pytest.raises(TypeError, match="stdin is a str, got int"):
         sandbox.Program("print(1)", stdin=5)
+
+
+# -- synth -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("args", "phrase"), [
+    (["-n", "-1", "--agent", "random"], "-n is how many"),
+    (["--band", "0.9", "0.1", "--agent", "random"], "--band LOW HIGH"),
+    (["--novelty", "5", "--agent", "random"], "--novelty is a similarity"),
+    (["--backend", "nosuch", "--agent", "random"], "choose one of auto"),
+    (["--list", "--library", __file__], "is a file; give a directory"),
+    (["--agent", "random", "--agent-arg", "x"], "KEY=VALUE"),
+    ([], "give --agent NAME"),
+])
+def test_synth_options_are_checked_before_any_work(args: list[str], phrase: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from zeroplay.cli import main
+
+    # in process: these fail before any sandbox or agent starts
+    assert main(["synth", *args]) == 2
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert last.startswith("zeroplay synth: error:") and phrase in last, last

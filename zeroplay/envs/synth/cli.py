@@ -14,6 +14,8 @@ import yaml
 from rich.console import Console
 from rich.table import Table
 
+from zeroplay.core.errors import ConfigError
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--agent", help="agent that writes environments (see `zeroplay list agents`)")
@@ -39,9 +41,34 @@ def _kwargs(pairs: list[str]) -> dict:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key:
-            raise SystemExit(f"zeroplay synth: --agent-arg wants KEY=VALUE, got {pair!r}")
-        out[key] = yaml.safe_load(value)
+            raise ConfigError(f"--agent-arg wants KEY=VALUE (e.g. model=NAME), got {pair!r}")
+        try:
+            out[key] = yaml.safe_load(value)
+        except yaml.YAMLError:
+            out[key] = value
     return out
+
+
+def _check(args: argparse.Namespace) -> None:
+    """Options that argparse cannot check alone: a clear error before any work."""
+    from pathlib import Path
+
+    from zeroplay.sandbox import available_backends
+
+    if args.n < 1:
+        raise ConfigError(f"-n is how many environments to ask for: give 1 or more, got {args.n}")
+    if args.episodes < 1:
+        raise ConfigError(f"--episodes must be 1 or more, got {args.episodes}")
+    low, high = args.band
+    if not 0.0 <= low < high <= 1.0:
+        raise ConfigError(f"--band LOW HIGH must satisfy 0 <= LOW < HIGH <= 1, got {low:g} {high:g}")
+    if args.novelty is not None and not 0.0 < args.novelty <= 1.0:
+        raise ConfigError(f"--novelty is a similarity in (0, 1], got {args.novelty:g}")
+    backends = ["auto", *available_backends()]
+    if args.backend not in backends:
+        raise ConfigError(f"--backend {args.backend!r} is not available here; choose one of {', '.join(backends)}")
+    if args.library and Path(args.library).exists() and not Path(args.library).is_dir():
+        raise ConfigError(f"--library {args.library} is a file; give a directory (created when missing)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -51,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
     from zeroplay.envs.synth.runner import RunnerConfig
     from zeroplay.envs.synth.validate import ValidationConfig
 
+    _check(args)
     console = Console()
     library = Library(args.library)
     if args.list:
@@ -59,8 +87,7 @@ def run(args: argparse.Namespace) -> int:
     if args.add_seeds:
         return _add_seeds(console, library, config)
     if not args.agent:
-        console.print("zeroplay synth: give --agent NAME (or --add-seeds / --list)")
-        return 2
+        raise ConfigError("give --agent NAME (see `zeroplay list agents`), or --add-seeds / --list")
     kwargs = _kwargs(args.agent_arg)
     author = agents.make(args.agent, **kwargs)
     solver = agents.make(args.solver, **kwargs) if args.solver else None
