@@ -13,8 +13,9 @@ Loops measured: games (Kuhn Poker self-play), rlvr (procedural arithmetic, when 
 envs are registered), propose_solve (code tasks in the sandbox; --skip-propose to leave out).
 
 ``--ray N`` also times the games loop's rollouts (generation and scoring, wall time) on N Ray
-actors against the local path with the same N shards (the baseline: one process, torch's
-own threads); the runs are identical, only where the rollouts run differs.
+actors against the local path with the same N shards (the baseline: one process); every run
+uses one torch thread per process, so Ray's gain is the extra cores; the runs are identical,
+only where the rollouts run differs.
 Writes benchmarks/results/train.json and train.png.
 """
 
@@ -36,7 +37,9 @@ PHASES = ("generate", "verify", "learn")
 
 
 def loop_configs(steps: int, out: str) -> dict[str, dict]:
-    common = {"out_dir": out, "seed": 0, "steps": steps, "template": "plain",
+    # one torch thread, as in the demo: on a shared 2-core machine OpenMP's spin-waiting makes
+    # multi-threaded runs of a tiny model erratic (10x swings); the Ray actors use one thread each
+    common = {"out_dir": out, "seed": 0, "steps": steps, "template": "plain", "threads": 1,
               "model": {"tiny": {"hidden_size": 64, "num_layers": 2, "num_heads": 4}},
               "eval": {"games": 2, "samples": 2, "opponents": ["random"]}}
     cfgs = {
