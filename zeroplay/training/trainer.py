@@ -7,6 +7,8 @@ Simplifications, stated up front (as nanochat does):
   step the PPO ratio is 1 at the start of the update, so the clip only matters with minibatches.
 - Randomness is re-derived from (seed, step) at the start of every step, so a run resumed from
   its checkpoint continues exactly like an uninterrupted one.
+- A step's rollouts are ``rollout_shards`` pieces (one by default), each sampled with a seed from
+  (seed, step, shard): they run here, or on Ray actors (``ray_workers``) with the same result.
 """
 
 from __future__ import annotations
