@@ -178,30 +178,48 @@ class ProposeSolveLoop(ShardedLoop):
         out["eval/accuracy"] = float(np.mean(all_correct))
         return out
 
-    # -- warm-up data: the answer formats, from the seed tasks ---------------------------------
+    # -- warm-up data: the formats and the seed programs, from the seed tasks -----------------
     def warmup_pairs(self, n: int, seed: int) -> list[tuple[str, str]]:
-        """Proposer prompts answered with a seed program and one of its inputs (a valid, new task)
-        and solver prompts answered correctly: the model learns the formats, nothing more."""
+        """``n`` supervised (prompt, completion) pairs built from the built-in seed tasks.
+
+        - Proposer (up to three quarters: writing a whole program is what a tiny model learns
+          slowest): a real proposer prompt answered with one of its reference programs (seed
+          programs at the start) and NEW inputs: the reference's own inputs with fresh random
+          values of the same types (:func:`fresh_args`). Each proposal goes through the real
+          validator (sandbox, determinism, not already in the buffer) and only the valid ones are
+          kept, so the model is taught that "copy a reference, invent an input" makes a valid new task.
+        - Solver (the rest): seed tasks and the new tasks above, answered correctly (deduction: the
+          output the sandbox computed; abduction: the input; induction: the program).
+
+        So the answer formats, the seed programs and what a correct answer looks like all come from
+        supervised data. What RL adds: which proposals pay (learnability; -1 when invalid), and
+        solving the tasks the model proposes itself, scored by the verifiers.
+        """
         from zeroplay.envs.code.buffer import builtin_seeds
 
         rng = np.random.default_rng(seed)
-        seeds = builtin_seeds()
+        kinds = self.pc.task_types
+        proposed: dict[str, list[tuple[str, str]]] = {k: [] for k in kinds}  # kind -> (prompt, proposal)
+        for i in range(n * 3 // 4):
+            k = kinds[i % len(kinds)]
+            obs, info = self.proposers[k].reset(seed=int(rng.integers(1 << 30)))
+            ref = info["references"][int(rng.integers(len(info["references"])))]
+            count = info["min_inputs"] if k == "induction" else 1
+            inputs = [fresh_args(ref.inputs[int(rng.integers(len(ref.inputs)))], rng) for _ in range(count)]
+            proposed[k].append((obs, proposal_text(k, ref.program, inputs, ref.message)))
         pairs = []
+        solved = [(k, t if k == "induction" else t.pick(j)) for t in builtin_seeds() for j in range(len(t.inputs))
+                  for k in kinds]  # (kind, CodeTask) the solver pairs are drawn from
+        for k, props in proposed.items():  # one sandbox batch per kind; a duplicate within it fails too
+            results = self.proposers[k].validator.validate_many([text for _, text in props], self.buffers[k])
+            for (obs, text), result in zip(props, results):
+                if result.ok:
+                    pairs.append((obs, text))
+                    solved.append((k, result.task))
         while len(pairs) < n:
-            k = self.pc.task_types[int(rng.integers(len(self.pc.task_types)))]
-            t = seeds[int(rng.integers(len(seeds)))]
-            j = int(rng.integers(len(t.inputs)))
-            if rng.random() < 0.5:
-                obs, _ = self.proposers[k].reset(seed=int(rng.integers(1 << 30)))
-                inputs = "\n".join(f"```input\n{x}\n```" for x in (t.inputs if k == "induction" else [t.inputs[j]]))
-                msg = f"\n<message>{t.message}</message>" if k == "induction" else ""
-                pairs.append((obs, f"```python\n{t.program}\n```\n{inputs}{msg}"))
-            else:
-                task = t.to_task(k) if k == "induction" else t.pick(j).to_task(k)
-                obs, _ = self.solvers[k].reset(seed=0, options={"task": task})
-                answer = {"deduction": f"<answer>{t.outputs[j]}</answer>", "abduction": f"<answer>{t.inputs[j]}</answer>",
-                          "induction": f"```python\n{t.program}\n```"}[k]
-                pairs.append((obs, answer))
+            k, task = solved[int(rng.integers(len(solved)))]
+            obs, _ = self.solvers[k].reset(seed=0, options={"task": task.to_task(k)})
+            pairs.append((obs, solver_answer(k, task)))
         return pairs
 
     # -- checkpoint state ---------------------------------------------------------------------
@@ -216,3 +234,50 @@ class ProposeSolveLoop(ShardedLoop):
             if k in self.buffers:
                 self.buffers[k] = TaskBuffer(k, seeds=[CodeTask.from_dict(d) for d in tasks])
         self._build_envs()
+
+
+# -- warm-up helpers ----------------------------------------------------------------------------
+
+_LETTERS = "abcdehilnorstxyz "
+
+
+def fresh_value(value: Any, rng: np.random.Generator) -> Any:
+    """A random literal of the same type (and, for containers, element types) as ``value``:
+    ints in 1..29 (no zero or negatives, on which many small programs loop or fail), short
+    strings, 1-5 fresh elements shaped like the container's own, dicts with the same keys;
+    booleans, None and empty containers stay as they are."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        return int(rng.integers(1, 30))
+    if isinstance(value, float):
+        return round(float(rng.uniform(0, 10)), 1)
+    if isinstance(value, str):
+        return "".join(rng.choice(list(_LETTERS), size=int(rng.integers(1, 8))))
+    if isinstance(value, (list, tuple)) and value:
+        items = [fresh_value(value[int(rng.integers(len(value)))], rng) for _ in range(int(rng.integers(1, 6)))]
+        return type(value)(items)
+    if isinstance(value, dict):
+        return {k: fresh_value(v, rng) for k, v in value.items()}
+    return value
+
+
+def fresh_args(args: str, rng: np.random.Generator) -> str:
+    """The call arguments ``args`` (e.g. ``"[1, 2], 3"``) with fresh random values of the same types."""
+    from zeroplay.envs.code.triplet import parse_args
+
+    return ", ".join(repr(fresh_value(a, rng)) for a in parse_args(args))
+
+
+def proposal_text(kind: str, program: str, inputs: list[str], message: str) -> str:
+    """A proposal in the format the proposer prompt asks for (induction adds the hint)."""
+    blocks = "\n".join(f"```input\n{x}\n```" for x in inputs)
+    hint = f"\n<message>{message}</message>" if kind == "induction" else ""
+    return f"```python\n{program}\n```\n{blocks}{hint}"
+
+
+def solver_answer(kind: str, task: Any) -> str:
+    """The correct answer to ``task`` (a CodeTask) in the solver prompt's format."""
+    if kind == "induction":
+        return f"```python\n{task.program}\n```"
+    return f"<answer>{task.outputs[0] if kind == 'deduction' else task.inputs[0]}</answer>"
