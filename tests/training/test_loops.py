@@ -148,16 +148,22 @@ def test_ray_workers_with_the_vllm_backend_is_refused_by_the_config():
 
 
 class _ScriptedCoder:
-    """A scripted policy: proposes one fixed new deduction task, answers every solver prompt with 13."""
+    """A scripted policy: proposes f(x) = 3x + 1 with inputs 4, 5, 6... (a new task each time),
+    answers every solver prompt with 13 (right for input 4 only)."""
 
-    PROPOSAL = "```python\ndef f(x):\n    return x * 3 + 1\n```\n```input\n4\n```"
+    PROPOSAL = "```python\ndef f(x):\n    return x * 3 + 1\n```\n```input\n{x}\n```"
+
+    def __init__(self):
+        self.proposed = 0
 
     def generate(self, prompts, params):
         from zeroplay.agents.policy import Generation
 
         def text(p):
-            prompt = str(p)
-            return self.PROPOSAL if "```input" in prompt or "propose" in prompt.lower() else "<answer>13</answer>"
+            if "propose" not in str(p).lower():
+                return "<answer>13</answer>"
+            self.proposed += 1
+            return self.PROPOSAL.format(x=3 + self.proposed)
 
         return [Generation(text=text(p), prompt_ids=[1], completion_ids=[2, 3], logprobs=[-0.5, -0.5],
                            finish_reason="stop") for p in prompts]
@@ -190,3 +196,23 @@ def test_a_shard_run_elsewhere_brings_its_new_tasks_back_into_the_trainers_buffe
     # merging the same shard again adds nothing (the local path merges tasks already in the buffer)
     trainer_side.merge(1, [result])
     assert len(trainer_side.buffers["deduction"]) == before + 1
+
+
+def test_every_valid_proposal_is_solved_even_beyond_solve_tasks_per_type():
+    """Two valid proposals, solve_tasks_per_type 1: both get a solve rate (learnability), neither
+    the invalid penalty."""
+    from zeroplay.agents.policy import SamplingParams
+    from zeroplay.training.rollout import Sampler
+    from zeroplay.training.selfplay.propose_solve import ProposeSolveLoop
+    from zeroplay.training.templates import get_template
+
+    cfg = config_from_dict({"loop": "propose_solve", "template": "plain", "propose_solve": {
+        "task_types": ["deduction"], "proposals_per_type": 2, "solver_samples": 2, "solve_tasks_per_type": 1,
+        "env_kwargs": {"timeout_s": 5.0}}})
+    loop = ProposeSolveLoop(cfg, Sampler(_ScriptedCoder(), get_template("plain"), SamplingParams()), None)
+    samples, metrics = loop.collect(1)
+    proposer = [s for s in samples if s.role == "proposer"]
+    assert metrics["propose/valid_rate"] == 1.0 and len(proposer) == 2
+    assert [s.reward for s in proposer] == [0.0, 0.0]  # f(4) = 13 always solved, f(5) never: learnability 0 both
+    assert sum(s.role == "solver" for s in samples) == 4  # two tasks x two answers
+    assert metrics["solve/accuracy"] == 0.5

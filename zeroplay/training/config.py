@@ -134,7 +134,7 @@ class ProposeSolveConfig(_Strict):
     solver_samples: int = Field(4, ge=1)
     """Solver answers per valid task; also the n of the proposer's solve rate."""
     solve_tasks_per_type: int = Field(4, ge=1)
-    """Tasks per type drawn from the buffer for the solver each step (new valid ones first)."""
+    """Tasks per type the solver answers each step: every new valid one, then tasks from the buffer up to this."""
     env_kwargs: dict[str, Any] = {}
     """Extra kwargs for the code envs (e.g. sandbox options)."""
 

@@ -55,6 +55,10 @@ def tokenizer_corpus(cfg: TrainConfig) -> list[str]:
         for g in range(8):
             obs, info = env.reset(seed=g)
             lines.append(observation_for(cfg.games.observation, obs, info))
+    if cfg.loop == "propose_solve":
+        from zeroplay.training.selfplay.propose_solve import ProposeSolveLoop
+
+        lines += ProposeSolveLoop(cfg, None, None).example_prompts()  # its envs need no policy
     template = get_template(cfg.template)
     if template.system:
         lines.append(template.system)

@@ -6,8 +6,8 @@ Each step, for every task type (deduction, abduction, induction):
    type's buffer), one completion each;
 2. validate: the proposer env checks every proposal in the sandbox (parses, runs, is
    deterministic, is new); valid ones join the buffer;
-3. solve: ``solve_tasks_per_type`` tasks (the new valid ones first, then tasks drawn from the
-   buffer), ``solver_samples`` answers each, scored by the type's verifier;
+3. solve: every new valid task, then tasks drawn from the buffer up to ``solve_tasks_per_type``;
+   ``solver_samples`` answers each, scored by the type's verifier;
 4. rewards: solver +1 / -0.5 / -1 (correct / wrong / malformed); proposer: learnability
    ``1 - solve_rate`` of its task (0 if always or never solved), -1 if invalid.
 
@@ -49,6 +49,18 @@ class ProposeSolveLoop(ShardedLoop):
         self.proposers = {k: CodeProposerEnv(k, buffer=self.buffers[k], **kw) for k in self.pc.task_types}
         self.solvers = {k: solver_cls[k](self.buffers[k], **sandbox_kw) for k in self.pc.task_types}
 
+    def example_prompts(self) -> list[str]:
+        """A proposer and a solver prompt of each type (for the tiny tokenizer's corpus)."""
+        from zeroplay.envs.code.buffer import builtin_seeds
+
+        seed = builtin_seeds()[1]
+        out = []
+        for k in self.pc.task_types:
+            out.append(self.proposers[k].reset(seed=0)[0])
+            task = seed.to_task(k) if k == "induction" else seed.pick(0).to_task(k)
+            out.append(self.solvers[k].reset(seed=0, options={"task": task})[0])
+        return out
+
     # -- one step ------------------------------------------------------------------------------
     def collect_shard(self, step: int, shard: int, shards: int) -> ShardResult:
         """Steps 1-4 for this shard's task types (types are independent: each has its own buffer)."""
@@ -89,7 +101,7 @@ class ProposeSolveLoop(ShardedLoop):
         solve_jobs = []  # (kind, task, proposer sample index or None)
         for k in kinds:
             rng = np.random.default_rng(seed_for(seed, step, 2, all_kinds.index(k)))
-            jobs = [(k, task, pi) for pi, task in new_tasks[k][: self.pc.solve_tasks_per_type]]
+            jobs = [(k, task, pi) for pi, task in new_tasks[k]]  # every valid proposal gets its solve rate
             while len(jobs) < self.pc.solve_tasks_per_type:
                 jobs.append((k, self.buffers[k].sample(rng), None))
             solve_jobs += jobs
