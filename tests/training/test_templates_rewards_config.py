@@ -182,3 +182,9 @@ def test_overrides_use_dotted_keys(tmp_path):
     p.write_text("loop: games\n")
     cfg = load_config(p, {"optim.lr": 0.5, "steps": 3})
     assert cfg.optim.lr == 0.5 and cfg.steps == 3
+
+
+def test_threads_default_to_one_for_the_tiny_model_only():
+    assert config_from_dict({"loop": "games"}).torch_threads == 1
+    assert config_from_dict({"loop": "games", "model": {"path": "/models/real"}}).torch_threads == 0  # torch's choice
+    assert config_from_dict({"loop": "games", "threads": 4}).torch_threads == 4

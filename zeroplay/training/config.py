@@ -173,11 +173,19 @@ class TrainConfig(_Strict):
     policy (``pip install 'zeroplay[ray]'``); 0 = in this process. Same run as the local path with the
     same ``rollout_shards`` and ``threads`` (actors use ``threads``, or 1; CPU float results can
     depend on the thread count)."""
-    threads: int = Field(0, ge=0)
-    """CPU threads for torch (0: torch's default). Tiny models gain little from more than one, and
-    on a busy machine one thread avoids OpenMP's spin-waiting, which can slow a run tenfold."""
+    threads: int | None = Field(None, ge=0)
+    """CPU threads for torch. Default: 1 for the built-in tiny model, torch's own choice for a model
+    from ``model.path``; 0: torch's own choice. Tiny models gain little from more than one, and on a
+    busy machine one thread avoids OpenMP's spin-waiting, which can slow a run tenfold."""
     step_delay_s: float = Field(0.0, ge=0)
     """Sleep after each step. Only for tests that kill a run mid-way; leave at 0."""
+
+    @property
+    def torch_threads(self) -> int:
+        """The ``threads`` to set (0: leave torch's own choice)."""
+        if self.threads is not None:
+            return self.threads
+        return 0 if self.model.path else 1
 
     @property
     def shards(self) -> int:

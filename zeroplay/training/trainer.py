@@ -132,8 +132,8 @@ def train(cfg: TrainConfig, *, quiet: bool = False) -> Path:
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "config.json").write_text(cfg.model_dump_json(indent=2), encoding="utf-8")
     torch.manual_seed(cfg.seed)
-    if cfg.threads:
-        torch.set_num_threads(cfg.threads)
+    if cfg.torch_threads:
+        torch.set_num_threads(cfg.torch_threads)
     device = resolve_device(cfg.model.device)
 
     # ---- model, sampler, learner, loop (and rollout actors on Ray, if asked)
