@@ -34,49 +34,20 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from zeroplay.core.types import ExecResult
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))  # report.py sits beside this file, which runs by path (zeroplay bench)
+from peers import PlainSubprocess  # noqa: E402
 from report import machine_info, plot_rate_panels, print_rate_table, write_results  # noqa: E402
 from report import rate_row as _row  # noqa: E402
 
 CORPUS = HERE.parent / "tests" / "envs" / "code" / "code_corpus.py"
 PEER = "plain subprocess"
-
-
-class PlainSubprocess:
-    """The peer: one bare interpreter per job, one worker per core, no isolation."""
-
-    backend = "subprocess"
-
-    def __init__(self, timeout_s: float = 5.0):
-        self.timeout_s = timeout_s
-        self.workers = os.cpu_count() or 1
-
-    def _run(self, program) -> ExecResult:
-        start = time.perf_counter()
-        try:
-            p = subprocess.run([sys.executable, "-S", "-I", "-c", program.code], input=program.stdin,
-                               capture_output=True, text=True, timeout=self.timeout_s, check=False)
-            return ExecResult("ok" if p.returncode == 0 else "error", p.returncode, p.stdout, p.stderr,
-                              time.perf_counter() - start)
-        except subprocess.TimeoutExpired:
-            return ExecResult("timeout", None, "", "", time.perf_counter() - start)
-
-    def run_many(self, programs):
-        with ThreadPoolExecutor(self.workers) as pool:
-            return list(pool.map(self._run, programs))
-
-    def close(self) -> None:
-        pass
 
 
 # -- workloads ---------------------------------------------------------------------------------

@@ -28,13 +28,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from zeroplay.core.types import ExecResult
 from zeroplay.envs.synth.env import SynthEnv
 from zeroplay.envs.synth.pipeline import seed_sources
 from zeroplay.envs.synth.runner import EnvRunner, RunnerConfig
@@ -42,41 +39,10 @@ from zeroplay.envs.synth.validate import ValidationConfig, validate_many
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))  # report.py sits beside this file, which runs by path (zeroplay bench)
+from peers import PlainSubprocess  # noqa: E402
 from report import machine_info, plot_rate_panels, print_rate_table, rate_row, write_results  # noqa: E402
 
 CORPUS = HERE.parent / "tests" / "envs" / "synth" / "synth_corpus.py"
-
-
-class PlainSubprocess:
-    """The peer: one bare interpreter per job, one worker per core, no isolation but an
-    address-space limit (the corpus holds memory bombs, and this machine is shared)."""
-
-    def __init__(self, timeout_s: float, memory_mb: int):
-        self.timeout_s = timeout_s
-        self.memory_bytes = memory_mb << 20
-        self.workers = os.cpu_count() or 1
-
-    def _limit_memory(self) -> None:
-        import resource
-
-        resource.setrlimit(resource.RLIMIT_AS, (self.memory_bytes, self.memory_bytes))
-
-    def _run(self, program) -> ExecResult:
-        start = time.perf_counter()
-        try:
-            p = subprocess.run([sys.executable, "-S", "-I", "-c", program.code], input=program.stdin,
-                               capture_output=True, text=True, timeout=self.timeout_s, check=False,
-                               preexec_fn=self._limit_memory)
-            return ExecResult("ok" if p.returncode == 0 else "error", p.returncode, p.stdout, p.stderr, time.perf_counter() - start)
-        except subprocess.TimeoutExpired:
-            return ExecResult("timeout", None, "", "", time.perf_counter() - start)
-
-    def run_many(self, programs):
-        with ThreadPoolExecutor(self.workers) as pool:
-            return list(pool.map(self._run, programs))
-
-    def close(self) -> None:
-        pass
 
 
 def broken_sources() -> list[str]:
