@@ -118,14 +118,16 @@ class VLLMAgent(Agent):
             return []
         base_seed = params.seed if params.seed is not None else int(self._rng.integers(2**31 - 1))
         # one seed per prompt: vLLM seeds requests one by one, so a batch stays reproducible
-        sampling = [self._vllm_params(params, base_seed + i) for i in range(len(encoded))]
+        sampling = [vllm_params(self.vllm, params, request_seed(base_seed, i)) for i in range(len(encoded))]
         outputs = self.llm.generate([{"prompt_token_ids": ids} for ids in encoded], sampling, use_tqdm=False)
-        return [self._generation(out, ids, params) for out, ids in zip(outputs, encoded)]
+        return [to_generation(out, ids, params, self.logprobs_mode) for out, ids in zip(outputs, encoded)]
 
     def update_weights(self, weights: Iterable[tuple[str, Any]]) -> None:
         """Load new weights (``model.named_parameters()`` of the learner) into the engine, in place."""
         weights = list(weights)
-        if hasattr(self.llm, "apply_model"):
+        if hasattr(self.llm, "collective_rpc"):  # each worker loads them into its model (V1 engines)
+            self.llm.collective_rpc(_load_weights, args=(weights,))
+        elif hasattr(self.llm, "apply_model"):
             self.llm.apply_model(lambda model: model.load_weights(weights))
         else:
             try:
@@ -142,30 +144,45 @@ class VLLMAgent(Agent):
     def close(self) -> None:
         self.llm = None
 
-    # -- conversion ------------------------------------------------------------------------
-    def _vllm_params(self, params: SamplingParams, seed: int) -> Any:
-        return self.vllm.SamplingParams(
-            n=1,
-            temperature=params.temperature,
-            top_p=params.top_p,
-            max_tokens=params.max_new_tokens,
-            stop=list(params.stop) or None,
-            seed=seed,
-            logprobs=0 if params.logprobs else None,  # 0: the sampled token's log-prob only
-        )
 
-    def _generation(self, out: Any, prompt_ids: list[int], params: SamplingParams) -> Generation:
-        done = out.outputs[0]
-        ids = list(done.token_ids)
-        logprobs = None
-        if params.logprobs and done.logprobs is not None:
-            logprobs = [float(step[t].logprob) for step, t in zip(done.logprobs, ids)]
-        text, _ = cut_at_stop(done.text, params.stop)
-        return Generation(
-            text=text,
-            prompt_ids=list(out.prompt_token_ids or prompt_ids),
-            completion_ids=ids,
-            logprobs=logprobs,
-            finish_reason="stop" if done.finish_reason == "stop" else "length",
-            meta={"logprobs_mode": self.logprobs_mode, "stop_reason": done.stop_reason},
-        )
+# -- conversion (module functions: checked on CPU against a stand-in for the vllm package) --------
+
+def request_seed(base_seed: int, index: int) -> int:
+    """The seed of request ``index`` of a batch: distinct per request, within vLLM's 31-bit range."""
+    return (base_seed * 1_000_003 + index) % (2**31 - 1)
+
+
+def vllm_params(vllm: Any, params: SamplingParams, seed: int) -> Any:
+    """Our :class:`SamplingParams` as ``vllm.SamplingParams`` for one request."""
+    return vllm.SamplingParams(
+        n=1,
+        temperature=params.temperature,
+        top_p=params.top_p,
+        max_tokens=params.max_new_tokens,
+        stop=list(params.stop) or None,
+        seed=seed,
+        logprobs=0 if params.logprobs else None,  # 0: the sampled token's log-prob only
+    )
+
+
+def to_generation(out: Any, prompt_ids: list[int], params: SamplingParams, logprobs_mode: str) -> Generation:
+    """One ``vllm.RequestOutput`` as a :class:`Generation` (the sampled tokens' log-probs when asked)."""
+    done = out.outputs[0]
+    ids = list(done.token_ids)
+    logprobs = None
+    if params.logprobs and done.logprobs is not None:
+        logprobs = [float(step[t].logprob) for step, t in zip(done.logprobs, ids)]
+    text, _ = cut_at_stop(done.text, params.stop)
+    return Generation(
+        text=text,
+        prompt_ids=list(out.prompt_token_ids or prompt_ids),
+        completion_ids=ids,
+        logprobs=logprobs,
+        finish_reason="stop" if done.finish_reason == "stop" else "length",
+        meta={"logprobs_mode": logprobs_mode, "stop_reason": done.stop_reason},
+    )
+
+
+def _load_weights(worker: Any, weights: list[tuple[str, Any]]) -> None:
+    """Runs inside each vLLM worker (``collective_rpc``): load ``weights`` into its model in place."""
+    worker.model_runner.model.load_weights(weights=weights)
