@@ -67,6 +67,15 @@ def test_each_template_drives_a_task_verifier(name, completion):
     assert ok and reward == 1.0 and info["verdict"].correct
 
 
+@pytest.mark.parametrize("name", ["plain", "r1", "boxed"])
+def test_format_writes_what_parse_reads_back(name):
+    template = get_template(name)
+    for action in ("[bet]", "\\frac{1}{2}", "[1, {2: 3}]"):
+        assert template.parse(template.format(action)) == (action, True)
+        assert template.parse(template.format(action, thought="because")) == (action, True)
+    assert get_template("r1").format("[bet]", thought="bet") == "<think>bet</think> <answer>[bet]</answer>"
+
+
 def test_unknown_template_names_the_choices():
     with pytest.raises(ConfigError, match="boxed"):
         get_template("chatml")

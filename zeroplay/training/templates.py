@@ -86,6 +86,15 @@ class Template:
         msgs = [{"role": "system", "content": self.system}] if self.system else []
         return msgs + [{"role": "user", "content": observation}]
 
+    def format(self, action: str, thought: str = "") -> str:
+        """A well-formed completion that answers ``action`` (the inverse of :meth:`parse`), with
+        ``thought`` as the reasoning where the template has a place for it (``r1``)."""
+        if self.name == "r1":
+            return (f"<think>{thought}</think> " if thought else "") + f"<answer>{action}</answer>"
+        if self.name == "boxed":
+            return f"{_BOX}{action}}}"
+        return action
+
     def parse(self, completion: str) -> tuple[str, bool]:
         """``(action for env.step, well_formed)``. Never raises; a malformed completion gives ``""``."""
         if not isinstance(completion, str):

@@ -1,10 +1,11 @@
 """Supervised warm-up: teach a fresh model the answer *format* before RL.
 
 A random-init model writes noise, so every move would be illegal and self-play would have
-nothing to learn from. The warm-up trains on (observation, completion) pairs whose completions
-are uniformly random legal moves in the template's format: the model learns to write a legal
-move, not which move is good (its policy after the warm-up is close to uniform, which the
-summary's ``eval_before`` shows). Cross-entropy on the completion tokens only.
+nothing to learn from. The warm-up trains on (observation, completion) pairs in the template's
+format, which each loop's ``warmup_pairs`` builds and documents (games: moves of a random mixed
+strategy, so the model learns to write a legal move, not which move is good, as the summary's
+``eval_before`` shows; propose-solve: seed programs with fresh inputs and correct answers).
+Cross-entropy on the completion tokens only.
 """
 
 from __future__ import annotations

@@ -133,7 +133,7 @@ def kuhn_policy_probs(policy: Any, sampler: Sampler, env: Any, mode: str = "full
         prompt = policy.encode(sampler.template.messages(obs))
         for move in state.legal_actions():
             prompts.append(prompt)
-            completions.append(_canonical_completion(tok, sampler.template.name, move) + [eos])
+            completions.append(_canonical_completion(tok, sampler.template, move) + [eos])
             index.append((key, move))
     model = policy.model
     was_training = model.training
@@ -155,9 +155,8 @@ def kuhn_policy_probs(policy: Any, sampler: Sampler, env: Any, mode: str = "full
     return out, float(np.mean(masses))
 
 
-def _canonical_completion(tok: Any, template: str, move: str) -> list[int]:
-    text = {"plain": f"[{move}]", "r1": f"<answer>[{move}]</answer>", "boxed": f"\\boxed{{[{move}]}}"}[template]
-    return list(tok(text, add_special_tokens=False)["input_ids"])
+def _canonical_completion(tok: Any, template: Any, move: str) -> list[int]:
+    return list(tok(template.format(f"[{move}]"), add_special_tokens=False)["input_ids"])
 
 
 class GamesLoop(ShardedLoop):
@@ -208,9 +207,7 @@ class GamesLoop(ShardedLoop):
                 move = legal[int(rng.choice(len(legal), p=probs))]
             else:
                 move = legal[int(rng.integers(len(legal)))]
-            text = {"plain": f"[{move}]", "r1": f"<think>{move}</think> <answer>[{move}]</answer>",
-                    "boxed": f"\\boxed{{[{move}]}}"}[self.sampler.template.name]
-            pairs.append((obs, text))
+            pairs.append((obs, self.sampler.template.format(f"[{move}]", thought=move)))
         return pairs[:n] if len(pairs) >= n else (pairs * (n // max(1, len(pairs)) + 1))[:n]
 
     # -- one step of self-play -------------------------------------------------------------
