@@ -51,8 +51,8 @@ def calibrate(source: str, solver: Any, *, levels: Sequence[int] = spec.DIFFICUL
         rng = random.Random(seed)
         cases = [[rng.randrange(2**31 - 1), d] for d in levels for _ in range(episodes)]
         made = runner.run_jobs([runner.job(source, "instances", cases=cases)])[0]
-        if made.result is None or "load_error" in made.result:
-            why = made.problem or made.result["load_error"]["message"]
+        why = made.failure()
+        if why is not None:
             return CalibrationReport({}, band, reason=f"could not make instances: {why}")
         items, prompts, infos = [], [], []
         for (s, d), inst in zip(cases, made.result["instances"]):

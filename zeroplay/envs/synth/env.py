@@ -158,8 +158,8 @@ class SynthEnv(TextEnv):
             return list(self._made[key])
         job = self.runner.job(self.source, "instances", cases=[[s, difficulty] for s in seeds])
         outcome = self.runner.run_jobs([job])[0]
-        if outcome.result is None or "load_error" in outcome.result:
-            why = outcome.problem or outcome.result["load_error"]["message"]
+        why = outcome.failure()
+        if why is not None:
             raise SandboxError(f"synth env {self.name!r} could not make instances: {why}")
         made = [(s, item) for s, item in zip(seeds, outcome.result["instances"]) if "error" not in item]
         if not made:

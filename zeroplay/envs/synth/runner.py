@@ -43,6 +43,12 @@ class JobOutcome:
     wall_s: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def failure(self) -> str | None:
+        """Why the job gave no result to read (the sandbox's problem, or the source failed to load); None when it did."""
+        if self.result is not None and "load_error" not in self.result:
+            return None
+        return self.problem or self.result["load_error"]["message"]
+
 
 @lru_cache(maxsize=1)
 def driver_code() -> str:

@@ -88,8 +88,8 @@ def score_answers(runner: EnvRunner, requests: Sequence[tuple[str, str, dict[str
     except Exception as e:  # noqa: BLE001 - the sandbox itself failed: a failing verdict, never a crash mid-training
         return [Verdict.fail(f"env-error: sandbox failed: {type(e).__name__}: {str(e)[:200]}") for _ in requests]
     for idx, outcome in zip(groups.values(), outcomes):
-        if outcome.result is None or "load_error" in outcome.result:
-            why = outcome.problem or outcome.result["load_error"]["message"]
+        why = outcome.failure()
+        if why is not None:
             for i in idx:
                 verdicts[i] = Verdict.fail(f"env-error: {why}")
             continue
