@@ -103,15 +103,13 @@ class Library:
 
     def source(self, name: str) -> str:
         """The source of ``name``, checked against the hash recorded when it was accepted."""
-        import hashlib
-
         entry = self.get(name)
         path = self.path / entry.file
         try:
             text = path.read_text(encoding="utf-8")
         except OSError as e:
             raise ConfigError(f"Library env {name!r}: cannot read {path} ({e}); remove the entry or restore the file") from e
-        if hashlib.sha256(text.encode("utf-8", "replace")).hexdigest() != entry.sha256:
+        if spec.source_sha(text) != entry.sha256:
             raise ConfigError(f"Library env {name!r}: {path} changed after it was validated; "
                               "validate it again (zeroplay synth re-adds it) or restore the file")
         return text

@@ -20,6 +20,7 @@ This module is plain data and pure functions; it never runs environment source.
 from __future__ import annotations
 
 import ast
+import hashlib
 import re
 
 #: The functions every source defines, with their positional arity.
@@ -93,6 +94,11 @@ def declared_name(source: str) -> str | None:
                 and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)):
             return sanitize_name(node.value.value)
     return None
+
+
+def source_sha(source: str) -> str:
+    """The hash that identifies a source: recorded in the library and in every library task's reference."""
+    return hashlib.sha256(source.encode("utf-8", "replace")).hexdigest()
 
 
 def is_valid_name(name: str) -> bool:

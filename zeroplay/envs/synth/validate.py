@@ -25,7 +25,6 @@ is the only answer that does.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import statistics
 from collections.abc import Sequence
@@ -34,6 +33,7 @@ from typing import Any
 
 from zeroplay.envs.synth import spec
 from zeroplay.envs.synth.runner import EnvRunner, JobOutcome, RunnerConfig
+from zeroplay.envs.synth.spec import source_sha
 from zeroplay.envs.synth.static import check_source
 
 #: Stage names in the order they run.
@@ -77,10 +77,6 @@ class ValidationReport:
 
     def __str__(self) -> str:
         return f"{self.name}: passed" if self.passed else f"{self.name}: rejected at {self.stage}: {self.reason}"
-
-
-def source_sha(source: str) -> str:
-    return hashlib.sha256(source.encode("utf-8", "replace")).hexdigest()
 
 
 def validate(source: str, config: ValidationConfig | None = None, *, runner: EnvRunner | None = None,

@@ -25,7 +25,6 @@ library envs are checked against the hash recorded when they were accepted.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -152,7 +151,7 @@ class SynthVerifier(Verifier):
             except ZeroplayError as e:
                 seen[key] = Verdict.fail(f"env-error: {e}")
             else:
-                if hashlib.sha256(source.encode("utf-8", "replace")).hexdigest() != ref["sha256"]:
+                if spec.source_sha(source) != ref["sha256"]:
                     seen[key] = Verdict.fail(f"env-error: library env {ref['name']!r} is not the version this task came "
                                              "from (its source hash differs)")
                 else:
