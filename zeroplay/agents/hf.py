@@ -87,8 +87,7 @@ class HFAgent(Agent):
                 "this tokenizer has no chat template; pass chat=False to use the model as a plain "
                 "completion model, or set tokenizer.chat_template"
             )
-        stops = (stop,) if isinstance(stop, str) else tuple(stop)
-        self.sampling = SamplingParams(temperature=temperature, top_p=top_p, max_new_tokens=max_new_tokens, stop=stops)
+        self.sampling = SamplingParams(temperature=temperature, top_p=top_p, max_new_tokens=max_new_tokens, stop=stop)
         self.batch_size = batch_size
         self._eos_ids = _eos_ids(model, tokenizer)
         pad = tokenizer.pad_token_id

@@ -90,9 +90,8 @@ class OpenAIAgent(Agent):
         self.base_url = (base_url or os.environ.get("OPENAI_BASE_URL") or "http://127.0.0.1:8000/v1").rstrip("/")
         self.api_key = api_key if api_key is not None else os.environ.get("OPENAI_API_KEY")
         self.prompter = Prompter(system_prompt=system_prompt, chat=chat)
-        stops = (stop,) if isinstance(stop, str) else tuple(stop)
         self.sampling = SamplingParams(
-            temperature=temperature, top_p=top_p, max_new_tokens=max_new_tokens, stop=stops, seed=seed
+            temperature=temperature, top_p=top_p, max_new_tokens=max_new_tokens, stop=stop, seed=seed
         )
         self.concurrency, self.timeout_s = concurrency, timeout_s
         self.max_retries, self.backoff_s = max_retries, backoff_s

@@ -87,9 +87,8 @@ class VLLMAgent(Agent):
             raise ConfigError(
                 "this tokenizer has no chat template; pass chat=False to use the model as a plain completion model"
             )
-        stops = (stop,) if isinstance(stop, str) else tuple(stop)
         self.sampling = SamplingParams(
-            temperature=temperature, top_p=top_p, max_new_tokens=max_new_tokens, stop=stops, seed=seed
+            temperature=temperature, top_p=top_p, max_new_tokens=max_new_tokens, stop=stop, seed=seed
         )
         self.reset(seed)
 
