@@ -31,18 +31,12 @@ class _RolloutActor:
     def __init__(self, cfg_json: str, model_path: str):
         import torch
 
-        from zeroplay.agents.policy import SamplingParams
-        from zeroplay.training.rollout import Sampler
-        from zeroplay.training.templates import get_template
-        from zeroplay.training.trainer import build_loop, build_policy
+        from zeroplay.training.trainer import build_loop, build_policy, build_sampler
 
         cfg = TrainConfig.model_validate_json(cfg_json)
         torch.set_num_threads(cfg.threads or 1)
         self.policy = build_policy(cfg.model_copy(update={"backend": "hf"}), Path(model_path), torch.device("cpu"))
-        s = cfg.sampling
-        self.sampler = Sampler(self.policy, get_template(cfg.template),
-                               SamplingParams(temperature=s.temperature, top_p=s.top_p, max_new_tokens=s.max_new_tokens,
-                                              logprobs=True))
+        self.sampler = build_sampler(cfg, self.policy)
         self.loop = build_loop(cfg, self.sampler, self.policy)
 
     def run(self, step: int, shards: list[int], n_shards: int, weights: dict[str, Any],

@@ -105,6 +105,15 @@ def build_policy(cfg: TrainConfig, path: Path, device: torch.device) -> Any:
     return HFAgent(model, tokenizer, batch_size=cfg.sampling.batch_size, seed=cfg.seed)
 
 
+def build_sampler(cfg: TrainConfig, policy: Any) -> Sampler:
+    """The policy with the config's template and sampling settings (log-probs on, for the learner)."""
+    from zeroplay.agents.policy import SamplingParams
+
+    s = cfg.sampling
+    return Sampler(policy, get_template(cfg.template),
+                   SamplingParams(temperature=s.temperature, top_p=s.top_p, max_new_tokens=s.max_new_tokens, logprobs=True))
+
+
 def build_loop(cfg: TrainConfig, sampler: Sampler, policy: Any) -> Any:
     if cfg.loop == "games":
         from zeroplay.training.selfplay.games import GamesLoop
@@ -123,8 +132,6 @@ def build_loop(cfg: TrainConfig, sampler: Sampler, policy: Any) -> Any:
 
 def train(cfg: TrainConfig, *, quiet: bool = False) -> Path:
     """Run (or resume) the training described by ``cfg``; returns the run directory."""
-    from zeroplay.agents.policy import SamplingParams
-
     run_dir = Path(cfg.out_dir) / cfg.name
     for parent in (run_dir, *run_dir.parents):
         if parent.exists() and not parent.is_dir():
@@ -140,10 +147,8 @@ def train(cfg: TrainConfig, *, quiet: bool = False) -> Path:
     init_path = model_dir(cfg, run_dir)
     policy = build_policy(cfg, init_path, device)
     model = policy.model
-    template = get_template(cfg.template)
-    s = cfg.sampling
-    sampler = Sampler(policy, template, SamplingParams(temperature=s.temperature, top_p=s.top_p,
-                                                       max_new_tokens=s.max_new_tokens, logprobs=True))
+    sampler = build_sampler(cfg, policy)
+    template = sampler.template
     learner = Learner(model, cfg, pad_id=policy._pad_id)
     loop = build_loop(cfg, sampler, policy)
     rae = RAEBaseline(cfg.advantage.rae_decay)
