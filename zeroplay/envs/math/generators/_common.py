@@ -82,11 +82,6 @@ def task_rng(rng: np.random.Generator) -> Draws:
     return Draws(rng)
 
 
-def randint(rng: Draws, low: int, high: int) -> int:
-    """An int in [low, high], both ends included."""
-    return rng.randint(low, high)
-
-
 def nonzero(rng: Draws, bound: int) -> int:
     """An int in [-bound, bound] other than 0."""
     value = rng.randint(1, bound)

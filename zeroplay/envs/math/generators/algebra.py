@@ -13,7 +13,6 @@ from zeroplay.envs.math.generators._common import (
     make_task,
     nonzero,
     pick,
-    randint,
     signed,
     task_rng,
 )
@@ -36,13 +35,13 @@ def linear_equation(rng: np.random.Generator, difficulty: int = 1) -> Task:
     rng = task_rng(rng)
     bound = 5 * d
     c = 0 if d <= 2 else nonzero(rng, bound)
-    q = 1 if d <= 3 else randint(rng, 2, 1 + d)  # denominator of the solution
+    q = 1 if d <= 3 else rng.randint(2, 1 + d)  # denominator of the solution
     k = nonzero(rng, max(2, bound // q))
     a = c + k * q  # so that a - c = k q
     if a == 0:  # keep x on the left side
         a, c = a + k * q, c + k * q
     p = nonzero(rng, 3 * bound)
-    b = randint(rng, -3 * bound, 3 * bound)
+    b = rng.randint(-3 * bound, 3 * bound)
     e = b + k * p  # then (a - c) x = e - b = k p, so x = p / q
     x = Fraction(p, q)
     prompt = f"Solve for x: ${_linear_side(a, b, 'x')} = {_linear_side(c, e, 'x')}$."
@@ -62,9 +61,9 @@ def linear_system(rng: np.random.Generator, difficulty: int = 1) -> Task:
     d = level(difficulty)
     rng = task_rng(rng)
     n = 2 if d <= 3 else 3
-    solution = [randint(rng, -(3 + 2 * d), 3 + 2 * d) for _ in range(n)]
+    solution = [rng.randint(-(3 + 2 * d), 3 + 2 * d) for _ in range(n)]
     while True:  # redraw until the system has exactly one solution
-        matrix = [[randint(rng, -(2 + 2 * d), 2 + 2 * d) for _ in range(n)] for _ in range(n)]
+        matrix = [[rng.randint(-(2 + 2 * d), 2 + 2 * d) for _ in range(n)] for _ in range(n)]
         if _det(matrix) != 0 and all(any(row) for row in matrix):
             break
     names = _VARIABLES[:n]

@@ -7,7 +7,7 @@ from fractions import Fraction
 import numpy as np
 
 from zeroplay.core.types import Task
-from zeroplay.envs.math.generators._common import Draws, fraction_text, level, make_task, pick, randint, task_rng
+from zeroplay.envs.math.generators._common import Draws, fraction_text, level, make_task, pick, task_rng
 
 
 class _ExpressionWriter:
@@ -66,7 +66,7 @@ def fractions(rng: np.random.Generator, difficulty: int = 1) -> Task:
     rng = task_rng(rng)
     count = 1 + (d + 1) // 2
     ops = "+-" if d < 3 else "+-*"
-    terms = [Fraction(randint(rng, 1, 4 + 2 * d), randint(rng, 2, 3 + 3 * d)) for _ in range(count)]
+    terms = [Fraction(rng.randint(1, 4 + 2 * d), rng.randint(2, 3 + 3 * d)) for _ in range(count)]
     chosen = [pick(rng, ops) for _ in range(count - 1)]
     # evaluate with the usual precedence: products first, then sums left to right
     groups, signs = [terms[0]], []
