@@ -19,7 +19,6 @@ import abc
 import copy
 from typing import Any, ClassVar
 
-
 from zeroplay.core.env import GameState, TurnBasedEnv, last_bracketed
 
 #: The answer-format line every game ends its observation with.
