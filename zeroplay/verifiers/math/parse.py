@@ -99,17 +99,26 @@ def _arg(s: str, i: int) -> tuple[str, int]:
     return s[i], i + 1
 
 
+def _parenthesized(s: str, start: int) -> tuple[str, int] | None:
+    """The content of the ``(...)`` opening at ``s[start]`` (nesting respected) and the index after
+    it, or None when it is never closed."""
+    depth = 0
+    for j in range(start, len(s)):
+        depth += {"(": 1, ")": -1}.get(s[j], 0)
+        if depth == 0:
+            return s[start + 1 : j], j + 1
+    return None
+
+
 def _log_argument(s: str, i: int) -> tuple[str, int]:
     """The argument of ``\\log_b``: ``(...)``, ``{...}``, or a run of letters and digits."""
     while i < len(s) and s[i] == " ":
         i += 1
     if i < len(s) and s[i] == "(":
-        depth = 0
-        for j in range(i, len(s)):
-            depth += {"(": 1, ")": -1}.get(s[j], 0)
-            if depth == 0:
-                return s[i + 1 : j], j + 1
-        raise ParseFailure("unbalanced parentheses after \\log")
+        got = _parenthesized(s, i)
+        if got is None:
+            raise ParseFailure("unbalanced parentheses after \\log")
+        return got
     if i < len(s) and s[i] in "{\\":
         return _arg(s, i)
     m = re.match(r"[\w.]+", s[i:])
@@ -208,12 +217,11 @@ def _function(func: str, s: str, i: int, depth: int) -> tuple[str, int]:
         while j < len(s) and s[j] == " ":
             j += 1
     if j < len(s) and s[j] == "(":
-        depth_p = 0
-        for k in range(j, len(s)):
-            depth_p += {"(": 1, ")": -1}.get(s[k], 0)
-            if depth_p == 0:
-                return f" ({func}({latex_to_text(s[j + 1 : k], depth + 1)}){power})", k + 1
-        raise ParseFailure("unbalanced parentheses after a function")
+        got = _parenthesized(s, j)
+        if got is None:
+            raise ParseFailure("unbalanced parentheses after a function")
+        inner, end = got
+        return f" ({func}({latex_to_text(inner, depth + 1)}){power})", end
     end = j
     braces = 0
     while end < len(s):
