@@ -67,24 +67,23 @@ def _run_file(path: Path, args: argparse.Namespace) -> int:
 
     if not path.is_file():
         raise FileNotFoundError(f"No JSONL file at {path}")
-    groups: dict[str, list[tuple[int, Any, Any]]] = {}
-    n = 0
     try:
         rows = list(read_jsonl(path))
     except ValueError as e:
         raise ConfigError(str(e)) from None
     if not rows:
         raise ConfigError(f'{path} holds no rows; write one JSON object a line: {{"response": ..., "reference": ...}}')
-    for lineno, row in rows:
+    n = len(rows)
+    groups: dict[str, list[tuple[int, Any, Any]]] = {}
+    for i, (lineno, row) in enumerate(rows):
         where = f"{path}:{lineno}"
         name = row.get("verifier") or args.verifier or "math"
         groups.setdefault(name, []).append(
-            (n, _pick(row, _RESPONSE_KEYS, "response", where), _pick(row, _REFERENCE_KEYS, "reference", where)))
-        n += 1
+            (i, _pick(row, _RESPONSE_KEYS, "response", where), _pick(row, _REFERENCE_KEYS, "reference", where)))
     verdicts: list[Any] = [None] * n
-    for name, rows in groups.items():
+    for name, group in groups.items():
         v = verifiers.make(name)
-        for (i, _, _), verdict in zip(rows, v.verify_batch([r[1] for r in rows], [r[2] for r in rows])):
+        for (i, _, _), verdict in zip(group, v.verify_batch([r[1] for r in group], [r[2] for r in group])):
             verdicts[i] = verdict
     for i, verdict in enumerate(verdicts):
         if args.json:
