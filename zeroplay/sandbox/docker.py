@@ -112,12 +112,12 @@ class DockerBackend(Backend):
             self._all.clear()
 
 
-#: Runs inside the container for each job: feeds the runner its payload, enforces the timeout by
-#: killing the runner's whole process group, kills whatever else the job left (every process of
-#: uid 65534 but this one; the container's own process runs as root without capabilities), wipes
-#: /work and /tmp, and reports on its last stderr line.
+#: Runs inside the container for each job: feeds the runner its payload, waits for it (the timeout
+#: plus half a second at most), then kills the runner and whatever the job left (``kill(-1)`` as uid
+#: 65534: every process of that uid but this one; the container's own process runs as root
+#: without capabilities), wipes /work and /tmp, and reports on its last stderr line.
 _WRAPPER = r"""
-import base64, os, signal, subprocess, sys, time, shutil
+import base64, os, signal, subprocess, sys, shutil
 payload, timeout, runner = base64.b64decode(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
 os.chdir('/work')
 fd = os.memfd_create('job'); os.write(fd, payload); os.lseek(fd, 0, 0)
