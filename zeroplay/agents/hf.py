@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from zeroplay.agents.base import Agent
-from zeroplay.agents.policy import Generation, Prompt, Prompter, SamplingParams, cut_at_stop
+from zeroplay.agents.policy import Generation, Prompt, Prompter, SamplingParams, cut_at_stop, encode_prompt
 from zeroplay.core.errors import AgentError, ConfigError
 from zeroplay.core.optional import require
 
@@ -150,15 +150,8 @@ class HFAgent(Agent):
     def encode(self, prompt: Prompt, *, chat: bool | None = None) -> list[int]:
         """The prompt's token ids: chat template (with the generation prompt) or raw text.
         ``chat`` overrides the agent's own setting for this prompt."""
-        tok = self.tokenizer
-        if self.prompter.chat if chat is None else chat:
-            text = tok.apply_chat_template(self.prompter.messages(prompt), tokenize=False, add_generation_prompt=True)
-            ids = tok(text, add_special_tokens=False)["input_ids"]  # the template writes its own special tokens
-        else:
-            ids = tok(Prompter(chat=False).text(prompt))["input_ids"]
-        if not ids:  # an empty raw prompt: start from BOS (or EOS) so there is something to condition on
-            ids = [tok.bos_token_id if tok.bos_token_id is not None else self._pad_id]
-        return list(ids)
+        chat = self.prompter.chat if chat is None else chat
+        return encode_prompt(self.tokenizer, self.prompter, prompt, chat=chat, no_bos_id=self._pad_id)
 
     @property
     def device(self) -> Any:

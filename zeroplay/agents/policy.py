@@ -138,6 +138,21 @@ class Prompter:
         return prompt
 
 
+def encode_prompt(
+    tokenizer: Any, prompter: Prompter, prompt: Prompt, *, chat: bool, no_bos_id: int | None
+) -> list[int]:
+    """The token ids of ``prompt``: ``tokenizer``'s chat template (with the generation prompt) when
+    ``chat``, else the raw text. An empty raw prompt becomes ``[BOS]`` (``no_bos_id`` when the
+    tokenizer has no BOS), so there is something to condition on. One function for every local
+    backend, so they all see the same tokens."""
+    if chat:
+        text = tokenizer.apply_chat_template(prompter.messages(prompt), tokenize=False, add_generation_prompt=True)
+        ids = tokenizer(text, add_special_tokens=False)["input_ids"]  # the template writes its own special tokens
+    else:
+        ids = tokenizer(prompter.text(prompt))["input_ids"]
+    return list(ids) or [tokenizer.bos_token_id if tokenizer.bos_token_id is not None else no_bos_id]
+
+
 def check_messages(messages: Any) -> list[Message]:
     """Validate a chat message list; raise ``TypeError`` saying what is wrong."""
     if not isinstance(messages, list) or not messages:
@@ -156,4 +171,7 @@ def cut_at_stop(text: str, stop: Sequence[str]) -> tuple[str, bool]:
     return (text[:cut], True) if cut >= 0 else (text, False)
 
 
-__all__ = ["Generation", "Message", "Policy", "Prompt", "Prompter", "SamplingParams", "check_messages", "cut_at_stop"]
+__all__ = [
+    "Generation", "Message", "Policy", "Prompt", "Prompter", "SamplingParams", "check_messages", "cut_at_stop",
+    "encode_prompt",
+]

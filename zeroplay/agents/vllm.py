@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from zeroplay.agents.base import Agent
-from zeroplay.agents.policy import Generation, Prompt, Prompter, SamplingParams, cut_at_stop
+from zeroplay.agents.policy import Generation, Prompt, Prompter, SamplingParams, cut_at_stop, encode_prompt
 from zeroplay.core.errors import AgentError, ConfigError
 from zeroplay.core.optional import require
 
@@ -99,14 +99,9 @@ class VLLMAgent(Agent):
         return [g.text for g in self.generate(list(observations), self.sampling)]
 
     def encode(self, prompt: Prompt) -> list[int]:
-        """Token ids of a prompt, exactly as the ``hf`` agent builds them."""
+        """Token ids of a prompt, built as the ``hf`` agent builds them."""
         tok = self.tokenizer
-        if self.prompter.chat:
-            text = tok.apply_chat_template(self.prompter.messages(prompt), tokenize=False, add_generation_prompt=True)
-            ids = tok(text, add_special_tokens=False)["input_ids"]
-        else:
-            ids = tok(self.prompter.text(prompt))["input_ids"]
-        return list(ids) or [tok.bos_token_id if tok.bos_token_id is not None else tok.eos_token_id]
+        return encode_prompt(tok, self.prompter, prompt, chat=self.prompter.chat, no_bos_id=tok.eos_token_id)
 
     def generate(self, prompts: Sequence[Prompt], params: SamplingParams | None = None) -> list[Generation]:
         if isinstance(prompts, (str, dict)):
