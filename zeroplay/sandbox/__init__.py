@@ -18,9 +18,18 @@ Importing this package is light: backends load when a :class:`Sandbox` first nee
 """
 
 from zeroplay.sandbox.sandbox import Sandbox, auto_backend, available_backends, describe_backends
-from zeroplay.sandbox.spec import PYTHON, Language, Limits, Program, get_language, languages, register_language
+from zeroplay.sandbox.spec import (
+    PYTHON,
+    Language,
+    Limits,
+    Program,
+    Subject,
+    get_language,
+    languages,
+    register_language,
+)
 
 __all__ = [
-    "PYTHON", "Language", "Limits", "Program", "Sandbox", "auto_backend", "available_backends",
+    "PYTHON", "Language", "Limits", "Program", "Sandbox", "Subject", "auto_backend", "available_backends",
     "describe_backends", "get_language", "languages", "register_language",
 ]

@@ -217,8 +217,11 @@ def _run_python(job):
     os._exit(code)
 
 
-def run_job():
-    """Read the job from fd 0, set it up in the current dir, run it; never returns."""
+def run_job(link=None):
+    """Read the job from fd 0, set it up in the current dir, run it; never returns.
+
+    ``link`` is ``(pid, socket)`` of the subject process of a split job: the judge reaches it as
+    ``import _zp_subject``."""
     job = json.loads(_read_all(0))
     _write_files(job)
     _stdin_from(job["stdin"])
@@ -232,7 +235,355 @@ def run_job():
 
     random.seed()
     _fresh_std_streams()
+    if link is not None:
+        _install_subject_client(*link)
     _run_python(job)
+
+
+# ---------------------------------------------------------------- split jobs: judge and subject
+#
+# A split job runs trusted judge code and untrusted subject code in two processes, both forked
+# from a process that has read no job data. The subject gets its own payload fd (its code and
+# setup), one end of a stream socket and the job's stderr as stdout and stderr; it never holds
+# the judge's payload, stdin, stdout or files. The judge is not dumpable, so the subject cannot
+# open its /proc/PID/{mem,fd,environ}; ptrace and process_vm_* are denied by seccomp. What the
+# subject can do to the judge is stop or kill it (same uid), which ends the run with fewer
+# results, never with better ones. Messages are a 4-byte big-endian length and a marshal body;
+# the judge reads the subject's replies under a size cap and accepts only plain built-in values.
+
+MAX_REPLY_BYTES = 1 << 26
+
+
+def _send_msg(sock, obj):
+    import marshal
+
+    data = marshal.dumps(obj)
+    sock.sendall(len(data).to_bytes(4, "big") + data)
+
+
+def _recv_exact(sock, n):
+    buf = bytearray()
+    while len(buf) < n:
+        chunk = sock.recv(min(n - len(buf), 1 << 20))
+        if not chunk:
+            return None
+        buf += chunk
+    return bytes(buf)
+
+
+def _recv_msg(sock, limit):
+    import marshal
+
+    head = _recv_exact(sock, 4)
+    if head is None:
+        return None
+    n = int.from_bytes(head, "big")
+    if n > limit:
+        raise ValueError(f"message of {n} bytes is over the {limit}-byte cap")
+    body = _recv_exact(sock, n)
+    if body is None:
+        return None
+    return marshal.loads(body)
+
+
+def _start_subject(subject_fd):
+    """Fork the subject process from this (still pristine) process; return (pid, judge's socket).
+
+    The caller has fds 0/1/2 = judge payload / stdout / stderr and ``subject_fd``; the subject
+    keeps only ``subject_fd``, its socket end and stderr (as its fds 1 and 2)."""
+    import socket
+
+    judge_end, subject_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    pid = os.fork()
+    if pid == 0:
+        try:
+            import fcntl
+
+            null = os.open("/dev/null", os.O_RDONLY)
+            os.dup2(null, 0)  # the judge's payload: closed before anything else runs here
+            os.dup2(2, 1)
+            payload = fcntl.fcntl(subject_fd, fcntl.F_DUPFD, 10)  # above 4, so the dup2s below clobber nothing
+            link = fcntl.fcntl(subject_end.fileno(), fcntl.F_DUPFD, 10)
+            os.dup2(payload, 3)
+            os.dup2(link, 4)
+            os.closerange(5, 1 << 16)
+            _serve_subject(socket.socket(fileno=4), 3)
+        except BaseException as e:
+            os.write(2, f"sandbox subject failed: {e!r}\n".encode())
+        os._exit(70)
+    subject_end.close()
+    os.close(subject_fd)
+    return pid, judge_end
+
+
+def _plain(x, depth=0):
+    """Built-in data only (exact types): what a reply may carry across the socket."""
+    t = type(x)
+    if t in (int, float, complex, str, bytes, bool, type(None)):
+        return True
+    if depth > 100:
+        return False
+    if t in (list, tuple, set, frozenset):
+        return all(_plain(i, depth + 1) for i in x)
+    if t is dict:
+        return all(_plain(k, depth + 1) and _plain(v, depth + 1) for k, v in x.items())
+    return False
+
+
+def _describe(e):
+    try:
+        return str(e)[:2000]
+    except BaseException:
+        return "(unprintable exception)"
+
+
+def _serve_subject(sock, payload_fd):
+    """The subject's side: load the untrusted code, then answer calls until the socket closes."""
+    import builtins
+    import marshal
+
+    doc = json.loads(_read_all(payload_fd))
+    os.close(payload_fd)
+    os.chdir("/work") if os.path.isdir("/work") else None
+    for sig in (signal.SIGINT, signal.SIGPIPE, signal.SIGXFSZ):
+        signal.signal(sig, signal.SIG_DFL)
+    _apply_limits(doc["limits"])
+    _install_seccomp()
+    _set_dumpable(True)
+    import random
+
+    random.seed()
+    _fresh_std_streams()
+    handles = {}
+    setup = {"__name__": "__zp_setup__", "__builtins__": builtins}
+    try:
+        exec(compile(doc["setup"], "setup.py", "exec"), setup)
+        load = setup.get("load")
+        if load is None:
+            sol = {"__name__": "solution", "__builtins__": builtins}
+            exec(compile(doc["code"], "solution.py", "exec"), sol)
+        else:
+            sol = load(doc["code"])
+        reply = ("ready",)
+    except BaseException as e:
+        sol, reply = None, ("load_error", type(e).__name__, _describe(e))
+    _flush_std()
+    _send_msg(sock, reply)
+    if sol is None:
+        os._exit(0)
+
+    def resolve(target):
+        if type(target) is int:
+            return handles[target]
+        if target.startswith("@"):
+            return setup[target[1:]]
+        if target not in sol:
+            raise NameError(f"name {target!r} is not defined")
+        return sol[target]
+
+    while True:
+        try:
+            msg = _recv_msg(sock, MAX_REPLY_BYTES)
+        except BaseException:
+            msg = None
+        if msg is None:
+            _flush_std()
+            os._exit(0)
+        try:
+            kind = msg[0]
+            if kind == "names":
+                result = sorted(k for k, v in sol.items() if callable(v) and not k.startswith("__"))
+            else:
+                args = [handles[v] if tag == "h" else v for tag, v in msg[3]]
+                kwargs = msg[4]
+                fn = resolve(msg[1]) if kind == "call" else getattr(resolve(msg[1]), msg[2])
+                result = fn(*args, **kwargs)
+            if _plain(result):
+                try:
+                    data = marshal.dumps(("ok", result))
+                except BaseException:
+                    data = None
+            else:
+                data = None
+            if data is None:
+                handles[len(handles) + 1] = result
+                data = marshal.dumps(("handle", len(handles), type(result).__name__))
+        except BaseException as e:
+            try:
+                name = type(e).__name__
+            except BaseException:
+                name = "BaseException"
+            data = marshal.dumps(("raise", str(name), _describe(e)))
+        _flush_std()
+        try:
+            sock.sendall(len(data).to_bytes(4, "big") + data)
+        except BaseException:
+            os._exit(0)
+
+
+def _flush_std():
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BaseException:
+            pass
+
+
+def _install_subject_client(pid, sock):
+    """Make ``import _zp_subject`` give the judge its client (see :class:`SubjectClient`)."""
+    import types
+
+    mod = types.ModuleType("_zp_subject")
+    mod.subject = SubjectClient(pid, sock)
+    mod.SubjectGone, mod.SubjectError, mod.Remote = SubjectGone, SubjectError, Remote
+    mod.plain = _plain
+    sys.modules["_zp_subject"] = mod
+
+
+class SubjectGone(Exception):
+    """The subject process ended, timed out or broke the protocol: no more calls can be made."""
+
+
+class SubjectError(Exception):
+    """The subject raised an exception that is not a built-in ``Exception`` subclass."""
+
+
+class Remote:
+    """A value that stayed in the subject's process (not plain data): call it or its methods.
+
+    It has no ``__eq__`` or ``__bool__`` of the subject's: comparing it is comparing identity."""
+
+    __slots__ = ("_client", "_id", "type_name")
+
+    def __init__(self, client, ident, type_name):
+        self._client, self._id, self.type_name = client, ident, type_name
+
+    def __call__(self, *args, **kwargs):
+        return self._client.call(self, *args, **kwargs)
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return lambda *args, **kwargs: self._client.method(self, name, *args, **kwargs)
+
+    def __repr__(self):
+        return f"<remote {self.type_name}>"
+
+
+_BUILTIN_ERRORS = {
+    k: v for k, v in __builtins__.items() if isinstance(v, type) and issubclass(v, Exception)
+} if isinstance(__builtins__, dict) else {
+    k: v for k, v in vars(__builtins__).items() if isinstance(v, type) and issubclass(v, Exception)
+}
+
+
+class SubjectClient:
+    """The judge's end of a split job. ``call(name, *args)`` calls ``name`` in the subject's code
+    (``"@name"``: a function of the trusted setup; a :class:`Remote`: that value), returns plain
+    data or a :class:`Remote`, and re-raises what the subject raised (as the same built-in
+    exception type, else :class:`SubjectError`). ``timeout_s`` bounds each call; a call past it
+    kills the subject. After :class:`SubjectGone` every call raises it again."""
+
+    def __init__(self, pid, sock):
+        self.pid, self._sock = pid, sock
+        self.timeout_s = None
+        self.gone = None
+        self.load_error = None
+        first = self._receive()
+        if first[0] == "load_error":
+            self.load_error = f"{first[1]}: {first[2]}"
+        elif first[0] != "ready":
+            self._lose("the subject broke the protocol at start-up")
+
+    @property
+    def ready(self):
+        return self.load_error is None and self.gone is None
+
+    def _lose(self, why):
+        if self.gone is None:
+            self.gone = why
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except OSError:
+                pass
+        raise SubjectGone(self.gone)
+
+    def _receive(self):
+        import socket
+
+        if self.gone is not None:
+            raise SubjectGone(self.gone)
+        self._sock.settimeout(self.timeout_s)
+        try:
+            msg = _recv_msg(self._sock, MAX_REPLY_BYTES)
+        except socket.timeout:
+            self._lose(f"the subject ran past its {self.timeout_s:g} s budget for one call and was killed")
+        except BaseException as e:
+            self._lose(f"the subject sent a reply that cannot be read ({type(e).__name__})")
+        if msg is None:
+            self._lose("the subject process ended")
+        if type(msg) is not tuple or not msg or type(msg[0]) is not str:
+            self._lose("the subject broke the protocol")
+        return msg
+
+    def _request(self, msg):
+        import socket
+
+        if self.load_error is not None:
+            raise SubjectGone("the subject failed to load: " + self.load_error)
+        if self.gone is not None:
+            raise SubjectGone(self.gone)
+        try:
+            self._sock.settimeout(self.timeout_s)
+            _send_msg(self._sock, msg)
+        except ValueError as e:  # marshal: an argument that is not plain data
+            raise TypeError(f"only plain data can be sent to the subject: {e}") from None
+        except socket.timeout:
+            self._lose(f"the subject ran past its {self.timeout_s:g} s budget for one call and was killed")
+        except OSError:
+            self._lose("the subject process ended")
+        reply = self._receive()
+        kind = reply[0]
+        if kind == "ok" and len(reply) == 2 and _plain(reply[1]):
+            return reply[1]
+        if kind == "handle" and len(reply) == 3 and type(reply[1]) is int and type(reply[2]) is str:
+            return Remote(self, reply[1], reply[2][:100])
+        if kind == "raise" and len(reply) == 3 and type(reply[1]) is str and type(reply[2]) is str:
+            cls = _BUILTIN_ERRORS.get(reply[1])
+            if cls is not None:
+                try:
+                    exc = cls(reply[2])
+                except BaseException:
+                    exc = SubjectError(f"{reply[1]}: {reply[2]}")
+            else:
+                exc = SubjectError(f"{reply[1][:100]}: {reply[2]}")
+            raise exc
+        self._lose("the subject broke the protocol")
+
+    def _args(self, args):
+        return [("h", a._id) if type(a) is Remote else ("v", a) for a in args]
+
+    def call(self, target, *args, **kwargs):
+        ref = target._id if type(target) is Remote else str(target)
+        return self._request(("call", ref, None, self._args(args), kwargs))
+
+    def method(self, target, name, *args, **kwargs):
+        if type(target) is not Remote:
+            raise TypeError("method() takes a Remote value")
+        return self._request(("method", target._id, str(name), self._args(args), kwargs))
+
+    def names(self):
+        """Public callable names the subject's code defines."""
+        names = self._request(("names",))
+        return [n for n in names if type(n) is str] if type(names) is list else []
+
+    def stub(self, name):
+        """A local function that calls ``name`` in the subject."""
+        def stub(*args, **kwargs):
+            return self.call(name, *args, **kwargs)
+
+        stub.__name__ = str(name)
+        return stub
 
 
 # ---------------------------------------------------------------- warm pool
@@ -310,19 +661,24 @@ def _remove_sysv_ipc():
             remove(int(row.split()[1]))
 
 
-def _child(ctl, payload, out, err):
+def _child(ctl, payload, out, err, subject=None):
     ctl.close()
     os.dup2(payload, 0)
     os.dup2(out, 1)
     os.dup2(err, 2)
-    for fd in (payload, out, err):
-        if fd > 2:
+    if subject is not None:
+        os.dup2(subject, 3)
+    for fd in (payload, out, err, subject):
+        if fd is not None and fd > (2 if subject is None else 3):
             os.close(fd)
     try:
-        os.closerange(3, 1 << 16)
-        _set_dumpable(True)
+        os.closerange(3 if subject is None else 4, 1 << 16)
         os.chdir("/work")
-        run_job()
+        if subject is None:
+            _set_dumpable(True)
+            run_job()
+        else:
+            run_job(_start_subject(3))  # the judge stays not dumpable, out of the subject's reach
     except BaseException as e:
         os.write(2, f"sandbox runner failed: {e!r}\n".encode())
     os._exit(70)
@@ -374,11 +730,11 @@ def zygote(ctl_fd):
     ctl = socket.socket(fileno=ctl_fd)
     ctl.send(b"READY")
     while True:
-        msg, fds, _flags, _addr = socket.recv_fds(ctl, 64, 3)
+        msg, fds, _flags, _addr = socket.recv_fds(ctl, 64, 4)
         if not msg:
             _kill_all()
             return
-        if not msg.startswith(b"RUN ") or len(fds) != 3:
+        if not msg.startswith(b"RUN ") or len(fds) not in (3, 4):
             for fd in fds:  # a stale KILL (its job already ended) or garbage: nothing to answer
                 os.close(fd)
             continue
@@ -402,18 +758,23 @@ def zygote(ctl_fd):
             return  # the host starts a fresh zygote
 
 
-def run_once(status_fd):
+def run_once(status_fd, subject_fd=-1):
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # as PID 1 (namespace backend) it then gets no signal at all
     _set_dumpable(False)
     pid = os.fork()
     if pid == 0:
         try:
             os.close(status_fd)
-            _set_dumpable(True)
-            run_job()
+            if subject_fd < 0:
+                _set_dumpable(True)
+                run_job()
+            else:
+                run_job(_start_subject(subject_fd))  # the judge stays not dumpable
         except BaseException as e:
             os.write(2, f"sandbox runner failed: {e!r}\n".encode())
         os._exit(70)
+    if subject_fd >= 0:
+        os.close(subject_fd)
     os.write(status_fd, b"S")  # started: the host's timeout clock starts now
     for fd in (0, 1, 2):
         os.close(fd)
@@ -425,4 +786,4 @@ if __name__ == "__main__":
     if sys.argv[1] == "zygote":
         zygote(int(sys.argv[2]))
     else:
-        run_once(int(sys.argv[2]))
+        run_once(int(sys.argv[2]), int(sys.argv[3]) if len(sys.argv) > 3 else -1)

@@ -75,8 +75,8 @@ def kill_uid(uid: int) -> None:
 class ColdBackend(Backend):
     """Shared logic: start the runner under ``argv_for``, feed it the job, collect the outcome."""
 
-    def argv_for(self, uid: int | None, status_fd: int) -> tuple[list[str], str | None]:
-        """The command line and the host cwd (None: the command picks its own)."""
+    def argv_for(self, uid: int | None, runner_args: list[str]) -> tuple[list[str], str | None]:
+        """The command line (the runner gets ``runner_args``) and the host cwd (None: the command picks its own)."""
         raise NotImplementedError
 
     def run(self, program: Program) -> ExecResult:
@@ -86,18 +86,21 @@ class ColdBackend(Backend):
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
         payload = memfd_with(program.payload(limits, self._python_inside()))
+        extra = [status_w]
+        if program.subject is not None:  # a split job: the subject's own payload, on an fd of its own
+            extra.append(memfd_with(program.subject.payload(limits)))
         workdir = None
         try:
-            argv, cwd = self.argv_for(uid, status_w)
+            argv, cwd = self.argv_for(uid, ["run", *map(str, extra)])
             if cwd == "":
                 workdir = cwd = tempfile.mkdtemp(prefix="zeroplay-run-")
             start = time.monotonic()
             proc = subprocess.Popen(
-                argv, stdin=payload, stdout=out_w, stderr=err_w, pass_fds=(status_w,), cwd=cwd,
+                argv, stdin=payload, stdout=out_w, stderr=err_w, pass_fds=tuple(extra), cwd=cwd,
                 env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}, start_new_session=True, close_fds=True,
             )
         finally:
-            for fd in (status_w, out_w, err_w, payload):
+            for fd in (*extra, out_w, err_w, payload):
                 os.close(fd)
         status_buf = bytearray()
         # The timeout counts from the moment the runner has started (a loaded machine may take a
@@ -164,9 +167,9 @@ class NamespaceBackend(ColdBackend):
 
     name = "namespace"
 
-    def argv_for(self, uid: int | None, status_fd: int) -> tuple[list[str], str | None]:
+    def argv_for(self, uid: int | None, runner_args: list[str]) -> tuple[list[str], str | None]:
         launcher, prefix = host_launcher(uid, self.runtime)
-        runner = [self._python_inside(), "-S", "-I", "-c", RUNNER_SOURCE, "run", str(status_fd)]
+        runner = [self._python_inside(), "-S", "-I", "-c", RUNNER_SOURCE, *runner_args]
         # The runner is PID 1: the job cannot signal or trace it, and when it exits the kernel kills
         # everything left in the namespace.
         return [*launcher, *bwrap_argv(prefix, self.runtime, self.limits, as_pid_1=True), *runner], "/"
@@ -181,9 +184,9 @@ class ProcessBackend(ColdBackend):
 
     name = "process"
 
-    def argv_for(self, uid: int | None, status_fd: int) -> tuple[list[str], str | None]:
+    def argv_for(self, uid: int | None, runner_args: list[str]) -> tuple[list[str], str | None]:
         launcher, prefix = host_launcher(uid, self.runtime, work_mb=self.limits.disk_mb)
-        runner = [self.runtime.python_at(prefix), "-S", "-I", "-c", RUNNER_SOURCE, "run", str(status_fd)]
+        runner = [self.runtime.python_at(prefix), "-S", "-I", "-c", RUNNER_SOURCE, *runner_args]
         return [*launcher, *runner], (None if uid is not None else "")
 
     def _python_inside(self) -> str:

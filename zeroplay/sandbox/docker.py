@@ -85,8 +85,10 @@ class DockerBackend(Backend):
         start = time.monotonic()
         try:
             payload = base64.b64encode(program.payload(self.limits, "/usr/local/bin/python")).decode()
+            subject = program.subject.payload(self.limits) if program.subject is not None else b""
             res = c.exec_run(
-                ["python", "-S", "-I", "-c", _WRAPPER, payload, str(self.limits.timeout_s), RUNNER_SOURCE],
+                ["python", "-S", "-I", "-c", _WRAPPER, payload, str(self.limits.timeout_s), RUNNER_SOURCE,
+                 base64.b64encode(subject).decode()],
                 demux=True, user="65534",
             )
             wall = time.monotonic() - start
@@ -122,9 +124,13 @@ payload, timeout, runner = base64.b64decode(sys.argv[1]), float(sys.argv[2]), sy
 os.chdir('/work')
 fd = os.memfd_create('job'); os.write(fd, payload); os.lseek(fd, 0, 0)
 r, w = os.pipe()
-p = subprocess.Popen(['python', '-S', '-I', '-c', runner, 'run', str(w)], stdin=fd, pass_fds=(w,),
+extra = [w]
+if sys.argv[4]:  # a split job: the subject's payload on an fd of its own
+    s = os.memfd_create('subject'); os.write(s, base64.b64decode(sys.argv[4])); os.lseek(s, 0, 0); extra.append(s)
+p = subprocess.Popen(['python', '-S', '-I', '-c', runner, 'run', *map(str, extra)], stdin=fd, pass_fds=extra,
                      start_new_session=True)
-os.close(w)
+for x in extra:
+    os.close(x)
 how = 'exited'
 try:
     p.wait(timeout=timeout + 0.5)

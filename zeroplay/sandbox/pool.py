@@ -78,20 +78,23 @@ class Zygote:
     def run(self, program: Program) -> ExecResult:
         limits = self.limits
         payload = memfd_with(program.payload(limits, self.python))
+        sent = [payload]
+        if program.subject is not None:
+            sent.append(memfd_with(program.subject.payload(limits)))
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
         try:
             start = time.monotonic()
             self._jobs += 1
             job_id = str(self._jobs).encode()
-            socket.send_fds(self.sock, [b"RUN %s %r" % (job_id, limits.timeout_s)], [payload, out_w, err_w])
+            socket.send_fds(self.sock, [b"RUN %s %r" % (job_id, limits.timeout_s)], [payload, out_w, err_w, *sent[1:]])
         except OSError:
             self.alive = False
             for fd in (out_r, err_r):
                 os.close(fd)
             raise
         finally:
-            for fd in (payload, out_w, err_w):
+            for fd in (*sent, out_w, err_w):
                 os.close(fd)
         done: dict = {}
 

@@ -93,20 +93,61 @@ def languages() -> list[str]:
 
 
 @dataclass(frozen=True)
+class Subject:
+    """Untrusted Python code that runs in a process of its own beside a trusted judge program.
+
+    A :class:`Program` with a ``subject`` is a *split job*: the program's ``code`` is the judge
+    (trusted: ours), ``subject.code`` is the untrusted code it examines (a model's solution, a
+    proposed task program, a synthesized environment). Both run inside the same sandbox and
+    under the same limits, but in two processes forked from a process that never held job data:
+    the judge alone holds the program's stdin, stdout and files; the subject holds only its own
+    code and one end of a socket, over which the judge calls it (``import _zp_subject`` in the
+    judge; see :mod:`zeroplay.sandbox.subject` for the protocol and the threat model).
+
+    ``setup`` is trusted Python that runs in the subject's process before ``code``: it may define
+    functions the judge calls as ``"@name"`` and a ``load(code) -> dict`` that loads the code
+    (default: ``exec`` as a module named ``solution``). Once ``code`` runs, the subject's whole
+    process is the code's to change, setup included: nothing in it is trusted or secret.
+    """
+
+    code: str
+    setup: str = ""
+
+    def __post_init__(self) -> None:
+        for name in ("code", "setup"):
+            if not isinstance(getattr(self, name), str):
+                raise TypeError(f"A sandbox subject's {name} is a str, got {type(getattr(self, name)).__name__}")
+
+    def payload(self, limits: Limits) -> bytes:
+        """The JSON the subject process reads from its own fd (never seen by the judge's process)."""
+        return json.dumps({"code": self.code, "setup": self.setup, "limits": _limits_doc(limits)}).encode()
+
+
+@dataclass(frozen=True)
 class Program:
     """One run: source ``code``, its ``stdin``, extra ``files`` (relative path -> text or bytes)
-    written to the work dir before it starts, and ``argv`` (``sys.argv[1:]``)."""
+    written to the work dir before it starts, and ``argv`` (``sys.argv[1:]``).
+
+    With ``subject`` (Python only) the run is a split job: ``code`` is a trusted judge and the
+    subject's code runs in a separate process it calls (see :class:`Subject`).
+    """
 
     code: str
     stdin: str = ""
     files: Mapping[str, str | bytes] = field(default_factory=dict)
     argv: Sequence[str] = ()
     language: str = "python"
+    subject: Subject | None = None
 
     def __post_init__(self) -> None:
         for name in ("code", "stdin"):
             if not isinstance(getattr(self, name), str):
                 raise TypeError(f"A sandbox program's {name} is a str, got {type(getattr(self, name)).__name__}")
+        if self.subject is not None:
+            if not isinstance(self.subject, Subject):
+                raise TypeError(f"A sandbox program's subject is a sandbox.Subject, got {type(self.subject).__name__}")
+            if not get_language(self.language).in_process:
+                raise ConfigError(f"A split job's judge must be Python; got language {self.language!r}")
 
     @classmethod
     def coerce(cls, item: str | Program) -> Program:
@@ -132,15 +173,20 @@ class Program:
             "source_name": lang.source_name,
             "in_process": lang.in_process,
             "command": lang.command(python, lang.source_name),
-            "limits": {
-                "cpu_s": int(limits.timeout_s) + 1,
-                "memory_bytes": limits.memory_mb << 20,
-                "nproc": limits.max_processes,
-                "nofile": limits.max_open_files,
-                "fsize": limits.disk_mb << 20,
-            },
+            "limits": _limits_doc(limits),
         }
         return json.dumps(doc).encode()
+
+
+def _limits_doc(limits: Limits) -> dict[str, int]:
+    """The rlimits the in-sandbox runner applies to each process of a job."""
+    return {
+        "cpu_s": int(limits.timeout_s) + 1,
+        "memory_bytes": limits.memory_mb << 20,
+        "nproc": limits.max_processes,
+        "nofile": limits.max_open_files,
+        "fsize": limits.disk_mb << 20,
+    }
 
 
 def _b64(data: bytes) -> str:
