@@ -489,11 +489,14 @@ class SubjectClient:
         self.timeout_s = None
         self.gone = None
         self.load_error = None
-        first = self._receive()
-        if first[0] == "load_error":
-            self.load_error = f"{first[1]}: {first[2]}"
-        elif first[0] != "ready":
-            self._lose("the subject broke the protocol at start-up")
+        try:
+            first = self._receive()
+            if first[0] == "load_error" and len(first) == 3:
+                self.load_error = f"{first[1]}: {first[2]}"[:2000]
+            elif first[0] != "ready":
+                self._lose("the subject broke the protocol at start-up")
+        except SubjectGone as e:
+            self.load_error = str(e) + " while loading"
 
     @property
     def ready(self):

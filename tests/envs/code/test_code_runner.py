@@ -24,13 +24,18 @@ def test_prints_cannot_pass_for_results(quick_box) -> None:
     assert outcome.outputs() == ["1"]
 
 
-def test_exiting_early_or_closing_stdout_fails_the_run(quick_box) -> None:
+def test_exiting_early_fails_the_run(quick_box) -> None:
     for program in ("import os\ndef f(x):\n    os._exit(0)",
-                    "import sys\ndef f(x):\n    sys.stdout.close()\n    return x",
                     "import os\nos._exit(0)\ndef f(x):\n    return x"):
         outcome = ProgramRunner(quick_box).run(program, ["1"])
-        assert outcome.status in ("harness", "error") and outcome.outputs() is None, program
-        assert outcome.first_error(), program
+        assert outcome.outputs() is None, program
+        assert "ended" in outcome.first_error(), program
+
+
+def test_closing_its_own_stdout_changes_nothing(quick_box) -> None:
+    # the program's stdout is not the result channel (the judge's is): closing it is harmless
+    outcome = ProgramRunner(quick_box).run("import sys\ndef f(x):\n    sys.stdout.close()\n    return x", ["1"])
+    assert outcome.outputs() == ["1"]
 
 
 def test_sys_exit_inside_f_is_just_a_failed_call(quick_box) -> None:

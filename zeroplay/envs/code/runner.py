@@ -1,20 +1,22 @@
 """Running a task program on its inputs, in the sandbox, and reading back the outputs.
 
-The host never runs model-written code: it builds a small harness script (the program text and
-the inputs embedded as string literals), the sandbox runs it, and the harness prints one
-result line tagged with a per-run nonce, so prints of the program cannot pass for results.
-Outputs come back as ``repr`` text; the host reads them with ``ast.literal_eval`` only.
+The host never runs model-written code. Each run is a split job (see
+:mod:`zeroplay.sandbox.subject`): the task program is the *subject*, loaded in a sandboxed process
+of its own; the trusted *judge* beside it parses each input (``ast.literal_eval``), calls ``f``
+in the subject, and writes the results as one JSON line to the sandbox's stdout, which only the
+judge holds. Outputs come back as the ``repr`` of each return value, taken in the subject beside
+``f``; the host reads them with ``ast.literal_eval`` only.
 
 What this guarantees: every call of ``f`` happens inside the sandbox under its time, memory and
 output limits; a failing or runaway program gives a :class:`RunOutcome` with a clear status,
-never an exception or a hang. What it does not: a program can still learn the nonce from
-inside the sandbox; that gains it nothing, because expected outputs never enter the sandbox.
+never an exception or a hang; what is recorded for an input is what calling ``f`` on it returned
+(the program can change its own process, so its "return value" is whatever its process sends
+back; it cannot write a result line, read other inputs or reach the judge).
 """
 
 from __future__ import annotations
 
 import json
-import secrets
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,30 +27,54 @@ from zeroplay.core.types import ExecResult
 #: Longest ``repr`` of a returned value the harness sends back; longer counts as a failed call.
 MAX_OUTPUT_CHARS = 2000
 
-_HARNESS = '''\
+#: Trusted set-up in the subject's process: load the program, keep ``f``, answer ``repr(f(*args))``.
+_SUBJECT_SETUP = """\
+_program = {}
+
+
+def load(code):
+    ns = {"__name__": "__task__"}
+    exec(compile(code, "program.py", "exec"), ns)
+    _program["f"] = ns["f"]
+    return ns
+
+
+def repr_call(*args):
+    return repr(_program["f"](*args))
+"""
+
+#: The judge: reads ``{"inputs", "max_chars"}`` from stdin, prints ``[[kind, value], ...]``.
+_JUDGE = """\
 import ast, json, sys
-_nonce = {nonce!r}
-_results = []
-_ns = {{"__name__": "__task__"}}
-try:
-    exec(compile({program!r}, "program.py", "exec"), _ns)
-    _f = _ns["f"]
-except BaseException as _e:
-    _results = [["error", "program failed to load: " + type(_e).__name__ + ": " + str(_e)[:200]]] * {n}
+from _zp_subject import subject, SubjectError
+
+job = json.loads(sys.stdin.read())
+inputs, max_chars = job["inputs"], job["max_chars"]
+
+
+def error_text(e):
+    text = str(e) if type(e) is SubjectError else type(e).__name__ + ": " + str(e)
+    return text[:240]
+
+
+if subject.load_error is not None:
+    results = [["error", "program failed to load: " + subject.load_error[:200]]] * len(inputs)
 else:
-    for _text in {inputs!r}:
+    results = []
+    for text in inputs:
         try:
-            _args = ast.literal_eval("(" + _text + ",)") if _text.strip() else ()
-            _r = repr(_f(*_args))
-            if len(_r) > {max_chars}:
-                _results.append(["error", "output too large: repr has " + str(len(_r)) + " characters (limit {max_chars})"])
+            args = ast.literal_eval("(" + text + ",)") if text.strip() else ()
+            r = subject.call("@repr_call", *args)
+            if type(r) is not str:
+                results.append(["error", "the program's process sent back a non-text result"])
+            elif len(r) > max_chars:
+                results.append(["error", "output too large: repr has " + str(len(r)) + " characters (limit " + str(max_chars) + ")"])
             else:
-                _results.append(["ok", _r])
-        except BaseException as _e:
-            _results.append(["error", type(_e).__name__ + ": " + str(_e)[:200]])
-sys.stdout.write("\\n" + _nonce + json.dumps(_results) + "\\n")
-sys.stdout.flush()
-'''
+                results.append(["ok", r])
+        except BaseException as e:
+            results.append(["error", error_text(e)])
+sys.stdout.write(json.dumps(results) + "\\n")
+"""
 
 
 @dataclass(frozen=True)
@@ -87,20 +113,23 @@ class RunOutcome:
         return ""
 
 
-def harness(program: str, inputs: Sequence[str], nonce: str, *, max_output_chars: int = MAX_OUTPUT_CHARS) -> str:
-    """The script the sandbox runs for ``program`` on ``inputs`` (all embedded as literals)."""
-    return _HARNESS.format(nonce=nonce, program=program, inputs=list(inputs), n=len(inputs), max_chars=int(max_output_chars))
+def task_program(program: str, inputs: Sequence[str], *, max_output_chars: int = MAX_OUTPUT_CHARS) -> Any:
+    """The sandbox :class:`~zeroplay.sandbox.Program` (a split job) that runs ``program`` on ``inputs``."""
+    from zeroplay.sandbox import Program, Subject
+
+    job = {"inputs": list(inputs), "max_chars": int(max_output_chars)}
+    return Program(_JUDGE, json.dumps(job), subject=Subject(program, _SUBJECT_SETUP))
 
 
-def read_outcome(result: ExecResult, nonce: str, n_inputs: int) -> RunOutcome:
-    """The :class:`RunOutcome` of a harness run from its :class:`ExecResult`."""
+def read_outcome(result: ExecResult, n_inputs: int) -> RunOutcome:
+    """The :class:`RunOutcome` of a task-program run from its :class:`ExecResult`."""
     if result.status != "ok":
         return RunOutcome(result.status, (), _tail(result.stderr or result.stdout))
-    line = next((ln for ln in reversed(result.stdout.splitlines()) if ln.startswith(nonce)), None)
-    if line is None:
-        return RunOutcome("harness", (), "the program ended the run before its results were written (exit, os._exit, closed stdout?)")
+    lines = result.stdout.splitlines()  # only the judge writes to stdout
+    if not lines:
+        return RunOutcome("harness", (), "the run ended before its results were written")
     try:
-        raw = json.loads(line[len(nonce) :])
+        raw = json.loads(lines[-1])
         calls = tuple(CallResult(kind == "ok", str(value)) for kind, value in raw)
     except (ValueError, TypeError):
         return RunOutcome("harness", (), "the result line was garbled")
@@ -158,12 +187,6 @@ class ProgramRunner:
         """Outcomes of ``(program, inputs)`` jobs, in order, run concurrently in the sandbox."""
         if not jobs:
             return []
-        from zeroplay.sandbox import Program
-
-        nonces = [secrets.token_hex(8) for _ in jobs]
-        programs = [
-            Program(harness(prog, inputs, nonce, max_output_chars=self.max_output_chars))
-            for (prog, inputs), nonce in zip(jobs, nonces)
-        ]
+        programs = [task_program(prog, inputs, max_output_chars=self.max_output_chars) for prog, inputs in jobs]
         results = self.sandbox.run_many(programs)
-        return [read_outcome(r, nonce, len(inputs)) for r, nonce, (_, inputs) in zip(results, nonces, jobs)]
+        return [read_outcome(r, len(inputs)) for r, (_, inputs) in zip(results, jobs)]

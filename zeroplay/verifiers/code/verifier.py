@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -43,7 +42,6 @@ class _Job:
 
     kind: str  # "harness" | "io" | "verdict"
     programs: list[Any] = field(default_factory=list)
-    nonce: str = ""
     n_tests: int = 0
     expected: list[str] = field(default_factory=list)
     verdict: Verdict | None = None
@@ -70,10 +68,13 @@ class CodeVerifier(Verifier):
     ``details["tests"]`` lists each test's result.
 
     Guarantees: never raises on a response; each run is bounded by the sandbox (``timeout_s``,
-    ``memory_mb``); assert/call tests run under a harness that a solution cannot fool by exiting
-    early, printing, returning always-equal objects or monkeypatching builtins or the harness (see
-    :mod:`~zeroplay.verifiers.code.harness` for what it covers and what it does not). Does not:
-    check style, complexity or anything beyond the given tests.
+    ``memory_mb``); assert/call tests run in a judge process the solution cannot reach (a split
+    job, see :mod:`zeroplay.sandbox.subject`): exiting early, printing, reading stdin or fds,
+    walking frames, returning always-equal objects or patching anything only changes the
+    solution's own process (see :mod:`~zeroplay.verifiers.code.harness`). ``io`` tests compare
+    the program's whole stdout, which is the answer itself. Does not: check style, complexity or
+    anything beyond the given tests; pass objects or functions (only plain data) between tests
+    and solution.
     """
 
     name = "code"
@@ -168,7 +169,7 @@ class CodeVerifier(Verifier):
         import base64
         import marshal
 
-        from zeroplay.sandbox import Program
+        from zeroplay.sandbox import Program, Subject
 
         mode = "calls" if "calls" in reference else "tests"
         entry = reference.get("entry_point", "")
@@ -176,16 +177,16 @@ class CodeVerifier(Verifier):
             raise ConfigError("A 'calls' reference needs 'entry_point': the name of the function to call")
         tests = reference.get("tests", [])
         tests = [tests] if isinstance(tests, str) else list(tests)
-        spec = {"solution": code, "mode": mode, "tests": tests, "calls": list(reference.get("calls", [])),
+        spec = {"mode": mode, "tests": tests, "calls": list(reference.get("calls", [])),
                 "entry_point": entry, "float_tol": self.float_tol, "prelude": str(reference.get("prelude", ""))}
-        nonce = secrets.token_hex(16)
         try:
             blob = marshal.dumps(spec)
         except ValueError as e:  # a reference holding objects marshal cannot carry
             raise ConfigError(f"code reference values must be plain data (str, numbers, lists, dicts): {e}") from None
-        stdin = nonce + "\n" + base64.b64encode(blob).decode("ascii")
+        # A split job: the tests stay with the judge; the solution runs in a process of its own.
+        program = Program(HARNESS_SOURCE, base64.b64encode(blob).decode("ascii"), subject=Subject(code))
         n = len(spec["calls"]) if mode == "calls" else len(tests)
-        return _Job("harness", [Program(HARNESS_SOURCE, stdin)], nonce=nonce, n_tests=n, code=code)
+        return _Job("harness", [program], n_tests=n, code=code)
 
     # -- reading results ---------------------------------------------------------------------------
     def _judge(self, job: _Job, results: list[ExecResult]) -> Verdict:
@@ -208,11 +209,8 @@ class CodeVerifier(Verifier):
     def _harness_results(self, job: _Job, res: ExecResult) -> list[dict[str, Any]]:
         got: dict[int, tuple[bool, str]] = {}
         done = False
-        prefix = job.nonce + " "
-        for line in res.stdout.splitlines():
-            if not line.startswith(prefix):
-                continue  # only lines carrying the secret count
-            parts = line[len(prefix):].split(" ", 3)
+        for line in res.stdout.splitlines():  # only the judge writes to stdout
+            parts = line.split(" ", 3)
             if parts[0] == "DONE":
                 done = True
             elif parts[0] == "T" and len(parts) >= 3 and parts[1].isdigit():
