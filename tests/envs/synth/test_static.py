@@ -41,7 +41,7 @@ def test_only_the_sandbox_driver_executes_code() -> None:
     from zeroplay.envs import synth
 
     for path in Path(synth.__file__).parent.glob("*.py"):
-        if path.name == "_driver.py":  # runs inside the sandbox only
+        if path.name in ("_driver.py", "_env_host.py"):  # run inside the sandbox only
             continue
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):

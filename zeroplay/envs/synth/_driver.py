@@ -1,54 +1,26 @@
-"""The program that runs inside the sandbox: loads one env source and answers a job about it.
+"""The judge of a synthesized-environment job: runs INSIDE the sandbox only.
 
-Never imported by the harness for use: :mod:`zeroplay.envs.synth.runner` sends this file's
-text (plus a call to ``main()``) to the sandbox, with the job as JSON on stdin::
+Each job is a split job (see :mod:`zeroplay.sandbox.subject`): the env source is the *subject*,
+loaded by ``_env_host.py`` in a process of its own; this judge holds the job (JSON on stdin)::
 
-    {"nonce": str, "source": str, "allowed": [module, ...], "call_timeout_s": float,
-     "op": "probe" | "instances" | "score", ...}
+    {"op": "probe" | "hashes" | "instances" | "score" | "check", "call_timeout_s": float, ...}
 
-and reads back one line ``<nonce> <json>`` from stdout. The source runs with guarded builtins:
-imports outside ``allowed`` fail, an allowed import yields a read-only view of the module's
-public names (without the modules it imported itself, like ``dataclasses.sys``), and prints go
-to a capped sink, not to stdout. This keeps a buggy source from corrupting the result and makes
-tampering with the harness hard; it cannot make it impossible (code in one interpreter can
-always find a way to another's objects), so integrity against a deliberately adversarial
-source is best effort. Isolation from the host is the sandbox's job, not this file's. It uses only the standard library.
+calls the source's functions through that process (``sample``, ``render``, ``reference``,
+``score``), checks every value it gets back, and writes one JSON line to stdout, which the
+source cannot reach. The source never sees which operation runs, the seeds of other cases, or
+the result; what it can see is the calls it gets. So that it cannot tell scoring from validation
+by their calls either, every scored answer is scored among the instance's reference and
+low-effort probe answers in a random order, and a score op fails when a probe would pass.
+Standard library only.
 """
 
-import builtins
 import hashlib
 import json
 import math
-import os
 import random
-import signal
-import sys
-import traceback
-import types
+import secrets
 
-
-class CallTimeout(BaseException):
-    """One call into the source ran past its time budget."""
-
-
-class PrintFlood(BaseException):
-    """The source printed more than its budget."""
-
-
-class PrintSink:
-    """Where the source's prints go: counted, then dropped."""
-
-    def __init__(self, limit):
-        self.limit, self.written = limit, 0
-
-    def write(self, text):
-        self.written += len(text)
-        if self.written > self.limit:
-            raise PrintFlood(f"printed more than {self.limit} characters")
-        return len(text)
-
-    def flush(self):
-        pass
+from _zp_subject import SubjectGone, subject
 
 
 class SourceError(Exception):
@@ -60,92 +32,34 @@ class SourceError(Exception):
         self.crash = crash  # the source raised on its own (not a limit): callers may reassign the stage
 
 
-#: Public names of allowed modules that still lead to arbitrary attribute access or evaluation
-#: (and from there to the harness's frames): hidden from the source.
-HIDDEN = {
-    "operator": {"attrgetter", "methodcaller"},
-    "string": {"Formatter"},
-    "typing": {"get_type_hints", "ForwardRef"},
-    "functools": {"singledispatch", "singledispatchmethod"},
-}
-
-
-class ModuleView:
-    """What a source gets for ``import m``: m's public names, minus the modules m itself imported
-    (``dataclasses.sys``) and the gadgets in :data:`HIDDEN`. Submodules of an allowed package
-    (``collections.abc``) appear as views too."""
-
-    def __init__(self, module, views):
-        hidden = HIDDEN.get(module.__name__, set())
-        for key in dir(module):
-            if key.startswith("_") or key in hidden:
-                continue
-            value = getattr(module, key)
-            if isinstance(value, types.ModuleType):
-                if not value.__name__.startswith(module.__name__ + "."):
-                    continue
-                value = views(value)
-            object.__setattr__(self, key, value)
-
-    def __setattr__(self, key, value):
-        raise AttributeError("modules are read-only in a synthesized environment")
-
-
-def guarded_builtins(allowed, banned):
-    """The builtins a source sees: no banned names, and an ``__import__`` that hands out views of allowed modules."""
-    real_import = builtins.__import__
-    cache = {}
-
-    def view(module):
-        if module.__name__ not in cache:
-            cache[module.__name__] = None  # a package that imports itself does not loop
-            cache[module.__name__] = ModuleView(module, view)
-        return cache[module.__name__]
-
-    def guarded_import(name, globals=None, locals=None, fromlist=(), level=0):
-        if level != 0 or name.split(".")[0] not in allowed:
-            raise ImportError(f"import of {name!r} is not allowed in a synthesized environment")
-        return view(real_import(name, globals, locals, fromlist, level))
-
-    table = {k: v for k, v in vars(builtins).items() if k not in banned}
-    table["__import__"] = guarded_import
-    return table
-
-
-def on_alarm(signum, frame):
-    raise CallTimeout()
-
-
-def call(fn_name, env, timeout_s, *args):
-    """Call ``env[fn_name](*args)`` under a per-call alarm; failures become :class:`SourceError`."""
-    fn = env.get(fn_name)
-    if not callable(fn):
-        raise SourceError("static", f"{fn_name} is not defined as a function")
-    signal.setitimer(signal.ITIMER_REAL, timeout_s)
+def ask(fn, *args):
+    """The value of a set-up function of the source's process, or :class:`SourceError`."""
     try:
-        return fn(*args)
-    except CallTimeout:
-        raise SourceError("sandbox", f"{fn_name} ran over its {timeout_s:g} s budget (an endless loop?)") from None
-    except PrintFlood as e:
-        raise SourceError("sandbox", f"{fn_name} {e}") from None
-    except MemoryError:
-        raise SourceError("sandbox", f"{fn_name} ran out of memory") from None
-    except RecursionError:
-        raise SourceError("sandbox", f"{fn_name} recursed too deeply") from None
-    except BaseException as e:  # noqa: BLE001 - the source's own bug: report where it happened
-        tb = traceback.extract_tb(e.__traceback__)
-        where = next((f"line {fr.lineno}" for fr in reversed(tb) if fr.filename == "<env>"), "")
-        raise SourceError("sandbox", f"{fn_name} raised {type(e).__name__}: {str(e)[:200]} {where}".strip(), crash=True) from None
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
+        reply = subject.call("@" + fn, *args)
+    except SubjectGone as e:
+        raise SourceError("sandbox", f"the environment's process ended ({e})") from None
+    except Exception as e:  # noqa: BLE001 - the source's process broke its own set-up
+        raise SourceError("sandbox", f"{fn} failed: {type(e).__name__}: {str(e)[:200]}") from None
+    if type(reply) is not list or not reply:
+        raise SourceError("sandbox", f"{fn} sent back something unreadable")
+    if reply[0] == "ok" and len(reply) == 2:
+        return reply[1]
+    if reply[0] == "obj" and len(reply) == 2:
+        return Opaque(str(reply[1])[:100])
+    if reply[0] == "err" and len(reply) == 4:
+        raise SourceError(str(reply[1]), str(reply[2])[:400], bool(reply[3]))
+    raise SourceError("sandbox", f"{fn} sent back something unreadable")
 
 
-def canonical(value):
-    """Stable text of an instance, for hashing and comparing across processes."""
-    try:
-        return json.dumps(value, sort_keys=True, default=repr)
-    except (TypeError, ValueError):
-        return repr(value)
+class Opaque:
+    """A value the source returned that is not plain data (only its type name crosses)."""
+
+    def __init__(self, type_name):
+        self.type_name = type_name
+
+
+def type_name(value):
+    return value.type_name if type(value) is Opaque else type(value).__name__
 
 
 def digest(*parts):
@@ -156,24 +70,24 @@ def digest(*parts):
     return h.hexdigest()[:16]
 
 
-def make_instance(env, job, seed, difficulty):
-    inst = call("sample_instance", env, job["call_timeout_s"], random.Random(seed), difficulty)
-    if not isinstance(inst, dict):
-        raise SourceError("sandbox", f"sample_instance returned {type(inst).__name__}, expected dict")
-    return inst
+def make_instance(job, seed, difficulty):
+    index, text, is_dict = ask("sample", seed, difficulty)
+    if not is_dict:
+        raise SourceError("sandbox", "sample_instance returned something else than a dict, expected dict")
+    return index, text
 
 
-def render_reference(env, job, inst):
-    prompt = call("render", env, job["call_timeout_s"], inst)
-    if not isinstance(prompt, str):
-        raise SourceError("sandbox", f"render returned {type(prompt).__name__}, expected str")
+def render_reference(job, inst):
+    prompt = ask("render", inst)
+    if type(prompt) is not str:
+        raise SourceError("sandbox", f"render returned {type_name(prompt)}, expected str")
     if len(prompt) > job["max_prompt_chars"]:
         raise SourceError("sandbox", f"render returned {len(prompt)} characters; the limit is {job['max_prompt_chars']}")
     if not prompt.strip():
         raise SourceError("sandbox", "render returned an empty prompt")
-    ref = call("reference", env, job["call_timeout_s"], inst)
-    if isinstance(ref, bool) or not isinstance(ref, (str, int, float)):
-        raise SourceError("self_consistent", f"reference returned {type(ref).__name__}; return the answer as a str")
+    ref = ask("reference", inst)
+    if type(ref) not in (str, int, float):
+        raise SourceError("self_consistent", f"reference returned {type_name(ref)}; return the answer as a str")
     ref = str(ref)
     if len(ref) > job["max_reference_chars"]:
         raise SourceError("sandbox", f"reference returned {len(ref)} characters; the limit is {job['max_reference_chars']}")
@@ -181,19 +95,19 @@ def render_reference(env, job, inst):
 
 
 def check_score(value, fn_desc, stage):
-    if isinstance(value, bool):
+    if type(value) is bool:
         value = float(value)
-    if not isinstance(value, (int, float)) or isinstance(value, complex):
-        raise SourceError(stage, f"{fn_desc} returned {type(value).__name__}, expected a float in [0, 1]")
+    if type(value) not in (int, float):
+        raise SourceError(stage, f"{fn_desc} returned {type_name(value)}, expected a float in [0, 1]")
     value = float(value)
     if math.isnan(value) or not 0.0 <= value <= 1.0:
         raise SourceError(stage, f"{fn_desc} returned {value}, outside [0, 1]")
     return value
 
 
-def score_of(env, job, inst, answer, stage, label):
+def score_of(job, inst, answer, stage, label):
     try:
-        raw = call("score", env, job["call_timeout_s"], inst, answer)
+        raw = ask("score", inst, answer)
     except SourceError as e:
         if e.crash:  # score must never raise on an answer: that is this stage's failure
             raise SourceError(stage, f"{e} on the {label}; score must return 0.0 for answers it cannot read") from None
@@ -221,7 +135,7 @@ def probe_answers(rng, prompt, other_ref):
     }
 
 
-def op_probe(env, job):
+def op_probe(job):
     """Every check of validation in one pass over the (seed, difficulty) cases."""
     cases = []
     refs = {}
@@ -229,15 +143,15 @@ def op_probe(env, job):
         case = {"seed": seed, "difficulty": difficulty}
         cases.append(case)
         try:
-            inst = make_instance(env, job, seed, difficulty)
-            prompt, ref = render_reference(env, job, inst)
-            case["hash"] = digest(canonical(inst), prompt, ref)
-            case["inst_hash"] = digest(canonical(inst))
+            inst, text = make_instance(job, seed, difficulty)
+            prompt, ref = render_reference(job, inst)
+            case["hash"] = digest(text, prompt, ref)
+            case["inst_hash"] = digest(text)
             case["prompt_chars"] = len(prompt)
-            again = make_instance(env, job, seed, difficulty)
-            prompt2, ref2 = render_reference(env, job, again)
-            case["hash_again"] = digest(canonical(again), prompt2, ref2)
-            case["ref_score"] = score_of(env, job, inst, ref, "self_consistent", "reference(instance)")
+            again, text2 = make_instance(job, seed, difficulty)
+            prompt2, ref2 = render_reference(job, again)
+            case["hash_again"] = digest(text2, prompt2, ref2)
+            case["ref_score"] = score_of(job, inst, ref, "self_consistent", "reference(instance)")
             case["_inst"], case["_prompt"], case["_ref"] = inst, prompt, ref
             refs.setdefault(difficulty, []).append(ref)
         except SourceError as e:
@@ -250,7 +164,7 @@ def op_probe(env, job):
         probes = {}
         try:
             for label, answer in probe_answers(rng, case["_prompt"], other).items():
-                probes[label] = score_of(env, job, case["_inst"], answer, "discriminating", f"{label} answer")
+                probes[label] = score_of(job, case["_inst"], answer, "discriminating", f"{label} answer")
         except SourceError as e:
             case["error"] = {"stage": e.stage, "message": str(e)}
             return {"cases": [strip(c) for c in cases]}
@@ -263,91 +177,111 @@ def strip(case):
     return {k: v for k, v in case.items() if not k.startswith("_")}
 
 
-def op_hashes(env, job):
+def op_hashes(job):
     """Only the instance/prompt/reference hash of each case: the cheap second run of the determinism check."""
     cases = []
     for seed, difficulty in job["cases"]:
         case = {"seed": seed, "difficulty": difficulty}
         cases.append(case)
         try:
-            inst = make_instance(env, job, seed, difficulty)
-            prompt, ref = render_reference(env, job, inst)
-            case["hash"] = digest(canonical(inst), prompt, ref)
+            inst, text = make_instance(job, seed, difficulty)
+            prompt, ref = render_reference(job, inst)
+            case["hash"] = digest(text, prompt, ref)
         except SourceError as e:
             case["error"] = {"stage": e.stage, "message": str(e)}
             break
     return {"cases": cases}
 
 
-def op_instances(env, job):
+def op_instances(job):
     """Prompts and references for (seed, difficulty) pairs; a failing case reports its error."""
     out = []
     for seed, difficulty in job["cases"]:
         try:
-            inst = make_instance(env, job, seed, difficulty)
-            prompt, ref = render_reference(env, job, inst)
-            out.append({"prompt": prompt, "reference": ref, "inst_hash": digest(canonical(inst))})
+            inst, text = make_instance(job, seed, difficulty)
+            prompt, ref = render_reference(job, inst)
+            out.append({"prompt": prompt, "reference": ref, "inst_hash": digest(text)})
         except SourceError as e:
             out.append({"error": str(e)})
     return {"instances": out}
 
 
-def op_score(env, job):
-    """Scores of answers, each on the instance rebuilt from its (seed, difficulty)."""
+#: Probes scored beside every real answer: ones no checking environment passes (answers that look
+#: like real ones are left out, so an honest env never fails here by accident). A source that
+#: keys on the order of calls instead of their content gets 1 of len+1 answers right by chance,
+#: and each wrong guess fails the item.
+SCORING_PROBES = ("empty", "letter", "yes", "no", "random_text", "long_junk")
+
+
+def op_score(job):
+    """Scores of answers, each on the instance rebuilt from its (seed, difficulty).
+
+    Each answer is scored among the instance's reference and low-effort probes, in an order the
+    source cannot predict; the item fails when the reference no longer scores 1 or a probe would
+    pass, so a source cannot score real answers one way and validation's probes another."""
+    rng = random.Random(secrets.randbits(64))
     out = []
     for item in job["items"]:
         try:
-            inst = make_instance(env, job, item["seed"], item["difficulty"])
-            if item.get("inst_hash") and digest(canonical(inst)) != item["inst_hash"]:
+            inst, text = make_instance(job, item["seed"], item["difficulty"])
+            if item.get("inst_hash") and digest(text) != item["inst_hash"]:
                 raise SourceError("deterministic", "the instance came out different from the one shown (non-deterministic env)")
-            out.append({"score": score_of(env, job, inst, item["answer"], "score", "answer")})
+            prompt, ref = render_reference(job, inst)
+            every = probe_answers(rng, prompt, "")
+            probes = {label: every[label] for label in SCORING_PROBES}
+            taken = {ref.strip().lower(), item["answer"].strip().lower()}
+            asked = [("answer", item["answer"]), ("reference", ref)]
+            asked += [(label, a) for label, a in probes.items() if a.strip().lower() not in taken]
+            rng.shuffle(asked)
+            scores = {label: score_of(job, inst, a, "score", label if label != "answer" else "answer") for label, a in asked}
+            if scores["reference"] < 1.0 - 1e-9:
+                raise SourceError("self_consistent", f"the reference scored {scores['reference']:g} this time, not 1")
+            passed = [label for label in probes if label in scores and scores[label] >= 1.0 - 1e-9]
+            if passed:
+                raise SourceError("discriminating", f"the low-effort answer '{passed[0]}' scored 1 while scoring; "
+                                  "the environment does not check answers")
+            out.append({"score": scores["answer"]})
         except SourceError as e:
             out.append({"error": str(e)})
     return {"scores": out}
 
 
-def op_check(env, job):
+def op_check(job):
     """Prompt, reference and the score of an answer on instances given as JSON (known-value tests)."""
     out = []
     for item in job["items"]:
         try:
-            inst = item["instance"]
-            prompt, ref = render_reference(env, job, inst)
-            out.append({"prompt": prompt, "reference": ref, "score": score_of(env, job, inst, item.get("answer", ref), "score", "answer")})
+            inst, _text, _is_dict = ask("put", item["instance"])
+            prompt, ref = render_reference(job, inst)
+            out.append({"prompt": prompt, "reference": ref, "score": score_of(job, inst, item.get("answer", ref), "score", "answer")})
         except SourceError as e:
             out.append({"error": str(e)})
     return {"checks": out}
+
+
 
 
 OPS = {"probe": op_probe, "hashes": op_hashes, "instances": op_instances, "score": op_score, "check": op_check}
 
 
 def main():
+    import sys
+
     job = json.loads(sys.stdin.read())
-    nonce = job["nonce"]
-    real_stdout = os.fdopen(os.dup(1), "w", encoding="utf-8")
-    sys.stdout = sys.stderr = PrintSink(job["max_print_bytes"])
-    signal.signal(signal.SIGALRM, on_alarm)
-    env = {"__name__": "synth_env", "__builtins__": guarded_builtins(set(job["allowed"]), set(job["banned"]))}
+    subject.timeout_s = job["call_timeout_s"] + 2.0  # a backstop; the source's process has its own alarm
     try:
-        code = compile(job["source"], "<env>", "exec")
-        signal.setitimer(signal.ITIMER_REAL, job["call_timeout_s"])
+        if subject.load_error is not None:
+            raise SourceError("sandbox", f"the environment's process failed to start: {subject.load_error}")
         try:
-            exec(code, env)  # noqa: S102 - this file runs only inside the sandbox
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-        result = OPS[job["op"]](env, job)
+            status = subject.call("@status")
+        except Exception as e:  # noqa: BLE001 - the process ended or broke its set-up
+            raise SourceError("sandbox", f"the environment's process ended ({type(e).__name__}: {str(e)[:200]})") from None
+        if status != ["ok"]:
+            if type(status) is not list or len(status) != 3:
+                raise SourceError("sandbox", "the environment's process sent back something unreadable")
+            raise SourceError(str(status[1]), str(status[2])[:400])
+        result = OPS[job["op"]](job)
     except SourceError as e:
         result = {"load_error": {"stage": e.stage, "message": str(e)}}
-    except CallTimeout:
-        result = {"load_error": {"stage": "sandbox", "message": "the module body ran past its time budget"}}
-    except PrintFlood as e:
-        result = {"load_error": {"stage": "sandbox", "message": f"the module body {e}"}}
-    except MemoryError:
-        result = {"load_error": {"stage": "sandbox", "message": "the module body ran out of memory"}}
-    except SyntaxError as e:
-        result = {"load_error": {"stage": "static", "message": f"syntax error: {e.msg} (line {e.lineno})"}}
-    except BaseException as e:  # noqa: BLE001 - whatever the source raised at load
-        result = {"load_error": {"stage": "sandbox", "message": f"loading the source raised {type(e).__name__}: {str(e)[:200]}"}}
-    real_stdout.write(nonce + " " + json.dumps(result) + "\n")
-    real_stdout.flush()
+    sys.stdout.write(json.dumps(result) + "\n")
+    sys.stdout.flush()

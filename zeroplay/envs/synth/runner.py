@@ -1,7 +1,9 @@
 """Runs environment sources in the sandbox: the only way zeroplay ever executes them.
 
-Each job is one sandbox run of ``_driver.py`` with the source and the request on stdin; many
-jobs go out together through ``Sandbox.run_many``. Cost: one sandbox start per job (with the
+Each job is one sandbox run, a split job (see :mod:`zeroplay.sandbox.subject`): the judge
+``_driver.py`` gets the request on stdin, the source runs in a process of its own under
+``_env_host.py`` and answers the judge's calls; many jobs go out together through
+``Sandbox.run_many``. Cost: one sandbox start per job (with the
 warm pool that is a fork, a few ms), so callers batch: validation asks for all its instances
 in one job, :class:`~zeroplay.envs.synth.env.SynthEnv` fetches prompts a batch at a time.
 """
@@ -9,7 +11,6 @@ in one job, :class:`~zeroplay.envs.synth.env.SynthEnv` fetches prompts a batch a
 from __future__ import annotations
 
 import json
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -52,8 +53,16 @@ class JobOutcome:
 
 @lru_cache(maxsize=1)
 def driver_code() -> str:
+    """The judge's program."""
     text = resources.files("zeroplay.envs.synth").joinpath("_driver.py").read_text(encoding="utf-8")
     return text + "\n\nmain()\n"
+
+
+@lru_cache(maxsize=8)
+def env_host_code(config: str) -> str:
+    """The trusted set-up of the source's process, with its ``CONFIG`` (JSON text)."""
+    text = resources.files("zeroplay.envs.synth").joinpath("_env_host.py").read_text(encoding="utf-8")
+    return text + f"\n\nCONFIG = {json.loads(config)!r}\n"
 
 
 class EnvRunner:
@@ -73,7 +82,6 @@ class EnvRunner:
 
     def job(self, source: str, op: str, **fields: Any) -> dict[str, Any]:
         return {
-            "nonce": secrets.token_hex(16),
             "source": source,
             "op": op,
             "allowed": sorted(spec.ALLOWED_IMPORTS),
@@ -89,22 +97,25 @@ class EnvRunner:
         """Run jobs concurrently in the sandbox; one outcome per job, in order. Never raises on what a source does."""
         if not jobs:
             return []
-        from zeroplay.sandbox import Program
+        from zeroplay.sandbox import Program, Subject
 
         code = driver_code()
-        # ensure_ascii: model text may hold lone surrogates, which UTF-8 cannot carry
-        programs = [Program(code, stdin=json.dumps(j)) for j in jobs]
+        programs = []
+        for j in jobs:
+            config = json.dumps({k: j[k] for k in ("allowed", "banned", "call_timeout_s", "max_print_bytes")})
+            # ensure_ascii (json's default): model text may hold lone surrogates, which UTF-8 cannot carry
+            judge_job = {k: v for k, v in j.items() if k != "source"}
+            programs.append(Program(code, stdin=json.dumps(judge_job), subject=Subject(j["source"], env_host_code(config))))
         results = self.sandbox.run_many(programs)
         return [self._outcome(j, r) for j, r in zip(jobs, results)]
 
     def _outcome(self, job: dict[str, Any], res: Any) -> JobOutcome:
-        prefix = job["nonce"] + " "
-        for line in reversed(res.stdout.splitlines()):
-            if line.startswith(prefix):
-                try:
-                    return JobOutcome(json.loads(line[len(prefix):]), status=res.status, wall_s=res.wall_s)
-                except json.JSONDecodeError:
-                    break
+        lines = res.stdout.splitlines()  # only the judge writes to stdout
+        if res.status == "ok" and lines:
+            try:
+                return JobOutcome(json.loads(lines[-1]), status=res.status, wall_s=res.wall_s)
+            except json.JSONDecodeError:
+                pass
         c = self.config
         why = {
             "timeout": f"the run went past the sandbox's {c.timeout_s:g} s limit (an endless loop, or far too slow)",
