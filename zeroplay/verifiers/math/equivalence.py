@@ -1,12 +1,24 @@
 """Is a parsed answer equal to a parsed gold? Each rule returns ``(equal, reason)``.
 
 Expressions: structurally equal after sympy's automatic simplification; else, with no free
-symbols, numerically equal at 30 digits within ``rel_tol`` (complex numbers included); else equal
-at ``random_points`` random points (deterministic per pair; both signs, so ``|x|`` is not ``x``;
-points where one side is real and the other is not are skipped, so ``ln(x^2)`` is ``2 ln x``)
-and, where too few points evaluate, ``simplify(a - b) == 0``. Sequences compare in order, sets and bare lists as
-multisets, intervals by endpoints and open/closed ends, matrices cell by cell, equations by
-their right-hand sides (or up to rearrangement, as an option), inequalities as sets.
+symbols, numerically equal at 30 digits (complex numbers included); else equal at
+``random_points`` points (deterministic per pair; integers, fixed irrational-looking values and
+uniform random values, of both signs, so ``|x|`` is not ``x`` and ``ceil(x) - 1`` is not
+``floor(x)``; points where one side is real and the other is not are skipped, so ``ln(x^2)`` is
+``2 ln x``) and, where too few points evaluate, ``simplify(a - b) == 0``.
+
+Numeric policy: a decimal is a rounded value, so ``rel_tol`` applies only where one is involved
+and the gold is not exact: a decimal gold (``3.1416``), or a decimal answer to an irrational
+gold constant (``1.41421356237`` for ``\\sqrt2``). A gold written exactly (no decimal point) is
+exact: a decimal answer is read as the exact fraction it spells (``0.5`` is ``1/2``, ``0.3333``
+is not ``1/3``, ``1234567891.0`` is not ``1234567890``), and two exact expressions must agree to
+20 significant digits (at random points: 15, with an absolute floor of 1e-20 for values near 0),
+so ``1234567890 + 10^{-10}\\pi`` is not ``1234567890``.
+
+Sequences compare in order, sets and bare lists as multisets (a bare list is never an interval
+nor a pair: ``1, 2`` is not ``(1, 2)``), intervals by endpoints and open/closed ends, matrices
+cell by cell, equations by their right-hand sides (or up to rearrangement, as an option),
+inequalities as sets.
 """
 
 from __future__ import annotations
@@ -20,6 +32,16 @@ from zeroplay.verifiers.math.options import MathOptions
 from zeroplay.verifiers.math.parse import Value, as_set
 
 _PREC = 30
+#: Exact against exact, no free symbols: relative agreement of the 30-digit difference.
+_EXACT_REL = 1e-20
+#: What evalf leaves of a difference that is exactly zero (about 1e-165 in practice).
+_EVALF_ZERO = 1e-100
+#: Exact against exact at random points: (relative, absolute) tolerance, above 30-digit rounding noise.
+_EXACT_POINTS = (1e-15, 1e-20)
+#: The identity test's points cycle through: integers (floor/ceil and other step functions differ
+#: only there), fixed irrational-looking values, and uniform random values in [-2.9, -0.3] or [0.3, 2.9].
+_INTEGER_POINTS = ("-3", "-2", "-1", "1", "2", "3")
+_IRRATIONAL_POINTS = ("0.3719", "1.618", "-2.71", "2.2361", "-0.5772", "1.3247", "-1.4142", "0.6931")
 
 
 def _number(e: sympy.Basic) -> complex | None:
@@ -34,8 +56,15 @@ def _number(e: sympy.Basic) -> complex | None:
     return c
 
 
-def _close(x: complex, y: complex, opts: MathOptions) -> bool:
-    return abs(x - y) <= max(opts.rel_tol * max(abs(x), abs(y)), opts.abs_tol)
+def _close(x: complex, y: complex, tol: tuple[float, float]) -> bool:
+    """``|x - y|`` within ``tol = (relative, absolute)``."""
+    return abs(x - y) <= max(tol[0] * max(abs(x), abs(y)), tol[1])
+
+
+def _rationalized(e: sympy.Basic) -> sympy.Basic:
+    """``e`` with each decimal literal replaced by the exact fraction it spells (``0.3333`` -> 3333/10000).
+    A parsed decimal keeps at least 15 significant digits, which its ``str`` gives back."""
+    return e.xreplace({f: sympy.Rational(str(f)) for f in e.atoms(sympy.Float)})
 
 
 def _seed(a: sympy.Basic, b: sympy.Basic) -> int:
@@ -49,44 +78,66 @@ def expr_equal(a: sympy.Basic, b: sympy.Basic, opts: MathOptions) -> tuple[bool,
         return False, "not-equal (different kinds)"
     if a.has(sympy.oo, -sympy.oo, sympy.zoo) or b.has(sympy.oo, -sympy.oo, sympy.zoo):
         return False, "not-equal (infinities differ)"
+    free = sorted(a.free_symbols | b.free_symbols, key=str)
+    exact = not b.has(sympy.Float)  # see the numeric policy in the module docstring
+    if exact and a.has(sympy.Float):
+        if b.is_Rational or free:
+            a = _rationalized(a)
+            if a == b:
+                return True, "symbolic-equal (decimals read exactly)"
+        else:
+            exact = False  # a decimal approximating an irrational gold constant
     if a.is_Rational and b.is_Rational:
         return False, "number-different (exact)"
-    free = sorted(a.free_symbols | b.free_symbols, key=str)
     if not free:
         x, y = _number(a), _number(b)
         if x is None or y is None:
             eq = sympy.simplify(a - b) == 0
             return eq, "symbolic-equal (simplify)" if eq else "not-equal (not numbers)"
-        if _close(x, y, opts):
+        if exact:
+            d = _number(a - b)
+            if d is not None and (abs(d) <= _EXACT_REL * max(abs(x), abs(y)) or abs(d) < _EVALF_ZERO):
+                return True, "numeric-equal (exact to 20 digits)"
+        elif _close(x, y, (opts.rel_tol, opts.abs_tol)):
             return True, f"numeric-equal rel={opts.rel_tol:g}"
         return False, f"numeric-different ({x:.6g} vs {y:.6g})" if x.imag == 0 == y.imag else "numeric-different"
-    return _random_points(a, b, free, opts)
+    return _random_points(a, b, free, _EXACT_POINTS if exact else (opts.rel_tol, opts.abs_tol), opts)
 
 
-def _draw(rng: random.Random, free: list[sympy.Symbol]) -> dict[sympy.Symbol, sympy.Float]:
-    """A random point with coordinates in [-2.9, -0.3] or [0.3, 2.9]: negative values catch
-    ``|x|`` vs ``x``; staying away from 0 avoids poles and branch points there."""
-    return {s: sympy.Float(rng.choice((-1, 1)) * rng.uniform(0.3, 2.9), _PREC) for s in free}
+def _draw(rng: random.Random, free: list[sympy.Symbol], k: int) -> dict[sympy.Symbol, sympy.Float]:
+    """The ``k``-th test point: integer coordinates when ``k % 3 == 0``, irrational-looking ones
+    when 1, uniform random ones in [-2.9, -0.3] or [0.3, 2.9] when 2. Negative values catch
+    ``|x|`` vs ``x``; integers catch ``ceil(x) - 1`` vs ``floor(x)``; staying away from 0 avoids
+    poles and branch points there."""
+    def one() -> sympy.Float:
+        if k % 3 == 0:
+            return sympy.Float(rng.choice(_INTEGER_POINTS), _PREC)
+        if k % 3 == 1:
+            return sympy.Float(rng.choice(_IRRATIONAL_POINTS), _PREC)
+        return sympy.Float(rng.choice((-1, 1)) * rng.uniform(0.3, 2.9), _PREC)
+
+    return {s: one() for s in free}
 
 
 def _real(c: complex) -> bool:
     return abs(c.imag) <= 1e-12 * max(1.0, abs(c.real))
 
 
-def _random_points(a: sympy.Expr, b: sympy.Expr, free: list[sympy.Symbol], opts: MathOptions) -> tuple[bool, str]:
+def _random_points(a: sympy.Expr, b: sympy.Expr, free: list[sympy.Symbol], tol: tuple[float, float],
+                   opts: MathOptions) -> tuple[bool, str]:
     rng = random.Random(_seed(a, b))
     agree = 0
-    for _ in range(opts.random_points * 4):
-        point = _draw(rng, free)
+    for k in range(opts.random_points * 4):
+        point = _draw(rng, free, k)
         x, y = _number(a.xreplace(point)), _number(b.xreplace(point))
         if x is None or y is None or _real(x) != _real(y):
             continue  # outside one side's (real) domain: e.g. 2 ln x at x < 0 against ln(x^2)
-        if not _close(x, y, opts):
+        if not _close(x, y, tol):
             where = ", ".join(f"{s}={float(v):.3g}" for s, v in point.items())
             return False, f"numeric-different at {where}"
         agree += 1
         if agree == opts.random_points:
-            return True, f"numeric-equal at {agree} random points rel={opts.rel_tol:g}"
+            return True, f"numeric-equal at {agree} random points rel={tol[0]:g}"
     eq = sympy.simplify(a - b) == 0
     return eq, "symbolic-equal (simplify)" if eq else "not-equal (could not evaluate)"
 
@@ -167,15 +218,15 @@ def _proportional(a: sympy.Expr, b: sympy.Expr, opts: MathOptions) -> bool:
     rng = random.Random(_seed(a, b))
     ratio = None
     seen = 0
-    for _ in range(opts.random_points * 4):
-        point = _draw(rng, free)
+    for k in range(opts.random_points * 4):
+        point = _draw(rng, free, k)
         x, y = _number(a.xreplace(point)), _number(b.xreplace(point))
         if x is None or y is None or abs(y) < 1e-12:
             continue
         r = x / y
         if ratio is None:
             ratio = r
-        elif not _close(r, ratio, opts):
+        elif not _close(r, ratio, (opts.rel_tol, opts.abs_tol)):
             return False
         seen += 1
         if seen == opts.random_points:
@@ -201,6 +252,8 @@ def values_equal(answer: Value, gold: Value, opts: MathOptions) -> tuple[bool, s
         return _matrices_equal(answer.items[0], gold.items[0], opts)
     if "matrix" in (ak, gk):
         return _vector_vs_seq(answer, gold, opts)
+    if ak == "list" and gk == "seq" and len(gold.items) == 2:  # (a, b) may be an interval: values are not one
+        return False, "not-equal (a bare list is not the interval or pair (a, b))"
     if gk == "interval" or ak == "interval" or (gk == "seq" and ak == "seq" and answer.brackets != gold.brackets):
         sa, sg = as_set(answer), as_set(gold)
         if sa is not None and sg is not None:

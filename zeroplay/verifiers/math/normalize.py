@@ -1,9 +1,12 @@
 """String normalization of math answers (pure Python: no sympy, cheap, linear).
 
-What it does, in order: LaTeX sizing (``\\left``, ``\\bigl``...) and spacing commands go;
+What it does, in order: Unicode minus signs (U+2212 and its small/full-width forms) become
+``-``; LaTeX sizing (``\\left``, ``\\bigl``...) and spacing commands go;
 ``\\dfrac``/``\\tfrac`` become ``\\frac``; ``\\text{}``-like wrappers are unwrapped; dollar
-signs go; then, as options, degrees, percent, trailing units and thousands separators.
-It never changes what a correct answer means; it only removes notation that carries no value.
+signs go; then, as options, degrees, percent (only a ``%`` that ends a value: ``5\\%0`` keeps
+its ``%`` and is not ``50``), trailing units (not words that change the number: ``3 million``
+stays) and thousands separators. It never changes what a correct answer means; it only removes notation
+that carries no value, and it never drops a minus sign.
 """
 
 from __future__ import annotations
@@ -19,7 +22,10 @@ _SPACES = re.compile(r"(?<!\\)\\(?:[,;:! ]|quad|qquad|displaystyle|textstyle|lim
 _WRAPPERS = ("text", "textbf", "textit", "textrm", "mathrm", "mathbf", "mathit", "mbox", "boxed", "operatorname", "mathsf")
 _WRAPPER = re.compile(r"\\(" + "|".join(_WRAPPERS) + r")\s*(?=\{)")
 _DEGREES = re.compile(r"\^\s*\{?\s*\\circ\s*\}?|°|\\degree(?![a-zA-Z])|\\circ(?![a-zA-Z])")
-_PERCENT = re.compile(r"\\?%")
+#: A percent sign that ends a value (end of answer, or before a separator or closing bracket).
+_PERCENT = re.compile(r"\\?%(?=\s*(?:$|[,;)\]}]|\\[}\]]))")
+#: Minus signs other than ASCII ``-``: MINUS SIGN, SMALL HYPHEN-MINUS, FULLWIDTH HYPHEN-MINUS.
+_MINUS = str.maketrans({"\u2212": "-", "\ufe63": "-", "\uff0d": "-"})
 _TRIG = re.compile(r"\\(?:sin|cos|tan|cot|sec|csc)(?![a-zA-Z])")
 _ANGLE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:\^\s*\{?\s*\\circ\s*\}?|°|\\degree(?![a-zA-Z]))")
 _REPEATING = re.compile(r"^([+-]?)(\d*)\.(\d*)\\overline\{(\d{1,50})\}$")
@@ -39,6 +45,11 @@ _UNITS = frozenset(
 )
 _LAST_WORD = re.compile(r"\s*([A-Za-z/]+)(?:\^\{?[23]\}?)?$")
 _NUMBER_THEN_WORDS = re.compile(r"^([+-]?\d[\d,]*(?:\.\d+)?)\s+[a-z]{3,}(?:\s+[a-z]{2,}){0,2}$")
+#: Words that change the number before them (``3 million``, ``5 minus two``): never dropped as units.
+_VALUE_WORDS = frozenset(
+    """plus minus times over and or divided multiplied less more than hundred thousand million billion trillion
+    dozen percent squared cubed half halves third thirds quarter quarters tenth tenths point not""".split()
+    + list(_NUMBER_WORDS))
 
 _NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d{1,4})?$")
 _RATIO = re.compile(r"^([+-]?)(\d{1,400})/(\d{1,400})$")
@@ -66,7 +77,7 @@ def strip_units(s: str) -> str:
     """Drop trailing unit words after a number or closing bracket (``12 square feet`` -> ``12``), and
     lower-case nouns after a plain number (``42 apples`` -> ``42``)."""
     m = _NUMBER_THEN_WORDS.match(s)
-    if m and "pi" not in s.split():
+    if m and not any(w == "pi" or w in _VALUE_WORDS for w in s.split()):
         return m.group(1)
     rest = s
     for _ in range(3):
@@ -79,7 +90,7 @@ def strip_units(s: str) -> str:
 
 def normalize(s: str, opts: MathOptions) -> str:
     """The normalized answer string (see the module docstring). Never raises on str input."""
-    s = str(s).strip()
+    s = str(s).translate(_MINUS).strip()
     s = s.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac").replace("\\cfrac", "\\frac")
     s = _SIZING.sub("", s)
     s = re.sub(r"(\d)(?:\\,|\{,\}|\\ )(?=\d{3}(?!\d))", r"\1,", s)  # 1\,000 and 1{,}000 are separators

@@ -13,7 +13,9 @@ from zeroplay.core.errors import ConfigError
 class MathOptions:
     """Options of :class:`~zeroplay.verifiers.math.MathVerifier`. Defaults suit RL on competition math."""
 
-    #: Two numbers are equal when ``|a - b| <= rel_tol * max(|a|, |b|)`` (or ``<= abs_tol``).
+    #: Two numbers are equal when ``|a - b| <= rel_tol * max(|a|, |b|)`` (or ``<= abs_tol``), where a decimal
+    #: is involved and the gold is not exact: a decimal gold, or a decimal answer for an irrational gold
+    #: constant. An exact gold (integer, fraction) is compared exactly (see MathVerifier).
     rel_tol: float = 1e-9
     #: Absolute tolerance, for golds at or near zero.
     abs_tol: float = 1e-12
@@ -23,7 +25,8 @@ class MathOptions:
     short_chars: int = 80
     #: Drop trailing units (``5 cm``, ``\\text{ dollars}``) after a number.
     strip_units: bool = True
-    #: ``50\\%`` reads as ``50`` (the usual convention when the gold is written without the sign).
+    #: ``50\\%`` reads as ``50`` (the usual convention when the gold is written without the sign), and as
+    #: ``0.5`` against a proportion gold (strictly between -1 and 1); ``5000\\%`` is never ``50``.
     strip_percent: bool = True
     #: ``30^\\circ`` reads as ``30``.
     strip_degrees: bool = True

@@ -450,9 +450,16 @@ def parse_value(s: str, opts: MathOptions) -> Value:
         return Value("text", (text_key(s),))
 
 
+#: What a text answer is compared by: words, and every other mark (signs, brackets, operators)
+#: one by one; LaTeX escapes, braces, dollars, quotes and sentence punctuation do not count.
+_TEXT_TOKEN = re.compile(r"\w+|[^\w\s\\{}$'\"`.!?:;]")
+
+
 def text_key(s: str) -> str:
-    """Text answers compare case-, space- and punctuation-insensitively."""
-    return " ".join(re.sub(r"[^\w\s]", " ", s.lower()).split())
+    """Text answers compare case- and space-insensitively, and ignore LaTeX braces and backslashes,
+    quotes and sentence punctuation, but never signs or brackets: ``\\vec{i}-2\\vec{j}`` is not
+    ``-\\vec{i}+2\\vec{j}``, and ``a-(b-c)`` is not ``a-b-c``."""
+    return " ".join(_TEXT_TOKEN.findall(s.lower()))
 
 
 def _structured(s: str, opts: MathOptions, depth: int) -> Value:

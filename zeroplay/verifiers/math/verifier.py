@@ -27,6 +27,10 @@ _WORD_GAP = re.compile(r"[A-Za-z]{2} +[A-Za-z]")  # "Mon day" is not "Monday"; "
 #: A plain decimal literal (``42``, ``-7``, ``3.25``; ASCII digits only): reading a gold and
 #: normalizing leave it unchanged, so the verifier skips that work for it (tests compare both paths).
 _PLAIN_DECIMAL = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
+#: Something a gold can mean: a letter or digit (any script), or a math symbol written in Unicode.
+_CONTENT = re.compile(r"[^\W_]|[∞π√ℝ∅]")
+#: The empty set named as such: content even though it normalizes to ``\{\}``.
+_NAMED_EMPTY_SET = re.compile(r"\\emptyset|\\varnothing|∅")
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,25 @@ class MathVerifier(Verifier):
     budget (``timeout_s``; the worker is killed and the verdict is ``timeout``), enforced from any
     thread without signals; power towers, huge factorials and oversized inputs are refused before
     sympy computes them. Every verdict names its rule in ``reason`` and carries the extracted answer.
+    A gold with no content (empty, or only punctuation and brackets such as ``.``, ``()``, ``\\{\\}``;
+    the empty set must be named: ``\\emptyset``) matches nothing: the verdict is ``bad-gold``.
+    Verdicts from sympy are cached per (answer, gold), refusals included: a timeout is answered
+    again from the cache for any budget up to the one it ran past, so a policy repeating a
+    runaway answer does not cost a worker restart each time (``worker_calls`` counts the misses).
+
+    Numbers: a gold written exactly (integer, fraction, no decimal point) is compared exactly: a
+    decimal answer must spell the same value (``2.0`` for ``2``, ``0.5`` for ``1/2``; never
+    ``0.3333`` for ``1/3`` nor ``1234567891.0`` for ``1234567890``), and exact expressions must
+    agree to 20 digits (15 at random points). ``rel_tol``/``abs_tol`` apply only to a decimal gold, and to a decimal
+    answer for an irrational gold constant (``3.1416`` for ``\\pi`` within ``rel_tol``).
+    See :mod:`~zeroplay.verifiers.math.equivalence` for expressions.
+
+    Percent (with ``strip_percent``, the default): an answer ``p%`` equals the gold ``p`` (golds
+    usually drop the sign) or ``p%``; it equals ``p/100`` only when that gold is a proportion
+    strictly between -1 and 1 and not 0 (``12.5%`` for ``0.125``), never otherwise (``5000%`` is
+    not ``50``; ``150%`` is not ``1.5``: such golds are read as the percent number). A gold ``50%``
+    is the number 50: the answer ``0.5`` does not match it. Only a ``%`` that ends a value is read
+    (``5%0`` is not ``50``).
 
     Does not: give partial credit; read answers that are not marked (beyond the ``fallback`` policy);
     guarantee symbolic proofs: expressions with free symbols are equal when they agree at
@@ -68,8 +91,11 @@ class MathVerifier(Verifier):
         self.workers = workers or max(1, min(os.cpu_count() or 1, 8))
         self._options_key = json.dumps(self.options.to_dict(), sort_keys=True)
         self._pool: WorkerPool | None = None
-        self._cache: dict[tuple[str, str], tuple[bool, str]] = {}
+        #: (answer, gold) -> (correct, reason, the budget a timeout ran past or None)
+        self._cache: dict[tuple[str, str], tuple[bool, str, float | None]] = {}
         self._lock = threading.Lock()
+        #: Pairs sent to a sympy worker (cache misses), for monitoring.
+        self.worker_calls = 0
 
     # -- public API ----------------------------------------------------------------------------
     def verify(self, response: str, reference: Any) -> Verdict:
@@ -124,6 +150,9 @@ class MathVerifier(Verifier):
             return Verdict.fail(f"gold-unreadable: gold has {len(gold_text)} chars", found.text, **details)
         a, g = self._normalized(found.text), self._normalized(gold_text)
         details.update(answer=a, gold=g)
+        if not _PLAIN_DECIMAL.fullmatch(g) and not _has_content(gold_text, g):
+            return Verdict.fail(f"bad-gold: the gold {gold_text[:60]!r} has no content (fix the dataset item)",
+                                found.text, **details)
         if not a:
             return Verdict.fail("no-answer: the extracted answer is empty", found.text, **details)
         decided = self._fast(a, g, percent="%" in found.text)
@@ -149,7 +178,7 @@ class MathVerifier(Verifier):
         an = plain_number(drop_variable(a)) if gn is not None else None
         if gn is not None and an is not None:
             ok, reason = _numbers_equal(an, gn, self.options)
-            if not ok and percent:  # "12.5%" answers a gold of 0.125 as well as one of 12.5
+            if not ok and percent and 0 < abs(gn[0]) < 1:  # "12.5%" for a proportion gold 0.125 (class docstring)
                 ok, reason = _numbers_equal((an[0] / 100, an[1]), gn, self.options)
                 reason = reason + " (percent as fraction)" if ok else reason
             return ok, reason
@@ -157,21 +186,25 @@ class MathVerifier(Verifier):
 
     def _decide(self, p: _Pending) -> Verdict:
         key = (p.answer, p.gold)
+        budget = self.options.timeout_s
         hit = self._cache.get(key)
+        if hit is not None and hit[2] is not None and hit[2] < budget:
+            hit = None  # it timed out under a smaller budget: a bigger one may decide it
         if hit is None:
-            answer = self._worker_pool().call({"a": p.answer, "g": p.gold, "o": self._options_key}, self.options.timeout_s)
+            with self._lock:
+                self.worker_calls += 1
+            answer = self._worker_pool().call({"a": p.answer, "g": p.gold, "o": self._options_key}, budget)
             if answer.get("timeout"):
-                return Verdict.fail(f"timeout: sympy ran past {self.options.timeout_s:g} s (worker killed)",
-                                    p.extracted, **p.details)
-            if answer.get("died"):
-                return Verdict.fail(f"oversized-input: the sympy worker died (exit {answer.get('exit_code')})",
-                                    p.extracted, **p.details)
-            hit = (bool(answer["ok"]), str(answer["reason"]))
+                hit = (False, f"timeout: sympy ran past {budget:g} s (worker killed)", budget)
+            elif answer.get("died"):
+                hit = (False, f"oversized-input: the sympy worker died (exit {answer.get('exit_code')})", None)
+            else:
+                hit = (bool(answer["ok"]), str(answer["reason"]), None)
             with self._lock:
                 if len(self._cache) >= _CACHE_SIZE:
                     self._cache.clear()
                 self._cache[key] = hit
-        ok, reason = hit
+        ok, reason, _ = hit
         return Verdict(ok, float(ok), reason, p.extracted, p.details)
 
     def _worker_pool(self) -> WorkerPool:
@@ -190,6 +223,11 @@ def _gold_text(gold: str) -> str:
     return gold if _PLAIN_DECIMAL.fullmatch(gold) else gold_answer(gold)
 
 
+def _has_content(gold: str, normalized: str) -> bool:
+    """Whether a gold says anything: a letter, digit or math symbol once normalized, or the empty set by name."""
+    return bool(_CONTENT.search(normalized) or _NAMED_EMPTY_SET.search(gold))
+
+
 def _gold_str(reference: Any) -> str:
     if isinstance(reference, dict) and "answer" in reference:
         return str(reference["answer"])
@@ -200,7 +238,7 @@ def _numbers_equal(a: tuple[Fraction, bool], g: tuple[Fraction, bool], opts: Mat
     (x, x_dec), (y, y_dec) = a, g
     if x == y:
         return True, "number-equal (exact)"
-    if x_dec or y_dec:  # a decimal is a rounded value: compare with the tolerance
+    if y_dec:  # a decimal gold is a rounded value: compare with the tolerance; an exact gold is exact
         if abs(x - y) <= max(Fraction(opts.rel_tol) * max(abs(x), abs(y)), Fraction(opts.abs_tol)):
             return True, f"numeric-equal rel={opts.rel_tol:g}"
     return False, "number-different"
