@@ -44,6 +44,11 @@ def test_play_with_unknown_env_kwarg_lists_the_real_ones() -> None:
                        "'handz'", "hands=1")
 
 
+@pytest.mark.parametrize(("option", "phrase"), [("--seed=-3", "--seed must be >= 0"), ("--max-steps=0", "--max-steps")])
+def test_play_numbers_out_of_range(option: str, phrase: str) -> None:
+    assert_clear_error(zeroplay("play", "zeroplay/KuhnPoker-v0", "--agents", "nash,random", "-n", "3", option), phrase)
+
+
 def test_play_json_into_a_directory_fails_before_playing(tmp_path: Path) -> None:
     assert_clear_error(zeroplay("play", "zeroplay/KuhnPoker-v0", "-n", "1", "--json", str(tmp_path)), "--json")
 
@@ -67,8 +72,10 @@ def test_play_ctrl_c_at_a_human_prompt_exits_with_a_short_message() -> None:
 @pytest.mark.parametrize("content, phrase", [
     (b"\x84\xff binary \x00", "jsonl:1: not UTF-8"),
     (b"", "holds no rows"),
-    (b'{"response": "1", "reference": "1", "verifier": 5}\n', "The name is a str, got int"),
+    (b'{"response": "1", "reference": "1", "verifier": 5}\n', "rows.jsonl:1: field 'verifier' must be a verifier's name"),
     (b'{"response": "print(1)", "reference": {"io": 5}, "verifier": "code"}\n', "'io' is a list"),
+    (b'{"response": "2", "reference": "2"}\n{"response": "2", "reference": "2", "verifier": ["math"]}\n',
+     "rows.jsonl:2: field 'verifier' must be a verifier's name"),
 ])
 def test_verify_bad_jsonl(tmp_path: Path, content: bytes, phrase: str) -> None:
     path = tmp_path / "rows.jsonl"
@@ -118,6 +125,58 @@ def test_train_ctrl_c_exits_cleanly_and_leaves_a_checkpoint(tmp_path: Path) -> N
     from zeroplay.training.checkpoint import load_checkpoint
 
     assert load_checkpoint(checkpoint.parent) is not None  # what a rerun resumes from
+
+
+def test_train_with_a_broken_checkpoint_names_the_file(tmp_path: Path) -> None:
+    cfg = tmp_path / "cfg.yaml"
+    cfg.write_text(yaml.safe_dump({"loop": "games", "steps": 1, "out_dir": str(tmp_path), "name": "run"}))
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "checkpoint.pt").write_bytes(b"")
+    assert_clear_error(zeroplay("train", str(cfg), "--quiet"), "checkpoint.pt is empty", "delete")
+
+
+def test_train_with_a_model_path_that_is_no_model(tmp_path: Path) -> None:
+    cfg = tmp_path / "cfg.yaml"
+    cfg.write_text(yaml.safe_dump({"loop": "games", "steps": 1, "out_dir": str(tmp_path), "model": {"path": str(tmp_path)}}))
+    assert_clear_error(zeroplay("train", str(cfg), "--quiet"), "holds no config.json", "model.path")
+
+
+def test_train_with_a_negative_seed(tmp_path: Path) -> None:
+    cfg = tmp_path / "cfg.yaml"
+    cfg.write_text(yaml.safe_dump({"loop": "games", "steps": 1, "out_dir": str(tmp_path)}))
+    proc = zeroplay("train", str(cfg), "--seed", "-1", "--quiet")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr[-3000:]
+    assert "seed: Input should be greater than or equal to 0" in proc.stderr, proc.stderr
+
+
+# -- task files ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("row", "phrase"), [
+    ({"prompt": "1+1", "reference": "2", "verifier": ["math"]}, "field 'verifier' must be"),
+    ({"prompt": 5, "reference": "2"}, "field 'prompt' must be a string, got an integer 5"),
+    ({"prompt": "1+1", "reference": "2", "meta": ["x"]}, "field 'meta' must be an object"),
+    ({"prompt": "1+1", "reference": "2", "id": {"n": 1}}, "field 'id' must be a string or an integer"),
+    ({"prompt": "1+1", "reference": "2", "verifier": None}, "field 'verifier' must be a string, got null"),
+])
+def test_task_file_fields_of_the_wrong_type_name_file_line_and_field(tmp_path: Path, row: dict, phrase: str) -> None:
+    import json
+
+    from zeroplay.core.tasks import TaskEnv
+
+    path = tmp_path / "tasks.jsonl"
+    path.write_text(json.dumps({"prompt": "2+2", "reference": "4"}) + "\n" + json.dumps(row) + "\n")
+    with pytest.raises(ValueError, match=f"tasks.jsonl:2: {phrase}"):
+        TaskEnv(path)
+
+
+def test_math_env_names_the_files_own_column(tmp_path: Path) -> None:
+    path = tmp_path / "problems.jsonl"
+    path.write_text('{"problem": ["1+1"], "answer": "2", "id": 7}\n')
+    with pytest.raises(EnvCreationError, match="problems.jsonl:1: field 'problem' must be a string"):
+        zp.make("zeroplay/Math-v0", path=str(path))
+    path.write_text('{"problem": "1+1", "answer": "2", "id": 7}\n')
+    assert zp.make("zeroplay/Math-v0", path=str(path)).reset(seed=0)[1]["task"].id == "7"  # an integer id is fine
 
 
 # -- serve -----------------------------------------------------------------------------------------
@@ -171,6 +230,15 @@ def test_sandbox_arguments_of_the_wrong_type() -> None:
         sandbox.Program(b"print(1)")
     with pytest.raises(TypeError, match="stdin is a str, got int"):
         sandbox.Program("print(1)", stdin=5)
+
+
+def test_synth_functions_named_like_their_modules_stay_callable() -> None:
+    import zeroplay.envs.synth.calibrate  # noqa: F401 - importing a submodule must not hide the function
+    from zeroplay.envs import synth
+
+    bad = "this is not python ("
+    assert [synth.validate(bad).stage for _ in range(2)] == ["static", "static"]
+    assert callable(synth.calibrate) and callable(synth.validate_many)
 
 
 # -- synth -----------------------------------------------------------------------------------------

@@ -240,6 +240,8 @@ def run(args: argparse.Namespace) -> int:
     for flag, value in (("-n", args.episodes), ("--batch", args.batch), ("--max-steps", args.max_steps)):
         if value < 1:
             raise ConfigError(f"{flag} must be >= 1, got {value}")
+    if args.seed < 0:  # numpy and gymnasium take non-negative seeds only
+        raise ConfigError(f"--seed must be >= 0, got {args.seed}")
     if args.json and (Path(args.json).is_dir() or not Path(args.json).parent.is_dir()):
         raise ConfigError(f"--json {args.json}: give a file path in an existing directory")
     env_kwargs = parse_kv(args.env_arg, "--env-arg")

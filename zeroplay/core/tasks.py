@@ -32,7 +32,7 @@ class ListSource(TaskSource):
     """Tasks held in memory; ``sample`` picks one uniformly."""
 
     def __init__(self, tasks: Iterable[Task | dict[str, Any]]):
-        self.tasks: list[Task] = [t if isinstance(t, Task) else Task.from_dict(t) for t in tasks]
+        self.tasks: list[Task] = [t if isinstance(t, Task) else task_from_row(t) for t in tasks]
         if not self.tasks:
             raise ValueError("ListSource needs at least one task")
 
@@ -54,22 +54,51 @@ class JSONLSource(ListSource):
         self.path = Path(path)
         if not self.path.is_file():
             raise FileNotFoundError(f"No task file at {self.path}: pass the path of a JSONL file, one task per line")
+        fields = fields or {}
+        column = {new: old for old, new in fields.items()}  # errors name the file's own column
         tasks = []
         for lineno, row in read_jsonl(self.path):
-            row = {(fields or {}).get(k, k): v for k, v in row.items()}
+            row = {fields.get(k, k): v for k, v in row.items()}
             row = {**(defaults or {}), **row}
             row.setdefault("id", f"{self.path.stem}-{lineno}")
             try:
-                tasks.append(Task.from_dict(row))
+                tasks.append(task_from_row(row, column))
             except (TypeError, ValueError) as e:
                 raise ValueError(f"{self.path}:{lineno}: {e}") from None
         super().__init__(tasks)
 
 
+#: The JSON types each :class:`Task` field takes (``reference`` is whatever its verifier reads).
+TASK_FIELD_TYPES: dict[str, tuple[type, ...]] = {"id": (str, int), "prompt": (str,), "verifier": (str,), "meta": (dict,)}
+_JSON_NAMES = {str: "a string", int: "an integer", dict: "an object"}
+
+
+def task_from_row(row: dict[str, Any], column: dict[str, str] | None = None) -> Task:
+    """A :class:`Task` from a JSON object, each field's type checked first (an integer id is
+    read as its text). ``column`` maps a field back to the name it had in the file, for errors."""
+    for name, types in TASK_FIELD_TYPES.items():
+        value = row.get(name)
+        if name in row and (not isinstance(value, types) or isinstance(value, bool)):
+            shown = (column or {}).get(name, name)
+            want = " or ".join(_JSON_NAMES[t] for t in types)
+            got = _json_type(value) if value is None else f"{_json_type(value)} {json.dumps(value)[:60]}"
+            raise ValueError(f"field {shown!r} must be {want}, got {got}")
+    if isinstance(row.get("id"), int):
+        row = {**row, "id": str(row["id"])}
+    return Task.from_dict(row)
+
+
+def _json_type(value: Any) -> str:
+    names = {bool: "a boolean", type(None): "null", list: "a list", dict: "an object", str: "a string",
+             int: "an integer", float: "a number"}
+    return names.get(type(value), type(value).__name__)
+
+
 def read_jsonl(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
     """(line number, object) for each non-blank line of a JSONL file.
 
-    Raises ValueError naming ``path:line`` for a line that is not JSON or not a JSON object.
+    Raises ValueError naming ``path:line`` for a line that is not JSON or not a JSON object, or
+    whose ``verifier`` is neither a name nor null.
     """
     path = Path(path)
     with path.open("rb") as f:  # decoded a line at a time, so a bad byte is reported with its line
@@ -86,6 +115,10 @@ def read_jsonl(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
                 raise ValueError(f"{path}:{lineno}: not valid JSON ({e.msg})") from None
             if not isinstance(row, dict):
                 raise ValueError(f"{path}:{lineno}: expected a JSON object, got {type(row).__name__}")
+            verifier = row.get("verifier")
+            if verifier is not None and not isinstance(verifier, str):  # the field means the same in every zeroplay file
+                raise ValueError(f"{path}:{lineno}: field 'verifier' must be a verifier's name (a string), "
+                                 f"got {_json_type(verifier)} {json.dumps(verifier)[:60]}")
             yield lineno, row
 
 
@@ -160,7 +193,7 @@ class TaskEnv(TextEnv):
         super().reset(seed=seed)
         if options and "task" in options:
             task = options["task"]
-            self.task = task if isinstance(task, Task) else Task.from_dict(task)
+            self.task = task if isinstance(task, Task) else task_from_row(task)
         else:
             self.task = self.source.sample(self.np_random)
         self.verifier_for(self.task)  # an unknown verifier name fails here, loudly, not as a zero reward

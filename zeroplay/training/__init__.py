@@ -10,6 +10,7 @@
 The loop itself is :mod:`zeroplay.training.trainer`; estimators :mod:`.advantages`, loss
 :mod:`.loss`, reward shaping :mod:`.rewards`, prompt templates :mod:`.templates`.
 This package's ``__init__`` imports nothing heavy: torch loads when ``train`` is called.
+A run's ``metrics.jsonl`` is append-only; read it with :func:`read_metrics` (one row per step).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from zeroplay.training.config import TrainConfig, config_from_dict, load_config
+from zeroplay.training.runlog import read_metrics
 
 
 def train(config: TrainConfig | dict[str, Any] | str | Path, *, quiet: bool = False) -> Path:
@@ -31,4 +33,4 @@ def train(config: TrainConfig | dict[str, Any] | str | Path, *, quiet: bool = Fa
     return _train(config, quiet=quiet)
 
 
-__all__ = ["TrainConfig", "config_from_dict", "load_config", "train"]
+__all__ = ["TrainConfig", "config_from_dict", "load_config", "read_metrics", "train"]

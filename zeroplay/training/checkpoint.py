@@ -1,8 +1,14 @@
 """Checkpoints: model, optimizer, RNG states, loop buffers and the step, in one file.
 
-Writes go to a temporary file that is then renamed over the old checkpoint (``os.replace`` is
-atomic on POSIX), so a kill at any moment leaves either the previous checkpoint or the new
-one, never a torn file. With ``checkpoint_every: 1`` a kill loses at most the step in flight.
+Writes go to a temporary file in the run directory, fsynced, then renamed over the old
+checkpoint (``os.replace`` is atomic on POSIX), so a kill or a full disk at any moment leaves
+either the previous checkpoint or the new one, never a torn file. With ``checkpoint_every: 1``
+a kill loses at most the step in flight.
+
+The file holds plain data only (tensors, dicts, lists, tuples, numbers, strings), so it loads
+with ``torch.load(weights_only=True)``: loading a checkpoint never runs code from it. A file
+that does not load (empty, truncated, not a checkpoint) raises :class:`CheckpointError` naming
+the file and what to do.
 """
 
 from __future__ import annotations
@@ -15,42 +21,112 @@ from typing import Any
 import numpy as np
 import torch
 
+from zeroplay.training.runlog import RunFileError
+
 CHECKPOINT_NAME = "checkpoint.pt"
+#: The keys every checkpoint holds.
+KEYS = ("step", "model", "optimizer", "rng", "extra")
+
+
+class CheckpointError(RunFileError):
+    """A checkpoint that cannot be written or read; the message names the file and what to do."""
 
 
 def rng_states() -> dict[str, Any]:
-    states: dict[str, Any] = {"torch": torch.get_rng_state(), "numpy": np.random.get_state(), "python": random.getstate()}
+    """The torch, numpy, Python (and CUDA) generator states, as tensors, lists and numbers."""
+    kind, keys, pos, has_gauss, cached = np.random.get_state()
+    version, internal, gauss = random.getstate()
+    states: dict[str, Any] = {
+        "torch": torch.get_rng_state(),
+        "numpy": {"kind": str(kind), "keys": torch.from_numpy(keys.astype(np.int64)), "pos": int(pos),
+                  "has_gauss": int(has_gauss), "cached_gaussian": float(cached)},
+        "python": {"version": int(version), "internal": list(internal), "gauss": gauss},
+    }
     if torch.cuda.is_available():
         states["cuda"] = torch.cuda.get_rng_state_all()
     return states
 
 
 def restore_rng_states(states: dict[str, Any]) -> None:
+    n = states["numpy"]
     torch.set_rng_state(states["torch"])
-    np.random.set_state(states["numpy"])
-    random.setstate(states["python"])
+    np.random.set_state((n["kind"], n["keys"].numpy().astype(np.uint32), n["pos"], n["has_gauss"], n["cached_gaussian"]))
+    p = states["python"]
+    random.setstate((p["version"], tuple(p["internal"]), p["gauss"]))
     if "cuda" in states and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(states["cuda"])
 
 
+def plain(value: Any, where: str = "checkpoint") -> Any:
+    """``value`` as what ``torch.load(weights_only=True)`` reads: numpy arrays become tensors and
+    numpy scalars Python numbers; anything else outside plain data is an error naming its place."""
+    if isinstance(value, np.generic):  # before the Python types: np.float64 is a float subclass
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return torch.from_numpy(np.ascontiguousarray(value))
+    if value is None or isinstance(value, (bool, int, float, complex, str, bytes, torch.Tensor, torch.dtype)):
+        return value
+    if isinstance(value, dict):
+        out = type(value)((k, plain(v, f"{where}[{k!r}]")) for k, v in value.items())
+        if hasattr(value, "_metadata"):  # a module's state_dict keeps its version info
+            out._metadata = value._metadata  # type: ignore[attr-defined]
+        return out
+    if isinstance(value, (list, tuple, set)):
+        return type(value)(plain(v, f"{where}[{i}]") for i, v in enumerate(value))
+    raise TypeError(f"{where} is a {type(value).__name__}: a checkpoint holds plain data only "
+                    "(tensors, dicts, lists, tuples, sets, numbers, strings)")
+
+
 def save_checkpoint(run_dir: Path, *, step: int, model: Any, optimizer: Any, extra: dict[str, Any]) -> Path:
-    """Atomically write ``run_dir/checkpoint.pt``. ``extra`` holds the loop's buffers and logs (picklable)."""
+    """Atomically write ``run_dir/checkpoint.pt``. ``extra`` holds the loop's buffers and logs (plain data)."""
     path = Path(run_dir) / CHECKPOINT_NAME
-    tmp = path.with_suffix(".pt.tmp")
-    state = {"step": step, "model": model.state_dict(), "optimizer": optimizer.state_dict(), "rng": rng_states(),
-             "extra": extra}
-    with open(tmp, "wb") as f:
-        torch.save(state, f)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    tmp = path.with_name(CHECKPOINT_NAME + ".tmp")
+    state = plain({"step": int(step), "model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                   "rng": rng_states(), "extra": extra})
+    try:
+        with open(tmp, "wb") as f:
+            torch.save(state, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except (OSError, RuntimeError) as e:  # a full disk: torch's writer raises RuntimeError, plain writes OSError
+        tmp.unlink(missing_ok=True)
+        raise CheckpointError(f"could not write the checkpoint {path} ({_why(e)}); the previous checkpoint, "
+                              "if any, is intact: free some disk space (or make the run directory writable) and "
+                              "run the same command again to resume") from e
     return path
 
 
 def load_checkpoint(run_dir: Path) -> dict[str, Any] | None:
     """The saved state, or None when the run has no checkpoint yet."""
     path = Path(run_dir) / CHECKPOINT_NAME
-    if not path.is_file():
+    if not path.exists():
         return None
-    # our own file, holding numpy RNG state and plain Python objects: full unpickling is needed
-    return torch.load(path, map_location="cpu", weights_only=False)
+    fix = f"delete {path} (or its whole run directory) to start over, or pass another --out or --name"
+    if not path.is_file():
+        raise CheckpointError(f"{path} is not a file; {fix}")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except PermissionError:
+        raise CheckpointError(f"cannot read the checkpoint {path}: permission denied; fix its permissions, or "
+                              "pass another --out or --name") from None
+    except Exception as e:  # noqa: BLE001 - empty, truncated or foreign files fail in many ways inside torch
+        size = path.stat().st_size
+        what = "is empty" if size == 0 else f"cannot be loaded ({_why(e)}; {size} bytes)"
+        raise CheckpointError(f"{path} {what}; {fix}") from None
+    if not isinstance(state, dict) or any(k not in state for k in KEYS):
+        raise CheckpointError(f"{path} is not a zeroplay checkpoint (it lacks {', '.join(KEYS)}); {fix}")
+    return state
+
+
+def _why(e: BaseException) -> str:
+    """What failed, in a few words (torch's own messages run to a page)."""
+    text = " ".join(str(e).split())
+    if "Unsupported operand" in text or "Weights only load failed" in text and "WeightsUnpickler" not in text:
+        return "not a checkpoint archive"
+    if "WeightsUnpickler error:" in text:  # pickled objects that are not plain data (or an older zeroplay's file)
+        text = text.split("WeightsUnpickler error:", 1)[1].split(". ")[0].strip()
+        return f"it holds objects that are not plain data: {text[:150]}"
+    if "PytorchStreamReader" in text:
+        return "not a complete checkpoint archive: truncated or another kind of file"
+    return f"{type(e).__name__}: {text.split('. ')[0][:150]}"

@@ -145,7 +145,8 @@ class TrainConfig(_Strict):
     name: str = "run"
     out_dir: str = "runs"
     """Runs go to ``out_dir/name``; an existing run there with a checkpoint is resumed."""
-    seed: int = 0
+    seed: int = Field(0, ge=0)
+    """Seeds every random draw of the run (numpy and torch take non-negative seeds only)."""
     loop: Literal["games", "propose_solve", "rlvr"]
     steps: int = Field(10, ge=0)
     backend: Literal["hf", "vllm"] = "hf"

@@ -1,16 +1,34 @@
 """A run's files: ``metrics.jsonl`` (one JSON object per step), ``summary.json`` and ``curve.png``.
 
-On resume, lines of ``metrics.jsonl`` past the checkpoint's step are dropped, so the file
-reads like the log of one uninterrupted run.
+``metrics.jsonl`` is append-only: nothing ever rewrites or truncates it, so a crash or a full
+disk can cost at most the line being written. A run resumed from a checkpoint older than the
+last logged step appends a marker line, ``{"resumed_from_step": S}``, and then logs steps S+1...
+again. :func:`read_metrics` reads the file as the log of one uninterrupted run: a marker drops
+the rows before it with a step above S, a later row for a step replaces an earlier one, and a
+torn line (a kill in the middle of a write) is skipped.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import math
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+from zeroplay.core.errors import ZeroplayError
+
+METRICS_NAME = "metrics.jsonl"
+#: errno values of a full disk (or a file-size limit): the fix is more space, not another path.
+_DISK_FULL = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT})
+#: The key of the marker line a resume appends when the log ran ahead of the checkpoint.
+RESUME_MARKER = "resumed_from_step"
+
+
+class RunFileError(ZeroplayError):
+    """A run file (metrics, summary, checkpoint) that cannot be written or read; the message says what to do."""
 
 
 def _jsonable(v: Any) -> Any:
@@ -25,30 +43,59 @@ def _jsonable(v: Any) -> Any:
     return v
 
 
+def read_metrics(path: str | Path) -> list[dict[str, Any]]:
+    """The rows of a ``metrics.jsonl`` (or of the run directory holding one), one per step in
+    step order: the latest row of each step, minus rows a resume marker made stale."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / METRICS_NAME
+    by_step: dict[int, dict[str, Any]] = {}
+    if not path.is_file():
+        return []
+    with path.open("rb") as f:
+        for raw in f:
+            try:
+                row = json.loads(raw)
+            except (json.JSONDecodeError, UnicodeDecodeError):  # a torn line from a kill or a full disk
+                continue
+            if not isinstance(row, dict):
+                continue
+            if isinstance(row.get(RESUME_MARKER), int):
+                by_step = {s: r for s, r in by_step.items() if s <= row[RESUME_MARKER]}
+            elif isinstance(row.get("step"), int):
+                by_step[row["step"]] = row
+    return [by_step[s] for s in sorted(by_step)]
+
+
 class RunLog:
+    """Appends one row per step to ``run_dir/metrics.jsonl``; ``rows`` are the run's rows so far."""
+
     def __init__(self, run_dir: Path, resume_step: int = 0):
         self.run_dir = Path(run_dir)
-        self.metrics_path = self.run_dir / "metrics.jsonl"
-        self.rows: list[dict[str, Any]] = []
+        self.metrics_path = self.run_dir / METRICS_NAME
+        self.rows: list[dict[str, Any]] = [r for r in read_metrics(self.metrics_path) if r["step"] <= resume_step]
         if self.metrics_path.is_file():
-            for line in self.metrics_path.read_text(encoding="utf-8").splitlines():
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError:  # a torn last line from a kill
-                    continue
-                if row.get("step", 0) <= resume_step:
-                    self.rows.append(row)
-        self.metrics_path.write_text("".join(json.dumps(r) + "\n" for r in self.rows), encoding="utf-8")
+            _end_torn_line(self.metrics_path)
+            if len(read_metrics(self.metrics_path)) > len(self.rows):  # the log ran ahead of the checkpoint
+                self._append({RESUME_MARKER: resume_step})
 
     def log(self, step: int, metrics: dict[str, Any]) -> None:
         row = _jsonable({"step": step, **metrics})
         self.rows.append(row)
-        with self.metrics_path.open("a", encoding="utf-8") as f:
-            f.write(json.dumps(row) + "\n")
+        self._append(row)
+
+    def _append(self, row: dict[str, Any]) -> None:
+        try:
+            with self.metrics_path.open("a", encoding="utf-8") as f:
+                f.write(json.dumps(row) + "\n")
+        except OSError as e:  # a full disk, or a path that is no file: name it, in one line
+            fix = "free some disk space" if e.errno in _DISK_FULL else "make it a writable file"
+            raise RunFileError(f"could not append to {self.metrics_path} ({e.strerror}); the rows logged so far "
+                               f"are kept: {fix} and run the same command again to resume") from e
 
     def write_summary(self, summary: dict[str, Any]) -> Path:
         path = self.run_dir / "summary.json"
-        path.write_text(json.dumps(_jsonable(summary), indent=2), encoding="utf-8")
+        write_atomically(path, json.dumps(_jsonable(summary), indent=2))
         return path
 
     def plot(self, panels: Sequence[tuple[str, Sequence[str]]], title: str = "") -> Path | None:
@@ -83,3 +130,28 @@ class RunLog:
         fig.savefig(path, dpi=110)
         plt.close(fig)
         return path
+
+
+def _end_torn_line(path: Path) -> None:
+    """Close a torn last line with a newline, so the next row starts a line of its own."""
+    with path.open("rb+") as f:
+        f.seek(0, os.SEEK_END)
+        if f.tell() == 0:
+            return
+        f.seek(-1, os.SEEK_END)
+        if f.read(1) != b"\n":
+            f.write(b"\n")
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` in one rename: a crash or a full disk leaves the old file whole."""
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        with tmp.open("w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+        raise

@@ -24,11 +24,12 @@ import torch
 
 from zeroplay.core.errors import ConfigError
 from zeroplay.training.advantages import RAEBaseline, nonzero_mask, sample_advantages
-from zeroplay.training.checkpoint import load_checkpoint, restore_rng_states, save_checkpoint
+from zeroplay.training.checkpoint import (CHECKPOINT_NAME, CheckpointError, load_checkpoint, restore_rng_states,
+                                          save_checkpoint)
 from zeroplay.training.config import TrainConfig
 from zeroplay.training.learner import Learner
 from zeroplay.training.rollout import PhaseTimer, Sampler, seed_for
-from zeroplay.training.runlog import RunLog
+from zeroplay.training.runlog import RunLog, write_atomically
 from zeroplay.training.templates import get_template
 
 
@@ -95,8 +96,17 @@ def build_policy(cfg: TrainConfig, path: Path, device: torch.device) -> Any:
 
     transformers.utils.logging.disable_progress_bar()  # our own progress bars say what is happening
 
-    model = transformers.AutoModelForCausalLM.from_pretrained(str(path), dtype=torch.float32).to(device)
-    tokenizer = transformers.AutoTokenizer.from_pretrained(str(path))
+    if not (path / "config.json").is_file():
+        raise ConfigError(f"model.path {path} holds no config.json: give a local Hugging Face model directory "
+                          "(what save_pretrained writes), or leave model.path empty to build a tiny model")
+    try:
+        model = transformers.AutoModelForCausalLM.from_pretrained(str(path), dtype=torch.float32).to(device)
+        tokenizer = transformers.AutoTokenizer.from_pretrained(str(path))
+    except (OSError, ValueError) as e:  # a broken config.json, missing weights or tokenizer files
+        detail = " ".join(str(e).split())[:300]
+        fix = ("give a directory written by save_pretrained (config.json, the weights and the tokenizer)" if cfg.model.path
+               else f"delete {path} and run again to rebuild the tiny model")
+        raise ConfigError(f"could not load the model in {path} ({type(e).__name__}: {detail}); {fix}") from None
     if cfg.backend == "vllm":
         from zeroplay.training.vllm_backend import VLLMPolicy
 
@@ -137,7 +147,8 @@ def train(cfg: TrainConfig, *, quiet: bool = False) -> Path:
         if parent.exists() and not parent.is_dir():
             raise ConfigError(f"out_dir/name: {parent} is a file, not a directory; pick another out_dir or name")
     run_dir.mkdir(parents=True, exist_ok=True)
-    (run_dir / "config.json").write_text(cfg.model_dump_json(indent=2), encoding="utf-8")
+    ckpt = load_checkpoint(run_dir)  # a broken checkpoint fails here, before any model is built
+    write_atomically(run_dir / "config.json", cfg.model_dump_json(indent=2))
     torch.manual_seed(cfg.seed)
     if cfg.torch_threads:
         torch.set_num_threads(cfg.torch_threads)
@@ -155,18 +166,8 @@ def train(cfg: TrainConfig, *, quiet: bool = False) -> Path:
     progress = _Progress(quiet)
 
     # ---- resume, or warm up and evaluate the starting point
-    ckpt = load_checkpoint(run_dir)
     if ckpt is not None:
-        model.load_state_dict(ckpt["model"])
-        learner.optimizer.load_state_dict(ckpt["optimizer"])
-        restore_rng_states(ckpt["rng"])
-        extra = ckpt["extra"]
-        rae.load_state_dict(extra["rae"])
-        loop.load_state_dict(extra["loop"])
-        eval_before, warmup_info, start = extra["eval_before"], extra["warmup"], int(ckpt["step"])
-        if cfg.model.ref_model:
-            learner.ref_model = _frozen_copy(model)
-            learner.ref_model.load_state_dict(extra["ref_model"])
+        eval_before, warmup_info, start = _resume(ckpt, run_dir, model, learner, rae, loop, cfg)
         progress.note(f"resuming {run_dir} from step {start}")
     else:
         warmup_info = _warmup(cfg, loop, policy, template, progress)
@@ -268,6 +269,28 @@ def _warmup(cfg: TrainConfig, loop: Any, policy: Any, template: Any, progress: _
                                on_step=lambda i, loss: progress.advance(i + 1, {"loss": loss}))
     progress.stop()
     return {"steps": float(w.steps), "first_loss": losses[0], "final_loss": losses[-1], "seconds": time.perf_counter() - t0}
+
+
+def _resume(ckpt: dict[str, Any], run_dir: Path, model: Any, learner: Learner, rae: RAEBaseline, loop: Any,
+            cfg: TrainConfig) -> tuple[dict, dict, int]:
+    """Load a checkpoint's state into the run's pieces; (eval_before, warmup info, step)."""
+    try:
+        model.load_state_dict(ckpt["model"])
+        learner.optimizer.load_state_dict(ckpt["optimizer"])
+        restore_rng_states(ckpt["rng"])
+        extra = ckpt["extra"]
+        rae.load_state_dict(extra["rae"])
+        loop.load_state_dict(extra["loop"])
+        if cfg.model.ref_model:
+            learner.ref_model = _frozen_copy(model)
+            learner.ref_model.load_state_dict(extra["ref_model"])
+        return extra["eval_before"], extra["warmup"], int(ckpt["step"])
+    except (KeyError, TypeError, ValueError, RuntimeError) as e:  # another model, loop or option set
+        detail = " ".join(str(e).split())[:200]
+        raise CheckpointError(
+            f"{run_dir / CHECKPOINT_NAME} does not fit this config ({type(e).__name__}: {detail}): it was written "
+            "with another model, loop or model.ref_model; resume with the config it was written with, "
+            "or pass another --name to start a new run") from None
 
 
 def _frozen_copy(model: Any) -> Any:

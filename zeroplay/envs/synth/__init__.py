@@ -15,6 +15,8 @@ file and nothing else; the other names load on first use.
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 import warnings
 from typing import Any
 
@@ -46,8 +48,29 @@ _LAZY = {
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value  # loaded once; straight into the namespace, past _Package.__setattr__
+        return value
     raise AttributeError(f"module 'zeroplay.envs.synth' has no attribute {name!r}")
+
+
+#: Lazy names that are also the names of submodules (the function ``validate`` in ``validate.py``).
+_SHADOWED = frozenset(name for name, module in _LAZY.items() if module.rpartition(".")[2] == name)
+
+
+class _Package(types.ModuleType):
+    """This package's module type. Importing a submodule sets it as an attribute of its package,
+    which would hide the function ``synth.validate`` behind the module ``synth/validate.py``
+    from then on (and ``calibrate`` likewise); those attributes stay the functions. The
+    submodules themselves import as usual (``from zeroplay.envs.synth.validate import ...``)."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _SHADOWED and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 
 #: The verifier of synth tasks (``Task(verifier="synth")``), so a stored task can be scored by name.
