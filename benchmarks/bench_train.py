@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from zeroplay.training import config_from_dict, train
+    from zeroplay.training import config_from_dict, read_metrics, train
 
     console = Console()
     results: dict = {"loops": {}, "machine": {}}
@@ -136,7 +136,7 @@ def main(argv: list[str] | None = None) -> None:
                 continue
             console.print(f"[bold]loop {name}[/]: {args.steps} steps")
             run_dir = train(config_from_dict(cfg), quiet=True)
-            rows = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
+            rows = read_metrics(run_dir)
             rows = [r for r in rows if r["step"] >= 2]  # step 0 is the evaluation, step 1 the warm-up step
             results["loops"][name] = phase_rates(rows)
             if name == "games":
@@ -192,14 +192,14 @@ def main(argv: list[str] | None = None) -> None:
 
 def ray_vs_local(games_cfg: dict, workers: int, steps: int) -> dict:
     """Rollout wall-clock samples/s of the games loop, local vs ``workers`` Ray actors (same shards)."""
-    from zeroplay.training import config_from_dict, train
+    from zeroplay.training import config_from_dict, read_metrics, train
 
     out: dict = {"workers": workers}
     base = {**games_cfg, "rollout_shards": workers, "eval": {**games_cfg["eval"], "every": 0, "exploitability": False},
             "games": {**games_cfg["games"], "games_per_step": 256}, "sampling": {**games_cfg["sampling"], "batch_size": 256}}
     for label, ray_workers in (("local", 0), ("ray", workers)):
         run_dir = train(config_from_dict({**base, "name": f"games-{label}", "ray_workers": ray_workers}), quiet=True)
-        rows = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
+        rows = read_metrics(run_dir)
         out[label] = [r["count/rollout_wall_samples"] / r["time/rollout_wall_s"] for r in rows if r["step"] >= 2]
     out["ratio_median"] = statistics.median(out["ray"]) / statistics.median(out["local"])
     return out

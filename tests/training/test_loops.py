@@ -5,7 +5,7 @@ import json
 import pytest
 
 import zeroplay as zp
-from zeroplay.training import config_from_dict, train
+from zeroplay.training import config_from_dict, read_metrics, train
 from zeroplay.training.checkpoint import load_checkpoint
 
 
@@ -28,7 +28,7 @@ def propose_solve_config(**over):
 def test_propose_solve_runs_end_to_end_and_logs_its_metrics(tmp_path):
     cfg = config_from_dict(propose_solve_config(name="ps", out_dir=str(tmp_path)))
     run_dir = train(cfg, quiet=True)
-    last = [json.loads(x) for x in (run_dir / "metrics.jsonl").read_text().splitlines()][-1]
+    last = read_metrics(run_dir)[-1]
     for key in ("propose/valid_rate", "propose/learnability", "solve/accuracy", "eval/accuracy",
                 "propose/deduction/valid_rate", "buffer/induction", "loss/pg"):
         assert key in last, key
@@ -53,7 +53,7 @@ def test_rlvr_on_a_single_step_env(tmp_path):
         "eval": {"samples": 2},
     })
     run_dir = train(cfg, quiet=True)
-    last = [json.loads(x) for x in (run_dir / "metrics.jsonl").read_text().splitlines()][-1]
+    last = read_metrics(run_dir)[-1]
     assert last["count/trained_samples"] == 6
     # a random model does not write \boxed{}: every answer is malformed and earns the -1 penalty
     assert last["train/well_formed"] < 1.0 or last["reward/mean"] >= -1.0
@@ -76,7 +76,7 @@ def _same_run(tmp_path, base, workers):
     runs = {}
     for name, w in (("local", 0), ("ray", workers)):
         run_dir = train(config_from_dict({**base, "name": name, "out_dir": str(tmp_path), "ray_workers": w}), quiet=True)
-        runs[name] = ([json.loads(x) for x in (run_dir / "metrics.jsonl").read_text().splitlines()], _final_weights(run_dir))
+        runs[name] = (read_metrics(run_dir), _final_weights(run_dir))
     (local, w_local), (remote, w_remote) = runs["local"], runs["ray"]
     assert [r["step"] for r in local] == [r["step"] for r in remote]
     for a, b in zip(local, remote):
@@ -102,7 +102,7 @@ def test_sharding_changes_the_samples_but_not_the_shape_of_a_step(tmp_path):
     def run(name, shards):
         cfg = tiny_config(tmp_path, name=name, steps=1, rollout_shards=shards, **{"games.games_per_step": 6,
                                                                                     "eval.exploitability": False})
-        return [json.loads(x) for x in (train(config_from_dict(cfg), quiet=True) / "metrics.jsonl").read_text().splitlines()][-1]
+        return read_metrics(train(config_from_dict(cfg), quiet=True))[-1]
 
     one, three = run("one", 1), run("three", 3)
     # each shard has its own sampling seed: a different (equally valid) step, on the same games

@@ -12,7 +12,7 @@ import pytest
 import torch
 import yaml
 
-from zeroplay.training import config_from_dict, train
+from zeroplay.training import config_from_dict, read_metrics, train
 from zeroplay.training.checkpoint import load_checkpoint
 
 from .conftest import tiny_config
@@ -21,7 +21,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def rows(run_dir):
-    return [json.loads(line) for line in (Path(run_dir) / "metrics.jsonl").read_text().splitlines()]
+    return read_metrics(run_dir)
 
 
 def test_games_selfplay_writes_run_files_and_evaluates_before_and_after(tmp_path):

@@ -44,6 +44,8 @@ DEFAULT_BANNED_ATTRIBUTES: frozenset[str] = frozenset({
     "__reduce__", "__reduce_ex__", "__func__", "__self__", "__module__", "__traceback__",
     "f_globals", "f_locals", "f_builtins", "f_back", "f_code", "gi_frame", "gi_code", "cr_frame",
     "ag_frame", "tb_frame", "tb_next", "co_code",
+    # the way from an allowed module to the interpreter's own (``typing.sys.modules['os']``)
+    "modules", "attrgetter", "methodcaller",
 })
 
 
@@ -125,4 +127,7 @@ class CodePolicy:
                 return f"line {node.lineno}: call of banned function {node.func.id!r}"
             elif isinstance(node, ast.Attribute) and node.attr in self.banned_attributes:
                 return f"line {node.lineno}: access to banned attribute {node.attr!r}"
+            elif isinstance(node, ast.Attribute) and node.attr in modules:
+                # an allowed module re-exports the banned ones it imported (typing.sys, functools.os...)
+                return f"line {node.lineno}: access to banned module {node.attr!r} through an attribute"
         return None

@@ -4,14 +4,17 @@ The host never runs model-written code. Each run is a split job (see
 :mod:`zeroplay.sandbox.subject`): the task program is the *subject*, loaded in a sandboxed process
 of its own; the trusted *judge* beside it parses each input (``ast.literal_eval``), calls ``f``
 in the subject, and writes the results as one JSON line to the sandbox's stdout, which only the
-judge holds. Outputs come back as the ``repr`` of each return value, taken in the subject beside
-``f``; the host reads them with ``ast.literal_eval`` only.
+judge holds. Return values come back as plain built-in data (exact types; anything else is a
+failed call) and the judge takes their ``repr``; the host reads them with ``ast.literal_eval`` only.
 
 What this guarantees: every call of ``f`` happens inside the sandbox under its time, memory and
 output limits; a failing or runaway program gives a :class:`RunOutcome` with a clear status,
 never an exception or a hang; what is recorded for an input is what calling ``f`` on it returned
-(the program can change its own process, so its "return value" is whatever its process sends
-back; it cannot write a result line, read other inputs or reach the judge).
+(the program cannot write a result line, read other inputs or reach the judge; a reply it forges on
+its own socket does not echo the request's random tag, and a process that stops answering after
+its calls fails the run). What it still controls is its own process: code that reimplements the
+protocol there chooses its answers; the static policy keeps task programs away from ``os`` and
+``sys`` so they cannot reach the socket.
 """
 
 from __future__ import annotations
@@ -27,33 +30,27 @@ from zeroplay.core.types import ExecResult
 #: Longest ``repr`` of a returned value the harness sends back; longer counts as a failed call.
 MAX_OUTPUT_CHARS = 2000
 
-#: Trusted set-up in the subject's process: load the program, keep ``f``, answer ``repr(f(*args))``.
+#: Trusted set-up in the subject's process: load the program as module ``__task__``.
 _SUBJECT_SETUP = """\
-_program = {}
-
-
 def load(code):
     ns = {"__name__": "__task__"}
     exec(compile(code, "program.py", "exec"), ns)
-    _program["f"] = ns["f"]
+    ns["f"]  # a KeyError names the missing function, as a load error
     return ns
-
-
-def repr_call(*args):
-    return repr(_program["f"](*args))
 """
 
 #: The judge: reads ``{"inputs", "max_chars"}`` from stdin, prints ``[[kind, value], ...]``.
+#: Values come back as plain built-in data and their ``repr`` is taken here, in the judge.
 _JUDGE = """\
 import ast, json, sys
-from _zp_subject import subject, SubjectError
+from _zp_subject import Remote, SubjectError, SubjectGone, subject
 
 job = json.loads(sys.stdin.read())
 inputs, max_chars = job["inputs"], job["max_chars"]
 
 
 def error_text(e):
-    text = str(e) if type(e) is SubjectError else type(e).__name__ + ": " + str(e)
+    text = str(e) if type(e) in (SubjectError, SubjectGone) else type(e).__name__ + ": " + str(e)
     return text[:240]
 
 
@@ -64,15 +61,23 @@ else:
     for text in inputs:
         try:
             args = ast.literal_eval("(" + text + ",)") if text.strip() else ()
-            r = subject.call("@repr_call", *args)
-            if type(r) is not str:
-                results.append(["error", "the program's process sent back a non-text result"])
-            elif len(r) > max_chars:
+            value = subject.call("f", *args)
+            # a value that is not built-in data stays in the program's process; its stand-in text
+            # is no literal, so the output checks refuse it
+            r = "<" + value.type_name + " object>" if type(value) is Remote else repr(value)
+            if len(r) > max_chars:
                 results.append(["error", "output too large: repr has " + str(len(r)) + " characters (limit " + str(max_chars) + ")"])
             else:
                 results.append(["ok", r])
         except BaseException as e:
             results.append(["error", error_text(e)])
+    # The program's process must still answer after its last call: one that wrote a reply of its
+    # own and then exited or stalled is caught here (every request's reply echoes a fresh tag).
+    subject.timeout_s = 2.0
+    try:
+        subject.names()
+    except BaseException as e:
+        results = [["error", "the program's process broke off after its calls: " + error_text(e)]] * len(inputs)
 sys.stdout.write(json.dumps(results) + "\\n")
 """
 
@@ -125,7 +130,7 @@ def read_outcome(result: ExecResult, n_inputs: int) -> RunOutcome:
     """The :class:`RunOutcome` of a task-program run from its :class:`ExecResult`."""
     if result.status != "ok":
         return RunOutcome(result.status, (), _tail(result.stderr or result.stdout))
-    lines = result.stdout.splitlines()  # only the judge writes to stdout
+    lines = [line for line in result.stdout.split("\n") if line]  # only the judge writes to stdout
     if not lines:
         return RunOutcome("harness", (), "the run ended before its results were written")
     try:

@@ -7,13 +7,15 @@ in a process the solution cannot read, trace, write to or patch; the solution's 
 on the verdict is what its functions return when called, as plain built-in data.
 
 stdin: one base64 ``marshal`` dict ``{"mode", "tests", "entry_point", "calls", "float_tol",
-"prelude"}``. stdout: lines ``T i 0|1 [error]`` (one per test, as each ends) and ``DONE n``
-after the last; the tests' own prints go to /dev/null.
+"prelude"}``. stdout: JSON lines ``["T", i, passed, error]`` (one per test, as each ends) and
+``["DONE", n]`` after the last, ASCII with every control character escaped, so no text the
+solution chose can split or forge a line; the tests' own prints go to /dev/null.
 
-Tests run in a namespace holding a stub for every public function the solution defines (as
-HumanEval's harness runs the tests in the solution's module, so tests may call helpers like
-``poly`` or ``encode_cyclic``), then the trusted ``prelude``, then ``candidate`` and the entry
-point. Values crossing from the solution must be plain built-in data (checked by exact type):
+Tests run in a namespace holding a stub for every public function the solution defines, except
+those named like a builtin (as HumanEval's harness runs the tests in the solution's module, so
+tests may call helpers like ``poly`` or ``encode_cyclic``; give the prompt as ``prelude`` so the
+trusted helpers win), then the trusted ``prelude``, then ``candidate`` and the entry point. The
+judge imports only the standard library (never ``/work``, where the solution may write). Values crossing from the solution must be plain built-in data (checked by exact type):
 a stub that gets anything else back raises ``TypeError``, so objects whose ``__eq__`` always says
 yes never reach a test. Arguments are sent as plain data too: a test that passes a function or an
 object to the solution fails with a clear error (not supported).
@@ -22,7 +24,9 @@ object to the solution fails with a clear error (not supported).
 
 def _zp_main():
     import binascii
+    import builtins
     import io
+    import json
     import marshal
     import math
     import os
@@ -35,8 +39,10 @@ def _zp_main():
     os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
     sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), write_through=True)
 
-    def report(text):
-        os.write(report_fd, (text + "\n").encode("utf-8", "replace"))
+    def report(*fields):
+        # one JSON line (ASCII, every control and line-breaking character escaped): no text the
+        # solution chose, such as an exception message, can end a line or start another
+        os.write(report_fd, (json.dumps(fields) + "\n").encode("ascii"))
 
     def describe(e):
         return (type(e).__name__ + ": " + str(e))[:300].replace("\n", " ")
@@ -89,11 +95,12 @@ def _zp_main():
             load_error = "the solution defines no function named " + entry
     if load_error:
         for i in range(n):
-            report("T " + str(i) + " 0 " + load_error)
-        report("DONE " + str(n))
+            report("T", i, False, load_error)
+        report("DONE", n)
         return
 
     candidate = checked(entry) if entry else None
+    builtin_names = set(vars(builtins))
     tol = spec.get("float_tol", 0.0) or 0.0
     prelude = spec.get("prelude") or ""
     for i in range(n):
@@ -107,7 +114,9 @@ def _zp_main():
                     err = "expected " + repr(call.get("expected"))[:100] + ", got " + repr(got)[:100]
             else:
                 ns = {"__name__": "__zp_test__"}
-                ns.update((name, checked(name)) for name in names)
+                # a stub never takes a builtin's name: a solution's own `abs` or `sorted` must
+                # not change what the tests compute
+                ns.update((name, checked(name)) for name in names if name not in builtin_names)
                 if prelude:
                     exec(compile(prelude, "prelude.py", "exec"), ns)  # noqa: S102 (trusted: the reference's)
                 if entry:
@@ -120,8 +129,8 @@ def _zp_main():
                 ok = True
         except BaseException as e:  # noqa: BLE001 (a failing test, whatever it raised)
             err = describe(e)
-        report("T " + str(i) + (" 1" if ok else " 0 " + err))
-    report("DONE " + str(n))
+        report("T", i, ok, err)
+    report("DONE", n)
 
 
 _zp_main()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from zeroplay.core.answers import code_block
 from zeroplay.core.errors import ConfigError
 from zeroplay.core.types import ExecResult, Verdict
 from zeroplay.core.verifier import Verifier
@@ -18,21 +20,9 @@ MAX_CODE_CHARS = 1 << 17
 
 
 def extract_code(response: str) -> str:
-    """The code in a model response: its last fenced ``python`` block, else its last fenced block
-    of any language, else the whole text. Linear in the text (no regex over untrusted input)."""
-    parts = response.split("```")
-    # parts[1], parts[3]... are inside fences; the last part is outside (or an unclosed fence)
-    blocks = [parts[i] for i in range(1, len(parts) - 1, 2)]
-    python, other = None, None
-    for block in blocks:
-        tag, newline, body = block.partition("\n")
-        if not newline:
-            continue
-        if tag.strip().lower() in ("python", "py", "python3"):
-            python = body
-        elif tag.strip() == "" or tag.strip().isalnum():
-            other = body
-    found = python if python is not None else other
+    """The code in a model response: its last closed fenced ``python`` block, else its last closed
+    fenced block of any label, else the whole text (:func:`zeroplay.core.answers.code_block`)."""
+    found = code_block(response)
     return found if found is not None else response
 
 
@@ -209,12 +199,16 @@ class CodeVerifier(Verifier):
     def _harness_results(self, job: _Job, res: ExecResult) -> list[dict[str, Any]]:
         got: dict[int, tuple[bool, str]] = {}
         done = False
-        for line in res.stdout.splitlines():  # only the judge writes to stdout
-            parts = line.split(" ", 3)
-            if parts[0] == "DONE":
+        for line in res.stdout.split("\n"):  # only the judge writes to stdout: one JSON row a line
+            try:
+                row = json.loads(line)
+            except ValueError:
+                continue
+            if row == ["DONE", job.n_tests]:
                 done = True
-            elif parts[0] == "T" and len(parts) >= 3 and parts[1].isdigit():
-                got[int(parts[1])] = (parts[2] == "1", parts[3] if len(parts) > 3 else "")
+            elif (isinstance(row, list) and len(row) == 4 and row[0] == "T" and type(row[1]) is int
+                  and type(row[2]) is bool and isinstance(row[3], str) and row[1] not in got):
+                got[row[1]] = (row[2], row[3])
         missing = _why_missing(res, done)
         return [
             {"index": i, "passed": got[i][0], "error": got[i][1]} if i in got
