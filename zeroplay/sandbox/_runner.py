@@ -1,20 +1,29 @@
 """The code that runs *inside* the sandbox. Standard library only; it is passed to the interpreter as
-``python -S -I -c <this file> MODE`` and never imports zeroplay.
+``python -S -I -c <this file> [--no-memory-cgroup] MODE`` and never imports zeroplay.
 
 MODE ``run FD``: fork a child that reads one job (JSON, see ``Program.payload``) from fd 0 and runs
-it; write ``S`` to fd FD once it has started, then the child's raw wait status, and exit. The child
-closes FD before any job code runs, so the job cannot forge its status.
+it; write ``S`` to fd FD once it has started, then ``<raw wait status> <CPU s> <M|->`` and a
+newline once it has ended, and exit. The child closes FD before any job code runs, so the job
+cannot forge its status; the CPU seconds come from ``wait4`` (a SIGXCPU counts as a timeout only
+if they reached the limit), ``M`` from the job's report pipe (:data:`REPORT_FD`: the runner
+writes it when the interpreter raised MemoryError; see :func:`_interpreter_memory_error`).
 
 MODE ``zygote FD``: the warm-pool server. It must be PID 1 of its own PID namespace. It preloads
 the standard library, then loops on the control socket FD: each ``RUN <id> <timeout>`` message
-carries three fds (job payload, stdout, stderr). It forks a child that reads the job and runs it; the
-zygote itself never reads job data, so no job can find another job's code in its memory. When the
-child ends (or the timeout or a ``KILL <id>`` message comes) the zygote sends SIGKILL to every other
-process of the namespace (``kill(-1)`` from PID 1), reaps them, wipes the writable dirs and SysV
-IPC objects, and only then answers ``DONE <id> {json}``. The job cannot forge that answer: the child
-closes the control socket before any job code runs, and the zygote is not dumpable, so its
-``/proc/1/fd`` and memory are closed to the job. PID 1 only receives signals it handles, and it
-handles none, so the job cannot kill it either.
+carries three fds (job payload, stdout, stderr; a fourth for a split job's subject). It forks a
+child that reads the job and runs it; the zygote itself never reads job data, so no job can find
+another job's code in its memory. When the child ends (or the timeout or a ``KILL <id>`` message
+comes) the zygote sends SIGKILL to every other process of the namespace (``kill(-1)`` from PID 1),
+reaps them and answers ``EXITED <id> {status, how, cpu_s, memory_error}``; then it wipes the
+writable dirs and SysV IPC objects, compares its own :func:`health` with what it recorded at start
+and answers ``DONE <id> {clean}``. The job cannot forge either answer: the child closes the
+control socket before any job code runs, and the zygote is not dumpable, so its ``/proc/1/fd`` and
+memory are closed to the job. PID 1 only receives signals it handles, and it handles none, so the
+job cannot kill it either; the seccomp filter keeps the job from changing PID 1's rlimits,
+priority, scheduling or CPUs (:data:`SELF_ONLY_X86_64`).
+
+``--no-memory-cgroup``: no memory cgroup counts the run's memory, so the filter also refuses
+``memfd_create`` and ``shmget`` of more than :data:`SMALL_SHM_BYTES` (pages RLIMIT_AS misses).
 """
 
 # ruff: noqa: BLE001, S102, S110
@@ -25,11 +34,15 @@ import os
 import signal
 import sys
 
-MEMORY_EXIT = 1  # what plain Python exits with; the status comes from the MemoryError line
+MEMORY_EXIT = 1  # what plain Python exits with on an uncaught MemoryError
+#: The job process's end of a pipe to its supervisor: the runner writes ``M`` there when the
+#: interpreter ran out of memory (see :func:`_interpreter_memory_error`).
+REPORT_FD = 1000
 WRITABLE_DIRS = ("/work", "/tmp", "/dev/shm", "/dev/mqueue")  # POSIX message queues live in the last
 PRELOAD = (
     "abc argparse array base64 bisect collections copy csv dataclasses datetime decimal enum fractions functools "
-    "hashlib heapq io itertools json math operator random re resource select shutil stat string statistics struct "
+    "hashlib heapq io itertools json math opcode operator random re resource select shutil stat string statistics "
+    "struct "
     "textwrap time traceback types typing unittest"
 )
 
@@ -72,28 +85,92 @@ DENIED_SYSCALLS_X86_64 = (
 )
 
 
-_SECCOMP = []  # the zygote builds the filter once; forked jobs reuse it
+# x86_64 calls that change a process's limits, priority or CPUs. A job may apply them to itself
+# only (arg == 0 below): PID 1 of the sandbox, the warm worker, runs as the same uid, and an rlimit,
+# nice value or affinity set on it would be inherited by every later job. Each entry lists
+# (argument index, required value), compared on the low 32 bits, which is all the kernel reads of
+# these int arguments.
+SELF_ONLY_X86_64 = {
+    302: ((0, 0),),  # prlimit64(pid, ...)
+    203: ((0, 0),),  # sched_setaffinity(pid, ...)
+    144: ((0, 0),),  # sched_setscheduler(pid, ...)
+    142: ((0, 0),),  # sched_setparam(pid, ...)
+    314: ((0, 0),),  # sched_setattr(pid, ...)
+    141: ((0, 0), (1, 0)),  # setpriority(which=PRIO_PROCESS, who=0, ...)
+    251: ((0, 1), (1, 0)),  # ioprio_set(which=IOPRIO_WHO_PROCESS, who=0, ...)
+}
+MEMFD_CREATE, SHMGET = 319, 29
+#: Without a memory cgroup: the largest SysV segment a job may create (SHMMNI of them at most).
+SMALL_SHM_BYTES = 4096
+
+_SECCOMP = {}  # the zygote builds the filter once; forked jobs reuse it
+_NO_MEMORY_CGROUP = []  # set from the command line: no cgroup counts memfd and shm pages
 
 
-def seccomp_program():
-    """A classic-BPF seccomp filter: EPERM for :data:`DENIED_SYSCALLS_X86_64` and the x32 ABI, kill
-    the process on any other architecture's calling convention, allow the rest."""
+def seccomp_program(no_memory_cgroup=False):
+    """A classic-BPF seccomp filter: EPERM for :data:`DENIED_SYSCALLS_X86_64` and the x32 ABI and
+    for :data:`SELF_ONLY_X86_64` aimed at another process; with ``no_memory_cgroup`` also for
+    ``memfd_create`` and for ``shmget`` of more than :data:`SMALL_SHM_BYTES`; kill the process on
+    any other architecture's calling convention; allow the rest."""
     import struct
 
-    def op(code, k, jt=0, jf=0):
-        return struct.pack("HBBI", code, jt, jf, k)
-
-    LD_ABS, JEQ, JGE, RET = 0x20, 0x15, 0x35, 0x06
+    LD_ABS, JEQ, JGT, JGE, RET = 0x20, 0x15, 0x25, 0x35, 0x06
     AUDIT_ARCH_X86_64, X32_BIT = 0xC000003E, 0x40000000
     ALLOW, KILL, EPERM = 0x7FFF0000, 0x80000000, 0x00050000 | 1
-    denied = DENIED_SYSCALLS_X86_64
-    prog = [op(LD_ABS, 4), op(JEQ, AUDIT_ARCH_X86_64, jt=1), op(RET, KILL), op(LD_ABS, 0)]
-    # Each test jumps to the final EPERM on a match: over the tests left and the ALLOW.
-    prog.append(op(JGE, X32_BIT, jt=len(denied) + 1))
-    for i, nr in enumerate(denied):
-        prog.append(op(JEQ, nr, jt=len(denied) - i))
-    prog += [op(RET, ALLOW), op(RET, EPERM)]
-    return b"".join(prog)
+    code, labels = [], {}
+
+    def emit(op, k, jt=None, jf=None):  # jt/jf: a label to jump to, None for the next instruction
+        code.append((op, k, jt, jf))
+
+    def arg_low(i):  # struct seccomp_data: nr, arch, instruction_pointer, then args[6] (u64, little-endian)
+        return 16 + 8 * i
+
+    emit(LD_ABS, 4)
+    emit(JEQ, AUDIT_ARCH_X86_64, jf="kill")
+    emit(LD_ABS, 0)
+    emit(JGE, X32_BIT, jt="eperm")
+    for nr in DENIED_SYSCALLS_X86_64:
+        emit(JEQ, nr, jt="eperm")
+    for nr in SELF_ONLY_X86_64:
+        emit(JEQ, nr, jt=f"self{nr}")
+    if no_memory_cgroup:
+        emit(JEQ, MEMFD_CREATE, jt="eperm")
+        emit(JEQ, SHMGET, jt="shmget")
+    emit(RET, ALLOW)
+    for nr, checks in SELF_ONLY_X86_64.items():
+        labels[f"self{nr}"] = len(code)
+        for i, value in checks:
+            emit(LD_ABS, arg_low(i))
+            emit(JEQ, value, jf="eperm")
+        emit(RET, ALLOW)
+    labels["shmget"] = len(code)
+    emit(LD_ABS, arg_low(1) + 4)  # size_t size: the high half must be 0 ...
+    emit(JEQ, 0, jf="eperm")
+    emit(LD_ABS, arg_low(1))  # ... and the low half small
+    emit(JGT, SMALL_SHM_BYTES, jt="eperm")
+    emit(RET, ALLOW)
+    labels["eperm"] = len(code)
+    emit(RET, EPERM)
+    labels["kill"] = len(code)
+    emit(RET, KILL)
+
+    def offset(here, label):
+        if label is None:
+            return 0
+        n = labels[label] - here - 1
+        assert 0 <= n < 256, "seccomp jump out of range"
+        return n
+
+    return b"".join(
+        struct.pack("HBBI", op, offset(i, jt), offset(i, jf), k) for i, (op, k, jt, jf) in enumerate(code)
+    )
+
+
+def _seccomp_for_jobs():
+    key = bool(_NO_MEMORY_CGROUP)
+    if key not in _SECCOMP:
+        _SECCOMP[key] = seccomp_program(key)
+    return _SECCOMP[key]
 
 
 def _install_seccomp():
@@ -102,7 +179,7 @@ def _install_seccomp():
 
     if os.uname().machine != "x86_64":
         return
-    prog = _SECCOMP[0] if _SECCOMP else seccomp_program()
+    prog = _seccomp_for_jobs()
 
     class SockFprog(ctypes.Structure):
         _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
@@ -179,7 +256,10 @@ def _run_python(job):
 
     path = os.path.abspath(job["source_name"])
     sys.argv = [job["source_name"], *job["argv"]]
-    sys.path[:] = [os.getcwd(), *[p for p in sys.path if p.startswith(sys.prefix)]]
+    stdlib = [p for p in sys.path if p.startswith(sys.prefix)]
+    # A split job's judge imports only the standard library: /work is the subject's to write, and a
+    # module planted there (ast.py, copy.py...) must never run in the judge.
+    sys.path[:] = stdlib if "_zp_subject" in sys.modules else [os.getcwd(), *stdlib]
     main = types.ModuleType("__main__")
     main.__file__ = path
     main.__builtins__ = __builtins__
@@ -189,8 +269,13 @@ def _run_python(job):
         exec(compile(job["code"], path, "exec"), main.__dict__)
     except SystemExit as e:
         code = _exit_code(e)
-    except MemoryError:
+    except MemoryError as e:
         code = MEMORY_EXIT
+        try:
+            if _interpreter_memory_error(e):
+                os.write(REPORT_FD, b"M")
+        except BaseException:
+            pass
         try:
             sys.stderr.write("MemoryError: the program ran out of its memory limit\n")
         except BaseException:
@@ -217,12 +302,68 @@ def _run_python(job):
     os._exit(code)
 
 
+_RAISE_OPS = []  # opcodes at which a MemoryError was raised by the program, not by an allocation
+
+
+def _interpreter_memory_error(e):
+    """Whether a MemoryError came from the interpreter failing to allocate, not from a ``raise``.
+
+    The status ``memory`` is reported on the supervisor's channel, never read from stderr. A job
+    can still claim it by raising MemoryError from C (ctypes) or by allocating more than it may,
+    which costs it nothing either way; this check only keeps a plain ``raise`` from counting."""
+    if type(e) is not MemoryError:
+        return False
+    tb = e.__traceback__
+    if tb is None:
+        return False
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    code = tb.tb_frame.f_code.co_code
+    return tb.tb_lasti < len(code) and code[tb.tb_lasti] not in _RAISE_OPS
+
+
+def _prefer_for_oom_kill():
+    """Make this process (and what it forks) the memory cgroup's OOM killer's first choice, so a
+    job out of memory is killed before its warm worker is. Raising the score needs no privilege;
+    /proc/self files are only ours to write while we are dumpable."""
+    _set_dumpable(True)
+    try:
+        with open("/proc/self/oom_score_adj", "w") as f:
+            f.write("1000")
+    except OSError:
+        pass
+    _set_dumpable(False)
+
+
+def _read_report(fd):
+    """What the job process wrote to its report pipe (the job has ended: no writer is left)."""
+    os.set_blocking(fd, False)
+    try:
+        data = os.read(fd, 64)
+    except OSError:
+        data = b""
+    os.close(fd)
+    return data.startswith(b"M")
+
+
+def _wait(pid):
+    """Reap ``pid``: (raw wait status, CPU seconds it and its reaped children used)."""
+    _pid, status, usage = os.wait4(pid, 0)
+    return status, round(usage.ru_utime + usage.ru_stime, 3)
+
+
 def run_job(link=None):
     """Read the job from fd 0, set it up in the current dir, run it; never returns.
 
     ``link`` is ``(pid, socket)`` of the subject process of a split job: the judge reaches it as
     ``import _zp_subject``."""
     job = json.loads(_read_all(0))
+    if not _RAISE_OPS:
+        import opcode
+
+        _RAISE_OPS.extend(opcode.opmap[n] for n in (
+            "RAISE_VARARGS", "RERAISE", "YIELD_VALUE", "SEND", "RESUME", "RETURN_GENERATOR",
+            "END_ASYNC_FOR", "CLEANUP_THROW", "GEN_START") if n in opcode.opmap)
     _write_files(job)
     _stdin_from(job["stdin"])
     for sig in (signal.SIGINT, signal.SIGPIPE, signal.SIGXFSZ):
@@ -249,7 +390,8 @@ def run_job(link=None):
 # open its /proc/PID/{mem,fd,environ}; ptrace and process_vm_* are denied by seccomp. What the
 # subject can do to the judge is stop or kill it (same uid), which ends the run with fewer
 # results, never with better ones. Messages are a 4-byte big-endian length and a marshal body;
-# the judge reads the subject's replies under a size cap and accepts only plain built-in values.
+# each request carries a fresh random tag that its reply must echo; the judge reads replies under
+# a size cap and accepts only plain built-in values.
 
 MAX_REPLY_BYTES = 1 << 26
 
@@ -389,31 +531,32 @@ def _serve_subject(sock, payload_fd):
         if msg is None:
             _flush_std()
             os._exit(0)
+        tag = msg[-1] if type(msg) is tuple and msg else None
         try:
             kind = msg[0]
             if kind == "names":
                 result = sorted(k for k, v in sol.items() if callable(v) and not k.startswith("__"))
             else:
-                args = [handles[v] if tag == "h" else v for tag, v in msg[3]]
+                args = [handles[v] if how == "h" else v for how, v in msg[3]]
                 kwargs = msg[4]
                 fn = resolve(msg[1]) if kind == "call" else getattr(resolve(msg[1]), msg[2])
                 result = fn(*args, **kwargs)
             if _plain(result):
                 try:
-                    data = marshal.dumps(("ok", result))
+                    data = marshal.dumps(("ok", result, tag))
                 except BaseException:
                     data = None
             else:
                 data = None
             if data is None:
                 handles[len(handles) + 1] = result
-                data = marshal.dumps(("handle", len(handles), type(result).__name__))
+                data = marshal.dumps(("handle", len(handles), type(result).__name__, tag))
         except BaseException as e:
             try:
                 name = type(e).__name__
             except BaseException:
                 name = "BaseException"
-            data = marshal.dumps(("raise", str(name), _describe(e)))
+            data = marshal.dumps(("raise", str(name), _describe(e), tag))
         _flush_std()
         try:
             sock.sendall(len(data).to_bytes(4, "big") + data)
@@ -470,10 +613,11 @@ class Remote:
         return f"<remote {self.type_name}>"
 
 
+#: Exceptions a subject's error is re-raised as in the judge: built-in ``Exception`` types, less the
+#: ones that steer control flow (a ``StopIteration`` would end a test's ``map``/``all`` quietly).
 _BUILTIN_ERRORS = {
-    k: v for k, v in __builtins__.items() if isinstance(v, type) and issubclass(v, Exception)
-} if isinstance(__builtins__, dict) else {
-    k: v for k, v in vars(__builtins__).items() if isinstance(v, type) and issubclass(v, Exception)
+    k: v for k, v in (__builtins__ if isinstance(__builtins__, dict) else vars(__builtins__)).items()
+    if isinstance(v, type) and issubclass(v, Exception) and not issubclass(v, (StopIteration, StopAsyncIteration))
 }
 
 
@@ -546,6 +690,11 @@ class SubjectClient:
         except OSError:
             self._lose("the subject process ended")
         reply = self._receive()
+        if len(reply) < 2 or reply[-1] != msg[-1]:
+            # not the answer to this request (a reply written ahead by the subject's own code, or
+            # one left over from an earlier call): the stream cannot be trusted any more
+            self._lose("the subject answered out of turn")
+        reply = reply[:-1]
         kind = reply[0]
         if kind == "ok" and len(reply) == 2 and _plain(reply[1]):
             return reply[1]
@@ -563,21 +712,25 @@ class SubjectClient:
             raise exc
         self._lose("the subject broke the protocol")
 
+    def _tag(self):
+        """A fresh random tag the reply must echo: the subject's code cannot guess it ahead."""
+        return int.from_bytes(os.urandom(8), "big")
+
     def _args(self, args):
         return [("h", a._id) if type(a) is Remote else ("v", a) for a in args]
 
     def call(self, target, *args, **kwargs):
         ref = target._id if type(target) is Remote else str(target)
-        return self._request(("call", ref, None, self._args(args), kwargs))
+        return self._request(("call", ref, None, self._args(args), kwargs, self._tag()))
 
     def method(self, target, name, *args, **kwargs):
         if type(target) is not Remote:
             raise TypeError("method() takes a Remote value")
-        return self._request(("method", target._id, str(name), self._args(args), kwargs))
+        return self._request(("method", target._id, str(name), self._args(args), kwargs, self._tag()))
 
     def names(self):
         """Public callable names the subject's code defines."""
-        names = self._request(("names",))
+        names = self._request(("names", self._tag()))
         return [n for n in names if type(n) is str] if type(names) is list else []
 
     def stub(self, name):
@@ -675,7 +828,8 @@ def _child(ctl, payload, out, err, subject=None):
         if fd is not None and fd > (2 if subject is None else 3):
             os.close(fd)
     try:
-        os.closerange(3 if subject is None else 4, 1 << 16)
+        os.closerange(3 if subject is None else 4, REPORT_FD)
+        os.closerange(REPORT_FD + 1, 1 << 16)
         os.chdir("/work")
         if subject is None:
             _set_dumpable(True)
@@ -688,7 +842,7 @@ def _child(ctl, payload, out, err, subject=None):
 
 
 def _supervise(pid, ctl, timeout, job_id):
-    """Wait for the job; return (raw wait status or None, how it ended)."""
+    """Wait for the job; return ((raw wait status, CPU seconds) or None, how it ended)."""
     import select
     import time
 
@@ -704,7 +858,7 @@ def _supervise(pid, ctl, timeout, job_id):
                 return None, "timeout"
             for fd, _ev in poller.poll(left * 1000):
                 if fd == pidfd:
-                    return os.waitpid(pid, 0)[1], "exited"
+                    return _wait(pid), "exited"
                 msg = ctl.recv(64)
                 if not msg:
                     _kill_all()
@@ -715,7 +869,31 @@ def _supervise(pid, ctl, timeout, job_id):
         os.close(pidfd)
 
 
+def health():
+    """What a job must not be able to change about the process that forks the next one: its
+    rlimits, priority, I/O priority, scheduling, CPUs, open fds, cwd and umask."""
+    import resource
+
+    names = sorted(n for n in dir(resource) if n.startswith("RLIMIT_"))
+    umask = os.umask(0o022)
+    os.umask(umask)
+    IOPRIO_GET, IOPRIO_WHO_PROCESS = 252, 1
+    return {
+        "rlimits": [(n, resource.getrlimit(getattr(resource, n))) for n in names],
+        "nice": os.getpriority(os.PRIO_PROCESS, 0),
+        "ioprio": _libc().syscall(IOPRIO_GET, IOPRIO_WHO_PROCESS, 0),
+        "scheduler": (os.sched_getscheduler(0), os.sched_getparam(0).sched_priority),
+        "affinity": sorted(os.sched_getaffinity(0)),
+        "fds": sorted(os.listdir("/proc/self/fd"), key=int),
+        "cwd": os.getcwd(),
+        "umask": umask,
+    }
+
+
 def zygote(ctl_fd):
+    """Serve jobs: ``RUN`` in; ``EXITED <id> {status}`` once the job is over and every process
+    of it is dead, then ``DONE <id> {clean}`` once the sandbox is wiped and checked, so the host
+    bills the job only for the job's own time."""
     import socket
 
     if os.getpid() != 1:
@@ -726,11 +904,12 @@ def zygote(ctl_fd):
 
     for name in PRELOAD.split():
         importlib.import_module(name)
-    _SECCOMP.append(seccomp_program())
+    _seccomp_for_jobs()
     import gc
 
     gc.freeze()  # what the zygote built stays out of the jobs' collections (and their copy-on-write)
     ctl = socket.socket(fileno=ctl_fd)
+    baseline = health()
     ctl.send(b"READY")
     while True:
         msg, fds, _flags, _addr = socket.recv_fds(ctl, 64, 4)
@@ -742,32 +921,49 @@ def zygote(ctl_fd):
                 os.close(fd)
             continue
         _, job_id, timeout = msg.split()
+        report_r, report_w = os.pipe()
         pid = os.fork()
         if pid == 0:
+            os.close(report_r)
+            os.dup2(report_w, REPORT_FD)
+            os.close(report_w)
+            _prefer_for_oom_kill()
             _child(ctl, *fds)
+        os.close(report_w)
         for fd in fds:
             os.close(fd)
-        status, how = _supervise(pid, ctl, float(timeout), job_id)
+        ended, how = _supervise(pid, ctl, float(timeout), job_id)
         _kill_all()
+        status, cpu_s = ended if ended is not None else (None, None)
+        exited = {"status": status, "how": how, "cpu_s": cpu_s, "memory_error": _read_report(report_r)}
+        ctl.send(b"EXITED " + job_id + b" " + json.dumps(exited).encode())
         clean = True
         try:
             for d in WRITABLE_DIRS:
                 _wipe_dir(d)
             _remove_sysv_ipc()
+            clean = health() == baseline
         except Exception:
             clean = False
-        ctl.send(b"DONE " + job_id + b" " + json.dumps({"status": status, "how": how, "clean": clean}).encode())
+        ctl.send(b"DONE " + job_id + b" " + json.dumps({"clean": clean}).encode())
         if not clean:
             return  # the host starts a fresh zygote
 
 
 def run_once(status_fd, subject_fd=-1):
+    """Run one job; write ``S`` to ``status_fd`` once it has started, then
+    ``<raw wait status> <CPU seconds> <M or ->`` and a newline once it has ended."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # as PID 1 (namespace backend) it then gets no signal at all
     _set_dumpable(False)
+    report_r, report_w = os.pipe()
     pid = os.fork()
     if pid == 0:
         try:
             os.close(status_fd)
+            os.close(report_r)
+            os.dup2(report_w, REPORT_FD)
+            os.close(report_w)
+            _prefer_for_oom_kill()
             if subject_fd < 0:
                 _set_dumpable(True)
                 run_job()
@@ -776,17 +972,23 @@ def run_once(status_fd, subject_fd=-1):
         except BaseException as e:
             os.write(2, f"sandbox runner failed: {e!r}\n".encode())
         os._exit(70)
+    os.close(report_w)
     if subject_fd >= 0:
         os.close(subject_fd)
     os.write(status_fd, b"S")  # started: the host's timeout clock starts now
     for fd in (0, 1, 2):
         os.close(fd)
-    status = os.waitpid(pid, 0)[1]
-    os.write(status_fd, str(status).encode())
+    status, cpu_s = _wait(pid)
+    memory = "M" if _read_report(report_r) else "-"
+    os.write(status_fd, f"{status} {cpu_s} {memory}\n".encode())
 
 
 if __name__ == "__main__":
-    if sys.argv[1] == "zygote":
-        zygote(int(sys.argv[2]))
+    args = sys.argv[1:]
+    if args[0] == "--no-memory-cgroup":  # nothing counts memfd and shm pages: the filter refuses them
+        _NO_MEMORY_CGROUP.append(True)
+        args = args[1:]
+    if args[0] == "zygote":
+        zygote(int(args[1]))
     else:
-        run_once(int(sys.argv[2]), int(sys.argv[3]) if len(sys.argv) > 3 else -1)
+        run_once(int(args[1]), int(args[2]) if len(args) > 2 else -1)

@@ -3,7 +3,8 @@
 Both start the in-sandbox runner (``_runner.py`` mode ``run``), which forks the job and reports
 its raw wait status on a pipe the job cannot write to. Both kill every process of the run before
 ``run`` returns: ``namespace`` by killing bubblewrap (its PID namespace dies with it); ``process``
-by killing its process group and, on root hosts, every process of the run's private uid.
+by killing its process group and, on root hosts, every process of the run's private uid. Each run
+gets a memory cgroup of its own where one can be made (see :mod:`zeroplay.sandbox.cgroup`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import time
 from abc import ABC, abstractmethod
 
 from zeroplay.core.types import ExecResult
+from zeroplay.sandbox import cgroup
 from zeroplay.sandbox.isolation import (
     INSIDE_PREFIX,
     RUNNER_SOURCE,
@@ -61,6 +63,11 @@ def memfd_with(data: bytes) -> int:
     return fd
 
 
+def runner_flags(group: cgroup.MemoryCgroup | None) -> list[str]:
+    """The runner's options: without a memory cgroup its seccomp filter refuses memfd and big shm."""
+    return [] if group is not None else ["--no-memory-cgroup"]
+
+
 def kill_uid(uid: int) -> None:
     """SIGKILL every host process whose uid is ``uid`` (root hosts only; each run has its own uid).
 
@@ -75,8 +82,11 @@ def kill_uid(uid: int) -> None:
 class ColdBackend(Backend):
     """Shared logic: start the runner under ``argv_for``, feed it the job, collect the outcome."""
 
-    def argv_for(self, uid: int | None, runner_args: list[str]) -> tuple[list[str], str | None]:
-        """The command line (the runner gets ``runner_args``) and the host cwd (None: the command picks its own)."""
+    def argv_for(
+        self, uid: int | None, runner_args: list[str], group: cgroup.MemoryCgroup | None = None,
+    ) -> tuple[list[str], str | None]:
+        """The command line (the runner gets ``runner_args``; it joins ``group`` first) and the host cwd
+        (None: the command picks its own)."""
         raise NotImplementedError
 
     def run(self, program: Program) -> ExecResult:
@@ -90,8 +100,9 @@ class ColdBackend(Backend):
         if program.subject is not None:  # a split job: the subject's own payload, on an fd of its own
             extra.append(memfd_with(program.subject.payload(limits)))
         workdir = None
+        group = cgroup.new_for(limits)
         try:
-            argv, cwd = self.argv_for(uid, ["run", *map(str, extra)])
+            argv, cwd = self.argv_for(uid, [*runner_flags(group), "run", *map(str, extra)], group)
             if cwd == "":
                 workdir = cwd = tempfile.mkdtemp(prefix="zeroplay-run-")
             start = time.monotonic()
@@ -99,10 +110,15 @@ class ColdBackend(Backend):
                 argv, stdin=payload, stdout=out_w, stderr=err_w, pass_fds=tuple(extra), cwd=cwd,
                 env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}, start_new_session=True, close_fds=True,
             )
+        except BaseException:
+            if group is not None:
+                group.remove()
+            raise
         finally:
             for fd in (*extra, out_w, err_w, payload):
                 os.close(fd)
         status_buf = bytearray()
+        ended: list[float] = []  # when the runner reported the job's end
         # The timeout counts from the moment the runner has started (a loaded machine may take a
         # while to start an interpreter), but the run never lasts past timeout_s + STARTUP_S.
         hard_deadline = start + STARTUP_S + limits.timeout_s
@@ -125,31 +141,52 @@ class ColdBackend(Backend):
                 deadline[0] = min(time.monotonic() + limits.timeout_s, hard_deadline)
                 chunk = b" " + chunk[1:]
             status_buf.extend(chunk)
+            if status_buf.endswith(b"\n") and not ended:
+                # The job is over: what is left (the sandbox's teardown) is not billed to it.
+                ended.append(time.monotonic())
+                deadline[0] = max(deadline[0], ended[0] + HOST_MARGIN_S)
             return False
 
+        oom_before = group.oom_kills() if group is not None else 0
         try:
             out = collect(out_r, err_r, limits.max_output_bytes, lambda: deadline[0], kill, (status_r, on_status))
-            wall = time.monotonic() - start
+            wall = (ended[0] if ended else time.monotonic()) - start
             kill()
             try:
                 proc.wait(timeout=HOST_MARGIN_S)
             except subprocess.TimeoutExpired:
                 kill()
                 proc.wait()
+            oom_killed = group is not None and group.oom_kills() > oom_before
         finally:
             os.close(status_r)
             if uid is not None:
                 UIDS.release(uid)
             if workdir is not None:
                 _remove_tree(workdir)
-        raw = int(status_buf) if status_buf.strip().isdigit() else None
-        how = "timeout" if out.deadline_hit else "exited"
+            if group is not None:
+                group.remove()
+        raw, cpu_s, memory_error = _parse_status(bytes(status_buf))
+        how = "timeout" if out.deadline_hit and not ended else "exited"
         if raw is None and how == "exited":
             how = "killed"
-        return classify(raw, how, out, wall, limits.timeout_s)
+        return classify(raw, how, out, wall, limits.timeout_s, cpu_s=cpu_s, memory_error=memory_error,
+                        oom_killed=oom_killed)
 
     def _python_inside(self) -> str:
         return self.runtime.python_at(INSIDE_PREFIX)
+
+
+def _parse_status(buf: bytes) -> tuple[int | None, float | None, bool]:
+    """The runner's report ``<raw wait status> <CPU s> <M|->`` (see ``_runner.run_once``)."""
+    fields = buf.split()
+    if len(fields) != 3 or not fields[0].isdigit():
+        return None, None, False
+    try:
+        cpu_s = float(fields[1])
+    except ValueError:
+        cpu_s = None
+    return int(fields[0]), cpu_s, fields[2] == b"M"
 
 
 def _remove_tree(path: str) -> None:
@@ -167,8 +204,10 @@ class NamespaceBackend(ColdBackend):
 
     name = "namespace"
 
-    def argv_for(self, uid: int | None, runner_args: list[str]) -> tuple[list[str], str | None]:
-        launcher, prefix = host_launcher(uid, self.runtime)
+    def argv_for(
+        self, uid: int | None, runner_args: list[str], group: cgroup.MemoryCgroup | None = None,
+    ) -> tuple[list[str], str | None]:
+        launcher, prefix = host_launcher(uid, self.runtime, cgroup_procs=group and group.procs)
         runner = [self._python_inside(), "-S", "-I", "-c", RUNNER_SOURCE, *runner_args]
         # The runner is PID 1: the job cannot signal or trace it, and when it exits the kernel kills
         # everything left in the namespace.
@@ -184,8 +223,11 @@ class ProcessBackend(ColdBackend):
 
     name = "process"
 
-    def argv_for(self, uid: int | None, runner_args: list[str]) -> tuple[list[str], str | None]:
-        launcher, prefix = host_launcher(uid, self.runtime, work_mb=self.limits.disk_mb)
+    def argv_for(
+        self, uid: int | None, runner_args: list[str], group: cgroup.MemoryCgroup | None = None,
+    ) -> tuple[list[str], str | None]:
+        launcher, prefix = host_launcher(uid, self.runtime, work_mb=self.limits.disk_mb,
+                                         cgroup_procs=group and group.procs)
         runner = [self.runtime.python_at(prefix), "-S", "-I", "-c", RUNNER_SOURCE, *runner_args]
         return [*launcher, *runner], (None if uid is not None else "")
 

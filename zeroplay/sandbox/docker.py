@@ -94,13 +94,17 @@ class DockerBackend(Backend):
             wall = time.monotonic() - start
             out_b, err_b = res.output if res.output else (b"", b"")
             out_b, err_b = out_b or b"", err_b or b""
-            # The wrapper's last stderr line is its report: "<raw wait status or -> <how>".
+            # The wrapper's last stderr line is its report: "<raw wait status> <CPU s> <M|-> <how>" (- if unknown).
             err_b, _, report = err_b.rstrip(b"\n").rpartition(b"\n")
-            raw, how = (report.decode(errors="replace").split() + ["-", "killed"])[:2]
+            fields = report.decode(errors="replace").split()
+            raw, cpu, memory, how = fields if len(fields) == 4 else ("-", "-", "-", "killed")
             limit = self.limits.max_output_bytes
             out = Output(bytearray(out_b[:limit]), bytearray(err_b[: max(0, limit - len(out_b))]))
             out.exceeded = len(out_b) + len(err_b) > limit
-            return classify(int(raw) if raw.lstrip("-").isdigit() else None, how, out, wall, self.limits.timeout_s)
+            return classify(
+                int(raw) if raw.lstrip("-").isdigit() else None, how, out, wall, self.limits.timeout_s,
+                cpu_s=float(cpu) if cpu.replace(".", "", 1).isdigit() else None, memory_error=memory == "M",
+            )
         finally:
             self._idle.put(c)
 
@@ -136,7 +140,8 @@ try:
     p.wait(timeout=timeout + 0.5)
 except subprocess.TimeoutExpired:
     how = 'timeout'
-status = os.read(r, 64).decode().lstrip('S').strip() or '-'
+status = os.read(r, 64).decode().lstrip('S').strip()
+status = status if len(status.split()) == 3 else '- - -'
 try:
     os.kill(-1, signal.SIGKILL)  # as uid 65534: every process of the job, not the container's root init
 except OSError:
@@ -145,5 +150,5 @@ for d in ('/work', '/tmp'):
     for e in os.listdir(d):
         shutil.rmtree(os.path.join(d, e), ignore_errors=True) if os.path.isdir(os.path.join(d, e)) else os.unlink(os.path.join(d, e))
 sys.stdout.flush()
-sys.stderr.write('\n%s %s\n' % (status if how == 'exited' else '-', how))
+sys.stderr.write('\n%s %s\n' % (status if how == 'exited' else '- - -', how))
 """

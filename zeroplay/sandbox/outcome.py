@@ -84,49 +84,53 @@ def collect(
 
 
 def classify(
-    wait_status: int | None, how: str, out: Output, wall_s: float, timeout_s: float
+    wait_status: int | None, how: str, out: Output, wall_s: float, timeout_s: float, *,
+    cpu_s: float | None = None, memory_error: bool = False, oom_killed: bool = False,
 ) -> ExecResult:
-    """Turn what happened into an :class:`ExecResult`.
+    """Turn what happened into an :class:`ExecResult`. Only the sandbox's own knowledge decides
+    the status; nothing the program writes to stdout or stderr does.
 
     ``how`` is ``exited`` (``wait_status`` is a raw ``waitpid`` status), ``timeout`` or ``killed``
-    (the sandbox ended the run: host-side kill, lost worker). Order matters: a flood that was cut
-    reports ``output_limit`` even though the kill made the process die of SIGKILL.
+    (the sandbox ended the run: host-side kill, lost worker). ``cpu_s`` is the CPU time the job
+    used (from ``wait4``): a SIGXCPU is a timeout only if it reached the CPU limit, else the job
+    sent it to itself. ``memory_error``: the runner saw the interpreter raise MemoryError (on its
+    report pipe); ``oom_killed``: the run's memory cgroup killed a process. Order matters: a flood
+    that was cut reports ``output_limit`` even though the kill made the process die of SIGKILL.
     """
     stdout = out.stdout.decode("utf-8", errors="replace")
     stderr = out.stderr.decode("utf-8", errors="replace")
     exit_code: int | None = None
     if wait_status is not None:
         exit_code = os.waitstatus_to_exitcode(wait_status)
+    cpu_limit_s = int(timeout_s) + 1  # what the runner sets RLIMIT_CPU to (see spec._limits_doc)
     if out.exceeded:
         status = "output_limit"
         stderr += "\n[sandbox] output limit reached: stdout+stderr were cut and the program was killed"
+    elif oom_killed:
+        status = "memory"
+        stderr += "\n[sandbox] out of memory: the run's memory cgroup killed it"
     elif how == "timeout" or out.deadline_hit:
         status = "timeout"
         stderr += f"\n[sandbox] timed out after {timeout_s:g} s and was killed"
     elif how == "killed" or exit_code is None:
         status = "killed"
         stderr += "\n[sandbox] the run was killed"
-    elif exit_code == -signal.SIGXCPU:
+    elif exit_code == -signal.SIGXCPU and cpu_s is not None and cpu_s >= cpu_limit_s - 0.05:
         status = "timeout"
-        stderr += f"\n[sandbox] CPU time limit ({int(timeout_s) + 1} s) exceeded"
+        stderr += f"\n[sandbox] CPU time limit ({cpu_limit_s} s) exceeded"
     elif exit_code == -signal.SIGXFSZ:
         status = "error"
         stderr += "\n[sandbox] file size limit exceeded"
     elif exit_code < 0:
         status = "killed"
         stderr += f"\n[sandbox] killed by signal {_signal_name(-exit_code)}"
-    elif exit_code != 0 and _ends_with_memory_error(stderr):
+    elif exit_code != 0 and memory_error:
         status = "memory"
     elif exit_code == 0:
         status = "ok"
     else:
         status = "error"
     return ExecResult(status, exit_code, stdout, stderr, wall_s)
-
-
-def _ends_with_memory_error(stderr: str) -> bool:
-    tail = stderr.rstrip().splitlines()[-1:] or [""]
-    return tail[0].startswith("MemoryError")
 
 
 def _signal_name(num: int) -> str:

@@ -7,9 +7,15 @@ other process of its namespace, wipes ``/work``, ``/tmp`` and ``/dev/shm`` and r
 objects, so a job never sees another job's files, processes or modules; the zygote never reads job
 data itself, so a job finds no other job's code or input in its (forked) memory.
 
-The host talks to a zygote over a socketpair (``RUN``/``KILL`` in, ``DONE`` out, see
-``_runner.py``). The host enforces its own deadline of ``timeout_s`` + a margin: a zygote that
-does not answer in time is killed whole (with everything in it) and replaced.
+The host talks to a zygote over a socketpair (``RUN``/``KILL`` in, ``EXITED`` then ``DONE`` out,
+see ``_runner.py``). The host enforces its own deadline of ``timeout_s`` + a margin on the job
+alone (up to ``EXITED``): a zygote that does not answer in time is killed whole (with everything in
+it) and replaced. Clean-up (up to ``DONE``) has a bound of its own, :data:`CLEANUP_TIMEOUT_S`, and
+is never billed to the job: a worker that cannot clean up in time, or that reports itself unclean
+(its rlimits, priority, CPUs or fds changed; see ``_runner.health``), is replaced.
+
+Each zygote lives in a memory cgroup of its own where one can be made (see
+:mod:`zeroplay.sandbox.cgroup`); a job its OOM killer kills ends with status ``memory``.
 """
 
 from __future__ import annotations
@@ -29,12 +35,17 @@ from concurrent.futures import ThreadPoolExecutor
 
 from zeroplay.core.errors import SandboxError
 from zeroplay.core.types import ExecResult
-from zeroplay.sandbox.cold import Backend, kill_uid, memfd_with
+from zeroplay.sandbox import cgroup
+from zeroplay.sandbox.cold import Backend, kill_uid, memfd_with, runner_flags
 from zeroplay.sandbox.isolation import INSIDE_PREFIX, RUNNER_SOURCE, UIDS, bwrap_argv, host_launcher, is_root
 from zeroplay.sandbox.outcome import HOST_MARGIN_S, classify, collect
 from zeroplay.sandbox.spec import Limits, Program
 
 START_TIMEOUT_S = 60.0
+#: Seconds a zygote may take to wipe its sandbox after a job (a job may leave ~1e5 files behind).
+CLEANUP_TIMEOUT_S = 30.0
+#: How long ``run`` waits for the clean-up report before handing the wait to a background thread.
+CLEANUP_WAIT_S = 0.05
 _SPAWNER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="zeroplay-sandbox-spawner")
 
 
@@ -46,13 +57,16 @@ class Zygote:
         self.python = backend.runtime.python_at(INSIDE_PREFIX)
         self.uid = UIDS.acquire() if is_root() else None
         self.alive = False
+        self.cleaning: bytes | None = None  # id of the job whose DONE (clean-up report) is awaited
         self._jobs = 0
+        self._log = tempfile.TemporaryFile()  # noqa: SIM115 (lives as long as the zygote; closed in kill)
+        self.cgroup = cgroup.new_for(self.limits)
         host, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.sock = host
-        launcher, prefix = host_launcher(self.uid, backend.runtime)
+        launcher, prefix = host_launcher(self.uid, backend.runtime, cgroup_procs=self.cgroup and self.cgroup.procs)
         argv = [*launcher, *bwrap_argv(prefix, backend.runtime, self.limits, as_pid_1=True)]
-        argv += [self.python, "-S", "-I", "-c", RUNNER_SOURCE, "zygote", str(child.fileno())]
-        self._log = tempfile.TemporaryFile()  # noqa: SIM115 (lives as long as the zygote; closed in kill)
+        argv += [self.python, "-S", "-I", "-c", RUNNER_SOURCE, *runner_flags(self.cgroup), "zygote",
+                 str(child.fileno())]
         try:
             # bwrap --die-with-parent ties the sandbox to the *thread* that forks it (PR_SET_PDEATHSIG),
             # so zygotes are forked by one long-lived thread, not by short-lived run_many threads.
@@ -96,15 +110,16 @@ class Zygote:
         finally:
             for fd in (*sent, out_w, err_w):
                 os.close(fd)
-        done: dict = {}
+        ended: dict = {}
+        oom_before = self.cgroup.oom_kills() if self.cgroup else 0
 
         def on_ctl() -> bool:
             msg = self.sock.recv(4096)
             if not msg:
-                done["how"] = "lost"
+                ended["how"] = "lost"
                 return True
-            if msg.startswith(b"DONE %s " % job_id):
-                done.update(json.loads(msg.split(b" ", 2)[2]))
+            if msg.startswith(b"EXITED %s " % job_id):
+                ended.update(json.loads(msg.split(b" ", 2)[2]))
                 return True
             return False  # not ours: keep waiting
 
@@ -119,13 +134,40 @@ class Zygote:
             (self.sock.fileno(), on_ctl),
         )
         wall = time.monotonic() - start
-        if out.deadline_hit or done.get("how") in (None, "lost") or not done.get("clean", False):
-            self.kill()  # unresponsive or unclean: the whole sandbox goes, a fresh one replaces it
-        how = done.get("how", "timeout" if out.deadline_hit else "killed")
+        if out.deadline_hit or ended.get("how") in (None, "lost"):
+            self.kill()  # unresponsive: the whole sandbox goes, a fresh one replaces it
+        else:
+            self.cleaning = job_id
+            self.finish_cleanup(CLEANUP_WAIT_S)
+        oom_killed = self.cgroup is not None and self.cgroup.oom_kills() > oom_before
+        how = ended.get("how", "timeout" if out.deadline_hit else "killed")
         if how == "lost":
             how = "killed"
-        return classify(done.get("status"), how, out, min(wall, limits.timeout_s) if how == "timeout" else wall,
-                        limits.timeout_s)
+        return classify(ended.get("status"), how, out, min(wall, limits.timeout_s) if how == "timeout" else wall,
+                        limits.timeout_s, cpu_s=ended.get("cpu_s"), memory_error=bool(ended.get("memory_error")),
+                        oom_killed=oom_killed)
+
+    def finish_cleanup(self, wait_s: float) -> bool:
+        """Wait up to ``wait_s`` for the clean-up report of the last job; True once it is settled
+        (clean: the zygote takes jobs again; unclean or lost: it was killed). False: not yet."""
+        import select
+
+        deadline = time.monotonic() + wait_s
+        while self.cleaning is not None and self.alive:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([self.sock], [], [], left)[0]:
+                return False
+            try:
+                msg = self.sock.recv(4096)
+            except OSError:
+                msg = b""
+            if not msg:
+                self.kill()
+            elif msg.startswith(b"DONE %s " % self.cleaning):
+                self.cleaning = None
+                if not json.loads(msg.split(b" ", 2)[2]).get("clean", False):
+                    self.kill()  # it changed under the job (or could not wipe): a fresh one replaces it
+        return True
 
     def kill(self) -> None:
         """Kill the zygote and everything in its namespace; idempotent."""
@@ -147,6 +189,9 @@ class Zygote:
             kill_uid(self.uid)
             UIDS.release(self.uid)
             self.uid = None
+        if getattr(self, "cgroup", None) is not None:
+            self.cgroup.remove()
+            self.cgroup = None
         self._log.close()
 
 
@@ -163,6 +208,7 @@ class PoolBackend(Backend):
         self._started = 0
         self._lock = threading.Lock()
         self._closed = False
+        self._owner = os.getpid()
         _LIVE.add(self)
 
     def reserve(self, n: int) -> None:
@@ -207,6 +253,10 @@ class PoolBackend(Backend):
         return self._idle.get() if block else None
 
     def _checkin(self, z: Zygote) -> None:
+        if z.alive and z.cleaning is not None and not self._closed:
+            # The last job left a lot to wipe: wait for the zygote's report off the caller's thread.
+            threading.Thread(target=self._checkin_after_cleanup, args=(z,), daemon=True).start()
+            return
         if z.alive and not self._closed:
             self._idle.put(z)
             return
@@ -217,6 +267,11 @@ class PoolBackend(Backend):
         if not self._closed:
             # Replace it in the background so the next job finds a warm worker.
             threading.Thread(target=self._refill, daemon=True).start()
+
+    def _checkin_after_cleanup(self, z: Zygote) -> None:
+        if not z.finish_cleanup(CLEANUP_TIMEOUT_S):
+            z.kill()  # could not clean up in time: replaced, never reported as the job's timeout
+        self._checkin(z)
 
     def _refill(self) -> None:
         try:
@@ -238,6 +293,9 @@ class PoolBackend(Backend):
             self._checkin(z)
 
     def close(self) -> None:
+        if os.getpid() != self._owner:
+            self._closed = True  # a forked child's copy: the workers are its parent's, not ours to kill
+            return
         with self._lock:
             self._closed = True
             zygotes = list(self._all)
@@ -253,3 +311,17 @@ _LIVE: weakref.WeakSet[PoolBackend] = weakref.WeakSet()
 def _close_all() -> None:
     for backend in list(_LIVE):
         backend.close()
+
+
+def _forget_inherited() -> None:
+    """In a forked child: the parent's pools are not ours (closing them would kill its jobs), and
+    the spawner thread did not survive the fork."""
+    global _SPAWNER
+    _SPAWNER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="zeroplay-sandbox-spawner")
+    for backend in list(_LIVE):
+        backend._closed = True
+    _LIVE.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_inherited)

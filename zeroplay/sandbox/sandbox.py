@@ -58,14 +58,18 @@ def describe_backends() -> list[tuple[str, str]]:
     dk_ok, dk_why = _docker_ok()
     picked, why = auto_backend()
     na = " [not available here: {}]"
+    from zeroplay.sandbox import cgroup
+
+    memory = f"; memory: {cgroup.describe()}"
     return [
         ("auto", f"picks `{picked}` on this machine ({why})"),
         ("pool", "warm pool: pre-started interpreters inside namespaces fork a fresh child per job; fastest, "
-                 "same isolation as `namespace`" + ("" if ns_ok else na.format(ns_why))),
+                 "same isolation as `namespace`" + memory + ("" if ns_ok else na.format(ns_why))),
         ("namespace", "bubblewrap per run: user/pid/net/mount/ipc/uts namespaces, read-only stdlib, private "
-                      "/work and /tmp, no network, rlimits, unprivileged uid" + ("" if ns_ok else na.format(ns_why))),
+                      "/work and /tmp, no network, rlimits, unprivileged uid" + memory
+                      + ("" if ns_ok else na.format(ns_why))),
         ("process", ("WEAKER fallback: rlimits, fresh temp dir, clean env, process group killed at the end; the "
-                     "program can read the host filesystem and reach the network")),
+                     "program can read the host filesystem and reach the network" + memory)),
         ("docker", "docker SDK: no network, memory/pids limits, read-only root" + ("" if dk_ok else na.format(dk_why))),
     ]
 

@@ -23,7 +23,9 @@ class Limits:
 
     ``timeout_s`` is wall time; CPU time is capped at the same figure (plus one second of grace).
     ``memory_mb`` caps the address space of each process (RLIMIT_AS), so a program that maps more
-    than it touches also fails. ``max_output_bytes`` counts stdout and stderr together.
+    than it touches also fails; where a memory cgroup is available it also caps, with ``disk_mb``
+    and a fixed headroom, all the RAM the run's processes hold together (see
+    :mod:`zeroplay.sandbox.isolation`). ``max_output_bytes`` counts stdout and stderr together.
     ``max_processes`` counts every process and thread of the run. ``disk_mb`` caps the writable
     work dir and /tmp (and, through RLIMIT_FSIZE, any single file).
     """
