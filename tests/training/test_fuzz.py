@@ -25,7 +25,8 @@ def test_every_template_parses_any_completion(text):
         if template.name == "r1" and well_formed:
             assert "<answer>" in text and "</answer>" in text
         if template.name == "boxed" and well_formed:
-            assert "\\boxed{" in text and action == last_boxed(text[-65536:])
+            # \boxed{..}, or \boxed 5 (core.answers policy: a one-token argument is a box too)
+            assert "\\boxed" in text and action == last_boxed(text[-65536:])
 
 
 @settings(FUZZ, max_examples=2000)

@@ -30,8 +30,12 @@ def test_extraction_rules(text, answer, rule):
 
 
 def test_no_any_number_anywhere():
+    # the default (last-math) reads only the LAST sentence, like Math-Verify's last answer; the
+    # stricter fallbacks read no unmarked number at all (policy change: "short" was the default)
     long = "We computed 2+2=4, then 10, then 12. " * 5
-    assert extract_answer(long) is None
+    assert extract_answer(long).text == "12"
+    assert extract_answer(long + "I am done.") is None  # never a number from an earlier sentence
+    assert extract_answer(long, fallback="short") is None
     assert extract_answer(long, fallback="none") is None
     assert extract_answer("5", fallback="none") is None
 

@@ -96,7 +96,12 @@ def test_tolerance_is_configurable():
 
 def test_no_answer_and_bad_input_are_failing_verdicts(math_v):
     long = "We get 2, then 4, then maybe 42 or so, and more reasoning follows here. " * 3
-    v = math_v.verify(long, "42")
+    # policy change (zeroplay.core.answers): by default the LAST number of the last sentence is read, as
+    # Math-Verify does; spraying numbers buys one guess only (the last), and the strict fallbacks read none
+    assert math_v.verify(long, "42").correct and not math_v.verify(long.replace("42", "42 or 41"), "42").correct
+    assert math_v.verify(long + "I am not sure.", "42").reason.startswith("no-answer")
+    strict = verifiers.make("math", fallback="short")
+    v = strict.verify(long, "42")
     assert not v.correct and v.reason.startswith("no-answer")
     assert math_v.verify(None, "1").reason.startswith("bad-input")
     assert math_v.verify(b"\\boxed{1}", "1").correct

@@ -4,20 +4,22 @@ A template turns an env observation into chat messages and turns a completion in
 ``(action, well_formed)``: the text handed to ``env.step`` and whether the answer format was
 followed (a malformed answer earns the solver's malformed penalty). Every env parses the
 action it gets (the last ``[move]`` in games, the answer in math and code), so a template only
-unwraps its own format and leaves the env's parser to read what is inside:
+unwraps its own format (read by :mod:`zeroplay.core.answers`, one policy for every verifier, env
+and template) and leaves the env's parser to read what is inside:
 
 - ``plain``: the completion is the action as is (always well-formed).
 - ``r1``: ``<think>...</think><answer>...</answer>`` (DeepSeek-R1, Absolute Zero); the action is
   the content of the last ``<answer>`` block.
 - ``boxed``: reasoning, then ``\\boxed{...}``; the action is the content of the last box
-  (nested braces allowed), so ``\\boxed{[bet]}`` plays ``[bet]`` and ``\\boxed{\\frac{1}{2}}``
-  answers ``\\frac{1}{2}``.
+  (nested braces allowed; ``\\fbox{...}`` and ``\\boxed 5`` count too), so ``\\boxed{[bet]}``
+  plays ``[bet]`` and ``\\boxed{\\frac{1}{2}}`` answers ``\\frac{1}{2}``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from zeroplay.core import answers
 from zeroplay.core.errors import ConfigError
 
 R1_SYSTEM = (
@@ -31,37 +33,14 @@ _BOX = "\\boxed{"
 
 
 def last_boxed(text: str) -> str | None:
-    """Content of the last complete ``\\boxed{...}`` in ``text`` (nested braces allowed), or None.
-
-    One left-to-right pass with a stack of open braces: linear time on any input, so a model
-    that writes thousands of unclosed boxes costs microseconds, not minutes.
-    """
-    stack: list[int] = []  # for each open brace: start of a box's content, or -1 for a plain brace
-    best: tuple[int, int] | None = None
-    i, n = 0, len(text)
-    while i < n:
-        if text.startswith(_BOX, i):
-            i += len(_BOX)
-            stack.append(i)
-            continue
-        ch = text[i]
-        if ch == "{":
-            stack.append(-1)
-        elif ch == "}" and stack:
-            start = stack.pop()
-            if start >= 0 and (best is None or start > best[0]):
-                best = (start, i)
-        i += 1
-    return text[best[0]:best[1]].strip() if best else None
+    """Content of the last complete ``\\boxed{...}`` (see :func:`zeroplay.core.answers.last_boxed`:
+    ``\\fbox{}`` and ``\\boxed 5`` count too), stripped, or None. Linear time on any input."""
+    return answers.last_boxed(text)
 
 
 def last_answer(text: str) -> str | None:
-    """Content of the last ``<answer>...</answer>`` block, or None (linear time: string search, no regex)."""
-    end = text.rfind("</answer>")
-    if end < 0:
-        return None
-    start = text.rfind("<answer>", 0, end)
-    return text[start + len("<answer>"):end] if start >= 0 else None
+    """Content of the last ``<answer>...</answer>`` pair (see :func:`zeroplay.core.answers.last_tag`), or None."""
+    return answers.last_tag(text, "answer")
 
 
 def follows_r1_format(text: str) -> bool:

@@ -15,7 +15,9 @@ from zeroplay.envs.code.answers import (
 
 
 def test_extract_tag_takes_the_last_complete_pair() -> None:
-    assert extract_tag("<answer>1</answer> then <ANSWER> 2 </Answer>", "answer") == " 2 "
+    assert extract_tag("<answer>1</answer> then <answer> 2 </answer>", "answer") == " 2 "
+    # tags are case-sensitive (zeroplay.core.answers policy, reasoning-gym's rule); was case-insensitive
+    assert extract_tag("<answer>1</answer> then <ANSWER> 2 </Answer>", "answer") == "1"
     assert extract_tag("<answer>1</answer><answer>unclosed", "answer") == "1"
     assert extract_tag("no tags", "answer") is None
     assert extract_tag("</answer><answer>", "answer") is None

@@ -6,7 +6,9 @@ from zeroplay.envs.synth import spec
 
 
 def test_extract_answer_takes_the_last_tagged_answer_or_everything() -> None:
-    assert spec.extract_answer("think <answer>1</answer> no, <ANSWER> 2 </ANSWER>") == "2"
+    assert spec.extract_answer("think <answer>1</answer> no, <answer> 2 </answer>") == "2"
+    # tags are case-sensitive (zeroplay.core.answers policy); "<ANSWER>" used to count
+    assert spec.extract_answer("think <answer>1</answer> no, <ANSWER> 2 </ANSWER>") == "1"
     assert spec.extract_answer("  42 \n") == "42"
     assert spec.extract_answer("<answer>") == "<answer>"
     assert spec.extract_answer("x" * 50_000 + "<answer>7</answer>") == "7"

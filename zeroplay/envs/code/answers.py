@@ -1,8 +1,9 @@
-"""Reading answers out of free model text: answer tags, fenced code blocks, proposals.
+"""Reading answers and proposals out of free model text (code envs).
 
-Everything here is linear in the text (no backtracking regexes over model output) and never
-raises on junk: a reader returns ``None`` (or a :class:`ParseError` for proposals) when it
-finds nothing it accepts.
+The readers are :mod:`zeroplay.core.answers` (one policy for every verifier, env and template):
+``<tag>`` pairs are lower-case and case-sensitive, the last pair wins; fenced blocks pair left
+to right. Everything is linear in the text and never raises on junk: a reader returns ``None``
+(or a :class:`ParseError` for proposals) when it finds nothing it accepts.
 
 Fallback policy, in order: the **last** ``<answer>...</answer>``; then the last fenced block;
 then the whole text, only when all of it is the answer (it parses as one literal, or as a
@@ -13,65 +14,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from zeroplay.core.answers import PYTHON_LANGS, Fenced, all_tags, code_block, fenced_blocks, last_tag
 
-@dataclass(frozen=True)
-class Fenced:
-    """A fenced block: ``lang`` is the info string after the opening backticks (lower case)."""
-
-    lang: str
-    body: str
-    closed: bool
+__all__ = ["Fenced", "ParseError", "Proposal", "extract_literal_answer", "extract_program", "extract_tag",
+           "extract_tags", "fenced_blocks", "parse_proposal"]
 
 
 def extract_tag(text: str, tag: str) -> str | None:
-    """Content of the last ``<tag>...</tag>`` (case-insensitive), or None."""
-    low = text.lower()
-    close = low.rfind(f"</{tag}>")
-    if close < 0:
-        return None
-    open_ = low.rfind(f"<{tag}>", 0, close)
-    if open_ < 0:
-        return None
-    return text[open_ + len(tag) + 2 : close]
+    """Content of the last ``<tag>...</tag>`` (case-sensitive; see :func:`zeroplay.core.answers.last_tag`), or None."""
+    return last_tag(text, tag)
 
 
 def extract_tags(text: str, tag: str) -> list[str]:
-    """Contents of every ``<tag>...</tag>`` in order (case-insensitive)."""
-    low, found, pos = text.lower(), [], 0
-    opening, closing = f"<{tag}>", f"</{tag}>"
-    while True:
-        start = low.find(opening, pos)
-        if start < 0:
-            return found
-        end = low.find(closing, start)
-        if end < 0:
-            return found
-        found.append(text[start + len(opening) : end])
-        pos = end + len(closing)
-
-
-def fenced_blocks(text: str) -> list[Fenced]:
-    """Every ```fenced``` block in order. A last block left open (output cut off) is kept, marked."""
-    parts = text.split("```")
-    blocks = []
-    for i in range(1, len(parts), 2):
-        head, _, body = parts[i].partition("\n")
-        if not _ and " " not in head.strip():  # "```x```" on one line: the content is the body
-            head, body = "", parts[i]
-        blocks.append(Fenced(head.strip().lower(), body, closed=i + 1 < len(parts)))
-    return blocks
-
-
-_PYTHON_LANGS = ("python", "py", "python3", "")
+    """Contents of every ``<tag>...</tag>`` in order (case-sensitive)."""
+    return all_tags(text, tag)
 
 
 def extract_program(text: str) -> str | None:
-    """The program in a solver's answer: the last ```python (or unlabeled) block, else the
+    """The program in a solver's answer: the fenced block :func:`zeroplay.core.answers.code_block`
+    picks (the last closed python block, else the last closed block, else one cut off), else the
     ``<answer>`` content, else the whole text when it looks like a program (``def f``)."""
-    blocks = [b for b in fenced_blocks(text) if b.lang in _PYTHON_LANGS and b.body.strip()]
-    closed = [b for b in blocks if b.closed]
-    if closed or blocks:
-        return (closed or blocks)[-1].body
+    block = code_block(text, unclosed=True)
+    if block is not None and block.strip():
+        return block
     tagged = extract_tag(text, "answer")
     if tagged is not None and tagged.strip():
         return tagged
@@ -113,7 +78,7 @@ def parse_proposal(text: str, kind: str) -> Proposal:
     Only reads text; the validator checks that the program and inputs are acceptable.
     Raises :class:`ParseError` saying what is missing."""
     blocks = fenced_blocks(text)
-    programs = [b.body for b in blocks if b.lang in ("python", "py", "python3") and b.closed and b.body.strip()]
+    programs = [b.body for b in blocks if b.lang in PYTHON_LANGS and b.closed and b.body.strip()]
     if not programs:
         raise ParseError("no program found: put the program in a ```python ... ``` block")
     inputs = [b.body.strip() for b in blocks if b.lang == "input" and b.closed]

@@ -4,7 +4,9 @@
 ``zp.make("zeroplay/ReasoningGym-v0", dataset="leg_counting", size=1000, seed=0, config={...})``.
 Each episode shows one item of the dataset (drawn from the env's rng); the answer goes in
 ``<answer>...</answer>`` and is scored by the dataset's own ``score_answer``, which may give
-partial credit (the verdict is ``correct`` only at a score of 1.0).
+partial credit (the verdict is ``correct`` only at a score of 1.0). The answer is read exactly as
+reasoning-gym's ``utils.extract_answer`` reads it (lower-case tags, the last pair, stripped; the
+shared rule of :func:`zeroplay.core.answers.last_tag`), so a response scores here what it scores there.
 
 Guarantees: answers longer than ``max_answer_chars`` and scorers that raise give a failing
 verdict, never an exception. Does not: bound the time of a dataset's own scorer.
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from zeroplay.core.answers import last_tag
 from zeroplay.core.optional import require
 from zeroplay.core.tasks import TaskEnv, TaskSource
 from zeroplay.core.types import Task, Verdict
@@ -35,11 +38,9 @@ class ReasoningGymVerifier(Verifier):
         self.max_answer_chars = max_answer_chars
 
     def verify(self, response: str, reference: Any) -> Verdict:
-        from zeroplay.envs.code.answers import extract_tag
-
         if not isinstance(response, str):
             return Verdict.fail(f"response must be str, got {type(response).__name__}")
-        answer = extract_tag(response, "answer")
+        answer = last_tag(response, "answer")
         if answer is None:
             return Verdict.fail("no-answer: write the answer inside <answer>...</answer>")
         answer = answer.strip()

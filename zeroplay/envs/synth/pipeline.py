@@ -11,13 +11,13 @@ registered as ``zeroplay/synth/NAME-v0`` at once.
 from __future__ import annotations
 
 import random
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from zeroplay.core.answers import PYTHON_LANGS, fenced_blocks
 from zeroplay.envs.synth import spec
 from zeroplay.envs.synth.calibrate import DEFAULT_BAND, CalibrationReport, calibrate
 from zeroplay.envs.synth.library import Library, LibraryEntry, env_id
@@ -44,7 +44,6 @@ Two examples of good environments:
 Theme for the new environment: {theme}
 It must be a different task from the examples. Reply with the source in one ```python block."""
 
-_CODE_BLOCK = re.compile(r"```(?:python|py)?[ \t]*\n(.*?)```", re.DOTALL)
 
 
 @lru_cache(maxsize=1)
@@ -65,10 +64,13 @@ def authoring_prompt(examples: Sequence[str], theme: str = "") -> str:
 
 
 def extract_source(reply: str) -> str:
-    """The code in a reply: its longest ```python block, else the whole reply."""
+    """The code in a reply: its longest closed ```python (or unlabeled) block, else the whole reply.
+
+    Longest rather than last (the general rule, :func:`zeroplay.core.answers.code_block`): an
+    author often follows the source with a short usage example."""
     if not isinstance(reply, str):
         return ""
-    blocks = _CODE_BLOCK.findall(reply)
+    blocks = [b.body for b in fenced_blocks(reply) if b.closed and b.lang in PYTHON_LANGS | {""} and b.body.strip()]
     return max(blocks, key=len) if blocks else reply
 
 

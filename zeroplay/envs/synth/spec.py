@@ -23,6 +23,8 @@ import ast
 import hashlib
 import re
 
+from zeroplay.core.answers import last_tag
+
 #: The functions every source defines, with their positional arity.
 REQUIRED_FUNCTIONS: dict[str, int] = {"sample_instance": 2, "render": 1, "reference": 1, "score": 2}
 
@@ -59,14 +61,14 @@ MAX_PRINT_BYTES = 64 * 1024
 #: Appended to every prompt, so that each env need not repeat the answer format.
 ANSWER_INSTRUCTION = "Give your final answer inside <answer></answer> tags."
 
-_ANSWER_TAG = re.compile(r"<answer>(.*?)</answer>", re.DOTALL | re.IGNORECASE)
 _NAME_OK = re.compile(r"^[A-Z][A-Za-z0-9]{1,47}$")
 
 
 def extract_answer(text: str) -> str:
-    """The final answer in a solver's output: the last ``<answer>...</answer>``, else all of it, stripped."""
-    found = _ANSWER_TAG.findall(text[-20_000:])
-    return (found[-1] if found else text).strip()
+    """The final answer in a solver's output: the last ``<answer>...</answer>`` (lower case; see
+    :func:`zeroplay.core.answers.last_tag`) in its last 20,000 characters, else all of it, stripped."""
+    found = last_tag(text[-20_000:], "answer")
+    return (found if found is not None else text).strip()
 
 
 def full_prompt(rendered: str) -> str:

@@ -1,20 +1,27 @@
-"""Find the final answer in free model text.
+"""Find the final answer in free model text (the math verifier's order; the readers themselves
+are :mod:`zeroplay.core.answers`, whose docstring states the policy for tags, boxes and math).
 
 Rules, in order (the first that matches wins; within a rule the LAST occurrence wins, since
 models state the answer at the end):
 
-1. ``<answer>...</answer>`` tags (a ``\\boxed{}`` inside them is then unwrapped);
+1. ``<answer>...</answer>`` tags, lower case (a ``\\boxed{}`` inside them is then unwrapped);
 2. ``\\boxed{...}`` / ``\\fbox{...}`` with nested braces (also ``\\boxed 5``);
-3. "final answer is X" / "the answer is X" (to the end of the line);
-4. "Answer:" (the rest of its line);
-5. the fallback policy (``fallback=``):
+3. GSM8K's ``#### 42`` (the rest of its line);
+4. "final answer is X" / "the answer is X" (to the end of the line; ``The largest $n$ is 34``
+   after the phrase gives what follows its last "is": ``34``);
+5. "Answer:" (the rest of its line), or "Answer" followed by math (``Answer \\[ 9 \\]``,
+   ``Answer: $9$``, multi-line display math included);
+6. the fallback policy (``fallback=``):
 
-   - ``"short"`` (default): a response that is itself short (one line, at most ``short_chars``
+   - ``"last-math"`` (default): the last mathematical answer, as Math-Verify users expect
+     (:func:`zeroplay.core.answers.last_math_answer`): a one-line response whole, else display
+     math that ends the text, else the last inline math or number of the LAST sentence;
+     ``... then 10. I'm done.`` has no answer: never a number from an earlier sentence;
+   - ``"short"``: a response that is itself short (one line, at most ``short_chars``
      characters) is taken whole, so a bare ``42`` or ``$\\frac12$`` counts;
    - ``"last-line"``: the last non-empty line, when it has at most ``short_chars`` characters;
    - ``"none"``: nothing; the verdict is ``no-answer``.
 
-There is deliberately no "any number anywhere in the text" rule: it rewards guessing.
 Guarantees: linear time in the text (only the last ``MAX_SCAN`` characters are read), never raises.
 """
 
@@ -23,13 +30,26 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-#: Only the end of a response is scanned: answers come last, and this bounds the work.
-MAX_SCAN = 1 << 16
-FALLBACKS = ("short", "last-line", "none")
+from zeroplay.core.answers import (
+    MAX_SCAN,
+    _braced_scan,  # noqa: F401  (tests compare it with braced's shortcut)
+    braced,
+    gsm8k_answer,
+    last_boxed,
+    last_math_answer,
+    last_tag,
+    math_after,
+)
 
-_BOX = re.compile(r"\\(?:boxed|fbox)\s*")
-_FINAL_IS = re.compile(r"(?:final answer|the answer)\s*(?:is|=|:)\s*:?", re.I)
-_ANSWER_LINE = re.compile(r"\banswer[\s*]*[:：]", re.I)  # one class: no nested quantifiers, no backtracking blow-up
+__all__ = ["FALLBACKS", "MAX_SCAN", "Extracted", "braced", "extract_answer", "gold_answer", "last_answer_tag",
+           "last_boxed", "strip_math_delimiters"]
+
+FALLBACKS = ("last-math", "short", "last-line", "none")
+
+_FINAL_IS = re.compile(r"(?:final answer|the answer)\s*(?:is|=|:)\s*:?", re.IGNORECASE)
+_ANSWER_LINE = re.compile(r"\banswer[\s*]*[:：]", re.IGNORECASE)  # one class: no nested quantifiers, no backtracking blow-up
+_ANSWER_MATH = re.compile(r"\banswer\b[\s*:：]*(?=\$|\\\(|\\\[)", re.IGNORECASE)  # one class again
+_LAST_VERB = re.compile(r"\s(?:is|are|was|equals)\s", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -38,53 +58,6 @@ class Extracted:
 
     text: str
     rule: str
-
-
-def braced(text: str, start: int) -> tuple[str, int] | None:
-    """The content of the ``{...}`` opening at ``text[start]`` (nesting respected) and the index after it."""
-    if start >= len(text) or text[start] != "{":
-        return None
-    close = text.find("}", start + 1)
-    if close > 0 and (start == 0 or text[start - 1] != "\\"):
-        inner = text[start + 1 : close]
-        if "{" not in inner and "\\" not in inner:
-            return inner, close + 1  # the common case, nothing nested or escaped: what the scan finds
-    return _braced_scan(text, start)
-
-
-def _braced_scan(text: str, start: int) -> tuple[str, int] | None:
-    """:func:`braced` by a scan that tracks nesting and escaped braces (``text[start]`` is ``{``)."""
-    depth = 0
-    for i in range(start, len(text)):
-        c = text[i]
-        if c == "\\":  # an escaped brace \{ does not nest
-            continue
-        if c == "{" and (i == 0 or text[i - 1] != "\\"):
-            depth += 1
-        elif c == "}" and (i == 0 or text[i - 1] != "\\"):
-            depth -= 1
-            if depth == 0:
-                return text[start + 1 : i], i + 1
-    return None
-
-
-def last_boxed(text: str) -> str | None:
-    """The content of the last ``\\boxed{...}`` or ``\\fbox{...}`` (or ``\\boxed 5``), or None.
-
-    Only the last few occurrences are tried, so unclosed braces cannot make this quadratic.
-    """
-    matches = list(_BOX.finditer(text))[-4:]
-    for m in reversed(matches):
-        end = m.end()
-        if end < len(text) and text[end] == "{":
-            got = braced(text, end)
-            if got is not None:
-                return got[0]
-        elif text[end - 1].isspace():  # "\\boxed 5": one token
-            token = re.match(r"[^\s${}]+", text[end:])
-            if token:
-                return token.group(0)
-    return None
 
 
 def strip_math_delimiters(s: str) -> str:
@@ -117,23 +90,32 @@ def _bare(s: str) -> bool:
 
 
 def last_answer_tag(text: str) -> str | None:
-    """The content of the last ``<answer>...</answer>`` (lower-case tags; found from the end, so
-    linear even with thousands of unclosed tags), or None."""
-    end = text.rfind("</answer>")
-    if end < 0:
-        return None
-    start = text.rfind("<answer>", 0, end)
-    return text[start + len("<answer>") : end] if start >= 0 else None
+    """The content of the last ``<answer>...</answer>`` (see :func:`zeroplay.core.answers.last_tag`), or None."""
+    return last_tag(text, "answer")
+
+
+def _last_match(text: str, pattern: re.Pattern[str]) -> re.Match[str] | None:
+    last = None
+    for last in pattern.finditer(text):
+        pass
+    return last
 
 
 def _rest_of_line(text: str, pattern: re.Pattern[str]) -> str | None:
     """What follows the last match of ``pattern`` on its line (at most 400 characters)."""
-    last = None
-    for last in pattern.finditer(text):
-        pass
+    last = _last_match(text, pattern)
     if last is None:
         return None
     return text[last.end() : last.end() + 400].split("\n", 1)[0]
+
+
+def _after_last_verb(found: str) -> str:
+    """``The largest $n$ is 34`` -> ``34``: what follows the last "is"/"are"/"was"/"equals" of a
+    sentence, when the text does not open with math; else the text unchanged."""
+    if found.lstrip().startswith(("$", "\\(", "\\[")):
+        return found
+    verb = _last_match(found, _LAST_VERB)
+    return found[verb.end():] if verb is not None and found[verb.end():].strip() else found
 
 
 def _final_is(text: str) -> str | None:
@@ -144,10 +126,24 @@ def _final_is(text: str) -> str | None:
     span = re.match(r"\s*(\$\$?)(.+?)\1", found)
     if span:
         return span.group(2)
-    return re.split(r"\.\s|\.$|\s(?:because|since|as)\s", found, maxsplit=1)[0]
+    return _after_last_verb(re.split(r"\.\s|\.$|\s(?:because|since|as)\s", found, maxsplit=1)[0])
 
 
-def extract_answer(response: str, *, fallback: str = "short", short_chars: int = 80) -> Extracted | None:
+def _answer_marker(text: str) -> Extracted | None:
+    """The last "Answer:" line, or the math right after the last "Answer" (whichever comes later)."""
+    line, math = _last_match(text, _ANSWER_LINE), _last_match(text, _ANSWER_MATH)
+    if math is not None and (line is None or math.start() >= line.start()):
+        span = math_after(text, math.end())
+        if span is not None and span.content.strip():
+            return Extracted(strip_math_delimiters(span.content), "answer-math")
+    if line is not None:
+        rest = text[line.end() : line.end() + 400].split("\n", 1)[0]
+        if rest.strip():
+            return Extracted(strip_math_delimiters(_after_last_verb(rest)), "answer-line")
+    return None
+
+
+def extract_answer(response: str, *, fallback: str = "last-math", short_chars: int = 80) -> Extracted | None:
     """The final answer in ``response`` by the rules in the module docstring, or None."""
     if fallback not in FALLBACKS:
         raise ValueError(f"fallback must be one of {FALLBACKS}, got {fallback!r}")
@@ -161,13 +157,19 @@ def extract_answer(response: str, *, fallback: str = "short", short_chars: int =
     boxed = last_boxed(text)
     if boxed is not None:
         return Extracted(strip_math_delimiters(boxed), "boxed")
+    marked = gsm8k_answer(text)
+    if marked is not None:
+        return Extracted(strip_math_delimiters(marked), "gsm8k")
     final = _final_is(text)
     if final is not None and final.strip():
         return Extracted(strip_math_delimiters(final), "final-answer-phrase")
-    line = _rest_of_line(text, _ANSWER_LINE)
-    if line is not None and line.strip():
-        return Extracted(strip_math_delimiters(line), "answer-line")
+    found = _answer_marker(text)
+    if found is not None:
+        return found
     stripped = text.strip()
+    if fallback == "last-math":
+        got = last_math_answer(text, short_chars=short_chars)
+        return Extracted(strip_math_delimiters(got[0]), f"fallback-{got[1]}") if got else None
     if fallback == "short" and stripped and "\n" not in stripped and len(stripped) <= short_chars:
         return Extracted(strip_math_delimiters(stripped), "fallback-short")
     if fallback == "last-line" and stripped:
@@ -178,7 +180,10 @@ def extract_answer(response: str, *, fallback: str = "short", short_chars: int =
 
 
 def gold_answer(gold: str) -> str:
-    """A reference as given: the content of its last ``\\boxed{}`` when it has one, else the whole string."""
+    """A reference as given: the content of its last ``\\boxed{}`` when it has one, else what follows
+    its ``####`` (a GSM8K solution), else the whole string."""
     gold = str(gold)
-    boxed = last_boxed(gold)
-    return strip_math_delimiters(boxed if boxed is not None else gold)
+    found = last_boxed(gold)
+    if found is None and "####" in gold:
+        found = gsm8k_answer(gold)
+    return strip_math_delimiters(found if found is not None else gold)

@@ -19,8 +19,10 @@ class MathOptions:
     rel_tol: float = 1e-9
     #: Absolute tolerance, for golds at or near zero.
     abs_tol: float = 1e-12
-    #: What to read when no marked answer is found: ``"short"``, ``"last-line"`` or ``"none"`` (see extract.py).
-    fallback: str = "short"
+    #: What to read when no marked answer is found (see extract.py): ``"last-math"`` (the last mathematical
+    #: answer, as Math-Verify reads it: final display math, else the last sentence's math or number), or the
+    #: stricter ``"short"`` (a short one-line response whole), ``"last-line"`` or ``"none"``.
+    fallback: str = "last-math"
     #: Longest unmarked response (or last line) the fallback takes whole.
     short_chars: int = 80
     #: Drop trailing units (``5 cm``, ``\\text{ dollars}``) after a number.
@@ -48,8 +50,8 @@ class MathOptions:
     worker_memory_mb: int = 2048
 
     def __post_init__(self) -> None:
-        if self.fallback not in ("short", "last-line", "none"):
-            raise ConfigError(f"fallback must be 'short', 'last-line' or 'none', got {self.fallback!r}")
+        if self.fallback not in ("last-math", "short", "last-line", "none"):
+            raise ConfigError(f"fallback must be 'last-math', 'short', 'last-line' or 'none', got {self.fallback!r}")
         if not (0 <= self.rel_tol < 1) or self.abs_tol < 0:
             raise ConfigError(f"rel_tol must be in [0, 1) and abs_tol >= 0, got {self.rel_tol}, {self.abs_tol}")
         if self.timeout_s <= 0:

@@ -46,8 +46,9 @@ class _Pending:
 class MathVerifier(Verifier):
     """Is the final answer in a model's text mathematically equal to the gold answer?
 
-    Pipeline: extract the answer (``\\boxed{}``, ``<answer>``, "final answer is", "Answer:",
-    then the fallback policy; see :mod:`~zeroplay.verifiers.math.extract`), normalize both sides
+    Pipeline: extract the answer (``<answer>``, ``\\boxed{}``, ``####``, "final answer is", "Answer:",
+    then the fallback policy, by default the last mathematical answer; see
+    :mod:`~zeroplay.verifiers.math.extract`), normalize both sides
     (:mod:`~zeroplay.verifiers.math.normalize`), try the fast paths in-process (same string, plain
     numbers compared exactly as fractions, multiple-choice letters), and send the rest to a sympy
     worker process (:mod:`~zeroplay.verifiers.math.parse`, :mod:`~zeroplay.verifiers.math.equivalence`).
@@ -139,7 +140,8 @@ class MathVerifier(Verifier):
             return Verdict.fail(f"bad-input: response must be str, got {type(response).__name__}")
         found = extract_answer(response, fallback=opts.fallback, short_chars=opts.short_chars)
         if found is None:
-            return Verdict.fail("no-answer: no \\boxed{}, <answer>, 'final answer is' or 'Answer:' found",
+            return Verdict.fail(f"no-answer: no \\boxed{{}}, <answer>, 'final answer is' or 'Answer:' found, "
+                                f"nor an answer by fallback={opts.fallback!r}",
                                 fallback=opts.fallback)
         details: dict[str, Any] = {"extraction": found.rule}
         gold_text = _gold_text(reference if isinstance(reference, str) else _gold_str(reference))

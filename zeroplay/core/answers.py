@@ -1,0 +1,328 @@
+"""Reading answers and code out of model text: the one policy every verifier, env, template and
+reward uses.
+
+Every reader takes model output as ``str``. Anything else (``None``, ``bytes``, numbers) is not
+text: readers return ``None`` (``fenced_blocks`` and ``all_tags`` an empty list) and never raise;
+decode bytes yourself if you want them read. Lone surrogates and NUL bytes are ordinary characters.
+Every reader is linear in its input: string searches and regexes without nested quantifiers; the
+brace and math scanners, which loop in Python, read only the last ``MAX_SCAN`` characters
+(answers come last), so a 5 MB response is read in well under a second.
+
+Policy
+------
+``<tag>...</tag>`` (:func:`last_tag`)
+    Tags are **case-sensitive** and exact: ``<answer>`` reads, ``<ANSWER>`` and ``< answer >`` do
+    not. Every prompt, the R1 template and the format verifier write lower case, and this is
+    reasoning-gym's own rule. Tags pair left to right, each opening tag with the first closing
+    tag after it; the **last** pair wins. This is exactly reasoning-gym's ``extract_answer``
+    (``<answer>\\s?(.*?)\\s?</answer>``, last match) once stripped, so the reasoning-gym adapter
+    scores as reasoning-gym does. Content is returned raw; callers strip.
+``\\boxed{...}`` (:func:`last_boxed`)
+    ``\\boxed{...}`` and ``\\fbox{...}`` (the same box in LaTeX), with nested braces; an escaped
+    ``\\{``/``\\}`` does not nest. ``\\boxed 5`` (whitespace, then one token without spaces, ``$``
+    or braces) is read too, as LaTeX reads a one-token argument. Only complete boxes count; the
+    box whose content starts **last** wins (so ``\\boxed{\\boxed{7}}`` gives ``7`` and a final
+    unclosed box leaves the previous one). Content is stripped.
+Fenced code (:func:`fenced_blocks`, :func:`code_block`)
+    Blocks pair ```` ``` ```` fences left to right. The language is the first word of the info
+    string, lower case; a block on one line (```` ```x = 1``` ````) is unlabeled and its content is
+    the body. :func:`code_block` takes the last closed block labelled ``python``/``py``/``python3``,
+    else the last closed block of any label (unlabeled included), else (``unclosed=True``) a final
+    python or unlabeled block cut off by the end of the output. A blank block still counts.
+GSM8K (:func:`gsm8k_answer`)
+    The rest of the line after the last ``####``.
+The last mathematical answer (:func:`last_math_answer`), for text with no box and no tag
+    What Math-Verify users expect, in order: (1) the text is one short line that is not a
+    sentence (``42``, ``x = 3``): all of it;
+    (2) the text ends with display math (``\\[...\\]``, ``$$...$$``): its content, multi-line
+    included; (3) the last sentence: its last inline math (``$...$``, ``\\(...\\)``) or bare
+    number, whichever ends later. The last sentence starts after the last ``.``/``!``/``?``
+    followed by whitespace, or the last line break, outside math. Never a number from an earlier
+    sentence: ``... then 10. I'm done.`` has no answer.
+
+The math verifier's full order (``zeroplay.verifiers.math.extract``) puts these together:
+``<answer>`` tag, box, ``####``, "final answer is"/"the answer is", "Answer:" or "Answer" followed
+by math, then its ``fallback`` option (``last-math``, the above; or the stricter ``short``,
+``last-line``, ``none``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import NamedTuple
+
+#: The Python-looping scanners (boxes, math spans) read only this many characters from the end.
+MAX_SCAN = 1 << 16
+#: Fence labels that mean Python.
+PYTHON_LANGS: frozenset[str] = frozenset({"python", "py", "python3"})
+
+_BOX_TOKENS = re.compile(r"\\(?:boxed|fbox)(?![A-Za-z])|\\.|[{}]", re.DOTALL)
+_SPACES = re.compile(r"\s*")
+_BOX_TOKEN_ARG = re.compile(r"[^\s${}]+")
+_MATH_OPEN = re.compile(r"(?<!\\)(?:\$\$|\$|\\\(|\\\[)")
+_CLOSERS = {"$$": "$$", "$": "$", "\\(": "\\)", "\\[": "\\]"}
+#: A word of prose: two or more letters, not a LaTeX command (``\\frac``) nor inside one.
+_PROSE_WORD = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{2,}")
+_SENTENCE_END = re.compile(r"[.!?](?=\s)|\n")
+#: A bare number not glued to a word or another number ("x2", "3-5" give no "2", "-5").
+_NUMBER = re.compile(r"(?<![\w.])(?:[-+](?=\d))?\d+(?:[.,/]\d+)*(?:\s?\\?%)?")
+
+
+# -- tags --------------------------------------------------------------------------------------
+def last_tag(text: str, tag: str = "answer") -> str | None:
+    """Raw content of the last ``<tag>...</tag>`` pair (case-sensitive; pairs formed left to
+    right, each opening tag with the first closing tag after it), or None."""
+    if not isinstance(text, str):
+        return None
+    opening, closing = f"<{tag}>", f"</{tag}>"
+    found, pos = None, 0
+    while True:
+        start = text.find(opening, pos)
+        if start < 0:
+            return found
+        end = text.find(closing, start + len(opening))
+        if end < 0:
+            return found
+        found = text[start + len(opening):end]
+        pos = end + len(closing)
+
+
+def all_tags(text: str, tag: str) -> list[str]:
+    """Raw contents of every ``<tag>...</tag>`` pair in order (same pairing as :func:`last_tag`)."""
+    if not isinstance(text, str):
+        return []
+    opening, closing = f"<{tag}>", f"</{tag}>"
+    found, pos = [], 0
+    while True:
+        start = text.find(opening, pos)
+        if start < 0:
+            return found
+        end = text.find(closing, start + len(opening))
+        if end < 0:
+            return found
+        found.append(text[start + len(opening):end])
+        pos = end + len(closing)
+
+
+# -- boxes -------------------------------------------------------------------------------------
+def braced(text: str, start: int) -> tuple[str, int] | None:
+    """The content of the ``{...}`` opening at ``text[start]`` (nesting respected, escaped
+    ``\\{``/``\\}`` not counted) and the index after it; None when unclosed."""
+    if not isinstance(text, str) or start >= len(text) or text[start] != "{":
+        return None
+    close = text.find("}", start + 1)
+    if close > 0 and (start == 0 or text[start - 1] != "\\"):
+        inner = text[start + 1:close]
+        if "{" not in inner and "\\" not in inner:
+            return inner, close + 1  # the common case, nothing nested or escaped: what the scan finds
+    return _braced_scan(text, start)
+
+
+def _braced_scan(text: str, start: int) -> tuple[str, int] | None:
+    """:func:`braced` by a scan that tracks nesting and escaped braces (``text[start]`` is ``{``)."""
+    depth = 0
+    for i in range(start, len(text)):
+        c = text[i]
+        if c == "{" and (i == 0 or text[i - 1] != "\\"):
+            depth += 1
+        elif c == "}" and (i == 0 or text[i - 1] != "\\"):
+            depth -= 1
+            if depth == 0:
+                return text[start + 1:i], i + 1
+    return None
+
+
+def last_boxed(text: str) -> str | None:
+    """Stripped content of the last complete ``\\boxed{...}``/``\\fbox{...}`` (or ``\\boxed 5``)
+    in the last ``MAX_SCAN`` characters, or None. One pass with a stack of open braces."""
+    if not isinstance(text, str):
+        return None
+    text = text[-MAX_SCAN:]
+    stack: list[int] = []  # per open brace: where a box's content starts, or -1 for a plain brace
+    box_brace = -1  # index of the "{" that opens the box just named
+    best: tuple[int, int] | None = None
+    for m in _BOX_TOKENS.finditer(text):
+        tok = m.group()
+        if tok == "{":
+            stack.append(m.end() if m.start() == box_brace else -1)
+        elif tok == "}":
+            if stack:
+                start = stack.pop()
+                if start >= 0 and (best is None or start > best[0]):
+                    best = (start, m.start())
+        elif tok in ("\\boxed", "\\fbox"):
+            after = _SPACES.match(text, m.end()).end()
+            if after < len(text) and text[after] == "{":
+                box_brace = after
+            elif after > m.end():  # "\boxed 5": one token
+                arg = _BOX_TOKEN_ARG.match(text, after)
+                if arg and (best is None or after > best[0]):
+                    best = (after, arg.end())
+    return text[best[0]:best[1]].strip() if best else None
+
+
+# -- fenced code -------------------------------------------------------------------------------
+class Fenced(NamedTuple):
+    """A fenced block: ``lang`` is the first word of the info string (lower case, ``""`` if none);
+    ``closed`` is False for a final block cut off by the end of the text."""
+
+    lang: str
+    body: str
+    closed: bool
+
+
+def _block(part: str, closed: bool) -> Fenced:
+    """The block whose text between fences is ``part``."""
+    head, newline, body = part.partition("\n")
+    if not newline:  # "```x = 1```" on one line: unlabeled, the content is the body
+        return Fenced("", part, closed)
+    words = head.split(maxsplit=1)
+    return Fenced(words[0].lower() if words else "", body, closed)
+
+
+def fenced_blocks(text: str) -> list[Fenced]:
+    """Every ```` ``` ```` fenced block in order (fences paired left to right)."""
+    if not isinstance(text, str):
+        return []
+    parts = text.split("```")
+    return [_block(parts[i], i + 1 < len(parts)) for i in range(1, len(parts), 2)]
+
+
+def code_block(text: str, *, unclosed: bool = False) -> str | None:
+    """Body of the last closed ``python`` block, else of the last closed block of any label, else
+    (``unclosed=True``) of a final python or unlabeled block cut off by the end of the text;
+    None when there is none. Reads blocks from the end and stops at the first python one."""
+    if not isinstance(text, str):
+        return None
+    parts = text.split("```")
+    last = len(parts) - 1 if len(parts) % 2 == 0 else len(parts) - 2  # the last part inside fences
+    other = None
+    for i in range(last, 0, -2):
+        block = _block(parts[i], i + 1 < len(parts))
+        if not block.closed:
+            continue
+        if block.lang in PYTHON_LANGS:
+            return block.body
+        if other is None:
+            other = block.body
+    if other is not None:
+        return other
+    if unclosed and len(parts) % 2 == 0:
+        block = _block(parts[-1], False)
+        if block.lang in PYTHON_LANGS | {""}:
+            return block.body
+    return None
+
+
+# -- plain-text answers --------------------------------------------------------------------------
+def gsm8k_answer(text: str) -> str | None:
+    """The stripped rest of the line after the last ``####`` (GSM8K's answer mark), or None."""
+    if not isinstance(text, str):
+        return None
+    at = text.rfind("####")
+    if at < 0:
+        return None
+    found = text[at + 4:].split("\n", 1)[0].strip()
+    return found or None
+
+
+@dataclass(frozen=True)
+class MathSpan:
+    """A math span: ``text[start:end]`` is the whole span, ``content`` what is inside its delimiters."""
+
+    start: int
+    end: int
+    content: str
+    display: bool
+
+
+def math_spans(text: str) -> list[MathSpan]:
+    """Closed ``$...$``, ``$$...$$``, ``\\(...\\)``, ``\\[...\\]`` spans in order (an escaped ``\\$``
+    neither opens nor closes). Scanning stops at the first span left open."""
+    if not isinstance(text, str):
+        return []
+    spans, pos = [], 0
+    while True:
+        m = _MATH_OPEN.search(text, pos)
+        if m is None:
+            return spans
+        opener = m.group()
+        closer = _CLOSERS[opener]
+        end = text.find(closer, m.end())
+        while end > 0 and closer.startswith("$") and text[end - 1] == "\\":  # "\$" is a dollar sign
+            end = text.find(closer, end + 1)
+        if end < 0:
+            return spans
+        spans.append(MathSpan(m.start(), end + len(closer), text[m.end():end], opener in ("$$", "\\[")))
+        pos = end + len(closer)
+
+
+def math_after(text: str, pos: int) -> MathSpan | None:
+    """The math span that opens at ``pos`` (after any whitespace), or None."""
+    if not isinstance(text, str):
+        return None
+    pos = _SPACES.match(text, pos).end()
+    m = _MATH_OPEN.match(text, pos)
+    if m is None:
+        return None
+    spans = math_spans(text[pos:pos + MAX_SCAN])
+    if not spans or spans[0].start != 0:
+        return None
+    s = spans[0]
+    return MathSpan(pos + s.start, pos + s.end, s.content, s.display)
+
+
+def last_math_answer(text: str, *, short_chars: int = 80) -> tuple[str, str] | None:
+    """``(answer, rule)`` by the last-mathematical-answer policy of the module docstring, or None.
+
+    Rules: ``short`` (the whole text is one line of at most ``short_chars`` characters and not a
+    sentence of three or more words: ``42``, ``x = 3``; a short sentence such as ``So the volume
+    is 120.`` goes through the rules below, and is taken whole only if they find nothing),
+    ``last-display``, ``last-sentence``. The answer keeps no math delimiters.
+    """
+    if not isinstance(text, str):
+        return None
+    body = text[-MAX_SCAN:].strip()
+    short = bool(body) and "\n" not in body and len(body) <= short_chars
+    if short and len(_PROSE_WORD.findall(body)) < 3:
+        return body, "short"  # "42", "x = 3", "$\\frac12$", "no solution": an answer, not a sentence
+    found = _last_in_text(body.rstrip(".").rstrip())
+    if found is None and short:
+        return body, "short"
+    return found
+
+
+def _last_in_text(body: str) -> tuple[str, str] | None:
+    """Rules (2) and (3) of the last mathematical answer: final display math, else the last sentence's item."""
+    if not body:
+        return None
+    spans = math_spans(body)
+    if spans and spans[-1].display and spans[-1].end == len(body) and spans[-1].content.strip():
+        return spans[-1].content.strip(), "last-display"
+    start = _last_sentence_start(body, spans)
+    best: tuple[int, str] | None = None  # (end, answer)
+    for s in spans:
+        if s.start >= start and s.content.strip():
+            best = (s.end, s.content.strip())
+    outside = start
+    for s in [s for s in spans if s.end > start] + [None]:
+        stop = len(body) if s is None else max(s.start, start)
+        for m in _NUMBER.finditer(body, outside, stop):
+            if best is None or m.end() > best[0]:
+                best = (m.end(), m.group())
+        if s is not None:
+            outside = max(outside, s.end)
+    return (best[1], "last-sentence") if best else None
+
+
+def _last_sentence_start(body: str, spans: list[MathSpan]) -> int:
+    """Where the last sentence of ``body`` starts: after its last sentence end outside math."""
+    k = len(spans) - 1
+    for m in reversed(list(_SENTENCE_END.finditer(body))):
+        while k >= 0 and spans[k].start > m.start():
+            k -= 1
+        if k >= 0 and spans[k].start <= m.start() < spans[k].end:
+            continue  # inside math: "$3.5$", a line break in display math
+        return m.end()
+    return 0
