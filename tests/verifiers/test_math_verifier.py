@@ -80,7 +80,10 @@ def test_near_misses_are_rejected(math_v, answer, gold):
 def test_rearranged_equations_are_an_option():
     plain = verifiers.make("math")
     rearranged = verifiers.make("math", equation_rearranged=True)
-    assert not plain.verify(B % "y=2x+1", "2x-y+1=0").correct
+    # two variables: a line is the same line up to a nonzero factor, by default (issue 15)
+    assert plain.verify(B % "y=2x+1", "2x-y+1=0").correct
+    # one variable: the solved form is the answer unless the option is on
+    assert not plain.verify(B % "2x=4", "x=2").correct
     v = rearranged.verify(B % "y=2x+1", "2x-y+1=0")
     assert v.correct and v.reason == "equation-equal (rearranged)"
     assert not rearranged.verify(B % "y=2x+2", "2x-y+1=0").correct

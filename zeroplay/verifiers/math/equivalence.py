@@ -15,16 +15,44 @@ is not ``1/3``, ``1234567891.0`` is not ``1234567890``), and two exact expressio
 20 significant digits (at random points: 15, with an absolute floor of 1e-20 for values near 0),
 so ``1234567890 + 10^{-10}\\pi`` is not ``1234567890``.
 
+Rounding rule (containers only): inside an answer matrix, vector, tuple or interval, a decimal
+cell equals an exact gold cell whose value does not terminate (``8/3``, ``\\sqrt2``, ``\\pi``) when
+it is that value rounded to the digits written: ``|answer - gold| <=`` half a unit in the last
+written digit, with at least 4 significant digits written (``2.6667`` and ``2.667`` are ``8/3``;
+``2.67`` and ``2.6666`` are not; ``0.6001`` is never ``3/5``, which terminates). Scalars stay exact
+(``0.3333`` is not ``1/3``), and a terminating gold never rounds (``1234567891.0`` is not
+``1234567890``, in a matrix or not).
+
+Approximations: in ``a \\approx b`` the exact ``a`` is the answer when it has no decimal point;
+else (or with no ``a``: ``\\approx 3.14``, ``x \\approx 11``) ``b`` is. ``b`` also counts against a
+decimal gold when it is ``a`` correctly rounded to its written digits (``\\sqrt7 \\approx 2.65`` for
+``2.65``); an inconsistent ``b`` never counts (``x = 1/3 \\approx 1.3`` is ``1/3``, not ``1.3``), so
+one answer cannot name two values. Chains (see parse.py): ``x = 5+5+1 = 7 = 11`` is ``x = 11``,
+``2^{10} = 1024`` is ``1024`` (middle steps are not checked), ``3 = 3`` is no answer.
+
 Sequences compare in order, sets and bare lists as multisets (a bare list is never an interval
 nor a pair: ``1, 2`` is not ``(1, 2)``), intervals by endpoints and open/closed ends, matrices
-cell by cell, equations by their right-hand sides (or up to rearrangement, as an option),
-inequalities as sets.
+cell by cell (``pmatrix``, ``bmatrix``, bracketed ``array``, a number times a matrix; a
+``vmatrix`` is a determinant and is compared as written), inequalities as sets: a relation in one
+variable (rational, degree at most 6) is its solution set over the reals (``-x > -1`` is
+``x < 1`` is ``(-\\infty, 1)``; ``x \\neq 3`` is ``(-\\infty, 3) \\cup (3, \\infty)``), and the variable's
+name is not compared. Equations compare by sides, a solved ``x = v`` by ``v``, and an equation
+in two or more variables by its solution set (lhs - rhs equal up to a nonzero constant factor);
+a one-variable equation must be solved (``2x = 4`` is not ``x = 2``).
+
+Ambiguous notation never matches a reading it may not mean: a set (``\\{1,3\\}``, or ``{1,3}``
+with plain braces) is never an ordered pair or interval ``(1,3)`` / ``[1,3]``, whatever the
+order (a grader could not tell a set of solutions from a point, and accepting it would reopen
+the list-for-interval leak); it matches a set or a bare list of the same elements. ``1,22`` (two
+integers, a comma, no space) is a decimal comma or a list: it matches neither ``1.22`` nor the
+list ``22, 1``, only the same text (``1,22`` or ``1, 22``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import random
+from dataclasses import dataclass
 
 import sympy
 
@@ -71,7 +99,58 @@ def _seed(a: sympy.Basic, b: sympy.Basic) -> int:
     return int.from_bytes(hashlib.blake2b(f"{a}|{b}".encode(), digest_size=8).digest(), "big")
 
 
+@dataclass(frozen=True)
+class _Rounding(MathOptions):
+    """Options while comparing the cells of an answer matrix, tuple or interval: ``written`` holds
+    its decimal literals as written, for the rounding rule (module docstring)."""
+
+    written: tuple[str, ...] = ()
+
+
+#: The rounding rule needs this many significant digits written (``2.667`` is too few for ``8/3``).
+ROUNDED_MIN_DIGITS = 4
+
+
+def _with_written(opts: MathOptions, written: tuple[str, ...]) -> _Rounding:
+    fields = {k: v for k, v in opts.to_dict().items() if k != "written"}
+    return _Rounding(**fields, written=written)
+
+
+def _non_terminating(b: sympy.Basic) -> bool:
+    """``b`` is a real number without a finite decimal expansion (``8/3``, ``\\sqrt 2``), as far as
+    sympy can tell; unknown counts as terminating."""
+    if b.is_Rational:
+        q = int(b.q)
+        for p in (2, 5):
+            while q % p == 0:
+                q //= p
+        return q != 1
+    return bool(b.is_real and b.is_rational is False)
+
+
+def _rounds_to(a: sympy.Basic, b: sympy.Basic, written: tuple[str, ...]) -> bool:
+    """The rounding rule: the decimal ``a`` is the non-terminating exact ``b`` rounded to the digits
+    written (``|a - b| <=`` half a unit in its last written digit, at least
+    :data:`ROUNDED_MIN_DIGITS` significant digits written)."""
+    if not a.is_Float or b.has(sympy.Float) or b.free_symbols or not b.is_number or not _non_terminating(b):
+        return False
+    literal = next((w for w in written if sympy.Float(w) == abs(a)), None)
+    if literal is None or len(literal.replace(".", "").lstrip("0")) < ROUNDED_MIN_DIGITS:
+        return False
+    value = sympy.Rational(literal) * (1 if a > 0 else -1)
+    half_unit = sympy.Rational(1, 2) / 10 ** len(literal.partition(".")[2])
+    diff = sympy.N(value - b, _PREC)
+    return bool(diff.is_real and abs(diff) <= half_unit)
+
+
 def expr_equal(a: sympy.Basic, b: sympy.Basic, opts: MathOptions) -> tuple[bool, str]:
+    eq, reason = _expr_equal(a, b, opts)
+    if not eq and isinstance(opts, _Rounding) and _rounds_to(a, b, opts.written):
+        return True, "numeric-equal (rounded to the digits written)"
+    return eq, reason
+
+
+def _expr_equal(a: sympy.Basic, b: sympy.Basic, opts: MathOptions) -> tuple[bool, str]:
     if a == b:
         return True, "symbolic-equal"
     if not isinstance(a, sympy.Expr) or not isinstance(b, sympy.Expr):
@@ -236,6 +315,17 @@ def _proportional(a: sympy.Expr, b: sympy.Expr, opts: MathOptions) -> bool:
 
 def values_equal(answer: Value, gold: Value, opts: MathOptions) -> tuple[bool, str]:
     """Whether ``answer`` equals ``gold``, and the rule that decided."""
+    if gold.kind == "approx":
+        gold = gold.items[0]
+    if answer.kind == "approx":  # a ≈ b: a, or b where the gold is itself a rounded (decimal) value
+        exact, rounded = answer.items
+        eq, reason = values_equal(exact, gold, opts)
+        if eq or not _is_decimal(gold):
+            return eq, reason
+        eq, reason = values_equal(rounded, gold, opts)
+        return eq, reason + " (the rounded value after \\approx)" if eq else reason
+    if answer.decimals and answer.kind in ("matrix", "seq", "interval"):
+        opts = _with_written(opts, answer.decimals)
     ak, gk = answer.kind, gold.kind
     if gk == "eq" and ak != "eq" and isinstance(gold.items[0], sympy.Symbol):
         return values_equal(answer, Value("expr", (gold.items[1],)), opts)
@@ -279,13 +369,30 @@ def values_equal(answer: Value, gold: Value, opts: MathOptions) -> tuple[bool, s
     return False, f"not-equal ({ak} vs {gk})"
 
 
+def _is_decimal(v: Value) -> bool:
+    """Whether a value holds a decimal (a rounded number) anywhere."""
+    for item in v.items:
+        if isinstance(item, Value) and _is_decimal(item):
+            return True
+        if isinstance(item, sympy.Basic) and item.has(sympy.Float):
+            return True
+    return False
+
+
 def _equations_equal(answer: Value, gold: Value, opts: MathOptions) -> tuple[bool, str]:
+    """Same sides; or, for an equation of a curve or surface (two or more variables, the same in
+    both), the same solution set: ``lhs - rhs`` equal up to a nonzero constant factor
+    (``y = -x/2 + 3/4`` is ``2x + 4y - 3 = 0``; ``x(2x + 4y - 3) = 0`` is not). In one variable the
+    solved form is the answer: ``2x = 4`` and ``x^2 = 4`` are not ``x = 2`` (``equation_rearranged``
+    allows it there too)."""
     (al, ar), (gl, gr) = answer.items, gold.items
     if expr_equal(al, gl, opts)[0] and expr_equal(ar, gr, opts)[0]:
         return True, "equation-equal"
     if expr_equal(al, gr, opts)[0] and expr_equal(ar, gl, opts)[0]:
         return True, "equation-equal (sides swapped)"
-    if opts.equation_rearranged and _proportional(al - ar, gl - gr, opts):
+    da, dg = al - ar, gl - gr
+    curve = len(dg.free_symbols) >= 2 and da.free_symbols == dg.free_symbols
+    if (curve or opts.equation_rearranged) and _proportional(da, dg, opts):
         return True, "equation-equal (rearranged)"
     return False, "equation-different"
 

@@ -1,12 +1,15 @@
 """String normalization of math answers (pure Python: no sympy, cheap, linear).
 
 What it does, in order: Unicode minus signs (U+2212 and its small/full-width forms) become
-``-``; LaTeX sizing (``\\left``, ``\\bigl``...) and spacing commands go;
-``\\dfrac``/``\\tfrac`` become ``\\frac``; ``\\text{}``-like wrappers are unwrapped; dollar
-signs go; then, as options, degrees, percent (only a ``%`` that ends a value: ``5\\%0`` keeps
-its ``%`` and is not ``50``), trailing units (not words that change the number: ``3 million``
-stays) and thousands separators. It never changes what a correct answer means; it only removes notation
-that carries no value, and it never drops a minus sign.
+``-`` and Unicode spaces (thin, narrow no-break...) a space; text escaped twice (``\\\\frac``,
+with no single backslash command anywhere) is unescaped once; ``\\leqslant``, ``≠``, ``∞``,
+``π``, ``×``, ``·``, ``\\langle``/``\\rangle`` get their one LaTeX/bracket spelling;
+LaTeX sizing (``\\left``, ``\\bigl``...) and spacing commands go; ``\\dfrac``/``\\tfrac``
+become ``\\frac``; ``\\text{}``-like wrappers are unwrapped; dollar signs go; then, as options,
+degrees, percent (only a ``%`` that ends a value: ``5\\%0`` keeps its ``%`` and is not ``50``),
+trailing units (not words that change the number: ``3 million`` stays) and thousands separators.
+It never changes what a correct answer means; it only removes notation that carries no value, and
+it never drops a minus sign.
 """
 
 from __future__ import annotations
@@ -18,14 +21,30 @@ from zeroplay.verifiers.math.extract import braced
 from zeroplay.verifiers.math.options import MathOptions
 
 _SIZING = re.compile(r"\\(?:left|right|bigl|bigr|Bigl|Bigr|biggl|biggr|Biggl|Biggr|big|Big|bigg|Bigg)(?![a-zA-Z])\.?")
-_SPACES = re.compile(r"(?<!\\)\\(?:[,;:! ]|quad|qquad|displaystyle|textstyle|limits|nolimits)(?![a-zA-Z])|~")
-_WRAPPERS = ("text", "textbf", "textit", "textrm", "mathrm", "mathbf", "mathit", "mbox", "boxed", "operatorname", "mathsf")
+#: Spacing: ``\\,`` ``\\;`` ``\\:`` ``\\!`` ``\\ `` (also right before a letter: ``2\\,x``), word commands, ``~``.
+_SPACES = re.compile(r"(?<!\\)(?:\\[,;:! ]|\\(?:quad|qquad|displaystyle|textstyle|limits|nolimits)(?![a-zA-Z]))|~")
+_WRAPPERS = ("text", "textnormal", "textup", "textsf", "textbf", "textit", "textrm", "mathrm", "mathbf", "mathit",
+             "mbox", "boxed", "operatorname", "mathsf")
 _WRAPPER = re.compile(r"\\(" + "|".join(_WRAPPERS) + r")\s*(?=\{)")
 _DEGREES = re.compile(r"\^\s*\{?\s*\\circ\s*\}?|°|\\degree(?![a-zA-Z])|\\circ(?![a-zA-Z])")
 #: A percent sign that ends a value (end of answer, or before a separator or closing bracket).
 _PERCENT = re.compile(r"\\?%(?=\s*(?:$|[,;)\]}]|\\[}\]]))")
 #: Minus signs other than ASCII ``-``: MINUS SIGN, SMALL HYPHEN-MINUS, FULLWIDTH HYPHEN-MINUS.
 _MINUS = str.maketrans({"\u2212": "-", "\ufe63": "-", "\uff0d": "-"})
+#: Unicode spaces (THIN SPACE, NARROW NO-BREAK SPACE, NO-BREAK SPACE, HAIR SPACE...) read as a space.
+_UNICODE_SPACES = str.maketrans({c: " " for c in "\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
+                                                 "\u2008\u2009\u200a\u202f\u205f\u3000"})
+#: Relation and bracket spellings with one reading each: ``\\leqslant`` is ``\\leq``, ``≠`` is ``\\neq``,
+#: ``\\langle 1, 2\\rangle`` is the vector ``(1, 2)``.
+_SPELLINGS = re.compile(r"\\(leqslant|geqslant|leqq|geqq|langle|rangle)(?![a-zA-Z])|(≠|∞|π|×|·|÷)")
+_SPELLED = {"leqslant": "\\leq ", "geqslant": "\\geq ", "leqq": "\\leq ", "geqq": "\\geq ", "langle": "(",
+            "rangle": ")", "≠": "\\neq ", "∞": "\\infty ", "π": "\\pi ", "×": "\\times ", "·": "\\cdot ",
+            "÷": "\\div "}
+#: Text escaped once more (JSON-style ``\\\\frac``): a doubled backslash before a command, and no single one.
+_DOUBLED_COMMAND = re.compile(r"(?<!\\)\\\\(?:frac|dfrac|tfrac|sqrt|left|right|begin|end|boxed|pi|infty|cdot|"
+                              r"times|text|mathrm|pm|le|ge|leq|geq|neq|approx|circ|log|ln|sin|cos|tan|cup|in|\{|\})"
+                              r"(?![a-zA-Z])")
+_SINGLE_COMMAND = re.compile(r"(?<!\\)\\[a-zA-Z{}]")
 _TRIG = re.compile(r"\\(?:sin|cos|tan|cot|sec|csc)(?![a-zA-Z])")
 _ANGLE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:\^\s*\{?\s*\\circ\s*\}?|°|\\degree(?![a-zA-Z]))")
 _REPEATING = re.compile(r"^([+-]?)(\d*)\.(\d*)\\overline\{(\d{1,50})\}$")
@@ -90,7 +109,10 @@ def strip_units(s: str) -> str:
 
 def normalize(s: str, opts: MathOptions) -> str:
     """The normalized answer string (see the module docstring). Never raises on str input."""
-    s = str(s).translate(_MINUS).strip()
+    s = str(s).translate(_MINUS).translate(_UNICODE_SPACES).strip()
+    if "\\\\" in s and _DOUBLED_COMMAND.search(s) and not _SINGLE_COMMAND.search(s):
+        s = re.sub(r"\\{2,}", lambda m: "\\" * (len(m.group(0)) // 2), s)  # \\\\frac -> \\frac, \\\\\\\\ -> \\\\
+    s = _SPELLINGS.sub(lambda m: _SPELLED[m.group(1) or m.group(2)], s)
     s = s.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac").replace("\\cfrac", "\\frac")
     s = _SIZING.sub("", s)
     s = re.sub(r"(\d)(?:\\,|\{,\}|\\ )(?=\d{3}(?!\d))", r"\1,", s)  # 1\,000 and 1{,}000 are separators

@@ -34,7 +34,9 @@ class MathOptions:
     strip_degrees: bool = True
     #: ``1,000,000`` (the whole answer) reads as ``1000000``.
     thousands_separators: bool = True
-    #: Equations equal up to rearrangement and scaling (``y=2x+1`` vs ``2x-y+1=0``); off: same sides needed.
+    #: Equations in one variable equal up to rearrangement and scaling too (``2x = 4`` vs ``x = 2``); off:
+    #: the solved form is the answer. Equations in two or more variables (lines, planes, conics) always
+    #: compare up to a nonzero constant factor (``y=2x+1`` vs ``2x-y+1=0``).
     equation_rearranged: bool = False
     #: Bare comma lists (``1, 2, 3``: e.g. all solutions) compare as multisets; tuples ``(1, 2)`` stay ordered.
     unordered_lists: bool = True

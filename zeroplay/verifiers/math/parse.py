@@ -377,19 +377,36 @@ except ImportError:  # pragma: no cover
 @dataclass(frozen=True)
 class Value:
     """A parsed answer. ``kind`` is one of ``expr``, ``seq`` (with ``brackets``), ``set``, ``list``,
-    ``interval``, ``matrix``, ``eq``, ``rel``, ``text``; ``items`` holds the parts."""
+    ``interval``, ``matrix``, ``eq``, ``rel``, ``text``, ``approx`` (``a \\approx b`` where ``b`` rounds
+    the exact ``a``: items ``(a, b)``); ``items`` holds the parts. ``decimals`` lists the decimal
+    literals a matrix, tuple or interval was written with, as written (``("0.6", "2.6667")``), for
+    the rounding rule of :mod:`~zeroplay.verifiers.math.equivalence`."""
 
     kind: str
     items: tuple[Any, ...]
     brackets: str = ""
+    decimals: tuple[str, ...] = ()
 
 
 _REL_OPS = [("\\leq", "<="), ("\\geq", ">="), ("\\le", "<="), ("\\ge", ">="), ("\\neq", "!="), ("\\ne", "!="),
             ("\\lt", "<"), ("\\gt", ">"), ("≤", "<="), ("≥", ">="), ("<=", "<="), (">=", ">="), ("=<", "<="),
-            ("=>", ">="), ("<", "<"), (">", ">"), ("=", "=")]
+            ("=>", ">="), ("!=", "!="), ("<", "<"), (">", ">"), ("=", "=")]
 _REL_SPLIT = re.compile(r"\\leq(?![a-zA-Z])|\\geq(?![a-zA-Z])|\\le(?![a-zA-Z])|\\ge(?![a-zA-Z])|\\neq(?![a-zA-Z])|"
-                        r"\\ne(?![a-zA-Z])|\\lt(?![a-zA-Z])|\\gt(?![a-zA-Z])|≤|≥|<=|>=|<|>|=")
+                        r"\\ne(?![a-zA-Z])|\\lt(?![a-zA-Z])|\\gt(?![a-zA-Z])|≤|≥|<=|>=|"
+                        r"(?<![\d)!\s])!=|(?<=\s)!=|<|>|=")  # "5!=120" is a factorial, "x != 3" is not
 _MATRIX = re.compile(r"^\\begin\{([pbBvV]?matrix|array)\}(?:\{[^{}]*\})?(.*)\\end\{\1\}$", re.S)
+#: ``c\\begin{pmatrix}...\\end{pmatrix}`` (a scalar times a matrix), or an array in brackets
+#: ``[\\begin{array}...\\end{array}]``; never a vmatrix (a determinant).
+_SCALED_MATRIX = re.compile(
+    r"^([^\\]*|[^\\]*\\frac\{[^{}]*\}\{[^{}]*\}[^\\]*)(\\begin\{([pbB]?matrix|array)\}.*\\end\{\3\})$", re.S)
+_BRACKETED_ARRAY = re.compile(r"^[\[(]\s*(\\begin\{array\}.*\\end\{array\})\s*[\])]$", re.S)
+#: ``1,22``: a decimal comma (1.22) or the list 1, 22; it is compared as text only (see equivalence).
+_DECIMAL_COMMA = re.compile(r"^\d+,\d+$")
+_DECIMAL = re.compile(r"(?<![\d.])\d*\.\d+(?![\d.])")
+_APPROX = ("\\approx", "≈")
+_PLAIN_LITERAL = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)$")
+#: Largest degree of a one-variable inequality solved into a set (numerator and denominator).
+MAX_SOLVED_DEGREE = 6
 _IN_PREFIX = re.compile(r"^[A-Za-z]\s*(?:\\in|∈)\s*")
 _SOLVED_FOR = re.compile(r"^([A-Za-z])(?:\(\s*[A-Za-z]\s*\))?\s*=\s*(?![^=]*(?:=|<|>|\\le|\\ge))")
 _WORDS = re.compile(r"^[A-Za-z][A-Za-z\s'\-]*$")
@@ -445,9 +462,12 @@ def parse_value(s: str, opts: MathOptions) -> Value:
     (what does not parse as math becomes a ``text`` value)."""
     s = s.strip()
     try:
-        return _structured(s, opts, 0)
+        v = _structured(s, opts, 0)
     except ParseFailure:
         return Value("text", (text_key(s),))
+    if v.kind in ("matrix", "seq", "interval") and "." in s:
+        v = Value(v.kind, v.items, v.brackets, tuple(_DECIMAL.findall(s)))
+    return v
 
 
 #: What a text answer is compared by: words, and every other mark (signs, brackets, operators)
@@ -470,13 +490,14 @@ def _structured(s: str, opts: MathOptions, depth: int) -> Value:
         raise ParseFailure("empty")
     if _WORDS.match(s) and any(len(w) >= 3 and w not in _FUNCS and w not in _CONSTANTS for w in re.findall(r"[A-Za-z]+", s)):
         raise ParseFailure("a word answer")
-    m = _MATRIX.match(s)
-    if m:
-        rows = [r for r in re.split(r"\\\\", m.group(2)) if r.strip()]
-        cells = [[parse_expression(c.strip(), opts) for c in r.split("&")] for r in rows]
-        if len({len(r) for r in cells}) != 1:
-            raise ParseFailure("ragged matrix")
-        return Value("matrix", (sympy.Matrix(cells),))
+    if _DECIMAL_COMMA.match(s):
+        raise ParseFailure("a decimal comma or a list: ambiguous")
+    if "\\begin" in s:
+        matrix = _matrix(s, opts)
+        if matrix is not None:
+            return matrix
+    if any(a in s for a in _APPROX):
+        return _approximation(s, opts, depth)
     for union in ("\\cup", "∪"):
         if union in s:
             parts = split_top(s, (union,))
@@ -485,6 +506,8 @@ def _structured(s: str, opts: MathOptions, depth: int) -> Value:
     pieces = split_top(s, (",", ";", "\\text{ and }", " and ", " or ", "\\text{ or }"))
     if len(pieces) > 1:
         return Value("list", tuple(_structured(p, opts, depth + 1) for p in pieces if p))
+    if s.startswith("{") and s.endswith("}") and braced(s, 0) == (s[1:-1], len(s)) and "," in s:
+        s = "\\{" + s[1:-1] + "\\}"  # {1, 3} with plain braces: the set written without escapes
     outer = _outer_brackets(s)
     if outer:
         left, inner, right = outer
@@ -509,32 +532,137 @@ def _structured(s: str, opts: MathOptions, depth: int) -> Value:
     return Value("expr", (parse_expression(s, opts),))
 
 
+def _matrix(s: str, opts: MathOptions) -> Value | None:
+    """A matrix: ``\\begin{pmatrix}...``, ``[\\begin{array}{cc}...\\end{array}]``, or a scalar times a
+    matrix (``-\\begin{pmatrix}...``, ``\\frac{1}{5}\\begin{pmatrix}...``); None when ``s`` is none of these."""
+    m = _BRACKETED_ARRAY.match(s)
+    if m:
+        s = m.group(1)
+    m = _MATRIX.match(s)
+    if m:
+        rows = [r for r in re.split(r"\\\\", m.group(2)) if r.strip()]
+        cells = [[parse_expression(c.strip(), opts) for c in r.split("&")] for r in rows]
+        if len({len(r) for r in cells}) != 1:
+            raise ParseFailure("ragged matrix")
+        return Value("matrix", (sympy.Matrix(cells),))
+    m = _SCALED_MATRIX.match(s)
+    if m and m.group(1).strip():
+        coef_text = m.group(1).strip()
+        coef = sympy.Integer(-1) if coef_text == "-" else parse_expression(coef_text, opts)
+        inner = _matrix(m.group(2), opts)
+        if inner is None or not coef.is_number or coef.free_symbols:
+            raise ParseFailure("a matrix times something that is not a number")
+        return Value("matrix", (inner.items[0].applyfunc(lambda c: coef * c),))
+    return None
+
+
+def _approximation(s: str, opts: MathOptions, depth: int) -> Value:
+    """``a \\approx b``: the exact ``a`` is the answer when it is exact (no decimal point); the
+    approximation ``b`` when ``a`` is not exact or absent (``\\approx 3.14``, ``x \\approx 11``).
+    When ``b`` is ``a`` correctly rounded to the digits written, both are kept (``approx``), so a
+    decimal gold may match ``b``; an inconsistent ``b`` (``\\frac13 \\approx 1.3``) never counts."""
+    parts = split_top(s, _APPROX)
+    first, last = parts[0], parts[-1]
+    if not last:
+        raise ParseFailure("nothing after \\approx")
+    if not first or re.fullmatch(r"[A-Za-z]", first):
+        return _structured(f"{first} = {last}" if first else last, opts, depth + 1)
+    exact = _structured(first, opts, depth + 1)
+    value = exact.items[1] if exact.kind == "eq" and isinstance(exact.items[0], sympy.Symbol) else exact.items[0]
+    rounded = _structured(last, opts, depth + 1)
+    if exact.kind not in ("expr", "eq") or not isinstance(value, sympy.Expr) or value.has(sympy.Float):
+        return rounded
+    literal = last.strip()
+    if rounded.kind == "expr" and _PLAIN_LITERAL.match(literal) and value.is_number and not value.free_symbols:
+        ulp_half = sympy.Rational(1, 2) / 10 ** len(literal.partition(".")[2])
+        diff = sympy.N(value - sympy.Rational(literal), 30)
+        if diff.is_real and abs(diff) <= ulp_half:
+            return Value("approx", (exact, rounded))
+    return exact
+
+
 def _relation(s: str, opts: MathOptions) -> Value | None:
     ops = _REL_SPLIT.findall(s)
     if not ops:
         return None
     parts = _REL_SPLIT.split(s)
-    exprs = [parse_expression(p, opts) for p in parts]
     norm = [dict(_REL_OPS)[o] for o in ops]
-    if norm == ["="]:
-        return Value("eq", (exprs[0], exprs[1]))
-    if "=" in norm or "!=" in norm:
+    if set(norm) == {"="}:
+        return _equation_chain(parts, opts)
+    exprs = [parse_expression(p, opts) for p in parts]
+    if "=" in norm:
         raise ParseFailure("mixed equation and inequality")
     if len(exprs) == 2:
         lhs, rhs = exprs
         op = norm[0]
-        if isinstance(lhs, sympy.Symbol) and rhs.is_number:
+        if op != "!=" and isinstance(lhs, sympy.Symbol) and rhs.is_number:
             return Value("interval", (_half_line(op, rhs),), "")
-        if isinstance(rhs, sympy.Symbol) and lhs.is_number:
+        if op != "!=" and isinstance(rhs, sympy.Symbol) and lhs.is_number:
             return Value("interval", (_half_line(_flip(op), lhs),), "")
+        solved = _solution_set(lhs, op, rhs)
+        if solved is not None:
+            return Value("interval", (solved,), "")
+        if op == "!=":
+            raise ParseFailure("an inequation that is not in one variable")
         return Value("rel", (lhs, op, rhs))
+    if "!=" in norm:
+        raise ParseFailure("a chain with !=")
     if len(exprs) == 3 and isinstance(exprs[1], sympy.Symbol) and exprs[0].is_number and exprs[2].is_number:
         a, b = exprs[0], exprs[2]
         if norm[0] in ("<", "<=") and norm[1] in ("<", "<="):
             return Value("interval", (sympy.Interval(a, b, norm[0] == "<", norm[1] == "<"),))
         if norm[0] in (">", ">=") and norm[1] in (">", ">="):
             return Value("interval", (sympy.Interval(b, a, norm[1] == ">", norm[0] == ">"),))
+    if len(exprs) == 3 and (norm[0] in "<<=") == (norm[1] in "<<="):
+        left, right = _solution_set(exprs[0], norm[0], exprs[1]), _solution_set(exprs[1], norm[1], exprs[2])
+        if left is not None and right is not None and (exprs[0] - exprs[2]).free_symbols == set():
+            return Value("interval", (sympy.Intersection(left, right),))
     raise ParseFailure("unsupported chain of relations")
+
+
+def _equation_chain(parts: list[str], opts: MathOptions) -> Value:
+    """``lhs = rhs``, or a chain ``x = 5 + 6 = 11`` / ``2^{10} = 1024``, read as its last value.
+
+    A chain counts as its last value when its first side is a variable (``x = ... = 11`` is
+    ``x = 11``), a computation (``\\frac{12}{16} = \\frac34``), or, in three or more parts, the
+    quantity asked (``m + n = 36 + 37 = 73`` is 73); never when its first side is a bare
+    number (``3 = 3`` and ``4 = 3`` are statements, not answers). Middle steps are not checked:
+    the last value is the answer, as a grader reads it."""
+    if not parts[0].strip() and len(parts) >= 3:  # "= 24 = 24"-style continuations of a derivation
+        parts = parts[1:]
+    first = parse_expression(parts[0], opts)
+    last = parse_expression(parts[-1], opts)
+    if len(parts) == 2 and (first.free_symbols or last.free_symbols):
+        return Value("eq", (first, last))
+    if _PLAIN_LITERAL.match(parts[0].strip()):
+        raise ParseFailure("a number stated equal to something")
+    if isinstance(first, sympy.Symbol):
+        return Value("eq", (first, last))
+    if last.free_symbols:
+        raise ParseFailure("a chain of equations ending in variables")
+    return Value("expr", (last,))
+
+
+def _solution_set(lhs: sympy.Basic, op: str, rhs: sympy.Basic) -> sympy.Set | None:
+    """``{x : lhs op rhs}`` over the reals for a relation in one variable ``x`` whose sides are rational
+    functions of degree at most :data:`MAX_SOLVED_DEGREE`; None otherwise."""
+    diff = lhs - rhs
+    free = diff.free_symbols
+    if len(free) != 1 or diff.has(sympy.Float):
+        return None
+    (x,) = free
+    num, den = sympy.fraction(sympy.together(diff))
+    try:
+        if not (num.is_polynomial(x) and den.is_polynomial(x)):
+            return None
+        if sympy.degree(num, x) > MAX_SOLVED_DEGREE or sympy.degree(den, x) > MAX_SOLVED_DEGREE:
+            return None
+        if op == "!=":
+            return sympy.Complement(sympy.S.Reals, sympy.solveset(sympy.Eq(diff, 0), x, sympy.S.Reals))
+        relation = {"<": sympy.Lt, "<=": sympy.Le, ">": sympy.Gt, ">=": sympy.Ge}[op](diff, 0)
+        return sympy.solve_univariate_inequality(relation, x, relational=False)
+    except (NotImplementedError, ValueError, TypeError, sympy.PolynomialError):
+        return None
 
 
 def _flip(op: str) -> str:
