@@ -1,14 +1,18 @@
-"""Training by self-play: rollouts, advantage estimators, the PPO-clip loss, and three loops.
+"""Training by self-play: rollouts, advantage estimators, the PPO-clip loss, and pluggable loops.
 
     from zeroplay.training import load_config, train
-    run_dir = train(load_config("configs/demo.yaml"))
+    run_dir = train(load_config("recipes/spiral.yaml"))
 
-- (a) propose-solve (Absolute Zero): :mod:`zeroplay.training.selfplay.propose_solve`
-- (b) game self-play (SPIRAL): :mod:`zeroplay.training.selfplay.games`
-- (c) plain RLVR on a single-step env: :mod:`zeroplay.training.rlvr`
+Loops, rewards and advantage estimators are named parts (:mod:`.registry`; entry-point groups
+``zeroplay.loops``, ``zeroplay.rewards``, ``zeroplay.advantages``), picked by name in a config:
 
-The loop itself is :mod:`zeroplay.training.trainer`; estimators :mod:`.advantages`, loss
-:mod:`.loss`, reward shaping :mod:`.rewards`, prompt templates :mod:`.templates`.
+- ``propose_solve`` (Absolute Zero): :mod:`zeroplay.training.selfplay.propose_solve`
+- ``games`` (SPIRAL; one game or a weighted mixture): :mod:`zeroplay.training.selfplay.games`
+- ``rlvr`` (single-step envs, or a mixture): :mod:`zeroplay.training.rlvr`
+
+The loop every run shares is :mod:`.trainer`; its pieces are built in :mod:`.build`; the
+:class:`~.rollout.Loop` protocol, estimators :mod:`.advantages`, loss :mod:`.loss`, rewards
+:mod:`.rewards`, prompt templates :mod:`.templates`. Recipes for published systems: ``recipes/``.
 This package's ``__init__`` imports nothing heavy: torch loads when ``train`` is called.
 A run's ``metrics.jsonl`` is append-only; read it with :func:`read_metrics` (one row per step).
 """

@@ -10,6 +10,9 @@ tests/training/test_advantages.py against hand-computed examples.
 - :func:`trr_pp`        REINFORCE++ within each (task type, role) group  Absolute Zero TRR++
 - :class:`RAEBaseline`  R - b[game, role], b an EMA read before update   SPIRAL RAE
 
+Each is also a named part (:class:`AdvantageEstimator` subclasses, registry
+:data:`zeroplay.training.registry.ADVANTAGES`), picked by ``advantage.estimator`` in a config.
+
 Standard deviations are population std (``unbiased=False``), so a group of one sample or of
 equal rewards gets advantage 0 rather than NaN.
 """
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import torch
 
@@ -117,33 +121,110 @@ def nonzero_mask(advantages: torch.Tensor, eps: float = 1e-8) -> torch.Tensor:
     return advantages.abs() > eps
 
 
-def sample_advantages(estimator: str, samples: Sequence, rae: RAEBaseline | None = None) -> torch.Tensor:
-    """Advantages for :class:`~zeroplay.training.rollout.Sample` s with the named estimator.
+# -- estimators as named parts: what the trainer calls each step ------------------------------
 
-    ``grpo``/``dr_grpo`` group by ``sample.group``; ``trr_pp`` by (``task_type``, ``role``);
-    ``rae`` takes one return per (``episode``, ``role``) in order of appearance, keyed by
-    (``env``, ``role``), and gives it to every move of that player in that episode.
-    """
-    rewards = torch.tensor([float(s.reward) for s in samples], dtype=torch.float32)
-    if not samples:
-        return rewards
-    if estimator == "grpo":
-        return grpo(rewards, [s.group for s in samples])
-    if estimator == "dr_grpo":
-        return dr_grpo(rewards, [s.group for s in samples])
-    if estimator == "reinforce_pp":
-        return reinforce_pp(rewards)
-    if estimator == "trr_pp":
-        return trr_pp(rewards, [s.task_type for s in samples], [s.role for s in samples])
-    if estimator == "rae":
-        if rae is None:
-            raise ValueError("the rae estimator needs its RAEBaseline (it keeps state across steps)")
+class AdvantageEstimator:
+    """A named advantage estimator (registry ``zeroplay.training.registry.ADVANTAGES``, entry-point
+    group ``zeroplay.advantages``): built once per run with the run's ``AdvantageConfig``, then called
+    with each step's :class:`~zeroplay.training.rollout.Sample` s; returns one advantage per sample.
+    An estimator that keeps state across steps (a baseline) saves it in :meth:`state_dict`, which
+    the checkpoint holds. A plug-in subclasses this and overrides ``__call__``."""
+
+    def __init__(self, config: Any = None):
+        self.config = config
+
+    def __call__(self, samples: Sequence[Any]) -> torch.Tensor:
+        raise NotImplementedError
+
+    def state_dict(self) -> dict[str, Any]:
+        return {}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        pass
+
+
+def _rewards(samples: Sequence[Any]) -> torch.Tensor:
+    return torch.tensor([float(s.reward) for s in samples], dtype=torch.float32)
+
+
+class GRPO(AdvantageEstimator):
+    """:func:`grpo`, grouped by ``sample.group``."""
+
+    def __call__(self, samples: Sequence[Any]) -> torch.Tensor:
+        return grpo(_rewards(samples), [s.group for s in samples]) if samples else _rewards(samples)
+
+
+class DrGRPO(AdvantageEstimator):
+    """:func:`dr_grpo`, grouped by ``sample.group``."""
+
+    def __call__(self, samples: Sequence[Any]) -> torch.Tensor:
+        return dr_grpo(_rewards(samples), [s.group for s in samples]) if samples else _rewards(samples)
+
+
+class ReinforcePP(AdvantageEstimator):
+    """:func:`reinforce_pp` over the step's batch."""
+
+    def __call__(self, samples: Sequence[Any]) -> torch.Tensor:
+        return reinforce_pp(_rewards(samples)) if samples else _rewards(samples)
+
+
+class TRRPP(AdvantageEstimator):
+    """:func:`trr_pp`, grouped by (``sample.task_type``, ``sample.role``)."""
+
+    def __call__(self, samples: Sequence[Any]) -> torch.Tensor:
+        if not samples:
+            return _rewards(samples)
+        return trr_pp(_rewards(samples), [s.task_type for s in samples], [s.role for s in samples])
+
+
+class RAE(AdvantageEstimator):
+    """:class:`RAEBaseline` with ``rae_decay``: one return per (``episode``, ``role``) in order of
+    appearance, keyed by (``env``, ``role``) (the env is the mixture entry's name: its id by
+    default), given to every move of that player in that episode."""
+
+    def __init__(self, config: Any = None, baseline: RAEBaseline | None = None):
+        super().__init__(config)
+        self.baseline = baseline or RAEBaseline(getattr(config, "rae_decay", 0.95))
+
+    def __call__(self, samples: Sequence[Any]) -> torch.Tensor:
+        if not samples:
+            return _rewards(samples)
         first: dict[tuple[str, str], int] = {}
         for i, s in enumerate(samples):
             first.setdefault((s.episode, s.role), i)
         keys = list(first)
-        adv = rae.advantages([samples[first[k]].reward for k in keys], [samples[first[k]].env for k in keys],
-                             [k[1] for k in keys])
+        adv = self.baseline.advantages([samples[first[k]].reward for k in keys], [samples[first[k]].env for k in keys],
+                                       [k[1] for k in keys])
         by_key = dict(zip(keys, adv.tolist()))
         return torch.tensor([by_key[(s.episode, s.role)] for s in samples], dtype=torch.float32)
-    raise ValueError(f"unknown advantage estimator {estimator!r}; use grpo, dr_grpo, reinforce_pp, trr_pp or rae")
+
+    def state_dict(self) -> dict[str, Any]:
+        return self.baseline.state_dict()
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.baseline.load_state_dict(state)
+
+
+def make_estimator(name: str, config: Any = None) -> AdvantageEstimator:
+    """The registered estimator ``name`` built with ``config`` (an ``AdvantageConfig``)."""
+    from zeroplay.core.errors import UnknownIdError
+    from zeroplay.training.registry import ADVANTAGES, lookup
+
+    try:
+        cls = lookup(ADVANTAGES, name)
+    except UnknownIdError as e:
+        known = ", ".join(ADVANTAGES.registered())
+        raise ValueError(f"unknown advantage estimator {name!r}; registered: {known}") from e
+    return cls(config)
+
+
+def sample_advantages(estimator: str, samples: Sequence, rae: RAEBaseline | None = None) -> torch.Tensor:
+    """Advantages for :class:`~zeroplay.training.rollout.Sample` s with the named estimator (one-off
+    use; a run builds its estimator once with :func:`make_estimator`). ``rae`` is the baseline the
+    ``rae`` estimator reads and updates."""
+    est = make_estimator(estimator)
+    if isinstance(est, RAE):
+        if rae is None:
+            raise ValueError("the rae estimator needs its RAEBaseline (it keeps state across steps)")
+        est.baseline = rae
+    return est(samples)

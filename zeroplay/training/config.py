@@ -3,6 +3,11 @@
 One :class:`TrainConfig` holds every option, each documented where it is declared. Unknown
 keys are errors (a typo must not silently fall back to a default), and every error names the
 field and the file. Nothing heavy is imported here.
+
+``loop: NAME`` picks a registered loop (:data:`zeroplay.training.registry.LOOPS`: ``games``,
+``propose_solve``, ``rlvr``, or a plug-in's); its options are the section of the same name,
+validated against the loop class's ``config_class`` (a plug-in loop declares its own). Advantage
+estimators and rewards are picked by registered name too.
 """
 
 from __future__ import annotations
@@ -10,9 +15,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (BaseModel, ConfigDict, Field, ValidationError, field_validator, model_serializer,
+                      model_validator)
 
 from zeroplay.core.errors import ConfigError
+from zeroplay.training.registry import ADVANTAGES, LOOPS, REWARDS, check_name, lookup
 from zeroplay.training.rewards import RewardShaping
 
 
@@ -75,10 +82,16 @@ class LossConfig(_Strict):
 
 
 class AdvantageConfig(_Strict):
-    estimator: Literal["grpo", "dr_grpo", "reinforce_pp", "trr_pp", "rae"] = "grpo"
+    estimator: str = "grpo"
+    """A registered estimator: ``grpo``, ``dr_grpo``, ``reinforce_pp``, ``trr_pp``, ``rae``, or a plug-in's
+    (entry-point group ``zeroplay.advantages``); it is built with this section."""
     rae_decay: float = Field(0.95, ge=0, lt=1)
+    options: dict[str, Any] = {}
+    """Options for a plug-in estimator (it reads them from the config it is built with)."""
     drop_zero: bool = False
     """Drop samples whose advantage is 0 (they carry no gradient but cost compute)."""
+
+    _registered = field_validator("estimator")(lambda v: check_name(ADVANTAGES, v))
 
 
 class WarmupConfig(_Strict):
@@ -103,11 +116,85 @@ class EvalConfig(_Strict):
     """Tasks per evaluation in the rlvr loop."""
 
 
-class GamesConfig(_Strict):
+class EnvEntry(_Strict):
+    """One env of a mixture: ``{id: zeroplay/TicTacToe-v0, weight: 1, kwargs: {...}}``."""
+
+    id: str
+    weight: float = Field(1.0, gt=0)
+    """Share of the step's games (games) or problems (rlvr), relative to the other entries."""
+    kwargs: dict[str, Any] = {}
+    name: str | None = None
+    """The entry's key in samples, baselines and metrics; default: ``id`` (give one when an id appears twice)."""
+    opponents: list[str] | None = None
+    """Games: evaluation opponents for this env (default: ``eval.opponents``)."""
+
+    @property
+    def key(self) -> str:
+        return self.name or self.id
+
+    @property
+    def label(self) -> str:
+        """The short name in metric keys: the key without its namespace (``KuhnPoker-v0``)."""
+        return self.key.rsplit("/", 1)[-1]
+
+
+def env_mixture(env: str | list[EnvEntry], env_kwargs: dict[str, Any]) -> list[EnvEntry]:
+    """``env`` as a list of entries (one id is a mixture of one, with ``env_kwargs``)."""
+    if isinstance(env, str):
+        return [EnvEntry(id=env, kwargs=env_kwargs)]
+    return list(env)
+
+
+class _EnvSection(_Strict):
+    env: str | list[EnvEntry]
+    """One env id, or a weighted mixture ``[{id: ..., weight: ..., kwargs: {...}}, ...]`` (a bare id in
+    the list is an entry of weight 1)."""
+    env_kwargs: dict[str, Any] = {}
+    """Kwargs of a single ``env`` (a mixture gives each entry its own ``kwargs``)."""
+
+    @field_validator("env", mode="before")
+    @classmethod
+    def _entries(cls, value: Any) -> Any:
+        """A list is validated entry by entry here, so an error names the entry, not the union's branches."""
+        if isinstance(value, str):
+            return value
+        if not isinstance(value, (list, tuple)):
+            raise ValueError(f"give one env id or a list of {{id, weight, kwargs}} entries, got {type(value).__name__}")
+        out = []
+        for i, item in enumerate(value):
+            try:
+                out.append(EnvEntry(id=item) if isinstance(item, str) else
+                           item if isinstance(item, EnvEntry) else EnvEntry.model_validate(item))
+            except ValidationError as e:
+                raise ValueError("; ".join(f"entry {i}: {'.'.join(map(str, err['loc'])) or 'the entry'}: "
+                                           f"{'unknown field' if err['type'] == 'extra_forbidden' else err['msg']}"
+                                           for err in e.errors())) from None
+        return out
+
+    @model_validator(mode="after")
+    def _check_mixture(self) -> _EnvSection:
+        if isinstance(self.env, list):
+            if not self.env:
+                raise ValueError("env: give one env id or a non-empty list of {id, weight, kwargs}")
+            if self.env_kwargs:
+                raise ValueError("env_kwargs applies to a single env id; in a mixture give each entry its own kwargs")
+            keys = [e.key for e in self.env]
+            if len(set(keys)) != len(keys):
+                raise ValueError(f"env: the mixture has an env twice ({keys}); give the entries distinct 'name's")
+        return self
+
+    @property
+    def mixture(self) -> list[EnvEntry]:
+        return env_mixture(self.env, self.env_kwargs)
+
+
+class GamesConfig(_EnvSection):
     """(b) Game self-play (SPIRAL): one policy plays every seat."""
 
-    env: str = "zeroplay/KuhnPoker-v0"
-    env_kwargs: dict[str, Any] = {}
+    env: str | list[EnvEntry] = "zeroplay/KuhnPoker-v0"
+    """One game, or a weighted mixture: the step's games are split over it from (seed, step)."""
+    reward: str = "illegal_move_penalty"
+    """A registered game reward (``illegal_move_penalty``: SPIRAL's -1.5/+0.5; ``env_returns``)."""
     games_per_step: int = Field(32, ge=1)
     observation: Literal["full", "view"] = "full"
     """What the model reads: ``full``, the env's observation (rules, history, legal moves); or
@@ -115,15 +202,19 @@ class GamesConfig(_Strict):
     set) and the legal moves: ~8x fewer tokens, which is what lets the CPU demo run in minutes.
     Moves are still parsed and judged by the env either way."""
 
+    _registered = field_validator("reward")(lambda v: check_name(REWARDS, v))
 
-class RLVRConfig(_Strict):
-    """(c) Plain RL with verifiable rewards on a single-step env."""
 
-    env: str
-    env_kwargs: dict[str, Any] = {}
+class RLVRConfig(_EnvSection):
+    """(c) Plain RL with verifiable rewards on a single-step env (or a weighted mixture of them)."""
+
     prompts_per_step: int = Field(8, ge=1)
     group_size: int = Field(4, ge=1)
     """Samples per prompt (the GRPO group)."""
+    reward: str = "correctness"
+    """A registered solver reward (``correctness``: +1/-0.5/-1 from ``rewards``; ``binary``)."""
+
+    _registered = field_validator("reward")(lambda v: check_name(REWARDS, v))
 
 
 class ProposeSolveConfig(_Strict):
@@ -137,17 +228,25 @@ class ProposeSolveConfig(_Strict):
     """Tasks per type the solver answers each step: every new valid one, then tasks from the buffer up to this."""
     env_kwargs: dict[str, Any] = {}
     """Extra kwargs for the code envs (e.g. sandbox options)."""
+    solver_reward: str = "correctness"
+    """A registered solver reward: ``correctness`` (+1 / -0.5 / -1, Absolute Zero), ``binary``."""
+    proposer_reward: str = "learnability"
+    """A registered proposer reward: ``learnability`` (1 - solve rate; 0 if trivial or impossible; -1 invalid)."""
+
+    _registered = field_validator("solver_reward", "proposer_reward")(lambda v: check_name(REWARDS, v))
 
 
 class TrainConfig(_Strict):
-    """Everything a run needs. ``loop`` picks which of ``games``/``rlvr``/``propose_solve`` is used."""
+    """Everything a run needs. ``loop`` names a registered loop; its section (``games``, ``rlvr``,
+    ``propose_solve``, or a plug-in loop's) holds the loop's options."""
 
     name: str = "run"
     out_dir: str = "runs"
     """Runs go to ``out_dir/name``; an existing run there with a checkpoint is resumed."""
     seed: int = Field(0, ge=0)
     """Seeds every random draw of the run (numpy and torch take non-negative seeds only)."""
-    loop: Literal["games", "propose_solve", "rlvr"]
+    loop: str
+    """A registered loop: ``games``, ``propose_solve``, ``rlvr``, or a plug-in's (``zeroplay.loops``)."""
     steps: int = Field(10, ge=0)
     backend: Literal["hf", "vllm"] = "hf"
     vllm_gpu_memory_utilization: float = Field(0.4, gt=0, lt=1)
@@ -163,6 +262,9 @@ class TrainConfig(_Strict):
     games: GamesConfig | None = None
     rlvr: RLVRConfig | None = None
     propose_solve: ProposeSolveConfig | None = None
+    sections: dict[str, Any] = {}
+    """A plug-in loop's section, written in YAML at the top level under the loop's name (moved here
+    on load and back on save)."""
     checkpoint_every: int = Field(1, ge=1)
     """Steps between checkpoints; 1 means a kill loses at most the step in flight."""
     rollout_shards: int | None = Field(None, ge=1)
@@ -193,13 +295,45 @@ class TrainConfig(_Strict):
         """The rollout shards of a step (see ``rollout_shards``)."""
         return self.rollout_shards or max(1, self.ray_workers)
 
+    @property
+    def loop_config(self) -> Any:
+        """The section of the chosen loop (its ``config_class``), validated; None for a loop without one."""
+        return getattr(self, self.loop) if self.loop in type(self).model_fields else self.sections.get(self.loop)
+
+    _registered = field_validator("loop")(lambda v: check_name(LOOPS, v))
+
+    @model_validator(mode="before")
+    @classmethod
+    def _lift_plugin_section(cls, data: Any) -> Any:
+        loop = data.get("loop") if isinstance(data, dict) else None
+        if isinstance(loop, str) and loop not in cls.model_fields and loop in data:
+            data = dict(data)
+            data["sections"] = {**dict(data.get("sections") or {}), loop: data.pop(loop)}
+        return data
+
+    @model_serializer(mode="wrap")
+    def _flatten_plugin_section(self, handler: Any) -> dict[str, Any]:
+        out = handler(self)
+        out.update(out.pop("sections", None) or {})
+        return out
+
     @model_validator(mode="after")
     def _check(self) -> TrainConfig:
-        section = {"games": self.games, "rlvr": self.rlvr, "propose_solve": self.propose_solve}[self.loop]
-        if section is None:
-            if self.loop == "rlvr":
-                raise ValueError("loop 'rlvr' needs an 'rlvr:' section with at least 'env:'")
-            setattr(self, self.loop, {"games": GamesConfig, "propose_solve": ProposeSolveConfig}[self.loop]())
+        schema = getattr(lookup(LOOPS, self.loop), "config_class", None)
+        raw = self.loop_config
+        if schema is not None and not isinstance(raw, schema):
+            try:
+                section = schema.model_validate(raw if raw is not None else {})
+            except ValidationError as e:
+                what = "; ".join(f"{'.'.join(map(str, (self.loop, *err['loc'])))}: "
+                                 f"{'unknown field' if err['type'] == 'extra_forbidden' else err['msg']}"
+                                 for err in e.errors())
+                need = f" (loop {self.loop!r} needs a {self.loop + ':'!r} section)" if raw is None else ""
+                raise ValueError(what + need) from None
+            if self.loop in type(self).model_fields:
+                setattr(self, self.loop, section)
+            else:
+                self.sections[self.loop] = section
         if self.ray_workers and self.backend == "vllm":
             raise ValueError("ray_workers runs CPU copies of the policy: use backend 'hf' with Ray, "
                              "or ray_workers: 0 with vllm (it samples on the GPU in this process)")

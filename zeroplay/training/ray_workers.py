@@ -21,6 +21,7 @@ from typing import Any
 
 from zeroplay.core.errors import ConfigError
 from zeroplay.core.optional import require
+from zeroplay.training.build import build_loop, build_policy, build_sampler
 from zeroplay.training.config import TrainConfig
 from zeroplay.training.rollout import ShardResult
 
@@ -30,8 +31,6 @@ class _RolloutActor:
 
     def __init__(self, cfg_json: str, model_path: str):
         import torch
-
-        from zeroplay.training.trainer import build_loop, build_policy, build_sampler
 
         cfg = TrainConfig.model_validate_json(cfg_json)
         torch.set_num_threads(cfg.threads or 1)

@@ -7,12 +7,22 @@
 - Games (SPIRAL): an illegal or unparsable move ends the game with -1.5 for the offender and
   +0.5 for the opponent during training, so that the offender pays more than a loss and the
   opponent gains less than a win; in evaluation the env's own -1/+1 is kept.
+
+Rewards are named parts (:data:`zeroplay.training.registry.REWARDS`, entry-point group
+``zeroplay.rewards``), of three kinds, each a plain function a loop calls:
+
+- :class:`SolverReward`   ``(correct, well_formed, shaping) -> float``: ``correctness`` (default), ``binary``;
+- :class:`ProposerReward` ``(valid, solve_rate, shaping) -> float``: ``learnability`` (default);
+- :class:`GameReward`     ``(returns, info, shaping) -> list[float]``: ``illegal_move_penalty`` (default),
+  ``env_returns``.
+
+A loop section picks them by name, e.g. ``propose_solve.proposer_reward: learnability``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
@@ -36,10 +46,31 @@ class RewardShaping(BaseModel):
     """Training return of the other player(s) when an illegal move ended the game."""
 
 
+class SolverReward(Protocol):
+    def __call__(self, correct: bool, well_formed: bool, shaping: RewardShaping) -> float: ...
+
+
+class ProposerReward(Protocol):
+    def __call__(self, valid: bool, solve_rate: float | None, shaping: RewardShaping) -> float:
+        """``solve_rate`` is None for an invalid proposal (nothing was solved)."""
+        ...
+
+
+class GameReward(Protocol):
+    def __call__(self, returns: Sequence[float], info: dict[str, Any], shaping: RewardShaping) -> list[float]:
+        """Every player's training return from the env's final ``returns`` and the last ``info``."""
+        ...
+
+
 def solver_reward(correct: bool, well_formed: bool, shaping: RewardShaping) -> float:
     if not well_formed:
         return shaping.solver_malformed
     return shaping.solver_correct if correct else shaping.solver_wrong
+
+
+def binary_reward(correct: bool, well_formed: bool, shaping: RewardShaping) -> float:
+    """1 for a correct, well-formed answer, else 0 (no format penalty)."""
+    return 1.0 if correct and well_formed else 0.0
 
 
 def learnability(solve_rate: float) -> float:
@@ -64,3 +95,8 @@ def game_training_returns(returns: Sequence[float], info: dict[str, Any], shapin
         return [float(r) for r in returns]
     return [shaping.illegal_move_offender if p == offender else shaping.illegal_move_opponent
             for p in range(len(returns))]
+
+
+def env_returns(returns: Sequence[float], info: dict[str, Any], shaping: RewardShaping) -> list[float]:
+    """The env's own returns, unchanged (its rule for illegal moves applies in training too)."""
+    return [float(r) for r in returns]

@@ -20,7 +20,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -146,14 +146,79 @@ class ShardResult:
     """Loop state the shard changed (new tasks of a buffer), applied to the trainer's loop by ``merge``."""
 
 
+@runtime_checkable
+class Loop(Protocol):
+    """What the trainer needs of a training loop. A loop is a plug-in: a class registered by name
+    (:data:`zeroplay.training.registry.LOOPS`, entry-point group ``zeroplay.loops``), built as
+    ``Loop(cfg, sampler, policy)`` in the trainer and in every rollout actor. Subclass
+    :class:`ShardedLoop`, which implements the plumbing; a loop then writes ``collect_shard`` and
+    ``merge`` (and usually ``evaluate``)."""
+
+    config_class: ClassVar[type | None]
+    """The pydantic model of the loop's config section (``cfg.<loop name>``), or None."""
+    sampler: Sampler
+
+    @classmethod
+    def corpus_lines(cls, cfg: Any) -> list[str]:
+        """Text the loop's prompts are made of, for the tiny tokenizer's BPE merges (no policy yet)."""
+        ...
+
+    def collect_shard(self, step: int, shard: int, shards: int) -> ShardResult:
+        """Play or answer this shard's part of ``step`` (the sampler is already reseeded for it)."""
+        ...
+
+    def run_shard(self, step: int, shard: int, shards: int) -> ShardResult: ...
+
+    def collect(self, step: int, shards: int = 1) -> tuple[list[Sample], dict[str, float]]: ...
+
+    def merge(self, step: int, results: Sequence[ShardResult]) -> tuple[list[Sample], dict[str, float]]:
+        """The step's samples (in shard order) and metrics; applies the shards' state changes."""
+        ...
+
+    def evaluate(self, step: int) -> dict[str, float]:
+        """Evaluation metrics (``eval/...``), sampled with the seed the trainer set."""
+        ...
+
+    def panels(self) -> list[tuple[str, list[str]]]:
+        """The plot's panels: (title, metric keys)."""
+        ...
+
+    def warmup_pairs(self, n: int, seed: int) -> list[tuple[str, str]]:
+        """``n`` supervised (observation, completion) pairs for the warm-up ([] for none)."""
+        ...
+
+    def state_dict(self) -> dict[str, Any]: ...
+
+    def load_state_dict(self, state: dict[str, Any]) -> None: ...
+
+
 class ShardedLoop:
-    """Base of the training loops: a step's rollouts are ``shards`` independent pieces.
+    """Base of the training loops (implements :class:`Loop`): a step's rollouts are ``shards``
+    independent pieces.
 
     A loop implements :meth:`collect_shard` (play or answer its part, with the sampler reseeded
-    by :func:`shard_seed`) and :meth:`merge` (samples in shard order, and the step's metrics).
+    by :func:`shard_seed`) and :meth:`merge` (samples in shard order, and the step's metrics);
+    the rest has defaults here.
     """
 
+    config_class: ClassVar[type | None] = None
     sampler: Sampler
+
+    def __init__(self, cfg: Any, sampler: Sampler, policy: Any):
+        self.cfg, self.sampler, self.policy = cfg, sampler, policy
+
+    @classmethod
+    def corpus_lines(cls, cfg: Any) -> list[str]:
+        return []
+
+    def evaluate(self, step: int) -> dict[str, float]:
+        return {}
+
+    def panels(self) -> list[tuple[str, list[str]]]:
+        return [("reward", ["reward/mean"])]
+
+    def warmup_pairs(self, n: int, seed: int) -> list[tuple[str, str]]:
+        return []
 
     def collect_shard(self, step: int, shard: int, shards: int) -> ShardResult:
         raise NotImplementedError
@@ -199,3 +264,33 @@ def concat_stats(results: Sequence[ShardResult]) -> tuple[list[Sample], dict[str
         for k, v in r.stats.items():
             stats.setdefault(k, []).extend(v)
     return samples, stats
+
+
+def reward_by_env_role(samples: Sequence[Sample], prefix: str, role_label: str = "{}") -> dict[str, float]:
+    """Mean reward per (env, role): ``{prefix}/{env label}/{role}/reward`` (the env's key without its
+    namespace; ``role_label`` formats the role, e.g. ``"p{}"`` for a seat)."""
+    by: dict[tuple[str, str], list[float]] = {}
+    for s in samples:
+        by.setdefault((s.env, s.role), []).append(s.reward)
+    return {f"{prefix}/{env.rsplit('/', 1)[-1]}/{role_label.format(role)}/reward": float(np.mean(r))
+            for (env, role), r in sorted(by.items())}
+
+
+def split_over_mixture(n: int, weights: Sequence[float], seed: int) -> list[int]:
+    """The mixture entry of each of ``n`` items (games, problems), from ``weights`` and ``seed`` only.
+
+    Entry ``e`` gets ``floor(n * w_e / sum(w))`` items; the few left over go to entries drawn
+    (without replacement) in proportion to the remainders, from ``seed``. Items come in blocks, in
+    the mixture's order. A mixture of one takes every item and draws nothing.
+    """
+    if len(weights) == 1:
+        return [0] * n
+    w = np.asarray(weights, dtype=float)
+    exact = n * w / w.sum()
+    counts = np.floor(exact).astype(int)
+    left = n - int(counts.sum())
+    if left:
+        frac = exact - counts
+        extra = np.random.default_rng(seed).choice(len(w), size=left, replace=False, p=frac / frac.sum())
+        counts[extra] += 1
+    return [e for e, c in enumerate(counts) for _ in range(int(c))]

@@ -9,12 +9,15 @@ Simplifications, stated up front (as nanochat does):
   its checkpoint continues exactly like an uninterrupted one.
 - A step's rollouts are ``rollout_shards`` pieces (one by default), each sampled with a seed from
   (seed, step, shard): they run here, or on Ray actors (``ray_workers``) with the same result.
+
+The pieces (policy, sampler, the loop named by ``loop``, the advantage estimator named by
+``advantage.estimator``) are built in :mod:`zeroplay.training.build`; what a loop does is its own
+module's business (:class:`~zeroplay.training.rollout.Loop`).
 """
 
 from __future__ import annotations
 
 import copy
-import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -23,119 +26,15 @@ import numpy as np
 import torch
 
 from zeroplay.core.errors import ConfigError
-from zeroplay.training.advantages import RAEBaseline, nonzero_mask, sample_advantages
+from zeroplay.training.advantages import AdvantageEstimator, nonzero_mask
+from zeroplay.training.build import (build_estimator, build_loop, build_policy, build_rollouts, build_sampler,
+                                     model_dir, resolve_device)
 from zeroplay.training.checkpoint import (CHECKPOINT_NAME, CheckpointError, load_checkpoint, restore_rng_states,
                                           save_checkpoint)
 from zeroplay.training.config import TrainConfig
 from zeroplay.training.learner import Learner
-from zeroplay.training.rollout import PhaseTimer, Sampler, seed_for
+from zeroplay.training.rollout import Loop, PhaseTimer, Sampler, seed_for
 from zeroplay.training.runlog import RunLog, write_atomically
-from zeroplay.training.templates import get_template
-
-
-# -- building the pieces ---------------------------------------------------------------------
-
-def resolve_device(name: str) -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
-
-
-def tokenizer_corpus(cfg: TrainConfig) -> list[str]:
-    """Lines for the tiny tokenizer's BPE merges: the default corpus, the config's, and what
-    the loop's envs show (so prompts tokenize short)."""
-    from zeroplay.agents.tiny import default_corpus
-
-    lines = default_corpus() + list(cfg.model.tiny.corpus or [])
-    if cfg.loop == "games":
-        import zeroplay as zp
-
-        from zeroplay.training.selfplay.games import observation_for
-
-        env = zp.make(cfg.games.env, **cfg.games.env_kwargs)
-        for g in range(8):
-            obs, info = env.reset(seed=g)
-            lines.append(observation_for(cfg.games.observation, obs, info))
-    if cfg.loop == "propose_solve":
-        from zeroplay.training.selfplay.propose_solve import ProposeSolveLoop
-
-        lines += ProposeSolveLoop(cfg, None, None).example_prompts()  # its envs need no policy
-    template = get_template(cfg.template)
-    if template.system:
-        lines.append(template.system)
-    return lines
-
-
-def model_dir(cfg: TrainConfig, run_dir: Path) -> Path:
-    """The initial model: ``model.path``, or a tiny model built once into ``run_dir/init_model``."""
-    if cfg.model.path:
-        path = Path(cfg.model.path).expanduser()
-        if not path.exists():
-            raise ConfigError(f"model.path {path} does not exist: give a local Hugging Face model directory, "
-                              "or leave model.path empty to build a tiny model")
-        return path
-    path = run_dir / "init_model"
-    if (path / "config.json").is_file():
-        return path
-    from zeroplay.agents.tiny import build_tiny_model
-
-    tmp = run_dir / "init_model.tmp"
-    shutil.rmtree(tmp, ignore_errors=True)
-    t = cfg.model.tiny
-    build_tiny_model(tmp, corpus=tokenizer_corpus(cfg), vocab_size=t.vocab_size, hidden_size=t.hidden_size,
-                     num_layers=t.num_layers, num_heads=t.num_heads, seed=cfg.seed)
-    tmp.rename(path)  # atomic: a killed build leaves no half model behind
-    return path
-
-
-def build_policy(cfg: TrainConfig, path: Path, device: torch.device) -> Any:
-    """The sampling policy; for ``hf`` it is also the model the learner trains (same object)."""
-    import transformers
-
-    from zeroplay.agents.hf import HFAgent
-
-    transformers.utils.logging.disable_progress_bar()  # our own progress bars say what is happening
-
-    if not (path / "config.json").is_file():
-        raise ConfigError(f"model.path {path} holds no config.json: give a local Hugging Face model directory "
-                          "(what save_pretrained writes), or leave model.path empty to build a tiny model")
-    try:
-        model = transformers.AutoModelForCausalLM.from_pretrained(str(path), dtype=torch.float32).to(device)
-        tokenizer = transformers.AutoTokenizer.from_pretrained(str(path))
-    except (OSError, ValueError) as e:  # a broken config.json, missing weights or tokenizer files
-        detail = " ".join(str(e).split())[:300]
-        fix = ("give a directory written by save_pretrained (config.json, the weights and the tokenizer)" if cfg.model.path
-               else f"delete {path} and run again to rebuild the tiny model")
-        raise ConfigError(f"could not load the model in {path} ({type(e).__name__}: {detail}); {fix}") from None
-    if cfg.backend == "vllm":
-        from zeroplay.training.vllm_backend import VLLMPolicy
-
-        return VLLMPolicy(model, tokenizer, path, gpu_memory_utilization=cfg.vllm_gpu_memory_utilization,
-                          seed=cfg.seed)
-    return HFAgent(model, tokenizer, batch_size=cfg.sampling.batch_size, seed=cfg.seed)
-
-
-def build_sampler(cfg: TrainConfig, policy: Any) -> Sampler:
-    """The policy with the config's template and sampling settings (log-probs on, for the learner)."""
-    from zeroplay.agents.policy import SamplingParams
-
-    s = cfg.sampling
-    return Sampler(policy, get_template(cfg.template),
-                   SamplingParams(temperature=s.temperature, top_p=s.top_p, max_new_tokens=s.max_new_tokens, logprobs=True))
-
-
-def build_loop(cfg: TrainConfig, sampler: Sampler, policy: Any) -> Any:
-    if cfg.loop == "games":
-        from zeroplay.training.selfplay.games import GamesLoop
-
-        return GamesLoop(cfg, sampler, policy)
-    if cfg.loop == "propose_solve":
-        from zeroplay.training.selfplay.propose_solve import ProposeSolveLoop
-
-        return ProposeSolveLoop(cfg, sampler, policy)
-    from zeroplay.training.rlvr import RLVRLoop
-
-    return RLVRLoop(cfg, sampler, policy)
 
 
 # -- the loop ---------------------------------------------------------------------------------
@@ -162,12 +61,12 @@ def train(cfg: TrainConfig, *, quiet: bool = False) -> Path:
     template = sampler.template
     learner = Learner(model, cfg, pad_id=policy._pad_id)
     loop = build_loop(cfg, sampler, policy)
-    rae = RAEBaseline(cfg.advantage.rae_decay)
+    estimator = build_estimator(cfg)
     progress = _Progress(quiet)
 
     # ---- resume, or warm up and evaluate the starting point
     if ckpt is not None:
-        eval_before, warmup_info, start = _resume(ckpt, run_dir, model, learner, rae, loop, cfg)
+        eval_before, warmup_info, start = _resume(ckpt, run_dir, model, learner, estimator, loop, cfg)
         progress.note(f"resuming {run_dir} from step {start}")
     else:
         warmup_info = _warmup(cfg, loop, policy, template, progress)
@@ -178,14 +77,10 @@ def train(cfg: TrainConfig, *, quiet: bool = False) -> Path:
     log = RunLog(run_dir, resume_step=start)
     if ckpt is None:
         log.log(0, {**eval_before, **{f"warmup/{k}": v for k, v in warmup_info.items()}})
-        _save(run_dir, 0, learner, rae, loop, eval_before, warmup_info)
+        _save(run_dir, 0, learner, estimator, loop, eval_before, warmup_info)
     policy.sync_weights() if hasattr(policy, "sync_weights") else None
 
-    remote = None
-    if cfg.ray_workers and cfg.steps > start:
-        from zeroplay.training.ray_workers import RayRollouts
-
-        remote = RayRollouts(cfg, init_path, cfg.ray_workers)
+    remote = build_rollouts(cfg, init_path) if cfg.steps > start else None  # None: rollouts run here
 
     # ---- RL steps
     last: dict[str, Any] = {}
@@ -198,7 +93,7 @@ def train(cfg: TrainConfig, *, quiet: bool = False) -> Path:
             t0 = time.perf_counter()
             samples, metrics = collect(loop, remote, step, cfg.shards, model)
             sampler.timer.add("rollout_wall", time.perf_counter() - t0, len(samples))
-            adv = sample_advantages(cfg.advantage.estimator, samples, rae)
+            adv = estimator(samples)
             rewards = np.array([x.reward for x in samples], dtype=float)
             if cfg.advantage.drop_zero:
                 keep = nonzero_mask(adv).nonzero().flatten().tolist()
@@ -217,7 +112,7 @@ def train(cfg: TrainConfig, *, quiet: bool = False) -> Path:
                 metrics.update(eval_metrics)
             log.log(step, metrics)
             if step % cfg.checkpoint_every == 0 or step == cfg.steps:
-                _save(run_dir, step, learner, rae, loop, eval_before, warmup_info)
+                _save(run_dir, step, learner, estimator, loop, eval_before, warmup_info)
             last = metrics
             progress.advance(step, metrics)
             if cfg.step_delay_s:
@@ -232,7 +127,7 @@ def train(cfg: TrainConfig, *, quiet: bool = False) -> Path:
     summary = {"config": cfg.model_dump(mode="json"), "steps": cfg.steps, "final_metrics": last,
                "eval_before": eval_before, "eval_after": eval_after, "warmup": warmup_info}
     log.write_summary(summary)
-    log.plot(_panels(cfg), title=f"{cfg.name}: {cfg.loop}")
+    log.plot(loop.panels(), title=f"{cfg.name}: {cfg.loop}")
     final = run_dir / "final_model"
     model.save_pretrained(final)
     policy.tokenizer.save_pretrained(final)
@@ -240,7 +135,7 @@ def train(cfg: TrainConfig, *, quiet: bool = False) -> Path:
     return run_dir
 
 
-def collect(loop: Any, remote: Any, step: int, shards: int, model: Any) -> tuple[list[Any], dict[str, float]]:
+def collect(loop: Loop, remote: Any, step: int, shards: int, model: Any) -> tuple[list[Any], dict[str, float]]:
     """The step's samples and rollout metrics: the shards run in this process, or on Ray actors."""
     if remote is None:
         return loop.collect(step, shards)
@@ -250,19 +145,21 @@ def collect(loop: Any, remote: Any, step: int, shards: int, model: Any) -> tuple
     return loop.merge(step, results)
 
 
-def evaluate(loop: Any, sampler: Sampler, seed: int, step: int) -> dict[str, float]:
+def evaluate(loop: Loop, sampler: Sampler, seed: int, step: int) -> dict[str, float]:
     """The loop's evaluation, sampled with a seed of its own (the same wherever the rollouts ran)."""
     sampler.reseed(seed_for(seed, step, 3))
     return loop.evaluate(step)
 
 
-def _warmup(cfg: TrainConfig, loop: Any, policy: Any, template: Any, progress: _Progress) -> dict[str, float]:
+def _warmup(cfg: TrainConfig, loop: Loop, policy: Any, template: Any, progress: _Progress) -> dict[str, float]:
     w = cfg.warmup
-    if not w.steps or not hasattr(loop, "warmup_pairs"):
+    if not w.steps:
         return {}
     from zeroplay.training.warmup import supervised_warmup
 
     pairs = [(template.messages(o), c) for o, c in loop.warmup_pairs(w.steps * w.batch_size // 4 + 64, cfg.seed)]
+    if not pairs:  # the loop has no warm-up data
+        return {}
     progress.start("warm-up", w.steps, 0)
     t0 = time.perf_counter()
     losses = supervised_warmup(policy, pairs, steps=w.steps, batch_size=w.batch_size, lr=w.lr, seed=cfg.seed,
@@ -271,15 +168,16 @@ def _warmup(cfg: TrainConfig, loop: Any, policy: Any, template: Any, progress: _
     return {"steps": float(w.steps), "first_loss": losses[0], "final_loss": losses[-1], "seconds": time.perf_counter() - t0}
 
 
-def _resume(ckpt: dict[str, Any], run_dir: Path, model: Any, learner: Learner, rae: RAEBaseline, loop: Any,
-            cfg: TrainConfig) -> tuple[dict, dict, int]:
+def _resume(ckpt: dict[str, Any], run_dir: Path, model: Any, learner: Learner, estimator: AdvantageEstimator,
+            loop: Loop, cfg: TrainConfig) -> tuple[dict, dict, int]:
     """Load a checkpoint's state into the run's pieces; (eval_before, warmup info, step)."""
     try:
         model.load_state_dict(ckpt["model"])
         learner.optimizer.load_state_dict(ckpt["optimizer"])
         restore_rng_states(ckpt["rng"])
         extra = ckpt["extra"]
-        rae.load_state_dict(extra["rae"])
+        # checkpoints written before estimators were named parts hold the RAE state under "rae"
+        estimator.load_state_dict(extra["advantage"] if "advantage" in extra else extra["rae"])
         loop.load_state_dict(extra["loop"])
         if cfg.model.ref_model:
             learner.ref_model = _frozen_copy(model)
@@ -297,26 +195,12 @@ def _frozen_copy(model: Any) -> Any:
     return copy.deepcopy(model).eval().requires_grad_(False)
 
 
-def _save(run_dir: Path, step: int, learner: Learner, rae: RAEBaseline, loop: Any, eval_before: dict, warmup: dict) -> None:
-    extra = {"rae": rae.state_dict(), "loop": loop.state_dict(), "eval_before": eval_before, "warmup": warmup}
+def _save(run_dir: Path, step: int, learner: Learner, estimator: AdvantageEstimator, loop: Loop, eval_before: dict,
+          warmup: dict) -> None:
+    extra = {"advantage": estimator.state_dict(), "loop": loop.state_dict(), "eval_before": eval_before, "warmup": warmup}
     if learner.ref_model is not None:
         extra["ref_model"] = learner.ref_model.state_dict()
     save_checkpoint(run_dir, step=step, model=learner.model, optimizer=learner.optimizer, extra=extra)
-
-
-def _panels(cfg: TrainConfig) -> list[tuple[str, list[str]]]:
-    if cfg.loop == "games":
-        opp = cfg.eval.opponents
-        return [("exploitability (exact, lower is better)", ["eval/exploitability"]),
-                ("win rate vs fixed opponents", [f"eval/{o}/win_rate" for o in opp] +
-                 [f"eval/exact/{o}/win_rate" for o in ("random", "nash")]),
-                ("mean return vs fixed opponents", [f"eval/{o}/mean_return" for o in opp] +
-                 [f"eval/exact/{o}/mean_return" for o in ("random", "nash")]),
-                ("self-play", ["reward/mean", "selfplay/invalid_rate"])]
-    if cfg.loop == "propose_solve":
-        return [("proposer", ["propose/valid_rate", "propose/learnability"]),
-                ("solver", ["solve/accuracy", "eval/accuracy"]), ("reward", ["reward/mean"])]
-    return [("accuracy", ["train/accuracy", "eval/accuracy"]), ("reward", ["reward/mean"])]
 
 
 class _Progress:

@@ -1,13 +1,17 @@
-"""(b) Game self-play, as in SPIRAL: one policy plays every seat of a zero-sum game.
+"""(b) Game self-play, as in SPIRAL: one policy plays every seat of a zero-sum game, or of a mixture of games.
 
 Each step plays ``games_per_step`` games in parallel (one batched generate per turn across all
-games). Every move is a sample; its reward is the final return of the player who made it,
-with the training penalty for an illegal move (-1.5 offender, +0.5 opponent). Advantages come
-from RAE: an EMA baseline per (game, seat), updated once per (episode, seat).
+games); with a weighted mixture (``games.env: [{id, weight, kwargs}, ...]``) the games are split
+over it from (seed, step) (:func:`~zeroplay.training.rollout.split_over_mixture`). Every move is a
+sample labelled with its env (the entry's key: its id by default) and seat; its reward is the
+final return of the player who made it, from ``games.reward`` (default: the training penalty for
+an illegal move, -1.5 offender, +0.5 opponent). Advantages come from RAE: an EMA baseline per
+(env, seat), updated once per (episode, seat). Metrics per (env, seat): ``selfplay/<env>/p0/reward``.
 
 Evaluation plays the policy against fixed opponents (``agents.make("random" | "minimax" |
 "nash")``), the policy taking each seat in half of the games, with the env's own -1/+1 for
-illegal moves; for Kuhn Poker it also computes, exactly, from the policy's action probabilities
+illegal moves (a mixture: per env, under ``eval/<env>/...``, with the entry's own ``opponents``);
+for Kuhn Poker it also computes, exactly, from the policy's action probabilities
 (:func:`kuhn_policy_probs`), its exploitability and its mean return and win rate against the
 random and the Nash player (``eval/exact/...``: the sampled evaluation without its noise).
 """
@@ -21,10 +25,10 @@ from typing import Any
 import numpy as np
 
 from zeroplay.agents.base import Agent
-from zeroplay.training.config import TrainConfig
-from zeroplay.training.rewards import game_training_returns
+from zeroplay.training.config import EnvEntry, GamesConfig, TrainConfig
+from zeroplay.training.registry import REWARDS, lookup
 from zeroplay.training.rollout import (Sample, Sampler, ShardedLoop, ShardResult, concat_stats, seed_for,
-                                       shard_range, to_sample)
+                                       shard_range, split_over_mixture, to_sample)
 
 
 class SamplerAgent(Agent):
@@ -162,21 +166,47 @@ def _canonical_completion(tok: Any, template: Any, move: str) -> list[int]:
 class GamesLoop(ShardedLoop):
     """Collects self-play games and evaluates against fixed opponents (see the module docstring)."""
 
+    config_class = GamesConfig
+
     def __init__(self, cfg: TrainConfig, sampler: Sampler, policy: Any):
-        assert cfg.games is not None
+        super().__init__(cfg, sampler, policy)
+        self.gc: GamesConfig = cfg.loop_config
+        self.mixture: list[EnvEntry] = self.gc.mixture
+        self.reward = lookup(REWARDS, self.gc.reward)
+        self._pools: list[list[Any]] = [[] for _ in self.mixture]
+
+    def env(self, entry: int, j: int) -> Any:
+        """The ``j``-th env instance of mixture entry ``entry`` (built on first use, reset before each game)."""
         import zeroplay as zp
 
-        self.cfg, self.sampler, self.policy = cfg, sampler, policy
-        self.gc = cfg.games
-        self.envs = [zp.make(self.gc.env, **self.gc.env_kwargs) for _ in range(self.gc.games_per_step)]
+        pool, e = self._pools[entry], self.mixture[entry]
+        while len(pool) <= j:
+            pool.append(zp.make(e.id, **e.kwargs))
+        return pool[j]
+
+    @classmethod
+    def corpus_lines(cls, cfg: TrainConfig) -> list[str]:
+        """What the model reads at the start of 8 games of each env."""
+        import zeroplay as zp
+
+        gc: GamesConfig = cfg.loop_config
+        lines = []
+        for e in gc.mixture:
+            env = zp.make(e.id, **e.kwargs)
+            for g in range(8):
+                obs, info = env.reset(seed=g)
+                lines.append(observation_for(gc.observation, obs, info))
+        return lines
 
     # -- data for the tokenizer and the warm-up ---------------------------------------------
-    def transcripts(self, n_games: int, seed: int) -> list[tuple[str, list[str], str]]:
-        """(observation, legal moves, info view) at every turn of ``n_games`` uniformly random games."""
+    def transcripts(self, n_games: int, seed: int, entry: int = 0) -> list[tuple[str, list[str], str]]:
+        """(observation, legal moves, info view) at every turn of ``n_games`` uniformly random games
+        of mixture entry ``entry``."""
         import zeroplay as zp
 
         rng = np.random.default_rng(seed)
-        env = zp.make(self.gc.env, **self.gc.env_kwargs)
+        e = self.mixture[entry]
+        env = zp.make(e.id, **e.kwargs)
         out = []
         for g in range(n_games):
             obs, info = env.reset(seed=seed_for(seed, g))
@@ -197,28 +227,39 @@ class GamesLoop(ShardedLoop):
         answer format and learns to read its information set (a policy that ignores the view
         cannot fit these targets), but nothing about which moves are good: the strategy is
         noise, and ``eval_before`` reports how exploitable it is. Without a view, moves are uniform.
+        A mixture's share of the ``n`` pairs follows its weights.
         """
         rng = np.random.default_rng(seed + 1)
-        behaviour: dict[str, np.ndarray] = {}
+        behaviour: dict[tuple[str, str], np.ndarray] = {}
+        share = split_over_mixture(n, [e.weight for e in self.mixture], seed)
         pairs = []
-        for obs, legal, view in self.transcripts(max(1, n // 2), seed):
-            if view:
-                probs = behaviour.setdefault(view, rng.dirichlet(np.ones(len(legal))))
-                move = legal[int(rng.choice(len(legal), p=probs))]
-            else:
-                move = legal[int(rng.integers(len(legal)))]
-            pairs.append((obs, self.sampler.template.format(f"[{move}]", thought=move)))
-        return pairs[:n] if len(pairs) >= n else (pairs * (n // max(1, len(pairs)) + 1))[:n]
+        for entry, e in enumerate(self.mixture):
+            m = share.count(entry)
+            if not m:
+                continue
+            mine = []
+            for obs, legal, view in self.transcripts(max(1, m // 2), seed, entry):
+                if view:
+                    probs = behaviour.setdefault((e.key, view), rng.dirichlet(np.ones(len(legal))))
+                    move = legal[int(rng.choice(len(legal), p=probs))]
+                else:
+                    move = legal[int(rng.integers(len(legal)))]
+                mine.append((obs, self.sampler.template.format(f"[{move}]", thought=move)))
+            pairs += mine[:m] if len(mine) >= m else (mine * (m // max(1, len(mine)) + 1))[:m]
+        return pairs
 
     # -- one step of self-play -------------------------------------------------------------
     def collect_shard(self, step: int, shard: int, shards: int) -> ShardResult:
         """Play this shard's block of the step's games to the end, one batched generate per turn."""
         seed = self.cfg.seed
-        games = list(shard_range(len(self.envs), shard, shards))
-        state = {g: self.envs[g].reset(seed=seed_for(seed, step, g)) for g in games}
+        n = self.gc.games_per_step
+        entry_of = split_over_mixture(n, [e.weight for e in self.mixture], seed_for(seed, step, 5))
+        games = list(shard_range(n, shard, shards))
+        envs = {g: self.env(entry_of[g], g - entry_of.index(entry_of[g])) for g in games}
+        state = {g: envs[g].reset(seed=seed_for(seed, step, g)) for g in games}
         open_moves: dict[int, list[Sample]] = {g: [] for g in games}
         samples: list[Sample] = []
-        stats: dict[str, list] = {"return_seat0": [], "invalid": [], "moves": []}
+        stats: dict[str, list] = {"return_seat0": [], "invalid": [], "moves": [], "entry": [], "train_returns": []}
         playing, done = list(games), set()
         verify_s = 0.0
         while playing:
@@ -226,20 +267,23 @@ class GamesLoop(ShardedLoop):
             t0 = time.perf_counter()
             for g, (gen, action, ok) in zip(playing, outs):
                 player = state[g][1]["player"]
-                s = to_sample(gen, role=str(player), env=self.gc.env, task_type=self.gc.env,
+                key = self.mixture[entry_of[g]].key
+                s = to_sample(gen, role=str(player), env=key, task_type=key,
                               group=f"{step}-{g}", episode=f"{step}-{g}", well_formed=ok)
                 open_moves[g].append(s)
-                obs, _, finished, _, info = self.envs[g].step(action)
+                obs, _, finished, _, info = envs[g].step(action)
                 state[g] = (obs, info)
                 if finished:
                     done.add(g)
-                    rets = game_training_returns(info["returns"], info, self.cfg.rewards)
+                    rets = self.reward(info["returns"], info, self.cfg.rewards)
                     for m in open_moves[g]:
                         m.reward = rets[int(m.role)]
                     samples += open_moves[g]
                     stats["return_seat0"].append(info["returns"][0])
                     stats["invalid"].append(bool(info.get("invalid_move")))
                     stats["moves"].append(len(open_moves[g]))
+                    stats["entry"].append(entry_of[g])
+                    stats["train_returns"].append([float(r) for r in rets])
             playing = [g for g in playing if g not in done]
             verify_s += time.perf_counter() - t0
         self.sampler.timer.add("verify", verify_s, len(samples))
@@ -247,44 +291,74 @@ class GamesLoop(ShardedLoop):
 
     def merge(self, step: int, results: list[ShardResult]) -> tuple[list[Sample], dict[str, float]]:
         samples, stats = concat_stats(results)
-        return samples, {
+        metrics = {
             "selfplay/invalid_rate": float(np.mean(stats["invalid"])),
             "selfplay/moves_per_game": float(np.mean(stats["moves"])),
             "selfplay/return_seat0": float(np.mean(stats["return_seat0"])),
             "selfplay/well_formed": float(np.mean([s.well_formed for s in samples])),
         }
+        for entry, e in enumerate(self.mixture):  # per (env, seat): the mean training return of a game
+            games = [i for i, x in enumerate(stats["entry"]) if x == entry]
+            if not games:
+                continue
+            metrics[f"selfplay/{e.label}/games"] = float(len(games))
+            metrics[f"selfplay/{e.label}/invalid_rate"] = float(np.mean([stats["invalid"][i] for i in games]))
+            for seat in range(len(stats["train_returns"][games[0]])):
+                metrics[f"selfplay/{e.label}/p{seat}/reward"] = float(np.mean([stats["train_returns"][i][seat]
+                                                                                for i in games]))
+        return samples, metrics
 
     # -- evaluation --------------------------------------------------------------------------
+    def _prefix(self, entry: int) -> str:
+        """Where an env's evaluation goes: ``eval/`` for a single env (as always), ``eval/<env>/`` in a mixture."""
+        return "eval/" if len(self.mixture) == 1 else f"eval/{self.mixture[entry].label}/"
+
     def evaluate(self, step: int) -> dict[str, float]:
         ev = self.cfg.eval
         me = SamplerAgent(self.sampler, self.gc.observation)
         out: dict[str, float] = {}
-        for name in ev.opponents:
-            opp = make_opponent(name, seed_for(self.cfg.seed, 991, step))
-            seats = [[me, opp] if g % 2 == 0 else [opp, me] for g in range(ev.games)]
-            results = play_matches(self.gc.env, self.gc.env_kwargs, seats, seed=seed_for(self.cfg.seed, 7, 0))
-            mine = [r["returns"][g % 2] for g, r in enumerate(results)]
-            out[f"eval/{name}/win_rate"] = float(np.mean([m > 0 for m in mine]))
-            out[f"eval/{name}/mean_return"] = float(np.mean(mine))
-            out[f"eval/{name}/invalid_rate"] = float(np.mean([r["invalid_by"] == g % 2 for g, r in enumerate(results)]))
-        if ev.exploitability:
-            out.update(self.exploitability())
+        for entry, e in enumerate(self.mixture):
+            pre = self._prefix(entry)
+            for name in e.opponents or ev.opponents:
+                opp = make_opponent(name, seed_for(self.cfg.seed, 991, step))
+                seats = [[me, opp] if g % 2 == 0 else [opp, me] for g in range(ev.games)]
+                results = play_matches(e.id, e.kwargs, seats, seed=seed_for(self.cfg.seed, 7, 0))
+                mine = [r["returns"][g % 2] for g, r in enumerate(results)]
+                out[f"{pre}{name}/win_rate"] = float(np.mean([m > 0 for m in mine]))
+                out[f"{pre}{name}/mean_return"] = float(np.mean(mine))
+                invalid = [r["invalid_by"] == g % 2 for g, r in enumerate(results)]
+                out[f"{pre}{name}/invalid_rate"] = float(np.mean(invalid))
+            if ev.exploitability:
+                out.update(self.exploitability(entry))
         return out
 
-    def exploitability(self) -> dict[str, float]:
+    def exploitability(self, entry: int = 0) -> dict[str, float]:
         """Exact figures of one-hand Kuhn Poker from the policy's action probabilities: its
         exploitability, and its mean return and win rate against the random and the Nash player
         (what infinitely many evaluation games would measure, legal moves assumed; ``legal_mass``
-        says how much of the model's sampling that covers)."""
+        says how much of the model's sampling that covers). Empty for any other env."""
         from zeroplay.envs.games.kuhn_poker import kuhn_equilibrium, kuhn_exploitability, kuhn_head_to_head
 
-        if "Kuhn" not in self.gc.env or self.gc.env_kwargs.get("hands", 1) != 1:
+        e = self.mixture[entry]
+        if "Kuhn" not in e.id or e.kwargs.get("hands", 1) != 1:
             return {}
-        probs, mass = kuhn_policy_probs(self.policy, self.sampler, self.envs[0], self.gc.observation)
+        probs, mass = kuhn_policy_probs(self.policy, self.sampler, self.env(entry, 0), self.gc.observation)
         vs_random, win_random = kuhn_head_to_head(probs)
         vs_nash, win_nash = kuhn_head_to_head(probs, kuhn_equilibrium())
-        return {"eval/exploitability": kuhn_exploitability(probs), "eval/legal_mass": mass,
-                "eval/exact/random/mean_return": vs_random, "eval/exact/random/win_rate": win_random,
-                "eval/exact/nash/mean_return": vs_nash, "eval/exact/nash/win_rate": win_nash,
-                **{f"policy/P(b|{k})": v for k, v in probs.items()}}
+        pre = self._prefix(entry)
+        policy = "policy/" if len(self.mixture) == 1 else f"policy/{e.label}/"
+        return {f"{pre}exploitability": kuhn_exploitability(probs), f"{pre}legal_mass": mass,
+                f"{pre}exact/random/mean_return": vs_random, f"{pre}exact/random/win_rate": win_random,
+                f"{pre}exact/nash/mean_return": vs_nash, f"{pre}exact/nash/win_rate": win_nash,
+                **{f"{policy}P(b|{k})": v for k, v in probs.items()}}
 
+    def panels(self) -> list[tuple[str, list[str]]]:
+        opp, pres = self.cfg.eval.opponents, [self._prefix(i) for i in range(len(self.mixture))]
+        return [("exploitability (exact, lower is better)", [f"{p}exploitability" for p in pres]),
+                ("win rate vs fixed opponents", [f"{p}{o}/win_rate" for p, e in zip(pres, self.mixture)
+                                                 for o in (e.opponents or opp)] +
+                 [f"{p}exact/{o}/win_rate" for p in pres for o in ("random", "nash")]),
+                ("mean return vs fixed opponents", [f"{p}{o}/mean_return" for p, e in zip(pres, self.mixture)
+                                                    for o in (e.opponents or opp)] +
+                 [f"{p}exact/{o}/mean_return" for p in pres for o in ("random", "nash")]),
+                ("self-play", ["reward/mean", "selfplay/invalid_rate"])]

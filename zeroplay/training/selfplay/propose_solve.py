@@ -8,8 +8,9 @@ Each step, for every task type (deduction, abduction, induction):
    deterministic, is new); valid ones join the buffer;
 3. solve: every new valid task, then tasks drawn from the buffer up to ``solve_tasks_per_type``;
    ``solver_samples`` answers each, scored by the type's verifier;
-4. rewards: solver +1 / -0.5 / -1 (correct / wrong / malformed); proposer: learnability
-   ``1 - solve_rate`` of its task (0 if always or never solved), -1 if invalid.
+4. rewards: ``propose_solve.solver_reward`` (default ``correctness``: +1 / -0.5 / -1 for correct /
+   wrong / malformed) and ``propose_solve.proposer_reward`` (default ``learnability``:
+   ``1 - solve_rate`` of its task, 0 if always or never solved, -1 if invalid).
 
 Sharded rollouts (``rollout_shards``, Ray actors) split the task types between shards.
 
@@ -24,18 +25,22 @@ from typing import Any
 
 import numpy as np
 
-from zeroplay.training.config import TrainConfig
-from zeroplay.training.rewards import proposer_reward, solver_reward
-from zeroplay.training.rollout import (Sample, Sampler, ShardedLoop, ShardResult, concat_stats, seed_for,
-                                       shard_range, to_sample)
+from zeroplay.training.config import ProposeSolveConfig, TrainConfig
+from zeroplay.training.registry import REWARDS, lookup
+from zeroplay.training.rollout import (Sample, Sampler, ShardedLoop, ShardResult, concat_stats, reward_by_env_role,
+                                       seed_for, shard_range, to_sample)
 
 
 class ProposeSolveLoop(ShardedLoop):
-    def __init__(self, cfg: TrainConfig, sampler: Sampler, policy: Any):
+    config_class = ProposeSolveConfig
+
+    def __init__(self, cfg: TrainConfig, sampler: Sampler | None, policy: Any):
         from zeroplay.envs.code.buffer import TaskBuffer, builtin_seeds
 
-        assert cfg.propose_solve is not None
-        self.cfg, self.sampler, self.policy, self.pc = cfg, sampler, policy, cfg.propose_solve
+        super().__init__(cfg, sampler, policy)
+        self.pc: ProposeSolveConfig = cfg.loop_config
+        self.solver_reward = lookup(REWARDS, self.pc.solver_reward)
+        self.proposer_reward = lookup(REWARDS, self.pc.proposer_reward)
         self.buffers = {k: TaskBuffer(k, seeds=builtin_seeds()) for k in self.pc.task_types}
         self._build_envs()
 
@@ -48,6 +53,14 @@ class ProposeSolveLoop(ShardedLoop):
         sandbox_kw = {k: kw[k] for k in ("sandbox", "timeout_s", "memory_mb") if k in kw}
         self.proposers = {k: CodeProposerEnv(k, buffer=self.buffers[k], **kw) for k in self.pc.task_types}
         self.solvers = {k: solver_cls[k](self.buffers[k], **sandbox_kw) for k in self.pc.task_types}
+
+    @classmethod
+    def corpus_lines(cls, cfg: TrainConfig) -> list[str]:
+        return cls(cfg, None, None).example_prompts()  # its envs need no policy
+
+    def panels(self) -> list[tuple[str, list[str]]]:
+        return [("proposer", ["propose/valid_rate", "propose/learnability"]),
+                ("solver", ["solve/accuracy", "eval/accuracy"]), ("reward", ["reward/mean"])]
 
     def example_prompts(self) -> list[str]:
         """A proposer and a solver prompt of each type (for the tiny tokenizer's corpus)."""
@@ -123,14 +136,14 @@ class ProposeSolveLoop(ShardedLoop):
             if pi is not None:
                 solved_rates[pi] = float(np.mean(correct))
             for (gen, _, ok), c in zip(outs, correct):
-                solve_samples.append(to_sample(gen, reward=solver_reward(c, ok, self.cfg.rewards), role="solver",
+                solve_samples.append(to_sample(gen, reward=self.solver_reward(c, ok, self.cfg.rewards), role="solver",
                                                env=f"solve-{k}", task_type=k, group=f"{step}-solve-{k}-{t}",
                                                episode=f"{step}-s{k}-{t}", well_formed=ok))
         self.sampler.timer.add("verify", time.perf_counter() - t0, len(solver_prompts))
         # 4. proposer rewards from the solvers' results
         learn = []
         for i, s in enumerate(prop_samples):
-            s.reward = proposer_reward(valid[i], solved_rates.get(i) if valid[i] else None, self.cfg.rewards)
+            s.reward = self.proposer_reward(valid[i], solved_rates.get(i) if valid[i] else None, self.cfg.rewards)
             if valid[i]:
                 learn.append(s.reward)
         stats = {"valid": valid, "learnability": learn, "correct": correct_all,
@@ -156,7 +169,8 @@ class ProposeSolveLoop(ShardedLoop):
 
         metrics = {"propose/valid_rate": mean("valid"), "propose/learnability": mean("learnability"),
                    "solve/accuracy": mean("correct"), "solve/well_formed": mean("solve_well_formed"),
-                   **{f"buffer/{k}": float(len(self.buffers[k])) for k in self.pc.task_types}}
+                   **{f"buffer/{k}": float(len(self.buffers[k])) for k in self.pc.task_types},
+                   **reward_by_env_role(samples, "propose_solve")}
         for k in self.pc.task_types:
             metrics[f"propose/{k}/valid_rate"] = mean(f"valid/{k}")
         return samples, metrics

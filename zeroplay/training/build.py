@@ -1,0 +1,118 @@
+"""Building a run's pieces from its config: device, initial model, policy, sampler, loop, advantage
+estimator, and the Ray rollout actors. The trainer and the rollout actors (:mod:`.ray_workers`)
+both build from here, so neither imports the other.
+
+Loops and estimators come from their registries (:mod:`zeroplay.training.registry`) by the names
+in the config: nothing here knows which loops exist.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from zeroplay.core.errors import ConfigError
+from zeroplay.training.advantages import AdvantageEstimator, make_estimator
+from zeroplay.training.config import TrainConfig
+from zeroplay.training.registry import LOOPS, lookup
+from zeroplay.training.rollout import Loop, Sampler
+from zeroplay.training.templates import get_template
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+def tokenizer_corpus(cfg: TrainConfig) -> list[str]:
+    """Lines for the tiny tokenizer's BPE merges: the default corpus, the config's, and what
+    the loop's envs show (so prompts tokenize short)."""
+    from zeroplay.agents.tiny import default_corpus
+
+    lines = default_corpus() + list(cfg.model.tiny.corpus or [])
+    lines += lookup(LOOPS, cfg.loop).corpus_lines(cfg)
+    template = get_template(cfg.template)
+    if template.system:
+        lines.append(template.system)
+    return lines
+
+
+def model_dir(cfg: TrainConfig, run_dir: Path) -> Path:
+    """The initial model: ``model.path``, or a tiny model built once into ``run_dir/init_model``."""
+    if cfg.model.path:
+        path = Path(cfg.model.path).expanduser()
+        if not path.exists():
+            raise ConfigError(f"model.path {path} does not exist: give a local Hugging Face model directory, "
+                              "or leave model.path empty to build a tiny model")
+        return path
+    path = run_dir / "init_model"
+    if (path / "config.json").is_file():
+        return path
+    from zeroplay.agents.tiny import build_tiny_model
+
+    tmp = run_dir / "init_model.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    t = cfg.model.tiny
+    build_tiny_model(tmp, corpus=tokenizer_corpus(cfg), vocab_size=t.vocab_size, hidden_size=t.hidden_size,
+                     num_layers=t.num_layers, num_heads=t.num_heads, seed=cfg.seed)
+    tmp.rename(path)  # atomic: a killed build leaves no half model behind
+    return path
+
+
+def build_policy(cfg: TrainConfig, path: Path, device: torch.device) -> Any:
+    """The sampling policy; for ``hf`` it is also the model the learner trains (same object)."""
+    import transformers
+
+    from zeroplay.agents.hf import HFAgent
+
+    transformers.utils.logging.disable_progress_bar()  # our own progress bars say what is happening
+
+    if not (path / "config.json").is_file():
+        raise ConfigError(f"model.path {path} holds no config.json: give a local Hugging Face model directory "
+                          "(what save_pretrained writes), or leave model.path empty to build a tiny model")
+    try:
+        model = transformers.AutoModelForCausalLM.from_pretrained(str(path), dtype=torch.float32).to(device)
+        tokenizer = transformers.AutoTokenizer.from_pretrained(str(path))
+    except (OSError, ValueError) as e:  # a broken config.json, missing weights or tokenizer files
+        detail = " ".join(str(e).split())[:300]
+        fix = ("give a directory written by save_pretrained (config.json, the weights and the tokenizer)" if cfg.model.path
+               else f"delete {path} and run again to rebuild the tiny model")
+        raise ConfigError(f"could not load the model in {path} ({type(e).__name__}: {detail}); {fix}") from None
+    if cfg.backend == "vllm":
+        from zeroplay.training.vllm_backend import VLLMPolicy
+
+        return VLLMPolicy(model, tokenizer, path, gpu_memory_utilization=cfg.vllm_gpu_memory_utilization,
+                          seed=cfg.seed)
+    return HFAgent(model, tokenizer, batch_size=cfg.sampling.batch_size, seed=cfg.seed)
+
+
+def build_sampler(cfg: TrainConfig, policy: Any) -> Sampler:
+    """The policy with the config's template and sampling settings (log-probs on, for the learner)."""
+    from zeroplay.agents.policy import SamplingParams
+
+    s = cfg.sampling
+    return Sampler(policy, get_template(cfg.template),
+                   SamplingParams(temperature=s.temperature, top_p=s.top_p, max_new_tokens=s.max_new_tokens, logprobs=True))
+
+
+def build_loop(cfg: TrainConfig, sampler: Sampler, policy: Any) -> Loop:
+    """The registered loop ``cfg.loop``, built with the run's sampler and policy."""
+    return lookup(LOOPS, cfg.loop)(cfg, sampler, policy)
+
+
+def build_estimator(cfg: TrainConfig) -> AdvantageEstimator:
+    """The registered advantage estimator ``cfg.advantage.estimator``, built with ``cfg.advantage``."""
+    return make_estimator(cfg.advantage.estimator, cfg.advantage)
+
+
+def build_rollouts(cfg: TrainConfig, init_path: Path) -> Any:
+    """The Ray rollout actors of ``ray_workers`` (None: the rollouts run in this process)."""
+    if not cfg.ray_workers:
+        return None
+    from zeroplay.training.ray_workers import RayRollouts
+
+    return RayRollouts(cfg, init_path, cfg.ray_workers)

@@ -1,0 +1,72 @@
+"""The named parts of a training run: loops, rewards and advantage estimators.
+
+Each is a :class:`~zeroplay.core.registry.Registry` of lazy ``"module:Name"`` entry points (nothing is
+imported until a run asks for it), with an entry-point group so that an installed package adds its own
+without editing zeroplay:
+
+    [project.entry-points."zeroplay.loops"]        myloop = "mypkg.loops:MyLoop"
+    [project.entry-points."zeroplay.rewards"]      mine = "mypkg.rewards:my_reward"
+    [project.entry-points."zeroplay.advantages"]   mine = "mypkg.adv:MyEstimator"
+
+or, in Python, ``LOOPS.register("myloop", "mypkg.loops:MyLoop")``. A config then picks them by name:
+``loop: myloop`` (with the loop's own ``myloop:`` section), ``advantage.estimator: mine``,
+``propose_solve.proposer_reward: mine``.
+
+- A **loop** is a class following :class:`~zeroplay.training.rollout.Loop`; its ``config_class``
+  (a pydantic model, or None) is the schema of its config section.
+- A **reward** is a function; which signature depends on where a loop uses it
+  (:mod:`zeroplay.training.rewards` lists the three kinds: solver, proposer, game).
+- An **advantage estimator** is a class built with the run's ``AdvantageConfig``, called with a
+  step's samples (:class:`~zeroplay.training.advantages.AdvantageEstimator`).
+
+This module imports nothing heavy: the config validates names against it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from zeroplay.core.registry import Registry, load_entry_point
+
+LOOPS = Registry("loop", "zeroplay.loops")
+REWARDS = Registry("reward", "zeroplay.rewards")
+ADVANTAGES = Registry("advantage estimator", "zeroplay.advantages")
+
+LOOPS.register("games", "zeroplay.training.selfplay.games:GamesLoop",
+               description="game self-play, one policy in every seat (SPIRAL)")
+LOOPS.register("propose_solve", "zeroplay.training.selfplay.propose_solve:ProposeSolveLoop",
+               description="propose code tasks and solve them (Absolute Zero)")
+LOOPS.register("rlvr", "zeroplay.training.rlvr:RLVRLoop", description="RL with verifiable rewards on single-step envs")
+
+REWARDS.register("correctness", "zeroplay.training.rewards:solver_reward",
+                 description="solver: +1 correct, -0.5 wrong, -1 malformed (Absolute Zero)")
+REWARDS.register("binary", "zeroplay.training.rewards:binary_reward",
+                 description="solver: 1 if correct and well formed, else 0")
+REWARDS.register("learnability", "zeroplay.training.rewards:proposer_reward",
+                 description="proposer: 1 - solve rate, 0 if always/never solved, -1 invalid (Absolute Zero)")
+REWARDS.register("illegal_move_penalty", "zeroplay.training.rewards:game_training_returns",
+                 description="game: the env's returns; an illegal move costs -1.5, its opponent gets +0.5 (SPIRAL)")
+REWARDS.register("env_returns", "zeroplay.training.rewards:env_returns",
+                 description="game: the env's own returns, illegal moves included")
+
+for _name, _cls, _what in (
+    ("grpo", "GRPO", "reward standardized within its group (DeepSeekMath)"),
+    ("dr_grpo", "DrGRPO", "group mean subtracted, no std (Dr. GRPO)"),
+    ("reinforce_pp", "ReinforcePP", "reward standardized over the batch (REINFORCE++)"),
+    ("trr_pp", "TRRPP", "REINFORCE++ within each (task type, role) (Absolute Zero)"),
+    ("rae", "RAE", "return minus an EMA baseline per (env, role) (SPIRAL)"),
+):
+    ADVANTAGES.register(_name, f"zeroplay.training.advantages:{_cls}", description=_what)
+
+
+def lookup(registry: Registry, name: str) -> Any:
+    """The object registered as ``name`` (imported now); an unknown name lists the known ones."""
+    return load_entry_point(registry.spec(name).entry_point)
+
+
+def check_name(registry: Registry, name: str) -> str:
+    """``name`` if registered (plug-ins included), else a ValueError naming the choices (for validators)."""
+    if name not in registry.registered():
+        raise ValueError(f"no {registry.kind} named {name!r}; registered: {', '.join(registry.registered())} "
+                         f"(a package adds one through the {registry.group!r} entry-point group)")
+    return name
