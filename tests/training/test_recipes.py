@@ -15,15 +15,22 @@ RECIPES = REPO / "recipes"
 TINY = ["model.tiny.hidden_size=32", "model.tiny.num_layers=1", "warmup.steps=2"]
 # per recipe: --set overrides that make 2 steps take seconds, and metrics the run must log
 SMOKE = {
-    "spiral": (TINY + ["games.games_per_step=6", "eval.games=4", "sampling.max_new_tokens=8"],
+    "spiral": (TINY + ["games.games_per_step=6", "eval.games=4", "sampling.max_new_tokens=8",
+                       "games.reasoning_eval.samples=4"],
                ["selfplay/TicTacToe-v0/p0/reward", "selfplay/KuhnPoker-v0/p1/reward",
-                "selfplay/SimpleNegotiation-v0/p0/reward", "eval/KuhnPoker-v0/exploitability",
+                "selfplay/LeducHoldem-v0/p0/reward", "selfplay/SimpleNegotiation-v0/p0/reward",
+                "eval/KuhnPoker-v0/exploitability", "eval/LeducHoldem-v0/exploitability",
+                "eval/LeducHoldem-v0/exact/nash/win_rate", "eval/math/accuracy",
                 "eval/TicTacToe-v0/minimax/win_rate", "eval/SimpleNegotiation-v0/negotiator/win_rate"]),
     "absolute_zero": (TINY + ["sampling.max_new_tokens=12", "propose_solve.proposals_per_type=1",
                               "propose_solve.solver_samples=2", "propose_solve.solve_tasks_per_type=1",
                               "eval.samples=3", "propose_solve.env_kwargs.timeout_s=5.0"],
                       ["propose_solve/propose-deduction/proposer/reward", "propose_solve/solve-induction/solver/reward",
                        "propose/valid_rate", "solve/accuracy", "eval/accuracy"]),
+    # tests/training/test_evoenv.py checks the library and the rejection stages in more detail
+    "evoenv": (TINY + ["evoenv.prompts_per_step=2", "evoenv.calibration_episodes=2", "eval.samples=4"],
+               ["evoenv/author/generator/reward", "evoenv/solver/reward", "evoenv/library_size",
+                "evoenv/admitted_rate", "eval/accuracy"]),
 }
 
 

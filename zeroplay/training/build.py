@@ -9,6 +9,7 @@ in the config: nothing here knows which loops exist.
 from __future__ import annotations
 
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,8 @@ import torch
 from zeroplay.core.errors import ConfigError
 from zeroplay.training.advantages import AdvantageEstimator, make_estimator
 from zeroplay.training.config import TrainConfig
+from zeroplay.training.learner import Learner
+from zeroplay.training.policies import RoleSamplers
 from zeroplay.training.registry import LOOPS, lookup
 from zeroplay.training.rollout import Loop, Sampler
 from zeroplay.training.templates import get_template
@@ -41,24 +44,25 @@ def tokenizer_corpus(cfg: TrainConfig) -> list[str]:
     return lines
 
 
-def model_dir(cfg: TrainConfig, run_dir: Path) -> Path:
-    """The initial model: ``model.path``, or a tiny model built once into ``run_dir/init_model``."""
+def model_dir(cfg: TrainConfig, run_dir: Path, name: str = "init_model", seed: int | None = None) -> Path:
+    """The initial model: ``model.path``, or a tiny model built once into ``run_dir/name`` (from ``seed``,
+    default the run's)."""
     if cfg.model.path:
         path = Path(cfg.model.path).expanduser()
         if not path.exists():
             raise ConfigError(f"model.path {path} does not exist: give a local Hugging Face model directory, "
                               "or leave model.path empty to build a tiny model")
         return path
-    path = run_dir / "init_model"
+    path = run_dir / name
     if (path / "config.json").is_file():
         return path
     from zeroplay.agents.tiny import build_tiny_model
 
-    tmp = run_dir / "init_model.tmp"
+    tmp = run_dir / f"{name}.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
     t = cfg.model.tiny
     build_tiny_model(tmp, corpus=tokenizer_corpus(cfg), vocab_size=t.vocab_size, hidden_size=t.hidden_size,
-                     num_layers=t.num_layers, num_heads=t.num_heads, seed=cfg.seed)
+                     num_layers=t.num_layers, num_heads=t.num_heads, seed=cfg.seed if seed is None else seed)
     tmp.rename(path)  # atomic: a killed build leaves no half model behind
     return path
 
@@ -97,6 +101,50 @@ def build_sampler(cfg: TrainConfig, policy: Any) -> Sampler:
     s = cfg.sampling
     return Sampler(policy, get_template(cfg.template),
                    SamplingParams(temperature=s.temperature, top_p=s.top_p, max_new_tokens=s.max_new_tokens, logprobs=True))
+
+
+@dataclass
+class PolicySlot:
+    """One trained policy of a run: what it plays, its sampler, learner (model and optimizer) and
+    advantage estimator. A run has one slot (every role) or one per entry of ``policies``."""
+
+    name: str
+    roles: tuple[str, ...] | None
+    """The roles it trains on; None: every role (the one shared policy)."""
+    init_path: Path
+    policy: Any
+    sampler: Sampler
+    learner: Learner
+    estimator: AdvantageEstimator
+
+    def owns(self, sample: Any) -> bool:
+        return self.roles is None or sample.role in self.roles
+
+
+def build_policies(cfg: TrainConfig, run_dir: Path, device: torch.device) -> list[PolicySlot]:
+    """The run's policies: one shared slot, or one per ``policies`` entry (each with its own initial
+    model in ``run_dir/init_model-NAME`` when tiny, built from its own seed)."""
+    if not cfg.policies:
+        init_path = model_dir(cfg, run_dir)
+        policy = build_policy(cfg, init_path, device)
+        learner = Learner(policy.model, cfg, pad_id=policy._pad_id)
+        return [PolicySlot("policy", None, init_path, policy, build_sampler(cfg, policy), learner, build_estimator(cfg))]
+    slots = []
+    for i, name in enumerate(cfg.policies):
+        pcfg = cfg.for_policy(name)
+        init_path = model_dir(pcfg, run_dir, name=f"init_model-{name}", seed=cfg.seed + i)
+        policy = build_policy(pcfg, init_path, device)
+        learner = Learner(policy.model, pcfg, pad_id=policy._pad_id)
+        slots.append(PolicySlot(name, tuple(cfg.policies[name].roles), init_path, policy, build_sampler(pcfg, policy),
+                                learner, build_estimator(pcfg)))
+    return slots
+
+
+def run_sampler(cfg: TrainConfig, slots: list[PolicySlot]) -> Sampler | RoleSamplers:
+    """What the loop samples with: the one policy's sampler, or the samplers of every role's policy."""
+    if not cfg.policies:
+        return slots[0].sampler
+    return RoleSamplers({s.name: s.sampler for s in slots}, {r: s.name for s in slots for r in s.roles or ()})
 
 
 def build_loop(cfg: TrainConfig, sampler: Sampler, policy: Any) -> Loop:

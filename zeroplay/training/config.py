@@ -111,7 +111,8 @@ class EvalConfig(_Strict):
     """Fixed opponents (agents.make names) for the games loop."""
     games: int = Field(100, ge=2)
     exploitability: bool = False
-    """Kuhn Poker only: exact exploitability of the model's action probabilities."""
+    """Games loop: exact evaluation for every game that has a public tree (Kuhn Poker, Leduc Hold'em):
+    exploitability and exact results against fixed opponents, from the model's action probabilities."""
     samples: int = Field(32, ge=1)
     """Tasks per evaluation in the rlvr loop."""
 
@@ -188,6 +189,18 @@ class _EnvSection(_Strict):
         return env_mixture(self.env, self.env_kwargs)
 
 
+class ReasoningEval(_Strict):
+    """A reasoning env scored during a games run (held-out transfer): one sampled answer to each of
+    ``samples`` fixed problems, scored by the env's verifier."""
+
+    env: str = "zeroplay/MathArithmetic-v0"
+    """A single-step env id (its verifier scores the answer)."""
+    kwargs: dict[str, Any] = {}
+    samples: int = Field(32, ge=1)
+    name: str = "math"
+    """Metrics go to ``eval/<name>/accuracy`` and ``eval/<name>/well_formed``."""
+
+
 class GamesConfig(_EnvSection):
     """(b) Game self-play (SPIRAL): one policy plays every seat."""
 
@@ -201,8 +214,20 @@ class GamesConfig(_EnvSection):
     ``view``, a one-line prompt built from ``info["view"]`` (exactly the player's information
     set) and the legal moves: ~8x fewer tokens, which is what lets the CPU demo run in minutes.
     Moves are still parsed and judged by the env either way."""
+    held_out: list[EnvEntry] = []
+    """Games evaluated like the mixture's (``eval/<env>/...``, against each entry's ``opponents``) but
+    never trained on: transfer to unseen games."""
+    reasoning_eval: ReasoningEval | None = None
+    """Also evaluate on a reasoning env at each evaluation (e.g. math), to measure transfer from play."""
 
     _registered = field_validator("reward")(lambda v: check_name(REWARDS, v))
+
+    @model_validator(mode="after")
+    def _check_held_out(self) -> GamesConfig:
+        labels = [e.label for e in self.mixture + self.held_out]
+        if len(set(labels)) != len(labels):
+            raise ValueError(f"held_out: a game is in the mixture or held out twice ({labels}); give entries distinct 'name's")
+        return self
 
 
 class RLVRConfig(_EnvSection):
@@ -236,6 +261,24 @@ class ProposeSolveConfig(_Strict):
     _registered = field_validator("solver_reward", "proposer_reward")(lambda v: check_name(REWARDS, v))
 
 
+class PolicyConfig(_Strict):
+    """One policy of a run with several (``policies:``): the roles it plays, its model and its optimizer.
+
+    ``model``, ``optim`` and ``sampling`` default to the run's top-level sections, so two policies
+    that differ only in their roles need nothing else.
+    """
+
+    roles: list[str] = Field(min_length=1)
+    """The roles this policy samples and trains on (``proposer``/``solver`` in propose-solve,
+    ``generator``/``solver`` in evoenv); each role of the loop belongs to exactly one policy."""
+    model: ModelConfig | None = None
+    """This policy's initial model (default: the run's ``model``); a tiny one is built per policy."""
+    optim: OptimConfig | None = None
+    """This policy's optimizer (default: the run's ``optim``)."""
+    sampling: SamplingConfig | None = None
+    """This policy's sampling settings (default: the run's ``sampling``)."""
+
+
 class TrainConfig(_Strict):
     """Everything a run needs. ``loop`` names a registered loop; its section (``games``, ``rlvr``,
     ``propose_solve``, or a plug-in loop's) holds the loop's options."""
@@ -262,6 +305,12 @@ class TrainConfig(_Strict):
     games: GamesConfig | None = None
     rlvr: RLVRConfig | None = None
     propose_solve: ProposeSolveConfig | None = None
+    policies: dict[str, PolicyConfig] = {}
+    """One policy per role (two or more models, each with its own optimizer, checkpoint entry and
+    advantage estimator): ``{proposer: {roles: [proposer]}, solver: {roles: [solver], model: {...}}}``.
+    Empty (the default): one shared policy plays every role, built from ``model`` and ``optim``.
+    Only loops that sample per role (their class lists ``roles``) take it; not with ``ray_workers``
+    or ``backend: vllm`` yet."""
     sections: dict[str, Any] = {}
     """A plug-in loop's section, written in YAML at the top level under the loop's name (moved here
     on load and back on save)."""
@@ -339,7 +388,51 @@ class TrainConfig(_Strict):
                              "or ray_workers: 0 with vllm (it samples on the GPU in this process)")
         if self.loss.kl_coef > 0 and not self.model.ref_model:
             raise ValueError("loss.kl_coef > 0 needs model.ref_model: true (the KL is to a frozen reference)")
+        if self.policies:
+            self._check_policies()
         return self
+
+    def _check_policies(self) -> None:
+        """Every role of the loop belongs to exactly one policy; the run's options allow several policies."""
+        roles = tuple(getattr(lookup(LOOPS, self.loop), "roles", ()) or ())
+        if not roles:
+            raise ValueError(f"policies: loop {self.loop!r} samples every role with one policy (its class lists no "
+                             "'roles'); remove 'policies' to train one shared policy")
+        owner: dict[str, str] = {}
+        for name, p in self.policies.items():
+            for role in p.roles:
+                if role not in roles:
+                    raise ValueError(f"policies.{name}.roles: loop {self.loop!r} has no role {role!r} "
+                                     f"(its roles: {', '.join(roles)})")
+                if role in owner:
+                    raise ValueError(f"policies: role {role!r} is in both {owner[role]!r} and {name!r}; "
+                                     "give each role to one policy")
+                owner[role] = name
+        missing = [r for r in roles if r not in owner]
+        if missing:
+            raise ValueError(f"policies: no policy plays {', '.join(map(repr, missing))}; add the role(s) to a policy's 'roles'")
+        if self.ray_workers:
+            raise ValueError("policies: several policies do not run on Ray actors yet; use ray_workers: 0 "
+                             "(the rollouts run in this process) or one shared policy")
+        if self.backend == "vllm":
+            raise ValueError("policies: several policies need one vLLM engine each, which is not built yet; "
+                             "use backend 'hf' or one shared policy")
+        if self.loss.kl_coef > 0 or self.model.ref_model or any(p.model and p.model.ref_model for p in self.policies.values()):
+            raise ValueError("policies: the KL reference (model.ref_model, loss.kl_coef) is kept for one shared "
+                             "policy only; set loss.kl_coef: 0 and model.ref_model: false")
+
+    def for_policy(self, name: str) -> TrainConfig:
+        """This config as one policy of ``policies`` sees it: its model, optim and sampling sections."""
+        p = self.policies[name]
+        return self.model_copy(update={"model": p.model or self.model, "optim": p.optim or self.optim,
+                                       "sampling": p.sampling or self.sampling})
+
+    def policy_of(self, role: str) -> str:
+        """The name of the policy that plays ``role`` (``policies`` must be set)."""
+        for name, p in self.policies.items():
+            if role in p.roles:
+                return name
+        raise KeyError(f"no policy plays role {role!r}; policies: {', '.join(self.policies)}")
 
 
 def _format_errors(e: ValidationError, where: str) -> str:

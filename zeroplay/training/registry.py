@@ -36,6 +36,8 @@ LOOPS.register("games", "zeroplay.training.selfplay.games:GamesLoop",
                description="game self-play, one policy in every seat (SPIRAL)")
 LOOPS.register("propose_solve", "zeroplay.training.selfplay.propose_solve:ProposeSolveLoop",
                description="propose code tasks and solve them (Absolute Zero)")
+LOOPS.register("evoenv", "zeroplay.training.selfplay.evoenv:EvoEnvLoop",
+               description="the policy writes envs; admitted ones join the solver's env mixture (EvoEnv)")
 LOOPS.register("rlvr", "zeroplay.training.rlvr:RLVRLoop", description="RL with verifiable rewards on single-step envs")
 
 REWARDS.register("correctness", "zeroplay.training.rewards:solver_reward",
@@ -44,6 +46,8 @@ REWARDS.register("binary", "zeroplay.training.rewards:binary_reward",
                  description="solver: 1 if correct and well formed, else 0")
 REWARDS.register("learnability", "zeroplay.training.rewards:proposer_reward",
                  description="proposer: 1 - solve rate, 0 if always/never solved, -1 invalid (Absolute Zero)")
+REWARDS.register("env_admission", "zeroplay.training.selfplay.evoenv:env_admission_reward",
+                 description="generator: -1 invalid, 0 near-duplicate, 0.25 uncalibrated, 0.5 + 0.5 novelty admitted")
 REWARDS.register("illegal_move_penalty", "zeroplay.training.rewards:game_training_returns",
                  description="game: the env's returns; an illegal move costs -1.5, its opponent gets +0.5 (SPIRAL)")
 REWARDS.register("env_returns", "zeroplay.training.rewards:env_returns",

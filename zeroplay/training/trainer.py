@@ -1,8 +1,11 @@
 """The training loop: collect, score, update, checkpoint, repeat. Read it top to bottom.
 
 Simplifications, stated up front (as nanochat does):
-- One policy plays every role (proposer and solver, every seat of a game); one update per step
-  (``optim.minibatches`` splits it into several optimizer steps if asked).
+- One policy plays every role (proposer and solver, every seat of a game) unless the config gives
+  ``policies:`` (one policy per role, for loops that sample per role): then each policy trains on
+  its roles' samples only, with its own advantage estimator and optimizer, and all of them are
+  saved in the one checkpoint file (so a kill never leaves them at different steps).
+- One update per policy per step (``optim.minibatches`` splits it into several optimizer steps if asked).
 - Old log-probs come from the sampler by default (no extra forward pass); with one update per
   step the PPO ratio is 1 at the start of the update, so the clip only matters with minibatches.
 - Randomness is re-derived from (seed, step) at the start of every step, so a run resumed from
@@ -10,7 +13,7 @@ Simplifications, stated up front (as nanochat does):
 - A step's rollouts are ``rollout_shards`` pieces (one by default), each sampled with a seed from
   (seed, step, shard): they run here, or on Ray actors (``ray_workers``) with the same result.
 
-The pieces (policy, sampler, the loop named by ``loop``, the advantage estimator named by
+The pieces (policies, samplers, the loop named by ``loop``, the advantage estimator named by
 ``advantage.estimator``) are built in :mod:`zeroplay.training.build`; what a loop does is its own
 module's business (:class:`~zeroplay.training.rollout.Loop`).
 """
@@ -26,14 +29,12 @@ import numpy as np
 import torch
 
 from zeroplay.core.errors import ConfigError
-from zeroplay.training.advantages import AdvantageEstimator, nonzero_mask
-from zeroplay.training.build import (build_estimator, build_loop, build_policy, build_rollouts, build_sampler,
-                                     model_dir, resolve_device)
+from zeroplay.training.advantages import nonzero_mask
+from zeroplay.training.build import PolicySlot, build_loop, build_policies, build_rollouts, resolve_device, run_sampler
 from zeroplay.training.checkpoint import (CHECKPOINT_NAME, CheckpointError, load_checkpoint, restore_rng_states,
                                           save_checkpoint)
 from zeroplay.training.config import TrainConfig
-from zeroplay.training.learner import Learner
-from zeroplay.training.rollout import Loop, PhaseTimer, Sampler, seed_for
+from zeroplay.training.rollout import Loop, PhaseTimer, seed_for
 from zeroplay.training.runlog import RunLog, write_atomically
 
 
@@ -53,34 +54,29 @@ def train(cfg: TrainConfig, *, quiet: bool = False) -> Path:
         torch.set_num_threads(cfg.torch_threads)
     device = resolve_device(cfg.model.device)
 
-    # ---- model, sampler, learner, loop (and rollout actors on Ray, if asked)
-    init_path = model_dir(cfg, run_dir)
-    policy = build_policy(cfg, init_path, device)
-    model = policy.model
-    sampler = build_sampler(cfg, policy)
-    template = sampler.template
-    learner = Learner(model, cfg, pad_id=policy._pad_id)
-    loop = build_loop(cfg, sampler, policy)
-    estimator = build_estimator(cfg)
+    # ---- policies (model, sampler, learner, estimator each), loop (and rollout actors on Ray, if asked)
+    slots = build_policies(cfg, run_dir, device)
+    sampler = run_sampler(cfg, slots)
+    loop = build_loop(cfg, sampler, slots[0].policy)
     progress = _Progress(quiet)
 
     # ---- resume, or warm up and evaluate the starting point
     if ckpt is not None:
-        eval_before, warmup_info, start = _resume(ckpt, run_dir, model, learner, estimator, loop, cfg)
+        eval_before, warmup_info, start = _resume(ckpt, run_dir, slots, loop, cfg)
         progress.note(f"resuming {run_dir} from step {start}")
     else:
-        warmup_info = _warmup(cfg, loop, policy, template, progress)
+        warmup_info = _warmup(cfg, loop, slots, progress)
         if cfg.model.ref_model:  # the KL anchor is the policy RL starts from: after the warm-up
-            learner.ref_model = _frozen_copy(model)
+            slots[0].learner.ref_model = _frozen_copy(slots[0].learner.model)
         eval_before = evaluate(loop, sampler, cfg.seed, 0)
         start = 0
     log = RunLog(run_dir, resume_step=start)
     if ckpt is None:
         log.log(0, {**eval_before, **{f"warmup/{k}": v for k, v in warmup_info.items()}})
-        _save(run_dir, 0, learner, estimator, loop, eval_before, warmup_info)
-    policy.sync_weights() if hasattr(policy, "sync_weights") else None
+        _save(run_dir, 0, slots, loop, eval_before, warmup_info, cfg)
+    _sync(slots)
 
-    remote = build_rollouts(cfg, init_path) if cfg.steps > start else None  # None: rollouts run here
+    remote = build_rollouts(cfg, slots[0].init_path) if cfg.steps > start else None  # None: rollouts run here
 
     # ---- RL steps
     last: dict[str, Any] = {}
@@ -91,28 +87,38 @@ def train(cfg: TrainConfig, *, quiet: bool = False) -> Path:
             torch.manual_seed(seed_for(cfg.seed, step))
             sampler.timer = PhaseTimer()
             t0 = time.perf_counter()
-            samples, metrics = collect(loop, remote, step, cfg.shards, model)
+            samples, metrics = collect(loop, remote, step, cfg.shards, slots[0].learner.model)
             sampler.timer.add("rollout_wall", time.perf_counter() - t0, len(samples))
-            adv = estimator(samples)
             rewards = np.array([x.reward for x in samples], dtype=float)
-            if cfg.advantage.drop_zero:
-                keep = nonzero_mask(adv).nonzero().flatten().tolist()
-                samples, adv = [samples[i] for i in keep], adv[keep]
             t0 = time.perf_counter()
-            metrics.update(learner.update(samples, adv) if samples else {"loss/skipped": 1.0})
-            if hasattr(policy, "sync_weights"):
-                policy.sync_weights()  # vLLM: push the new weights into the engine
-            sampler.timer.add("learn", time.perf_counter() - t0, len(samples), sum(len(x.completion_ids) for x in samples))
+            trained, advs = [], []
+            for slot in slots:  # each policy: advantages over its roles' samples, then its own update
+                mine = samples if slot.roles is None else [x for x in samples if slot.owns(x)]
+                adv = slot.estimator(mine)
+                if cfg.advantage.drop_zero:
+                    keep = nonzero_mask(adv).nonzero().flatten().tolist()
+                    mine, adv = [mine[i] for i in keep], adv[keep]
+                update = slot.learner.update(mine, adv) if mine else {"loss/skipped": 1.0}
+                trained += mine
+                advs.append(adv)
+                if slot.roles is None:
+                    metrics.update(update)
+                else:
+                    metrics.update({f"policies/{slot.name}/{k}": v for k, v in update.items()})
+                    metrics.update(_policy_metrics(slot.name, mine, adv))
+            _sync(slots)  # vLLM: push the new weights into the engine
+            all_adv = torch.cat(advs) if len(advs) > 1 else advs[0]
+            sampler.timer.add("learn", time.perf_counter() - t0, len(trained), sum(len(x.completion_ids) for x in trained))
             metrics.update(sampler.timer.metrics())
             metrics.update({"reward/mean": float(rewards.mean()) if rewards.size else 0.0,
-                            "adv/mean_abs": float(adv.abs().mean()) if adv.numel() else 0.0,
-                            "count/trained_samples": float(len(samples))})
+                            "adv/mean_abs": float(all_adv.abs().mean()) if all_adv.numel() else 0.0,
+                            "count/trained_samples": float(len(trained))})
             if (cfg.eval.every and step % cfg.eval.every == 0) or step == cfg.steps:
                 eval_metrics = evaluate(loop, sampler, cfg.seed, step)
                 metrics.update(eval_metrics)
             log.log(step, metrics)
             if step % cfg.checkpoint_every == 0 or step == cfg.steps:
-                _save(run_dir, step, learner, estimator, loop, eval_before, warmup_info)
+                _save(run_dir, step, slots, loop, eval_before, warmup_info, cfg)
             last = metrics
             progress.advance(step, metrics)
             if cfg.step_delay_s:
@@ -128,9 +134,10 @@ def train(cfg: TrainConfig, *, quiet: bool = False) -> Path:
                "eval_before": eval_before, "eval_after": eval_after, "warmup": warmup_info}
     log.write_summary(summary)
     log.plot(loop.panels(), title=f"{cfg.name}: {cfg.loop}")
-    final = run_dir / "final_model"
-    model.save_pretrained(final)
-    policy.tokenizer.save_pretrained(final)
+    for slot in slots:  # final_model/, or final_model/NAME/ per policy
+        final = run_dir / "final_model" if slot.roles is None else run_dir / "final_model" / slot.name
+        slot.learner.model.save_pretrained(final)
+        slot.policy.tokenizer.save_pretrained(final)
     progress.report(run_dir, eval_before, eval_after)
     return run_dir
 
@@ -145,49 +152,82 @@ def collect(loop: Loop, remote: Any, step: int, shards: int, model: Any) -> tupl
     return loop.merge(step, results)
 
 
-def evaluate(loop: Loop, sampler: Sampler, seed: int, step: int) -> dict[str, float]:
+def evaluate(loop: Loop, sampler: Any, seed: int, step: int) -> dict[str, float]:
     """The loop's evaluation, sampled with a seed of its own (the same wherever the rollouts ran)."""
     sampler.reseed(seed_for(seed, step, 3))
     return loop.evaluate(step)
 
 
-def _warmup(cfg: TrainConfig, loop: Loop, policy: Any, template: Any, progress: _Progress) -> dict[str, float]:
+def _policy_metrics(name: str, samples: list[Any], adv: torch.Tensor) -> dict[str, float]:
+    """A policy's own reward, advantage and sample count (runs with several policies)."""
+    rewards = [x.reward for x in samples]
+    return {f"policies/{name}/reward/mean": float(np.mean(rewards)) if rewards else 0.0,
+            f"policies/{name}/adv/mean_abs": float(adv.abs().mean()) if adv.numel() else 0.0,
+            f"policies/{name}/count/trained_samples": float(len(samples))}
+
+
+def _sync(slots: list[PolicySlot]) -> None:
+    for slot in slots:
+        if hasattr(slot.policy, "sync_weights"):
+            slot.policy.sync_weights()
+
+
+def _warmup(cfg: TrainConfig, loop: Loop, slots: list[PolicySlot], progress: _Progress) -> dict[str, float]:
+    """Supervised warm-up of every policy on the loop's warm-up pairs (all roles' pairs: a loop's pairs
+    carry no role); one policy's figures are ``steps``, ``final_loss``...; several policies' ``NAME/...``."""
     w = cfg.warmup
     if not w.steps:
         return {}
     from zeroplay.training.warmup import supervised_warmup
 
-    pairs = [(template.messages(o), c) for o, c in loop.warmup_pairs(w.steps * w.batch_size // 4 + 64, cfg.seed)]
-    if not pairs:  # the loop has no warm-up data
+    raw = loop.warmup_pairs(w.steps * w.batch_size // 4 + 64, cfg.seed)
+    if not raw:  # the loop has no warm-up data
         return {}
-    progress.start("warm-up", w.steps, 0)
-    t0 = time.perf_counter()
-    losses = supervised_warmup(policy, pairs, steps=w.steps, batch_size=w.batch_size, lr=w.lr, seed=cfg.seed,
-                               on_step=lambda i, loss: progress.advance(i + 1, {"loss": loss}))
-    progress.stop()
-    return {"steps": float(w.steps), "first_loss": losses[0], "final_loss": losses[-1], "seconds": time.perf_counter() - t0}
+    out: dict[str, float] = {}
+    for slot in slots:
+        pairs = [(slot.sampler.template.messages(o), c) for o, c in raw]
+        progress.start("warm-up" if slot.roles is None else f"warm-up {slot.name}", w.steps, 0)
+        t0 = time.perf_counter()
+        losses = supervised_warmup(slot.policy, pairs, steps=w.steps, batch_size=w.batch_size, lr=w.lr, seed=cfg.seed,
+                                   on_step=lambda i, loss: progress.advance(i + 1, {"loss": loss}))
+        progress.stop()
+        prefix = "" if slot.roles is None else f"{slot.name}/"
+        out.update({f"{prefix}steps": float(w.steps), f"{prefix}first_loss": losses[0],
+                    f"{prefix}final_loss": losses[-1], f"{prefix}seconds": time.perf_counter() - t0})
+    return out
 
 
-def _resume(ckpt: dict[str, Any], run_dir: Path, model: Any, learner: Learner, estimator: AdvantageEstimator,
-            loop: Loop, cfg: TrainConfig) -> tuple[dict, dict, int]:
+def _resume(ckpt: dict[str, Any], run_dir: Path, slots: list[PolicySlot], loop: Loop,
+            cfg: TrainConfig) -> tuple[dict, dict, int]:
     """Load a checkpoint's state into the run's pieces; (eval_before, warmup info, step)."""
     try:
-        model.load_state_dict(ckpt["model"])
-        learner.optimizer.load_state_dict(ckpt["optimizer"])
-        restore_rng_states(ckpt["rng"])
         extra = ckpt["extra"]
-        # checkpoints written before estimators were named parts hold the RAE state under "rae"
-        estimator.load_state_dict(extra["advantage"] if "advantage" in extra else extra["rae"])
+        names = extra.get("policies")
+        if names != ([s.name for s in slots] if cfg.policies else None):
+            raise ValueError(f"it holds policies {names or 'one shared policy'}, the config "
+                             f"{[s.name for s in slots] if cfg.policies else 'one shared policy'}")
+        if cfg.policies:
+            for slot in slots:
+                slot.learner.model.load_state_dict(ckpt["model"][slot.name])
+                slot.learner.optimizer.load_state_dict(ckpt["optimizer"][slot.name])
+                slot.estimator.load_state_dict(extra["advantage"][slot.name])
+        else:
+            slot = slots[0]
+            slot.learner.model.load_state_dict(ckpt["model"])
+            slot.learner.optimizer.load_state_dict(ckpt["optimizer"])
+            # checkpoints written before estimators were named parts hold the RAE state under "rae"
+            slot.estimator.load_state_dict(extra["advantage"] if "advantage" in extra else extra["rae"])
+            if cfg.model.ref_model:
+                slot.learner.ref_model = _frozen_copy(slot.learner.model)
+                slot.learner.ref_model.load_state_dict(extra["ref_model"])
+        restore_rng_states(ckpt["rng"])
         loop.load_state_dict(extra["loop"])
-        if cfg.model.ref_model:
-            learner.ref_model = _frozen_copy(model)
-            learner.ref_model.load_state_dict(extra["ref_model"])
         return extra["eval_before"], extra["warmup"], int(ckpt["step"])
     except (KeyError, TypeError, ValueError, RuntimeError) as e:  # another model, loop or option set
         detail = " ".join(str(e).split())[:200]
         raise CheckpointError(
             f"{run_dir / CHECKPOINT_NAME} does not fit this config ({type(e).__name__}: {detail}): it was written "
-            "with another model, loop or model.ref_model; resume with the config it was written with, "
+            "with another model, loop, policies or model.ref_model; resume with the config it was written with, "
             "or pass another --name to start a new run") from None
 
 
@@ -195,12 +235,29 @@ def _frozen_copy(model: Any) -> Any:
     return copy.deepcopy(model).eval().requires_grad_(False)
 
 
-def _save(run_dir: Path, step: int, learner: Learner, estimator: AdvantageEstimator, loop: Loop, eval_before: dict,
-          warmup: dict) -> None:
-    extra = {"advantage": estimator.state_dict(), "loop": loop.state_dict(), "eval_before": eval_before, "warmup": warmup}
-    if learner.ref_model is not None:
-        extra["ref_model"] = learner.ref_model.state_dict()
-    save_checkpoint(run_dir, step=step, model=learner.model, optimizer=learner.optimizer, extra=extra)
+def _save(run_dir: Path, step: int, slots: list[PolicySlot], loop: Loop, eval_before: dict, warmup: dict,
+          cfg: TrainConfig) -> None:
+    """One checkpoint file for the whole run; with several policies, ``model``, ``optimizer`` and
+    ``extra["advantage"]`` map each policy's name to its state, and ``extra["policies"]`` lists them."""
+    extra: dict[str, Any] = {"loop": loop.state_dict(), "eval_before": eval_before, "warmup": warmup}
+    if not cfg.policies:
+        learner = slots[0].learner
+        extra["advantage"] = slots[0].estimator.state_dict()
+        if learner.ref_model is not None:
+            extra["ref_model"] = learner.ref_model.state_dict()
+        save_checkpoint(run_dir, step=step, model=learner.model, optimizer=learner.optimizer, extra=extra)
+        return
+    extra["advantage"] = {s.name: s.estimator.state_dict() for s in slots}
+    extra["policies"] = [s.name for s in slots]
+    save_checkpoint(run_dir, step=step, model=_ByName({s.name: s.learner.model for s in slots}),
+                    optimizer=_ByName({s.name: s.learner.optimizer for s in slots}), extra=extra)
+
+
+class _ByName(dict):
+    """Several models (or optimizers) by name, saved as one ``{name: state_dict}``."""
+
+    def state_dict(self) -> dict[str, Any]:
+        return {name: x.state_dict() for name, x in self.items()}
 
 
 class _Progress:

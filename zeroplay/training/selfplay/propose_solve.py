@@ -14,7 +14,8 @@ Each step, for every task type (deduction, abduction, induction):
 
 Sharded rollouts (``rollout_shards``, Ray actors) split the task types between shards.
 
-Advantages: TRR++ (six groups: {proposer, solver} x three types); one update of the shared policy.
+Advantages: TRR++ (six groups: {proposer, solver} x three types); one update of the shared policy,
+or of each role's own policy when the config gives ``policies:`` (roles ``proposer`` and ``solver``).
 The buffers are saved in checkpoints (so a resumed run proposes against the same references).
 """
 
@@ -26,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from zeroplay.training.config import ProposeSolveConfig, TrainConfig
+from zeroplay.training.policies import sampler_for
 from zeroplay.training.registry import REWARDS, lookup
 from zeroplay.training.rollout import (Sample, Sampler, ShardedLoop, ShardResult, concat_stats, reward_by_env_role,
                                        seed_for, shard_range, to_sample)
@@ -33,6 +35,8 @@ from zeroplay.training.rollout import (Sample, Sampler, ShardedLoop, ShardResult
 
 class ProposeSolveLoop(ShardedLoop):
     config_class = ProposeSolveConfig
+    roles = ("proposer", "solver")
+    """What ``policies:`` may assign (one shared policy plays both by default)."""
 
     def __init__(self, cfg: TrainConfig, sampler: Sampler | None, policy: Any):
         from zeroplay.envs.code.buffer import TaskBuffer, builtin_seeds
@@ -90,7 +94,7 @@ class ProposeSolveLoop(ShardedLoop):
                 obs, _ = self.proposers[k].reset(seed=seed_for(seed, step, 1, all_kinds.index(k), i))
                 prompts.append(obs)
                 labels.append(k)
-        proposals = self.sampler.generate(prompts)
+        proposals = sampler_for(self.sampler, "proposer").generate(prompts)
         # 2. validate (one sandbox batch per type); valid tasks join the buffer
         t0 = time.perf_counter()
         new_tasks: dict[str, list[tuple[int, Any]]] = {k: [] for k in kinds}
@@ -123,7 +127,7 @@ class ProposeSolveLoop(ShardedLoop):
         for k, task, _ in solve_jobs:
             obs, _ = self.solvers[k].reset(seed=0, options={"task": task})
             solver_prompts += [obs] * n
-        answers = self.sampler.generate(solver_prompts)
+        answers = sampler_for(self.sampler, "solver").generate(solver_prompts)
         t0 = time.perf_counter()
         solve_samples: list[Sample] = []
         solved_rates: dict[int, float] = {}
@@ -197,7 +201,7 @@ class ProposeSolveLoop(ShardedLoop):
                     t = t.pick(int(rng.integers(len(t.inputs))))
                 tasks.append(t.to_task(k))
             prompts = [self.solvers[k].reset(seed=0, options={"task": t})[0] for t in tasks]
-            outs = self.sampler.generate(prompts)
+            outs = sampler_for(self.sampler, "solver").generate(prompts)
             correct = [self._verify(k, [a], t)[0].correct for (_, a, _), t in zip(outs, tasks)]
             out[f"eval/{k}/accuracy"] = float(np.mean(correct))
             all_correct += correct
