@@ -33,3 +33,11 @@ def test_nearest_finds_the_copy() -> None:
 def test_unparsable_source_has_empty_fingerprint() -> None:
     assert fingerprint("def (").grams == frozenset()
     assert similarity("def (", GOOD) == 0.0
+
+
+def test_one_inserted_line_keeps_most_of_the_similarity() -> None:
+    # names used to be numbered across the whole file, read breadth first: one added line shifted
+    # every later number and the copy scored 0.3-0.4, i.e. "novel" (a cheap reward for a generator)
+    variant = GOOD.replace("def sample_instance(rng, difficulty):\n",
+                           "def sample_instance(rng, difficulty):\n    difficulty = min(5, difficulty + 1)\n")
+    assert variant != GOOD and similarity(GOOD, variant) >= 0.7

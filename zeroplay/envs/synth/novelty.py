@@ -1,9 +1,11 @@
 """Novelty: is a source a near-duplicate of one already in the library?
 
 A source becomes a fingerprint without running it: its AST with every local name replaced by
-its order of first appearance (``v0``, ``v1``...), docstrings dropped, and constants reduced to
-their type, so renaming variables, rewording prompts or changing numbers leaves it unchanged.
-Similarity is the Jaccard index of the fingerprints' token 4-grams. Two sources that differ
+its order of first appearance within its function (``v0``, ``v1``...), docstrings dropped, and
+constants reduced to their type, so renaming variables, rewording prompts or changing numbers
+leaves it unchanged; an inserted line changes only the grams of its own function (numbering across
+the whole file, read breadth first, let one added line pass as a "novel" environment).
+Similarity is the Jaccard index of the fingerprints' token 4-grams, taken in source order. Two sources that differ
 in what they compute differ in structure; two that differ only in names and numbers do not.
 It does not catch the same task written with a different algorithm.
 """
@@ -22,13 +24,16 @@ _NGRAM = 4
 
 
 class _Normalizer(ast.NodeTransformer):
-    """Renames identifiers by first appearance, drops docstrings, reduces constants to their type."""
+    """Renames identifiers by first appearance within each function, drops docstrings, reduces
+    constants to their type."""
 
     def __init__(self) -> None:
-        self.names: dict[str, str] = {n: n for n in REQUIRED_FUNCTIONS}
+        self.names: dict[str, str] = {}
 
     def _name(self, name: str) -> str:
-        return self.names.setdefault(name, f"v{len(self.names) - len(REQUIRED_FUNCTIONS)}")
+        if name in REQUIRED_FUNCTIONS:
+            return name
+        return self.names.setdefault(name, f"v{len(self.names)}")
 
     def visit_Name(self, node: ast.Name) -> ast.AST:
         node.id = self._name(node.id)
@@ -41,10 +46,12 @@ class _Normalizer(ast.NodeTransformer):
 
     def visit_FunctionDef(self, node: ast.FunctionDef) -> ast.AST:
         node.name = self._name(node.name)
+        outer, self.names = self.names, dict(self.names)  # numbering restarts in each function
         node.returns = None
         if node.body and isinstance(node.body[0], ast.Expr) and isinstance(getattr(node.body[0], "value", None), ast.Constant):
             node.body = node.body[1:] or [ast.Pass()]
         self.generic_visit(node)
+        self.names = outer
         return node
 
     def visit_Constant(self, node: ast.Constant) -> ast.AST:
@@ -75,8 +82,18 @@ def fingerprint(source: str) -> Fingerprint:
     if tree.body and isinstance(tree.body[0], ast.Expr) and isinstance(getattr(tree.body[0], "value", None), ast.Constant):
         tree.body = tree.body[1:]
     tree = _Normalizer().visit(tree)
-    tokens = [tok for node in ast.walk(tree) for tok in _tokens(node)]
+    tokens = [tok for node in _preorder(tree) for tok in _tokens(node)]
     return Fingerprint(frozenset(tuple(tokens[i:i + _NGRAM]) for i in range(max(0, len(tokens) - _NGRAM + 1))))
+
+
+def _preorder(node: ast.AST) -> Iterable[ast.AST]:
+    """Nodes in source order (depth first): an inserted statement changes only the grams around it
+    (``ast.walk`` goes breadth first, where one statement shifts every level after it)."""
+    stack = [node]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(reversed(list(ast.iter_child_nodes(node))))
 
 
 def _tokens(node: ast.AST) -> list[str]:
