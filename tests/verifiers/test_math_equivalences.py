@@ -212,3 +212,67 @@ def test_unicode_symbols_and_derivations_are_accepted(math_v, answer, gold):
 @pytest.mark.parametrize("answer, gold", UNICODE_WRONG)
 def test_unicode_and_derivation_near_misses_stay_refused(math_v, answer, gold):
     assert not math_v.verify(B % answer, gold).correct
+
+
+# -- classes the outside-labelled set found (math_outside.jsonl) -----------------------------------
+OUTSIDE_EQUAL = [
+    ("½", r"\frac12"), ("1⁄2", r"\frac12"), ("2√3", r"2\sqrt3"), ("x²", "x^2"), ("−¼", r"-\frac14"), ("√2", r"\sqrt2"),
+    ("2½", "5/2"), ("√(x+1)", r"\sqrt{x+1}"),
+    ("1011_{2}", "1011_2"), ("1011", "1011_2"), ("4a", "4A_{16}"), ("12_{(3)}", "12_3"),
+    (r"16\pi \text{ square units}", r"16\pi"), (r"20 \text{ percent}", r"20\%"), (r"500 \, \text{nm}", "500"),
+    (r"300 \text{ K}", "300"),
+    (r"(-\infty, -2) \text{ U } (3, \infty)", r"(-\infty,-2)\cup(3,\infty)"),
+    (r"[-1,1] \setminus \{0\}", r"[-1,0)\cup(0,1]"), (r"\mathbb{R}\setminus\{1\}", r"(-\infty,1)\cup(1,\infty)"),
+    (r"x > -2 \text{ and } x < 3", "-2 < x < 3"),
+    ("3:2", r"\frac32"), (r"\frac14", "1:4"), ("3:45 PM", r"\text{3:45 p.m.}"), ("15:45", r"\text{3:45 p.m.}"),
+    ("x=2, y=-3", "(2,-3)"), ("a = 4, b = 7", "(4,7)"), ("x=1, y=2, z=3", "(1,2,3)"),
+    (r"f^{-1}(x) = \frac{x-3}{2}", r"\frac{x-3}{2}"), ("f'(x) = 2x + 1", "2x+1"),
+    ("12", r"\textbf{(C) }12"), ("(C)", r"\textbf{(C) }12"), ("(C) 12", r"\textbf{(C) }12"),
+    (r"\text{Total cost} = 4 \times 12 + 8 = 56", "56"),
+]
+OUTSIDE_WRONG = [
+    ("3:45", r"\frac{1}{15}"), ("1:15", "3:45"), ("2:3", r"\frac32"), ("3:45", r"\text{3:45 p.m.}"),
+    ("y=-3, x=2", "(2,-3)"), ("x=2, y=-3", "(-3,2)"), ("x=2, y=-3", "[2,-3]"), ("x=1, x=2", "(1,2)"),
+    ("11", "1011_2"), ("1011_3", "1011_2"), ("a", "a_{12}"), ("1012", "1011_2"),
+    (r"f^{-1}(x) = 2x+1", "f(x) = 2x+1"), ("f'(x) = 2", "f(x) = 2"),
+    (r"x < -2 \text{ and } x > 3", r"(-\infty,-2)\cup(3,\infty)"),
+    (r"x > -2 \text{ and } x < 3", r"(-\infty, \infty)"),  # the union reading of "and" used to accept this
+    (r"x > -2 \text{ and } x < 3", r"(-2, 3]"),
+    ("(B) 12", r"\textbf{(C) }12"), ("(C) 15", r"\textbf{(C) }12"), ("15", r"\textbf{(C) }12"),
+    (r"5 \text{ million}", "5"), ("300 K", "300"), (r"2 \text{ e}", "2"),
+    (r"[-1,1] \setminus \{0\}", "[-1,1]"), (r"\mathbb{R}\setminus\{1\}", r"(-\infty,\infty)"),
+    (r"(-\infty, -2) \text{ U } (3, \infty)", r"(-\infty,-2]\cup(3,\infty)"),
+    ("½", r"\frac13"), ("2√3", r"3\sqrt2"), ("x²", "x^3"), ("2½", "1"),
+]
+
+
+@pytest.mark.parametrize("answer, gold", OUTSIDE_EQUAL)
+def test_outside_set_classes_are_accepted(math_v, answer, gold):
+    v = math_v.verify(B % answer, gold)
+    assert v.correct, v
+
+
+@pytest.mark.parametrize("answer, gold", OUTSIDE_WRONG)
+def test_outside_set_near_misses_stay_refused(math_v, answer, gold):
+    v = math_v.verify(B % answer, gold)
+    assert not v.correct, v
+
+
+@pytest.mark.parametrize("response, gold, correct", [
+    (r"The solutions are $\boxed{2}$ and $\boxed{3}$.", "2, 3", True),
+    (r"From $x^2 = 1$ we get $\boxed{x = 1}$ or $\boxed{x = -1}$.", "-1, 1", True),
+    (r"Solving the system gives $a = \boxed{3}$ and $b = \boxed{7}$.", "(3, 7)", True),
+    (r"The roots are $\boxed{2}$, $\boxed{-3}$.", "-3, 2", True),
+    (r"The solutions are $\boxed{2}$ and $\boxed{3}$.", "3", False),  # the answer is both: not just 3
+    (r"First $\boxed{2}$. Then the answer is $\boxed{3}$.", "3", True),  # boxes in different sentences
+    (r"Solving gives $b = \boxed{7}$ and $a = \boxed{3}$.", "(3, 7)", False),  # names out of order: not read
+    ("The correct answer is (B).", "B", True), ("It is option (a).", "A", True),
+    ("The correct answer is not (B).", "B", False),
+    (r"Final Answer: The final answer is $\$1,260$. I hope it is correct.", "1260", True),
+    ("The distance is sqrt(1 + 4) = sqrt(5).", r"\sqrt{5}", True),
+    ("The distance is sqrt(1 + 4) = sqrt(5).", "5", False),  # was read as 5: the number inside the root
+    ("Total cost = 4 × $12 + $8 = $48 + $8 = $56", "56", True),
+])
+def test_outside_set_responses(math_v, response, gold, correct):
+    v = math_v.verify(response, gold)
+    assert v.correct == correct, v

@@ -204,3 +204,10 @@ def test_timeouts_are_cached_for_the_budget_they_ran_under():
         assert v.worker_calls == calls + 1
     finally:
         v.close()
+
+
+@pytest.mark.parametrize("answer", ["Answer: B or C", "The answer is B or C", r"\boxed{B \text{ or } C}",
+                                    "Answer: B and C", r"\boxed{(B), (D)}", "(B) or (A)"])
+def test_a_hedge_over_choice_letters_is_no_answer(answer):
+    # "B or C" used to read as the letter B ("choice-equal"): a free reward for naming two choices
+    assert not verifiers.make("math").verify(answer, "B").correct

@@ -141,6 +141,22 @@ def test_hard_budget_gives_timeout_verdict_from_a_thread():
     v.close()
 
 
+def test_batch_chunks_keep_each_pairs_budget():
+    """A batch sends several pairs per worker request; a pair that runs past the budget is still a
+    timeout (as it is alone), and a bigger budget is a new question (nothing stale is cached)."""
+    pairs = [(B % rf"\frac{{x^2-{k * k}}}{{x-{k}}}", f"x+{k}") for k in range(1, 9)]
+    v = verifiers.make("math", timeout_s=0.001, workers=2)
+    try:
+        verdicts = v.verify_batch([a for a, _ in pairs], [g for _, g in pairs])
+        assert all(x.reason.startswith("timeout") for x in verdicts), [x.reason for x in verdicts]
+        v.options = type(v.options)(timeout_s=5.0)
+        verdicts = v.verify_batch([a for a, _ in pairs], [g for _, g in pairs])
+        assert all(x.correct for x in verdicts), [x.reason for x in verdicts]
+        assert [x.reason for x in verdicts] == [v.verify(a, g).reason for a, g in pairs]
+    finally:
+        v.close()
+
+
 def test_verify_batch_keeps_order_and_matches_verify(math_v):
     pairs = [(B % "x^2-1", "(x-1)(x+1)"), (B % "2", "3"), ("nothing", "1"), (B % r"\sqrt{8}", r"2\sqrt2")] * 5
     batch = math_v.verify_batch([p[0] for p in pairs], [p[1] for p in pairs])

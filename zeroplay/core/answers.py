@@ -22,7 +22,11 @@ Policy
     ``\\{``/``\\}`` does not nest. ``\\boxed 5`` (whitespace, then one token without spaces, ``$``
     or braces) is read too, as LaTeX reads a one-token argument. Only complete boxes count; the
     box whose content starts **last** wins (so ``\\boxed{\\boxed{7}}`` gives ``7`` and a final
-    unclosed box leaves the previous one). Content is stripped.
+    unclosed box leaves the previous one). Content is stripped. :func:`final_boxes` reads several
+    boxes that end the text together (``the roots are $\\boxed{2}$ and $\\boxed{3}$.``, ``$a =
+    \\boxed{3}$ and $b = \\boxed{7}$``) as one answer, when only ``,``/``;``/``and``/``or``, a
+    one-letter name before ``=`` and math delimiters stand between them and nothing but closing
+    delimiters and a period after the last.
 Fenced code (:func:`fenced_blocks`, :func:`code_block`)
     Blocks pair ```` ``` ```` fences left to right. The language is the first word of the info
     string, lower case; a block on one line (```` ```x = 1``` ````) is unlabeled and its content is
@@ -36,9 +40,10 @@ The last mathematical answer (:func:`last_math_answer`), for text with no box an
     sentence (``42``, ``x = 3``): all of it;
     (2) the text ends with display math (``\\[...\\]``, ``$$...$$``): its content, multi-line
     included; (3) the last sentence: its last inline math (``$...$``, ``\\(...\\)``) or bare
-    number, whichever ends later. The last sentence starts after the last ``.``/``!``/``?``
-    followed by whitespace, or the last line break, outside math. Never a number from an earlier
-    sentence: ``... then 10. I'm done.`` has no answer.
+    number or plain-text root (``sqrt(5)``, never the 5 inside it), whichever ends later. The last
+    sentence starts after the last ``.``/``!``/``?`` followed by whitespace, or the last line
+    break, outside math. Never a number from an earlier sentence: ``... then 10. I'm done.`` has
+    no answer.
 
 The math verifier's full order (``zeroplay.verifiers.math.extract``) puts these together:
 ``<answer>`` tag, box, ``####``, "final answer is"/"the answer is", "Answer:" or "Answer" followed
@@ -66,7 +71,8 @@ _CLOSERS = {"$$": "$$", "$": "$", "\\(": "\\)", "\\[": "\\]"}
 _PROSE_WORD = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{2,}")
 _SENTENCE_END = re.compile(r"[.!?](?=\s)|\n")
 #: A bare number not glued to a word or another number ("x2", "3-5" give no "2", "-5").
-_NUMBER = re.compile(r"(?<![\w.])(?:[-+](?=\d))?\d+(?:[.,/]\d+)*(?:\s?\\?%)?")
+_NUMBER = re.compile(r"(?<![\w.\\])(?:sqrt|cbrt)\((?:[^()\n]|\([^()\n]*\)){1,80}\)"  # "= sqrt(5)" is not 5
+                     r"|(?<![\w.])(?:[-+](?=\d))?\d+(?:[.,/]\d+)*(?:\s?\\?%)?")
 
 
 # -- tags --------------------------------------------------------------------------------------
@@ -160,6 +166,67 @@ def last_boxed(text: str) -> str | None:
                 if arg and (best is None or after > best[0]):
                     best = (after, arg.end())
     return text[best[0]:best[1]].strip() if best else None
+
+
+#: What may stand between boxes that together are one answer (math delimiters removed first).
+_BOX_GLUE = re.compile(r"\s*(?:,|;|and|or|,\s*and|,\s*or)\s*(?:([A-Za-z])\s*=\s*)?")
+_BOX_LABEL = re.compile(r"(?:^|[\s$(])([A-Za-z])\s*=\s*$")
+_BOX_TAIL = re.compile(r"[\s$.]*")
+_DELIMITERS = re.compile(r"\$|\\[()\[\]]")
+
+
+def _box_spans(text: str) -> list[tuple[int, int, int, int]]:
+    """``(macro start, content start, content end, end)`` of every complete ``\\boxed{...}``/``\\fbox{...}``
+    not inside another box, in order. One pass with a stack of open braces, as :func:`last_boxed`."""
+    spans: list[tuple[int, int, int, int]] = []
+    stack: list[tuple[int, int] | None] = []  # per open brace: (macro start, content start) of a box, or None
+    open_boxes = 0
+    box_at = (-1, -1)  # (macro start, index of its "{") of the box just named
+    for m in _BOX_TOKENS.finditer(text):
+        tok = m.group()
+        if tok == "{":
+            box = (box_at[0], m.end()) if m.start() == box_at[1] else None
+            stack.append(box)
+            open_boxes += box is not None
+        elif tok == "}":
+            if stack:
+                box = stack.pop()
+                if box is not None:
+                    open_boxes -= 1
+                    if open_boxes == 0:
+                        spans.append((box[0], box[1], m.start(), m.end()))
+        elif tok in ("\\boxed", "\\fbox"):
+            after = _SPACES.match(text, m.end()).end()
+            box_at = (m.start(), after) if after < len(text) and text[after] == "{" else (-1, -1)
+    return spans
+
+
+def final_boxes(text: str) -> list[str] | None:
+    """The boxes that end ``text`` together as one answer (see the policy above), each with its
+    one-letter name when it has one (``a = 3``); None unless there are two or more."""
+    if not isinstance(text, str) or text.count("\\boxed") + text.count("\\fbox") < 2:
+        return None
+    text = text[-MAX_SCAN:]
+    spans = _box_spans(text)
+    if len(spans) < 2 or not _BOX_TAIL.fullmatch(_DELIMITERS.sub("", text[spans[-1][3]:])):
+        return None
+    found: list[str] = []
+    k = len(spans) - 1
+    label = None
+    while k >= 0:
+        content = text[spans[k][1]:spans[k][2]].strip()
+        before = _DELIMITERS.sub("", text[spans[k - 1][3]:spans[k][0]]) if k > 0 else ""
+        glue = _BOX_GLUE.fullmatch(before) if k > 0 else None
+        if glue is not None:
+            label = glue.group(1)
+        else:
+            m = _BOX_LABEL.search(_DELIMITERS.sub("", text[max(0, spans[k][0] - 40):spans[k][0]]))
+            label = m.group(1) if m else None
+        found.append(f"{label} = {content}" if label else content)
+        if glue is None:
+            break
+        k -= 1
+    return found[::-1] if len(found) >= 2 else None
 
 
 # -- fenced code -------------------------------------------------------------------------------

@@ -40,6 +40,16 @@ name is not compared. Equations compare by sides, a solved ``x = v`` by ``v``, a
 in two or more variables by its solution set (lhs - rhs equal up to a nonzero constant factor);
 a one-variable equation must be solved (``2x = 4`` is not ``x = 2``).
 
+Sets of reals: ``A \\setminus B`` is the difference (``\\mathbb{R} \\setminus \\{1\\}`` is
+``(-\\infty, 1) \\cup (1, \\infty)``), a ``U`` between intervals is ``\\cup``, and relations in one
+variable joined by "and" are the intersection of their solution sets (``x > -2 \\text{ and } x < 3``
+is ``(-2, 3)``; an empty intersection, ``x < -2 and x > 3``, is refused, since it is a slip for
+"or" or the empty set). Named components ``x = 1, y = 2`` are the point ``(1, 2)`` when the
+one-letter names are distinct and written in alphabetical order (``a, b``; ``x, y, z``), the order
+of a point's coordinates; in any other order they are not read as a point. A decorated name is
+kept: ``f^{-1}(x) = ...`` and ``f'(x) = ...`` compare their right sides with a bare gold, and their
+names with a gold equation (``f^{-1}(x) = 2x + 1`` is not ``f(x) = 2x + 1``).
+
 Ambiguous notation never matches a reading it may not mean: a set (``\\{1,3\\}``, or ``{1,3}``
 with plain braces) is never an ordered pair or interval ``(1,3)`` / ``[1,3]``, whatever the
 order (a grader could not tell a set of solutions from a point, and accepting it would reopen
@@ -342,6 +352,14 @@ def values_equal(answer: Value, gold: Value, opts: MathOptions) -> tuple[bool, s
         return _matrices_equal(answer.items[0], gold.items[0], opts)
     if "matrix" in (ak, gk):
         return _vector_vs_seq(answer, gold, opts)
+    if {ak, gk} == {"list", "seq"}:  # x = 1, y = 2 against the point (1, 2)
+        named, point = (answer, gold) if ak == "list" else (gold, answer)
+        values = _named_values(named)
+        if values is not None and point.brackets == "()":
+            eq = len(values) == len(point.items) and all(
+                values_equal(x, y, opts)[0] for x, y in zip(*((values, point.items) if ak == "list" else
+                                                               (point.items, values))))
+            return eq, "tuple-equal (named components)" if eq else "tuple-different (named components)"
     if ak == "list" and gk == "seq" and len(gold.items) == 2:  # (a, b) may be an interval: values are not one
         return False, "not-equal (a bare list is not the interval or pair (a, b))"
     if gk == "interval" or ak == "interval" or (gk == "seq" and ak == "seq" and answer.brackets != gold.brackets):
@@ -367,6 +385,22 @@ def values_equal(answer: Value, gold: Value, opts: MathOptions) -> tuple[bool, s
     if ak == gk == "rel":
         return _relations_equal(answer, gold, opts)
     return False, f"not-equal ({ak} vs {gk})"
+
+
+def _named_values(v: Value) -> tuple[Value, ...] | None:
+    """``x = 1, y = 2`` -> ``(1, 2)``: the values of a list that names a distinct one-letter variable
+    in each item, written in alphabetical order (the order of a point's coordinates: x, y, z or a,
+    b, c); None otherwise (``y = 2, x = 1`` is not read: the order a tuple wants is not known)."""
+    if v.kind != "list" or len(v.items) < 2:
+        return None
+    names = []
+    for item in v.items:
+        if item.kind != "eq" or not isinstance(item.items[0], sympy.Symbol) or len(item.items[0].name) != 1:
+            return None
+        names.append(item.items[0].name)
+    if names != sorted(set(names)):
+        return None
+    return tuple(Value("expr", (item.items[1],)) for item in v.items)
 
 
 def _is_decimal(v: Value) -> bool:

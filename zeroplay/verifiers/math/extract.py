@@ -5,7 +5,10 @@ Rules, in order (the first that matches wins; within a rule the LAST occurrence 
 models state the answer at the end):
 
 1. ``<answer>...</answer>`` tags, lower case (a ``\\boxed{}`` inside them is then unwrapped);
-2. ``\\boxed{...}`` / ``\\fbox{...}`` with nested braces (also ``\\boxed 5``);
+2. ``\\boxed{...}`` / ``\\fbox{...}`` with nested braces (also ``\\boxed 5``); several boxes that end
+   the text together are one answer, joined by commas (``the roots are $\\boxed{2}$ and
+   $\\boxed{3}$.`` is ``2, 3``; ``$a = \\boxed{3}$ and $b = \\boxed{7}$`` is ``a = 3, b = 7``; see
+   :func:`zeroplay.core.answers.final_boxes`);
 3. GSM8K's ``#### 42`` (the rest of its line);
 4. "final answer is X" / "the answer is X" (to the end of the line; ``The largest $n$ is 34``
    after the phrase gives what follows its last "is": ``34``);
@@ -34,6 +37,7 @@ from zeroplay.core.answers import (
     MAX_SCAN,
     _braced_scan,  # noqa: F401  (tests compare it with braced's shortcut)
     braced,
+    final_boxes,
     gsm8k_answer,
     last_boxed,
     last_math_answer,
@@ -122,10 +126,11 @@ def _final_is(text: str) -> str | None:
     found = _rest_of_line(text, _FINAL_IS)
     if found is None:
         return None
-    # "is $x=3$ because ..." -> the math span, when the phrase opens with one
-    span = re.match(r"\s*(\$\$?)(.+?)\1", found)
-    if span:
-        return span.group(2)
+    # "is $x=3$ because ..." -> the math span, when the phrase opens with one ("$\\$1,260$": an
+    # escaped dollar inside does not close it)
+    span = math_after(found, 0)
+    if span is not None and span.content.strip():
+        return span.content
     return _after_last_verb(re.split(r"\.\s|\.$|\s(?:because|since|as)\s", found, maxsplit=1)[0])
 
 
@@ -154,6 +159,9 @@ def extract_answer(response: str, *, fallback: str = "last-math", short_chars: i
     if inner is not None:
         boxed = last_boxed(inner)
         return Extracted(strip_math_delimiters(boxed if boxed is not None else inner), "answer-tag")
+    boxes = final_boxes(text)
+    if boxes is not None:
+        return Extracted(", ".join(strip_math_delimiters(b) for b in boxes), "boxes")
     boxed = last_boxed(text)
     if boxed is not None:
         return Extracted(strip_math_delimiters(boxed), "boxed")

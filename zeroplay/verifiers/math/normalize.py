@@ -8,6 +8,13 @@ LaTeX sizing (``\\left``, ``\\bigl``...) and spacing commands go; ``\\dfrac``/``
 become ``\\frac``; ``\\text{}``-like wrappers are unwrapped; dollar signs go; then, as options,
 degrees, percent (only a ``%`` that ends a value: ``5\\%0`` keeps its ``%`` and is not ``50``),
 trailing units (not words that change the number: ``3 million`` stays) and thousands separators.
+Unicode math is spelled in LaTeX (``½`` is ``\\frac{1}{2}``, ``2½`` the mixed number, ``1⁄2`` is
+``1/2``, ``x²`` is ``x^{2}``, ``2√3`` is ``2\\sqrt{3}``). A ``U`` between two intervals is ``\\cup``.
+``20 percent`` is ``20\\%``. A unit set in text after a value (``500 \\, \\text{nm}``, ``300
+\\text{ K}``, ``16\\pi \\text{ square units}``) goes, as ``\\text{}`` marks it as no math (a bare
+``300 K`` keeps its ``K``: it may be a variable). A clock time with a.m./p.m. is written on the
+24-hour clock (``3:45 PM`` is ``15:45``). ``a:b`` of two integers is the ratio ``\\frac{a}{b}``,
+except where ``b`` has exactly two digits (``3:45`` may be a time: it stays text).
 It never changes what a correct answer means; it only removes notation that carries no value, and
 it never drops a minus sign.
 """
@@ -75,6 +82,7 @@ _RATIO = re.compile(r"^([+-]?)(\d{1,400})/(\d{1,400})$")
 _FRAC = re.compile(r"^([+-]?)\\frac(?:\{([+-]?\d{1,400})\}|(\d))(?:\{(\d{1,400})\}|(\d))$")
 _CHOICE = re.compile(r"^\(?([A-E])\)?$")
 _CHOICE_ANSWER = re.compile(r"^\(?([A-E])\)?(?:[\s:.)]|$)")
+_OTHER_CHOICE = re.compile(r"(?<![A-Za-z])\(?[A-E]\)?(?![A-Za-z])")
 _VAR_EQ = re.compile(r"^[A-Za-z]\s*=\s*(?!.*=)")
 
 
@@ -89,6 +97,98 @@ def unwrap(s: str, pattern: re.Pattern[str]) -> str:
             return s[: m.start()] + s[m.end() :]
         inner, end = got
         s = s[: m.start()] + inner + s[end:]
+    return s
+
+
+#: Unicode vulgar fractions and the LaTeX they stand for.
+_VULGAR = {"½": (1, 2), "⅓": (1, 3), "⅔": (2, 3), "¼": (1, 4), "¾": (3, 4), "⅕": (1, 5), "⅖": (2, 5), "⅗": (3, 5),
+           "⅘": (4, 5), "⅙": (1, 6), "⅚": (5, 6), "⅐": (1, 7), "⅛": (1, 8), "⅜": (3, 8), "⅝": (5, 8), "⅞": (7, 8),
+           "⅑": (1, 9), "⅒": (1, 10)}
+_VULGAR_RE = re.compile(r"(\d?)([" + "".join(_VULGAR) + "])")
+_SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
+_SUPERSCRIPT_RUN = re.compile(r"[⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺]+")
+_ROOT_SIGNS = {"√": "\\sqrt", "∛": "\\sqrt[3]", "∜": "\\sqrt[4]"}
+#: The argument of a root sign: a number, one letter, or one LaTeX command (``√\\pi``).
+_ROOT_TOKEN = re.compile(r"\s*(\d+(?:\.\d+)?|[A-Za-z](?![A-Za-z])|\\[A-Za-z]+)")
+_LETTER_UNION = re.compile(r"(?<=[)\]])\s*U\s*(?=[(\[])")
+_PERCENT_WORD = re.compile(r"(?<=\d)\s*(?:percent|per\s?cent)$", re.I)
+#: A trailing unit set in text: ``\\text{ nm}``, ``\\text{ square units}``, ``\\mbox{cm}^2``.
+_TEXT_UNIT = re.compile(r"\\(?:text|textnormal|textrm|textup|mbox)\s*\{\s*([A-Za-z]+(?:[ /][A-Za-z]+){0,2})\s*\}"
+                        r"(?:\^\{?[23]\}?)?\s*\.?$")
+_CLOCK = re.compile(r"^(\d{1,2}):([0-5]\d)\s*([AaPp])\.?\s*[Mm]\.?$")
+_COLON_RATIO = re.compile(r"^(\d{1,50})\s*:\s*(\d{1,50})$")
+
+
+def unicode_math(s: str) -> str:
+    """Unicode fractions, superscripts and root signs in LaTeX (see the module docstring)."""
+    if s.isascii():
+        return s
+    s = _VULGAR_RE.sub(_vulgar, s)
+    s = s.replace("\u2044", "/")  # FRACTION SLASH
+    s = _SUPERSCRIPT_RUN.sub(lambda m: "^{" + m.group(0).translate(_SUPERSCRIPTS) + "}", s)
+    for sign, command in _ROOT_SIGNS.items():
+        while sign in s:
+            at = s.index(sign)
+            rest = s[at + 1:].lstrip()
+            if rest.startswith(("{", "(")):
+                close = _matching(rest, 0)
+                if close is None:
+                    return s
+                arg, after = rest[1:close] if rest[0] == "{" else rest[: close + 1], rest[close + 1:]
+            else:
+                m = _ROOT_TOKEN.match(rest)
+                if m is None:
+                    return s
+                arg, after = m.group(1), rest[m.end():]
+            s = s[:at] + command + "{" + arg + "}" + after
+    return s
+
+
+def _vulgar(m: re.Match[str]) -> str:
+    """``½`` -> ``\\frac{1}{2}``; after a digit a mixed number: ``2½`` -> ``(2+\\frac{1}{2})``."""
+    frac = "\\frac{%d}{%d}" % _VULGAR[m.group(2)]
+    return f"({m.group(1)}+{frac})" if m.group(1) else frac
+
+
+def _matching(s: str, start: int) -> int | None:
+    """Index of the bracket closing the ``(`` or ``{`` at ``s[start]``, or None."""
+    pair = {"(": ")", "{": "}"}[s[start]]
+    depth = 0
+    for i in range(start, len(s)):
+        if s[i] == s[start]:
+            depth += 1
+        elif s[i] == pair:
+            depth -= 1
+            if depth == 0:
+                return i
+    return None
+
+
+def strip_text_unit(s: str) -> str:
+    """``500 \\text{ nm}`` -> ``500``: a trailing ``\\text{}`` of unit-like words after a value (a digit,
+    closing bracket or ``\\pi``), unless a word changes the value (``\\text{ million}``)."""
+    m = _TEXT_UNIT.search(s)
+    if m is None:
+        return s
+    words = m.group(1).lower().replace("/", " ").split()
+    if any(w in _VALUE_WORDS or w in ("e", "i") for w in words):
+        return s
+    rest = s[: m.start()].rstrip()
+    return rest if rest and (rest[-1] in "0123456789})]" or rest.endswith("\\pi")) else s
+
+
+def clock_or_ratio(s: str) -> str:
+    """``3:45 p.m.`` -> ``15:45`` (24-hour clock); ``3:2`` -> ``\\frac{3}{2}``; a colon pair whose
+    right side has exactly two digits (``3:45``, a time or a ratio) stays as it is."""
+    m = _CLOCK.match(s)
+    if m:
+        hour, minute, half = int(m.group(1)), m.group(2), m.group(3).lower()
+        if 1 <= hour <= 12:
+            return f"{hour % 12 + (12 if half == 'p' else 0)}:{minute}"
+        return s
+    m = _COLON_RATIO.match(s)
+    if m and len(m.group(2)) != 2 and int(m.group(2)) != 0:
+        return f"\\frac{{{m.group(1)}}}{{{m.group(2)}}}"
     return s
 
 
@@ -109,7 +209,7 @@ def strip_units(s: str) -> str:
 
 def normalize(s: str, opts: MathOptions) -> str:
     """The normalized answer string (see the module docstring). Never raises on str input."""
-    s = str(s).translate(_MINUS).translate(_UNICODE_SPACES).strip()
+    s = unicode_math(str(s).translate(_MINUS).translate(_UNICODE_SPACES).strip())
     if "\\\\" in s and _DOUBLED_COMMAND.search(s) and not _SINGLE_COMMAND.search(s):
         s = re.sub(r"\\{2,}", lambda m: "\\" * (len(m.group(0)) // 2), s)  # \\\\frac -> \\frac, \\\\\\\\ -> \\\\
     s = _SPELLINGS.sub(lambda m: _SPELLED[m.group(1) or m.group(2)], s)
@@ -117,7 +217,10 @@ def normalize(s: str, opts: MathOptions) -> str:
     s = _SIZING.sub("", s)
     s = re.sub(r"(\d)(?:\\,|\{,\}|\\ )(?=\d{3}(?!\d))", r"\1,", s)  # 1\,000 and 1{,}000 are separators
     s = _SPACES.sub(" ", s)
+    if opts.strip_units:
+        s = strip_text_unit(s)
     s = unwrap(s, _WRAPPER)
+    s = _LETTER_UNION.sub(" \\\\cup ", s)
     s = s.replace("\\$", "").replace("$", "")
     if opts.strip_degrees:
         trig = bool(_TRIG.search(s))
@@ -130,6 +233,9 @@ def normalize(s: str, opts: MathOptions) -> str:
     s = " ".join(s.split())
     if s.endswith("."):
         s = s[:-1].rstrip()
+    if opts.strip_percent:
+        s = _PERCENT_WORD.sub("", s)  # "20 percent" is "20%"
+    s = clock_or_ratio(s)
     if opts.strip_units:
         s = strip_units(s)
     if opts.thousands_separators and _THOUSANDS.match(s):
@@ -181,9 +287,13 @@ def plain_number(s: str) -> tuple[Fraction, bool] | None:
 
 
 def choice_letter(s: str, *, gold: bool) -> str | None:
-    """The multiple-choice letter of ``s``: a gold must be just ``B`` or ``(B)``; an answer may go on (``(B) 12``)."""
-    m = (_CHOICE if gold else _CHOICE_ANSWER).match(s.strip())
-    return m.group(1) if m else None
+    """The multiple-choice letter of ``s``: a gold must be just ``B`` or ``(B)``; an answer may go on
+    (``(B) 12``), but not name another choice (``B or C``, ``B and C``: a hedge is no answer)."""
+    s = s.strip()
+    m = (_CHOICE if gold else _CHOICE_ANSWER).match(s)
+    if m is None or (not gold and _OTHER_CHOICE.search(s, m.end())):
+        return None
+    return m.group(1)
 
 
 def drop_variable(s: str) -> str:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import sympy
@@ -241,7 +242,7 @@ def _function(func: str, s: str, i: int, depth: int) -> tuple[str, int]:
 # ---------------------------------------------------------------------------------------------
 # Text -> sympy, guarded
 
-def _identifiers(text: str, opts: MathOptions) -> tuple[str, dict[str, Any]]:
+def _identifiers(text: str, constants_i_e: bool) -> tuple[str, dict[str, Any]]:
     """Whitelist the identifiers of ``text``: returns the text (multi-letter products split) and its local names."""
     local: dict[str, Any] = {}
 
@@ -266,7 +267,7 @@ def _identifiers(text: str, opts: MathOptions) -> tuple[str, dict[str, Any]]:
             raise ParseFailure(f"word {name!r} is not math")
         parts = []
         for ch in name:  # "xy" is x*y; e and i are constants when opts say so
-            if opts.constants_i_e and ch in "ei":
+            if constants_i_e and ch in "ei":
                 key = "E" if ch == "e" else "I"
                 local[key] = _CONSTANTS[key]
                 parts.append(key)
@@ -340,8 +341,27 @@ def _check_power(base: sympy.Basic, exp: sympy.Basic) -> None:
     raise Oversized(f"power with exponent {e:.3g}")
 
 
+#: A plain integer literal (no leading zeros, which ``parse_expr`` reads oddly: ``007`` is 0): its
+#: value is ``sympy.Integer`` of it, exactly what the full parse builds, without tokenizing.
+_INTEGER_LITERAL = re.compile(r"[+-]?(?:0|[1-9][0-9]{0,%d})" % (MAX_DIGITS - 1))
+
+
 def parse_expression(s: str, opts: MathOptions) -> sympy.Basic:
-    """A sympy expression for one normalized answer piece, or :class:`ParseFailure` / :class:`Oversized`."""
+    """A sympy expression for one normalized answer piece, or :class:`ParseFailure` / :class:`Oversized`.
+    Pieces repeat within and across answers (``1``, ``\\infty``, a shared gold), so results are
+    cached per (text, ``constants_i_e``), the one option the parse reads; sympy values are immutable."""
+    return _parse_cached(s, opts.constants_i_e)
+
+
+@lru_cache(maxsize=4096)
+def _parse_cached(s: str, constants_i_e: bool) -> sympy.Basic:
+    stripped = s.strip()
+    if _INTEGER_LITERAL.fullmatch(stripped):
+        return sympy.Integer(stripped)
+    return _parse_expression(s, constants_i_e)
+
+
+def _parse_expression(s: str, constants_i_e: bool) -> sympy.Basic:
     if re.search(r"\d{%d,}" % (MAX_DIGITS + 1), s):
         raise Oversized(f"number with more than {MAX_DIGITS} digits")
     text = latex_to_text(s)
@@ -355,7 +375,7 @@ def parse_expression(s: str, opts: MathOptions) -> sympy.Basic:
     for m in _EAGER.finditer(text):
         if int(m.group(1) or m.group(2)) > MAX_FACTORIAL:
             raise Oversized(f"factorial/binomial of a number above {MAX_FACTORIAL}")
-    text, local = _identifiers(text, opts)
+    text, local = _identifiers(text, constants_i_e)
     try:
         raw = parse_expr(text, local_dict=local, global_dict=dict(_GLOBALS), transformations=_TRANSFORMS, evaluate=False)
     except (SyntaxError, TypeError, ValueError, AttributeError, IndexError, KeyError, NameError, TokenError) as e:
@@ -408,7 +428,15 @@ _PLAIN_LITERAL = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)$")
 #: Largest degree of a one-variable inequality solved into a set (numerator and denominator).
 MAX_SOLVED_DEGREE = 6
 _IN_PREFIX = re.compile(r"^[A-Za-z]\s*(?:\\in|∈)\s*")
-_SOLVED_FOR = re.compile(r"^([A-Za-z])(?:\(\s*[A-Za-z]\s*\))?\s*=\s*(?![^=]*(?:=|<|>|\\le|\\ge))")
+#: ``x = ...``, ``f(x) = ...``, ``f^{-1}(x) = ...``, ``f'(x) = ...``: the named side is the function or
+#: variable with its decoration (``f^{-1}`` is not ``f``), so two such equations compare their names.
+_SOLVED_FOR = re.compile(r"^([A-Za-z](?:\^\{?-1\}?|'{1,3})?)(?:\(\s*[A-Za-z]\s*\))?\s*=\s*(?![^=]*(?:=|<|>|\\le|\\ge))")
+#: ``A \setminus B`` (also ``\backslash``): the set difference of two sets or intervals.
+_SET_MINUS = ("\\setminus", "\\backslash")
+_REAL_LINE = re.compile(r"^(?:\\mathbb\{R\}|ℝ|\\R)$")
+#: The first side of a chain named in words (``Total cost = 4 \times 12 + 8 = 56``).
+_WORDS_SIDE = re.compile(r"^[A-Za-z][A-Za-z ]*[A-Za-z]$")
+_AND = ("\\text{ and }", " and ")
 _WORDS = re.compile(r"^[A-Za-z][A-Za-z\s'\-]*$")
 
 
@@ -498,6 +526,17 @@ def _structured(s: str, opts: MathOptions, depth: int) -> Value:
             return matrix
     if any(a in s for a in _APPROX):
         return _approximation(s, opts, depth)
+    if _REAL_LINE.match(s):
+        return Value("interval", (sympy.Interval(-sympy.oo, sympy.oo),))
+    for minus in _SET_MINUS:
+        if minus in s:
+            parts = split_top(s, (minus,))
+            if len(parts) == 2:
+                left, right = (_as_set(_structured(p, opts, depth + 1)) for p in parts)
+                return Value("interval", (sympy.Complement(left, right),))
+    conjunction = _conjunction(s, opts, depth)
+    if conjunction is not None:
+        return conjunction
     for union in ("\\cup", "∪"):
         if union in s:
             parts = split_top(s, (union,))
@@ -521,7 +560,8 @@ def _structured(s: str, opts: MathOptions, depth: int) -> Value:
     m = _SOLVED_FOR.match(s)
     if m:  # "x = ..." : the value side keeps its structure (x = 1 \pm \sqrt2 is a pair of values)
         rhs = _structured(s[m.end():], opts, depth + 1)
-        return Value("eq", (sympy.Symbol(m.group(1)), rhs.items[0])) if rhs.kind == "expr" else rhs
+        name = m.group(1).replace("{", "").replace("}", "")
+        return Value("eq", (sympy.Symbol(name), rhs.items[0])) if rhs.kind == "expr" else rhs
     if "\\pm" in s or "±" in s:  # a ± b, also inside fractions: both signs, as an unordered pair
         s = s.replace("±", "\\pm")
         plus, minus = s.replace("\\pm", "+", 1), s.replace("\\pm", "-", 1)
@@ -530,6 +570,34 @@ def _structured(s: str, opts: MathOptions, depth: int) -> Value:
     if rel is not None:
         return rel
     return Value("expr", (parse_expression(s, opts),))
+
+
+def _conjunction(s: str, opts: MathOptions, depth: int) -> Value | None:
+    """``x > -2 \\text{ and } x < 3``: relations in one and the same variable joined by "and" are
+    the intersection of their solution sets (``(-2, 3)``). None when ``s`` is not that (a list of
+    solutions ``x = 1 and x = 2`` stays a list). Refused when the intersection is empty: ``x < -2
+    and x > 3`` is a slip for "or" or the empty set, and neither reading may score."""
+    parts = split_top(s, _AND)
+    if len(parts) < 2 or not all(_REL_SPLIT.search(p) and "=" not in _REL_SPLIT.findall(p) for p in parts):
+        return None
+    variables = set()
+    sets = []
+    for p in parts:
+        try:
+            sides = [parse_expression(x, opts) for x in _REL_SPLIT.split(p)]
+        except ParseFailure:
+            return None
+        variables |= set().union(*(x.free_symbols for x in sides))
+        v = _structured(p, opts, depth + 1)
+        if v.kind != "interval":
+            return None
+        sets.append(v.items[0])
+    if len(variables) != 1:
+        return None
+    meet = sympy.Intersection(*sets)
+    if meet is sympy.S.EmptySet:
+        raise ParseFailure("relations joined by 'and' that no number satisfies")
+    return Value("interval", (meet,))
 
 
 def _matrix(s: str, opts: MathOptions) -> Value | None:
@@ -630,6 +698,14 @@ def _equation_chain(parts: list[str], opts: MathOptions) -> Value:
     the last value is the answer, as a grader reads it."""
     if not parts[0].strip() and len(parts) >= 3:  # "= 24 = 24"-style continuations of a derivation
         parts = parts[1:]
+    if len(parts) >= 2 and _WORDS_SIDE.match(parts[0].strip()) and len(parts[0].strip()) > 3:
+        try:
+            parse_expression(parts[0], opts)
+        except ParseFailure:  # "Total cost = 4 \times 12 + 8 = 56": the quantity named in words
+            last = parse_expression(parts[-1], opts)
+            if last.free_symbols:
+                raise ParseFailure("a chain of equations ending in variables") from None
+            return Value("expr", (last,))
     first = parse_expression(parts[0], opts)
     last = parse_expression(parts[-1], opts)
     if len(parts) == 2 and (first.free_symbols or last.free_symbols):

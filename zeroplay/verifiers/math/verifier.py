@@ -20,6 +20,15 @@ from zeroplay.verifiers.math.options import MathOptions
 from zeroplay.verifiers.workers import WorkerPool
 
 _CACHE_SIZE = 1 << 16
+#: Most pairs in one worker request of a batch, and the seconds after which a worker starts no new
+#: pair of a request (it answers those it did; the rest are sent again).
+_CHUNK_MAX = 32
+_CHUNK_SOFT_S = 0.25
+
+
+def _timeout_verdict(budget: float) -> tuple[bool, str, float]:
+    """The cached verdict of a pair whose sympy work ran past ``budget`` seconds."""
+    return False, f"timeout: sympy ran past {budget:g} s (worker killed)", budget
 #: Worker pools shared by every MathVerifier with the same (workers, memory cap): many envs, one pool.
 _POOLS: dict[tuple[int, int], WorkerPool] = {}
 _POOLS_LOCK = threading.Lock()
@@ -29,6 +38,16 @@ _WORD_GAP = re.compile(r"[A-Za-z]{2} +[A-Za-z]")  # "Mon day" is not "Monday"; "
 _PLAIN_DECIMAL = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
 #: Something a gold can mean: a letter or digit (any script), or a math symbol written in Unicode.
 _CONTENT = re.compile(r"[^\W_]|[∞π√ℝ∅]")
+#: A numeral in base 2-36 with its base as a subscript (``1011_2``, ``4A_{16}``, ``12_{(3)}``); its
+#: digits start with a decimal digit (``a_{12}`` is a sequence term, not a numeral).
+_BASE_NUMERAL = re.compile(r"([0-9][0-9A-Za-z]*)_\{?\(?([0-9]{1,2})\)?\}?")
+_NUMERAL = re.compile(r"([0-9A-Za-z]+)(?:_\{?\(?([0-9]{1,2})\)?\}?)?")
+#: A multiple-choice gold that also gives the choice's value (``\textbf{(C) }12`` normalizes to ``(C) 12``);
+#: never one that names more choices (``(B) and (D)``, ``(B), (D)``).
+_CHOICE_WITH_VALUE = re.compile(r"\(([A-E])\)\s*(?![,;&]|and\b|or\b)((?:(?!\([A-E]\)).)+)")
+#: A multiple-choice letter that ends a response: ``The correct answer is (B).``, ``which is option (a).``
+_CHOICE_AT_END = re.compile(r"(?:\bis|:)\s+(?:(?:option|choice)\s+)?\(([A-Ea-e])\)\s*\.?\s*$"
+                            r"|\b(?:option|choice)\s+([A-E])\s*\.?\s*$")
 #: The empty set named as such: content even though it normalizes to ``\{\}``.
 _NAMED_EMPTY_SET = re.compile(r"\\emptyset|\\varnothing|∅")
 
@@ -77,6 +96,15 @@ class MathVerifier(Verifier):
     is the number 50: the answer ``0.5`` does not match it. Only a ``%`` that ends a value is read
     (``5%0`` is not ``50``).
 
+    Multiple choice: a gold ``B`` or ``(B)`` wants that letter (``(B) 12`` counts; an answer found
+    only by the fallback takes the letter that ends the response: ``... which is option (b).``). A
+    gold that gives the value too (``\\textbf{(C) }12``) accepts the letter C, the value 12, or both
+    together; another letter, or C with another value, is wrong.
+
+    Base-n numerals: against a gold numeral with its base (``1011_2``, ``4A_{16}``), the same digits
+    count with or without the subscript (``1011``, ``4a``: the question states the base); the value
+    in base ten (``11``) does not, since it is not what was asked.
+
     Does not: give partial credit; read answers that are not marked (beyond the ``fallback`` policy);
     guarantee symbolic proofs: expressions with free symbols are equal when they agree at
     ``random_points`` random points of both signs (a probabilistic identity test that is exact for
@@ -104,16 +132,21 @@ class MathVerifier(Verifier):
         return prepared if isinstance(prepared, Verdict) else self._decide(prepared)
 
     def verify_batch(self, responses: Sequence[str], references: Sequence[Any]) -> list[Verdict]:
-        """Verdicts in order; undecided pairs run on up to ``workers`` sympy processes at once."""
+        """Verdicts in order; undecided pairs run on up to ``workers`` sympy processes at once, each
+        distinct pair once, several pairs to a worker request (one round trip per request)."""
         if len(responses) != len(references):
             raise ValueError(f"verify_batch got {len(responses)} responses but {len(references)} references")
         prepared = [self._prepare(r, g) for r, g in zip(responses, references)]
-        pending = [p for p in prepared if isinstance(p, _Pending)]
-        if len(pending) <= 1:
-            return [p if isinstance(p, Verdict) else self._decide(p) for p in prepared]
-        with ThreadPoolExecutor(max_workers=min(self.workers, len(pending))) as ex:
-            decided = iter(list(ex.map(self._decide, pending)))
-        return [p if isinstance(p, Verdict) else next(decided) for p in prepared]
+        # each distinct (answer, gold) once (samples of one prompt often repeat an answer), in chunks:
+        # one worker round trip per chunk; the verdicts land in the cache, where _decide finds them
+        todo = list({(p.answer, p.gold): None for p in prepared if isinstance(p, _Pending)
+                     and self._cached((p.answer, p.gold)) is None})
+        if len(todo) > 1:
+            size = max(1, min(_CHUNK_MAX, -(-len(todo) // (self.workers * 4))))
+            chunks = [todo[k:k + size] for k in range(0, len(todo), size)]
+            with ThreadPoolExecutor(max_workers=min(self.workers, len(chunks))) as ex:
+                list(ex.map(self._decide_chunk, chunks))
+        return [p if isinstance(p, Verdict) else self._decide(p) for p in prepared]
 
     def __getstate__(self) -> dict[str, Any]:  # picklable (e.g. into vector-env workers): processes stay behind
         state = dict(self.__dict__)
@@ -157,6 +190,7 @@ class MathVerifier(Verifier):
                                 found.text, **details)
         if not a:
             return Verdict.fail("no-answer: the extracted answer is empty", found.text, **details)
+        a, g = _multiple_choice(a, g, response, found.rule)
         decided = self._fast(a, g, percent="%" in found.text)
         if decided is not None:
             ok, reason = decided
@@ -176,6 +210,15 @@ class MathVerifier(Verifier):
             got = choice_letter(a, gold=False)
             if got is not None or len(a) <= 3:
                 return got == letter, "choice-equal" if got == letter else "choice-different"
+        valued = _CHOICE_WITH_VALUE.fullmatch(g)
+        if valued is not None:  # the answer names a letter (else _multiple_choice kept only the value)
+            return self._choice_with_value(a, valued.group(1), valued.group(2))
+        numeral = _BASE_NUMERAL.fullmatch(g)
+        if numeral is not None and _in_base(numeral.group(1), int(numeral.group(2))):
+            got = _NUMERAL.fullmatch(a)
+            if got is not None and got.group(1).lower() == numeral.group(1).lower() and got.group(2) in (
+                    None, numeral.group(2)):
+                return True, "base-numeral-equal (same digits; the question states the base)"
         gn = plain_number(drop_variable(g))
         an = plain_number(drop_variable(a)) if gn is not None else None
         if gn is not None and an is not None:
@@ -186,26 +229,67 @@ class MathVerifier(Verifier):
             return ok, reason
         return None
 
+    def _choice_with_value(self, a: str, letter: str, value: str) -> tuple[bool, str]:
+        """An answer naming a choice against the gold ``(C) 12``: the letter must be C, and what the
+        answer writes after it, if anything, must be the value (``(C) 12``, ``C: 12.0``)."""
+        m = _CHOICE_ANSWER_PREFIX.match(a)
+        if m is None or m.group(1) != letter:
+            return False, "choice-different"
+        rest = a[m.end():].strip(" :.")
+        if not rest:
+            return True, "choice-equal"
+        decided = self._fast(rest, value)
+        ok = decided is not None and decided[0]
+        return ok, "choice-equal (letter and value)" if ok else "choice-different (the value after the letter)"
+
+    def _cached(self, key: tuple[str, str]) -> tuple[bool, str, float | None] | None:
+        hit = self._cache.get(key)
+        if hit is not None and hit[2] is not None and hit[2] < self.options.timeout_s:
+            return None  # it timed out under a smaller budget: a bigger one may decide it
+        return hit
+
+    def _store(self, key: tuple[str, str], hit: tuple[bool, str, float | None]) -> None:
+        with self._lock:
+            if len(self._cache) >= _CACHE_SIZE:
+                self._cache.clear()
+            self._cache[key] = hit
+
+    def _decide_chunk(self, keys: list[tuple[str, str]]) -> None:
+        """Judge ``keys`` into the cache in worker requests of several pairs, each request holding
+        the pairs still unanswered. A request's budget is ``_CHUNK_SOFT_S`` (after which the worker
+        starts no new pair) plus ``timeout_s``, so every pair keeps its full budget, and a pair that
+        took longer than ``timeout_s`` is a timeout, as it is alone. When a request runs past its
+        budget or its worker dies, its pairs are left to :meth:`_decide`, one call each."""
+        budget = self.options.timeout_s
+        while keys:
+            answer = self._worker_pool().call(
+                {"b": [list(k) for k in keys], "o": self._options_key, "s": _CHUNK_SOFT_S, "t": budget},
+                _CHUNK_SOFT_S + budget)
+            got = answer.get("answers")
+            if not got:
+                return
+            with self._lock:
+                self.worker_calls += len(got)
+            for key, one in zip(keys, got):
+                verdict = (bool(one["ok"]), str(one["reason"]), None) if not one.get("timeout") else None
+                self._store(key, verdict or _timeout_verdict(budget))
+            keys = keys[len(got):]
+
     def _decide(self, p: _Pending) -> Verdict:
         key = (p.answer, p.gold)
         budget = self.options.timeout_s
-        hit = self._cache.get(key)
-        if hit is not None and hit[2] is not None and hit[2] < budget:
-            hit = None  # it timed out under a smaller budget: a bigger one may decide it
+        hit = self._cached(key)
         if hit is None:
             with self._lock:
                 self.worker_calls += 1
             answer = self._worker_pool().call({"a": p.answer, "g": p.gold, "o": self._options_key}, budget)
             if answer.get("timeout"):
-                hit = (False, f"timeout: sympy ran past {budget:g} s (worker killed)", budget)
+                hit = _timeout_verdict(budget)
             elif answer.get("died"):
                 hit = (False, f"oversized-input: the sympy worker died (exit {answer.get('exit_code')})", None)
             else:
                 hit = (bool(answer["ok"]), str(answer["reason"]), None)
-            with self._lock:
-                if len(self._cache) >= _CACHE_SIZE:
-                    self._cache.clear()
-                self._cache[key] = hit
+            self._store(key, hit)
         ok, reason, _ = hit
         return Verdict(ok, float(ok), reason, p.extracted, p.details)
 
@@ -218,6 +302,36 @@ class MathVerifier(Verifier):
                     _POOLS[key] = WorkerPool(argv, self.workers)
                 self._pool = _POOLS[key]
         return self._pool
+
+
+_CHOICE_ANSWER_PREFIX = re.compile(r"\(?([A-E])\)?(?=[\s:.)]|$)")
+
+
+def _multiple_choice(a: str, g: str, response: str, rule: str) -> tuple[str, str]:
+    """For a multiple-choice gold: an answer found by the fallback that names no letter takes the
+    letter that ends the response (``... which is option (a).``); and against a gold that gives the
+    choice's value (``(C) 12``) an answer with no letter is compared with the value."""
+    valued = _CHOICE_WITH_VALUE.fullmatch(g)
+    if valued is None and choice_letter(g, gold=True) is None:
+        return a, g
+    if choice_letter(a, gold=False) is None and rule.startswith("fallback"):
+        m = _CHOICE_AT_END.search(response[-300:])
+        if m is not None:
+            a = f"({(m.group(1) or m.group(2)).upper()})"
+    if valued is not None and choice_letter(a, gold=False) is None:
+        g = valued.group(2)
+    return a, g
+
+
+def _in_base(digits: str, base: int) -> bool:
+    """Whether ``digits`` is a numeral in ``base`` (2 to 36)."""
+    if not 2 <= base <= 36:
+        return False
+    try:
+        int(digits, base)
+    except ValueError:
+        return False
+    return True
 
 
 def _gold_text(gold: str) -> str:

@@ -1,7 +1,11 @@
 """The sympy worker process of the math verifier: ``python -m zeroplay.verifiers.math.worker MEMORY_MB``.
 
 Reads JSON lines ``{"a": answer, "g": gold, "o": options}`` (both already normalized) and
-answers ``{"ok": bool, "reason": str}``. Its address space is capped, so a computation that
+answers ``{"ok": bool, "reason": str}``; or a chunk ``{"b": [[answer, gold], ...], "o": options,
+"s": seconds, "t": budget}``, answered ``{"answers": [...]}`` in order, where the worker starts no
+new pair once ``s`` seconds have passed (the answers may be fewer than the pairs: the parent sends
+the rest again) and a pair that took longer than ``t`` is ``{"timeout": true}``; one request costs
+one round trip however many pairs it holds. Its address space is capped, so a computation that
 slips past the parser's guards fails with MemoryError instead of swapping the machine; one
 that runs too long is killed by the parent (see :mod:`zeroplay.verifiers.workers`).
 """
@@ -11,6 +15,7 @@ from __future__ import annotations
 import json
 import resource
 import sys
+import time
 from functools import lru_cache
 from typing import Any
 
@@ -60,6 +65,21 @@ def judge(answer: str, gold: str, options_key: str) -> dict[str, Any]:
     return {"ok": bool(ok), "reason": reason}
 
 
+def judge_chunk(pairs: list[list[str]], options_key: str, soft_s: float, budget_s: float) -> dict[str, Any]:
+    """Verdicts for the pairs in order, starting none after ``soft_s`` seconds (at least one). A pair
+    that took longer than ``budget_s`` is answered ``{"timeout": true}``, as a call of its own would
+    have been killed."""
+    start = time.monotonic()
+    answers = []
+    for answer, gold in pairs:
+        began = time.monotonic()
+        if answers and began - start >= soft_s:
+            break
+        verdict = judge(answer, gold, options_key)
+        answers.append({"timeout": True} if time.monotonic() - began > budget_s else verdict)
+    return {"answers": answers}
+
+
 def main(argv: list[str]) -> int:
     memory_mb = int(argv[0]) if argv else 2048
     limit = memory_mb << 20
@@ -75,7 +95,10 @@ def main(argv: list[str]) -> int:
     for line in sys.stdin.buffer:
         try:
             req = json.loads(line)
-            answer = judge(req["a"], req["g"], req["o"])
+            if "b" in req:
+                answer = judge_chunk(req["b"], req["o"], req["s"], req["t"])
+            else:
+                answer = judge(req["a"], req["g"], req["o"])
         except MemoryError:
             answer = {"ok": False, "reason": "oversized-input: ran out of memory"}
         except Exception as e:
