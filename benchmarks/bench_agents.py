@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import statistics
 import tempfile
@@ -27,7 +28,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-RESULTS = Path(__file__).resolve().parent / "results"
+RESULTS = Path(os.environ.get("ZEROPLAY_BENCH_OUT") or Path(__file__).resolve().parent / "results")  # see report.py
 MODELS = {
     "tiny": dict(hidden_size=64, num_layers=2, num_heads=4),
     "small": dict(hidden_size=512, num_layers=8, num_heads=8),
@@ -205,7 +206,7 @@ def main(argv: list[str] | None = None) -> None:
             f"{r['ratio_median']:.2f}x ({r['ratio_min']:.2f}..{r['ratio_max']:.2f})",
         )
     Console(width=160).print(table)  # wide enough that the table does not wrap
-    RESULTS.mkdir(exist_ok=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
     meta = {
         "python": platform.python_version(),
         "torch": torch.__version__,

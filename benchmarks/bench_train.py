@@ -31,7 +31,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))  # report.py sits beside this file, which runs by path (zeroplay bench)
-from report import figure, machine_info, write_results  # noqa: E402
+from report import RESULTS, figure, machine_info, write_results  # noqa: E402
 
 PHASES = ("generate", "verify", "learn")
 
@@ -116,7 +116,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--only", action="append", choices=("games", "rlvr", "propose_solve"))
     parser.add_argument("--ray", type=int, default=0, metavar="N",
                         help="also time the games rollouts on N Ray actors against the local path")
-    parser.add_argument("--out", default=str(HERE / "results"))
+    parser.add_argument("--out", default=str(RESULTS), help="results directory (default: see report.RESULTS)")
     args = parser.parse_args(argv)
 
     from rich.console import Console
@@ -134,8 +134,9 @@ def main(argv: list[str] | None = None) -> None:
         for name, cfg in cfgs.items():
             if args.only and name not in args.only:
                 continue
-            console.print(f"[bold]loop {name}[/]: {args.steps} steps")
-            run_dir = train(config_from_dict(cfg), quiet=True)
+            with console.status(f"[bold]loop {name}[/]: {args.steps} steps"):
+                run_dir = train(config_from_dict(cfg), quiet=True)
+            console.print(f"[bold]loop {name}[/]: {args.steps} steps done")
             rows = read_metrics(run_dir)
             rows = [r for r in rows if r["step"] >= 2]  # step 0 is the evaluation, step 1 the warm-up step
             results["loops"][name] = phase_rates(rows)

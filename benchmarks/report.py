@@ -18,7 +18,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-RESULTS = Path(__file__).resolve().parent / "results"
+#: the results directory: $ZEROPLAY_BENCH_OUT when set (`zeroplay bench --out DIR` sets it; its
+#: default is ./bench-results), else benchmarks/results/ (the committed results, for direct runs)
+RESULTS = Path(os.environ.get("ZEROPLAY_BENCH_OUT") or Path(__file__).resolve().parent / "results")
 
 
 def machine_info(**settings: Any) -> dict[str, Any]:

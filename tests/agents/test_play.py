@@ -119,3 +119,55 @@ def test_a_model_agent_plays_through_the_same_loop(tiny_agent) -> None:
     s = summarize(["tiny", "random"], episodes)
     assert s.episodes == 4 and s.wins[0] + s.draws[0] + s.losses[0] == 4
     assert all(sum(e.returns) == 0 for e in episodes)
+
+
+class Recorder(agents.Agent):
+    """Plays the first legal move and keeps every observation it was shown."""
+
+    seen: list[str] = []
+
+    def act(self, observations, infos=None):
+        Recorder.seen.extend(observations)
+        return [f"[{info['legal_actions'][0]}]" for info in infos]
+
+
+def test_observation_view_hands_agents_the_training_prompt(tmp_path) -> None:
+    agents.register("test-recorder", Recorder)
+    Recorder.seen = []
+    out = tmp_path / "games.jsonl"
+    assert main(["play", "zeroplay/KuhnPoker-v0", "--agents", "test-recorder,random", "-n", "4",
+                 "--observation", "view", "--transcripts", str(out)]) == 0
+    games = [json.loads(line) for line in out.read_text().splitlines()]
+    assert Recorder.seen and all(" | [" in o and "Kuhn" not in o for o in Recorder.seen), Recorder.seen
+    assert Recorder.seen[0] in ("J | [check] [bet]", "Q | [check] [bet]", "K | [check] [bet]")
+    # the transcript keeps the env's own text
+    assert all(g["observation"] == "view" and "Kuhn Poker" in g["steps"][0]["observation"] for g in games)
+
+
+def test_observation_view_needs_an_env_with_a_view(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["play", "zeroplay/MathArithmetic-v0", "--agents", "random", "-n", "1", "--observation", "view"]) == 2
+    assert "no compact view" in capsys.readouterr().err
+
+
+def test_transcripts_append_one_line_per_game(tmp_path) -> None:
+    out = tmp_path / "games.jsonl"
+    for n in (2, 3):
+        assert main(["play", "zeroplay/TicTacToe-v0", "--agents", "minimax,random", "-n", str(n), "--alternate",
+                     "--transcripts", str(out)]) == 0
+    games = [json.loads(line) for line in out.read_text().splitlines()]
+    assert sorted(g["seed"] for g in games[:2]) == [0, 1] and sorted(g["seed"] for g in games[2:]) == [0, 1, 2]
+    for g in games:
+        assert g["agents"] == ["minimax", "random"] and sum(g["returns"]) == 0 and g["returns"][0] >= 0
+        assert [s["player"] for s in g["steps"]] == [k % 2 for k in range(len(g["steps"]))]
+        assert g["seats"] == ([0, 1] if g["seed"] % 2 == 0 else [1, 0])  # --alternate swaps seats
+        assert all(s["action"].startswith("[") for s in g["steps"]) and "Final board" in g["final_observations"][0]
+    assert main(["play", "zeroplay/TicTacToe-v0", "--transcripts", str(tmp_path)]) == 2
+
+
+def test_a_single_step_env_without_agents_gets_one_default_agent(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["play", "zeroplay/MathArithmetic-v0", "-n", "3"]) == 0
+    captured = capsys.readouterr()
+    assert "no --agents given: random (a single-step env)" in captured.err
+    assert "3 episodes" in captured.out and "accuracy" in captured.out
+    assert main(["play", "zeroplay/Nim-v0", "-n", "2"]) == 0
+    assert "random,random (2 seats)" in capsys.readouterr().err

@@ -92,7 +92,11 @@ class HFAgent(Agent):
         self._eos_ids = _eos_ids(model, tokenizer)
         pad = tokenizer.pad_token_id
         self._pad_id = int(pad if pad is not None else next(iter(self._eos_ids), 0))
-        self._keeps_last_logits = "logits_to_keep" in inspect.signature(model.forward).parameters
+        forward_params = inspect.signature(model.forward).parameters
+        self._keeps_last_logits = "logits_to_keep" in forward_params
+        # transformers >= 5.2x names the KV cache `cache` and warns on `past_key_values`; older
+        # releases know only `past_key_values`
+        self._cache_kwarg = "cache" if "cache" in forward_params else "past_key_values"
         self.reset(seed)
 
     # -- Agent ---------------------------------------------------------------------------
@@ -228,15 +232,9 @@ class HFAgent(Agent):
     def _forward(self, input_ids: Any, mask: Any, positions: Any, cache: Any) -> tuple[Any, Any]:
         """Next-token logits (float32, one row per sequence) and the updated KV cache."""
         kwargs: dict[str, Any] = {"logits_to_keep": 1} if self._keeps_last_logits else {}
-        out = self.model(
-            input_ids=input_ids,
-            attention_mask=mask,
-            position_ids=positions,
-            past_key_values=cache,
-            use_cache=True,
-            **kwargs,
-        )
-        return out.logits[:, -1, :].float(), out.past_key_values
+        kwargs[self._cache_kwarg] = cache
+        out = self.model(input_ids=input_ids, attention_mask=mask, position_ids=positions, use_cache=True, **kwargs)
+        return out.logits[:, -1, :].float(), out[self._cache_kwarg]
 
     def _pick(self, logits: Any, params: SamplingParams, generator: Any) -> Any:
         """The next token of every row: argmax when greedy, else temperature + top-p sampling."""

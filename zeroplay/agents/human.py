@@ -1,11 +1,12 @@
 """``human``: a person at the terminal.
 
-    zeroplay play zeroplay/TicTacToe-v0 --agents human,minimax --batch 1
+    zeroplay play zeroplay/TicTacToe-v0 --agents human,minimax
 
 Each observation is shown, then one line is read. Where the env lists legal moves
 (``info["legal_actions"]``), a bare move (``4``) is accepted as well as a bracketed one
 (``[4]``), and a move that is not legal is asked for again instead of forfeiting the game;
-elsewhere the line is sent as typed. ``:q`` (or end of input) quits.
+elsewhere the line is sent as typed. ``:q`` (or end of input) quits: :class:`HumanQuit`, which
+``zeroplay play`` answers with the tally of the games finished so far.
 
 Guarantees: reads only whole lines; never sends an illegal move where legal moves are known.
 Does not: offer line editing beyond the terminal's own, or a time limit.
@@ -23,6 +24,10 @@ from zeroplay.core.errors import AgentError
 
 QUIT = ":q"
 _RULE = "─" * 60
+
+
+class HumanQuit(AgentError):
+    """The person typed ``:q`` or closed the input: not a failure, the end of the session."""
 
 
 class HumanAgent(Agent):
@@ -58,7 +63,7 @@ class HumanAgent(Agent):
             self._say(f"{hint}; {QUIT} quits\n> ")
             line = self.stdin.readline()
             if not line or line.strip() == QUIT:
-                raise AgentError("the human player quit (typed :q or closed the input)")
+                raise HumanQuit("the human player quit (typed :q or closed the input)")
             text = line.rstrip("\n")
             if not legal:
                 return text

@@ -3,11 +3,15 @@
 Works with every env: turn-based games (one agent per seat; wins/draws/losses and mean returns
 with 95% confidence intervals per agent) and single-step task envs (one agent; mean reward and
 accuracy). Episodes run ``--batch`` at a time in lockstep, so a model agent gets batched
-``act`` calls.
+``act`` calls. With a ``human`` seat, games are played one at a time (``-n`` and ``--batch``
+default to 1), the final board and the result are shown after each game, and ``:q`` ends the
+session with the tally so far.
 
     zeroplay play zeroplay/TicTacToe-v0 --agents minimax,random -n 200 --alternate
     zeroplay play zeroplay/KuhnPoker-v0 --agents nash,random -n 5000 --env-arg hands=3
     zeroplay play zeroplay/TicTacToe-v0 --agents hf,random --agent-arg 0:path=./ckpt
+    zeroplay play zeroplay/KuhnPoker-v0 --agents human,hf --agent-arg 1:path=./ckpt --observation view
+    zeroplay play zeroplay/Nim-v0 --agents human,minimax -n 5 --transcripts games.jsonl
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -34,6 +39,12 @@ class Episode:
     invalid_move: bool = False
     truncated: bool = False
     correct: bool | None = None  # single-step envs with a verdict
+    #: with ``record``: every move, ``{"player": seat, "agent": i, "observation": ..., "action": ...}``
+    transcript: list[dict[str, Any]] | None = None
+    #: with ``record``: the last observation as agent i's seat sees it (the final board, the showdown)
+    final_observations: list[str] | None = None
+    #: agent i sat in seat ``seats[i]``
+    seats: list[int] | None = None
 
 
 @dataclass
@@ -75,12 +86,14 @@ def run_episodes(
     alternate: bool = False,
     max_steps: int = 10_000,
     on_episode: Callable[[Episode], None] | None = None,
+    record: bool = False,
 ) -> list[Episode]:
     """Play ``n`` episodes, ``batch`` envs in lockstep; episode g resets with ``seed + g``.
 
     Turn-based envs: agent i sits in seat i (with ``alternate``, seats rotate by one each episode).
     Single-step envs take exactly one agent. An episode that runs past ``max_steps`` is cut off
-    and counted as truncated with zero returns.
+    and counted as truncated with zero returns. With ``record``, each episode keeps its moves and
+    each agent's final observation (``Episode.transcript``, ``Episode.final_observations``).
     """
     envs = [make_env() for _ in range(max(1, min(batch, n)))]
     slots: list[dict[str, Any] | None] = [None] * len(envs)
@@ -99,7 +112,8 @@ def run_episodes(
         if turn_based and players is not None and players != len(agents):
             _wrong_agent_count(players, len(agents))
         shift = g % len(agents) if alternate else 0
-        slots[i] = {"obs": obs, "info": info, "steps": 0, "shift": shift, "turn_based": turn_based, "seed": seed + g}
+        slots[i] = {"obs": obs, "info": info, "steps": 0, "shift": shift, "turn_based": turn_based, "seed": seed + g,
+                    "transcript": [] if record else None}
 
     def finish(i: int, episode: Episode) -> None:
         done.append(episode)
@@ -126,31 +140,49 @@ def run_episodes(
                                  f"for {len(idx)} observations; act() must return one str per observation")
             for i, action in zip(idx, actions):
                 s = slots[i]
+                if s["transcript"] is not None:
+                    seat = s["info"]["player"] if s["turn_based"] else 0
+                    s["transcript"].append({"player": seat, "agent": agent_index, "observation": s["obs"], "action": action})
                 obs, reward, terminated, truncated, info = envs[i].step(action)
                 s["steps"] += 1
                 s["obs"], s["info"] = obs, info
                 if terminated or truncated or s["steps"] >= max_steps:
-                    finish(i, _episode(s, reward, info, terminated or truncated, len(agents)))
+                    episode = _episode(s, reward, info, terminated or truncated, len(agents))
+                    if s["transcript"] is not None:
+                        episode.transcript = s["transcript"]
+                        episode.final_observations = _final_observations(envs[i], obs, episode.seats)
+                    finish(i, episode)
     for env in envs:
         env.close()
     return done
 
 
 def _episode(slot: dict[str, Any], reward: float, info: dict[str, Any], ended: bool, n_agents: int) -> Episode:
-    steps, seed = slot["steps"], slot["seed"]
+    steps, seed, shift = slot["steps"], slot["seed"], slot["shift"]
+    seats = [(a - shift) % n_agents for a in range(n_agents)]
     if not ended:
-        return Episode([0.0] * n_agents, steps, seed, truncated=True)
+        return Episode([0.0] * n_agents, steps, seed, truncated=True, seats=seats)
     if not slot["turn_based"]:
         verdict = info.get("verdict")
         correct = bool(getattr(verdict, "correct", reward > 0))
-        return Episode([float(reward)], steps, seed, correct=correct)
+        return Episode([float(reward)], steps, seed, correct=correct, seats=seats)
     seat_returns = info.get("returns") or [0.0] * n_agents
     if len(seat_returns) != n_agents:  # a game that does not say its player count up front
         _wrong_agent_count(len(seat_returns), n_agents)
-    shift = slot["shift"]
-    # agent a sat in seat (a - shift) mod n
-    returns = [float(seat_returns[(a - shift) % n_agents]) for a in range(n_agents)]
-    return Episode(returns, steps, seed, invalid_move=bool(info.get("invalid_move")))
+    returns = [float(seat_returns[seats[a]]) for a in range(n_agents)]
+    return Episode(returns, steps, seed, invalid_move=bool(info.get("invalid_move")), seats=seats)
+
+
+def _final_observations(env: Any, last: str, seats: list[int]) -> list[str]:
+    """The end of the game as each agent's seat sees it. The env's last observation is the last
+    mover's; a turn-based env that finished normally can show each seat its own (``observe``)."""
+    inner = env.unwrapped
+    state = getattr(inner, "state", None)
+    observe = getattr(inner, "observe", None)
+    if observe is None or not callable(getattr(state, "is_terminal", None)) or not state.is_terminal():
+        # a task env, or a game ended by an invalid move (its last observation says so)
+        return [last] * len(seats)
+    return [observe(state, seat) for seat in seats]
 
 
 def _wrong_agent_count(players: int, agents: int) -> None:
@@ -217,51 +249,160 @@ def agent_kwargs(items: Sequence[str], n_agents: int) -> list[dict[str, Any]]:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("env", help="env id, e.g. zeroplay/TicTacToe-v0 (see `zeroplay list envs`)")
-    parser.add_argument("--agents", default="random,random",
-                        help="comma-separated agent names, one per seat (one for single-step envs); default random,random")
-    parser.add_argument("-n", "--episodes", type=int, default=100, help="number of episodes (default 100)")
+    parser.add_argument("--agents",
+                        help="comma-separated agent names, one per seat (one for single-step envs); "
+                             "default: random in every seat")
+    parser.add_argument("-n", "--episodes", type=int,
+                        help="number of episodes (default 100; 1 when a human plays)")
     parser.add_argument("--seed", type=int, default=0, help="episode g resets with seed+g; agent i is reset with seed+i")
-    parser.add_argument("--batch", type=int, default=16, help="episodes run in lockstep (batched act calls); default 16")
+    parser.add_argument("--batch", type=int,
+                        help="episodes run in lockstep (batched act calls); default 16, 1 when a human plays")
     parser.add_argument("--alternate", action="store_true", help="rotate seats each episode (fair to the first mover)")
     parser.add_argument("--env-arg", action="append", default=[], metavar="KEY=VALUE", help="env kwarg (repeatable)")
     parser.add_argument("--agent-arg", action="append", default=[], metavar="[SEAT:]KEY=VALUE",
                         help="agent kwarg, for every agent or for one seat, e.g. 0:path=./ckpt (repeatable)")
+    parser.add_argument("--observation", choices=("full", "view"), default="full",
+                        help="what non-human agents read: the env's full text (default) or the compact "
+                             "info['view'] prompt that `observation: view` training uses")
     parser.add_argument("--max-steps", type=int, default=10_000, help="cut an episode off after this many steps")
     parser.add_argument("--json", metavar="PATH", help="also write the summary as JSON here")
+    parser.add_argument("--transcripts", metavar="FILE.jsonl",
+                        help="append every game to this file, one JSON line per game (moves, observations, returns)")
+
+
+class ViewObservation(Agent):
+    """Hands ``inner`` the compact ``info["view"]`` prompt instead of the env's text, as a policy
+    trained with ``observation: view`` read it (the training loop's own function builds it)."""
+
+    def __init__(self, inner: Agent):
+        from zeroplay.training.selfplay.games import observation_for
+
+        self.inner, self._observation_for = inner, observation_for
+        self.name = inner.name
+
+    def act(self, observations: Sequence[str], infos: Sequence[dict[str, Any]] | None = None) -> list[str]:
+        infos = list(infos) if infos is not None else [{} for _ in observations]
+        return self.inner.act([self._observation_for("view", o, i) for o, i in zip(observations, infos)], infos)
+
+    def reset(self, seed: int | None = None) -> None:
+        self.inner.reset(seed=seed)
+
+    def close(self) -> None:
+        self.inner.close()
 
 
 def run(args: argparse.Namespace) -> int:
     import zeroplay as zp
     from zeroplay import agents as agent_registry
+    from zeroplay.agents.human import HumanQuit
 
-    names = [a.strip() for a in args.agents.split(",") if a.strip()]
-    if not names:
-        raise ConfigError("--agents needs at least one agent name, e.g. --agents random,random")
-    for flag, value in (("-n", args.episodes), ("--batch", args.batch), ("--max-steps", args.max_steps)):
-        if value < 1:
-            raise ConfigError(f"{flag} must be >= 1, got {value}")
     if args.seed < 0:  # numpy and gymnasium take non-negative seeds only
         raise ConfigError(f"--seed must be >= 0, got {args.seed}")
-    if args.json and (Path(args.json).is_dir() or not Path(args.json).parent.is_dir()):
-        raise ConfigError(f"--json {args.json}: give a file path in an existing directory")
     env_kwargs = parse_kv(args.env_arg, "--env-arg")
     probe = zp.make(args.env, **env_kwargs)  # fail early, before building agents
-    probe.close()
-    kwargs = agent_kwargs(args.agent_arg, len(names))
-    players = [_make_agent(agent_registry, name, kw) for name, kw in zip(names, kwargs)]
-    for i, agent in enumerate(players):
-        agent.reset(seed=args.seed + i)
     try:
-        episodes = _run_with_progress(args, env_kwargs, players)
+        _, info = probe.reset(seed=args.seed)
+        players = getattr(getattr(probe.unwrapped, "state", None), "num_players", None)
     finally:
-        for agent in players:
+        probe.close()
+    turn_based = "player" in info
+    names = _agent_names(args.agents, turn_based, players)
+    human = "human" in names
+    episodes_wanted = args.episodes if args.episodes is not None else (1 if human else 100)
+    batch = args.batch if args.batch is not None else (1 if human else 16)
+    for flag, value in (("-n", episodes_wanted), ("--batch", batch), ("--max-steps", args.max_steps)):
+        if value < 1:
+            raise ConfigError(f"{flag} must be >= 1, got {value}")
+    for flag, path in (("--json", args.json), ("--transcripts", args.transcripts)):
+        if path and (Path(path).is_dir() or not Path(path).parent.is_dir()):
+            raise ConfigError(f"{flag} {path}: give a file path in an existing directory")
+    if args.observation == "view" and "view" not in info:
+        raise ConfigError(f"{args.env} gives no compact view (info['view']) to read: use --observation full")
+    kwargs = agent_kwargs(args.agent_arg, len(names))
+    built = [_make_agent(agent_registry, name, kw) for name, kw in zip(names, kwargs)]
+    if args.observation == "view":
+        built = [a if getattr(a, "interactive", False) else ViewObservation(a) for a in built]
+    for i, agent in enumerate(built):
+        agent.reset(seed=args.seed + i)
+    session = _Session(args, env_kwargs, names, human)
+    try:
+        _run_with_progress(args, env_kwargs, built, episodes_wanted, batch, session)
+    except HumanQuit:
+        print(f"\nquit after {len(session.episodes)} finished game(s)")
+    finally:
+        for agent in built:
             agent.close()
-    summary = summarize(names, episodes)
+    if not session.episodes:
+        return 0
+    summary = summarize(names, session.episodes)
     _print(args.env, summary)
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"env": args.env, **asdict(summary)}, f, indent=2)
     return 0
+
+
+def _agent_names(given: str | None, turn_based: bool, players: int | None) -> list[str]:
+    if given is not None:
+        names = [a.strip() for a in given.split(",") if a.strip()]
+        if not names:
+            raise ConfigError("--agents needs at least one agent name, e.g. --agents random,random")
+        return names
+    names = ["random"] * ((players or 2) if turn_based else 1)
+    what = f"{len(names)} seats" if turn_based else "a single-step env"
+    print(f"no --agents given: {','.join(names)} ({what}); choose with --agents, "
+          "e.g. --agents hf --agent-arg path=./ckpt", file=sys.stderr)
+    return names
+
+
+class _Session:
+    """What happens after each game: the tally so far, the transcript line, and for a human
+    player the final board and the result."""
+
+    def __init__(self, args: argparse.Namespace, env_kwargs: dict[str, Any], names: list[str], human: bool):
+        self.args, self.env_kwargs, self.names, self.human = args, env_kwargs, names, human
+        self.episodes: list[Episode] = []
+
+    @property
+    def record(self) -> bool:
+        return self.human or bool(self.args.transcripts)
+
+    def __call__(self, episode: Episode) -> None:
+        self.episodes.append(episode)
+        if self.args.transcripts:
+            self._save(episode)
+        if self.human:
+            self._show(episode)
+
+    def _save(self, e: Episode) -> None:
+        line = {"env": self.args.env, "env_kwargs": self.env_kwargs, "seed": e.seed,
+                "agents": self.names, "seats": e.seats, "observation": self.args.observation,
+                "steps": e.transcript, "final_observations": e.final_observations, "returns": e.returns,
+                "invalid_move": e.invalid_move, "truncated": e.truncated, "correct": e.correct}
+        with open(self.args.transcripts, "a", encoding="utf-8") as f:  # one line per game, written as it ends
+            f.write(json.dumps(line) + "\n")
+
+    def _show(self, e: Episode) -> None:
+        me = self.names.index("human")
+        k = len(self.episodes)
+        final = (e.final_observations or [""])[me]
+        lines = ["═" * 60, f"game {k} over (seed {e.seed})", final, f"result: {self._result(e, me)}"]
+        if len(self.names) > 1:
+            won = sum(x.returns[me] > max(r for b, r in enumerate(x.returns) if b != me) for x in self.episodes)
+            lost = sum(x.returns[me] < max(r for b, r in enumerate(x.returns) if b != me) for x in self.episodes)
+            lines.append(f"tally: {won} won, {k - won - lost} drawn, {lost} lost")
+        print("\n".join(lines), flush=True)
+
+    def _result(self, e: Episode, me: int) -> str:
+        scores = ", ".join(f"{name} {r:+g}" for name, r in zip(self.names, e.returns))
+        if e.truncated:
+            return f"cut off at --max-steps ({scores})"
+        if len(self.names) == 1:
+            return f"{'correct' if e.correct else 'not correct'} ({scores})"
+        best_other = max(r for b, r in enumerate(e.returns) if b != me)
+        verdict = "you won" if e.returns[me] > best_other else "you lost" if e.returns[me] < best_other else "a draw"
+        ended = " by an invalid move" if e.invalid_move else ""
+        return f"{verdict}{ended} ({scores})"
 
 
 def _make_agent(registry: Any, name: str, kwargs: dict[str, Any]) -> Agent:
@@ -271,17 +412,23 @@ def _make_agent(registry: Any, name: str, kwargs: dict[str, Any]) -> Agent:
         raise ConfigError(f"could not build agent {name!r} with {kwargs}: {e}; check --agent-arg") from e
 
 
-def _run_with_progress(args: argparse.Namespace, env_kwargs: dict[str, Any], players: list[Agent]) -> list[Episode]:
+def _run_with_progress(args: argparse.Namespace, env_kwargs: dict[str, Any], players: list[Agent], n: int,
+                       batch: int, session: _Session) -> list[Episode]:
     import zeroplay as zp
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     interactive = any(getattr(p, "interactive", False) for p in players)  # a live bar would redraw over a human's prompt
     with Progress(*columns, transient=True, disable=interactive) as progress:
-        task = progress.add_task(args.env, total=args.episodes)
+        task = progress.add_task(args.env, total=n)
+
+        def on_episode(episode: Episode) -> None:
+            session(episode)
+            progress.advance(task)
+
         return run_episodes(
-            lambda: zp.make(args.env, **env_kwargs), players, args.episodes, seed=args.seed, batch=args.batch,
-            alternate=args.alternate, max_steps=args.max_steps, on_episode=lambda _: progress.advance(task),
+            lambda: zp.make(args.env, **env_kwargs), players, n, seed=args.seed, batch=batch,
+            alternate=args.alternate, max_steps=args.max_steps, on_episode=on_episode, record=session.record,
         )
 
 

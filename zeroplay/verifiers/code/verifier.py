@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +54,11 @@ class CodeVerifier(Verifier):
     - ``{"calls": [{"args": [...], "kwargs": {...}, "expected": ...}], "entry_point": NAME}``:
       each call's return value must equal ``expected`` (JSON values; exact types; floats within
       ``float_tol``).
+
+    Without ``entry_point``, assert-style tests that call exactly one function the solution
+    defines test that function (:func:`infer_entry_point`, which parses both on the host and runs
+    neither); tests that need one (``check(candidate)``, ``candidate``) and name no single function
+    of the solution fail with ``missing-entry-point``, a fault of the reference, not the solution.
 
     The code is the response's last fenced python block, or the whole text. ``score="all"``
     (default) gives 1.0 only when every test passes; ``score="fraction"`` the fraction passed.
@@ -167,6 +174,11 @@ class CodeVerifier(Verifier):
             raise ConfigError("A 'calls' reference needs 'entry_point': the name of the function to call")
         tests = reference.get("tests", [])
         tests = [tests] if isinstance(tests, str) else list(tests)
+        if mode == "tests" and not entry:
+            prelude = str(reference.get("prelude", ""))
+            entry = infer_entry_point(tests, code, prelude) or ""
+            if not entry and _needs_entry_point(tuple(map(str, tests))):
+                return _Job("verdict", verdict=Verdict.fail(_missing_entry_point(tests, code, prelude), code[:2000]))
         spec = {"mode": mode, "tests": tests, "calls": list(reference.get("calls", [])),
                 "entry_point": entry, "float_tol": self.float_tol, "prelude": str(reference.get("prelude", ""))}
         try:
@@ -225,6 +237,81 @@ class CodeVerifier(Verifier):
             ok = _same_output(res.stdout, want, self.float_tol)
             out.append({"index": i, "passed": ok, "error": "" if ok else f"wrong output: {res.stdout[:80]!r}"})
         return out
+
+
+# -- entry_point inference (host side: sources are parsed with `ast`, never run) ------------------
+def infer_entry_point(tests: Sequence[str], code: str, prelude: str = "") -> str | None:
+    """The function under test when the reference does not name it: the one function the
+    solution defines at top level that the tests call by name (names the tests or the prelude
+    define themselves do not count). None when there is not exactly one, or a source does not parse."""
+    candidates = _called_solution_functions(tuple(map(str, tests)), code, prelude)
+    return candidates[0] if candidates is not None and len(candidates) == 1 else None
+
+
+def _called_solution_functions(tests: tuple[str, ...], code: str, prelude: str) -> list[str] | None:
+    defined = _top_level_functions(code)
+    if defined is None:
+        return None
+    called = _called_names(tests, prelude)
+    return sorted(defined & called) if called is not None else None
+
+
+def _top_level_functions(code: str) -> set[str] | None:
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError):  # ValueError: a NUL byte
+        return None
+    return {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+
+
+@lru_cache(maxsize=1024)  # one reference is verified against many responses
+def _called_names(tests: tuple[str, ...], prelude: str) -> frozenset[str] | None:
+    """Names the tests call as ``name(...)``, less those the tests or the prelude bind themselves."""
+    called: set[str] = set()
+    bound: set[str] = set()
+    for source in (*tests, prelude):
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError):
+            return None
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and source is not prelude:
+                called.add(node.func.id)
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                bound.add(node.name)
+            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                bound.add(node.id)
+            elif isinstance(node, ast.alias):
+                bound.add((node.asname or node.name).split(".")[0])
+    return frozenset(called - bound)
+
+
+@lru_cache(maxsize=1024)
+def _needs_entry_point(tests: tuple[str, ...]) -> bool:
+    """Whether the tests reach the solution through ``candidate`` (HumanEval's ``check(candidate)``)."""
+    for source in tests:
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Name) and node.id == "candidate":
+                return True
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == "check":
+                return True
+    return False
+
+
+def _missing_entry_point(tests: Sequence[str], code: str, prelude: str) -> str:
+    called = _called_solution_functions(tuple(map(str, tests)), code, prelude)
+    if called is None:
+        found = "the tests or the solution could not be parsed to infer it"
+    elif called:
+        found = f"the tests call {len(called)} of the solution's functions ({', '.join(called)}), so it is ambiguous"
+    else:
+        found = "the tests call none of the solution's functions by name, so it cannot be inferred"
+    return (f"missing-entry-point: the reference's tests call `candidate` but the reference gives no "
+            f"'entry_point' and {found}; add 'entry_point': NAME (the function under test) to the reference")
 
 
 def _why_missing(res: ExecResult, done: bool) -> str:
