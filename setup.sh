@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Set up zeroplay in ./.venv:  ./setup.sh        (the package with training: torch CPU build, transformers)
-#                              ./setup.sh --dev  (also the test tools)
+#                              ./setup.sh --dev  (also the test tools, the trackers and, as root on Debian, chromium)
 #                              ./setup.sh --bench (also the peers the benchmarks compare against)
 # Fails loudly (non-zero exit, a line saying which step) on any failed step.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 extras="train"
+dev=0
 for arg in "$@"; do
   case "$arg" in
-    --dev) extras="$extras,dev" ;;
+    --dev) extras="$extras,dev"; dev=1 ;;
     --bench) extras="$extras,bench" ;;
     *) echo "setup.sh: unknown option $arg (use --dev and/or --bench)" >&2; exit 2 ;;
   esac
@@ -27,6 +28,19 @@ if ! command -v bwrap >/dev/null 2>&1; then
   else
     echo "setup.sh: note: bubblewrap (bwrap) is not installed and this user cannot apt-get it;" \
          "the sandbox will use its weaker fallback. Install it with: sudo apt-get install bubblewrap" >&2
+  fi
+fi
+
+# 1b. --dev: Debian's chromium renders the run report in a test (tests/training/test_report.py; ~1 min
+#     to install, skipped with a reason where it is missing).
+if [ "$dev" = 1 ] && ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    step "installing chromium (apt-get)"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >/dev/null \
+      || fail "apt-get install chromium"
+  else
+    echo "setup.sh: note: chromium is not installed and this user cannot apt-get it; the report's" \
+         "rendering test will be skipped. Install it with: sudo apt-get install chromium" >&2
   fi
 fi
 

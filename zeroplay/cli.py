@@ -17,6 +17,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "verify": ("zeroplay.verifiers.cli", "check answers: `verify math PRED GOLD` or `verify FILE.jsonl`"),
     "bench": ("zeroplay.bench", "run a benchmark: sandbox | verifiers | envs | train"),
     "train": ("zeroplay.training.cli", "train from a YAML config: `train configs/demo.yaml`"),
+    "report": ("zeroplay.training.report", "write a run's self-contained HTML report: `report runs/demo`"),
     "serve": ("zeroplay.agents.serve", "serve a local transformers model through an OpenAI-compatible API"),
     "synth": ("zeroplay.envs.synth.cli", "ask an agent to write new environments and validate them"),
 }

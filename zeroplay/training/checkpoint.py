@@ -1,5 +1,10 @@
 """Checkpoints: model, optimizer, RNG states, loop buffers and the step, in one file.
 
+``checkpoint.pt`` is always the latest. With ``checkpoint_keep: K`` above 1, each checkpoint is
+also kept as ``checkpoint-STEP.pt`` (a hard link to the same file, so the latest costs no extra
+disk) and the K newest of those are kept; a resume whose ``checkpoint.pt`` does not load then
+falls back to the newest numbered checkpoint that does, with a warning line.
+
 Writes go to a temporary file in the run directory, fsynced, then renamed over the old
 checkpoint (``os.replace`` is atomic on POSIX), so a kill or a full disk at any moment leaves
 either the previous checkpoint or the new one, never a torn file. With ``checkpoint_every: 1``
@@ -15,6 +20,8 @@ from __future__ import annotations
 
 import os
 import random
+import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -24,12 +31,23 @@ import torch
 from zeroplay.training.runlog import RunFileError
 
 CHECKPOINT_NAME = "checkpoint.pt"
+#: The numbered checkpoints ``checkpoint_keep`` keeps: ``checkpoint-STEP.pt``.
+NUMBERED = re.compile(r"checkpoint-(\d+)\.pt")
 #: The keys every checkpoint holds.
 KEYS = ("step", "model", "optimizer", "rng", "extra")
 
 
 class CheckpointError(RunFileError):
     """A checkpoint that cannot be written or read; the message names the file and what to do."""
+
+    problem: str = ""
+    """What is wrong, without the fix (for the warning of a resume that falls back to an older checkpoint)."""
+
+
+def _unreadable(problem: str, fix: str) -> CheckpointError:
+    e = CheckpointError(f"{problem}; {fix}")
+    e.problem = problem
+    return e
 
 
 def rng_states() -> dict[str, Any]:
@@ -77,8 +95,12 @@ def plain(value: Any, where: str = "checkpoint") -> Any:
                     "(tensors, dicts, lists, tuples, sets, numbers, strings)")
 
 
-def save_checkpoint(run_dir: Path, *, step: int, model: Any, optimizer: Any, extra: dict[str, Any]) -> Path:
-    """Atomically write ``run_dir/checkpoint.pt``. ``extra`` holds the loop's buffers and logs (plain data)."""
+def save_checkpoint(run_dir: Path, *, step: int, model: Any, optimizer: Any, extra: dict[str, Any],
+                    keep: int = 1) -> Path:
+    """Atomically write ``run_dir/checkpoint.pt``. ``extra`` holds the loop's buffers and logs (plain data).
+
+    ``keep`` above 1 also keeps it as ``checkpoint-STEP.pt`` and deletes all but the ``keep`` newest of those.
+    """
     path = Path(run_dir) / CHECKPOINT_NAME
     tmp = path.with_name(CHECKPOINT_NAME + ".tmp")
     state = plain({"step": int(step), "model": model.state_dict(), "optimizer": optimizer.state_dict(),
@@ -94,28 +116,90 @@ def save_checkpoint(run_dir: Path, *, step: int, model: Any, optimizer: Any, ext
         raise CheckpointError(f"could not write the checkpoint {path} ({_why(e)}); the previous checkpoint, "
                               "if any, is intact: free some disk space (or make the run directory writable) and "
                               "run the same command again to resume") from e
+    if keep > 1:
+        _keep_numbered(path, int(step), keep)
     return path
 
 
+def numbered_checkpoints(run_dir: Path) -> list[tuple[int, Path]]:
+    """The run's ``checkpoint-STEP.pt`` files as (step, path), newest first."""
+    found = [(int(m.group(1)), p) for p in Path(run_dir).glob("checkpoint-*.pt") if (m := NUMBERED.fullmatch(p.name))]
+    return sorted(found, reverse=True)
+
+
+def _keep_numbered(latest: Path, step: int, keep: int) -> None:
+    """Keep ``latest`` as ``checkpoint-STEP.pt`` (a hard link, or a copy where links are not supported)
+    and delete all but the ``keep`` newest numbered checkpoints. A failure here costs an old
+    checkpoint, never the run: it is reported in one line and the run goes on."""
+    import shutil
+
+    target = latest.with_name(f"checkpoint-{step}.pt")
+    tmp = latest.with_name(target.name + ".tmp")
+    try:
+        tmp.unlink(missing_ok=True)
+        try:
+            os.link(latest, tmp)
+        except OSError:  # a filesystem without hard links
+            shutil.copyfile(latest, tmp)
+        os.replace(tmp, target)
+        for _, old in numbered_checkpoints(latest.parent)[keep:]:
+            old.unlink(missing_ok=True)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        print(f"warning: could not keep {target.name} ({e.strerror}); {latest} is intact", file=sys.stderr)
+
+
+def latest_checkpoint(run_dir: Path) -> tuple[dict[str, Any] | None, Path]:
+    """The state to resume from and its file: ``checkpoint.pt``, or, when that does not load, the newest
+    ``checkpoint-STEP.pt`` that does (a warning line names the file skipped). (None, path) for a new run.
+    Without a numbered checkpoint to fall back to, a broken one raises :class:`CheckpointError`."""
+    run_dir = Path(run_dir)
+    path = run_dir / CHECKPOINT_NAME
+    candidates = ([path] if path.exists() else []) + [p for _, p in numbered_checkpoints(run_dir)]
+    skipped: list[CheckpointError] = []
+    tried: set[tuple[int, int]] = set()
+    for candidate in candidates:
+        try:
+            ident = (candidate.stat().st_dev, candidate.stat().st_ino)
+        except OSError:
+            ident = (-1, len(tried))
+        if ident in tried:  # a hard link to a file that did not load
+            continue
+        tried.add(ident)
+        try:
+            state = _load_file(candidate)
+        except CheckpointError as e:
+            skipped.append(e)
+            continue
+        for e in skipped:
+            print(f"warning: {e.problem}; resuming from {candidate} (step {state['step']}) instead", file=sys.stderr)
+        return state, candidate
+    if skipped:
+        raise skipped[0]
+    return None, path
+
+
 def load_checkpoint(run_dir: Path) -> dict[str, Any] | None:
-    """The saved state, or None when the run has no checkpoint yet."""
+    """The state in ``run_dir/checkpoint.pt``, or None when the run has no checkpoint yet."""
     path = Path(run_dir) / CHECKPOINT_NAME
-    if not path.exists():
-        return None
+    return _load_file(path) if path.exists() else None
+
+
+def _load_file(path: Path) -> dict[str, Any]:
     fix = f"delete {path} (or its whole run directory) to start over, or pass another --out or --name"
     if not path.is_file():
-        raise CheckpointError(f"{path} is not a file; {fix}")
+        raise _unreadable(f"{path} is not a file", fix)
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except PermissionError:
-        raise CheckpointError(f"cannot read the checkpoint {path}: permission denied; fix its permissions, or "
-                              "pass another --out or --name") from None
+        raise _unreadable(f"cannot read the checkpoint {path}: permission denied",
+                          "fix its permissions, or pass another --out or --name") from None
     except Exception as e:  # noqa: BLE001 - empty, truncated or foreign files fail in many ways inside torch
         size = path.stat().st_size
         what = "is empty" if size == 0 else f"cannot be loaded ({_why(e)}; {size} bytes)"
-        raise CheckpointError(f"{path} {what}; {fix}") from None
+        raise _unreadable(f"{path} {what}", fix) from None
     if not isinstance(state, dict) or any(k not in state for k in KEYS):
-        raise CheckpointError(f"{path} is not a zeroplay checkpoint (it lacks {', '.join(KEYS)}); {fix}")
+        raise _unreadable(f"{path} is not a zeroplay checkpoint (it lacks {', '.join(KEYS)})", fix)
     return state
 
 

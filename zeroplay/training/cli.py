@@ -1,4 +1,9 @@
-"""``zeroplay train CONFIG``: run (or resume) a training run from a YAML config."""
+"""``zeroplay train CONFIG``: run (or resume) a training run from a YAML config.
+
+A run directory that holds a checkpoint is resumed; one that has run its ``steps`` to the end
+says so and exits 0 (a larger ``--steps`` trains further). ``--dry-run`` prints the resolved
+config and what would be built, and builds nothing.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +26,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                         help="override any field with a dotted key, e.g. --set optim.lr=1e-4 (repeatable)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars or tables")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="print the resolved config and what the run would build, then exit (builds nothing)")
 
 
 def parse_overrides(items: list[str]) -> dict[str, Any]:
@@ -46,6 +53,9 @@ def run(args: argparse.Namespace) -> int:
         if getattr(args, key) is not None:
             overrides[key] = getattr(args, key)
     cfg = load_config(args.config, overrides)
+    if args.dry_run:
+        print(describe(cfg))
+        return 0
     from zeroplay.training.trainer import train
 
     try:
@@ -56,3 +66,54 @@ def run(args: argparse.Namespace) -> int:
         return 130
     print(run_dir)
     return 0
+
+
+def describe(cfg: Any) -> str:
+    """The resolved config (YAML) and what a run of it would build; reads no checkpoint, builds no model."""
+    import yaml
+
+    from zeroplay.training.checkpoint import CHECKPOINT_NAME, numbered_checkpoints
+    from zeroplay.training.registry import LOOPS, lookup
+    from zeroplay.training.trackers import check_trackers
+
+    check_trackers(cfg.log)  # what the run itself would fail on first
+    run_dir = Path(cfg.out_dir) / cfg.name
+    loop_cls = lookup(LOOPS, cfg.loop)
+    section = cfg.loop_config
+    lines = ["# resolved config", yaml.safe_dump(cfg.model_dump(mode="json"), sort_keys=False).rstrip(), "",
+             "# what the run would build (dry run: nothing was built)"]
+    if (run_dir / CHECKPOINT_NAME).exists() or numbered_checkpoints(run_dir):
+        lines.append(f"run directory: {run_dir} (holds a checkpoint: the run resumes from it, or says it is complete)")
+    else:
+        lines.append(f"run directory: {run_dir} ({'exists, no checkpoint' if run_dir.exists() else 'new'}: a new run)")
+    lines.append(f"loop: {cfg.loop} ({loop_cls.__module__}.{loop_cls.__qualname__}), {cfg.steps} steps, "
+                 f"{cfg.shards} rollout shard(s)" + (f" on {cfg.ray_workers} Ray actors" if cfg.ray_workers else ""))
+    for entry in getattr(section, "mixture", None) or []:
+        kwargs = f" {entry.kwargs}" if entry.kwargs else ""
+        lines.append(f"env: {entry.id} (weight {entry.weight:g}){kwargs}")
+    for entry in getattr(section, "held_out", None) or []:
+        lines.append(f"held-out env (evaluated, not trained on): {entry.id}")
+    for field in ("reward", "solver_reward", "proposer_reward"):
+        if isinstance(getattr(section, field, None), str):
+            lines.append(f"{field.replace('_', ' ')}: {getattr(section, field)}")
+    policies = {name: cfg.for_policy(name) for name in cfg.policies} or {"policy": cfg}
+    for name, pcfg in policies.items():
+        roles = f"roles {', '.join(cfg.policies[name].roles)}" if cfg.policies else "every role"
+        lines.append(f"policy {name} ({roles}): model {_model_line(pcfg, run_dir, name if cfg.policies else None)}; "
+                     f"backend {cfg.backend}, template {cfg.template}; optimizer AdamW lr {pcfg.optim.lr:g}; "
+                     f"advantage estimator {pcfg.advantage.estimator}")
+    if cfg.warmup.steps:
+        lines.append(f"warm-up: {cfg.warmup.steps} supervised steps of {cfg.warmup.batch_size}")
+    lines.append(f"checkpoints: every {cfg.checkpoint_every} step(s), keeping {cfg.checkpoint_keep}")
+    lines.append(f"log: {', '.join(cfg.log)}")
+    return "\n".join(lines)
+
+
+def _model_line(cfg: Any, run_dir: Path, policy: str | None) -> str:
+    m = cfg.model
+    if m.path:
+        return f"{m.path} (device {m.device}, dtype {m.dtype})"
+    t = m.tiny
+    where = run_dir / ("init_model" if policy is None else f"init_model-{policy}")
+    return (f"tiny, built in {where} (hidden {t.hidden_size}, {t.num_layers} layers, {t.num_heads} heads, "
+            f"vocab {t.vocab_size}; device {m.device})")

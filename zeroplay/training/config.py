@@ -316,6 +316,16 @@ class TrainConfig(_Strict):
     on load and back on save)."""
     checkpoint_every: int = Field(1, ge=1)
     """Steps between checkpoints; 1 means a kill loses at most the step in flight."""
+    checkpoint_keep: int = Field(1, ge=1)
+    """Checkpoints kept, the latest included. 1: ``checkpoint.pt`` only. Above 1, each is also kept as
+    ``checkpoint-STEP.pt`` (a hard link: the latest costs no extra disk) and a resume whose latest
+    checkpoint does not load falls back to the newest that does."""
+    log: list[Literal["jsonl", "tensorboard", "wandb", "mlflow"]] = ["jsonl"]
+    """Where metrics go. ``metrics.jsonl`` is always written (resume and ``zeroplay report`` read it);
+    ``tensorboard`` (event files in ``RUN/tensorboard``), ``wandb`` (offline, in ``RUN/wandb``) and
+    ``mlflow`` (a local file store, ``file:RUN/mlruns``) also get the metrics of each step, the
+    config and the before/after table; they need ``pip install 'zeroplay[track]'`` and never
+    touch the network."""
     rollout_shards: int | None = Field(None, ge=1)
     """Split each step's rollouts into this many shards, each sampled with its own seed: a block of
     the games (games), of the problems (rlvr) or of the task types (propose-solve). The run depends
@@ -331,6 +341,12 @@ class TrainConfig(_Strict):
     busy machine one thread avoids OpenMP's spin-waiting, which can slow a run tenfold."""
     step_delay_s: float = Field(0.0, ge=0)
     """Sleep after each step. Only for tests that kill a run mid-way; leave at 0."""
+
+    @field_validator("log")
+    @classmethod
+    def _jsonl_first(cls, value: list[str]) -> list[str]:
+        """``jsonl`` is always written: listed first whether given or not; each tracker once."""
+        return ["jsonl", *dict.fromkeys(v for v in value if v != "jsonl")]
 
     @property
     def torch_threads(self) -> int:

@@ -1,4 +1,5 @@
-"""A run's files: ``metrics.jsonl`` (one JSON object per step), ``summary.json`` and ``curve.png``.
+"""A run's files: ``metrics.jsonl`` (one JSON object per step), ``summary.json``, ``curve.png`` and
+``samples.jsonl`` (a few samples of each role, the last steps' only: what the report shows).
 
 ``metrics.jsonl`` is append-only: nothing ever rewrites or truncates it, so a crash or a full
 disk can cost at most the line being written. A run resumed from a checkpoint older than the
@@ -14,13 +15,17 @@ import errno
 import json
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from zeroplay.core.errors import ZeroplayError
 
+if TYPE_CHECKING:
+    from zeroplay.training.trackers import Trackers
+
 METRICS_NAME = "metrics.jsonl"
+SAMPLES_NAME = "samples.jsonl"
 #: errno values of a full disk (or a file-size limit): the fix is more space, not another path.
 _DISK_FULL = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT})
 #: The key of the marker line a resume appends when the log ran ahead of the checkpoint.
@@ -68,11 +73,13 @@ def read_metrics(path: str | Path) -> list[dict[str, Any]]:
 
 
 class RunLog:
-    """Appends one row per step to ``run_dir/metrics.jsonl``; ``rows`` are the run's rows so far."""
+    """Appends one row per step to ``run_dir/metrics.jsonl``; ``rows`` are the run's rows so far.
+    ``trackers`` (TensorBoard, W&B, MLflow), if given, get each row too, after it is in the file."""
 
-    def __init__(self, run_dir: Path, resume_step: int = 0):
+    def __init__(self, run_dir: Path, resume_step: int = 0, trackers: Trackers | None = None):
         self.run_dir = Path(run_dir)
         self.metrics_path = self.run_dir / METRICS_NAME
+        self.trackers = trackers
         self.rows: list[dict[str, Any]] = [r for r in read_metrics(self.metrics_path) if r["step"] <= resume_step]
         if self.metrics_path.is_file():
             _end_torn_line(self.metrics_path)
@@ -83,6 +90,17 @@ class RunLog:
         row = _jsonable({"step": step, **metrics})
         self.rows.append(row)
         self._append(row)
+        if self.trackers is not None:
+            self.trackers.log_metrics(step, row)
+
+    def close(self, before: dict[str, Any] | None = None, after: dict[str, Any] | None = None, ok: bool = True) -> None:
+        """Give the trackers the before/after table (when given) and close them."""
+        if self.trackers is None:
+            return
+        if before is not None and after is not None:
+            self.trackers.log_table(before, after)
+        self.trackers.close(ok)
+        self.trackers = None
 
     def _append(self, row: dict[str, Any]) -> None:
         try:
@@ -130,6 +148,56 @@ class RunLog:
         fig.savefig(path, dpi=110)
         plt.close(fig)
         return path
+
+
+class SampleLog:
+    """``samples.jsonl``: for each of the last :attr:`STEPS` steps, the best and the worst rewarded
+    sample of each role (prompt and completion cut to :attr:`MAX_CHARS`), so the file stays small
+    however long the run. Rewritten atomically each step; a resume drops the rows past its step.
+    Picking them draws no random numbers, so logging samples never changes a run."""
+
+    STEPS = 20
+    MAX_CHARS = 2000
+
+    def __init__(self, run_dir: Path, resume_step: int = 0):
+        self.path = Path(run_dir) / SAMPLES_NAME
+        self.rows = [r for r in read_samples(self.path) if r["step"] <= resume_step]
+
+    def add(self, step: int, samples: Sequence[Any], decode: Callable[[Any], str]) -> None:
+        """Keep ``step``'s picks; ``decode(sample)`` gives a sample's prompt text."""
+        by_role: dict[str, list[Any]] = {}
+        for x in samples:
+            by_role.setdefault(x.role, []).append(x)
+        for role, xs in sorted(by_role.items()):
+            best = max(range(len(xs)), key=lambda i: xs[i].reward)
+            worst = min(range(len(xs)), key=lambda i: xs[i].reward)
+            for i in dict.fromkeys((best, worst)):
+                x = xs[i]
+                self.rows.append(_jsonable({
+                    "step": step, "role": role or "policy", "env": x.env, "reward": float(x.reward),
+                    "prompt": decode(x)[-self.MAX_CHARS:], "completion": x.text[:self.MAX_CHARS],
+                    "finish_reason": x.finish_reason, "well_formed": bool(x.well_formed)}))
+        steps = sorted({r["step"] for r in self.rows})[-self.STEPS:]
+        self.rows = [r for r in self.rows if r["step"] >= steps[0]] if steps else []
+        write_atomically(self.path, "".join(json.dumps(r) + "\n" for r in self.rows))
+
+
+def read_samples(path: str | Path) -> list[dict[str, Any]]:
+    """The rows of a ``samples.jsonl`` (or of the run directory holding one); [] when there is none."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / SAMPLES_NAME
+    if not path.is_file():
+        return []
+    rows = []
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(row, dict) and isinstance(row.get("step"), int):
+            rows.append(row)
+    return rows
 
 
 def _end_torn_line(path: Path) -> None:

@@ -21,6 +21,8 @@ module's business (:class:`~zeroplay.training.rollout.Loop`).
 from __future__ import annotations
 
 import copy
+import json
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -31,11 +33,11 @@ import torch
 from zeroplay.core.errors import ConfigError
 from zeroplay.training.advantages import nonzero_mask
 from zeroplay.training.build import PolicySlot, build_loop, build_policies, build_rollouts, resolve_device, run_sampler
-from zeroplay.training.checkpoint import (CHECKPOINT_NAME, CheckpointError, load_checkpoint, restore_rng_states,
-                                          save_checkpoint)
+from zeroplay.training.checkpoint import CheckpointError, latest_checkpoint, restore_rng_states, save_checkpoint
 from zeroplay.training.config import TrainConfig
 from zeroplay.training.rollout import Loop, PhaseTimer, seed_for
-from zeroplay.training.runlog import RunLog, write_atomically
+from zeroplay.training.runlog import RunLog, SampleLog, write_atomically
+from zeroplay.training.trackers import check_trackers, open_trackers
 
 
 # -- the loop ---------------------------------------------------------------------------------
@@ -46,8 +48,13 @@ def train(cfg: TrainConfig, *, quiet: bool = False) -> Path:
     for parent in (run_dir, *run_dir.parents):
         if parent.exists() and not parent.is_dir():
             raise ConfigError(f"out_dir/name: {parent} is a file, not a directory; pick another out_dir or name")
+    check_trackers(cfg.log)  # a missing tracker package fails here, before anything is built
     run_dir.mkdir(parents=True, exist_ok=True)
-    ckpt = load_checkpoint(run_dir)  # a broken checkpoint fails here, before any model is built
+    ckpt, ckpt_path = latest_checkpoint(run_dir)  # a broken checkpoint fails here, before any model is built
+    if ckpt is not None and finished(run_dir, int(ckpt["step"]), cfg):
+        print(f"{run_dir} is complete: it trained {ckpt['step']} steps and holds its final model and summary; "
+              "pass a larger --steps to train further, or another --name for a new run", file=sys.stderr)
+        return run_dir
     write_atomically(run_dir / "config.json", cfg.model_dump_json(indent=2))
     torch.manual_seed(cfg.seed)
     if cfg.torch_threads:
@@ -62,7 +69,7 @@ def train(cfg: TrainConfig, *, quiet: bool = False) -> Path:
 
     # ---- resume, or warm up and evaluate the starting point
     if ckpt is not None:
-        eval_before, warmup_info, start = _resume(ckpt, run_dir, slots, loop, cfg)
+        eval_before, warmup_info, start = _resume(ckpt, ckpt_path, slots, loop, cfg)
         progress.note(f"resuming {run_dir} from step {start}")
     else:
         warmup_info = _warmup(cfg, loop, slots, progress)
@@ -70,7 +77,9 @@ def train(cfg: TrainConfig, *, quiet: bool = False) -> Path:
             slots[0].learner.ref_model = _frozen_copy(slots[0].learner.model)
         eval_before = evaluate(loop, sampler, cfg.seed, 0)
         start = 0
-    log = RunLog(run_dir, resume_step=start)
+    trackers = open_trackers(cfg.log, run_dir, cfg.name, cfg.model_dump(mode="json"), start) if cfg.log[1:] else None
+    log = RunLog(run_dir, resume_step=start, trackers=trackers)
+    samples_log = SampleLog(run_dir, resume_step=start)
     if ckpt is None:
         log.log(0, {**eval_before, **{f"warmup/{k}": v for k, v in warmup_info.items()}})
         _save(run_dir, 0, slots, loop, eval_before, warmup_info, cfg)
@@ -89,6 +98,7 @@ def train(cfg: TrainConfig, *, quiet: bool = False) -> Path:
             t0 = time.perf_counter()
             samples, metrics = collect(loop, remote, step, cfg.shards, slots[0].learner.model)
             sampler.timer.add("rollout_wall", time.perf_counter() - t0, len(samples))
+            samples_log.add(step, samples, lambda x: _prompt_text(slots, x))
             rewards = np.array([x.reward for x in samples], dtype=float)
             t0 = time.perf_counter()
             trained, advs = [], []
@@ -123,6 +133,9 @@ def train(cfg: TrainConfig, *, quiet: bool = False) -> Path:
             progress.advance(step, metrics)
             if cfg.step_delay_s:
                 time.sleep(cfg.step_delay_s)
+    except BaseException:
+        log.close(ok=False)
+        raise
     finally:
         progress.stop()
         if remote is not None:
@@ -132,14 +145,53 @@ def train(cfg: TrainConfig, *, quiet: bool = False) -> Path:
     eval_after = eval_metrics if cfg.steps > start else evaluate(loop, sampler, cfg.seed, cfg.steps)
     summary = {"config": cfg.model_dump(mode="json"), "steps": cfg.steps, "final_metrics": last,
                "eval_before": eval_before, "eval_after": eval_after, "warmup": warmup_info}
-    log.write_summary(summary)
-    log.plot(loop.panels(), title=f"{cfg.name}: {cfg.loop}")
     for slot in slots:  # final_model/, or final_model/NAME/ per policy
         final = run_dir / "final_model" if slot.roles is None else run_dir / "final_model" / slot.name
         slot.learner.model.save_pretrained(final)
         slot.policy.tokenizer.save_pretrained(final)
+    log.write_summary(summary)  # after the final model: a summary for these steps means the run is complete
+    log.close(eval_before, eval_after)
+    log.plot(loop.panels(), title=f"{cfg.name}: {cfg.loop}")
+    _write_report(run_dir)
     progress.report(run_dir, eval_before, eval_after)
     return run_dir
+
+
+def finished(run_dir: Path, checkpoint_step: int, cfg: TrainConfig) -> bool:
+    """Whether the run in ``run_dir`` (its checkpoint at ``checkpoint_step``) has already run ``cfg``
+    to the end: its checkpoint and its summary (written after the final model) reach ``cfg.steps``, and
+    the summary's config is ``cfg`` but for ``steps``, ``name`` and ``out_dir``. A changed config is
+    run again (evaluated anew, or refused by the resume if the checkpoint does not fit it)."""
+    path = run_dir / "summary.json"
+    if checkpoint_step < cfg.steps or not path.is_file() or not (run_dir / "final_model").is_dir():
+        return False
+    try:
+        summary = json.loads(path.read_text(encoding="utf-8"))
+        ran, config = summary["steps"], summary["config"]
+    except (json.JSONDecodeError, UnicodeDecodeError, TypeError, KeyError):  # a summary torn by hand: finish again
+        return False
+    same = ("steps", "name", "out_dir")
+    now = json.loads(json.dumps(cfg.model_dump(mode="json")))
+    return ran >= cfg.steps and {k: v for k, v in config.items() if k not in same} == {
+        k: v for k, v in now.items() if k not in same}
+
+
+def _prompt_text(slots: list[PolicySlot], sample: Any) -> str:
+    """A sample's prompt as text, decoded by the tokenizer of the policy that played it."""
+    slot = next((s for s in slots if s.owns(sample)), slots[0])
+    tokenizer = getattr(slot.policy, "tokenizer", None)
+    return tokenizer.decode(sample.prompt_ids) if tokenizer is not None else ""
+
+
+def _write_report(run_dir: Path) -> None:
+    """``report.html``; the run's results are saved already, so a failure here is a warning, not an error."""
+    from zeroplay.training.report import write_report
+
+    try:
+        write_report(run_dir)
+    except Exception as e:  # noqa: BLE001 - `zeroplay report RUN_DIR` can write it again
+        print(f"warning: could not write {run_dir / 'report.html'} ({type(e).__name__}: {e}); "
+              f"try again with: zeroplay report {run_dir}", file=sys.stderr)
 
 
 def collect(loop: Loop, remote: Any, step: int, shards: int, model: Any) -> tuple[list[Any], dict[str, float]]:
@@ -197,7 +249,7 @@ def _warmup(cfg: TrainConfig, loop: Loop, slots: list[PolicySlot], progress: _Pr
     return out
 
 
-def _resume(ckpt: dict[str, Any], run_dir: Path, slots: list[PolicySlot], loop: Loop,
+def _resume(ckpt: dict[str, Any], ckpt_path: Path, slots: list[PolicySlot], loop: Loop,
             cfg: TrainConfig) -> tuple[dict, dict, int]:
     """Load a checkpoint's state into the run's pieces; (eval_before, warmup info, step)."""
     try:
@@ -226,7 +278,7 @@ def _resume(ckpt: dict[str, Any], run_dir: Path, slots: list[PolicySlot], loop: 
     except (KeyError, TypeError, ValueError, RuntimeError) as e:  # another model, loop or option set
         detail = " ".join(str(e).split())[:200]
         raise CheckpointError(
-            f"{run_dir / CHECKPOINT_NAME} does not fit this config ({type(e).__name__}: {detail}): it was written "
+            f"{ckpt_path} does not fit this config ({type(e).__name__}: {detail}): it was written "
             "with another model, loop, policies or model.ref_model; resume with the config it was written with, "
             "or pass another --name to start a new run") from None
 
@@ -245,12 +297,13 @@ def _save(run_dir: Path, step: int, slots: list[PolicySlot], loop: Loop, eval_be
         extra["advantage"] = slots[0].estimator.state_dict()
         if learner.ref_model is not None:
             extra["ref_model"] = learner.ref_model.state_dict()
-        save_checkpoint(run_dir, step=step, model=learner.model, optimizer=learner.optimizer, extra=extra)
+        save_checkpoint(run_dir, step=step, model=learner.model, optimizer=learner.optimizer, extra=extra,
+                        keep=cfg.checkpoint_keep)
         return
     extra["advantage"] = {s.name: s.estimator.state_dict() for s in slots}
     extra["policies"] = [s.name for s in slots]
     save_checkpoint(run_dir, step=step, model=_ByName({s.name: s.learner.model for s in slots}),
-                    optimizer=_ByName({s.name: s.learner.optimizer for s in slots}), extra=extra)
+                    optimizer=_ByName({s.name: s.learner.optimizer for s in slots}), extra=extra, keep=cfg.checkpoint_keep)
 
 
 class _ByName(dict):
@@ -306,4 +359,4 @@ class _Progress:
             b, a = before.get(k), after.get(k)
             table.add_row(k, f"{b:.3f}" if isinstance(b, float) else "-", f"{a:.3f}" if isinstance(a, float) else "-")
         self.console.print(table)
-        self.console.print(f"run directory: {run_dir}  (metrics.jsonl, summary.json, curve.png, final_model/)")
+        self.console.print(f"run directory: {run_dir}  (report.html, metrics.jsonl, summary.json, curve.png, final_model/)")
