@@ -21,13 +21,32 @@ def _sandbox_rows() -> list[tuple[str, str]]:
     return list(describe_backends())
 
 
+def _env_note(env_id: str) -> str:
+    """Where an env comes from, for ids built on another package's games or datasets."""
+    import gymnasium
+
+    from zeroplay.core.registry import gym_id
+
+    if env_id == "zeroplay/ReasoningGym-v0":
+        return "any reasoning-gym dataset: dataset=NAME, config={...} (each is also listed as zeroplay/rg/NAME-v0)"
+    try:
+        kwargs = gymnasium.spec(gym_id(env_id)).kwargs
+    except Exception:  # noqa: BLE001 - a listing never fails on one odd spec
+        return ""
+    if env_id.startswith("zeroplay/ta/"):
+        return f"TextArena {kwargs.get('game', '')}"
+    if env_id.startswith("zeroplay/rg/"):
+        return f"reasoning-gym {kwargs.get('dataset', '')}"
+    return ""
+
+
 def run(args: argparse.Namespace) -> int:
     import zeroplay as zp
     from zeroplay import agents, verifiers
 
     console = Console()
     sections = {
-        "envs": lambda: [(i, "") for i in zp.registered()],
+        "envs": lambda: [(i, _env_note(i)) for i in zp.registered()],
         "verifiers": lambda: list(verifiers.descriptions().items()),
         "agents": lambda: list(agents.descriptions().items()),
         "sandbox": _sandbox_rows,

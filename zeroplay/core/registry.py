@@ -135,6 +135,7 @@ def known_kwargs(factory: Callable[..., Any]) -> list[str]:
 ENV_GROUP = "zeroplay.envs"
 _env_ids: set[str] = set()
 _env_plugins_loaded = False
+_deferred: list[tuple[str, str | Callable[[], None]]] = []
 
 
 def gym_id(env_id: str) -> str:
@@ -162,6 +163,24 @@ def register(env_id: str, entry_point: str | Callable[..., Any], **kwargs: Any) 
     _env_ids.add(env_id)
 
 
+def defer(prefix: str, hook: str | Callable[[], None]) -> None:
+    """Run ``hook`` (``"module:function"`` or a callable, which calls :func:`register` for ids starting
+    with ``prefix``) only when envs are listed or such an id is made: for sources whose discovery
+    imports a heavy package (TextArena, reasoning-gym), so that ``import zeroplay`` stays light.
+    Each hook runs once per process."""
+    _deferred.append((prefix, hook))
+
+
+def _run_deferred(env_id: str | None = None) -> None:
+    """Run the deferred hooks (all of them, or those whose prefix ``env_id`` starts with)."""
+    for entry in [e for e in _deferred if env_id is None or env_id.startswith(e[0])]:
+        _deferred.remove(entry)
+        try:
+            load_entry_point(entry[1])()
+        except Exception as e:  # a broken optional package must not take zeroplay down with it
+            warnings.warn(f"zeroplay could not register the {entry[0]}* envs: {type(e).__name__}: {e}", stacklevel=3)
+
+
 def _load_env_plugins() -> None:
     global _env_plugins_loaded
     if _env_plugins_loaded:
@@ -178,6 +197,7 @@ def _load_env_plugins() -> None:
 def registered() -> list[str]:
     """Sorted ids of every zeroplay env, plugins included."""
     _load_env_plugins()
+    _run_deferred()
     return sorted(_env_ids)
 
 
@@ -192,6 +212,7 @@ def make(env_id: str, **kwargs: Any) -> Any:
         raise UnknownIdError("env", env_id, registered())
     if env_id not in _env_ids:
         _load_env_plugins()
+        _run_deferred(env_id)
     if env_id not in _env_ids:
         raise UnknownIdError("env", env_id, _env_ids)
     try:

@@ -4,8 +4,16 @@ without importing the env modules, so registration stays cheap."""
 from __future__ import annotations
 
 import importlib
+import importlib.util
 
-from zeroplay.core.registry import register
+from zeroplay.core.registry import defer, register
+
+#: Optional packages whose envs are discovered by importing them: registered when envs are listed
+#: or one of their ids is made (prefix, package, "module:hook"), so ``import zeroplay`` stays light.
+_DEFERRED = (
+    ("zeroplay/ta/", "textarena", "zeroplay.envs.textarena:register_textarena"),
+    ("zeroplay/rg/", "reasoning_gym", "zeroplay.envs.math.reasoning_gym:register_datasets"),
+)
 
 _SUBPACKAGES = ("zeroplay.envs.games", "zeroplay.envs.math", "zeroplay.envs.code", "zeroplay.envs.synth")
 
@@ -21,3 +29,6 @@ def register_builtin() -> None:
         hook = getattr(pkg, "register_dynamic", None)
         if hook is not None:  # e.g. the synth library registers what it finds on disk
             hook()
+    for prefix, package, hook in _DEFERRED:
+        if importlib.util.find_spec(package) is not None:  # found, not imported
+            defer(prefix, hook)

@@ -2,6 +2,9 @@
 
 ``zeroplay/ReasoningGym-v0`` is registered only when ``reasoning_gym`` is installed:
 ``zp.make("zeroplay/ReasoningGym-v0", dataset="leg_counting", size=1000, seed=0, config={...})``.
+Each dataset is also listed on its own as ``zeroplay/rg/NAME-v0`` (``zp.make("zeroplay/rg/leg_counting-v0")``
+is the line above), registered when envs are listed or made (:func:`register_datasets`), since
+finding the names imports reasoning-gym.
 Each episode shows one item of the dataset (drawn from the env's rng); the answer goes in
 ``<answer>...</answer>`` and is scored by the dataset's own ``score_answer``, which may give
 partial credit (the verdict is ``correct`` only at a score of 1.0). The answer is read exactly as
@@ -14,9 +17,11 @@ verdict, never an exception. Does not: bound the time of a dataset's own scorer.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from zeroplay.core.answers import last_tag
+from zeroplay.core.registry import register
 from zeroplay.core.optional import require
 from zeroplay.core.tasks import TaskEnv, TaskSource
 from zeroplay.core.types import Task, Verdict
@@ -71,6 +76,24 @@ class _DatasetSource(TaskSource):
         )
 
 
+class _CachedItems:
+    """A dataset whose items are generated once (some of reasoning-gym's take seconds each, and an
+    episode reads its item twice: for the prompt and for the score)."""
+
+    def __init__(self, dataset: Any, maxsize: int = 256):
+        self._dataset = dataset
+        self._item = functools.lru_cache(maxsize=maxsize)(dataset.__getitem__)
+
+    def __getitem__(self, index: int) -> Any:
+        return self._item(index)
+
+    def __len__(self) -> int:
+        return len(self._dataset)
+
+    def __getattr__(self, name: str) -> Any:  # score_answer, config, ...
+        return getattr(self._dataset, name)
+
+
 class ReasoningGymEnv(TaskEnv):
     """One reasoning-gym dataset as a single-step env (see the module docstring).
 
@@ -86,5 +109,22 @@ class ReasoningGymEnv(TaskEnv):
         except (KeyError, ValueError, TypeError) as e:
             raise ValueError(f"reasoning-gym could not build dataset {dataset!r} with config {config}: {e}. "
                              "See reasoning_gym.factory.DATASETS for the names") from None
-        self.dataset = data
+        self.dataset = data = _CachedItems(data)
         super().__init__(_DatasetSource(data, dataset), verifier=ReasoningGymVerifier(data), render_mode=render_mode)
+
+
+#: Datasets not listed as ``zeroplay/rg/NAME-v0``, and why.
+NOT_LISTED: dict[str, str] = {
+    "composite": "it mixes other datasets and has none by default: "
+                 "zp.make('zeroplay/ReasoningGym-v0', dataset='composite', config={'datasets': [...]})",
+}
+
+
+def register_datasets() -> None:
+    """Register ``zeroplay/rg/NAME-v0`` for every dataset of ``reasoning_gym.factory.DATASETS``
+    (imports reasoning-gym: a deferred hook, see :mod:`zeroplay.envs`)."""
+    from reasoning_gym.factory import DATASETS
+
+    for name in sorted(DATASETS):
+        if name not in NOT_LISTED:
+            register(f"zeroplay/rg/{name}-v0", "zeroplay.envs.math.reasoning_gym:ReasoningGymEnv", dataset=name)
