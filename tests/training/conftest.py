@@ -1,6 +1,16 @@
 """Shared fixtures: one tiny model built per session (real tokenizer, real random-init weights)."""
 
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="session")
@@ -29,3 +39,32 @@ def tiny_config(tmp_path, **over):
             node = node.setdefault(p, {})
         node[last] = value
     return cfg
+
+
+def kill_mid_run(base: dict, tmp_path: Path, *, name: str = "killed", delay_s: float = 1.0) -> Path:
+    """Run ``base`` as ``zeroplay train`` in a subprocess, SIGKILL it once step 2 is logged, and
+    return its run directory (checked: killed before the end, at most one step lost)."""
+    from zeroplay.training import read_metrics
+    from zeroplay.training.checkpoint import load_checkpoint
+
+    cfg_path = tmp_path / f"{name}.yaml"
+    cfg_path.write_text(yaml.safe_dump({**base, "name": name, "step_delay_s": delay_s}))
+    run_dir = tmp_path / name
+    proc = subprocess.Popen([sys.executable, "-m", "zeroplay.cli", "train", str(cfg_path), "--quiet"],
+                            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline:
+            if (run_dir / "metrics.jsonl").is_file() and any(r["step"] >= 2 for r in read_metrics(run_dir)):
+                break
+            assert proc.poll() is None, proc.stderr.read().decode()[-2000:]
+            time.sleep(0.05)
+        assert proc.poll() is None, "the run finished before it could be killed"
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    logged = max(r["step"] for r in read_metrics(run_dir))
+    saved = load_checkpoint(run_dir)["step"]
+    assert logged < base["steps"] and saved >= logged - 1  # at most one step lost
+    return run_dir

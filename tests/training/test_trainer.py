@@ -1,21 +1,15 @@
 """The loop end to end with tiny budgets: run files, evaluation before/after, kill -9 and resume."""
 
 import json
-import os
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 import torch
-import yaml
 
 from zeroplay.training import config_from_dict, read_metrics, train
 from zeroplay.training.checkpoint import load_checkpoint
 
-from .conftest import tiny_config
+from .conftest import kill_mid_run, tiny_config
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -65,26 +59,7 @@ def test_kill_9_then_resume_matches_an_uninterrupted_run(tmp_path):
     # 1. the uninterrupted run
     straight = train(config_from_dict({**base, "name": "straight"}), quiet=True)
     # 2. the same run in a subprocess, killed with SIGKILL in the middle
-    cfg_path = tmp_path / "killed.yaml"
-    cfg_path.write_text(yaml.safe_dump({**base, "name": "killed", "step_delay_s": 1.0}))
-    run_dir = tmp_path / "killed"
-    proc = subprocess.Popen([sys.executable, "-m", "zeroplay.cli", "train", str(cfg_path), "--quiet"],
-                            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        deadline = time.monotonic() + 240
-        while time.monotonic() < deadline:
-            if (run_dir / "metrics.jsonl").is_file() and any(r["step"] >= 2 for r in rows(run_dir)):
-                break
-            assert proc.poll() is None, proc.stderr.read().decode()[-2000:]
-            time.sleep(0.05)
-        assert proc.poll() is None, "the run finished before it could be killed"
-        os.kill(proc.pid, signal.SIGKILL)
-    finally:
-        proc.wait(timeout=30)
-    assert proc.returncode == -signal.SIGKILL
-    logged = max(r["step"] for r in rows(run_dir))
-    saved = load_checkpoint(run_dir)["step"]
-    assert logged < steps and saved >= logged - 1  # at most one step lost
+    kill_mid_run(base, tmp_path, delay_s=1.0)
     # 3. resume (from the YAML, with the delay removed: it does not change results)
     resumed = train(config_from_dict({**base, "name": "killed"}), quiet=True)
     a, b = rows(straight), rows(resumed)

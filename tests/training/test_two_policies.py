@@ -1,23 +1,17 @@
 """One policy per role: config checks, a two-policy propose-solve run, and kill -9 then resume."""
 
-import os
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 import torch
-import yaml
 
 from zeroplay.core.errors import ConfigError
 from zeroplay.training import config_from_dict, read_metrics, train
 from zeroplay.training.checkpoint import load_checkpoint
 
+from .conftest import kill_mid_run
 from .test_loops import propose_solve_config
 
-REPO = Path(__file__).resolve().parents[2]
 TWO = {"proposer": {"roles": ["proposer"], "optim": {"lr": 1e-3, "micro_batch_size": 8}},
        "solver": {"roles": ["solver"], "model": {"tiny": {"hidden_size": 48, "num_layers": 1, "num_heads": 2}}}}
 
@@ -95,26 +89,7 @@ def test_kill_9_then_resume_matches_an_uninterrupted_run_for_each_policy(tmp_pat
     steps = 4
     base = propose_solve_config(out_dir=str(tmp_path), steps=steps, policies=TWO)
     straight = train(config_from_dict({**base, "name": "straight"}), quiet=True)
-    cfg_path = tmp_path / "killed.yaml"
-    cfg_path.write_text(yaml.safe_dump({**base, "name": "killed", "step_delay_s": 1.5}))
-    run_dir = tmp_path / "killed"
-    proc = subprocess.Popen([sys.executable, "-m", "zeroplay.cli", "train", str(cfg_path), "--quiet"],
-                            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        deadline = time.monotonic() + 240
-        while time.monotonic() < deadline:
-            if (run_dir / "metrics.jsonl").is_file() and any(r["step"] >= 2 for r in read_metrics(run_dir)):
-                break
-            assert proc.poll() is None, proc.stderr.read().decode()[-2000:]
-            time.sleep(0.05)
-        assert proc.poll() is None, "the run finished before it could be killed"
-        os.kill(proc.pid, signal.SIGKILL)
-    finally:
-        proc.wait(timeout=30)
-    assert proc.returncode == -signal.SIGKILL
-    logged = max(r["step"] for r in read_metrics(run_dir))
-    saved = load_checkpoint(run_dir)["step"]
-    assert logged < steps and saved >= logged - 1
+    kill_mid_run(base, tmp_path, delay_s=1.5)
     resumed = train(config_from_dict({**base, "name": "killed"}), quiet=True)
     a, b = read_metrics(straight), read_metrics(resumed)
     assert [r["step"] for r in b] == list(range(steps + 1))

@@ -79,19 +79,8 @@ _NUMBER = re.compile(r"(?<![\w.\\])(?:sqrt|cbrt)\((?:[^()\n]|\([^()\n]*\)){1,80}
 def last_tag(text: str, tag: str = "answer") -> str | None:
     """Raw content of the last ``<tag>...</tag>`` pair (case-sensitive; pairs formed left to
     right, each opening tag with the first closing tag after it), or None."""
-    if not isinstance(text, str):
-        return None
-    opening, closing = f"<{tag}>", f"</{tag}>"
-    found, pos = None, 0
-    while True:
-        start = text.find(opening, pos)
-        if start < 0:
-            return found
-        end = text.find(closing, start + len(opening))
-        if end < 0:
-            return found
-        found = text[start + len(opening):end]
-        pos = end + len(closing)
+    found = all_tags(text, tag)
+    return found[-1] if found else None
 
 
 def all_tags(text: str, tag: str) -> list[str]:
