@@ -22,7 +22,6 @@ Writes benchmarks/results/train.json and train.png.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import tempfile

@@ -5,7 +5,7 @@ import pytest
 import zeroplay as zp
 from zeroplay.core.errors import ConfigError
 from zeroplay.core.tasks import TaskEnv
-from zeroplay.core.types import Task, Verdict
+from zeroplay.core.types import Task
 from zeroplay.training.config import config_from_dict, load_config
 from zeroplay.training.rewards import RewardShaping, game_training_returns, learnability, proposer_reward, solver_reward
 from zeroplay.training.templates import get_template, last_boxed

@@ -22,6 +22,9 @@ import sys
 import traceback
 import types
 
+#: Replaced by the host's settings, appended to this file's text (see the module docstring).
+CONFIG: dict = {}
+
 class CallTimeout(BaseException):
     """One call into the source ran past its time budget."""
 

@@ -351,7 +351,7 @@ def _gold_str(reference: Any) -> str:
 
 
 def _numbers_equal(a: tuple[Fraction, bool], g: tuple[Fraction, bool], opts: MathOptions) -> tuple[bool, str]:
-    (x, x_dec), (y, y_dec) = a, g
+    (x, _), (y, y_dec) = a, g
     if x == y:
         return True, "number-equal (exact)"
     if y_dec:  # a decimal gold is a rounded value: compare with the tolerance; an exact gold is exact
