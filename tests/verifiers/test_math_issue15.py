@@ -172,3 +172,10 @@ def test_reasoning_gym_adapter_scores_capital_answer_tags_as_reasoning_gym():
             want = float(data.score_answer(found, data[i])) if found is not None else 0.0
             assert verifier.verify(text, {"index": i}).score == want, text
         assert verifier.verify(f"<ANSWER>{gold}</ANSWER>", {"index": i}).score == 0.0
+
+
+@pytest.mark.parametrize("text", ["Putting it all together, the answer is\n$$\n47\n$$",
+                                  "The answer is\n\\[\n47\n\\]", "So the answer is\n$$47$$"])
+def test_display_math_on_the_lines_after_the_answer_phrase(math_v, text):
+    # seen on the hold-out set: the phrase ended its line, the display below it read as empty
+    assert ok(math_v, text, "47") and not ok(math_v, text, "48")

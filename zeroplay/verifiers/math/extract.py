@@ -123,9 +123,14 @@ def _after_last_verb(found: str) -> str:
 
 
 def _final_is(text: str) -> str | None:
-    found = _rest_of_line(text, _FINAL_IS)
-    if found is None:
+    last = _last_match(text, _FINAL_IS)
+    if last is None:
         return None
+    # "the answer is" then display math on the lines below ("$$\n47\n$$", "\[\n47\n\]")
+    below = math_after(text, last.end())
+    if below is not None and below.display and below.content.strip():
+        return below.content
+    found = text[last.end() : last.end() + 400].split("\n", 1)[0]
     # "is $x=3$ because ..." -> the math span, when the phrase opens with one ("$\\$1,260$": an
     # escaped dollar inside does not close it)
     span = math_after(found, 0)
