@@ -9,7 +9,7 @@ can face any game; :attr:`fallbacks` counts how often that happened.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -230,41 +230,92 @@ class MinimaxAgent(_SolverAgent):
 # Poker equilibria
 
 
+Policy = dict[str, dict[str, float]]  # infoset -> {action: probability}; {} plays uniformly
+
+
 @lru_cache(maxsize=4)
-def leduc_equilibrium(iterations: int = 500) -> dict[str, dict[str, float]]:
+def leduc_equilibrium(iterations: int = 500) -> Policy:
     """An approximate Nash equilibrium of one-hand Leduc Hold'em by CFR+ (cached per process;
     500 iterations take about a second and reach exploitability below 1e-3)."""
-    from zeroplay.envs.games.cfr import PublicTree, solve
-    from zeroplay.envs.games.leduc_holdem import LeducHoldemState
+    from zeroplay.envs.games.cfr import solve
+    from zeroplay.envs.games.leduc_holdem import leduc_tree
 
-    tree = PublicTree.build(LeducHoldemState.chance_deals())
+    tree = leduc_tree()
     return tree.policy(solve(tree, iterations))
 
 
+def kuhn_nash(alpha: float = 0.0, iterations: int = 0) -> Policy:
+    """Kuhn Poker's closed-form equilibrium (family parameter ``alpha``; ``iterations`` unused)."""
+    from zeroplay.envs.games.kuhn_poker import kuhn_equilibrium, kuhn_policy_to_actions
+
+    return kuhn_policy_to_actions(kuhn_equilibrium(alpha))
+
+
+def leduc_nash(alpha: float = 0.0, iterations: int = 500) -> Policy:
+    """Leduc Hold'em's CFR+ equilibrium after ``iterations`` (``alpha`` unused)."""
+    return leduc_equilibrium(iterations)
+
+
+#: The equilibrium :class:`NashAgent` plays, per game (``info["game"]``): a function of the agent's
+#: ``(alpha, iterations)`` giving ``{infoset: {action: prob}}``. A new poker game adds a row.
+EQUILIBRIA: dict[str, Callable[[float, int], Policy]] = {"KuhnPoker": kuhn_nash, "LeducHoldem": leduc_nash}
+
+
+def uniform_policy(tree: Any) -> Policy:
+    """The uniformly random player (an empty table plays uniformly at every infoset)."""
+    return {}
+
+
+#: Fixed opponents of exact evaluation (:func:`zeroplay.envs.games.cfr.score_policy`), per env id:
+#: name -> a function of the game's public tree giving the opponent's policy. The names are those of
+#: the agents the played evaluation uses (``agents.make(name)`` with its defaults), so the exact and
+#: the played figures measure the same match-up. A game with a tree and no row gets
+#: :data:`DEFAULT_EXACT_OPPONENTS`.
+EXACT_OPPONENTS: dict[str, dict[str, Callable[[Any], Policy]]] = {
+    "zeroplay/KuhnPoker-v0": {"random": uniform_policy, "nash": lambda tree: kuhn_nash()},
+    "zeroplay/LeducHoldem-v0": {"random": uniform_policy, "nash": lambda tree: leduc_nash()},
+}
+
+
+def cfr_nash(tree: Any, iterations: int = 500) -> Policy:
+    """An equilibrium of any game with a public tree, by CFR+ (for games without a closed form)."""
+    from zeroplay.envs.games.cfr import solve
+
+    return tree.policy(solve(tree, iterations))
+
+
+DEFAULT_EXACT_OPPONENTS: dict[str, Callable[[Any], Policy]] = {"random": uniform_policy, "nash": cfr_nash}
+
+
+def exact_opponents(env_id: str, tree: Any) -> dict[str, Policy]:
+    """The exact-evaluation opponents of ``env_id`` (see :data:`EXACT_OPPONENTS`), as policies."""
+    row = EXACT_OPPONENTS.get(env_id, DEFAULT_EXACT_OPPONENTS)
+    return {name: make(tree) for name, make in row.items()}
+
+
 class NashAgent(_SolverAgent):
-    """Plays an equilibrium strategy: Kuhn Poker's closed form (family parameter ``alpha`` in
-    [0, 1/3]) and Leduc Hold'em's CFR+ solution (``iterations``), sampling with a seeded rng.
-    Multi-hand matches play each hand by the one-hand equilibrium. Other games: random legal moves.
+    """Plays an equilibrium strategy of the games in :data:`EQUILIBRIA`: Kuhn Poker's closed form
+    (family parameter ``alpha`` in [0, 1/3]) and Leduc Hold'em's CFR+ solution (``iterations``),
+    sampling with a seeded rng. Multi-hand matches play each hand by the one-hand equilibrium.
+    Other games: random legal moves.
     """
 
     name = "nash"
 
     def __init__(self, alpha: float = 0.0, iterations: int = 500, seed: int | None = None):
         super().__init__(seed)
-        from zeroplay.envs.games.kuhn_poker import kuhn_equilibrium, kuhn_policy_to_actions
-
-        self.kuhn = kuhn_policy_to_actions(kuhn_equilibrium(alpha))
-        self.iterations = iterations
+        if not 0.0 <= alpha <= 1 / 3:
+            raise ValueError(f"alpha must be in [0, 1/3], got {alpha}")
+        self.alpha, self.iterations = alpha, iterations
+        self._tables: dict[str, Policy] = {}
 
     def choose(self, info: dict[str, Any]) -> str | None:
         game, view, legal = info.get("game"), info.get("view"), info.get("legal_actions") or []
-        if game == "KuhnPoker":
-            table = self.kuhn
-        elif game == "LeducHoldem":
-            table = leduc_equilibrium(self.iterations)
-        else:
+        if game not in EQUILIBRIA:
             return None
-        probs = table.get(view)
+        if game not in self._tables:  # solved on first use: a Kuhn-only run never solves Leduc
+            self._tables[game] = EQUILIBRIA[game](self.alpha, self.iterations)
+        probs = self._tables[game].get(view)
         if probs is None or not legal:
             return None
         return self._sample(probs, legal)

@@ -8,8 +8,13 @@ one *public tree* of betting sequences; each node keeps, per deal, the acting pl
 information set and, at the leaves, player 0's payoff. CFR then runs vectorized over the deals
 with numpy: one pass over the public tree per iteration.
 
-Guarantees: :func:`exploitability` and :func:`expected_values` are exact (up to float rounding)
-for any policy. :func:`solve` converges to an equilibrium (CFR+ with linear averaging); its
+A game provides its tree by a ``chance_deals()`` classmethod on its state class (every deal of
+one hand with its probability); :func:`public_tree` finds it for an env, and :func:`score_policy`
+gives a policy's exact exploitability and exact results against fixed opponents, for any game
+that provides one (Kuhn Poker, Leduc Hold'em).
+
+Guarantees: :func:`exploitability`, :func:`expected_values`, :func:`head_to_head` and
+:func:`score_policy` are exact (up to float rounding) for any policy. :func:`solve` converges to an equilibrium (CFR+ with linear averaging); its
 exploitability after ``iterations`` is measured, not promised.
 Does not handle: games whose legal moves depend on private information, or more than two players.
 """
@@ -17,7 +22,8 @@ Does not handle: games whose legal moves depend on private information, or more 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from functools import lru_cache
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -51,16 +57,22 @@ class PublicTree:
     chance: np.ndarray  # probability of each deal
     infoset_keys: list[str]  # index -> view string
     infoset_actions: list[list[str]]  # index -> legal actions there
+    infoset_states: list[DealState] = field(default_factory=list)
+    """index -> one state of that infoset (the first deal met), with its player to act: what an
+    env's ``observe`` needs to write the acting player's observation (the same for every deal of
+    the infoset, since an observation shows only what the player knows)."""
 
     @classmethod
     def build(cls, deals: list[tuple[float, DealState]]) -> PublicTree:
         keys: dict[str, int] = {}
         actions: list[list[str]] = []
+        states: list[DealState] = []
 
-        def index(key: str, legal: list[str]) -> int:
+        def index(key: str, legal: list[str], state: DealState) -> int:
             if key not in keys:
                 keys[key] = len(keys)
                 actions.append(list(legal))
+                states.append(state)  # never changed afterwards: children are clones
             return keys[key]
 
         def grow(states: list[DealState]) -> Node:
@@ -69,7 +81,7 @@ class PublicTree:
                 return Node(payoff=np.array([s.returns()[0] for s in states], dtype=np.float64))
             player, legal = first.current_player(), first.legal_actions()
             node = Node(player=player, actions=list(legal))
-            node.infosets = np.array([index(s.view(player), legal) for s in states], dtype=np.int64)
+            node.infosets = np.array([index(s.view(player), legal, s) for s in states], dtype=np.int64)
             for a in legal:
                 children = []
                 for s in states:
@@ -81,7 +93,7 @@ class PublicTree:
 
         chance = np.array([p for p, _ in deals], dtype=np.float64)
         root = grow([s for _, s in deals])
-        return cls(root, chance, list(keys), actions)
+        return cls(root, chance, list(keys), actions, states)
 
     def table(self, policy: dict[str, dict[str, float]]) -> np.ndarray:
         """A policy ``{infoset: {action: prob}}`` as an (infosets x max actions) array.
@@ -212,3 +224,42 @@ def solve(tree: PublicTree, iterations: int = 1000) -> np.ndarray:
             np.maximum(regrets, 0.0, out=regrets)
     total = avg.sum(axis=1, keepdims=True)
     return np.where(total > 0, avg / np.where(total > 0, total, 1.0), legal / legal.sum(axis=1, keepdims=True))
+
+
+Policy = dict[str, dict[str, float]]
+
+
+def score_policy(tree: PublicTree, policy: Policy | np.ndarray, opponents: dict[str, Policy | np.ndarray]) -> dict[str, float]:
+    """A policy's exact figures: ``exploitability``, and for each named opponent
+    ``exact/<name>/mean_return`` and ``exact/<name>/win_rate`` (the policy taking each seat in half
+    of the games; a win is a positive return, so a split pot is not one). These are what
+    infinitely many evaluation games would measure."""
+    table = policy if isinstance(policy, np.ndarray) else tree.table(policy)
+    out = {"exploitability": exploitability(tree, table)}
+    for name, opponent in opponents.items():
+        ret, win = head_to_head(tree, table, opponent)
+        out[f"exact/{name}/mean_return"], out[f"exact/{name}/win_rate"] = ret, win
+    return out
+
+
+def public_tree(env: Any) -> PublicTree | None:
+    """The public tree of the game ``env`` (a :class:`~zeroplay.envs.games.base.GameEnv`) plays,
+    built once per game; None where there is none.
+
+    A game has one when its state class provides ``chance_deals()`` (a classmethod: every deal of
+    one hand with its probability, each a state whose cards are fixed). A match of several hands
+    (a state with ``hands > 1``) has none: the tree covers one hand.
+    """
+    base = getattr(env, "unwrapped", env)
+    new_state = getattr(base, "new_state", None)
+    if new_state is None:
+        return None
+    state = new_state(np.random.default_rng(0))
+    if not hasattr(type(state), "chance_deals") or getattr(state, "hands", 1) != 1:
+        return None
+    return _tree_of(type(state))
+
+
+@lru_cache(maxsize=16)
+def _tree_of(state_class: type) -> PublicTree:
+    return PublicTree.build(state_class.chance_deals())

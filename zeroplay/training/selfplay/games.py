@@ -10,10 +10,16 @@ an illegal move, -1.5 offender, +0.5 opponent). Advantages come from RAE: an EMA
 
 Evaluation plays the policy against fixed opponents (``agents.make("random" | "minimax" |
 "nash")``), the policy taking each seat in half of the games, with the env's own -1/+1 for
-illegal moves (a mixture: per env, under ``eval/<env>/...``, with the entry's own ``opponents``);
-for Kuhn Poker it also computes, exactly, from the policy's action probabilities
-(:func:`kuhn_policy_probs`), its exploitability and its mean return and win rate against the
-random and the Nash player (``eval/exact/...``: the sampled evaluation without its noise).
+illegal moves (a mixture: per env, under ``eval/<env>/...``, with the entry's own ``opponents``;
+``games.held_out`` adds games that are evaluated the same way but never trained on).
+With ``eval.exploitability``, every game with a public tree (one hand of Kuhn Poker or Leduc
+Hold'em; :func:`zeroplay.envs.games.cfr.public_tree`) is also scored exactly from the policy's
+action probabilities at all its information sets (:func:`policy_action_probs`, batched forward
+passes): its exploitability, and its mean return and win rate against the game's row of fixed
+opponents (:data:`zeroplay.agents.game_solvers.EXACT_OPPONENTS`; ``eval/exact/<opponent>/...``, or
+``eval/<env>/exact/...`` in a mixture: the played evaluation without its noise). With
+``games.reasoning_eval``, a reasoning env (math) is scored too (``eval/math/accuracy``), so the
+transfer from play to reasoning can be followed during training.
 """
 
 from __future__ import annotations
@@ -104,59 +110,71 @@ def observation_for(mode: str, obs: str, info: dict[str, Any]) -> str:
     return obs
 
 
-def kuhn_policy_probs(policy: Any, sampler: Sampler, env: Any, mode: str = "full") -> tuple[dict[str, float], float]:
-    """The policy's probability of ``b`` (bet/call) at each of the 12 Kuhn information sets,
-    scored exactly with one forward pass per infoset, and the mean probability mass the
-    model puts on writing a legal move in its canonical form (``[bet]`` + end of turn...).
+def infoset_observation(tree: Any, index: int, env: Any, mode: str = "full") -> str:
+    """What the model reads at information set ``index`` of a public tree (see ``GamesConfig.observation``):
+    the compact view prompt, or the env's own observation of the infoset's representative state."""
+    state = tree.infoset_states[index]
+    player = state.current_player()
+    if mode == "view":
+        return view_observation(state.name, player, tree.infoset_keys[index], tree.infoset_actions[index])
+    return getattr(env, "unwrapped", env).observe(state, player)
 
-    P(b) is normalized over the two legal moves: it is the model's policy conditioned on
-    playing a legal move in the canonical form; ``legal_mass`` says how much of the model's
-    sampling that covers (close to 1 after the warm-up).
+
+def policy_action_probs(policy: Any, sampler: Sampler, tree: Any, env: Any, mode: str = "full",
+                        batch_size: int = 512) -> tuple[dict[str, dict[str, float]], float]:
+    """The policy's probability of each legal move at every information set of a public tree
+    (:class:`zeroplay.envs.games.cfr.PublicTree`), scored exactly, and the mean probability mass
+    the model puts on writing a legal move in its canonical form (``[bet]`` + end of turn).
+
+    Every (infoset, legal move) pair is one sequence; they are scored in batched forward passes
+    of ``batch_size`` sequences (one pass for Kuhn's 24; Leduc has about 700). The probabilities
+    are normalized over the legal moves: the model's policy conditioned on playing a legal move in
+    the canonical form; ``legal_mass`` says how much of the model's sampling that covers (close
+    to 1 after the warm-up).
     """
     import torch
 
-    from zeroplay.envs.games.kuhn_poker import CARDS, KUHN_INFOSETS, KuhnPokerState
     from zeroplay.training.loss import completion_logprobs, pack
 
     tok = policy.tokenizer
     eos = tok.eos_token_id
     prompts, completions, index = [], [], []
-    for key in KUHN_INFOSETS:
-        card, history = CARDS.index(key[0]), key[1:]
-        other = next(c for c in range(3) if c != card)
-        player = len(history) % 2
-        deal = (card, other) if player == 0 else (other, card)
-        state = KuhnPokerState(None, hands=1, deal=deal)
-        for letter in history:
-            state.apply_action({"p": "check", "b": "bet"}[letter] if "b" not in state.history else
-                               {"p": "fold", "b": "call"}[letter])
-        if mode == "view":
-            obs = view_observation(state.name, player, state.view(player), state.legal_actions())
-        else:
-            obs = env.observe(state, player)
-        prompt = policy.encode(sampler.template.messages(obs))
-        for move in state.legal_actions():
+    for i, key in enumerate(tree.infoset_keys):
+        prompt = policy.encode(sampler.template.messages(infoset_observation(tree, i, env, mode)))
+        for move in tree.infoset_actions[i]:
             prompts.append(prompt)
             completions.append(_canonical_completion(tok, sampler.template, move) + [eos])
             index.append((key, move))
     model = policy.model
     was_training = model.training
     model.eval()
+    seq_lp: list[float] = []
     with torch.no_grad():
-        batch = pack(prompts, completions, policy._pad_id).to(next(model.parameters()).device)
-        lp, _ = completion_logprobs(model, batch)
-        seq_lp = (lp * batch.completion_mask).sum(-1).tolist()
+        for lo in range(0, len(prompts), batch_size):
+            batch = pack(prompts[lo:lo + batch_size], completions[lo:lo + batch_size],
+                         policy._pad_id).to(next(model.parameters()).device)
+            lp, _ = completion_logprobs(model, batch)
+            seq_lp += (lp * batch.completion_mask).sum(-1).tolist()
     model.train(was_training)
-    probs: dict[str, dict[str, float]] = {}
+    raw: dict[str, dict[str, float]] = {}
     for (key, move), v in zip(index, seq_lp):
-        probs.setdefault(key, {})[move] = float(np.exp(v))
-    out, masses = {}, []
-    for key, p in probs.items():
+        raw.setdefault(key, {})[move] = float(np.exp(v))
+    probs, masses = {}, []
+    for key, p in raw.items():
         total = sum(p.values())
         masses.append(total)
-        b_move = "call" if "b" in key else "bet"
-        out[key] = p[b_move] / total if total > 0 else 0.5
-    return out, float(np.mean(masses))
+        probs[key] = {m: (q / total if total > 0 else 1.0 / len(p)) for m, q in p.items()}
+    return probs, float(np.mean(masses))
+
+
+def kuhn_bet_probabilities(probs: dict[str, dict[str, float]]) -> dict[str, float]:
+    """``P(b|<infoset>)``: Kuhn Poker's probability of bet (or call, facing a bet) at its 12 infosets."""
+    return {f"P(b|{key})": p.get("bet", p.get("call", 0.0)) for key, p in probs.items()}
+
+
+#: Per-infoset metrics logged (under ``policy/``) by exact evaluation, per env id: for games small
+#: enough to read them (Kuhn's 12 infosets; Leduc's 288 are left out).
+INFOSET_METRICS = {"zeroplay/KuhnPoker-v0": kuhn_bet_probabilities}
 
 
 def _canonical_completion(tok: Any, template: Any, move: str) -> list[int]:
@@ -173,29 +191,37 @@ class GamesLoop(ShardedLoop):
         self.gc: GamesConfig = cfg.loop_config
         self.mixture: list[EnvEntry] = self.gc.mixture
         self.reward = lookup(REWARDS, self.gc.reward)
-        self._pools: list[list[Any]] = [[] for _ in self.mixture]
+        #: what evaluation covers: the mixture, then the held-out games (evaluated, never trained on)
+        self.evaluated: list[EnvEntry] = self.mixture + list(self.gc.held_out)
+        self._pools: list[list[Any]] = [[] for _ in self.evaluated]
+        self._trees: dict[int, tuple[Any, dict[str, Any]] | None] = {}
+        self._reasoning_env: Any = None
 
     def env(self, entry: int, j: int) -> Any:
-        """The ``j``-th env instance of mixture entry ``entry`` (built on first use, reset before each game)."""
+        """The ``j``-th env instance of entry ``entry`` of :attr:`evaluated` (built on first use, reset before each game)."""
         import zeroplay as zp
 
-        pool, e = self._pools[entry], self.mixture[entry]
+        pool, e = self._pools[entry], self.evaluated[entry]
         while len(pool) <= j:
             pool.append(zp.make(e.id, **e.kwargs))
         return pool[j]
 
     @classmethod
     def corpus_lines(cls, cfg: TrainConfig) -> list[str]:
-        """What the model reads at the start of 8 games of each env."""
+        """What the model reads at the start of 8 games of each env, held-out ones included (and 8
+        problems of the reasoning eval's env)."""
         import zeroplay as zp
 
         gc: GamesConfig = cfg.loop_config
         lines = []
-        for e in gc.mixture:
+        for e in gc.mixture + list(gc.held_out):
             env = zp.make(e.id, **e.kwargs)
             for g in range(8):
                 obs, info = env.reset(seed=g)
                 lines.append(observation_for(gc.observation, obs, info))
+        if gc.reasoning_eval is not None:
+            env = zp.make(gc.reasoning_eval.env, **gc.reasoning_eval.kwargs)
+            lines += [env.reset(seed=g)[0] for g in range(8)]
         return lines
 
     # -- data for the tokenizer and the warm-up ---------------------------------------------
@@ -310,14 +336,15 @@ class GamesLoop(ShardedLoop):
 
     # -- evaluation --------------------------------------------------------------------------
     def _prefix(self, entry: int) -> str:
-        """Where an env's evaluation goes: ``eval/`` for a single env (as always), ``eval/<env>/`` in a mixture."""
-        return "eval/" if len(self.mixture) == 1 else f"eval/{self.mixture[entry].label}/"
+        """Where an env's evaluation goes: ``eval/`` for a single env (as always), ``eval/<env>/`` in a
+        mixture and for a held-out game."""
+        return "eval/" if len(self.mixture) == 1 and entry == 0 else f"eval/{self.evaluated[entry].label}/"
 
     def evaluate(self, step: int) -> dict[str, float]:
         ev = self.cfg.eval
         me = SamplerAgent(self.sampler, self.gc.observation)
         out: dict[str, float] = {}
-        for entry, e in enumerate(self.mixture):
+        for entry, e in enumerate(self.evaluated):
             pre = self._prefix(entry)
             for name in e.opponents or ev.opponents:
                 opp = make_opponent(name, seed_for(self.cfg.seed, 991, step))
@@ -329,36 +356,74 @@ class GamesLoop(ShardedLoop):
                 invalid = [r["invalid_by"] == g % 2 for g, r in enumerate(results)]
                 out[f"{pre}{name}/invalid_rate"] = float(np.mean(invalid))
             if ev.exploitability:
-                out.update(self.exploitability(entry))
+                out.update(self.exact_evaluation(entry))
+        if self.gc.reasoning_eval is not None:
+            out.update(self.reasoning_evaluation())
         return out
 
-    def exploitability(self, entry: int = 0) -> dict[str, float]:
-        """Exact figures of one-hand Kuhn Poker from the policy's action probabilities: its
-        exploitability, and its mean return and win rate against the random and the Nash player
-        (what infinitely many evaluation games would measure, legal moves assumed; ``legal_mass``
-        says how much of the model's sampling that covers). Empty for any other env."""
-        from zeroplay.envs.games.kuhn_poker import kuhn_equilibrium, kuhn_exploitability, kuhn_head_to_head
+    def _exact(self, entry: int) -> tuple[Any, dict[str, Any]] | None:
+        """(public tree, exact-evaluation opponents) of entry ``entry`` of :attr:`evaluated`, or None for a game
+        without a tree (built once per entry)."""
+        from zeroplay.agents.game_solvers import exact_opponents
+        from zeroplay.envs.games.cfr import public_tree
 
-        e = self.mixture[entry]
-        if "Kuhn" not in e.id or e.kwargs.get("hands", 1) != 1:
+        if entry not in self._trees:
+            tree = public_tree(self.env(entry, 0))
+            e = self.evaluated[entry]
+            self._trees[entry] = (tree, exact_opponents(e.id, tree)) if tree is not None else None
+        return self._trees[entry]
+
+    def exact_evaluation(self, entry: int = 0) -> dict[str, float]:
+        """Exact figures of a game with a public tree (one hand of Kuhn Poker, Leduc Hold'em...)
+        from the policy's action probabilities at every information set: its exploitability, and
+        its mean return and win rate against each opponent of the game's row in
+        :data:`~zeroplay.agents.game_solvers.EXACT_OPPONENTS` (what infinitely many evaluation games
+        would measure, legal moves assumed; ``legal_mass`` says how much of the model's sampling
+        that covers). Empty for a game without a tree."""
+        from zeroplay.envs.games.cfr import score_policy
+
+        exact = self._exact(entry)
+        if exact is None:
             return {}
-        probs, mass = kuhn_policy_probs(self.policy, self.sampler, self.env(entry, 0), self.gc.observation)
-        vs_random, win_random = kuhn_head_to_head(probs)
-        vs_nash, win_nash = kuhn_head_to_head(probs, kuhn_equilibrium())
+        tree, opponents = exact
+        e = self.evaluated[entry]
+        probs, mass = policy_action_probs(self.policy, self.sampler, tree, self.env(entry, 0), self.gc.observation,
+                                          batch_size=self.cfg.optim.micro_batch_size)
         pre = self._prefix(entry)
-        policy = "policy/" if len(self.mixture) == 1 else f"policy/{e.label}/"
-        return {f"{pre}exploitability": kuhn_exploitability(probs), f"{pre}legal_mass": mass,
-                f"{pre}exact/random/mean_return": vs_random, f"{pre}exact/random/win_rate": win_random,
-                f"{pre}exact/nash/mean_return": vs_nash, f"{pre}exact/nash/win_rate": win_nash,
-                **{f"{policy}P(b|{k})": v for k, v in probs.items()}}
+        policy = "policy/" if pre == "eval/" else f"policy/{e.label}/"
+        infoset_metrics = INFOSET_METRICS.get(e.id)
+        return {**{f"{pre}{k}": v for k, v in score_policy(tree, probs, opponents).items()},
+                f"{pre}legal_mass": mass,
+                **({f"{policy}{k}": v for k, v in infoset_metrics(probs).items()} if infoset_metrics else {})}
+
+    def reasoning_evaluation(self) -> dict[str, float]:
+        """Accuracy on ``games.reasoning_eval.samples`` fixed problems of a reasoning env (the same
+        ones every time, one sampled answer each), scored by the env's verifier: does play transfer?"""
+        import zeroplay as zp
+        from zeroplay.training.rlvr import score_answer
+
+        r = self.gc.reasoning_eval
+        if self._reasoning_env is None:
+            self._reasoning_env = zp.make(r.env, **r.kwargs)
+        env = self._reasoning_env
+        seeds = [seed_for(self.cfg.seed, 535353, i) for i in range(r.samples)]
+        outs = self.sampler.generate([env.reset(seed=s)[0] for s in seeds])
+        correct = [score_answer(env, s, action)[1] for s, (_, action, _) in zip(seeds, outs)]
+        return {f"eval/{r.name}/accuracy": float(np.mean(correct)),
+                f"eval/{r.name}/well_formed": float(np.mean([ok for _, _, ok in outs]))}
 
     def panels(self) -> list[tuple[str, list[str]]]:
-        opp, pres = self.cfg.eval.opponents, [self._prefix(i) for i in range(len(self.mixture))]
-        return [("exploitability (exact, lower is better)", [f"{p}exploitability" for p in pres]),
-                ("win rate vs fixed opponents", [f"{p}{o}/win_rate" for p, e in zip(pres, self.mixture)
-                                                 for o in (e.opponents or opp)] +
-                 [f"{p}exact/{o}/win_rate" for p in pres for o in ("random", "nash")]),
-                ("mean return vs fixed opponents", [f"{p}{o}/mean_return" for p, e in zip(pres, self.mixture)
-                                                    for o in (e.opponents or opp)] +
-                 [f"{p}exact/{o}/mean_return" for p in pres for o in ("random", "nash")]),
-                ("self-play", ["reward/mean", "selfplay/invalid_rate"])]
+        opp, pres = self.cfg.eval.opponents, [self._prefix(i) for i in range(len(self.evaluated))]
+        trees = [self._exact(i) if self.cfg.eval.exploitability else None for i in range(len(self.evaluated))]
+        exact = [(p, o) for p, t in zip(pres, trees) if t is not None for o in t[1]]
+        out = [("exploitability (exact, lower is better)", [f"{p}exploitability" for p, t in zip(pres, trees) if t]),
+               ("win rate vs fixed opponents", [f"{p}{o}/win_rate" for p, e in zip(pres, self.evaluated)
+                                                for o in (e.opponents or opp)] +
+                [f"{p}exact/{o}/win_rate" for p, o in exact]),
+               ("mean return vs fixed opponents", [f"{p}{o}/mean_return" for p, e in zip(pres, self.evaluated)
+                                                   for o in (e.opponents or opp)] +
+                [f"{p}exact/{o}/mean_return" for p, o in exact]),
+               ("self-play", ["reward/mean", "selfplay/invalid_rate"])]
+        if self.gc.reasoning_eval is not None:
+            out.append((f"reasoning eval ({self.gc.reasoning_eval.env})", [f"eval/{self.gc.reasoning_eval.name}/accuracy"]))
+        return out
