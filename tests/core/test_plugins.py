@@ -103,6 +103,14 @@ def test_plugin_env_agent_and_verifier_are_found_through_entry_points(plugin_ins
     assert proc.returncode == 0 and "PLUGIN-OK" in proc.stdout, proc.stderr[-3000:]
 
 
+def test_plugin_envs_are_visible_to_gymnasium_make_right_after_import(plugin_installed, tmp_path: Path) -> None:
+    code = ("import gymnasium, zeroplay\n"
+            "env = gymnasium.make('probe/Probe-v0')\n"
+            "print('GYM-OK', env.reset(seed=0)[0])")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert proc.returncode == 0 and "GYM-OK Say yes." in proc.stdout, proc.stderr[-3000:]
+
+
 def test_a_broken_plugin_warns_and_does_not_take_zeroplay_down(tmp_path: Path) -> None:
     dist = tmp_path / "broken_probe-0.0.1.dist-info"
     dist.mkdir()

@@ -100,3 +100,21 @@ def test_register_a_verifier_and_an_agent() -> None:
     a, b = agents.make("tests-random"), agents.make("tests-random")
     infos = [{"legal_actions": [str(i) for i in range(100)]}] * 5
     assert a.act(["obs"] * 5, infos) == b.act(["obs"] * 5, infos)
+
+
+def test_deep_ids_have_one_spelling_that_works_in_both_makes(tmp_path) -> None:
+    import gymnasium
+
+    import zeroplay as zp
+    from zeroplay.core import Task, TaskEnv
+    from zeroplay.core.registry import gym_id
+
+    class Deep(TaskEnv):
+        def __init__(self):
+            super().__init__([Task("a", "Say a.", "a")], verifier="exact")
+
+    zp.register("zptest/deep/Thing-v0", entry_point=Deep)
+    dotted = gym_id("zptest/deep/Thing-v0")
+    assert dotted == "zptest/deep.Thing-v0"
+    for env in (zp.make("zptest/deep/Thing-v0"), zp.make(dotted), gymnasium.make(dotted).unwrapped):
+        assert isinstance(env, Deep)

@@ -140,9 +140,18 @@ _deferred: list[tuple[str, str | Callable[[], None]]] = []
 
 def gym_id(env_id: str) -> str:
     """gymnasium ids allow one namespace; deeper ids (``zeroplay/synth/Foo-v0``) are stored with
-    the inner slashes turned into dots (``zeroplay/synth.Foo-v0``)."""
+    the inner slashes turned into dots (``zeroplay/synth.Foo-v0``): that spelling works in both
+    ``gymnasium.make`` and ``zeroplay.make``."""
     ns, sep, rest = env_id.partition("/")
     return ns + sep + rest.replace("/", ".") if sep else env_id
+
+
+def zeroplay_id(env_id: str) -> str:
+    """The registered zeroplay id that ``env_id`` names, in either spelling (``zeroplay/synth/Foo-v0``
+    or gymnasium's ``zeroplay/synth.Foo-v0``); ``env_id`` itself when it names none."""
+    if env_id in _env_ids:
+        return env_id
+    return next((known for known in _env_ids if gym_id(known) == env_id), env_id)
 
 
 def register(env_id: str, entry_point: str | Callable[..., Any], **kwargs: Any) -> None:
@@ -173,7 +182,7 @@ def defer(prefix: str, hook: str | Callable[[], None]) -> None:
 
 def _run_deferred(env_id: str | None = None) -> None:
     """Run the deferred hooks (all of them, or those whose prefix ``env_id`` starts with)."""
-    for entry in [e for e in _deferred if env_id is None or env_id.startswith(e[0])]:
+    for entry in [e for e in _deferred if env_id is None or env_id.startswith((e[0], gym_id(e[0])))]:
         _deferred.remove(entry)
         try:
             load_entry_point(entry[1])()
@@ -213,6 +222,7 @@ def make(env_id: str, **kwargs: Any) -> Any:
     if env_id not in _env_ids:
         _load_env_plugins()
         _run_deferred(env_id)
+    env_id = zeroplay_id(env_id)
     if env_id not in _env_ids:
         raise UnknownIdError("env", env_id, _env_ids)
     try:
