@@ -89,8 +89,11 @@ class TensorBoardTracker(Tracker):
         from tensorboardX import SummaryWriter
 
         # purge_step: after a resume, events past the checkpoint are hidden, as metrics.jsonl's marker does
+        # the suffix keeps two writers of one second apart: the file name has the time in whole
+        # seconds, and a resumed run opening the same name would truncate the first run's events
         self.writer = SummaryWriter(logdir=str(run_dir / "tensorboard"),
-                                    purge_step=resume_step + 1 if resume_step else None)
+                                    purge_step=resume_step + 1 if resume_step else None,
+                                    filename_suffix=f".{resume_step}.{secrets.token_hex(4)}")
 
     def log_config(self, config: dict[str, Any]) -> None:
         text = json.dumps(config, indent=2)
