@@ -9,6 +9,7 @@ tests/training/test_advantages.py against hand-computed examples.
 - :func:`reinforce_pp`  (R - mean_batch) / (std_batch + eps)            REINFORCE++
 - :func:`trr_pp`        REINFORCE++ within each (task type, role) group  Absolute Zero TRR++
 - :class:`RAEBaseline`  R - b[game, role], b an EMA read before update   SPIRAL RAE
+- :func:`mars`          REINFORCE++ within each (env, role) group: per agent  MARS
 
 Each is also a named part (:class:`AdvantageEstimator` subclasses, registry
 :data:`zeroplay.training.registry.ADVANTAGES`), picked by ``advantage.estimator`` in a config.
@@ -75,6 +76,16 @@ def trr_pp(rewards: torch.Tensor, task_types: Sequence[str], roles: Sequence[str
     if len(task_types) != len(roles):
         raise ValueError(f"got {len(task_types)} task types but {len(roles)} roles")
     return grpo(rewards, list(zip(task_types, roles)), eps)
+
+
+def mars(rewards: torch.Tensor, envs: Sequence[str], roles: Sequence[str], eps: float = EPS) -> torch.Tensor:
+    """MARS's agent-specific normalization: each reward standardized within its (env, role) group,
+    so the two agents of a game (a cooperative game's sender and receiver, a zero-sum game's seats)
+    are normalized apart and neither's scale swamps the other's. With ``games.credit: turn`` the
+    rewards are the moves' own returns (MARS's turn-level advantage)."""
+    if len(envs) != len(roles):
+        raise ValueError(f"got {len(envs)} envs but {len(roles)} roles")
+    return grpo(rewards, list(zip(envs, roles)), eps)
 
 
 @dataclass
@@ -175,6 +186,15 @@ class TRRPP(AdvantageEstimator):
         if not samples:
             return _rewards(samples)
         return trr_pp(_rewards(samples), [s.task_type for s in samples], [s.role for s in samples])
+
+
+class MARS(AdvantageEstimator):
+    """:func:`mars`, grouped by (``sample.env``, ``sample.role``) over the step's batch."""
+
+    def __call__(self, samples: Sequence[Any]) -> torch.Tensor:
+        if not samples:
+            return _rewards(samples)
+        return mars(_rewards(samples), [s.env for s in samples], [s.role for s in samples])
 
 
 class RAE(AdvantageEstimator):

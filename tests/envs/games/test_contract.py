@@ -39,6 +39,7 @@ def test_protocol_over_random_games(env, game_id: str) -> None:
     rng = np.random.default_rng(0)
     for seed in range(30):
         obs, info = env.reset(seed=seed)
+        rewards: list[float] = []
         assert isinstance(obs, str) and obs.endswith("]."), f"{game_id}: observation must end with the answer format"
         assert "brackets" in obs
         while True:
@@ -47,13 +48,19 @@ def test_protocol_over_random_games(env, game_id: str) -> None:
             assert info["game"] and isinstance(info["view"], str)
             move = legal[int(rng.integers(len(legal)))]
             obs, reward, terminated, truncated, info = env.step(f"Let me think. [{move}]")
+            rewards.append(reward)
             assert not truncated and not info.get("invalid_move"), f"{game_id}: legal move {move!r} rejected: {info}"
             if terminated:
                 break
-            assert reward == 0.0
+            assert reward == 0.0 or not env.unwrapped.zero_sum, f"{game_id}: zero-sum games reward only the end"
         returns = info["returns"]
-        assert len(returns) == 2 and abs(sum(returns)) < 1e-9, f"{game_id}: not zero-sum: {returns}"
-        assert reward == returns[player], "the final reward goes to the player who moved"
+        assert len(returns) == 2
+        if env.unwrapped.zero_sum:
+            assert abs(sum(returns)) < 1e-9, f"{game_id}: not zero-sum: {returns}"
+            assert reward == returns[player], "the final reward goes to the player who moved"
+        else:  # cooperative: one team score, and the moves' rewards add up to it
+            assert env.unwrapped.cooperative and len(set(returns)) == 1, f"{game_id}: unequal team returns {returns}"
+            assert sum(rewards) == pytest.approx(returns[0]), f"{game_id}: step rewards {rewards} do not sum to {returns}"
         assert info["player"] == -1 and info["legal_actions"] == [] and "view" not in info
         with pytest.raises(EpisodeOverError):
             env.step("[0]")
@@ -78,7 +85,11 @@ def test_invalid_move_loses_by_default(env) -> None:
     player = info["player"]
     obs, reward, terminated, _, info = env.step("I refuse to write a move")
     assert terminated and info["invalid_move"] and info["offender"] == player
-    assert reward == -1.0 and info["returns"][player] == -1.0 and sum(info["returns"]) == 0
+    assert reward == -1.0 and info["returns"][player] == -1.0
+    if env.unwrapped.zero_sum:
+        assert sum(info["returns"]) == 0
+    else:  # cooperative: the whole team loses
+        assert info["returns"] == [-1.0] * len(info["returns"])
     assert "bracket" in info["reason"]
 
 

@@ -1,5 +1,8 @@
-"""Zero-sum text games (turn-based protocol of DESIGN.md, plus ``info["game"]`` and
+"""Text games, zero-sum and cooperative (turn-based protocol of DESIGN.md, plus ``info["game"]`` and
 ``info["view"]``: see :mod:`zeroplay.envs.games.base`).
+
+Cooperative games (one team score, equal returns) are marked ``cooperative = True``
+(:mod:`zeroplay.envs.games.cooperative`): ``LewisSignaling`` and ``TinyHanabi``.
 
 Multi-hand/longer variants are kwargs: ``zp.make("zeroplay/KuhnPoker-v0", hands=5)``.
 """
@@ -13,4 +16,6 @@ ENVS: dict[str, str | tuple[str, dict]] = {
     "zeroplay/LiarsDice-v0": "zeroplay.envs.games.liars_dice:LiarsDice",
     "zeroplay/SimpleNegotiation-v0": "zeroplay.envs.games.negotiation:SimpleNegotiation",
     "zeroplay/DealOrNoDeal-v0": "zeroplay.envs.games.deal_or_no_deal:DealOrNoDeal",
+    "zeroplay/LewisSignaling-v0": "zeroplay.envs.games.lewis_signaling:LewisSignaling",
+    "zeroplay/TinyHanabi-v0": "zeroplay.envs.games.tiny_hanabi:TinyHanabi",
 }

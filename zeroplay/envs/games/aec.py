@@ -13,7 +13,8 @@ the zeroplay env: an invalid move is penalized by the env's rule (default: the o
 The acting agent's info is the zeroplay info (``legal_actions``, ``view``, ...); at the end every
 agent gets the final info and its return as reward.
 
-Guarantees: passes ``pettingzoo.test.api_test``; rewards per game sum to zero.
+Guarantees: passes ``pettingzoo.test.api_test``; rewards per game sum to zero (zero-sum games) or
+are equal (cooperative games: the team score).
 Does not: give numeric observations or a discrete action space (wrap it for a non-text learner).
 """
 

@@ -43,6 +43,11 @@ class Game(GameState):
 class GameEnv(TurnBasedEnv):
     """A :class:`TurnBasedEnv` whose infos carry ``game`` and ``view`` (see the module docstring)."""
 
+    #: Returns sum to 0 (most games here); cooperative games (:mod:`zeroplay.envs.games.cooperative`)
+    #: set both flags the other way: one team score, equal returns.
+    zero_sum: ClassVar[bool] = True
+    cooperative: ClassVar[bool] = False
+
     def info_extras(self, state: Game) -> dict[str, Any]:  # type: ignore[override]
         return {"game": state.name, "view": state.view(state.current_player())}
 

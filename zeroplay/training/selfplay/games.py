@@ -5,13 +5,18 @@ games); with a weighted mixture (``games.env: [{id, weight, kwargs}, ...]``) the
 over it from (seed, step) (:func:`~zeroplay.training.rollout.split_over_mixture`). Every move is a
 sample labelled with its env (the entry's key: its id by default) and seat; its reward is the
 final return of the player who made it, from ``games.reward`` (default: the training penalty for
-an illegal move, -1.5 offender, +0.5 opponent). Advantages come from RAE: an EMA baseline per
-(env, seat), updated once per (episode, seat). Metrics per (env, seat): ``selfplay/<env>/p0/reward``.
+an illegal move, -1.5 offender, +0.5 opponent); with ``games.credit: turn`` it is instead the
+move's own return, its reward-to-go (:func:`turn_credit`, MARS). Advantages come from the run's
+estimator: RAE (an EMA baseline per (env, seat), updated once per (episode, seat)), or ``mars``
+(normalized within each (env, seat)). Metrics per (env, seat): ``selfplay/<env>/p0/reward`` (the
+mean final training return), and with turn credit ``selfplay/<env>/p0/credit`` (the mean move's).
+Cooperative games (``env.cooperative``: one team score) mix with zero-sum ones.
 
 Evaluation plays the policy against fixed opponents (``agents.make("random" | "minimax" |
 "nash")``), the policy taking each seat in half of the games, with the env's own -1/+1 for
 illegal moves (a mixture: per env, under ``eval/<env>/...``, with the entry's own ``opponents``;
-``games.held_out`` adds games that are evaluated the same way but never trained on).
+``games.held_out`` adds games that are evaluated the same way but never trained on). The opponent
+``self`` is the policy itself in the other seat: a cooperative game's team score in self-play.
 With ``eval.exploitability``, every game with a public tree (one hand of Kuhn Poker or Leduc
 Hold'em; :func:`zeroplay.envs.games.cfr.public_tree`) is also scored exactly from the policy's
 action probabilities at all its information sets (:func:`policy_action_probs`, batched forward
@@ -58,6 +63,39 @@ def make_opponent(name: str, seed: int) -> Agent:
         return agents.make(name, seed=seed)
     except TypeError:  # an agent without randomness takes no seed
         return agents.make(name)
+
+
+def turn_credit(movers: Sequence[int], step_rewards: Sequence[float], final: Sequence[float],
+                cooperative: bool = False, gamma: float = 1.0) -> list[float]:
+    """Each move's own return (``games.credit: turn``): the reward-to-go of its player from that move.
+
+    ``movers[k]`` made move k of a game and the env's ``step`` gave it ``step_rewards[k]``;
+    ``final`` is every player's final training return. Player p is credited with the step rewards
+    of its own moves, or of every move in a ``cooperative`` game (the team shares its score), and
+    at the last move with whatever of ``final[p]`` those did not already account for (the other
+    player's result in a zero-sum game, a training penalty, ...). Move k of player p then gets
+    ``sum_{j >= k} gamma^(j - k) * credited_p[j]``, discounted per move of the game (either player's).
+
+    So with ``gamma`` 1 a player's first move gets exactly its final return, and a later move the
+    final return minus what was scored before it (in Tiny Hanabi, only the cards played from then
+    on). A game with only terminal rewards (every zero-sum game here, Lewis signaling) gives every
+    move its player's final return, as ``credit: final`` does, discounted by ``gamma`` per move
+    still to come before the end when ``gamma`` < 1.
+    """
+    if len(movers) != len(step_rewards):
+        raise ValueError(f"got {len(movers)} movers but {len(step_rewards)} step rewards")
+    n, out = len(final), [0.0] * len(movers)
+    if not movers:
+        return out
+    for p in range(n):
+        credited = [float(r) if cooperative or m == p else 0.0 for m, r in zip(movers, step_rewards)]
+        credited[-1] += float(final[p]) - sum(credited)
+        to_go = 0.0
+        for k in reversed(range(len(movers))):
+            to_go = credited[k] + gamma * to_go
+            if movers[k] == p:
+                out[k] = to_go
+    return out
 
 
 def play_matches(env_id: str, env_kwargs: dict[str, Any], seats: Sequence[Sequence[Agent]], seed: int) -> list[dict[str, Any]]:
@@ -284,8 +322,11 @@ class GamesLoop(ShardedLoop):
         envs = {g: self.env(entry_of[g], g - entry_of.index(entry_of[g])) for g in games}
         state = {g: envs[g].reset(seed=seed_for(seed, step, g)) for g in games}
         open_moves: dict[int, list[Sample]] = {g: [] for g in games}
+        step_rewards: dict[int, list[float]] = {g: [] for g in games}
         samples: list[Sample] = []
         stats: dict[str, list] = {"return_seat0": [], "invalid": [], "moves": [], "entry": [], "train_returns": []}
+        if self.gc.credit == "turn":
+            stats["credit"] = []  # (entry, seat, credit) of every move
         playing, done = list(games), set()
         verify_s = 0.0
         while playing:
@@ -297,13 +338,22 @@ class GamesLoop(ShardedLoop):
                 s = to_sample(gen, role=str(player), env=key, task_type=key,
                               group=f"{step}-{g}", episode=f"{step}-{g}", well_formed=ok)
                 open_moves[g].append(s)
-                obs, _, finished, _, info = envs[g].step(action)
+                obs, reward, finished, _, info = envs[g].step(action)
+                step_rewards[g].append(float(reward))
                 state[g] = (obs, info)
                 if finished:
                     done.add(g)
                     rets = self.reward(info["returns"], info, self.cfg.rewards)
-                    for m in open_moves[g]:
-                        m.reward = rets[int(m.role)]
+                    if self.gc.credit == "turn":
+                        cooperative = bool(getattr(envs[g].unwrapped, "cooperative", False))
+                        credit = turn_credit([int(m.role) for m in open_moves[g]], step_rewards[g], rets,
+                                             cooperative, self.gc.gamma)
+                        for m, c in zip(open_moves[g], credit):
+                            m.reward = c
+                            stats["credit"].append((entry_of[g], int(m.role), c))
+                    else:
+                        for m in open_moves[g]:
+                            m.reward = rets[int(m.role)]
                     samples += open_moves[g]
                     stats["return_seat0"].append(info["returns"][0])
                     stats["invalid"].append(bool(info.get("invalid_move")))
@@ -332,6 +382,9 @@ class GamesLoop(ShardedLoop):
             for seat in range(len(stats["train_returns"][games[0]])):
                 metrics[f"selfplay/{e.label}/p{seat}/reward"] = float(np.mean([stats["train_returns"][i][seat]
                                                                                 for i in games]))
+                credits = [c for x, p, c in stats.get("credit", []) if x == entry and p == seat]
+                if credits:  # turn credit: what the seat's moves were rewarded with, on average
+                    metrics[f"selfplay/{e.label}/p{seat}/credit"] = float(np.mean(credits))
         return samples, metrics
 
     # -- evaluation --------------------------------------------------------------------------
@@ -347,13 +400,14 @@ class GamesLoop(ShardedLoop):
         for entry, e in enumerate(self.evaluated):
             pre = self._prefix(entry)
             for name in e.opponents or ev.opponents:
-                opp = make_opponent(name, seed_for(self.cfg.seed, 991, step))
+                opp = me if name == "self" else make_opponent(name, seed_for(self.cfg.seed, 991, step))
                 seats = [[me, opp] if g % 2 == 0 else [opp, me] for g in range(ev.games)]
                 results = play_matches(e.id, e.kwargs, seats, seed=seed_for(self.cfg.seed, 7, 0))
                 mine = [r["returns"][g % 2] for g, r in enumerate(results)]
                 out[f"{pre}{name}/win_rate"] = float(np.mean([m > 0 for m in mine]))
                 out[f"{pre}{name}/mean_return"] = float(np.mean(mine))
-                invalid = [r["invalid_by"] == g % 2 for g, r in enumerate(results)]
+                invalid = [r["invalid_by"] is not None if opp is me else r["invalid_by"] == g % 2
+                           for g, r in enumerate(results)]
                 out[f"{pre}{name}/invalid_rate"] = float(np.mean(invalid))
             if ev.exploitability:
                 out.update(self.exact_evaluation(entry))
