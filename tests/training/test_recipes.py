@@ -27,10 +27,22 @@ SMOKE = {
                               "eval.samples=3", "propose_solve.env_kwargs.timeout_s=5.0"],
                       ["propose_solve/propose-deduction/proposer/reward", "propose_solve/solve-induction/solver/reward",
                        "propose/valid_rate", "solve/accuracy", "eval/accuracy"]),
+    "mars": (TINY + ["games.games_per_step=8", "eval.games=4", "sampling.max_new_tokens=8"],
+             ["selfplay/LewisSignaling-v0/p0/reward", "selfplay/LewisSignaling-v0/p1/reward",
+              "selfplay/TinyHanabi-v0/p0/credit", "selfplay/TinyHanabi-v0/p1/reward",
+              "selfplay/LewisSignaling-v0/p0/credit",
+              "selfplay/KuhnPoker-v0/p0/credit", "selfplay/TicTacToe-v0/p0/reward",
+              "eval/TinyHanabi-v0/self/mean_return", "eval/LewisSignaling-v0/random/mean_return",
+              "eval/KuhnPoker-v0/exploitability", "eval/Nim-v0/minimax/win_rate",
+              "eval/LewisSignaling-4states/self/mean_return"]),
     # tests/training/test_evoenv.py checks the library and the rejection stages in more detail
     "evoenv": (TINY + ["evoenv.prompts_per_step=2", "evoenv.calibration_episodes=2", "eval.samples=4"],
                ["evoenv/author/generator/reward", "evoenv/solver/reward", "evoenv/library_size",
                 "evoenv/admitted_rate", "eval/accuracy"]),
+    "evol_rl": (["model.tiny.hidden_size=32", "model.tiny.num_layers=1", "rlvr.prompts_per_step=3",
+                 "rlvr.group_size=4", "eval.samples=3"],
+                ["train/MathArithmetic-v0/solver/reward", "train/pseudo_label_rate", "train/novelty",
+                 "loss/entropy", "eval/accuracy", "eval/pass@1", "eval/pass@4"]),
 }
 
 

@@ -76,6 +76,11 @@ class LossConfig(_Strict):
     loss_norm: Literal["token", "sequence", "constant"] = "token"
     kl_coef: float = Field(0.0, ge=0)
     """Weight of the k3 KL to the reference model; > 0 needs ``model.ref_model: true``."""
+    entropy_coef: float = Field(0.0, ge=0)
+    """Weight of an entropy bonus: ``- entropy_coef * H`` per completion token (H: the entropy of the
+    policy's next-token distribution), normalized like the policy-gradient term. 0: no bonus, the loss
+    exactly as without this option. Above 0 the entropy keeps its gradient, which holds one more
+    (micro-batch x completion x vocabulary) tensor for the backward pass."""
     old_logprobs: Literal["sampler", "learner"] = "sampler"
     """Where the PPO ratio's denominator comes from: the sampler's log-probs (free with the ``hf``
     backend) or a fresh learner forward pass (use with ``vllm``, whose numerics differ)."""
@@ -83,7 +88,7 @@ class LossConfig(_Strict):
 
 class AdvantageConfig(_Strict):
     estimator: str = "grpo"
-    """A registered estimator: ``grpo``, ``dr_grpo``, ``reinforce_pp``, ``trr_pp``, ``rae``, or a plug-in's
+    """A registered estimator: ``grpo``, ``dr_grpo``, ``reinforce_pp``, ``trr_pp``, ``rae``, ``mars``, or a plug-in's
     (entry-point group ``zeroplay.advantages``); it is built with this section."""
     rae_decay: float = Field(0.95, ge=0, lt=1)
     options: dict[str, Any] = {}
@@ -108,13 +113,26 @@ class EvalConfig(_Strict):
     every: int = Field(0, ge=0)
     """Evaluate every N steps (0: only before and after training)."""
     opponents: list[str] = ["random"]
-    """Fixed opponents (agents.make names) for the games loop."""
+    """Fixed opponents (agents.make names) for the games loop; ``self``: the policy in the other seat too."""
     games: int = Field(100, ge=2)
     exploitability: bool = False
     """Games loop: exact evaluation for every game that has a public tree (Kuhn Poker, Leduc Hold'em):
     exploitability and exact results against fixed opponents, from the model's action probabilities."""
     samples: int = Field(32, ge=1)
     """Tasks per evaluation in the rlvr loop."""
+    samples_per_task: int = Field(1, ge=1)
+    """rlvr loop: answers sampled per evaluation task; accuracy is the mean over all of them."""
+    pass_k: list[int] = []
+    """rlvr loop: also report ``eval/pass@k`` for each k (the unbiased estimator over ``samples_per_task``
+    answers per task; each k at most ``samples_per_task``), e.g. ``[1, 4]`` with ``samples_per_task: 4``."""
+
+    @model_validator(mode="after")
+    def _check_pass_k(self) -> EvalConfig:
+        bad = [k for k in self.pass_k if not 1 <= k <= self.samples_per_task]
+        if bad:
+            raise ValueError(f"pass_k: each k must be in [1, samples_per_task={self.samples_per_task}], got {bad}; "
+                             "raise eval.samples_per_task or drop those k")
+        return self
 
 
 class EnvEntry(_Strict):
@@ -127,7 +145,7 @@ class EnvEntry(_Strict):
     name: str | None = None
     """The entry's key in samples, baselines and metrics; default: ``id`` (give one when an id appears twice)."""
     opponents: list[str] | None = None
-    """Games: evaluation opponents for this env (default: ``eval.opponents``)."""
+    """Games: evaluation opponents for this env (default: ``eval.opponents``; ``self``: the policy as its own partner)."""
 
     @property
     def key(self) -> str:
@@ -208,6 +226,14 @@ class GamesConfig(_EnvSection):
     """One game, or a weighted mixture: the step's games are split over it from (seed, step)."""
     reward: str = "illegal_move_penalty"
     """A registered game reward (``illegal_move_penalty``: SPIRAL's -1.5/+0.5; ``env_returns``)."""
+    credit: Literal["final", "turn"] = "final"
+    """What each move is rewarded with: ``final``, its player's final return (SPIRAL); ``turn``, its
+    own return, the reward-to-go from that move (MARS; :func:`~zeroplay.training.selfplay.games.turn_credit`):
+    the step rewards from this move on (a cooperative game's shared by the team), discounted by
+    ``gamma`` per move of the game, plus the rest of the final return at the end. With only
+    terminal rewards and ``gamma`` 1 it equals ``final``."""
+    gamma: float = Field(1.0, ge=0, le=1)
+    """Discount per move (of either player) of ``credit: turn``."""
     games_per_step: int = Field(32, ge=1)
     observation: Literal["full", "view"] = "full"
     """What the model reads: ``full``, the env's observation (rules, history, legal moves); or
@@ -237,7 +263,11 @@ class RLVRConfig(_EnvSection):
     group_size: int = Field(4, ge=1)
     """Samples per prompt (the GRPO group)."""
     reward: str = "correctness"
-    """A registered solver reward (``correctness``: +1/-0.5/-1 from ``rewards``; ``binary``)."""
+    """A registered solver reward (``correctness``: +1/-0.5/-1 from ``rewards``; ``binary``), or a group
+    reward (``majority_vote``: label-free, the group's majority answer is the pseudo-label)."""
+    novelty_weight: float = Field(0.0, ge=0)
+    """Add ``novelty_weight`` x novelty (1 - mean 3-gram Jaccard similarity of a completion to the rest of
+    its group, :func:`zeroplay.training.rewards.novelty`) to every sample's reward; 0: off."""
 
     _registered = field_validator("reward")(lambda v: check_name(REWARDS, v))
 

@@ -30,7 +30,8 @@ def autocast_dtype(device: torch.device, dtype: str) -> torch.dtype | None:
 
 
 class Learner:
-    """AdamW on the policy, PPO-clip loss (see :func:`zeroplay.training.loss.ppo_clip_loss`)."""
+    """AdamW on the policy, PPO-clip loss with its optional KL and entropy terms (see
+    :func:`zeroplay.training.loss.ppo_clip_loss`)."""
 
     def __init__(self, model: Any, cfg: TrainConfig, pad_id: int, ref_model: Any = None):
         self.model, self.cfg, self.pad_id, self.ref_model = model, cfg, pad_id, ref_model
@@ -98,11 +99,12 @@ class Learner:
             old_t = _padded([old[i + j] for j in range(len(chunk))], C).to(self.device)
             ref_t = _padded([ref[i + j] for j in range(len(chunk))], C).to(self.device) if ref is not None else None
             with self._autocast():
-                logp, entropy = completion_logprobs(self.model, batch, with_entropy=True)
+                logp, entropy = completion_logprobs(self.model, batch, with_entropy=True,
+                                                    entropy_grad=lc.entropy_coef > 0)
             loss, st = ppo_clip_loss(
                 logp, old_t, adv[i:i + mb].to(self.device), batch.completion_mask, normalizer=norm,
                 clip_low=lc.clip_low, clip_high=lc.clip_high, loss_norm=lc.loss_norm,
-                ref_logprobs=ref_t, kl_coef=lc.kl_coef, entropy=entropy,
+                ref_logprobs=ref_t, kl_coef=lc.kl_coef, entropy=entropy, entropy_coef=lc.entropy_coef,
             )
             loss.backward()
             stats.add(st)

@@ -1,4 +1,5 @@
-"""Token log-probabilities of completions and the PPO-clip loss (DAPO style).
+"""Token log-probabilities of completions, the PPO-clip loss (DAPO style) with an optional entropy
+bonus, and the DPO loss (:func:`dpo_loss`) for preference pairs.
 
 Layout of a batch (:func:`pack`): prompts are left-padded to a common length and completions
 right-padded after them, so every completion starts at the same column. Position ids come
@@ -61,9 +62,11 @@ def pack(prompts: Sequence[Sequence[int]], completions: Sequence[Sequence[int]],
     return Packed(ids, attn, pos, comp, cmask)
 
 
-def completion_logprobs(model: Any, batch: Packed, *, with_entropy: bool = False) -> tuple[torch.Tensor, torch.Tensor | None]:
+def completion_logprobs(model: Any, batch: Packed, *, with_entropy: bool = False,
+                        entropy_grad: bool = False) -> tuple[torch.Tensor, torch.Tensor | None]:
     """Log-probabilities (B, C) of the completion tokens under ``model``, and optionally the
-    entropy (B, C) of the model's next-token distribution at each completion position.
+    entropy (B, C) of the model's next-token distribution at each completion position
+    (with its gradient when ``entropy_grad``, for an entropy bonus; else detached).
 
     Values at padded positions are meaningless; mask them with ``batch.completion_mask``.
     """
@@ -74,7 +77,9 @@ def completion_logprobs(model: Any, batch: Packed, *, with_entropy: bool = False
     logp_all = torch.log_softmax(logits, dim=-1)
     logp = logp_all.gather(-1, batch.completion_ids.unsqueeze(-1)).squeeze(-1)
     entropy = None
-    if with_entropy:
+    if with_entropy and entropy_grad:
+        entropy = -(logp_all.exp() * logp_all).sum(-1)
+    elif with_entropy:
         with torch.no_grad():
             entropy = -(logp_all.exp() * logp_all).sum(-1)
     return logp, entropy
@@ -112,12 +117,16 @@ def ppo_clip_loss(
     ref_logprobs: torch.Tensor | None = None,
     kl_coef: float = 0.0,
     entropy: torch.Tensor | None = None,
+    entropy_coef: float = 0.0,
 ) -> tuple[torch.Tensor, LossStats]:
-    """PPO-clip with separate low/high clip ranges (DAPO's clip-higher) and optional k3 KL.
+    """PPO-clip with separate low/high clip ranges (DAPO's clip-higher), optional k3 KL and an
+    optional entropy bonus.
 
     Per token: ``-min(ratio * A, clip(ratio, 1 - clip_low, 1 + clip_high) * A)
-    + kl_coef * k3``, with ``k3 = exp(ref - logp) - (ref - logp) - 1`` (Schulman's unbiased,
-    non-negative estimator of KL(pi || ref)).
+    + kl_coef * k3 - entropy_coef * H``, with ``k3 = exp(ref - logp) - (ref - logp) - 1`` (Schulman's
+    unbiased, non-negative estimator of KL(pi || ref)) and ``H`` the policy's next-token entropy at that
+    position (``entropy``, which must carry its gradient for the bonus to act:
+    ``completion_logprobs(..., entropy_grad=True)``). With ``entropy_coef = 0`` the entropy is only logged.
 
     ``normalizer`` is the denominator for the *whole* optimizer step, so gradient accumulation
     over micro-batches gives the same gradient as one big batch:
@@ -135,6 +144,11 @@ def ppo_clip_loss(
         delta = ref_logprobs - logprobs
         kl = torch.exp(delta) - delta - 1.0
         per_token = per_token + kl_coef * kl
+    if entropy_coef > 0:
+        if entropy is None:
+            raise ValueError("entropy_coef > 0 needs the entropy: pass entropy= from completion_logprobs(..., "
+                             "with_entropy=True, entropy_grad=True)")
+        per_token = per_token - entropy_coef * entropy
     if loss_norm == "sequence":
         per_seq = (per_token * mask).sum(-1) / mask.sum(-1).clamp(min=1.0)
         loss = per_seq.sum() / normalizer
@@ -149,7 +163,7 @@ def ppo_clip_loss(
             clipped=float((was_clipped * mask).sum()),
             ratio=float((ratio * mask).sum()),
             kl=float((kl * mask).sum()) if kl is not None else 0.0,
-            entropy=float((entropy * mask).sum()) if entropy is not None else 0.0,
+            entropy=float((entropy.detach() * mask).sum()) if entropy is not None else 0.0,
         )
     return loss, stats
 
@@ -161,3 +175,40 @@ def loss_normalizer(completion_lengths: Sequence[int], loss_norm: LossNorm, max_
     if loss_norm == "sequence":
         return float(max(1, len(completion_lengths)))
     return float(max(1, len(completion_lengths) * max_new_tokens))
+
+
+def sequence_logprobs(logprobs: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Each completion's log-probability (B,): its real tokens' log-probs summed."""
+    return (logprobs * mask).sum(-1)
+
+
+def dpo_loss(
+    chosen: torch.Tensor,
+    rejected: torch.Tensor,
+    ref_chosen: torch.Tensor,
+    ref_rejected: torch.Tensor,
+    *,
+    beta: float = 0.1,
+) -> tuple[torch.Tensor, dict[str, float]]:
+    """DPO (Rafailov et al. 2023) over a batch of preference pairs, with a frozen reference.
+
+    Inputs are sequence log-probabilities (B,) (:func:`sequence_logprobs`) of the chosen and rejected
+    completions under the policy and under the reference. Per pair, with the implicit rewards
+    ``r_c = beta * (chosen - ref_chosen)`` and ``r_r = beta * (rejected - ref_rejected)``:
+    ``loss = -log sigmoid(r_c - r_r)``, averaged over the batch. Diagnostics: mean margin
+    ``r_c - r_r``, mean implicit rewards, and the share of pairs whose margin is positive.
+    """
+    if beta <= 0:
+        raise ValueError(f"beta must be > 0, got {beta}")
+    shapes = {tuple(t.shape) for t in (chosen, rejected, ref_chosen, ref_rejected)}
+    if len(shapes) != 1:
+        raise ValueError(f"dpo_loss needs four tensors of one shape (B,), got shapes {sorted(shapes)}")
+    reward_chosen = beta * (chosen - ref_chosen.detach())
+    reward_rejected = beta * (rejected - ref_rejected.detach())
+    margin = reward_chosen - reward_rejected
+    loss = -torch.nn.functional.logsigmoid(margin).mean()
+    with torch.no_grad():
+        stats = {"dpo/margin": float(margin.mean()), "dpo/reward_chosen": float(reward_chosen.mean()),
+                 "dpo/reward_rejected": float(reward_rejected.mean()),
+                 "dpo/accuracy": float((margin > 0).float().mean())}
+    return loss, stats

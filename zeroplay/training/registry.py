@@ -48,6 +48,9 @@ REWARDS.register("learnability", "zeroplay.training.rewards:proposer_reward",
                  description="proposer: 1 - solve rate, 0 if always/never solved, -1 invalid (Absolute Zero)")
 REWARDS.register("env_admission", "zeroplay.training.selfplay.evoenv:env_admission_reward",
                  description="generator: -1 invalid, 0 near-duplicate, 0.25 uncalibrated, 0.5 + 0.5 novelty admitted")
+REWARDS.register("majority_vote", "zeroplay.training.rewards:majority_vote_reward",
+                 description="solver, label-free (rlvr only): 1 if the answer agrees with its group's majority answer, "
+                             "0 otherwise or on a tie (TTRL, EVOL-RL)")
 REWARDS.register("illegal_move_penalty", "zeroplay.training.rewards:game_training_returns",
                  description="game: the env's returns; an illegal move costs -1.5, its opponent gets +0.5 (SPIRAL)")
 REWARDS.register("env_returns", "zeroplay.training.rewards:env_returns",
@@ -59,6 +62,7 @@ for _name, _cls, _what in (
     ("reinforce_pp", "ReinforcePP", "reward standardized over the batch (REINFORCE++)"),
     ("trr_pp", "TRRPP", "REINFORCE++ within each (task type, role) (Absolute Zero)"),
     ("rae", "RAE", "return minus an EMA baseline per (env, role) (SPIRAL)"),
+    ("mars", "MARS", "reward standardized within each (env, role): per agent (MARS)"),
 ):
     ADVANTAGES.register(_name, f"zeroplay.training.advantages:{_cls}", description=_what)
 

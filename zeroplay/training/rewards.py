@@ -14,15 +14,25 @@ Rewards are named parts (:data:`zeroplay.training.registry.REWARDS`, entry-point
 - :class:`SolverReward`   ``(correct, well_formed, shaping) -> float``: ``correctness`` (default), ``binary``;
 - :class:`ProposerReward` ``(valid, solve_rate, shaping) -> float``: ``learnability`` (default);
 - :class:`GameReward`     ``(returns, info, shaping) -> list[float]``: ``illegal_move_penalty`` (default),
-  ``env_returns``.
+  ``env_returns``;
+- :class:`GroupReward`    ``(answers, same, shaping) -> list[float]``, one reward per sample of a group
+  (the samples of one prompt), marked with :func:`group_reward`: ``majority_vote`` (label-free). Only
+  the ``rlvr`` loop calls group rewards.
+
+Label-free signals (EVOL-RL, TTRL): :func:`majority_vote` finds a group's pseudo-label, :func:`novelty`
+scores how much each completion's wording differs from the rest of its group (the loop adds
+``rlvr.novelty_weight`` times it to any solver reward).
 
 A loop section picks them by name, e.g. ``propose_solve.proposer_reward: learnability``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, Protocol
+import operator
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -100,3 +110,118 @@ def game_training_returns(returns: Sequence[float], info: dict[str, Any], shapin
 def env_returns(returns: Sequence[float], info: dict[str, Any], shaping: RewardShaping) -> list[float]:
     """The env's own returns, unchanged (its rule for illegal moves applies in training too)."""
     return [float(r) for r in returns]
+
+
+# -- label-free rewards (one group of samples of one prompt at a time) -----------------------
+
+class GroupReward(Protocol):
+    def __call__(self, answers: Sequence[str | None], same: Callable[[str, str], bool],
+                 shaping: RewardShaping) -> list[float]:
+        """One reward per sample from every sample's answer (None: no answer) and an equivalence
+        test ``same(answer, representative)`` (the env's verifier, or string equality)."""
+        ...
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def group_reward(fn: _F) -> _F:
+    """Mark ``fn`` as a :class:`GroupReward` (the rlvr loop calls it once per group, not per sample)."""
+    fn.group_reward = True  # type: ignore[attr-defined]
+    return fn
+
+
+def is_group_reward(fn: Any) -> bool:
+    return bool(getattr(fn, "group_reward", False))
+
+
+@dataclass(frozen=True)
+class MajorityVote:
+    """The outcome of :func:`majority_vote` over one group."""
+
+    label: str | None
+    """The pseudo-label: the answer of the majority cluster's first member; None on a tie or with no answers."""
+    representative: int | None
+    """Index of the sample whose answer is ``label`` (the majority cluster's first member)."""
+    agrees: list[bool]
+    """Per sample: its answer is in the majority cluster (always False without a label)."""
+    counts: list[int]
+    """Size of every answer cluster, in order of first appearance."""
+    reason: str
+    """``majority``, ``tie`` (two or more clusters share the top count) or ``no-answer`` (nobody voted)."""
+
+
+def _no_answer(answer: str | None) -> bool:
+    return answer is None or not answer.strip()
+
+
+def majority_vote(answers: Sequence[str | None], same: Callable[[str, str], bool] = operator.eq) -> MajorityVote:
+    """Self-consistency over one group: the most common answer is the pseudo-label.
+
+    Answers are clustered greedily in order: each answer joins the first cluster whose first member
+    it is ``same`` as (``same(answer, first_member)``), else opens a new cluster. So with the math
+    verifier as ``same``, ``0.5`` and ``1/2`` are one vote. Rules, stated because they decide rewards:
+
+    - a sample with no answer (None or blank) never votes and never agrees;
+    - the largest cluster is the majority, however small (one vote of one is a majority);
+    - a tie for the largest cluster gives no pseudo-label: nobody agrees;
+    - no answers at all: no pseudo-label.
+    """
+    clusters: list[list[int]] = []
+    for i, answer in enumerate(answers):
+        if _no_answer(answer):
+            continue
+        for members in clusters:
+            if same(answer, answers[members[0]]):  # type: ignore[arg-type]
+                members.append(i)
+                break
+        else:
+            clusters.append([i])
+    counts = [len(c) for c in clusters]
+    if not clusters:
+        return MajorityVote(None, None, [False] * len(answers), counts, "no-answer")
+    top = max(counts)
+    if counts.count(top) > 1:
+        return MajorityVote(None, None, [False] * len(answers), counts, "tie")
+    winners = clusters[counts.index(top)]
+    chosen = set(winners)
+    return MajorityVote(answers[winners[0]], winners[0], [i in chosen for i in range(len(answers))], counts, "majority")
+
+
+@group_reward
+def majority_vote_reward(answers: Sequence[str | None], same: Callable[[str, str], bool],
+                         shaping: RewardShaping) -> list[float]:
+    """1 for a sample whose answer agrees with the group's pseudo-label (:func:`majority_vote`), else 0:
+    0 for every sample on a tie or when nobody answered, and 0 for a sample without an answer."""
+    return [1.0 if a else 0.0 for a in majority_vote(answers, same).agrees]
+
+
+_TOKEN = re.compile(r"\w+|[^\w\s]")
+#: Novelty reads at most this many characters of a completion (its start: the reasoning).
+NOVELTY_MAX_CHARS = 1 << 16
+
+
+def ngrams(text: str, n: int = 3) -> set[tuple[str, ...]]:
+    """The set of token ``n``-grams of ``text`` (tokens: lower-cased words and single punctuation marks)."""
+    tokens = _TOKEN.findall(text[:NOVELTY_MAX_CHARS].lower())
+    return {tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1)}
+
+
+def jaccard(a: set[Any], b: set[Any]) -> float:
+    """|a & b| / |a | b|; two empty sets are identical (1.0)."""
+    if not a and not b:
+        return 1.0
+    return len(a & b) / len(a | b)
+
+
+def novelty(texts: Sequence[str], n: int = 3) -> list[float]:
+    """Per completion: 1 - its mean Jaccard similarity (token ``n``-gram sets) to the group's other
+    completions. 1: shares no n-gram with any other; 0: the same n-grams as every other. A group of
+    one has nothing to differ from: 0. A lexical measure: cheap, blind to paraphrase (an embedding
+    model would see that; not here yet)."""
+    grams = [ngrams(t if isinstance(t, str) else "", n) for t in texts]
+    k = len(grams)
+    if k < 2:
+        return [0.0] * k
+    sim = [[jaccard(grams[i], grams[j]) if i < j else 0.0 for j in range(k)] for i in range(k)]
+    return [1.0 - sum(sim[min(i, j)][max(i, j)] for j in range(k) if j != i) / (k - 1) for i in range(k)]

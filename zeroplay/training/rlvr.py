@@ -6,27 +6,85 @@ and samples ``group_size`` answers to each, one batched generate per shard; the 
 scores them (``info["verdict"]``). The solver reward is ``rlvr.reward`` (default ``correctness``:
 +1 / -0.5 / -1 for malformed answers, as in Absolute Zero); a GRPO-family estimator groups the
 samples of one problem. Metrics per env: ``train/<env>/solver/reward``.
+
+Label-free (``rlvr.reward: majority_vote``, a group reward): each group's answers (the verifier's
+extracted answer of each well-formed sample) vote, answers being the same when the env's verifier
+accepts one against the other; the majority answer is the pseudo-label
+(:func:`~zeroplay.training.rewards.majority_vote`). The true label is never used for the reward,
+only to log how often the pseudo-label is right: ``train/pseudo_label_agreement`` (over groups that
+have one; the representative sample's own verdict against the reference) and
+``train/pseudo_label_rate`` (groups with a pseudo-label). ``rlvr.novelty_weight`` adds a novelty
+bonus (:func:`~zeroplay.training.rewards.novelty`) to any reward.
+
+Evaluation: ``eval.samples`` fixed tasks, ``eval.samples_per_task`` answers each; ``eval/accuracy`` is
+the mean over all answers, ``eval/pass@k`` the unbiased pass@k (:func:`pass_at_k`) for each k of
+``eval.pass_k``.
 """
 
 from __future__ import annotations
 
+import math
 import time
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
+from zeroplay.core.types import Verdict
 from zeroplay.training.config import RLVRConfig, TrainConfig
 from zeroplay.training.registry import REWARDS, lookup
+from zeroplay.training.rewards import is_group_reward, majority_vote, novelty
 from zeroplay.training.rollout import (Sample, Sampler, ShardedLoop, ShardResult, concat_stats, reward_by_env_role,
                                        seed_for, shard_range, split_over_mixture, to_sample)
 
 
-def score_answer(env: Any, seed: int, action: str) -> tuple[float, bool]:
-    """(reward, correct) of ``action`` on the problem ``env.reset(seed=seed)`` serves."""
+def verdict_of(env: Any, seed: int, action: str) -> tuple[float, Verdict, Any]:
+    """(reward, verdict, reference) of ``action`` on the problem ``env.reset(seed=seed)`` serves. An env
+    without a verdict gets one from its reward (correct when > 0); the reference is None when the env
+    names none (``info["task"].reference``)."""
     env.reset(seed=seed)
     _, reward, _, _, info = env.step(action)
     verdict = info.get("verdict")
-    return float(reward), (bool(verdict.correct) if verdict is not None else reward > 0)
+    if verdict is None:
+        verdict = Verdict(reward > 0, float(reward), "env-reward")
+    task = info.get("task")
+    return float(reward), verdict, getattr(task, "reference", None)
+
+
+def score_answer(env: Any, seed: int, action: str) -> tuple[float, bool]:
+    """(reward, correct) of ``action`` on the problem ``env.reset(seed=seed)`` serves."""
+    reward, verdict, _ = verdict_of(env, seed, action)
+    return reward, bool(verdict.correct)
+
+
+def same_answer(env: Any) -> Callable[[str, str], bool]:
+    """Answer equivalence for votes: equal after stripping, or the env's verifier (for its current task)
+    accepts ``answer`` against ``other`` as the reference (``0.5`` and ``1/2`` with the math verifier).
+    Verdicts are remembered per pair, for the life of the returned function (one group)."""
+    verifier = env.verifier_for(env.task) if hasattr(env, "verifier_for") and getattr(env, "task", None) else None
+
+    seen: dict[tuple[str, str], bool] = {}  # a group votes more than once over the same pairs
+
+    def same(answer: str, other: str) -> bool:
+        if answer.strip() == other.strip():
+            return True
+        if verifier is None:
+            return False
+        if (answer, other) not in seen:
+            seen[(answer, other)] = bool(verifier.verify(answer, other).correct)
+        return seen[(answer, other)]
+
+    return same
+
+
+def pass_at_k(n: int, c: int, k: int) -> float:
+    """The unbiased pass@k from ``n`` samples of which ``c`` are correct: ``1 - C(n-c, k) / C(n, k)``
+    (Chen et al. 2021), the chance that k samples drawn without replacement include a correct one."""
+    if not 0 <= c <= n or not 1 <= k <= n:
+        raise ValueError(f"pass@k needs 0 <= c <= n and 1 <= k <= n, got n={n}, c={c}, k={k}")
+    if n - c < k:
+        return 1.0
+    return 1.0 - math.comb(n - c, k) / math.comb(n, k)
 
 
 class RLVRLoop(ShardedLoop):
@@ -45,49 +103,94 @@ class RLVRLoop(ShardedLoop):
         """The mixture entry of each of ``n`` problems drawn with ``seed``."""
         return split_over_mixture(n, [e.weight for e in self.mixture], seed)
 
-    def _answer(self, problems: list[tuple[int, int]], n: int) -> tuple[list[tuple[Any, str, bool]], list[bool]]:
-        """``n`` sampled answers to each problem (entry e, ``reset(seed=s)``), in one generate, and whether
-        each is correct."""
+    def _answer(self, problems: list[tuple[int, int]], n: int) -> tuple[list[Any], list[Verdict], list[Any]]:
+        """``n`` sampled answers to each problem (entry e, ``reset(seed=s)``), in one generate; each answer's
+        verdict, and each problem's reference (None where the env has none)."""
         prompts = [self.envs[e].reset(seed=s)[0] for e, s in problems for _ in range(n)]
         outs = self.sampler.generate(prompts)
         t0 = time.perf_counter()
-        correct = [score_answer(self.envs[problems[j // n][0]], problems[j // n][1], action)[1]
-                   for j, (_, action, _) in enumerate(outs)]
+        scored = [verdict_of(self.envs[problems[j // n][0]], problems[j // n][1], action)
+                  for j, (_, action, _) in enumerate(outs)]
         self.sampler.timer.add("verify", time.perf_counter() - t0, len(outs))
-        return outs, correct
+        return outs, [v for _, v, _ in scored], [scored[i * n][2] for i in range(len(problems))]
+
+    def _group_rewards(self, problem: tuple[int, int], outs: Sequence[tuple[Any, str, bool]],
+                       verdicts: Sequence[Verdict], reference: Any, stats: dict[str, list[Any]]) -> list[float]:
+        """The rewards of one group (the answers to one problem), with the label-free stats it yields."""
+        if is_group_reward(self.reward):
+            answers = [v.extracted if ok else None for (_, _, ok), v in zip(outs, verdicts)]
+            env = self.envs[problem[0]]
+            env.reset(seed=problem[1])  # the verifier for this problem's task
+            same = same_answer(env)
+            rewards = list(self.reward(answers, same, self.cfg.rewards))
+            vote = majority_vote(answers, same)
+            stats["labelled"].append(vote.label is not None)
+            if vote.representative is not None and reference is not None:
+                stats["pseudo_agree"].append(bool(verdicts[vote.representative].correct))
+        else:
+            rewards = [self.reward(v.correct, ok, self.cfg.rewards) for (_, _, ok), v in zip(outs, verdicts)]
+        if self.rc.novelty_weight > 0:
+            bonus = novelty([gen.text for gen, _, _ in outs])
+            stats["novelty"] += bonus
+            rewards = [r + self.rc.novelty_weight * b for r, b in zip(rewards, bonus)]
+        return rewards
 
     def collect_shard(self, step: int, shard: int, shards: int) -> ShardResult:
         n = self.rc.group_size
         entry = self._problems(self.rc.prompts_per_step, seed_for(self.cfg.seed, step, 5))
         problems = list(shard_range(self.rc.prompts_per_step, shard, shards))
-        outs, correct = self._answer([(entry[i], seed_for(self.cfg.seed, step, i)) for i in problems], n)
+        asked = [(entry[i], seed_for(self.cfg.seed, step, i)) for i in problems]
+        outs, verdicts, references = self._answer(asked, n)
+        stats: dict[str, list[Any]] = {"correct": [bool(v.correct) for v in verdicts], "labelled": [],
+                                       "pseudo_agree": [], "novelty": []}
         samples = []
-        for j, ((gen, _, ok), c) in enumerate(zip(outs, correct)):
-            i = problems[j // n]
+        for g, i in enumerate(problems):
+            part = slice(g * n, (g + 1) * n)
+            rewards = self._group_rewards(asked[g], outs[part], verdicts[part], references[g], stats)
             key = self.mixture[entry[i]].key
-            samples.append(to_sample(gen, reward=self.reward(c, ok, self.cfg.rewards), role="solver", env=key,
-                                     task_type=key, group=f"{step}-{i}", episode=f"{step}-{i}", well_formed=ok))
-        return ShardResult(samples, {"correct": correct})
+            for (gen, _, ok), r in zip(outs[part], rewards):
+                samples.append(to_sample(gen, reward=r, role="solver", env=key, task_type=key,
+                                         group=f"{step}-{i}", episode=f"{step}-{i}", well_formed=ok))
+        return ShardResult(samples, stats)
 
     def merge(self, step: int, results: list[ShardResult]) -> tuple[list[Sample], dict[str, float]]:
         samples, stats = concat_stats(results)
-        return samples, {"train/accuracy": float(np.mean(stats["correct"])),
-                         "train/well_formed": float(np.mean([s.well_formed for s in samples])),
-                         **reward_by_env_role(samples, "train")}
+        out = {"train/accuracy": float(np.mean(stats["correct"])),
+               "train/well_formed": float(np.mean([s.well_formed for s in samples])),
+               **reward_by_env_role(samples, "train")}
+        if stats.get("labelled"):
+            out["train/pseudo_label_rate"] = float(np.mean(stats["labelled"]))
+        if stats.get("pseudo_agree"):
+            out["train/pseudo_label_agreement"] = float(np.mean(stats["pseudo_agree"]))
+        if stats.get("novelty"):
+            out["train/novelty"] = float(np.mean(stats["novelty"]))
+        return samples, out
 
     def evaluate(self, step: int) -> dict[str, float]:
-        """Accuracy on ``eval.samples`` fixed problems (the same ones every time), one sample each;
-        per env too when the mixture has several."""
-        n = self.cfg.eval.samples
+        """Accuracy on ``eval.samples`` fixed problems (the same ones every time), ``eval.samples_per_task``
+        answers each, and pass@k for each k of ``eval.pass_k``; per env too when the mixture has several."""
+        n, m = self.cfg.eval.samples, self.cfg.eval.samples_per_task
         entry = self._problems(n, seed_for(self.cfg.seed, 424242))
-        _, correct = self._answer([(entry[i], seed_for(self.cfg.seed, 424242, i)) for i in range(n)], 1)
-        out = {"eval/accuracy": float(np.mean(correct))}
+        _, verdicts, _ = self._answer([(entry[i], seed_for(self.cfg.seed, 424242, i)) for i in range(n)], m)
+        correct = [bool(v.correct) for v in verdicts]
+        solved = [sum(correct[i * m:(i + 1) * m]) for i in range(n)]
+        out = self._scores("eval", correct, solved, m)
         if len(self.mixture) > 1:
-            for e, m in enumerate(self.mixture):
-                mine = [c for c, x in zip(correct, entry) if x == e]
-                if mine:
-                    out[f"eval/{m.label}/accuracy"] = float(np.mean(mine))
+            for e, mix in enumerate(self.mixture):
+                tasks = [i for i in range(n) if entry[i] == e]
+                if tasks:
+                    out.update(self._scores(f"eval/{mix.label}", [c for i in tasks for c in correct[i * m:(i + 1) * m]],
+                                            [solved[i] for i in tasks], m))
+        return out
+
+    def _scores(self, prefix: str, correct: list[bool], solved: list[int], m: int) -> dict[str, float]:
+        """Accuracy over all answers, and pass@k over tasks (``solved``: correct answers of each task, of ``m``)."""
+        out = {f"{prefix}/accuracy": float(np.mean(correct))}
+        for k in self.cfg.eval.pass_k:
+            out[f"{prefix}/pass@{k}"] = float(np.mean([pass_at_k(m, c, k) for c in solved]))
         return out
 
     def panels(self) -> list[tuple[str, list[str]]]:
-        return [("accuracy", ["train/accuracy", "eval/accuracy"]), ("reward", ["reward/mean"])]
+        return [("accuracy", ["train/accuracy", "eval/accuracy", *(f"eval/pass@{k}" for k in self.cfg.eval.pass_k)]),
+                ("reward", ["reward/mean"]),
+                ("pseudo-label", ["train/pseudo_label_agreement", "train/pseudo_label_rate", "train/novelty"])]

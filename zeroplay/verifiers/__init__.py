@@ -1,4 +1,4 @@
-"""Verifiers decide correctness: ``verifiers.make("math" | "code" | "format" | "exact")``.
+"""Verifiers decide correctness: ``verifiers.make("math" | "code" | "format" | "exact" | "judge")``.
 
 Plugins: an entry point in the group ``zeroplay.verifiers``, ``name = "pkg.module:Factory"``.
 """
@@ -15,6 +15,8 @@ _registry.register("exact", "zeroplay.verifiers.exact:ExactVerifier", descriptio
 _registry.register("math", "zeroplay.verifiers.math:MathVerifier", description="math answer equivalence (sympy)")
 _registry.register("code", "zeroplay.verifiers.code:CodeVerifier", description="code against tests, in the sandbox")
 _registry.register("format", "zeroplay.verifiers.format:FormatVerifier", description="tag/regex format templates")
+_registry.register("judge", "zeroplay.verifiers.judge:JudgeVerifier",
+                   description="a model (any agent) grades the response against a rubric")
 
 
 def make(name: str, **kwargs: Any) -> Verifier:
