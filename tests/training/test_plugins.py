@@ -1,4 +1,4 @@
-"""The acceptance test of open training: a loop, a reward and an advantage estimator defined in a
+"""The acceptance test of open training: a loop, a reward, an advantage estimator and a loss term defined in a
 throw-away package, found through its entry points (an installed package is a directory on the path
 with a ``*.dist-info`` holding ``entry_points.txt``: what importlib.metadata reads), are used by a
 config run with ``zeroplay train``, without touching zeroplay's code."""
@@ -23,6 +23,9 @@ says_it = {PKG}.parts:says_it
 
 [zeroplay.advantages]
 counted_mean = {PKG}.parts:CountedMean
+
+[zeroplay.loss_terms]
+length_penalty = {PKG}.parts:length_penalty
 """
 
 PARTS = """
@@ -76,6 +79,11 @@ class EchoLoop(ShardedLoop):
         return {"eval/echo_prompts": float(self.ec.prompts)}
 
 
+def length_penalty(x):
+    \"\"\"1 per completion token (a weight > 0 favours short completions).\"\"\"
+    return torch.ones_like(x.logprobs)
+
+
 class CountedMean(AdvantageEstimator):
     \"\"\"Reward minus the batch mean; counts its calls (saved in the checkpoint, so the test sees it ran).\"\"\"
 
@@ -101,6 +109,7 @@ CONFIG = {
     "sampling": {"max_new_tokens": 3, "batch_size": 8},
     "advantage": {"estimator": "counted_mean", "options": {"shift": 0.0}},
     "echo": {"word": "yes", "prompts": 3, "reward": "says_it"},
+    "loss": {"terms": {"length_penalty": 0.01}},
 }
 
 
@@ -138,6 +147,8 @@ def test_a_plugin_loop_reward_and_estimator_run_from_a_config(tmp_path):
     # the plug-in reward gave every sample +2 (said the word) or -2
     assert abs(last["echo/reward"] - (4 * last["echo/said"] - 2)) < 1e-9
     assert abs(last["reward/mean"] - last["echo/reward"]) < 1e-9
+    # the plug-in loss term was added (its per-token value is 1 on every completion token)
+    assert last["loss/term/length_penalty"] == 1.0
     # the plug-in estimator ran once per step, and its state went into the checkpoint
     extra = load_checkpoint(run_dir)["extra"]
     assert extra["advantage"] == {"calls": 2}

@@ -19,7 +19,7 @@ from pydantic import (BaseModel, ConfigDict, Field, ValidationError, field_valid
                       model_validator)
 
 from zeroplay.core.errors import ConfigError
-from zeroplay.training.registry import ADVANTAGES, LOOPS, REWARDS, check_name, lookup
+from zeroplay.training.registry import ADVANTAGES, LOOPS, LOSS_TERMS, REWARDS, check_name, lookup
 from zeroplay.training.rewards import RewardShaping
 
 
@@ -84,6 +84,17 @@ class LossConfig(_Strict):
     old_logprobs: Literal["sampler", "learner"] = "sampler"
     """Where the PPO ratio's denominator comes from: the sampler's log-probs (free with the ``hf``
     backend) or a fresh learner forward pass (use with ``vllm``, whose numerics differ)."""
+    terms: dict[str, float] = {}
+    """Named loss terms and their weights, added per token to the PPO-clip loss (registry
+    ``zeroplay.training.registry.LOSS_TERMS``; built in: ``kl``, ``entropy``; a package adds its own
+    through the ``zeroplay.loss_terms`` entry-point group). Logged as ``loss/term/<name>``."""
+
+    @field_validator("terms")
+    @classmethod
+    def _registered_terms(cls, value: dict[str, float]) -> dict[str, float]:
+        for name in value:
+            check_name(LOSS_TERMS, name)
+        return value
 
 
 class AdvantageConfig(_Strict):
@@ -434,6 +445,9 @@ class TrainConfig(_Strict):
                              "or ray_workers: 0 with vllm (it samples on the GPU in this process)")
         if self.loss.kl_coef > 0 and not self.model.ref_model:
             raise ValueError("loss.kl_coef > 0 needs model.ref_model: true (the KL is to a frozen reference)")
+        needing_ref = [n for n in self.loss.terms if "ref" in getattr(lookup(LOSS_TERMS, n), "needs", ())]
+        if needing_ref and not self.model.ref_model:
+            raise ValueError(f"loss.terms {needing_ref} need model.ref_model: true (a frozen reference)")
         if self.policies:
             self._check_policies()
         return self

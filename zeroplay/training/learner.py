@@ -15,6 +15,7 @@ import torch
 
 from zeroplay.training.config import TrainConfig
 from zeroplay.training.loss import LossStats, completion_logprobs, loss_normalizer, pack, ppo_clip_loss
+from zeroplay.training.registry import LOSS_TERMS, lookup
 from zeroplay.training.rollout import Sample
 
 
@@ -30,8 +31,8 @@ def autocast_dtype(device: torch.device, dtype: str) -> torch.dtype | None:
 
 
 class Learner:
-    """AdamW on the policy, PPO-clip loss with its optional KL and entropy terms (see
-    :func:`zeroplay.training.loss.ppo_clip_loss`)."""
+    """AdamW on the policy, PPO-clip loss with its optional KL and entropy terms and the named
+    ``loss.terms`` (see :func:`zeroplay.training.loss.ppo_clip_loss`)."""
 
     def __init__(self, model: Any, cfg: TrainConfig, pad_id: int, ref_model: Any = None):
         self.model, self.cfg, self.pad_id, self.ref_model = model, cfg, pad_id, ref_model
@@ -41,6 +42,11 @@ class Learner:
         )
         self.device = next(model.parameters()).device
         self.amp = autocast_dtype(self.device, cfg.model.dtype)
+        #: ``loss.terms`` as (name, weight, term), and what they need computed
+        self.terms = [(name, w, lookup(LOSS_TERMS, name)) for name, w in cfg.loss.terms.items()]
+        needs = {n for _, _, t in self.terms for n in getattr(t, "needs", ())}
+        self.needs_ref = cfg.loss.kl_coef > 0 or "ref" in needs
+        self.needs_entropy_grad = cfg.loss.entropy_coef > 0 or "entropy" in needs
 
     def _autocast(self) -> contextlib.AbstractContextManager:
         if self.amp is None:
@@ -69,7 +75,7 @@ class Learner:
             return {"loss/skipped": 1.0}
         samples = [samples[i] for i in keep]
         advantages = advantages[keep]
-        ref = self.logprobs(samples, self.ref_model) if self.ref_model is not None and self.cfg.loss.kl_coef > 0 else None
+        ref = self.logprobs(samples, self.ref_model) if self.ref_model is not None and self.needs_ref else None
         old = self.logprobs(samples) if self.cfg.loss.old_logprobs == "learner" else [s.logprobs for s in samples]
         n_mini = min(self.cfg.optim.minibatches, len(samples))
         size = -(-len(samples) // n_mini)
@@ -100,11 +106,12 @@ class Learner:
             ref_t = _padded([ref[i + j] for j in range(len(chunk))], C).to(self.device) if ref is not None else None
             with self._autocast():
                 logp, entropy = completion_logprobs(self.model, batch, with_entropy=True,
-                                                    entropy_grad=lc.entropy_coef > 0)
+                                                    entropy_grad=self.needs_entropy_grad)
             loss, st = ppo_clip_loss(
                 logp, old_t, adv[i:i + mb].to(self.device), batch.completion_mask, normalizer=norm,
                 clip_low=lc.clip_low, clip_high=lc.clip_high, loss_norm=lc.loss_norm,
                 ref_logprobs=ref_t, kl_coef=lc.kl_coef, entropy=entropy, entropy_coef=lc.entropy_coef,
+                terms=self.terms,
             )
             loss.backward()
             stats.add(st)

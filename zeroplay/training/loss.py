@@ -10,8 +10,8 @@ position the sampler saw it. Only the last ``max_completion + 1`` logits are com
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import torch
@@ -94,14 +94,57 @@ class LossStats:
     ratio: float = 0.0
     kl: float = 0.0
     entropy: float = 0.0
+    terms: dict[str, float] = field(default_factory=dict)
+    """Per named loss term (``loss.terms``): the sum of its unweighted per-token values."""
 
     def add(self, other: LossStats) -> None:
         for k in ("tokens", "clipped", "ratio", "kl", "entropy"):
             setattr(self, k, getattr(self, k) + getattr(other, k))
+        for k, v in other.terms.items():
+            self.terms[k] = self.terms.get(k, 0.0) + v
 
     def means(self) -> dict[str, float]:
         n = max(self.tokens, 1.0)
-        return {"clip_frac": self.clipped / n, "ratio": self.ratio / n, "kl": self.kl / n, "entropy": self.entropy / n}
+        return {"clip_frac": self.clipped / n, "ratio": self.ratio / n, "kl": self.kl / n, "entropy": self.entropy / n,
+                **{f"term/{k}": v / n for k, v in self.terms.items()}}
+
+
+@dataclass
+class TokenInputs:
+    """What a named loss term sees, all (B, C) over completion tokens (``advantages`` is (B, 1)):
+    values at padded positions are masked out after the term returns."""
+
+    logprobs: torch.Tensor
+    old_logprobs: torch.Tensor
+    advantages: torch.Tensor
+    mask: torch.Tensor
+    ref_logprobs: torch.Tensor | None = None
+    entropy: torch.Tensor | None = None
+
+
+#: A named loss term: ``TokenInputs -> (B, C)`` per-token values, weighted and added to the loss.
+LossTerm = Callable[[TokenInputs], torch.Tensor]
+
+
+def kl_term(x: TokenInputs) -> torch.Tensor:
+    """k3 = exp(ref - logp) - (ref - logp) - 1: Schulman's unbiased, non-negative KL estimate."""
+    if x.ref_logprobs is None:
+        raise ValueError("the kl loss term needs the reference's log-probs (model.ref_model: true)")
+    delta = x.ref_logprobs - x.logprobs
+    return torch.exp(delta) - delta - 1.0
+
+
+kl_term.needs = ("ref",)  # type: ignore[attr-defined]
+
+
+def entropy_term(x: TokenInputs) -> torch.Tensor:
+    """Minus the next-token entropy: with a positive weight, a bonus for keeping the policy spread."""
+    if x.entropy is None:
+        raise ValueError("the entropy loss term needs the entropy with its gradient")
+    return -x.entropy
+
+
+entropy_term.needs = ("entropy",)  # type: ignore[attr-defined]
 
 
 def ppo_clip_loss(
@@ -118,6 +161,7 @@ def ppo_clip_loss(
     kl_coef: float = 0.0,
     entropy: torch.Tensor | None = None,
     entropy_coef: float = 0.0,
+    terms: Sequence[tuple[str, float, LossTerm]] = (),
 ) -> tuple[torch.Tensor, LossStats]:
     """PPO-clip with separate low/high clip ranges (DAPO's clip-higher), optional k3 KL and an
     optional entropy bonus.
@@ -127,6 +171,7 @@ def ppo_clip_loss(
     unbiased, non-negative estimator of KL(pi || ref)) and ``H`` the policy's next-token entropy at that
     position (``entropy``, which must carry its gradient for the bonus to act:
     ``completion_logprobs(..., entropy_grad=True)``). With ``entropy_coef = 0`` the entropy is only logged.
+    ``terms`` adds named loss terms, ``(name, weight, term)``: ``weight * term(TokenInputs)`` per token.
 
     ``normalizer`` is the denominator for the *whole* optimizer step, so gradient accumulation
     over micro-batches gives the same gradient as one big batch:
@@ -149,6 +194,13 @@ def ppo_clip_loss(
             raise ValueError("entropy_coef > 0 needs the entropy: pass entropy= from completion_logprobs(..., "
                              "with_entropy=True, entropy_grad=True)")
         per_token = per_token - entropy_coef * entropy
+    term_sums: dict[str, float] = {}
+    if terms:
+        inputs = TokenInputs(logprobs, old_logprobs, adv, mask, ref_logprobs, entropy)
+        for name, weight, term in terms:
+            values = term(inputs)
+            per_token = per_token + weight * values
+            term_sums[name] = float((values.detach() * mask).sum())
     if loss_norm == "sequence":
         per_seq = (per_token * mask).sum(-1) / mask.sum(-1).clamp(min=1.0)
         loss = per_seq.sum() / normalizer
@@ -164,6 +216,7 @@ def ppo_clip_loss(
             ratio=float((ratio * mask).sum()),
             kl=float((kl * mask).sum()) if kl is not None else 0.0,
             entropy=float((entropy.detach() * mask).sum()) if entropy is not None else 0.0,
+            terms=term_sums,
         )
     return loss, stats
 

@@ -1,4 +1,4 @@
-"""The named parts of a training run: loops, rewards and advantage estimators.
+"""The named parts of a training run: loops, rewards, advantage estimators and loss terms.
 
 Each is a :class:`~zeroplay.core.registry.Registry` of lazy ``"module:Name"`` entry points (nothing is
 imported until a run asks for it), with an entry-point group so that an installed package adds its own
@@ -7,6 +7,7 @@ without editing zeroplay:
     [project.entry-points."zeroplay.loops"]        myloop = "mypkg.loops:MyLoop"
     [project.entry-points."zeroplay.rewards"]      mine = "mypkg.rewards:my_reward"
     [project.entry-points."zeroplay.advantages"]   mine = "mypkg.adv:MyEstimator"
+    [project.entry-points."zeroplay.loss_terms"]   mine = "mypkg.loss:my_term"
 
 or, in Python, ``LOOPS.register("myloop", "mypkg.loops:MyLoop")``. A config then picks them by name:
 ``loop: myloop`` (with the loop's own ``myloop:`` section), ``advantage.estimator: mine``,
@@ -18,6 +19,9 @@ or, in Python, ``LOOPS.register("myloop", "mypkg.loops:MyLoop")``. A config then
   (:mod:`zeroplay.training.rewards` lists the three kinds: solver, proposer, game).
 - An **advantage estimator** is a class built with the run's ``AdvantageConfig``, called with a
   step's samples (:class:`~zeroplay.training.advantages.AdvantageEstimator`).
+- A **loss term** is a function from :class:`~zeroplay.training.loss.TokenInputs` to a per-token
+  tensor, added to the PPO-clip loss with the weight ``loss.terms: {name: weight}`` gives it; its
+  ``needs`` attribute (``("ref",)``, ``("entropy",)``) says what the learner must compute for it.
 
 This module imports nothing heavy: the config validates names against it.
 """
@@ -31,6 +35,7 @@ from zeroplay.core.registry import Registry, load_entry_point
 LOOPS = Registry("loop", "zeroplay.loops")
 REWARDS = Registry("reward", "zeroplay.rewards")
 ADVANTAGES = Registry("advantage estimator", "zeroplay.advantages")
+LOSS_TERMS = Registry("loss term", "zeroplay.loss_terms")
 
 LOOPS.register("games", "zeroplay.training.selfplay.games:GamesLoop",
                description="game self-play, one policy in every seat (SPIRAL)")
@@ -65,6 +70,11 @@ for _name, _cls, _what in (
     ("mars", "MARS", "reward standardized within each (env, role): per agent (MARS)"),
 ):
     ADVANTAGES.register(_name, f"zeroplay.training.advantages:{_cls}", description=_what)
+
+LOSS_TERMS.register("kl", "zeroplay.training.loss:kl_term",
+                    description="k3 estimate of KL(policy || reference) per token; needs model.ref_model")
+LOSS_TERMS.register("entropy", "zeroplay.training.loss:entropy_term",
+                    description="minus the policy's next-token entropy: a weight > 0 is an entropy bonus")
 
 
 def lookup(registry: Registry, name: str) -> Any:
