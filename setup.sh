@@ -19,29 +19,25 @@ done
 step() { echo "==> $*"; }
 fail() { echo "setup.sh: FAILED at step: $*" >&2; exit 1; }
 
-# 1. bubblewrap gives the sandbox its namespace backend; without it the sandbox falls back (and says so).
-if ! command -v bwrap >/dev/null 2>&1; then
+# apt_install PKG NOTE: as root on Debian/Ubuntu, apt-get PKG; elsewhere print NOTE (what is lost without it).
+apt_install() {
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    step "installing bubblewrap (apt-get)"
-    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap; } >/dev/null \
-      || fail "apt-get install bubblewrap"
+    step "installing $1 (apt-get)"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$1"; } >/dev/null \
+      || fail "apt-get install $1"
   else
-    echo "setup.sh: note: bubblewrap (bwrap) is not installed and this user cannot apt-get it;" \
-         "the sandbox will use its weaker fallback. Install it with: sudo apt-get install bubblewrap" >&2
+    echo "setup.sh: note: $1 is not installed and this user cannot apt-get it; $2." \
+         "Install it with: sudo apt-get install $1" >&2
   fi
-fi
+}
+
+# 1. bubblewrap gives the sandbox its namespace backend; without it the sandbox falls back (and says so).
+command -v bwrap >/dev/null 2>&1 || apt_install bubblewrap "the sandbox will use its weaker fallback"
 
 # 1b. --dev: Debian's chromium renders the run report in a test (tests/training/test_report.py; ~1 min
 #     to install, skipped with a reason where it is missing).
 if [ "$dev" = 1 ] && ! command -v chromium >/dev/null 2>&1; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    step "installing chromium (apt-get)"
-    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >/dev/null \
-      || fail "apt-get install chromium"
-  else
-    echo "setup.sh: note: chromium is not installed and this user cannot apt-get it; the report's" \
-         "rendering test will be skipped. Install it with: sudo apt-get install chromium" >&2
-  fi
+  apt_install chromium "the report's rendering test will be skipped"
 fi
 
 PY="${PYTHON:-python3}"
