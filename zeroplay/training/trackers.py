@@ -125,6 +125,14 @@ class WandbTracker(Tracker):
         ids.setdefault("wandb", secrets.token_hex(4))  # W&B ids: lowercase letters and digits
         settings = wandb.Settings(mode="offline", silent=True, console="off", save_code=False, disable_git=True,
                                   x_disable_stats=True)
+        # W&B names an offline run's directory by the second it starts: a resume within the same
+        # second as the run it continues would write into that run's directory; wait for the next one
+        import datetime
+        import time
+
+        stamp = datetime.datetime.now().strftime("%Y%m%d_%H%M%S")
+        if (run_dir / "wandb" / f"offline-run-{stamp}-{ids['wandb']}").exists():
+            time.sleep(1.05 - time.time() % 1)
         self.run = wandb.init(mode="offline", dir=str(run_dir), project="zeroplay", name=run_name, id=ids["wandb"],
                               resume="allow", reinit="create_new", settings=settings)
 
