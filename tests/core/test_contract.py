@@ -3,6 +3,7 @@ and hostile actions that never raise."""
 
 from __future__ import annotations
 
+import os
 import warnings
 
 import numpy as np
@@ -11,7 +12,11 @@ from gymnasium.utils.env_checker import check_env
 
 import zeroplay as zp
 
-ENV_IDS = zp.registered()
+#: reasoning-gym's datasets are one adapter class over 105 generators: CI checks every 8th of them
+#: (about 3 min saved); ZEROPLAY_CONTRACT_ALL=1 checks them all.
+_RG = [i for i in zp.registered() if i.startswith("zeroplay/rg/")]
+ENV_IDS = [i for i in zp.registered() if not i.startswith("zeroplay/rg/")] + (
+    _RG if os.environ.get("ZEROPLAY_CONTRACT_ALL") else _RG[::8])
 
 
 def hostile_actions(rng: np.random.Generator, n: int) -> list[str]:
