@@ -41,8 +41,7 @@ REPORT_FD = 1000
 WRITABLE_DIRS = ("/work", "/tmp", "/dev/shm", "/dev/mqueue")  # POSIX message queues live in the last
 PRELOAD = (
     "abc argparse array base64 bisect collections copy csv dataclasses datetime decimal enum fractions functools "
-    "hashlib heapq io itertools json math opcode operator random re resource select shutil stat string statistics "
-    "struct "
+    "hashlib heapq io itertools json math operator random re resource select shutil stat string statistics struct "
     "textwrap time traceback types typing unittest"
 )
 
@@ -294,15 +293,38 @@ def _run_python(job):
             sys.modules["threading"]._shutdown()
     except BaseException:
         pass
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except BaseException:
-            pass
+    _flush_std()
     os._exit(code)
 
 
-_RAISE_OPS = []  # opcodes at which a MemoryError was raised by the program, not by an allocation
+def _raise_ops():
+    import opcode
+
+    names = ("RAISE_VARARGS", "RERAISE", "YIELD_VALUE", "SEND", "RESUME", "RETURN_GENERATOR", "END_ASYNC_FOR",
+             "CLEANUP_THROW", "GEN_START")
+    return frozenset(opcode.opmap[n] for n in names if n in opcode.opmap)
+
+
+#: Opcodes at which a MemoryError was raised by the program, not by an allocation (built once, at
+#: start-up: the zygote's jobs inherit it).
+_RAISE_OPS = _raise_ops()
+
+
+def _lock_down(limits):
+    """What every job process gets before untrusted code runs: default signals, the rlimits and
+    the seccomp filter."""
+    for sig in (signal.SIGINT, signal.SIGPIPE, signal.SIGXFSZ):
+        signal.signal(sig, signal.SIG_DFL)
+    _apply_limits(limits)
+    _install_seccomp()
+
+
+def _fresh_python_state():
+    """A forked interpreter about to run Python job code: its own random seed, fresh std streams."""
+    import random
+
+    random.seed()
+    _fresh_std_streams()
 
 
 def _interpreter_memory_error(e):
@@ -358,24 +380,12 @@ def run_job(link=None):
     ``link`` is ``(pid, socket)`` of the subject process of a split job: the judge reaches it as
     ``import _zp_subject``."""
     job = json.loads(_read_all(0))
-    if not _RAISE_OPS:
-        import opcode
-
-        _RAISE_OPS.extend(opcode.opmap[n] for n in (
-            "RAISE_VARARGS", "RERAISE", "YIELD_VALUE", "SEND", "RESUME", "RETURN_GENERATOR",
-            "END_ASYNC_FOR", "CLEANUP_THROW", "GEN_START") if n in opcode.opmap)
     _write_files(job)
     _stdin_from(job["stdin"])
-    for sig in (signal.SIGINT, signal.SIGPIPE, signal.SIGXFSZ):
-        signal.signal(sig, signal.SIG_DFL)
-    _apply_limits(job["limits"])
-    _install_seccomp()
+    _lock_down(job["limits"])
     if not job["in_process"]:
         os.execv(job["command"][0], [*job["command"], *job["argv"]])
-    import random
-
-    random.seed()
-    _fresh_std_streams()
+    _fresh_python_state()
     if link is not None:
         _install_subject_client(*link)
     _run_python(job)
@@ -484,18 +494,11 @@ def _serve_subject(sock, payload_fd):
     import builtins
     import marshal
 
-    doc = json.loads(_read_all(payload_fd))
+    doc = json.loads(_read_all(payload_fd))  # the cwd is the job's, inherited from the runner
     os.close(payload_fd)
-    os.chdir("/work") if os.path.isdir("/work") else None
-    for sig in (signal.SIGINT, signal.SIGPIPE, signal.SIGXFSZ):
-        signal.signal(sig, signal.SIG_DFL)
-    _apply_limits(doc["limits"])
-    _install_seccomp()
+    _lock_down(doc["limits"])
     _set_dumpable(True)
-    import random
-
-    random.seed()
-    _fresh_std_streams()
+    _fresh_python_state()
     handles = {}
     setup = {"__name__": "__zp_setup__", "__builtins__": builtins}
     try:

@@ -174,13 +174,13 @@ class CodeVerifier(Verifier):
             raise ConfigError("A 'calls' reference needs 'entry_point': the name of the function to call")
         tests = reference.get("tests", [])
         tests = [tests] if isinstance(tests, str) else list(tests)
+        prelude = str(reference.get("prelude", ""))
         if mode == "tests" and not entry:
-            prelude = str(reference.get("prelude", ""))
             entry = infer_entry_point(tests, code, prelude) or ""
             if not entry and _needs_entry_point(tuple(map(str, tests))):
                 return _Job("verdict", verdict=Verdict.fail(_missing_entry_point(tests, code, prelude), code[:2000]))
         spec = {"mode": mode, "tests": tests, "calls": list(reference.get("calls", [])),
-                "entry_point": entry, "float_tol": self.float_tol, "prelude": str(reference.get("prelude", ""))}
+                "entry_point": entry, "float_tol": self.float_tol, "prelude": prelude}
         try:
             blob = marshal.dumps(spec)
         except ValueError as e:  # a reference holding objects marshal cannot carry
