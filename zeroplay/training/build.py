@@ -19,7 +19,7 @@ from zeroplay.core.errors import ConfigError
 from zeroplay.training.advantages import AdvantageEstimator, make_estimator
 from zeroplay.training.config import TrainConfig
 from zeroplay.training.learner import Learner
-from zeroplay.training.policies import RoleSamplers
+from zeroplay.training.policies import RoleSamplers, ScriptedSampler, build_scripted_agent
 from zeroplay.training.registry import LOOPS, lookup
 from zeroplay.training.rollout import Loop, Sampler
 from zeroplay.training.templates import get_template
@@ -141,10 +141,16 @@ def build_policies(cfg: TrainConfig, run_dir: Path, device: torch.device) -> lis
 
 
 def run_sampler(cfg: TrainConfig, slots: list[PolicySlot]) -> Sampler | RoleSamplers:
-    """What the loop samples with: the one policy's sampler, or the samplers of every role's policy."""
-    if not cfg.policies:
+    """What the loop samples with: the one policy's sampler, or the samplers of every role's policy
+    (and of the scripted roles)."""
+    scripted = {role: ScriptedSampler(build_scripted_agent(role, s.agent, s.kwargs), slots[0].sampler.template, role)
+                for role, s in cfg.scripted.items()}
+    if not cfg.policies and not scripted:
         return slots[0].sampler
-    return RoleSamplers({s.name: s.sampler for s in slots}, {r: s.name for s in slots for r in s.roles or ()})
+    if not cfg.policies:  # one shared policy plays every role that is not scripted
+        roles = [r for r in getattr(lookup(LOOPS, cfg.loop), "roles", ()) if r not in scripted]
+        return RoleSamplers({slots[0].name: slots[0].sampler}, dict.fromkeys(roles, slots[0].name), scripted)
+    return RoleSamplers({s.name: s.sampler for s in slots}, {r: s.name for s in slots for r in s.roles or ()}, scripted)
 
 
 def build_loop(cfg: TrainConfig, sampler: Sampler, policy: Any) -> Loop:

@@ -320,6 +320,15 @@ class PolicyConfig(_Strict):
     """This policy's sampling settings (default: the run's ``sampling``)."""
 
 
+class ScriptedRole(_Strict):
+    """A role played by an agent instead of a trained policy (``scripted: {ROLE: ...}``)."""
+
+    agent: str
+    """An ``agents.make`` name (``random``...) or a ``"module:Class"`` with ``act(observations, infos)``."""
+    kwargs: dict[str, Any] = {}
+    """Keyword arguments of the agent's constructor."""
+
+
 class TrainConfig(_Strict):
     """Everything a run needs. ``loop`` names a registered loop; its section (``games``, ``rlvr``,
     ``propose_solve``, or a plug-in loop's) holds the loop's options."""
@@ -352,6 +361,12 @@ class TrainConfig(_Strict):
     Empty (the default): one shared policy plays every role, built from ``model`` and ``optim``.
     Only loops that sample per role (their class lists ``roles``) take it; not with ``ray_workers``
     or ``backend: vllm`` yet."""
+    scripted: dict[str, ScriptedRole] = {}
+    """Roles played by an agent, not trained: ``{proposer: "mypkg.agents:Writer"}`` or
+    ``{proposer: {agent: ..., kwargs: {...}}}``. Its completions are text only (no tokens), go through
+    the template like a model's, are scored and logged like any role's, and are never trained on. For
+    roles a small model cannot play yet (a CPU test of a recipe), or a fixed partner. Only loops
+    that sample per role (their class lists ``roles``); at least one role must stay a policy's."""
     sections: dict[str, Any] = {}
     """A plug-in loop's section, written in YAML at the top level under the loop's name (moved here
     on load and back on save)."""
@@ -382,6 +397,14 @@ class TrainConfig(_Strict):
     busy machine one thread avoids OpenMP's spin-waiting, which can slow a run tenfold."""
     step_delay_s: float = Field(0.0, ge=0)
     """Sleep after each step. Only for tests that kill a run mid-way; leave at 0."""
+
+    @field_validator("scripted", mode="before")
+    @classmethod
+    def _scripted_names(cls, value: Any) -> Any:
+        """``{role: "name"}`` is short for ``{role: {agent: "name"}}``."""
+        if isinstance(value, dict):
+            return {k: {"agent": v} if isinstance(v, str) else v for k, v in value.items()}
+        return value
 
     @field_validator("log")
     @classmethod
@@ -448,9 +471,25 @@ class TrainConfig(_Strict):
         needing_ref = [n for n in self.loss.terms if "ref" in getattr(lookup(LOSS_TERMS, n), "needs", ())]
         if needing_ref and not self.model.ref_model:
             raise ValueError(f"loss.terms {needing_ref} need model.ref_model: true (a frozen reference)")
+        if self.scripted:
+            self._check_scripted()
         if self.policies:
             self._check_policies()
         return self
+
+    def _check_scripted(self) -> None:
+        roles = tuple(getattr(lookup(LOOPS, self.loop), "roles", ()) or ())
+        if not roles:
+            raise ValueError(f"scripted: loop {self.loop!r} samples every role with one policy (its class lists no "
+                             "'roles'), so no role can be scripted; remove 'scripted'")
+        unknown = [r for r in self.scripted if r not in roles]
+        if unknown:
+            raise ValueError(f"scripted: loop {self.loop!r} has no role {', '.join(map(repr, unknown))} "
+                             f"(its roles: {', '.join(roles)})")
+        if set(roles) <= set(self.scripted):
+            raise ValueError("scripted: every role is scripted, so nothing would be trained; leave one role to the policy")
+        if self.ray_workers:
+            raise ValueError("scripted: scripted roles do not run on Ray actors yet; use ray_workers: 0")
 
     def _check_policies(self) -> None:
         """Every role of the loop belongs to exactly one policy; the run's options allow several policies."""
@@ -458,7 +497,7 @@ class TrainConfig(_Strict):
         if not roles:
             raise ValueError(f"policies: loop {self.loop!r} samples every role with one policy (its class lists no "
                              "'roles'); remove 'policies' to train one shared policy")
-        owner: dict[str, str] = {}
+        owner: dict[str, str] = {r: "scripted" for r in self.scripted}
         for name, p in self.policies.items():
             for role in p.roles:
                 if role not in roles:
@@ -466,7 +505,7 @@ class TrainConfig(_Strict):
                                      f"(its roles: {', '.join(roles)})")
                 if role in owner:
                     raise ValueError(f"policies: role {role!r} is in both {owner[role]!r} and {name!r}; "
-                                     "give each role to one policy")
+                                     "give each role to one policy (or script it)")
                 owner[role] = name
         missing = [r for r in roles if r not in owner]
         if missing:

@@ -35,6 +35,7 @@ from zeroplay.training.advantages import nonzero_mask
 from zeroplay.training.build import PolicySlot, build_loop, build_policies, build_rollouts, resolve_device, run_sampler
 from zeroplay.training.checkpoint import CheckpointError, latest_checkpoint, restore_rng_states, save_checkpoint
 from zeroplay.training.config import TrainConfig
+from zeroplay.training.policies import is_scripted
 from zeroplay.training.rollout import Loop, PhaseTimer, seed_for
 from zeroplay.training.runlog import RunLog, SampleLog, write_atomically
 from zeroplay.training.trackers import check_trackers, open_trackers
@@ -99,6 +100,7 @@ def train(cfg: TrainConfig, *, quiet: bool = False) -> Path:
             samples, metrics = collect(loop, remote, step, cfg.shards, slots[0].learner.model)
             sampler.timer.add("rollout_wall", time.perf_counter() - t0, len(samples))
             samples_log.add(step, samples, lambda x: _prompt_text(slots, x))
+            samples = [x for x in samples if not is_scripted(x)]  # a scripted role's text has no tokens to train
             rewards = np.array([x.reward for x in samples], dtype=float)
             t0 = time.perf_counter()
             trained, advs = [], []

@@ -21,7 +21,9 @@ The buffers are saved in checkpoints (so a resumed run proposes against the same
 
 from __future__ import annotations
 
+import re
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -311,3 +313,35 @@ def solver_answer(kind: str, task: Any) -> str:
     if kind == "induction":
         return f"```python\n{task.program}\n```"
     return f"<answer>{task.outputs[0] if kind == 'deduction' else task.inputs[0]}</answer>"
+
+
+class ScriptedCodeProposer:
+    """A scripted proposer (``scripted: {proposer: "zeroplay.training.selfplay.propose_solve:ScriptedCodeProposer"}``):
+    copies one of the reference programs the proposer prompt shows and calls it on fresh inputs of the
+    same types (:func:`fresh_args`), in the prompt's format. Most of its proposals are valid; a copy
+    whose new inputs make the program fail or repeat a known task is rejected by the validator, as a
+    model's would be. For CPU tests of the propose-solve data flow, where a tiny model writes no program."""
+
+    _KIND = re.compile(r"code task of type (deduction|abduction|induction)")
+    _REFERENCE = re.compile(r"```python\n(.*?)```\nf\(([^\n]*)\) == ", re.S)
+    _AT_LEAST = re.compile(r"at least (\d+) different inputs")
+
+    def __init__(self, seed: int = 0, extra_inputs: int = 2):
+        self.rng, self.extra_inputs = np.random.default_rng(seed), extra_inputs
+
+    def reseed(self, seed: int) -> None:
+        self.rng = np.random.default_rng(seed)
+
+    def act(self, observations: Sequence[str], infos: Sequence[dict[str, Any]] | None = None) -> list[str]:
+        out = []
+        for obs in observations:
+            kind, refs = self._KIND.search(obs), self._REFERENCE.findall(obs)
+            if kind is None or not refs:
+                out.append("")  # not a proposer prompt: an invalid proposal
+                continue
+            program, args = refs[int(self.rng.integers(len(refs)))]
+            least = self._AT_LEAST.search(obs)
+            count = min(int(least.group(1)), 32) + self.extra_inputs if least else 1
+            out.append(proposal_text(kind.group(1), program.strip(), [fresh_args(args, self.rng) for _ in range(count)],
+                                     "the same function as a reference, on new inputs"))
+        return out
