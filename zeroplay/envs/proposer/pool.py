@@ -1,0 +1,183 @@
+"""A pool of problems with each problem's solve history: what self-play loops that make their own
+problems keep between steps (TTCS, SvS, SwS, Multi-Agent Evolve).
+
+A :class:`ProblemPool` holds :class:`PoolEntry` items: a :class:`~zeroplay.core.types.Task`, where it
+came from (``seed``: given by the user; ``proposed``: written by a policy; ``variant``: a policy's
+rewrite of another problem, ``parent`` naming it; ``generated``: made by a procedural generator), free
+tags (concepts, a generator's name), and how solvers fared on it: attempts, correct answers, and the
+solve rate of each step it was tried in.
+
+Guarantees:
+- one problem per text: :meth:`ProblemPool.add` refuses a prompt that equals one already in the pool
+  after folding case and whitespace (a policy cannot grow the pool by re-spacing a problem);
+- seeds are never evicted; with ``max_size`` the pool evicts proposed problems first those the
+  solvers always solve (they teach nothing), then the oldest;
+- draws depend only on the generator passed in (a resumed run draws the same), and
+  :meth:`state_dict` / :meth:`load_state_dict` round-trip through JSON.
+
+What it does not do: judge whether a problem is well posed or its reference right (the proposer env
+and the loop's checks do), or detect paraphrases (two wordings of one problem are two entries).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from zeroplay.core.types import Task
+
+Source = Literal["seed", "proposed", "variant", "generated"]
+_SPACE = re.compile(r"\s+")
+
+
+def problem_key(prompt: str) -> str:
+    """The key two problems are the same under: the prompt, case folded, runs of whitespace made one space."""
+    return _SPACE.sub(" ", prompt).strip().casefold()
+
+
+@dataclass
+class PoolEntry:
+    task: Task
+    source: Source = "seed"
+    parent: str | None = None
+    """The id of the problem this one was derived from (a variant's original)."""
+    tags: tuple[str, ...] = ()
+    """Concepts or the generator that made it (SwS groups failures by them)."""
+    added_step: int = 0
+    attempts: int = 0
+    correct: int = 0
+    history: list[tuple[int, float]] = field(default_factory=list)
+    """(step, solve rate of that step's attempts), oldest first."""
+
+    @property
+    def id(self) -> str:
+        return self.task.id
+
+    @property
+    def solve_rate(self) -> float | None:
+        """Correct answers over all attempts; None when never tried."""
+        return self.correct / self.attempts if self.attempts else None
+
+    @property
+    def last_rate(self) -> float | None:
+        """The solve rate of the latest step it was tried in; None when never tried."""
+        return self.history[-1][1] if self.history else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"task": self.task.to_dict(), "source": self.source, "parent": self.parent, "tags": list(self.tags),
+                "added_step": self.added_step, "attempts": self.attempts, "correct": self.correct,
+                "history": [list(h) for h in self.history]}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> PoolEntry:
+        return cls(Task.from_dict(d["task"]), d["source"], d["parent"], tuple(d["tags"]), d["added_step"],
+                   d["attempts"], d["correct"], [(int(s), float(r)) for s, r in d["history"]])
+
+
+class ProblemPool:
+    """Problems and their solve histories (see the module docstring)."""
+
+    def __init__(self, tasks: Sequence[Task] = (), *, max_size: int | None = None):
+        if max_size is not None and max_size < 1:
+            raise ValueError(f"max_size must be >= 1 or None, got {max_size}")
+        self.max_size = max_size
+        self._entries: dict[str, PoolEntry] = {}
+        self._keys: dict[str, str] = {}  # problem_key -> id
+        for t in tasks:
+            self.add(t, source="seed")
+
+    # -- contents ----------------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __iter__(self) -> Iterator[PoolEntry]:
+        return iter(self._entries.values())
+
+    def __contains__(self, prompt_or_id: str) -> bool:
+        return prompt_or_id in self._entries or problem_key(prompt_or_id) in self._keys
+
+    def get(self, task_id: str) -> PoolEntry:
+        try:
+            return self._entries[task_id]
+        except KeyError:
+            raise KeyError(f"no problem {task_id!r} in the pool ({len(self)} problems)") from None
+
+    def add(self, task: Task, *, source: Source = "proposed", parent: str | None = None,
+            tags: Sequence[str] = (), step: int = 0) -> bool:
+        """Add ``task``; False (and nothing changes) when its prompt is already in the pool."""
+        key = problem_key(task.prompt)
+        if not key or key in self._keys or task.id in self._entries:
+            return False
+        self._entries[task.id] = PoolEntry(task, source, parent, tuple(tags), step)
+        self._keys[key] = task.id
+        if self.max_size is not None and len(self._entries) > self.max_size:
+            self._evict(keep=task.id)
+        return True
+
+    def _evict(self, keep: str) -> None:
+        """Drop one non-seed problem (not ``keep``): an always-solved one first, else the oldest."""
+        candidates = [e for e in self._entries.values() if e.source != "seed" and e.id != keep]
+        if not candidates:
+            return  # only seeds (and the new one): the pool may exceed max_size by its seeds
+        solved = [e for e in candidates if e.solve_rate == 1.0]
+        victim = min(solved or candidates, key=lambda e: e.added_step)
+        del self._entries[victim.id]
+        del self._keys[problem_key(victim.task.prompt)]
+
+    # -- solve history -------------------------------------------------------------------------------
+    def record(self, task_id: str, correct: Sequence[bool], step: int) -> None:
+        """Record one step's answers to a problem (``correct``: one bool per answer)."""
+        if not correct:
+            return
+        e = self.get(task_id)
+        e.attempts += len(correct)
+        e.correct += sum(bool(c) for c in correct)
+        e.history.append((step, sum(bool(c) for c in correct) / len(correct)))
+
+    # -- selections ------------------------------------------------------------------------------------
+    def select(self, where: Callable[[PoolEntry], bool]) -> list[PoolEntry]:
+        return [e for e in self._entries.values() if where(e)]
+
+    def frontier(self, low: float = 0.0, high: float = 1.0) -> list[PoolEntry]:
+        """Problems whose latest solve rate is strictly between ``low`` and ``high``: neither always
+        nor never solved (what TTCS's synthesizer aims at)."""
+        return self.select(lambda e: e.last_rate is not None and low < e.last_rate < high)
+
+    def failing(self, *, min_attempts: int = 1, max_rate: float = 0.0) -> list[PoolEntry]:
+        """Problems tried at least ``min_attempts`` times whose overall solve rate is at most ``max_rate``."""
+        return self.select(lambda e: e.attempts >= min_attempts and (e.solve_rate or 0.0) <= max_rate)
+
+    def sample(self, rng: np.random.Generator, n: int, *, where: Callable[[PoolEntry], bool] | None = None,
+               replace: bool = False) -> list[PoolEntry]:
+        """``n`` problems drawn uniformly (among those ``where`` accepts); fewer when there are fewer and
+        ``replace`` is False, none from an empty selection."""
+        items = self.select(where) if where is not None else list(self._entries.values())
+        if not items or n <= 0:
+            return []
+        if not replace:
+            n = min(n, len(items))
+        idx = rng.choice(len(items), size=n, replace=replace)
+        return [items[int(i)] for i in idx]
+
+    def counts(self) -> dict[str, int]:
+        """Problems per source (for metrics)."""
+        out: dict[str, int] = {}
+        for e in self._entries.values():
+            out[e.source] = out.get(e.source, 0) + 1
+        return out
+
+    # -- checkpoint ----------------------------------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        return {"max_size": self.max_size, "entries": [e.to_dict() for e in self._entries.values()]}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.max_size = state["max_size"]
+        self._entries, self._keys = {}, {}
+        for d in state["entries"]:
+            e = PoolEntry.from_dict(d)
+            self._entries[e.id] = e
+            self._keys[problem_key(e.task.prompt)] = e.id
