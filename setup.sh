@@ -1,18 +1,24 @@
 #!/usr/bin/env bash
 # Set up zeroplay in ./.venv:  ./setup.sh        (the package with training: torch CPU build, transformers)
-#                              ./setup.sh --dev  (also the test tools, the trackers and, as root on Debian, chromium)
+#                              ./setup.sh --dev  (also the test tools, the trackers and, as root on Debian,
+#                                                 chromium, Lua and Coq)
 #                              ./setup.sh --bench (also the peers the benchmarks compare against)
+#                              ./setup.sh --languages (as root on Debian: the toolchains of the sandbox's
+#                                                 languages, Lua, OCaml, Fortran, R, and Coq)
+# The options combine (./setup.sh --dev --languages).
 # Fails loudly (non-zero exit, a line saying which step) on any failed step.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 extras="train"
 dev=0
+languages=0
 for arg in "$@"; do
   case "$arg" in
     --dev) extras="$extras,dev"; dev=1 ;;
     --bench) extras="$extras,bench" ;;
-    *) echo "setup.sh: unknown option $arg (use --dev and/or --bench)" >&2; exit 2 ;;
+    --languages) languages=1 ;;
+    *) echo "setup.sh: unknown option $arg (use --dev, --bench and/or --languages)" >&2; exit 2 ;;
   esac
 done
 
@@ -39,6 +45,19 @@ command -v bwrap >/dev/null 2>&1 || apt_install bubblewrap "the sandbox will use
 if [ "$dev" = 1 ] && ! command -v chromium >/dev/null 2>&1; then
   apt_install chromium "the report's rendering test will be skipped"
 fi
+
+# 1c. Toolchains of the sandbox's languages (zeroplay/sandbox/languages/*.yaml) and Coq (the proof
+#     checker): --dev installs Lua and Coq (small; CI's tests use them), --languages all of them. The
+#     tests of a language whose toolchain is missing skip, naming the package to install.
+toolchains=()  # COMMAND:DEBIAN-PACKAGE
+if [ "$languages" = 1 ]; then
+  toolchains=("lua5.4:lua5.4" "ocamlopt:ocaml-nox" "gfortran:gfortran" "R:r-base-core" "coqc:coq")
+elif [ "$dev" = 1 ]; then
+  toolchains=("lua5.4:lua5.4" "coqc:coq")
+fi
+for pair in ${toolchains[@]+"${toolchains[@]}"}; do
+  command -v "${pair%%:*}" >/dev/null 2>&1 || apt_install "${pair#*:}" "the tests that need it will be skipped"
+done
 
 PY="${PYTHON:-python3}"
 "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 10))' || fail "Python >= 3.10 is required (set PYTHON=...)"

@@ -14,6 +14,9 @@ Backends (``describe_backends()`` says which exist here and what ``auto`` picks)
 - ``docker``: containers through the docker SDK (``pip install 'zeroplay[docker]'``).
 
 What is guaranteed and what is not is written in :mod:`zeroplay.sandbox.isolation`.
+Languages other than Python: ``Program(code, language="lua")`` runs a shipped language file
+(``zeroplay/sandbox/languages/*.yaml``: Python, Lua, OCaml, Fortran, R); :func:`load_languages`
+adds more from YAML (:mod:`zeroplay.sandbox.language_files`).
 Importing this package is light: backends load when a :class:`Sandbox` first needs them.
 """
 
@@ -29,7 +32,17 @@ from zeroplay.sandbox.spec import (
     register_language,
 )
 
+
+
+def load_languages(path: str) -> list:
+    """Register the language file at ``path`` (or every ``*.yaml`` of a folder): see
+    :mod:`zeroplay.sandbox.language_files`. Returns the registered ``LanguageSpec``s."""
+    from zeroplay.sandbox.language_files import load_languages as load
+
+    return load(path)
+
+
 __all__ = [
     "PYTHON", "Language", "Limits", "Program", "Sandbox", "Subject", "auto_backend", "available_backends",
-    "describe_backends", "get_language", "languages", "register_language",
+    "describe_backends", "get_language", "languages", "load_languages", "register_language",
 ]

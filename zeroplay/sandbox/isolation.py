@@ -249,6 +249,8 @@ def bwrap_argv(prefix_on_host: str, runtime: Runtime, limits: Limits, as_pid_1: 
             argv += ["--symlink", os.readlink(target), target]
         elif os.path.isdir(target):
             argv += ["--ro-bind", target, target]
+    # Debian's /usr/bin/which, cc, ... are links through /etc/alternatives (links only; R needs `which`)
+    argv += ["--ro-bind-try", "/etc/alternatives", "/etc/alternatives"]
     argv += ["--ro-bind", prefix_on_host, INSIDE_PREFIX]
     for site in runtime.site_dirs:
         argv += ["--tmpfs", os.path.join(INSIDE_PREFIX, site), "--remount-ro", os.path.join(INSIDE_PREFIX, site)]

@@ -4,7 +4,8 @@ Languages are a small plugin point: a :class:`Language` names the file the sourc
 and the command that runs it, relative to the interpreter directory the backend exposes. Python
 is built in and is the only language the warm pool runs without an ``exec`` (it forks an
 interpreter that already has the standard library loaded); any other language runs through its
-command inside the same isolation.
+command inside the same isolation. Languages described by YAML files (compile and run commands,
+limits) are registered by :mod:`zeroplay.sandbox.language_files`; the shipped ones load on first use.
 """
 
 from __future__ import annotations
@@ -84,14 +85,24 @@ def register_language(language: Language) -> None:
 
 
 def get_language(name: str) -> Language:
+    """The language ``name``: registered in code, or described by a shipped language file
+    (``zeroplay/sandbox/languages/NAME.yaml``, loaded on first use)."""
+    if name not in _LANGUAGES:
+        from zeroplay.sandbox.language_files import load_shipped, shipped_names
+
+        if isinstance(name, str) and load_shipped(name) is None:
+            raise UnknownIdError("sandbox language", name, sorted({*_LANGUAGES, *shipped_names()}))
     try:
         return _LANGUAGES[name]
-    except KeyError:
-        raise UnknownIdError("sandbox language", name, _LANGUAGES) from None
+    except (KeyError, TypeError):
+        raise UnknownIdError("sandbox language", str(name), _LANGUAGES) from None
 
 
 def languages() -> list[str]:
-    return sorted(_LANGUAGES)
+    """Every language a Program may name: registered ones and the shipped language files."""
+    from zeroplay.sandbox.language_files import shipped_names
+
+    return sorted({*_LANGUAGES, *shipped_names()})
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,9 @@ ENVS: dict[str, str] = {
     "zeroplay/CodeDeductionPropose-v0": "zeroplay.envs.code.propose:CodeDeductionProposeEnv",
     "zeroplay/CodeAbductionPropose-v0": "zeroplay.envs.code.propose:CodeAbductionProposeEnv",
     "zeroplay/CodeInductionPropose-v0": "zeroplay.envs.code.propose:CodeInductionProposeEnv",
+    "zeroplay/CodeIO-v0": "zeroplay.envs.code.anylang:CodeIOEnv",  # I/O problems in any sandbox language
+    "zeroplay/UnitTestWriter-v0": "zeroplay.envs.code.unit_tests:UnitTestWriterEnv",  # UTRL: write discriminating tests
+    "zeroplay/UnitTestCoder-v0": "zeroplay.envs.code.unit_tests:UnitTestCoderEnv",  # UTRL: code scored by unit tests
 }
 
 #: Verifiers of the solver tasks, so a Task written to JSONL (``verifier="code-deduction"``) can
@@ -27,6 +30,10 @@ VERIFIERS: dict[str, tuple[str, str]] = {
     "code-deduction": ("zeroplay.envs.code.verify:DeductionVerifier", "code task: predicted output equals the executed one"),
     "code-abduction": ("zeroplay.envs.code.verify:AbductionVerifier", "code task: the program maps the given input to the output"),
     "code-induction": ("zeroplay.envs.code.verify:InductionVerifier", "code task: the written program passes held-out pairs"),
+    "unit-test-code": ("zeroplay.verifiers.code.unit_tests:UnitTestCodeVerifier",
+                       "code scored by assert-style unit tests run as data against it (UTRL)"),
+    "unit-test-suite": ("zeroplay.verifiers.code.unit_tests:UnitTestSuiteVerifier",
+                        "unit tests scored by how many candidate solutions they catch (UTRL discrimination)"),
 }
 
 

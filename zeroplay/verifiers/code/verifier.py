@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from zeroplay.core.answers import code_block
+from zeroplay.core.answers import code_block, fenced_blocks
 from zeroplay.core.errors import ConfigError
 from zeroplay.core.types import ExecResult, Verdict
 from zeroplay.core.verifier import Verifier
@@ -21,11 +21,22 @@ HARNESS_SOURCE = (Path(__file__).with_name("harness.py")).read_text(encoding="ut
 MAX_CODE_CHARS = 1 << 17
 
 
-def extract_code(response: str) -> str:
-    """The code in a model response: its last closed fenced ``python`` block, else its last closed
-    fenced block of any label, else the whole text (:func:`zeroplay.core.answers.code_block`)."""
-    found = code_block(response)
-    return found if found is not None else response
+def extract_code(response: str, language: str = "python") -> str:
+    """The code in a model response: its last closed fenced block labelled as ``language`` (for
+    Python: ``python``/``py``/``python3``; else the labels of the language's file), else its last
+    closed fenced block of any label, else the whole text (the one policy of
+    :func:`zeroplay.core.answers.code_block`, with the language's labels in Python's place)."""
+    if language == "python":
+        found = code_block(response)
+        return found if found is not None else response
+    from zeroplay.sandbox.language_files import language_spec
+
+    labels = language_spec(language).fence_labels
+    closed = [b for b in fenced_blocks(response) if b.closed]
+    mine = [b for b in closed if b.lang in labels]
+    if mine or closed:
+        return (mine or closed)[-1].body
+    return response
 
 
 @dataclass(frozen=True)
@@ -34,10 +45,12 @@ class _Job:
 
     kind: str  # "harness" | "io" | "verdict"
     programs: list[Any] = field(default_factory=list)
+    limits: tuple[float, int] = (5.0, 512)  # (timeout_s, memory_mb) the programs run under
     n_tests: int = 0
     expected: list[str] = field(default_factory=list)
     verdict: Verdict | None = None
     code: str = ""
+    float_tol: float = 0.0  # io jobs: the tolerance outputs compare with
 
 
 class CodeVerifier(Verifier):
@@ -48,9 +61,13 @@ class CodeVerifier(Verifier):
       ``check(candidate)`` (HumanEval), which is called with the solution's function; a list gives
       one test per item (MBPP-style asserts naming NAME); an optional trusted ``"prelude"`` (code the
       tests rely on, such as helpers defined in a HumanEval prompt) runs before each test;
-    - ``{"io": [{"stdin": ..., "stdout": ...}, ...]}``: the solution is a program; each pair is a
-      run; stdout compares token by token after whitespace normalization (floats within
-      ``float_tol`` when set); the run must exit 0;
+    - ``{"io": [{"stdin": ..., "stdout": ...}, ...], "language": NAME}``: the solution is a program
+      in language NAME (default: the verifier's ``language``, ``"python"``; any sandbox language,
+      e.g. the shipped ``lua``, ``ocaml``, ``fortran``, ``r``: :mod:`zeroplay.sandbox.language_files`);
+      each pair is a run (a compiled language compiles in the same run, its time counted); stdout
+      compares token by token after whitespace normalization (floats within ``float_tol`` when
+      set: the reference's ``"float_tol"``, else the verifier's); the run must exit 0. A failed
+      compile fails every test with reason ``compile error: <first lines of the compiler's message>``;
     - ``{"calls": [{"args": [...], "kwargs": {...}, "expected": ...}], "entry_point": NAME}``:
       each call's return value must equal ``expected`` (JSON values; exact types; floats within
       ``float_tol``).
@@ -60,8 +77,13 @@ class CodeVerifier(Verifier):
     neither); tests that need one (``check(candidate)``, ``candidate``) and name no single function
     of the solution fail with ``missing-entry-point``, a fault of the reference, not the solution.
 
-    The code is the response's last fenced python block, or the whole text. ``score="all"``
-    (default) gives 1.0 only when every test passes; ``score="fraction"`` the fraction passed.
+    ``tests`` and ``calls`` are Python only (:func:`zeroplay.verifiers.code.convert.to_io` turns
+    many of them into ``io`` form, for any language).
+
+    The code is the response's last fenced block of the language (:func:`extract_code`), or the
+    whole text. Limits of each run: ``timeout_s``/``memory_mb`` when given, else the language
+    file's (Python: 5 s, 512 MB). ``score="all"`` (default) gives 1.0 only when every test passes;
+    ``score="fraction"`` the fraction passed.
     ``details["tests"]`` lists each test's result.
 
     Guarantees: never raises on a response; each run is bounded by the sandbox (``timeout_s``,
@@ -80,8 +102,9 @@ class CodeVerifier(Verifier):
         self,
         *,
         score: str = "all",
-        timeout_s: float = 5.0,
-        memory_mb: int = 512,
+        timeout_s: float | None = None,
+        memory_mb: int | None = None,
+        language: str = "python",
         float_tol: float = 0.0,
         backend: str = "auto",
         sandbox: Any = None,
@@ -90,8 +113,9 @@ class CodeVerifier(Verifier):
         if score not in ("all", "fraction"):
             raise ConfigError(f"score must be 'all' or 'fraction', got {score!r}")
         self.score, self.timeout_s, self.memory_mb, self.float_tol = score, timeout_s, memory_mb, float_tol
-        self.backend, self.workers = backend, workers
-        self._sandbox = sandbox
+        self.backend, self.workers, self.language = backend, workers, language
+        self._sandbox = sandbox  # given: every program runs in it, under its own limits
+        self._sandboxes: dict[tuple[float, int], Any] = {}  # built here: one per (timeout_s, memory_mb)
         self._lock = threading.Lock()
 
     # -- public API ----------------------------------------------------------------------------
@@ -103,31 +127,49 @@ class CodeVerifier(Verifier):
         if len(responses) != len(references):
             raise ValueError(f"verify_batch got {len(responses)} responses but {len(references)} references")
         jobs = [self._job(r, g) for r, g in zip(responses, references)]
-        programs = [p for j in jobs for p in j.programs]
-        results = self.sandbox().run_many(programs) if programs else []
-        out, k = [], 0
-        for job in jobs:
-            mine = results[k : k + len(job.programs)]
-            k += len(job.programs)
-            out.append(job.verdict if job.verdict is not None else self._judge(job, mine))
-        return out
+        results: dict[tuple[int, int], ExecResult] = {}
+        for limits in dict.fromkeys(j.limits for j in jobs if j.programs):  # one concurrent batch per limits
+            slots = [(i, k) for i, j in enumerate(jobs) if j.limits == limits for k in range(len(j.programs))]
+            ran = self.sandbox(*limits).run_many([jobs[i].programs[k] for i, k in slots])
+            results.update(zip(slots, ran))
+        return [job.verdict if job.verdict is not None
+                else self._judge(job, [results[i, k] for k in range(len(job.programs))]) for i, job in enumerate(jobs)]
 
-    def sandbox(self) -> Any:
+    def limits_for(self, language: str) -> tuple[float, int]:
+        """(timeout_s, memory_mb) of a run in ``language``: the verifier's where set, else the language file's."""
+        from zeroplay.sandbox.language_files import language_spec
+
+        if self.timeout_s is not None and self.memory_mb is not None:
+            return float(self.timeout_s), int(self.memory_mb)
+        spec = language_spec(language)
+        return (float(self.timeout_s if self.timeout_s is not None else spec.timeout_s),
+                int(self.memory_mb if self.memory_mb is not None else spec.memory_mb))
+
+    def sandbox(self, timeout_s: float | None = None, memory_mb: int | None = None) -> Any:
+        """The sandbox runs happen in: the one given to the verifier, else one per limits
+        (default: Python's)."""
+        if self._sandbox is not None:
+            return self._sandbox
+        if timeout_s is None or memory_mb is None:
+            timeout_s, memory_mb = self.limits_for("python")
         with self._lock:
-            if self._sandbox is None:
+            box = self._sandboxes.get((timeout_s, memory_mb))
+            if box is None:
                 from zeroplay.sandbox import Sandbox
 
-                self._sandbox = Sandbox(backend=self.backend, timeout_s=self.timeout_s, memory_mb=self.memory_mb,
-                                        workers=self.workers)
-            return self._sandbox
+                box = Sandbox(backend=self.backend, timeout_s=timeout_s, memory_mb=memory_mb, workers=self.workers)
+                self._sandboxes[timeout_s, memory_mb] = box
+            return box
 
     def close(self) -> None:
         if self._sandbox is not None:
             self._sandbox.close()
+        for box in self._sandboxes.values():
+            box.close()
 
-    def __getstate__(self) -> dict[str, Any]:  # picklable: the sandbox is rebuilt where it lands
+    def __getstate__(self) -> dict[str, Any]:  # picklable: the sandboxes are rebuilt where it lands
         state = dict(self.__dict__)
-        state.update(_sandbox=None, _lock=None)
+        state.update(_sandbox=None, _sandboxes={}, _lock=None)
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -138,27 +180,33 @@ class CodeVerifier(Verifier):
     def _job(self, response: Any, reference: Any) -> _Job:
         from zeroplay.sandbox import Program
 
-        if isinstance(response, bytes):
-            response = response.decode("utf-8", errors="replace")
-        if not isinstance(response, str):
-            return _Job("verdict", verdict=Verdict.fail(f"bad-input: response must be str, got {type(response).__name__}"))
-        code = extract_code(response)
-        if not code.strip():
-            return _Job("verdict", verdict=Verdict.fail("no-code: the response holds no code"))
-        if len(code) > MAX_CODE_CHARS:
-            return _Job("verdict", verdict=Verdict.fail(f"oversized-input: {len(code)} chars of code"))
         if not isinstance(reference, dict):
             raise ConfigError("A code reference is a dict: {'tests': CODE, 'entry_point': NAME}, "
                               "{'io': [{'stdin', 'stdout'}...]} or {'calls': [...], 'entry_point': NAME}; "
                               f"got {type(reference).__name__}")
+        language = self._language_of(reference)
+        if isinstance(response, bytes):
+            response = response.decode("utf-8", errors="replace")
+        if not isinstance(response, str):
+            return _Job("verdict", verdict=Verdict.fail(f"bad-input: response must be str, got {type(response).__name__}"))
+        code = extract_code(response, language)
+        if not code.strip():
+            return _Job("verdict", verdict=Verdict.fail("no-code: the response holds no code"))
+        if len(code) > MAX_CODE_CHARS:
+            return _Job("verdict", verdict=Verdict.fail(f"oversized-input: {len(code)} chars of code"))
         if "io" in reference:
             pairs = reference["io"]
             if not isinstance(pairs, (list, tuple)) or not all(isinstance(p, dict) for p in pairs):
                 raise ConfigError("A code reference's 'io' is a list of {'stdin': ..., 'stdout': ...} objects; "
                                   f"got {pairs!r:.80}")
-            programs = [Program(code, str(p.get("stdin", ""))) for p in pairs]
-            return _Job("io", programs, n_tests=len(pairs), expected=[str(p.get("stdout", "")) for p in pairs], code=code)
+            programs = [Program(code, str(p.get("stdin", "")), language=language) for p in pairs]
+            return _Job("io", programs, self.limits_for(language), n_tests=len(pairs),
+                        expected=[str(p.get("stdout", "")) for p in pairs], code=code,
+                        float_tol=_float_tol(reference.get("float_tol"), self.float_tol))
         if "tests" in reference or "calls" in reference:
+            if language != "python":
+                raise ConfigError(f"'tests' and 'calls' references run Python only, not {language!r}; "
+                                  "turn them into 'io' form with zeroplay.verifiers.code.convert.to_io")
             return self._harness_job(code, reference)
         raise ConfigError(f"A code reference needs one of the keys 'tests', 'io' or 'calls'; got keys {sorted(reference)}")
 
@@ -188,10 +236,28 @@ class CodeVerifier(Verifier):
         # A split job: the tests stay with the judge; the solution runs in a process of its own.
         program = Program(HARNESS_SOURCE, base64.b64encode(blob).decode("ascii"), subject=Subject(code))
         n = len(spec["calls"]) if mode == "calls" else len(tests)
-        return _Job("harness", [program], n_tests=n, code=code)
+        return _Job("harness", [program], self.limits_for("python"), n_tests=n, code=code)
+
+    def _language_of(self, reference: dict[str, Any]) -> str:
+        """The reference's language (else the verifier's), checked to be one the sandbox knows."""
+        from zeroplay.core.errors import UnknownIdError
+        from zeroplay.sandbox.language_files import language_spec
+
+        language = reference.get("language", self.language)
+        if not isinstance(language, str):
+            raise ConfigError(f"A code reference's 'language' is a language name such as 'lua', got {language!r:.80}")
+        try:
+            language_spec(language)
+        except UnknownIdError as e:
+            raise ConfigError(f"Unknown code language {language!r}: {e}") from None
+        return language
 
     # -- reading results ---------------------------------------------------------------------------
     def _judge(self, job: _Job, results: list[ExecResult]) -> Verdict:
+        failed_compile = next((why for why in map(compile_error, results) if why is not None), None)
+        if job.kind == "io" and failed_compile is not None:
+            tests = [{"index": i, "passed": False, "error": failed_compile} for i in range(job.n_tests)]
+            return Verdict(False, 0.0, failed_compile, job.code[:2000], {"tests": tests, "status": "compile-error"})
         tests = self._harness_results(job, results[0]) if job.kind == "harness" else self._io_results(job, results)
         passed = sum(t["passed"] for t in tests)
         n = len(tests)
@@ -234,7 +300,7 @@ class CodeVerifier(Verifier):
             if res.status != "ok":
                 out.append({"index": i, "passed": False, "error": f"{res.status} (exit {res.exit_code}): {res.stderr[-160:]}"})
                 continue
-            ok = _same_output(res.stdout, want, self.float_tol)
+            ok = _same_output(res.stdout, want, job.float_tol)
             out.append({"index": i, "passed": ok, "error": "" if ok else f"wrong output: {res.stdout[:80]!r}"})
         return out
 
@@ -312,6 +378,27 @@ def _missing_entry_point(tests: Sequence[str], code: str, prelude: str) -> str:
         found = "the tests call none of the solution's functions by name, so it cannot be inferred"
     return (f"missing-entry-point: the reference's tests call `candidate` but the reference gives no "
             f"'entry_point' and {found}; add 'entry_point': NAME (the function under test) to the reference")
+
+
+def _float_tol(given: Any, default: float) -> float:
+    """A reference's own ``float_tol`` (as :func:`~zeroplay.verifiers.code.convert.to_io` sets), else the verifier's."""
+    if given is None:
+        return default
+    if isinstance(given, bool) or not isinstance(given, (int, float)) or not 0 <= given < 1:
+        raise ConfigError(f"A code reference's 'float_tol' is a number in [0, 1), got {given!r:.40}")
+    return float(given)
+
+
+def compile_error(res: ExecResult) -> str | None:
+    """``"compile error: <first lines of the compiler's message>"`` when ``res`` is a job whose compile
+    step failed (:mod:`zeroplay.sandbox.language_files`), else None."""
+    from zeroplay.sandbox.language_files import COMPILE_ERROR_EXIT, COMPILE_ERROR_MARK
+
+    if res.status != "error" or res.exit_code != COMPILE_ERROR_EXIT or not res.stderr.startswith(COMPILE_ERROR_MARK):
+        return None
+    lines = [line.strip() for line in res.stderr[len(COMPILE_ERROR_MARK):].splitlines() if line.strip()]
+    message = " | ".join(lines[:4])[:300]
+    return f"compile error: {message or 'the compiler failed without a message'}"
 
 
 def _why_missing(res: ExecResult, done: bool) -> str:

@@ -1,0 +1,257 @@
+"""Sandbox languages described by small YAML files: adding a language needs no code.
+
+A language file names the file the source is written to, an optional compile command, the run
+command, the limits a run gets, and how prompts and answers name the language::
+
+    name: ocaml                      # the id: Program(..., language="ocaml"), CodeIO-v0(language=...)
+    title: OCaml                     # how a prompt names it
+    fences: [ocaml, ml]              # fence labels that mark an answer's code block as this language
+    file: main.ml                    # the source's file name in the work dir
+    compile: ocamlopt -w -a {file} -o main     # optional; a shell command run before `run`
+    run: ./main                      # a shell command; one line is exec'd with the program's argv
+    timeout_s: 10                    # wall time of one run, the compiler's time included
+    memory_mb: 1024                  # address space of each process, the compiler's too
+    requires: [ocamlopt]             # programs that must be installed (``available`` checks them)
+    debian: [ocaml-nox]              # Debian packages that provide them (for the error message)
+
+``{file}`` in ``compile`` and ``run`` becomes the file name, ``{python}`` the sandbox's Python.
+Shipped files live in ``zeroplay/sandbox/languages/`` (Python, Lua, OCaml, Fortran, R) and load on
+first use; :func:`load_languages` adds a file or a folder of them. A bad file is a
+:class:`~zeroplay.core.errors.ConfigError` naming the file and the field.
+
+Guarantees: compile and run happen in one sandbox job, under the job's limits (the compiler's
+time and memory count); the compiler reads no stdin (the program gets all of it) and its output
+never reaches the program's stdout. A failed compile exits with :data:`COMPILE_ERROR_EXIT` after
+writing :data:`COMPILE_ERROR_MARK` and the first :data:`COMPILE_LOG_BYTES` bytes of the compiler's
+output to stderr (:func:`compile_error`). Not guaranteed: that a program cannot pose as a failed
+compile by writing the same (it only fails that way); that a toolchain works inside the
+``namespace``/``pool`` sandbox, which shows only /usr, /lib* and /bin of the host (tools that read
+/etc, such as ``ocamlfind`` or Debian's R through /etc/alternatives, need workarounds in their file).
+Python stays the built-in in-process language; its file sets only its prompt name, fences and limits.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from zeroplay.core.errors import ConfigError
+from zeroplay.sandbox.spec import PYTHON, Language
+
+#: Where the shipped language files are.
+SHIPPED = Path(__file__).with_name("languages")
+#: Exit code of a job whose compile step failed, and the first line it writes to stderr.
+COMPILE_ERROR_EXIT = 97
+COMPILE_ERROR_MARK = "zeroplay: compile error"
+#: How much of the compiler's output a failed compile passes on.
+COMPILE_LOG_BYTES = 4000
+_COMPILE_LOG = ".zeroplay-compile.log"
+_NAME = re.compile(r"^[a-z][a-z0-9_+-]{0,31}$")
+_FILE = re.compile(r"^[A-Za-z0-9_+-][A-Za-z0-9_.+-]{0,63}$")  # it is pasted into shell commands
+
+
+class LanguageSpec(BaseModel):
+    """One language file, validated (unknown fields are errors)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    """The language's id (lower case letters, digits, ``_+-``; starts with a letter)."""
+    title: str = ""
+    """How a prompt names the language (default: ``name``)."""
+    fences: tuple[str, ...] = ()
+    """Fence labels that mark a code block as this language, lower case (default: ``[name]``)."""
+    file: str
+    """File name the source is written to in the work dir (no directories)."""
+    compile: str | None = None
+    """Shell command run before ``run`` (stdin /dev/null, output to a log); its failure is a compile error."""
+    run: str
+    """Shell command that runs the program; a one-line command is exec'd with the program's argv."""
+    timeout_s: float = Field(5.0, gt=0, le=600)
+    """Wall time of one run, compile included, in seconds."""
+    memory_mb: int = Field(512, ge=32, le=65536)
+    """Address-space limit of each process of a run (the compiler's too), in MiB."""
+    requires: tuple[str, ...] = ()
+    """Programs (names on PATH or absolute paths) the language needs; :func:`available` checks them."""
+    debian: tuple[str, ...] = ()
+    """Debian packages that provide ``requires`` (named in the message when they are missing)."""
+
+    @field_validator("name")
+    @classmethod
+    def _name_ok(cls, v: str) -> str:
+        if not _NAME.match(v):
+            raise ValueError(f"{v!r} is not a language id: lower case letters, digits and _+- , starting with a letter")
+        return v
+
+    @field_validator("file")
+    @classmethod
+    def _file_ok(cls, v: str) -> str:
+        if not _FILE.match(v):
+            raise ValueError(f"{v!r} must be a plain file name such as main.lua (letters, digits, _.+-; "
+                             "no directories, not hidden)")
+        return v
+
+    @field_validator("run", "compile")
+    @classmethod
+    def _command_ok(cls, v: str | None) -> str | None:
+        if v is not None and not v.strip():
+            raise ValueError("must be a non-empty shell command")
+        if v is not None and "\0" in v:
+            raise ValueError("must not hold NUL bytes")
+        return v
+
+    @field_validator("fences")
+    @classmethod
+    def _fences_lower(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(f.lower() for f in v)
+
+    @property
+    def prompt_name(self) -> str:
+        return self.title or self.name
+
+    @property
+    def fence_labels(self) -> frozenset[str]:
+        return frozenset(self.fences or (self.name,))
+
+    def script(self, python: str) -> str:
+        """The /bin/sh script one job runs: the compile step (if any), then the program."""
+        def fill(command: str) -> str:  # plain replacement: shell braces (${VAR}) stay as they are
+            return command.strip().replace("{file}", self.file).replace("{python}", python)
+
+        lines = []
+        if self.compile:
+            lines.append(
+                f"if ! ( {fill(self.compile)}\n) </dev/null >{_COMPILE_LOG} 2>&1; then "
+                f"echo '{COMPILE_ERROR_MARK}' >&2; head -c {COMPILE_LOG_BYTES} {_COMPILE_LOG} >&2; "
+                f"exit {COMPILE_ERROR_EXIT}; fi"
+            )
+        run = fill(self.run)
+        lines.append(f'exec {run} "$@"' if "\n" not in run else run)
+        return "\n".join(lines) + "\n"
+
+    def language(self) -> Language:
+        """The sandbox :class:`Language` this file describes (Python: the built-in one)."""
+        if self.name == "python":
+            return PYTHON
+        return Language(self.name, self.file, lambda python, path: ["/bin/sh", "-c", self.script(python), self.name])
+
+
+_SPECS: dict[str, LanguageSpec] = {}
+
+
+def parse_language_file(path: str | Path) -> LanguageSpec:
+    """Read and validate one language file; a bad file is a one-line-per-problem ConfigError."""
+    import yaml
+
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise ConfigError(f"Cannot read language file {path}: {e.strerror or e}") from None
+    except yaml.YAMLError as e:
+        raise ConfigError(f"Language file {path} is not valid YAML: {str(e).splitlines()[0]}") from None
+    return spec_from_dict(data, str(path))
+
+
+def spec_from_dict(data: Any, where: str = "(dict)") -> LanguageSpec:
+    """Validate a language description given as a mapping."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"Language file {where} must be a mapping of fields (name, file, run, ...), "
+                          f"got {type(data).__name__}")
+    try:
+        spec = LanguageSpec.model_validate(data)
+    except ValidationError as e:
+        raise ConfigError(_format_errors(e, where)) from None
+    if spec.name == "python" and spec.compile:
+        raise ConfigError(f"Language file {where}: python is the built-in in-process language and has no compile step")
+    return spec
+
+
+def _format_errors(e: ValidationError, where: str) -> str:
+    known = ", ".join(LanguageSpec.model_fields)
+    problems = []
+    for err in e.errors():
+        loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        if err["type"] == "extra_forbidden":
+            problems.append(f"{loc}: unknown field (known: {known})")
+        elif err["type"] == "missing":
+            problems.append(f"{loc}: missing (every language file needs name, file and run)")
+        else:
+            problems.append(f"{loc}: {err['msg']}")
+    return f"Bad language file {where}: " + "; ".join(problems)
+
+
+def register_spec(spec: LanguageSpec) -> LanguageSpec:
+    """Make ``spec`` usable everywhere (``Program(language=...)``, the code verifier, the envs).
+    Registering the same description twice is a no-op; a different one under a taken name is an error."""
+    from zeroplay.sandbox.spec import _LANGUAGES, register_language
+
+    old = _SPECS.get(spec.name)
+    if old is not None:
+        if old == spec:
+            return old
+        raise ConfigError(f"A sandbox language named {spec.name!r} is already registered with a different description")
+    if spec.name != "python":
+        if spec.name in _LANGUAGES:
+            raise ConfigError(f"A sandbox language named {spec.name!r} is already registered (in code)")
+        register_language(spec.language())
+    _SPECS[spec.name] = spec
+    return spec
+
+
+def load_languages(path: str | Path) -> list[LanguageSpec]:
+    """Register the language file at ``path``, or every ``*.yaml``/``*.yml`` file of the folder ``path``."""
+    path = Path(path)
+    if path.is_dir():
+        files = sorted([*path.glob("*.yaml"), *path.glob("*.yml")])
+        if not files:
+            raise ConfigError(f"No language files (*.yaml) in {path}")
+    elif path.is_file():
+        files = [path]
+    else:
+        raise ConfigError(f"No language file or folder at {path}")
+    specs = [parse_language_file(f) for f in files]  # all validated before any is registered
+    return [register_spec(s) for s in specs]
+
+
+def shipped_names() -> list[str]:
+    return sorted(p.stem for p in SHIPPED.glob("*.yaml"))
+
+
+def load_shipped(name: str) -> LanguageSpec | None:
+    """Register the shipped file of ``name`` (if there is one and it is not registered yet)."""
+    if name in _SPECS:
+        return _SPECS[name]
+    path = SHIPPED / f"{name}.yaml"
+    if not _NAME.match(name) or not path.is_file():
+        return None
+    return register_spec(parse_language_file(path))
+
+
+def language_spec(name: str) -> LanguageSpec:
+    """The description of language ``name`` (loading its shipped file on first use)."""
+    spec = _SPECS.get(name) or load_shipped(name)
+    if spec is None:
+        from zeroplay.core.errors import UnknownIdError
+
+        raise UnknownIdError("language file", name, sorted({*_SPECS, *shipped_names()}))
+    return spec
+
+
+def available(name: str) -> tuple[bool, str]:
+    """(whether the toolchain of ``name`` is installed on this host, why not)."""
+    spec = language_spec(name)
+    missing = [p for p in spec.requires if shutil.which(p) is None]
+    if not missing:
+        return True, ""
+    how = f"apt-get install {' '.join(spec.debian)} (or ./setup.sh --languages)" if spec.debian else "install it"
+    return False, f"{spec.prompt_name} needs {', '.join(missing)}, not found on PATH: {how}"
+
+
+def registered_specs() -> Iterable[LanguageSpec]:
+    return tuple(_SPECS.values())
