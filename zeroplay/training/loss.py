@@ -39,10 +39,17 @@ class Packed:
                                                self.completion_ids, self.completion_mask)))
 
 
-def pack(prompts: Sequence[Sequence[int]], completions: Sequence[Sequence[int]], pad_id: int) -> Packed:
-    """Left-pad prompts, right-pad completions (see the module docstring)."""
+def pack(prompts: Sequence[Sequence[int]], completions: Sequence[Sequence[int]], pad_id: int,
+         loss_masks: Sequence[Sequence[int] | None] | None = None) -> Packed:
+    """Left-pad prompts, right-pad completions (see the module docstring).
+
+    ``loss_masks`` (one per completion, or None): 1 for a token the loss counts, 0 for one it does not
+    (tool output inside a multi-turn completion); ``completion_mask`` is the padding mask times it.
+    A None mask (or no ``loss_masks``) counts every real token."""
     if len(prompts) != len(completions):
         raise ValueError(f"pack got {len(prompts)} prompts but {len(completions)} completions")
+    if loss_masks is not None and len(loss_masks) != len(completions):
+        raise ValueError(f"pack got {len(loss_masks)} loss masks but {len(completions)} completions")
     P = max(len(p) for p in prompts)
     C = max(1, max(len(c) for c in completions))
     B = len(prompts)
@@ -58,6 +65,11 @@ def pack(prompts: Sequence[Sequence[int]], completions: Sequence[Sequence[int]],
             attn[i, P:P + len(c)] = 1
             comp[i, :len(c)] = torch.tensor(list(c), dtype=torch.long)
             cmask[i, :len(c)] = 1.0
+            mask = loss_masks[i] if loss_masks is not None else None
+            if mask is not None:
+                if len(mask) != len(c):
+                    raise ValueError(f"loss mask {i} has {len(mask)} entries for {len(c)} completion tokens")
+                cmask[i, :len(c)] = torch.tensor([1.0 if m else 0.0 for m in mask], dtype=torch.float32)
     pos = (attn.cumsum(-1) - 1).clamp(min=0)
     return Packed(ids, attn, pos, comp, cmask)
 

@@ -60,6 +60,14 @@ class Sample:
     finish_reason: str = "length"
     well_formed: bool = True
     meta: dict[str, Any] = field(default_factory=dict)
+    loss_mask: list[int] | None = None
+    """Per completion token: 1 = the policy's own token (trained on), 0 = text the policy did not write
+    (tool output in a multi-turn episode: no gradient, not counted in the token normalizer; its
+    ``logprobs`` entry is 0.0). None: every token is the policy's own."""
+
+    def trained_tokens(self) -> int:
+        """How many completion tokens the loss counts (the policy's own)."""
+        return len(self.completion_ids) if self.loss_mask is None else int(sum(self.loss_mask))
 
 
 @dataclass
