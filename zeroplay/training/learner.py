@@ -1,8 +1,14 @@
-"""The learner: one policy-gradient update from samples and their advantages.
+"""The learner: one policy-gradient update from samples and their advantages, or (``loss.objective:
+dpo``) one DPO update from the preference pairs among the samples.
 
 Gradients accumulate over micro-batches with the loss normalized for the whole (mini)batch,
 so the update does not depend on ``micro_batch_size``. bf16 autocast is used where the device
 supports it (CUDA with bf16); on CPU the learner runs in float32.
+
+DPO pairs: a loop marks a sample ``meta["pair"]`` (an id shared by the two samples of a pair) and
+``meta["preferred"]`` (True: chosen, False: rejected). A pair is never split across micro-batches
+(a micro-batch holds ``max(1, micro_batch_size // 2)`` pairs), so its loss is exact; a sample
+without a complete pair (no partner, two of a side, more than two) is dropped and counted.
 """
 
 from __future__ import annotations
@@ -14,7 +20,8 @@ from typing import Any
 import torch
 
 from zeroplay.training.config import TrainConfig
-from zeroplay.training.loss import LossStats, completion_logprobs, loss_normalizer, pack, ppo_clip_loss
+from zeroplay.training.loss import (LossStats, completion_logprobs, dpo_loss, loss_normalizer, pack, ppo_clip_loss,
+                                    sequence_logprobs)
 from zeroplay.training.registry import LOSS_TERMS, lookup
 from zeroplay.training.rollout import Sample
 
@@ -47,6 +54,12 @@ class Learner:
         needs = {n for _, _, t in self.terms for n in getattr(t, "needs", ())}
         self.needs_ref = cfg.loss.kl_coef > 0 or "ref" in needs
         self.needs_entropy_grad = cfg.loss.entropy_coef > 0 or "entropy" in needs
+        self.objective = cfg.loss.objective
+
+    @property
+    def wants_ref(self) -> bool:
+        """Whether this policy keeps a frozen reference: ``model.ref_model``, or DPO (whose loss needs one)."""
+        return bool(self.cfg.model.ref_model) or self.objective == "dpo"
 
     def _autocast(self) -> contextlib.AbstractContextManager:
         if self.amp is None:
@@ -70,7 +83,7 @@ class Learner:
         """Train on ``samples`` (one optimizer step per minibatch); returns loss diagnostics."""
         if len(samples) != advantages.numel():
             raise ValueError(f"update got {len(samples)} samples but {advantages.numel()} advantages")
-        keep = [i for i, s in enumerate(samples) if s.completion_ids]
+        keep = [i for i, s in enumerate(samples) if s.completion_ids and s.trained_tokens()]
         if not keep:
             return {"loss/skipped": 1.0}
         samples = [samples[i] for i in keep]
@@ -91,16 +104,76 @@ class Learner:
         return {"loss/pg": total_loss / n_mini, "loss/grad_norm": grad_norm,
                 **{f"loss/{k}": v for k, v in stats.means().items()}}
 
+    # -- DPO -------------------------------------------------------------------------------------
+    def update_dpo(self, samples: Sequence[Sample]) -> dict[str, float]:
+        """One DPO update (``optim.minibatches`` optimizer steps) on the preference pairs in ``samples``.
+
+        Per pair: ``-log sigmoid(beta * ((c - ref_c) - (r - ref_r)))`` with ``c``, ``r`` the sequence
+        log-probs (summed over completion tokens) of the chosen and rejected completions under the policy
+        and ``ref_*`` under the frozen reference; the loss is the mean over a minibatch's pairs.
+        Metrics: ``loss/dpo``, ``dpo/margin``, ``dpo/accuracy`` (share of pairs with a positive margin),
+        ``dpo/reward_chosen``, ``dpo/reward_rejected``, ``dpo/pairs``, ``dpo/unpaired`` (samples dropped).
+        """
+        if self.ref_model is None:
+            raise RuntimeError("update_dpo needs the frozen reference (Learner.ref_model): the trainer sets it "
+                               "after the warm-up for a policy with loss.objective: dpo")
+        pairs, unpaired = dpo_pairs(samples)
+        counts = {"dpo/pairs": float(len(pairs)), "dpo/unpaired": float(unpaired)}
+        if not pairs:
+            return {"loss/skipped": 1.0, **counts}
+        n_mini = min(self.cfg.optim.minibatches, len(pairs))
+        size = -(-len(pairs) // n_mini)
+        stats: dict[str, float] = {}
+        total_loss, grad_norm = 0.0, 0.0
+        self.model.train()
+        for start in range(0, len(pairs), size):
+            part = pairs[start:start + size]
+            loss, st, gn = self._dpo_minibatch(part)
+            total_loss += loss
+            grad_norm = max(grad_norm, gn)
+            for k, v in st.items():  # pair-weighted means over the minibatches
+                stats[k] = stats.get(k, 0.0) + v * len(part) / len(pairs)
+        return {"loss/dpo": total_loss / n_mini, "loss/grad_norm": grad_norm, **stats, **counts}
+
+    def _dpo_minibatch(self, pairs: list[tuple[Sample, Sample]]) -> tuple[float, dict[str, float], float]:
+        """One optimizer step on ``pairs`` (chosen, rejected), gradients accumulated over micro-batches of pairs."""
+        beta = self.cfg.loss.dpo_beta
+        per = max(1, self.cfg.optim.micro_batch_size // 2)
+        self.optimizer.zero_grad(set_to_none=True)
+        total, stats = 0.0, {}
+        for i in range(0, len(pairs), per):
+            chunk = pairs[i:i + per]
+            flat = [s for pair in chunk for s in pair]  # chosen, rejected, chosen, rejected, ...
+            batch = pack([s.prompt_ids for s in flat], [s.completion_ids for s in flat], self.pad_id,
+                         [s.loss_mask for s in flat]).to(self.device)
+            with torch.no_grad(), self._autocast():
+                ref_lp, _ = completion_logprobs(self.ref_model, batch)
+            with self._autocast():
+                logp, _ = completion_logprobs(self.model, batch)
+            seq = sequence_logprobs(logp, batch.completion_mask)
+            ref_seq = sequence_logprobs(ref_lp.float(), batch.completion_mask)
+            loss, st = dpo_loss(seq[0::2], seq[1::2], ref_seq[0::2], ref_seq[1::2], beta=beta)
+            loss = loss * (len(chunk) / len(pairs))  # the mean over the whole minibatch's pairs
+            loss.backward()
+            total += float(loss.detach())
+            for k, v in st.items():
+                stats[k] = stats.get(k, 0.0) + v * len(chunk) / len(pairs)
+        gn = torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.optim.grad_clip)
+        self.optimizer.step()
+        return total, stats, float(gn)
+
     def _minibatch(self, samples: list[Sample], adv: torch.Tensor, old: list[list[float]],
                    ref: list[list[float]] | None) -> tuple[float, LossStats, float]:
         lc = self.cfg.loss
-        norm = loss_normalizer([len(s.completion_ids) for s in samples], lc.loss_norm, self.cfg.sampling.max_new_tokens)
+        # tokens the policy wrote (a multi-turn sample's tool output is masked out, Sample.loss_mask)
+        norm = loss_normalizer([s.trained_tokens() for s in samples], lc.loss_norm, self.cfg.sampling.max_new_tokens)
         self.optimizer.zero_grad(set_to_none=True)
         stats, total = LossStats(), 0.0
         mb = self.cfg.optim.micro_batch_size
         for i in range(0, len(samples), mb):
             chunk = samples[i:i + mb]
-            batch = pack([s.prompt_ids for s in chunk], [s.completion_ids for s in chunk], self.pad_id).to(self.device)
+            batch = pack([s.prompt_ids for s in chunk], [s.completion_ids for s in chunk], self.pad_id,
+                         [s.loss_mask for s in chunk]).to(self.device)
             C = batch.completion_len
             old_t = _padded([old[i + j] for j in range(len(chunk))], C).to(self.device)
             ref_t = _padded([ref[i + j] for j in range(len(chunk))], C).to(self.device) if ref is not None else None
@@ -119,6 +192,29 @@ class Learner:
         gn = torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.optim.grad_clip)
         self.optimizer.step()
         return total, stats, float(gn)
+
+
+def dpo_pairs(samples: Sequence[Sample]) -> tuple[list[tuple[Sample, Sample]], int]:
+    """The (chosen, rejected) pairs among ``samples``, in order of first appearance, and how many
+    samples are not in one: unmarked, a lone side, a pair id with more than one chosen or rejected, or
+    a side with no completion tokens."""
+    groups: dict[Any, list[Sample]] = {}
+    unpaired = 0
+    for s in samples:
+        pair = s.meta.get("pair")
+        if pair is None or not isinstance(s.meta.get("preferred"), bool):
+            unpaired += 1
+            continue
+        groups.setdefault(pair, []).append(s)
+    pairs = []
+    for members in groups.values():
+        chosen = [s for s in members if s.meta["preferred"]]
+        rejected = [s for s in members if not s.meta["preferred"]]
+        if len(chosen) == len(rejected) == 1 and chosen[0].trained_tokens() and rejected[0].trained_tokens():
+            pairs.append((chosen[0], rejected[0]))
+        else:
+            unpaired += len(members)
+    return pairs, unpaired
 
 
 def _padded(rows: list[list[float]], width: int) -> torch.Tensor:

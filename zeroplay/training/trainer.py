@@ -5,7 +5,9 @@ Simplifications, stated up front (as nanochat does):
   ``policies:`` (one policy per role, for loops that sample per role): then each policy trains on
   its roles' samples only, with its own advantage estimator and optimizer, and all of them are
   saved in the one checkpoint file (so a kill never leaves them at different steps).
-- One update per policy per step (``optim.minibatches`` splits it into several optimizer steps if asked).
+- One update per policy per step (``optim.minibatches`` splits it into several optimizer steps if asked):
+  a policy-gradient update from advantages, or, for a policy with ``loss.objective: dpo``, a DPO update
+  from the preference pairs its loop marks (no advantages; its reference is the post-warm-up policy).
 - Old log-probs come from the sampler by default (no extra forward pass); with one update per
   step the PPO ratio is 1 at the start of the update, so the clip only matters with minibatches.
 - Randomness is re-derived from (seed, step) at the start of every step, so a run resumed from
@@ -35,6 +37,7 @@ from zeroplay.training.advantages import nonzero_mask
 from zeroplay.training.build import PolicySlot, build_loop, build_policies, build_rollouts, resolve_device, run_sampler
 from zeroplay.training.checkpoint import CheckpointError, latest_checkpoint, restore_rng_states, save_checkpoint
 from zeroplay.training.config import TrainConfig
+from zeroplay.training.learner import dpo_pairs
 from zeroplay.training.policies import is_scripted
 from zeroplay.training.rollout import Loop, PhaseTimer, seed_for
 from zeroplay.training.runlog import RunLog, SampleLog, write_atomically
@@ -74,8 +77,9 @@ def train(cfg: TrainConfig, *, quiet: bool = False) -> Path:
         progress.note(f"resuming {run_dir} from step {start}")
     else:
         warmup_info = _warmup(cfg, loop, slots, progress)
-        if cfg.model.ref_model:  # the KL anchor is the policy RL starts from: after the warm-up
-            slots[0].learner.ref_model = _frozen_copy(slots[0].learner.model)
+        for slot in slots:  # the KL (or DPO) anchor is the policy RL starts from: after the warm-up
+            if slot.learner.wants_ref:
+                slot.learner.ref_model = _frozen_copy(slot.learner.model)
         eval_before = evaluate(loop, sampler, cfg.seed, 0)
         start = 0
     trackers = open_trackers(cfg.log, run_dir, cfg.name, cfg.model_dump(mode="json"), start) if cfg.log[1:] else None
@@ -106,11 +110,16 @@ def train(cfg: TrainConfig, *, quiet: bool = False) -> Path:
             trained, advs = [], []
             for slot in slots:  # each policy: advantages over its roles' samples, then its own update
                 mine = samples if slot.roles is None else [x for x in samples if slot.owns(x)]
-                adv = slot.estimator(mine)
-                if cfg.advantage.drop_zero:
-                    keep = nonzero_mask(adv).nonzero().flatten().tolist()
-                    mine, adv = [mine[i] for i in keep], adv[keep]
-                update = slot.learner.update(mine, adv) if mine else {"loss/skipped": 1.0}
+                if slot.learner.objective == "dpo":  # preference pairs: no advantages; only paired samples train
+                    update = slot.learner.update_dpo(mine)
+                    mine = [x for pair in dpo_pairs(mine)[0] for x in pair]
+                    adv = torch.zeros(len(mine))
+                else:
+                    adv = slot.estimator(mine)
+                    if cfg.advantage.drop_zero:
+                        keep = nonzero_mask(adv).nonzero().flatten().tolist()
+                        mine, adv = [mine[i] for i in keep], adv[keep]
+                    update = slot.learner.update(mine, adv) if mine else {"loss/skipped": 1.0}
                 trained += mine
                 advs.append(adv)
                 if slot.roles is None:
@@ -265,13 +274,16 @@ def _resume(ckpt: dict[str, Any], ckpt_path: Path, slots: list[PolicySlot], loop
                 slot.learner.model.load_state_dict(ckpt["model"][slot.name])
                 slot.learner.optimizer.load_state_dict(ckpt["optimizer"][slot.name])
                 slot.estimator.load_state_dict(extra["advantage"][slot.name])
+                if slot.learner.wants_ref:
+                    slot.learner.ref_model = _frozen_copy(slot.learner.model)
+                    slot.learner.ref_model.load_state_dict(extra["ref_model"][slot.name])
         else:
             slot = slots[0]
             slot.learner.model.load_state_dict(ckpt["model"])
             slot.learner.optimizer.load_state_dict(ckpt["optimizer"])
             # checkpoints written before estimators were named parts hold the RAE state under "rae"
             slot.estimator.load_state_dict(extra["advantage"] if "advantage" in extra else extra["rae"])
-            if cfg.model.ref_model:
+            if slot.learner.wants_ref:
                 slot.learner.ref_model = _frozen_copy(slot.learner.model)
                 slot.learner.ref_model.load_state_dict(extra["ref_model"])
         restore_rng_states(ckpt["rng"])
@@ -281,8 +293,8 @@ def _resume(ckpt: dict[str, Any], ckpt_path: Path, slots: list[PolicySlot], loop
         detail = " ".join(str(e).split())[:200]
         raise CheckpointError(
             f"{ckpt_path} does not fit this config ({type(e).__name__}: {detail}): it was written "
-            "with another model, loop, policies or model.ref_model; resume with the config it was written with, "
-            "or pass another --name to start a new run") from None
+            "with another model, loop, policies, model.ref_model or loss.objective; resume with the config it was "
+            "written with, or pass another --name to start a new run") from None
 
 
 def _frozen_copy(model: Any) -> Any:
@@ -292,7 +304,8 @@ def _frozen_copy(model: Any) -> Any:
 def _save(run_dir: Path, step: int, slots: list[PolicySlot], loop: Loop, eval_before: dict, warmup: dict,
           cfg: TrainConfig) -> None:
     """One checkpoint file for the whole run; with several policies, ``model``, ``optimizer`` and
-    ``extra["advantage"]`` map each policy's name to its state, and ``extra["policies"]`` lists them."""
+    ``extra["advantage"]`` map each policy's name to its state, and ``extra["policies"]`` lists them;
+    ``extra["ref_model"]`` holds the frozen reference (by name, of each policy that keeps one)."""
     extra: dict[str, Any] = {"loop": loop.state_dict(), "eval_before": eval_before, "warmup": warmup}
     if not cfg.policies:
         learner = slots[0].learner
@@ -304,6 +317,9 @@ def _save(run_dir: Path, step: int, slots: list[PolicySlot], loop: Loop, eval_be
         return
     extra["advantage"] = {s.name: s.estimator.state_dict() for s in slots}
     extra["policies"] = [s.name for s in slots]
+    refs = {s.name: s.learner.ref_model.state_dict() for s in slots if s.learner.ref_model is not None}
+    if refs:
+        extra["ref_model"] = refs
     save_checkpoint(run_dir, step=step, model=_ByName({s.name: s.learner.model for s in slots}),
                     optimizer=_ByName({s.name: s.learner.optimizer for s in slots}), extra=extra, keep=cfg.checkpoint_keep)
 
