@@ -17,6 +17,8 @@ _registry.register("code", "zeroplay.verifiers.code:CodeVerifier", description="
 _registry.register("format", "zeroplay.verifiers.format:FormatVerifier", description="tag/regex format templates")
 _registry.register("judge", "zeroplay.verifiers.judge:JudgeVerifier",
                    description="a model (any agent) grades the response against a rubric")
+_registry.register("coq", "zeroplay.verifiers.proof:CoqVerifier",
+                   description="a Coq proof of a stated theorem, checked by coqc in the sandbox (no axioms, no admits)")
 
 
 def make(name: str, **kwargs: Any) -> Verifier:

@@ -1,0 +1,77 @@
+"""The Coq envs: every seed theorem's proof is checked by coqc; the prove env scores proofs; the
+conjecture env accepts a statement only when it parses, is new and type-checks."""
+
+from __future__ import annotations
+
+import pytest
+
+import zeroplay as zp
+from zeroplay.envs.proof.env import STAGES, CoqConjectureEnv, CoqProveEnv, builtin_seeds, theorem_task
+from zeroplay.verifiers.proof import CoqVerifier, coq_available
+
+needs_coq = pytest.mark.skipif(not coq_available(),
+                               reason="coqc is not installed (apt-get install coq; setup.sh --languages)")
+
+
+def test_ids_are_registered():
+    assert {"zeroplay/CoqProve-v0", "zeroplay/CoqConjecture-v0"} <= set(zp.registered())
+
+
+def test_seeds_cover_nat_bool_and_lists():
+    seeds = builtin_seeds()
+    assert len(seeds) >= 20 and len({s.id for s in seeds}) == len(seeds)
+    assert {s.topic for s in seeds} == {"nat", "bool", "list"}
+    assert len({s.statement for s in seeds}) == len(seeds)
+
+
+@needs_coq
+def test_every_seed_proof_is_checked_by_coqc():
+    v = CoqVerifier()
+    try:
+        verdicts = v.verify_batch([s.proof for s in builtin_seeds()], [s.statement for s in builtin_seeds()])
+    finally:
+        v.close()
+    assert [(s.id, x.reason) for s, x in zip(builtin_seeds(), verdicts) if not x.correct] == []
+
+
+@needs_coq
+def test_prove_env_rewards_a_checked_proof_only():
+    env = CoqProveEnv()
+    seed = builtin_seeds()[0]
+    obs, info = env.reset(seed=0, options={"task": seed.to_task()})
+    assert f"Theorem goal : {seed.statement}." in obs and info["task"].verifier == "coq"
+    _, reward, terminated, _, info = env.step(f"```coq\nProof.\n{seed.proof}\nQed.\n```")
+    assert terminated and reward == 1.0 and info["verdict"].correct
+    env.reset(seed=0, options={"task": seed.to_task()})
+    _, reward, _, _, info = env.step("intros n. Admitted.")
+    assert reward == 0.0 and "Admitted" in info["verdict"].reason
+    env.close()
+
+
+def test_conjecture_env_shows_a_seed_and_is_deterministic():
+    env = CoqConjectureEnv()
+    a, info = env.reset(seed=3)
+    b, _ = env.reset(seed=3)
+    assert a == b and f"Theorem seed : {info['seed_theorem'].statement}." in a
+
+
+@needs_coq
+def test_conjectures_go_through_every_stage():
+    env = CoqConjectureEnv()
+    infos = env.validate_batch([
+        "```coq\nTheorem conjecture : forall n : nat, 0 + n = n.\n```",        # valid
+        "Theorem c : forall n : nat, 0 + n = n.",                              # repeat within the batch
+        f"Theorem c : {builtin_seeds()[0].statement}.",                        # a seed
+        "Theorem c : forall n : nat, n + true = n.",                           # ill-typed
+        "Theorem c : forall n : nat, n = n. Axiom cheat : False.",             # a second command
+        "every number is even",                                                # prose
+        "Theorem c : forall n : nat, S n = 0.",                                # false, but a valid statement
+    ])
+    assert [i["stage"] for i in infos] == [None, "duplicate", "duplicate", "typecheck", "parse", "parse", None]
+    assert set(i["stage"] for i in infos if i["stage"]) <= set(STAGES)
+    task = infos[0]["task"]
+    assert task.reference == theorem_task("forall n : nat, 0 + n = n").reference and task.verifier == "coq"
+    env.reset(seed=0)
+    _, reward, terminated, _, info = env.step("Theorem c : forall n : nat, 0 + n = n.")
+    assert info["stage"] == "duplicate" and reward == -1.0 and terminated  # accepted statements become known
+    env.close()
