@@ -45,7 +45,7 @@ def test_estimators_are_built_by_name_and_keep_their_state():
 
 
 def test_unknown_part_names_are_config_errors_that_list_the_choices():
-    with pytest.raises(ConfigError, match=r"advantage\.estimator: .*registered: dr_grpo, grpo"):
+    with pytest.raises(ConfigError, match=r"advantage\.estimator: .*registered: dr_grpo, expert_iteration, grpo"):
         config_from_dict({"loop": "games", "advantage": {"estimator": "gae"}})
     with pytest.raises(ConfigError, match=r"propose_solve\.proposer_reward: .*learnability"):
         config_from_dict({"loop": "propose_solve", "propose_solve": {"proposer_reward": "novelty"}})
