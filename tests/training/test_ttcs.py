@@ -12,7 +12,7 @@ from zeroplay.training import config_from_dict, read_metrics, train
 from zeroplay.training.checkpoint import load_checkpoint
 from zeroplay.training.policies import RoleSamplers, ScriptedSampler
 from zeroplay.training.registry import LOOPS, REWARDS, lookup
-from zeroplay.training.selfplay.ttcs import (LabelFreeVariantEnv, TTCSLoop, frontier_reward, repetition_shares,
+from zeroplay.training.selfplay.ttcs import (label_free_variant_env, TTCSLoop, frontier_reward, repetition_shares,
                                              self_consistency, shaped_synthesizer_reward, similarity)
 from zeroplay.training.templates import get_template
 from zeroplay.verifiers import make as make_verifier
@@ -89,7 +89,7 @@ def test_a_copy_of_the_original_is_scaled_down_and_repeats_are_charged():
 
 
 def test_the_synthesizer_never_sees_the_label():
-    env = LabelFreeVariantEnv("math")
+    env = label_free_variant_env("math")
     original = Task.from_dict({"prompt": "Compute 40 + 2.", "reference": "42", "verifier": "math"})
     prompt = env.prompt([original])
     assert "Compute 40 + 2." in prompt and "42" not in prompt.replace("40 + 2", "")
@@ -172,7 +172,7 @@ def test_a_run_with_the_tiny_policy_solving_logs_pool_and_label_free_metrics(tmp
 
 
 def test_hostile_synthesizer_text_is_refused_without_raising():
-    env = LabelFreeVariantEnv("math", max_chars=300)
+    env = label_free_variant_env("math", max_chars=300)
     original = Task.from_dict({"prompt": "Compute 1 + 1.", "reference": "2", "verifier": "math"})
     rng = np.random.default_rng(0)
     pieces = ["<problem>", "</problem>", "x", "\x00", "{", "Compute", " ", "\u2028"]

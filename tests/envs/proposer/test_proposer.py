@@ -191,3 +191,14 @@ def test_pool_samples_by_generator_and_round_trips_through_json():
 def test_a_solver_env_without_tasks_says_how_to_give_one():
     with pytest.raises(ValueError, match=r"reset it with options=\{'task': task\}"):
         solver_env("math").reset(seed=0)
+
+
+def test_answers_are_shown_only_when_asked_for_by_default():
+    original = task("Compute 3 + 4.", "7")
+    blind = ProblemProposerEnv("math", mode="variant", with_answer=False)
+    obs, _ = blind.reset(seed=0, options={"original": original})
+    assert "Compute 3 + 4." in obs and "Answer: 7" not in obs and "<answer>" not in obs
+    shown = ProblemProposerEnv("math", mode="variant", with_answer=False, show_answers=True)
+    assert "Answer: 7" in shown.reset(seed=0, options={"original": original})[0]
+    examples = ProblemProposerEnv("math", with_answer=False)
+    assert "Answer:" not in examples.reset(seed=0)[0]

@@ -127,11 +127,14 @@ class ProblemProposerEnv(TextEnv):
     ``reset(options={"original": Task, "solution": str})`` gives the original (default: one drawn from
     ``examples_env``). ``instruction`` replaces the default request (what kind of problem, harder,
     same answer...). ``with_answer`` / ``with_hint``: ask for them (an answer is then required).
+    ``show_answers``: show the answers of the problems in the prompt (default: ``with_answer``; a
+    label-free synthesizer sees no label and writes none).
     """
 
     def __init__(self, family: str = "math", *, mode: Literal["new", "variant"] = "new", examples: int = 3,
                  examples_env: str = "zeroplay/MathArithmetic-v0", with_answer: bool = True, with_hint: bool = False,
-                 instruction: str | None = None, max_chars: int = 2000, render_mode: str | None = None):
+                 instruction: str | None = None, max_chars: int = 2000, show_answers: bool | None = None,
+                 render_mode: str | None = None):
         super().__init__(render_mode=render_mode)
         if mode not in ("new", "variant"):
             raise ValueError(f"mode must be 'new' or 'variant', got {mode!r}")
@@ -140,6 +143,7 @@ class ProblemProposerEnv(TextEnv):
         self.family = get_family(family)
         self.mode, self.n_examples, self.examples_env_id = mode, examples, examples_env
         self.with_answer, self.with_hint, self.instruction, self.max_chars = with_answer, with_hint, instruction, max_chars
+        self.show_answers = with_answer if show_answers is None else show_answers
         self._examples_env: Any = None
         self._verifier: Any = None
         self.shown: list[Task] = []
@@ -175,14 +179,16 @@ class ProblemProposerEnv(TextEnv):
             orig = shown[0]
             request = self.instruction or (f"Write a variant of this {noun}: change its wording and setting so that "
                                            "it is a different problem, but keep the same answer.")
-            parts = [request, "", f"### Original\n{orig.prompt}", f"Answer: {orig.reference}"]
+            parts = [request, "", f"### Original\n{orig.prompt}"]
+            if self.show_answers:
+                parts.append(f"Answer: {orig.reference}")
             if solution:
                 parts.append(f"A correct solution:\n{solution[-4000:]}")
         else:
             request = self.instruction or f"Write a new {noun}, different from these examples, that a careful solver can answer."
             parts = [request, ""]
             for i, t in enumerate(shown, 1):
-                parts += [f"### Example {i}\n{t.prompt}", f"Answer: {t.reference}", ""]
+                parts += [f"### Example {i}\n{t.prompt}", *([f"Answer: {t.reference}"] if self.show_answers else []), ""]
         fmt = "<problem>the problem</problem>"
         if self.with_answer:
             fmt += "\n<answer>its final answer</answer>"

@@ -5,7 +5,7 @@ The run adapts to a fixed set of *test questions* without their labels (test-tim
 one shared policy by default (the paper trains two models from one checkpoint: ``policies:`` does that):
 
 1. synthesizer: ``questions_per_step`` test questions, ``variants_per_question`` variants of each
-   (:class:`LabelFreeVariantEnv`: a ``ProblemProposerEnv`` in ``variant`` mode asking for a harder variant,
+   (:func:`label_free_variant_env`: a ``ProblemProposerEnv`` in ``variant`` mode asking for a harder variant,
    with no answer shown and none asked for). A variant is valid when it parses, is 10..``max_chars``
    characters and is not the original (case and spacing folded).
 2. solver: ``group_size`` answers to each of ``test_per_step`` test questions, every valid variant of
@@ -41,7 +41,6 @@ writes an answer (required, never used), ours does not. Not built: rollout shard
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
 import re
 import time
@@ -67,7 +66,6 @@ HARDER_INSTRUCTION = ("Write a harder variant of this {noun}: keep its core idea
 #: The exponent of the frontier reward (the paper's ``calculate_bell_reward`` sharpness).
 FRONTIER_SHARPNESS = 1.2
 _SPACE = re.compile(r"\s+")
-_WITHHELD = "\x00withheld\x00"
 
 
 class TTCSConfig(BaseModel):
@@ -190,20 +188,15 @@ def _has_id(pool: Any, task_id: str) -> bool:
 
 # -- the synthesizer's env ----------------------------------------------------------------------------
 
-class LabelFreeVariantEnv(ProblemProposerEnv):
-    """``ProblemProposerEnv`` in ``variant`` mode whose prompt shows the original without its answer
-    (TTCS's synthesizer never sees a label) and asks for no answer."""
+def label_free_variant_env(family: str = "math", *, instruction: str = HARDER_INSTRUCTION,
+                           max_chars: int = 2000) -> ProblemProposerEnv:
+    """A proposer env in ``variant`` mode whose prompt shows the original without its answer (TTCS's
+    synthesizer never sees a label) and asks for no answer."""
+    from zeroplay.envs.proposer.env import get_family
 
-    def __init__(self, family: str = "math", *, instruction: str = HARDER_INSTRUCTION, max_chars: int = 2000):
-        from zeroplay.envs.proposer.env import get_family
-
-        noun = get_family(family).noun
-        super().__init__(family, mode="variant", with_answer=False, instruction=instruction.replace("{noun}", noun),
-                         max_chars=max_chars)
-
-    def prompt(self, shown: Sequence[Task], solution: str | None = None) -> str:
-        hidden = dataclasses.replace(shown[0], reference=_WITHHELD)
-        return super().prompt([hidden], None).replace(f"\nAnswer: {_WITHHELD}", "")
+    noun = get_family(family).noun
+    return ProblemProposerEnv(family, mode="variant", with_answer=False, show_answers=False,
+                              instruction=instruction.replace("{noun}", noun), max_chars=max_chars)
 
 
 # -- the loop -------------------------------------------------------------------------------------------
@@ -226,7 +219,7 @@ class TTCSLoop(ShardedLoop):
             raise ConfigError(f"ttcs.solver_reward: {self.tc.solver_reward!r} is not a group reward (the solver "
                               "has no labels); use majority_vote")
         self.synthesizer_reward = lookup(REWARDS, self.tc.synthesizer_reward)
-        self.synth_env = LabelFreeVariantEnv(self.tc.family, instruction=self.tc.instruction,
+        self.synth_env = label_free_variant_env(self.tc.family, instruction=self.tc.instruction,
                                              max_chars=self.tc.max_chars)
         self.solver = solver_env(self.tc.family)
         self.tests = self._test_set()
