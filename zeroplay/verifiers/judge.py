@@ -77,6 +77,28 @@ def parse_score(reply: Any) -> tuple[float | None, str]:
     return score, how
 
 
+def judge_prompt(response: str, reference: Any = None, rubric: str = DEFAULT_RUBRIC,
+                 max_response_chars: int = 20_000) -> str:
+    """What a judge reads for one response: the rubric, the question and reference answer when
+    ``reference`` gives them (a string: the reference answer; a dict: ``question`` and/or ``answer``), the
+    response (its last ``max_response_chars`` characters) and :data:`SCORE_INSTRUCTION`. The judge
+    verifier asks its agent with it; a loop whose judge is a role being trained builds the role's prompts
+    with it and reads the replies with :func:`parse_score`, so both judges see and are read alike."""
+    parts = [f"Rubric: {rubric}"]
+    if isinstance(reference, dict):
+        if reference.get("question") is not None:
+            parts.append(f"Question:\n{reference['question']}")
+        if reference.get("answer") is not None:
+            parts.append(f"Reference answer:\n{reference['answer']}")
+    elif reference is not None:
+        parts.append(f"Reference answer:\n{reference}")
+    shown = response[-max_response_chars:]
+    cut = f" (its last {len(shown)} of {len(response)} characters)" if len(shown) < len(response) else ""
+    parts.append(f"Response{cut}:\n<<<\n{shown}\n>>>")
+    parts.append(SCORE_INSTRUCTION)
+    return "\n\n".join(parts)
+
+
 class JudgeVerifier(Verifier):
     """Asks an agent to grade a response; the verdict's score is the judge's grade.
 
@@ -123,20 +145,8 @@ class JudgeVerifier(Verifier):
         self.max_response_chars = max_response_chars
 
     def prompt(self, response: str, reference: Any) -> str:
-        """What the judge reads for one response."""
-        parts = [f"Rubric: {self.rubric}"]
-        if isinstance(reference, dict):
-            if reference.get("question") is not None:
-                parts.append(f"Question:\n{reference['question']}")
-            if reference.get("answer") is not None:
-                parts.append(f"Reference answer:\n{reference['answer']}")
-        elif reference is not None:
-            parts.append(f"Reference answer:\n{reference}")
-        shown = response[-self.max_response_chars:]
-        cut = f" (its last {len(shown)} of {len(response)} characters)" if len(shown) < len(response) else ""
-        parts.append(f"Response{cut}:\n<<<\n{shown}\n>>>")
-        parts.append(SCORE_INSTRUCTION)
-        return "\n\n".join(parts)
+        """What the judge reads for one response (:func:`judge_prompt` with this judge's rubric)."""
+        return judge_prompt(response, reference, self.rubric, self.max_response_chars)
 
     def verify(self, response: str, reference: Any) -> Verdict:
         return self.verify_batch([response], [reference])[0]
