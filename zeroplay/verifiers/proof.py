@@ -54,6 +54,7 @@ from zeroplay.core.answers import fenced_blocks
 from zeroplay.core.errors import ConfigError
 from zeroplay.core.types import ExecResult, Verdict
 from zeroplay.core.verifier import Verifier
+from zeroplay.sandbox.owner import SandboxOwner
 
 #: The name the verifier gives the theorem (the model never names it).
 THEOREM = "zp_goal"
@@ -349,7 +350,7 @@ def _status_reason(res: ExecResult, what: str) -> str:
     return f"{res.status}: {what} failed"
 
 
-class CoqVerifier(Verifier):
+class CoqVerifier(SandboxOwner, Verifier):
     """Checks Coq proofs of a reference statement (see the module docstring for the three checks).
 
     ``timeout_s`` and ``memory_mb`` bound each sandbox run (compile, then judge); ``backend``,
@@ -362,28 +363,7 @@ class CoqVerifier(Verifier):
     def __init__(self, *, timeout_s: float = 10.0, memory_mb: int = 1024, backend: str = "auto", sandbox: Any = None,
                  workers: int | None = None):
         self.timeout_s, self.memory_mb, self.backend, self.workers = timeout_s, memory_mb, backend, workers
-        self._sandbox = sandbox
-        self._lock = threading.Lock()
-
-    def sandbox(self) -> Any:
-        with self._lock:
-            if self._sandbox is None:
-                from zeroplay.sandbox import Sandbox
-
-                self._sandbox = Sandbox(backend=self.backend, timeout_s=self.timeout_s, memory_mb=self.memory_mb,
-                                        workers=self.workers)
-            return self._sandbox
-
-    def close(self) -> None:
-        if self._sandbox is not None:
-            self._sandbox.close()
-
-    def __getstate__(self) -> dict[str, Any]:  # picklable: the sandbox is rebuilt where it lands
-        return {**self.__dict__, "_sandbox": None, "_lock": None}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        self._lock = threading.Lock()
+        self._own_sandbox(sandbox)
 
     # -- proofs ---------------------------------------------------------------------------------
     def verify(self, response: str, reference: Any) -> Verdict:

@@ -39,7 +39,6 @@ import ast
 import base64
 import json
 import marshal
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +48,7 @@ from zeroplay.core.answers import code_block
 from zeroplay.core.errors import ConfigError
 from zeroplay.core.types import ExecResult, Verdict
 from zeroplay.core.verifier import Verifier
+from zeroplay.sandbox.owner import SandboxOwner
 
 JUDGE_SOURCE = (Path(__file__).with_name("unit_test_judge.py")).read_text(encoding="utf-8")
 #: Longest text a test suite is read from, and longest solution run (longer ones fail without running).
@@ -224,7 +224,7 @@ class TestJob:
     tests: Sequence[UnitTest]
 
 
-class UnitTestRunner:
+class UnitTestRunner(SandboxOwner):
     """Runs :class:`TestJob` batches in the sandbox (see the module docstring for what it guarantees).
 
     ``timeout_s`` bounds one sandbox program (a solution with its tests, or what is left of them
@@ -241,21 +241,7 @@ class UnitTestRunner:
             raise ConfigError(f"max_rounds must be >= 1, got {max_rounds}")
         self.backend, self.timeout_s, self.call_timeout_s = backend, float(timeout_s), float(call_timeout_s)
         self.memory_mb, self.float_tol, self.max_rounds, self.workers = memory_mb, float(float_tol), max_rounds, workers
-        self._sandbox = sandbox
-        self._lock = threading.Lock()
-
-    def sandbox(self) -> Any:
-        with self._lock:
-            if self._sandbox is None:
-                from zeroplay.sandbox import Sandbox
-
-                self._sandbox = Sandbox(backend=self.backend, timeout_s=self.timeout_s, memory_mb=self.memory_mb,
-                                        workers=self.workers)
-            return self._sandbox
-
-    def close(self) -> None:
-        if self._sandbox is not None:
-            self._sandbox.close()
+        self._own_sandbox(sandbox)
 
     def run(self, jobs: Sequence[TestJob]) -> list[list[TestResult]]:
         """Every job's results, one per test in order. Jobs run concurrently, in rounds: a round
@@ -297,14 +283,6 @@ class UnitTestRunner:
                 "float_tol": self.float_tol, "call_timeout_s": self.call_timeout_s}
         return Program(JUDGE_SOURCE, base64.b64encode(marshal.dumps(spec)).decode("ascii"), subject=Subject(job.code))
 
-    def __getstate__(self) -> dict[str, Any]:  # picklable: the sandbox is rebuilt where it lands
-        state = dict(self.__dict__)
-        state.update(_sandbox=None, _lock=None)
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        self._lock = threading.Lock()
 
 
 def _unrunnable(code: Any) -> str:
