@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-BENCHMARKS = ("sandbox", "verifiers", "envs", "train", "agents")
+BENCHMARKS = ("sandbox", "verifiers", "envs", "train", "agents", "decode", "learn")
 #: the environment variable every benchmark script reads its results directory from
 OUT_ENV = "ZEROPLAY_BENCH_OUT"
 DEFAULT_OUT = "bench-results"
@@ -33,6 +33,10 @@ NEEDS: dict[str, tuple[tuple[str, str, str], ...]] = {
               ("matplotlib", "matplotlib", "bench")),
     "agents": (("torch", "torch", "train"), ("transformers", "transformers", "train"),
                ("matplotlib", "matplotlib", "bench")),
+    "decode": (("torch", "torch", "train"), ("transformers", "transformers", "train"),
+               ("matplotlib", "matplotlib", "bench")),
+    "learn": (("torch", "torch", "train"), ("transformers", "transformers", "train"),
+              ("matplotlib", "matplotlib", "bench")),
 }
 
 

@@ -970,7 +970,9 @@ def build_server(args: argparse.Namespace, on_ready: Callable[[OpenAIServer], No
     if not 0 <= args.port <= 65535:
         raise ConfigError(f"--port must be 0..65535 (0 picks a free one), got {args.port}")
     _check_address_free(args.host, args.port)  # before the slow model load
-    agent = HFAgent(str(path), chat=False, batch_size=args.batch_size, device=args.device, dtype=args.dtype)
+    # no compiled decode step: each new (batch, length) shape of a request would pause it for a compile
+    agent = HFAgent(str(path), chat=False, batch_size=args.batch_size, device=args.device, dtype=args.dtype,
+                    compile=False)
     config = path / "config.json"
     server = OpenAIServer(
         (args.host, args.port),

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Issue 19's GPU check, one script (under 8 minutes on one H200): compiled decoding in the hf sampler.
+#
+#   1. decode throughput on issue 19's shape (random-init Llama, 0.37B parameters, bf16; 128 prompts
+#      x 128 new tokens, sampling): our sampler (dynamic cache; static cache + compiled decode step)
+#      against transformers' generate (dynamic; cache_implementation="static", which it compiles),
+#      same model and prompts, same run; tokens/s, ratios, first-call (compile) time, peak memory;
+#   2. log-probs of each of our samplers against one learner forward pass;
+#   3. an in-place AdamW step on the model the sampler shares with the learner: parameters keep
+#      their storage (zero-copy weight sync), dynamo compiles no new graph, log-probs follow;
+#   4. 20 steps of the rlvr loop on that model with the trainer's default (compiled) sampler.
+#
+# Then a verdict per acceptance criterion; exit status 0 when all pass.
+#
+#   benchmarks/gpu_check_issue19.sh                            # the real check, on cuda
+#   benchmarks/gpu_check_issue19.sh --device cpu --size tiny   # every part, small, on CPU (~1-2 min)
+#
+# Results: decode.json (and decode.png) under $OUT/issue19 when OUT is set, else ./bench-results/issue19.
+# Python: $PYTHON, else .venv/bin/python (it needs torch with CUDA, transformers, rich, matplotlib).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+PY="${PYTHON:-.venv/bin/python}"
+DEVICE=cuda
+SIZE=0.37b
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --device) DEVICE="$2"; shift 2 ;;
+    --size) SIZE="$2"; shift 2 ;;
+    *) echo "usage: $0 [--device cuda|cpu] [--size 0.37b|small|tiny]" >&2; exit 2 ;;
+  esac
+done
+OUT_DIR="${OUT:-bench-results}/issue19"
+METHODS=(--methods ours-dynamic ours-compiled hf-generate hf-static)
+if [ "$SIZE" = 0.37b ]; then
+  WORK=(--prompts 128 --new-tokens 128 --repeat 2 --rlvr-steps 20)
+else
+  WORK=(--prompts 32 --new-tokens 32 --batch-size 8 --repeat 1 --rlvr-steps 3 --threads 1)
+fi
+command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
+"$PY" -c "import torch, transformers; print('torch', torch.__version__, 'cuda', torch.version.cuda, \
+'transformers', transformers.__version__, 'gpu', torch.cuda.is_available())"
+
+started=$(date +%s)
+timeout 450 "$PY" benchmarks/bench_decode.py --size "$SIZE" --device "$DEVICE" "${METHODS[@]}" "${WORK[@]}" \
+  --checks --out "$OUT_DIR"
+rc=$?
+echo "bench_decode: exit $rc after $(( $(date +%s) - started )) s"
+[ -f "$OUT_DIR/decode.json" ] || { echo "no results at $OUT_DIR/decode.json" >&2; exit 1; }
+
+"$PY" - "$OUT_DIR/decode.json" <<'EOF'
+"""The acceptance criteria of issue 19, read from decode.json: one line each, PASS or FAIL."""
+import json
+import sys
+
+r = json.load(open(sys.argv[1]))
+m, checks = r["methods"], []
+
+
+def check(name, ok, detail):
+    checks.append(ok)
+    print(f"{'PASS' if ok else 'FAIL'}  {name}: {detail}")
+
+
+ours, peer, today = m["ours-compiled"]["median"], m["hf-static"]["median"], m["ours-dynamic"]["median"]
+check("sampler >= 0.9x transformers' static-cache generate", ours >= 0.9 * peer,
+      f"{ours:,.0f} vs {peer:,.0f} tokens/s = {ours / peer:.2f}x")
+check("sampler >= 4x the dynamic-cache sampler (issue: 6.0k tokens/s today)", ours >= 4 * today,
+      f"{ours:,.0f} vs {today:,.0f} tokens/s = {ours / today:.2f}x")
+lp = r["logprobs_vs_learner"]
+static, dynamic = lp["ours-compiled"], lp["ours-dynamic"]
+check("compiled log-probs match the learner as well as the dynamic path's",
+      static["mean_abs"] <= 2 * dynamic["mean_abs"] + 1e-4 and static["max_abs"] <= 2 * dynamic["max_abs"] + 1e-3,
+      f"max |diff| {static['max_abs']:.2e} (dynamic {dynamic['max_abs']:.2e}), "
+      f"mean {static['mean_abs']:.2e} (dynamic {dynamic['mean_abs']:.2e})")
+w = r["weight_update"]
+check("no recompile after an in-place weight update", w["method"] == "ours-compiled" and w["recompiles"] == 0,
+      f"dynamo graphs {w['graphs_before']} -> {w['graphs_after']}")
+check("weight sync without copies (learner and sampler share the parameters)", w["weights_shared_no_copy"],
+      f"parameters kept their storage through the AdamW step ({w['learn_step_s']:.2f} s)")
+check("log-probs follow the updated weights", w["logprob_max_abs_after_update"] <= 2 * static["max_abs"] + 1e-3,
+      f"max |diff| {w['logprob_max_abs_after_update']:.2e} after an update that moved them "
+      f"{w['logprob_mean_shift_of_the_update']:.2e} on average")
+rl = r.get("rlvr", {})
+on_cuda = r["settings"]["device"].startswith("cuda")
+check("rlvr run with the compiled sampler", rl.get("steps", 0) > 0 and bool(rl.get("last_step"))
+      and (rl.get("decode", {}).get("compiled") or not on_cuda),
+      f"{rl.get('steps')} steps in {rl.get('wall_s', 0):.0f} s, decode {rl.get('decode')}, generate "
+      f"{rl.get('generate_tokens_per_s', 0):,.0f} tokens/s, learn {rl.get('learn_tokens_per_s', 0):,.0f} tokens/s")
+peak = {k: round(v.get("peak_memory_gib", 0), 2) for k, v in m.items()}
+print(f"peak GPU memory (GiB) per method: {peak}")
+sys.exit(0 if all(checks) else 1)
+EOF
+verdict=$?
+exit $(( rc != 0 ? rc : verdict ))
