@@ -18,6 +18,7 @@ import torch
 from zeroplay.core.errors import ConfigError
 from zeroplay.training.advantages import AdvantageEstimator, make_estimator
 from zeroplay.training.config import TrainConfig
+from zeroplay.training.distributed import Dist
 from zeroplay.training.learner import Learner
 from zeroplay.training.policies import RoleSamplers, ScriptedSampler, build_scripted_agent
 from zeroplay.training.registry import LOOPS, lookup
@@ -91,7 +92,8 @@ def build_policy(cfg: TrainConfig, path: Path, device: torch.device) -> Any:
 
         return VLLMPolicy(model, tokenizer, path, gpu_memory_utilization=cfg.vllm_gpu_memory_utilization,
                           seed=cfg.seed)
-    return HFAgent(model, tokenizer, batch_size=cfg.sampling.batch_size, seed=cfg.seed)
+    return HFAgent(model, tokenizer, batch_size=cfg.sampling.batch_size, seed=cfg.seed,
+                   cache=cfg.sampling.cache, compile=cfg.sampling.compile)
 
 
 def build_sampler(cfg: TrainConfig, policy: Any) -> Sampler:
@@ -121,20 +123,31 @@ class PolicySlot:
         return self.roles is None or sample.role in self.roles
 
 
-def build_policies(cfg: TrainConfig, run_dir: Path, device: torch.device) -> list[PolicySlot]:
+def init_model_dirs(cfg: TrainConfig, run_dir: Path) -> list[Path]:
+    """The initial model of each policy (:func:`model_dir`: built once when tiny); in a run over several
+    processes rank 0 builds them before the others load them."""
+    if not cfg.policies:
+        return [model_dir(cfg, run_dir)]
+    return [model_dir(cfg.for_policy(name), run_dir, name=f"init_model-{name}", seed=cfg.seed + i)
+            for i, name in enumerate(cfg.policies)]
+
+
+def build_policies(cfg: TrainConfig, run_dir: Path, device: torch.device,
+                   dist: Dist | None = None) -> list[PolicySlot]:
     """The run's policies: one shared slot, or one per ``policies`` entry (each with its own initial
-    model in ``run_dir/init_model-NAME`` when tiny, built from its own seed)."""
+    model in ``run_dir/init_model-NAME`` when tiny, built from its own seed). ``dist``: the process group
+    the learners sum their gradients over (None: one process)."""
     if not cfg.policies:
         init_path = model_dir(cfg, run_dir)
         policy = build_policy(cfg, init_path, device)
-        learner = Learner(policy.model, cfg, pad_id=policy._pad_id)
+        learner = Learner(policy.model, cfg, pad_id=policy._pad_id, dist=dist)
         return [PolicySlot("policy", None, init_path, policy, build_sampler(cfg, policy), learner, build_estimator(cfg))]
     slots = []
     for i, name in enumerate(cfg.policies):
         pcfg = cfg.for_policy(name)
         init_path = model_dir(pcfg, run_dir, name=f"init_model-{name}", seed=cfg.seed + i)
         policy = build_policy(pcfg, init_path, device)
-        learner = Learner(policy.model, pcfg, pad_id=policy._pad_id)
+        learner = Learner(policy.model, pcfg, pad_id=policy._pad_id, dist=dist)
         slots.append(PolicySlot(name, tuple(cfg.policies[name].roles), init_path, policy, build_sampler(pcfg, policy),
                                 learner, build_estimator(pcfg)))
     return slots

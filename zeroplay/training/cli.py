@@ -3,11 +3,16 @@
 A run directory that holds a checkpoint is resumed; one that has run its ``steps`` to the end
 says so and exits 0 (a larger ``--steps`` trains further). ``--dry-run`` prints the resolved
 config and what would be built, and builds nothing.
+
+``--nproc N`` runs the training over N processes (:mod:`zeroplay.training.distributed`): it starts
+``torchrun --standalone --nproc_per_node N -m zeroplay.cli train ...`` with the same arguments, one
+process per GPU (or CPU processes with gloo). Launching torchrun yourself works the same way.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -26,6 +31,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                         help="override any field with a dotted key, e.g. --set optim.lr=1e-4 (repeatable)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars or tables")
+    parser.add_argument("--nproc", type=int, default=1, metavar="N",
+                        help="train over N processes (one per GPU; CPU processes with gloo) through torchrun")
     parser.add_argument("--dry-run", action="store_true",
                         help="print the resolved config and what the run would build, then exit (builds nothing)")
 
@@ -56,6 +63,10 @@ def run(args: argparse.Namespace) -> int:
     if args.dry_run:
         print(describe(cfg))
         return 0
+    if args.nproc < 1:
+        raise ConfigError(f"--nproc takes a number of processes >= 1, got {args.nproc}")
+    if args.nproc > 1 and "WORLD_SIZE" not in os.environ:
+        return launch(args)
     from zeroplay.training.trainer import train
 
     try:
@@ -64,8 +75,28 @@ def run(args: argparse.Namespace) -> int:
         print(f"interrupted: run the same command again to resume {Path(cfg.out_dir) / cfg.name} "
               "from its last checkpoint", file=sys.stderr)
         return 130
-    print(run_dir)
+    if os.environ.get("RANK", "0") == "0":
+        print(run_dir)
     return 0
+
+
+def launch(args: argparse.Namespace) -> int:
+    """Run this command again under torchrun with ``args.nproc`` processes; torchrun's exit status."""
+    import subprocess
+
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={args.nproc}",
+           "-m", "zeroplay.cli", "train", args.config]
+    for key in ("out_dir", "name", "steps", "seed"):
+        if getattr(args, key) is not None:
+            cmd += [f"--{key.replace('_dir', '')}", str(getattr(args, key))]
+    for item in args.overrides:
+        cmd += ["--set", item]
+    if args.quiet:
+        cmd.append("--quiet")
+    try:
+        return subprocess.call(cmd)
+    except KeyboardInterrupt:
+        return 130
 
 
 def describe(cfg: Any) -> str:

@@ -56,6 +56,13 @@ class SamplingConfig(_Strict):
     max_new_tokens: int = Field(16, ge=1)
     batch_size: int = Field(64, ge=1)
     """Prompts per forward pass of the ``hf`` sampler."""
+    cache: Literal["auto", "dynamic", "static"] = "auto"
+    """The ``hf`` sampler's KV cache: ``static`` (pre-allocated to bucketed shapes; finished rows take
+    waiting prompts), ``dynamic`` (grows each step), ``auto`` (static on CUDA, dynamic elsewhere)."""
+    compile: bool | Literal["auto"] = "auto"
+    """Compile the ``hf`` sampler's static-cache decode step with ``torch.compile`` (CUDA graphs on
+    CUDA; once per batch and length bucket, reused across steps and weight updates). ``auto``: on
+    CUDA only; ``true`` on CPU works but each new shape compiles for tens of seconds."""
 
 
 class OptimConfig(_Strict):
@@ -65,6 +72,16 @@ class OptimConfig(_Strict):
     grad_clip: float = Field(1.0, gt=0)
     micro_batch_size: int = Field(32, ge=1)
     """Samples per forward/backward; gradients accumulate over a step's micro-batches."""
+    micro_batch_tokens: int = Field(0, ge=0)
+    """0: micro-batches of ``micro_batch_size`` samples, padded (prompts left, completions right). Above 0:
+    samples packed (each prompt + completion back to back, position ids restarting per sample, attention
+    kept within each sample) into rows as long as the step's longest sample, and as many rows per
+    forward/backward as fit in this many tokens (at least one); ``micro_batch_size`` is then unused by the
+    policy-gradient update (DPO keeps its padded pair micro-batches). Size it to memory: tokens x hidden
+    activations per layer, plus completion tokens x vocabulary logits (only completion positions get logits)."""
+    compile: bool = False
+    """Compile the learner's forward and backward with ``torch.compile`` (the sampler keeps the plain
+    module; the first steps pay for compilation; best with ``micro_batch_tokens`` on a GPU)."""
     minibatches: int = Field(1, ge=1)
     """Optimizer steps per training step (the batch is split); 1 = fully on-policy."""
 
@@ -88,6 +105,14 @@ class LossConfig(_Strict):
     """Named loss terms and their weights, added per token to the PPO-clip loss (registry
     ``zeroplay.training.registry.LOSS_TERMS``; built in: ``kl``, ``entropy``; a package adds its own
     through the ``zeroplay.loss_terms`` entry-point group). Logged as ``loss/term/<name>``."""
+    objective: Literal["pg", "dpo"] = "pg"
+    """What the policy learns from: ``pg``, the PPO-clip policy gradient on samples and advantages (every
+    field above); ``dpo``, the DPO loss (:func:`zeroplay.training.loss.dpo_loss`) on the preference pairs a
+    loop marks (``meta["pair"]``, ``meta["preferred"]``), against a frozen copy of the policy taken after
+    the warm-up (saved in the checkpoint). A DPO policy drops unpaired samples (``dpo/unpaired``) and
+    ignores rewards and advantages; the clip, KL, entropy and term fields are policy-gradient only."""
+    dpo_beta: float = Field(0.1, gt=0)
+    """DPO's beta: the weight of the log-ratio to the reference in the implicit reward (``objective: dpo``)."""
 
     @field_validator("terms")
     @classmethod
@@ -95,6 +120,13 @@ class LossConfig(_Strict):
         for name in value:
             check_name(LOSS_TERMS, name)
         return value
+
+    @model_validator(mode="after")
+    def _dpo_alone(self) -> LossConfig:
+        if self.objective == "dpo" and (self.kl_coef > 0 or self.entropy_coef > 0 or self.terms):
+            raise ValueError("objective: dpo has its own loss; kl_coef, entropy_coef and terms belong to the policy "
+                             "gradient (objective: pg): set them to 0 / {} (DPO's beta anchors it to its reference)")
+        return self
 
 
 class AdvantageConfig(_Strict):
@@ -277,10 +309,30 @@ class RLVRConfig(_EnvSection):
     """A registered solver reward (``correctness``: +1/-0.5/-1 from ``rewards``; ``binary``), or a group
     reward (``majority_vote``: label-free, the group's majority answer is the pseudo-label)."""
     novelty_weight: float = Field(0.0, ge=0)
-    """Add ``novelty_weight`` x novelty (1 - mean 3-gram Jaccard similarity of a completion to the rest of
-    its group, :func:`zeroplay.training.rewards.novelty`) to every sample's reward; 0: off."""
+    """Add ``novelty_weight`` x novelty (1 - a completion's mean similarity to the rest of its group) to
+    every sample's reward; 0: off."""
+    novelty: Literal["lexical", "embedding"] = "lexical"
+    """How novelty measures similarity: ``lexical``, the Jaccard similarity of token 3-gram sets
+    (:func:`zeroplay.training.rewards.novelty`, cheap); ``embedding``, the cosine similarity of mean-pooled
+    last hidden states of ``novelty_model`` (:func:`zeroplay.training.rewards.embedding_novelty`)."""
+    novelty_model: str | None = None
+    """``novelty: embedding`` only: a local Hugging Face model directory (an encoder or a decoder), loaded
+    once on the run's device; never downloaded."""
 
     _registered = field_validator("reward")(lambda v: check_name(REWARDS, v))
+
+    @model_validator(mode="after")
+    def _novelty_model(self) -> RLVRConfig:
+        if self.novelty == "embedding":
+            if not self.novelty_model:
+                raise ValueError("novelty: embedding needs novelty_model: the path of a local Hugging Face model "
+                                 "directory (nothing is downloaded)")
+            if not Path(self.novelty_model).expanduser().is_dir():
+                raise ValueError(f"novelty_model: no model directory at {self.novelty_model!r}; give a local "
+                                 "Hugging Face model directory (nothing is downloaded)")
+        elif self.novelty_model:
+            raise ValueError("novelty_model is read only with novelty: embedding; set novelty: embedding or drop it")
+        return self
 
 
 class ProposeSolveConfig(_Strict):
@@ -318,6 +370,9 @@ class PolicyConfig(_Strict):
     """This policy's optimizer (default: the run's ``optim``)."""
     sampling: SamplingConfig | None = None
     """This policy's sampling settings (default: the run's ``sampling``)."""
+    loss: LossConfig | None = None
+    """This policy's loss (default: the run's ``loss``), e.g. ``{objective: dpo, dpo_beta: 0.1}`` for a policy
+    that learns from preference pairs next to one trained by policy gradient."""
 
 
 class ScriptedRole(_Strict):
@@ -516,15 +571,18 @@ class TrainConfig(_Strict):
         if self.backend == "vllm":
             raise ValueError("policies: several policies need one vLLM engine each, which is not built yet; "
                              "use backend 'hf' or one shared policy")
-        if self.loss.kl_coef > 0 or self.model.ref_model or any(p.model and p.model.ref_model for p in self.policies.values()):
-            raise ValueError("policies: the KL reference (model.ref_model, loss.kl_coef) is kept for one shared "
-                             "policy only; set loss.kl_coef: 0 and model.ref_model: false")
+        losses = [self.loss] + [p.loss for p in self.policies.values() if p.loss]
+        if any(x.kl_coef > 0 or _needs_ref(x) for x in losses) or self.model.ref_model or \
+                any(p.model and p.model.ref_model for p in self.policies.values()):
+            raise ValueError("policies: the KL reference (model.ref_model, loss.kl_coef, loss.terms that need it) is "
+                             "kept for one shared policy only; set loss.kl_coef: 0 and model.ref_model: false "
+                             "(a policy with loss.objective: dpo keeps its own DPO reference)")
 
     def for_policy(self, name: str) -> TrainConfig:
-        """This config as one policy of ``policies`` sees it: its model, optim and sampling sections."""
+        """This config as one policy of ``policies`` sees it: its model, optim, sampling and loss sections."""
         p = self.policies[name]
         return self.model_copy(update={"model": p.model or self.model, "optim": p.optim or self.optim,
-                                       "sampling": p.sampling or self.sampling})
+                                       "sampling": p.sampling or self.sampling, "loss": p.loss or self.loss})
 
     def policy_of(self, role: str) -> str:
         """The name of the policy that plays ``role`` (``policies`` must be set)."""
@@ -532,6 +590,11 @@ class TrainConfig(_Strict):
             if role in p.roles:
                 return name
         raise KeyError(f"no policy plays role {role!r}; policies: {', '.join(self.policies)}")
+
+
+def _needs_ref(loss: LossConfig) -> bool:
+    """Whether ``loss.terms`` has a term that needs the KL reference's log-probs."""
+    return any("ref" in getattr(lookup(LOSS_TERMS, n), "needs", ()) for n in loss.terms)
 
 
 def _format_errors(e: ValidationError, where: str) -> str:

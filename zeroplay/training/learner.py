@@ -5,6 +5,15 @@ Gradients accumulate over micro-batches with the loss normalized for the whole (
 so the update does not depend on ``micro_batch_size``. bf16 autocast is used where the device
 supports it (CUDA with bf16); on CPU the learner runs in float32.
 
+Micro-batches (:meth:`Learner.micro_batches`): ``micro_batch_size`` padded samples each, or with
+``optim.micro_batch_tokens`` packed rows without padding (:mod:`zeroplay.training.packing`). On CUDA
+AdamW is the fused kernel; ``optim.compile`` compiles the learner's forward and backward.
+
+Over several processes (:mod:`zeroplay.training.distributed`) every rank holds the same samples; rank
+``r`` runs micro-batches ``r, r + N, ...`` of the one-process plan, gradients are summed over ranks
+before the clip and the optimizer step (identical on every rank), and the diagnostics are gathered and
+summed in micro-batch order, so the metrics are the one-process run's.
+
 DPO pairs: a loop marks a sample ``meta["pair"]`` (an id shared by the two samples of a pair) and
 ``meta["preferred"]`` (True: chosen, False: rejected). A pair is never split across micro-batches
 (a micro-batch holds ``max(1, micro_batch_size // 2)`` pairs), so its loss is exact; a sample
@@ -20,8 +29,10 @@ from typing import Any
 import torch
 
 from zeroplay.training.config import TrainConfig
-from zeroplay.training.loss import (LossStats, completion_logprobs, dpo_loss, loss_normalizer, pack, ppo_clip_loss,
-                                    sequence_logprobs)
+from zeroplay.training.distributed import Dist
+from zeroplay.training.loss import (LossStats, Packed, completion_logprobs, dpo_loss, loss_normalizer, pack,
+                                    ppo_clip_loss, sequence_logprobs)
+from zeroplay.training.packing import PackedRow, pack_row, packed_logprobs, plan_micro_batches
 from zeroplay.training.registry import LOSS_TERMS, lookup
 from zeroplay.training.rollout import Sample
 
@@ -41,13 +52,19 @@ class Learner:
     """AdamW on the policy, PPO-clip loss with its optional KL and entropy terms and the named
     ``loss.terms`` (see :func:`zeroplay.training.loss.ppo_clip_loss`)."""
 
-    def __init__(self, model: Any, cfg: TrainConfig, pad_id: int, ref_model: Any = None):
+    def __init__(self, model: Any, cfg: TrainConfig, pad_id: int, ref_model: Any = None, dist: Dist | None = None):
         self.model, self.cfg, self.pad_id, self.ref_model = model, cfg, pad_id, ref_model
+        self.dist = dist or Dist()
         o = cfg.optim
-        self.optimizer = torch.optim.AdamW(
-            [p for p in model.parameters() if p.requires_grad], lr=o.lr, betas=o.betas, weight_decay=o.weight_decay
-        )
         self.device = next(model.parameters()).device
+        self.optimizer = torch.optim.AdamW(
+            [p for p in model.parameters() if p.requires_grad], lr=o.lr, betas=o.betas, weight_decay=o.weight_decay,
+            fused=True if self.device.type == "cuda" else None,  # one kernel for every parameter
+        )
+        #: what the learner's forward passes run: the model, or its compiled wrapper (same parameters);
+        #: packed micro-batches run the decoder (compiled too) and gather hidden states before the head
+        self.forward_model = torch.compile(model, dynamic=True) if o.compile else model
+        self.decoder = torch.compile(model.get_decoder(), dynamic=True) if o.compile else None
         self.amp = autocast_dtype(self.device, cfg.model.dtype)
         #: ``loss.terms`` as (name, weight, term), and what they need computed
         self.terms = [(name, w, lookup(LOSS_TERMS, name)) for name, w in cfg.loss.terms.items()]
@@ -66,18 +83,58 @@ class Learner:
             return contextlib.nullcontext()
         return torch.autocast(device_type=self.device.type, dtype=self.amp)
 
+    # -- micro-batches ---------------------------------------------------------------------------
+    def micro_batches(self, samples: Sequence[Sample]) -> list[list[int]]:
+        """The indices of ``samples`` in each micro-batch: blocks of ``micro_batch_size``, or packed rows of
+        at most ``micro_batch_tokens`` tokens. It depends on the samples alone, never on the process count."""
+        o = self.cfg.optim
+        if o.micro_batch_tokens:
+            return plan_micro_batches(_lengths(samples), o.micro_batch_tokens)
+        n = len(samples)
+        return [list(range(i, min(i + o.micro_batch_size, n))) for i in range(0, n, o.micro_batch_size)]
+
+    def batch(self, chunk: Sequence[Sample], row_tokens: int, masks: bool = True) -> Packed | PackedRow:
+        """One micro-batch on the learner's device: padded, or packed rows of at most ``row_tokens`` tokens
+        (the longest sample of the (mini)batch, so the rows are the plan's)."""
+        loss_masks = [s.loss_mask for s in chunk] if masks else None
+        if self.cfg.optim.micro_batch_tokens:
+            return pack_row([s.prompt_ids for s in chunk], [s.completion_ids for s in chunk], loss_masks,
+                            row_tokens=row_tokens, pad_id=self.pad_id).to(self.device)
+        return pack([s.prompt_ids for s in chunk], [s.completion_ids for s in chunk], self.pad_id,
+                    loss_masks).to(self.device)
+
+    def token_logprobs(self, model: Any, batch: Packed | PackedRow,
+                       **kwargs: Any) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """(micro-batch, C) completion log-probs (and entropies) of either layout under ``model``."""
+        if isinstance(batch, PackedRow):
+            if model is self.forward_model:
+                return packed_logprobs(self.model, batch, decoder=self.decoder, **kwargs)
+            return packed_logprobs(model, batch, **kwargs)
+        return completion_logprobs(model, batch, **kwargs)
+
     def logprobs(self, samples: Sequence[Sample], model: Any = None) -> list[list[float]]:
-        """Log-probs of each sample's completion under ``model`` (default: the policy), no grad."""
-        model = model or self.model
-        out: list[list[float]] = []
-        mb = self.cfg.optim.micro_batch_size
+        """Log-probs of each sample's completion under ``model`` (default: the policy), no grad; over
+        several processes each rank runs its share of the micro-batches and every rank gets them all."""
+        model = model or self.forward_model
+        plan, row_tokens = self.micro_batches(samples), max(_lengths(samples), default=1)
+        mine: dict[int, list[list[float]]] = {}
         with torch.no_grad(), self._autocast():
-            for i in range(0, len(samples), mb):
-                chunk = samples[i:i + mb]
-                batch = pack([s.prompt_ids for s in chunk], [s.completion_ids for s in chunk], self.pad_id).to(self.device)
-                lp, _ = completion_logprobs(model, batch)
-                out += [lp[j, :len(s.completion_ids)].tolist() for j, s in enumerate(chunk)]
+            for i in self.dist.mine(len(plan)):
+                chunk = [samples[j] for j in plan[i]]
+                lp, _ = self.token_logprobs(model, self.batch(chunk, row_tokens, masks=False))
+                mine[i] = [lp[k, :len(s.completion_ids)].tolist() for k, s in enumerate(chunk)]
+        out: list[list[float]] = [[] for _ in samples]
+        for idx, lps in zip(plan, self.dist.gather(mine, len(plan))):
+            for j, lp in zip(idx, lps):
+                out[j] = lp
         return out
+
+    def _step(self) -> float:
+        """Sum the gradients over ranks, clip, and take the optimizer step; the gradient norm."""
+        self.dist.sum_grads(self.model.parameters())
+        gn = torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.optim.grad_clip)
+        self.optimizer.step()
+        return float(gn)
 
     def update(self, samples: Sequence[Sample], advantages: torch.Tensor) -> dict[str, float]:
         """Train on ``samples`` (one optimizer step per minibatch); returns loss diagnostics."""
@@ -140,27 +197,29 @@ class Learner:
         beta = self.cfg.loss.dpo_beta
         per = max(1, self.cfg.optim.micro_batch_size // 2)
         self.optimizer.zero_grad(set_to_none=True)
-        total, stats = 0.0, {}
-        for i in range(0, len(pairs), per):
-            chunk = pairs[i:i + per]
+        starts = list(range(0, len(pairs), per))
+        mine: dict[int, tuple[float, dict[str, float]]] = {}
+        for i in self.dist.mine(len(starts)):
+            chunk = pairs[starts[i]:starts[i] + per]
             flat = [s for pair in chunk for s in pair]  # chosen, rejected, chosen, rejected, ...
             batch = pack([s.prompt_ids for s in flat], [s.completion_ids for s in flat], self.pad_id,
                          [s.loss_mask for s in flat]).to(self.device)
             with torch.no_grad(), self._autocast():
                 ref_lp, _ = completion_logprobs(self.ref_model, batch)
             with self._autocast():
-                logp, _ = completion_logprobs(self.model, batch)
+                logp, _ = completion_logprobs(self.forward_model, batch)
             seq = sequence_logprobs(logp, batch.completion_mask)
             ref_seq = sequence_logprobs(ref_lp.float(), batch.completion_mask)
             loss, st = dpo_loss(seq[0::2], seq[1::2], ref_seq[0::2], ref_seq[1::2], beta=beta)
             loss = loss * (len(chunk) / len(pairs))  # the mean over the whole minibatch's pairs
             loss.backward()
-            total += float(loss.detach())
-            for k, v in st.items():
-                stats[k] = stats.get(k, 0.0) + v * len(chunk) / len(pairs)
-        gn = torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.optim.grad_clip)
-        self.optimizer.step()
-        return total, stats, float(gn)
+            mine[i] = (float(loss.detach()), {k: v * len(chunk) / len(pairs) for k, v in st.items()})
+        total, stats = 0.0, {}
+        for part_loss, part_stats in self.dist.gather(mine, len(starts)):  # in micro-batch order, as one process adds
+            total += part_loss
+            for k, v in part_stats.items():
+                stats[k] = stats.get(k, 0.0) + v
+        return total, stats, self._step()
 
     def _minibatch(self, samples: list[Sample], adv: torch.Tensor, old: list[list[float]],
                    ref: list[list[float]] | None) -> tuple[float, LossStats, float]:
@@ -168,30 +227,30 @@ class Learner:
         # tokens the policy wrote (a multi-turn sample's tool output is masked out, Sample.loss_mask)
         norm = loss_normalizer([s.trained_tokens() for s in samples], lc.loss_norm, self.cfg.sampling.max_new_tokens)
         self.optimizer.zero_grad(set_to_none=True)
-        stats, total = LossStats(), 0.0
-        mb = self.cfg.optim.micro_batch_size
-        for i in range(0, len(samples), mb):
-            chunk = samples[i:i + mb]
-            batch = pack([s.prompt_ids for s in chunk], [s.completion_ids for s in chunk], self.pad_id,
-                         [s.loss_mask for s in chunk]).to(self.device)
+        plan, row_tokens = self.micro_batches(samples), max(_lengths(samples), default=1)
+        mine: dict[int, tuple[float, LossStats]] = {}
+        for i in self.dist.mine(len(plan)):  # one process: every micro-batch, in order
+            idx = plan[i]
+            batch = self.batch([samples[j] for j in idx], row_tokens)
             C = batch.completion_len
-            old_t = _padded([old[i + j] for j in range(len(chunk))], C).to(self.device)
-            ref_t = _padded([ref[i + j] for j in range(len(chunk))], C).to(self.device) if ref is not None else None
+            old_t = _padded([old[j] for j in idx], C).to(self.device)
+            ref_t = _padded([ref[j] for j in idx], C).to(self.device) if ref is not None else None
             with self._autocast():
-                logp, entropy = completion_logprobs(self.model, batch, with_entropy=True,
+                logp, entropy = self.token_logprobs(self.forward_model, batch, with_entropy=True,
                                                     entropy_grad=self.needs_entropy_grad)
             loss, st = ppo_clip_loss(
-                logp, old_t, adv[i:i + mb].to(self.device), batch.completion_mask, normalizer=norm,
+                logp, old_t, adv[idx].to(self.device), batch.completion_mask, normalizer=norm,
                 clip_low=lc.clip_low, clip_high=lc.clip_high, loss_norm=lc.loss_norm,
                 ref_logprobs=ref_t, kl_coef=lc.kl_coef, entropy=entropy, entropy_coef=lc.entropy_coef,
                 terms=self.terms,
             )
             loss.backward()
-            stats.add(st)
-            total += float(loss.detach())
-        gn = torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.optim.grad_clip)
-        self.optimizer.step()
-        return total, stats, float(gn)
+            mine[i] = (float(loss.detach()), st)
+        stats, total = LossStats(), 0.0
+        for part_loss, part_stats in self.dist.gather(mine, len(plan)):  # in micro-batch order, as one process adds
+            stats.add(part_stats)
+            total += part_loss
+        return total, stats, self._step()
 
 
 def dpo_pairs(samples: Sequence[Sample]) -> tuple[list[tuple[Sample, Sample]], int]:
@@ -215,6 +274,10 @@ def dpo_pairs(samples: Sequence[Sample]) -> tuple[list[tuple[Sample, Sample]], i
         else:
             unpaired += len(members)
     return pairs, unpaired
+
+
+def _lengths(samples: Sequence[Sample]) -> list[int]:
+    return [len(s.prompt_ids) + len(s.completion_ids) for s in samples]
 
 
 def _padded(rows: list[list[float]], width: int) -> torch.Tensor:

@@ -14,6 +14,10 @@ Simplifications, stated up front (as nanochat does):
   its checkpoint continues exactly like an uninterrupted one.
 - A step's rollouts are ``rollout_shards`` pieces (one by default), each sampled with a seed from
   (seed, step, shard): they run here, or on Ray actors (``ray_workers``) with the same result.
+- Under torchrun (several processes, :mod:`zeroplay.training.distributed`) the shards are dealt out
+  over the ranks and gathered back, every rank runs the same steps on the same samples, the learner
+  sums gradients over ranks, and rank 0 alone writes the run's files: the run equals the one-process
+  run with the same ``rollout_shards``, and its checkpoints resume on any process count.
 
 The pieces (policies, samplers, the loop named by ``loop``, the advantage estimator named by
 ``advantage.estimator``) are built in :mod:`zeroplay.training.build`; what a loop does is its own
@@ -34,9 +38,11 @@ import torch
 
 from zeroplay.core.errors import ConfigError
 from zeroplay.training.advantages import nonzero_mask
-from zeroplay.training.build import PolicySlot, build_loop, build_policies, build_rollouts, resolve_device, run_sampler
+from zeroplay.training.build import (PolicySlot, build_loop, build_policies, build_rollouts, init_model_dirs,
+                                     resolve_device, run_sampler)
 from zeroplay.training.checkpoint import CheckpointError, latest_checkpoint, restore_rng_states, save_checkpoint
 from zeroplay.training.config import TrainConfig
+from zeroplay.training.distributed import Dist, check_distributable, init_distributed, rank_device
 from zeroplay.training.learner import dpo_pairs
 from zeroplay.training.policies import is_scripted
 from zeroplay.training.rollout import Loop, PhaseTimer, seed_for
@@ -53,23 +59,38 @@ def train(cfg: TrainConfig, *, quiet: bool = False) -> Path:
         if parent.exists() and not parent.is_dir():
             raise ConfigError(f"out_dir/name: {parent} is a file, not a directory; pick another out_dir or name")
     check_trackers(cfg.log)  # a missing tracker package fails here, before anything is built
+    device = resolve_device(cfg.model.device)
+    dist = init_distributed(device)  # torchrun's process group, or one process
+    try:
+        check_distributable(cfg, dist)
+        return _train(cfg, run_dir, rank_device(device, dist), dist, quiet)
+    finally:
+        dist.close()
+
+
+def _train(cfg: TrainConfig, run_dir: Path, device: torch.device, dist: Dist, quiet: bool) -> Path:
+    main = dist.is_main  # rank 0 (or the one process) writes the run's files
     run_dir.mkdir(parents=True, exist_ok=True)
     ckpt, ckpt_path = latest_checkpoint(run_dir)  # a broken checkpoint fails here, before any model is built
     if ckpt is not None and finished(run_dir, int(ckpt["step"]), cfg):
-        print(f"{run_dir} is complete: it trained {ckpt['step']} steps and holds its final model and summary; "
-              "pass a larger --steps to train further, or another --name for a new run", file=sys.stderr)
+        if main:
+            print(f"{run_dir} is complete: it trained {ckpt['step']} steps and holds its final model and summary; "
+                  "pass a larger --steps to train further, or another --name for a new run", file=sys.stderr)
         return run_dir
-    write_atomically(run_dir / "config.json", cfg.model_dump_json(indent=2))
+    dist.barrier()  # every rank has read the checkpoint before rank 0 writes anything
+    if main:
+        write_atomically(run_dir / "config.json", cfg.model_dump_json(indent=2))
+        init_model_dirs(cfg, run_dir)
+    dist.barrier()  # the initial models are on disk for every rank
     torch.manual_seed(cfg.seed)
     if cfg.torch_threads:
         torch.set_num_threads(cfg.torch_threads)
-    device = resolve_device(cfg.model.device)
 
     # ---- policies (model, sampler, learner, estimator each), loop (and rollout actors on Ray, if asked)
-    slots = build_policies(cfg, run_dir, device)
+    slots = build_policies(cfg, run_dir, device, dist)
     sampler = run_sampler(cfg, slots)
     loop = build_loop(cfg, sampler, slots[0].policy)
-    progress = _Progress(quiet)
+    progress = _Progress(quiet or not main)
 
     # ---- resume, or warm up and evaluate the starting point
     if ckpt is not None:
@@ -78,14 +99,16 @@ def train(cfg: TrainConfig, *, quiet: bool = False) -> Path:
     else:
         warmup_info = _warmup(cfg, loop, slots, progress)
         for slot in slots:  # the KL (or DPO) anchor is the policy RL starts from: after the warm-up
+            dist.broadcast_module(slot.learner.model)  # replicas start identical even where kernels are not
             if slot.learner.wants_ref:
                 slot.learner.ref_model = _frozen_copy(slot.learner.model)
         eval_before = evaluate(loop, sampler, cfg.seed, 0)
         start = 0
-    trackers = open_trackers(cfg.log, run_dir, cfg.name, cfg.model_dump(mode="json"), start) if cfg.log[1:] else None
-    log = RunLog(run_dir, resume_step=start, trackers=trackers)
-    samples_log = SampleLog(run_dir, resume_step=start)
-    if ckpt is None:
+    trackers = (open_trackers(cfg.log, run_dir, cfg.name, cfg.model_dump(mode="json"), start)
+                if cfg.log[1:] and main else None)
+    log = RunLog(run_dir, resume_step=start, trackers=trackers) if main else None
+    samples_log = SampleLog(run_dir, resume_step=start) if main else None
+    if ckpt is None and main:
         log.log(0, {**eval_before, **{f"warmup/{k}": v for k, v in warmup_info.items()}})
         _save(run_dir, 0, slots, loop, eval_before, warmup_info, cfg)
     _sync(slots)
@@ -101,9 +124,10 @@ def train(cfg: TrainConfig, *, quiet: bool = False) -> Path:
             torch.manual_seed(seed_for(cfg.seed, step))
             sampler.timer = PhaseTimer()
             t0 = time.perf_counter()
-            samples, metrics = collect(loop, remote, step, cfg.shards, slots[0].learner.model)
+            samples, metrics = collect(loop, remote, step, cfg.shards, slots[0].learner.model, dist)
             sampler.timer.add("rollout_wall", time.perf_counter() - t0, len(samples))
-            samples_log.add(step, samples, lambda x: _prompt_text(slots, x))
+            if samples_log is not None:
+                samples_log.add(step, samples, lambda x: _prompt_text(slots, x))
             samples = [x for x in samples if not is_scripted(x)]  # a scripted role's text has no tokens to train
             rewards = np.array([x.reward for x in samples], dtype=float)
             t0 = time.perf_counter()
@@ -137,15 +161,17 @@ def train(cfg: TrainConfig, *, quiet: bool = False) -> Path:
             if (cfg.eval.every and step % cfg.eval.every == 0) or step == cfg.steps:
                 eval_metrics = evaluate(loop, sampler, cfg.seed, step)
                 metrics.update(eval_metrics)
-            log.log(step, metrics)
-            if step % cfg.checkpoint_every == 0 or step == cfg.steps:
+            if main:
+                log.log(step, metrics)
+            if main and (step % cfg.checkpoint_every == 0 or step == cfg.steps):
                 _save(run_dir, step, slots, loop, eval_before, warmup_info, cfg)
             last = metrics
             progress.advance(step, metrics)
             if cfg.step_delay_s:
                 time.sleep(cfg.step_delay_s)
     except BaseException:
-        log.close(ok=False)
+        if log is not None:
+            log.close(ok=False)
         raise
     finally:
         progress.stop()
@@ -154,6 +180,8 @@ def train(cfg: TrainConfig, *, quiet: bool = False) -> Path:
 
     # ---- summarize (the last step ran the final evaluation), save
     eval_after = eval_metrics if cfg.steps > start else evaluate(loop, sampler, cfg.seed, cfg.steps)
+    if not main:
+        return run_dir
     summary = {"config": cfg.model_dump(mode="json"), "steps": cfg.steps, "final_metrics": last,
                "eval_before": eval_before, "eval_after": eval_after, "warmup": warmup_info}
     for slot in slots:  # final_model/, or final_model/NAME/ per policy
@@ -205,11 +233,16 @@ def _write_report(run_dir: Path) -> None:
               f"try again with: zeroplay report {run_dir}", file=sys.stderr)
 
 
-def collect(loop: Loop, remote: Any, step: int, shards: int, model: Any) -> tuple[list[Any], dict[str, float]]:
-    """The step's samples and rollout metrics: the shards run in this process, or on Ray actors."""
-    if remote is None:
+def collect(loop: Loop, remote: Any, step: int, shards: int, model: Any,
+            dist: Dist | None = None) -> tuple[list[Any], dict[str, float]]:
+    """The step's samples and rollout metrics: the shards run in this process, on Ray actors, or dealt
+    out over the ranks of a run under torchrun (each rank runs its shards, every rank gets them all)."""
+    if dist is not None and dist.active:
+        results = dist.gather({k: loop.run_shard(step, k, shards) for k in dist.mine(shards)}, shards)
+    elif remote is None:
         return loop.collect(step, shards)
-    results = remote.collect(step, shards, model, loop.state_dict())
+    else:
+        results = remote.collect(step, shards, model, loop.state_dict())
     for r in results:
         loop.sampler.timer.merge(r.timer)
     return loop.merge(step, results)
