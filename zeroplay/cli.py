@@ -15,7 +15,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "list": ("zeroplay.listing", "registered envs, verifiers, agents and sandbox backends"),
     "play": ("zeroplay.agents.play", "run episodes between agents; print returns and win rates"),
     "verify": ("zeroplay.verifiers.cli", "check answers: `verify math PRED GOLD` or `verify FILE.jsonl`"),
-    "bench": ("zeroplay.bench", "run a benchmark: sandbox | verifiers | envs | train"),
+    "bench": ("zeroplay.bench", "run a benchmark: sandbox | verifiers | envs | train | agents | decode | learn"),
     "train": ("zeroplay.training.cli", "train from a YAML config: `train configs/demo.yaml`"),
     "report": ("zeroplay.training.report", "write a run's self-contained HTML report: `report runs/demo`"),
     "serve": ("zeroplay.agents.serve", "serve a local transformers model through an OpenAI-compatible API"),
