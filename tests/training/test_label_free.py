@@ -187,3 +187,108 @@ def test_rlvr_without_the_new_options_rewards_as_before(tmp_path):
     samples, metrics = _loop(SCRIPT, tmp_path).collect(0)  # correctness: +1 right, -0.5 wrong (plain: well formed)
     assert [s.reward for s in samples] == [1, 1, -0.5, -0.5, -0.5, -0.5, 1, 1, -0.5, -0.5, -0.5, 1]
     assert not {"train/pseudo_label_rate", "train/pseudo_label_agreement", "train/novelty"} & set(metrics)
+
+
+# -- embedding novelty -----------------------------------------------------------------------------
+def test_cosine_novelty_is_one_minus_the_mean_cosine_to_the_others():
+    from zeroplay.training.rewards import cosine_novelty
+
+    # cos(a, b) = 0, cos(a, c) = cos(b, c) = 1/sqrt(2)
+    r = 1 / 2 ** 0.5
+    assert cosine_novelty([[1, 0], [0, 1], [1, 1]]) == pytest.approx([1 - r / 2, 1 - r / 2, 1 - r])
+    assert cosine_novelty([[2, 0], [5, 0]]) == pytest.approx([0.0, 0.0])  # same direction: nothing new
+    assert cosine_novelty([[1, 0], [-3, 0]]) == pytest.approx([2.0, 2.0])  # opposite: the most novel
+    # two zero vectors are alike (as two texts without n-grams), a zero vector and another are not
+    assert cosine_novelty([[0, 0], [0, 0], [1, 0]]) == pytest.approx([0.5, 0.5, 1.0])
+    assert cosine_novelty([[1, 2]]) == [0.0] and cosine_novelty([]) == []
+
+
+@pytest.fixture(scope="module")
+def encoder_dir(tmp_path_factory):
+    from zeroplay.agents.tiny import build_tiny_model
+
+    return str(build_tiny_model(tmp_path_factory.mktemp("encoder"), hidden_size=32, num_layers=1, num_heads=2))
+
+
+def test_embedding_novelty_with_a_local_model(encoder_dir):
+    from zeroplay.training.rewards import TextEmbedder, cosine_novelty, embedding_novelty
+
+    embedder = TextEmbedder(encoder_dir)
+    texts = ["so it is \\boxed{4}", "I think the answer is 7", "so it is \\boxed{4}", ""]
+    vectors = embedder.embed(texts)
+    assert vectors.shape == (4, 32)
+    assert vectors[0] == pytest.approx(vectors[2]) and not vectors[3].any()  # the empty text: zero vector
+    got = embedding_novelty(texts, embedder)
+    assert got == pytest.approx(cosine_novelty(vectors))
+    assert embedding_novelty(["same words", "same words", "same words"], embedder) == pytest.approx([0, 0, 0], abs=1e-6)
+    assert embedding_novelty(["alone"], embedder) == [0.0]
+    assert min(embedding_novelty(["a b c", "x = 12 / 4", "\\boxed{99}"], embedder)) > 0
+
+
+def test_embedding_novelty_config_needs_a_local_model_directory(tmp_path, encoder_dir):
+    base = {"loop": "rlvr", "rlvr": {"env": "zeroplay/MathArithmetic-v0", "novelty": "embedding"}}
+    with pytest.raises(ConfigError, match="novelty_model"):
+        config_from_dict(base)
+    with pytest.raises(ConfigError, match="no model directory"):
+        config_from_dict({**base, "rlvr": {**base["rlvr"], "novelty_model": str(tmp_path / "missing")}})
+    with pytest.raises(ConfigError, match="only with novelty: embedding"):
+        config_from_dict({"loop": "rlvr", "rlvr": {"env": "zeroplay/MathArithmetic-v0", "novelty_model": encoder_dir}})
+    assert config_from_dict({**base, "rlvr": {**base["rlvr"], "novelty_model": encoder_dir}}).loop_config.novelty_model
+    default = config_from_dict({"loop": "rlvr", "rlvr": {"env": "zeroplay/MathArithmetic-v0"}})
+    assert default.loop_config.novelty == "lexical"
+
+
+def test_a_directory_without_a_model_is_a_clear_error(tmp_path):
+    from zeroplay.training.rewards import TextEmbedder
+
+    with pytest.raises(ValueError, match="cannot load a Hugging Face model"):
+        TextEmbedder(str(tmp_path))
+
+
+@pytest.mark.skipif("zeroplay/MathArithmetic-v0" not in zp.registered(), reason="math envs not registered")
+def test_rlvr_embedding_novelty_bonus_is_added_to_the_reward(tmp_path, encoder_dir):
+    from zeroplay.training.rewards import TextEmbedder, embedding_novelty
+
+    loop = _loop(SCRIPT, tmp_path, reward="majority_vote", novelty_weight=0.5, novelty="embedding",
+                 novelty_model=encoder_dir)
+    samples, metrics = loop.collect(0)
+    embedder = TextEmbedder(encoder_dir)
+    bonus = [b for g in range(3) for b in embedding_novelty([s.text for s in samples[4 * g:4 * g + 4]], embedder)]
+    vote = [1, 1, 0, 0, 0, 0, 0, 0, 1, 1, 1, 0]
+    assert [s.reward for s in samples] == pytest.approx([r + 0.5 * b for r, b in zip(vote, bonus)])
+    assert bonus != pytest.approx([b for g in range(3) for b in novelty([s.text for s in samples[4 * g:4 * g + 4]])])
+    assert metrics["train/novelty"] == pytest.approx(sum(bonus) / 12)
+
+
+# -- the rlvr warm-up ------------------------------------------------------------------------------
+@pytest.mark.skipif("zeroplay/MathArithmetic-v0" not in zp.registered(), reason="math envs not registered")
+@pytest.mark.parametrize("template, form", [("plain", r"\\boxed\{-?\d+\}"), ("r1", r"<answer>-?\d+</answer>")])
+def test_rlvr_warmup_pairs_answer_unseen_problems_with_their_reference(tmp_path, template, form):
+    from zeroplay.training.rlvr import EVAL_STREAM
+    from zeroplay.training.rollout import seed_for
+
+    cfg = config_from_dict({"loop": "rlvr", "template": template, "seed": 3,
+                            "rlvr": {"env": "zeroplay/MathArithmetic-v0"}, "eval": {"samples": 40}})
+    loop = RLVRLoop(cfg, None, None)
+    pairs = loop.warmup_pairs(30, 3)
+    env = zp.make("zeroplay/MathArithmetic-v0")
+    evals = {env.reset(seed=seed_for(3, EVAL_STREAM, i))[0] for i in range(40)}
+    assert len(pairs) == 30 and not evals & {p for p, _ in pairs}
+    for prompt, completion in pairs:
+        assert re.fullmatch(form, completion)
+        expr = re.search(r"Compute (.+?)\.\n", prompt).group(1)
+        assert re.fullmatch(r"[-+*() 0-9]+", expr)
+        assert int(re.search(r"-?\d+", completion).group()) == eval(expr)  # the right answer
+
+
+def test_reference_completion_formats_and_refusals():
+    from zeroplay.core.types import Task
+    from zeroplay.training.rlvr import reference_completion
+
+    math = Task("t", "1 + 1?", "2", "math", {})
+    assert reference_completion(math, get_template("plain")) == "\\boxed{2}"
+    assert reference_completion(math, get_template("r1")) == "<answer>2</answer>"
+    assert reference_completion(math, get_template("boxed")) == "\\boxed{2}"
+    assert reference_completion(Task("c", "code", "hello", "exact", {}), get_template("plain")) == "hello"
+    assert reference_completion(Task("c", "code", {"tests": []}, "code", {}), get_template("plain")) is None
+    assert reference_completion(Task("c", "q", "  ", "math", {}), get_template("plain")) is None

@@ -9,7 +9,7 @@
   opponent gains less than a win; in evaluation the env's own -1/+1 is kept.
 
 Rewards are named parts (:data:`zeroplay.training.registry.REWARDS`, entry-point group
-``zeroplay.rewards``), of three kinds, each a plain function a loop calls:
+``zeroplay.rewards``), of five kinds, each a plain function a loop calls:
 
 - :class:`SolverReward`   ``(correct, well_formed, shaping) -> float``: ``correctness`` (default), ``binary``;
 - :class:`ProposerReward` ``(valid, solve_rate, shaping) -> float``: ``learnability`` (default);
@@ -17,11 +17,14 @@ Rewards are named parts (:data:`zeroplay.training.registry.REWARDS`, entry-point
   ``env_returns``;
 - :class:`GroupReward`    ``(answers, same, shaping) -> list[float]``, one reward per sample of a group
   (the samples of one prompt), marked with :func:`group_reward`: ``majority_vote`` (label-free). Only
-  the ``rlvr`` loop calls group rewards.
+  the ``rlvr`` loop calls group rewards;
+- :class:`LikelihoodReward` ``(without, with_hint, shaping) -> float``, from a model's token log-probs of
+  the same responses under two prompts: ``hint_delta`` (G-Zero's Hint-δ; the ``g_zero`` loop).
 
 Label-free signals (EVOL-RL, TTRL): :func:`majority_vote` finds a group's pseudo-label, :func:`novelty`
-scores how much each completion's wording differs from the rest of its group (the loop adds
-``rlvr.novelty_weight`` times it to any solver reward).
+scores how much each completion's wording differs from the rest of its group, and
+:func:`embedding_novelty` how much its meaning does, as a local model's embeddings see it
+(:class:`TextEmbedder`; the loop adds ``rlvr.novelty_weight`` times either to any solver reward).
 
 A loop section picks them by name, e.g. ``propose_solve.proposer_reward: learnability``.
 """
@@ -217,11 +220,125 @@ def jaccard(a: set[Any], b: set[Any]) -> float:
 def novelty(texts: Sequence[str], n: int = 3) -> list[float]:
     """Per completion: 1 - its mean Jaccard similarity (token ``n``-gram sets) to the group's other
     completions. 1: shares no n-gram with any other; 0: the same n-grams as every other. A group of
-    one has nothing to differ from: 0. A lexical measure: cheap, blind to paraphrase (an embedding
-    model would see that; not here yet)."""
+    one has nothing to differ from: 0. A lexical measure: cheap, blind to paraphrase (see
+    :func:`embedding_novelty` for one that is not)."""
     grams = [ngrams(t if isinstance(t, str) else "", n) for t in texts]
     k = len(grams)
     if k < 2:
         return [0.0] * k
     sim = [[jaccard(grams[i], grams[j]) if i < j else 0.0 for j in range(k)] for i in range(k)]
     return [1.0 - sum(sim[min(i, j)][max(i, j)] for j in range(k) if j != i) / (k - 1) for i in range(k)]
+
+
+def cosine_novelty(vectors: Any) -> list[float]:
+    """Per row of ``vectors`` (k x d): 1 - its mean cosine similarity to the other rows; the same shape
+    as :func:`novelty`, in [0, 2] (a cosine can be negative). Two zero vectors are alike (cosine 1,
+    as two texts without n-grams are), a zero vector and another are not (0). A group of one: 0."""
+    import numpy as np
+
+    v = np.asarray(vectors, dtype=np.float64)
+    k = len(v)
+    if k < 2:
+        return [0.0] * k
+    norms = np.linalg.norm(v, axis=1)
+    zero = norms == 0
+    unit = v / np.where(zero, 1.0, norms)[:, None]
+    cos = np.clip(unit @ unit.T, -1.0, 1.0)
+    cos[np.ix_(zero, zero)] = 1.0
+    off = ~np.eye(k, dtype=bool)
+    return [float(1.0 - cos[i][off[i]].mean()) for i in range(k)]
+
+
+class TextEmbedder:
+    """Texts to vectors with a local Hugging Face model (an encoder, or a decoder whose lm head is left
+    out): the mean over a text's tokens of the last hidden states. Loaded once, from ``path`` only
+    (``local_files_only``: nothing is downloaded), in eval mode on ``device``; texts are cut to their
+    first :data:`NOVELTY_MAX_CHARS` characters and ``max_tokens`` tokens, embedded ``batch_size`` at a time.
+    A text with no tokens gets the zero vector."""
+
+    def __init__(self, path: str, *, device: str = "cpu", max_tokens: int = 512, batch_size: int = 32):
+        from zeroplay.core.errors import ConfigError
+        from zeroplay.core.optional import require
+
+        require("transformers", "train", "embedding novelty")
+        from transformers import AutoModel, AutoTokenizer
+
+        try:
+            self.tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+            self.model = AutoModel.from_pretrained(path, local_files_only=True).to(device).eval()
+        except (OSError, ValueError, KeyError) as e:  # what transformers raises for a directory it cannot read
+            why = " ".join(str(e).split())[:200]
+            raise ConfigError(f"novelty_model: cannot load a Hugging Face model from {path!r} ({why}); "
+                             "give a local model directory with its tokenizer") from None
+        if self.tokenizer.pad_token is None:  # decoders often have none; padding is masked out anyway
+            self.tokenizer.pad_token = self.tokenizer.eos_token or self.tokenizer.unk_token
+        self.tokenizer.padding_side = "right"
+        self.device, self.max_tokens, self.batch_size = device, max_tokens, batch_size
+
+    def embed(self, texts: Sequence[str]) -> Any:
+        """A (len(texts) x hidden) float64 numpy array."""
+        import numpy as np
+        import torch
+
+        out = []
+        for i in range(0, len(texts), self.batch_size):
+            chunk = [(t if isinstance(t, str) else "")[:NOVELTY_MAX_CHARS] for t in texts[i:i + self.batch_size]]
+            enc = self.tokenizer(chunk, return_tensors="pt", padding=True, truncation=True,
+                                 max_length=self.max_tokens, add_special_tokens=False).to(self.device)
+            mask = enc["attention_mask"]
+            if mask.shape[1] == 0:  # every text of the chunk is empty
+                out.append(np.zeros((len(chunk), self.model.config.hidden_size)))
+                continue
+            with torch.no_grad():
+                hidden = self.model(input_ids=enc["input_ids"], attention_mask=mask).last_hidden_state
+            m = mask.unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * m).sum(1) / m.sum(1).clamp(min=1.0)
+            out.append(pooled.double().cpu().numpy())
+        return np.concatenate(out) if out else np.zeros((0, self.model.config.hidden_size))
+
+
+def embedding_novelty(texts: Sequence[str], embedder: TextEmbedder) -> list[float]:
+    """Per completion: 1 - its mean cosine similarity to the group's other completions, each embedded by
+    ``embedder`` (:func:`cosine_novelty`). Sees paraphrase (two wordings of one argument are close) as
+    far as the model does."""
+    if len(texts) < 2:
+        return [0.0] * len(texts)
+    return cosine_novelty(embedder.embed(list(texts)))
+
+
+# -- likelihood rewards (a model's log-probs of the same responses under two prompts) ------------
+
+class LikelihoodReward(Protocol):
+    def __call__(self, without: Sequence[Sequence[float]], with_hint: Sequence[Sequence[float]],
+                 shaping: RewardShaping) -> float:
+        """One reward from per-token log-probs of some responses: ``without[i]`` and ``with_hint[i]`` are
+        the log-probs of response i's tokens given the prompt without and with the extra context."""
+        ...
+
+
+def hint_delta(without: Sequence[float], with_hint: Sequence[float]) -> float:
+    """G-Zero's Hint-δ of one response: the per-token average of ``log p(y_t | q, y_<t) - log p(y_t | q, h, y_<t)``.
+
+    ``without`` and ``with_hint`` are the generator's log-probs of the tokens of its own *unassisted*
+    response y to the query q, given q alone and given q with the hint h. Positive when the hint makes
+    the unassisted answer less likely (the hint would change what the generator says: the query was
+    hard for it and the hint informative); about 0 when the hint changes nothing (an easy query, or an
+    empty hint). A response with no tokens has nothing to shift: 0.
+    """
+    if len(without) != len(with_hint):
+        raise ValueError(f"hint_delta needs the log-probs of the same tokens twice, got {len(without)} and "
+                         f"{len(with_hint)} tokens")
+    if not without:
+        return 0.0
+    return float(sum(a - b for a, b in zip(without, with_hint)) / len(without))
+
+
+def hint_delta_reward(without: Sequence[Sequence[float]], with_hint: Sequence[Sequence[float]],
+                      shaping: RewardShaping | None = None) -> float:
+    """The proposer's reward for one (query, hint): the mean :func:`hint_delta` over the generator's
+    unassisted responses to the query (responses without tokens are left out; none left: 0)."""
+    if len(without) != len(with_hint):
+        raise ValueError(f"hint_delta_reward got {len(without)} responses without the hint but "
+                         f"{len(with_hint)} with it")
+    deltas = [hint_delta(a, b) for a, b in zip(without, with_hint) if len(a)]
+    return float(sum(deltas) / len(deltas)) if deltas else 0.0

@@ -14,7 +14,14 @@ accepts one against the other; the majority answer is the pseudo-label
 only to log how often the pseudo-label is right: ``train/pseudo_label_agreement`` (over groups that
 have one; the representative sample's own verdict against the reference) and
 ``train/pseudo_label_rate`` (groups with a pseudo-label). ``rlvr.novelty_weight`` adds a novelty
-bonus (:func:`~zeroplay.training.rewards.novelty`) to any reward.
+bonus to any reward: lexical (:func:`~zeroplay.training.rewards.novelty`, the default) or, with
+``rlvr.novelty: embedding``, the cosine distance of a local model's embeddings
+(:func:`~zeroplay.training.rewards.embedding_novelty`; the model loaded once, with the loop).
+
+Warm-up (``warmup.steps``): the mixture's own problems answered with their references, in the
+template's answer format (:meth:`RLVRLoop.warmup_pairs`), each pair checked by the env's verifier;
+drawn from seeds of their own (never a training step's) and never an evaluation problem. It uses
+labels: in a label-free recipe it stands in for a pretrained base model, which a tiny random one is not.
 
 Evaluation: ``eval.samples`` fixed tasks, ``eval.samples_per_task`` answers each; ``eval/accuracy`` is
 the mean over all answers, ``eval/pass@k`` the unbiased pass@k (:func:`pass_at_k`) for each k of
@@ -30,12 +37,19 @@ from typing import Any
 
 import numpy as np
 
+from zeroplay.core.errors import ConfigError
 from zeroplay.core.types import Verdict
 from zeroplay.training.config import RLVRConfig, TrainConfig
 from zeroplay.training.registry import REWARDS, lookup
-from zeroplay.training.rewards import is_group_reward, majority_vote, novelty
+from zeroplay.training.rewards import embedding_novelty, is_group_reward, majority_vote, novelty
 from zeroplay.training.rollout import (Sample, Sampler, ShardedLoop, ShardResult, concat_stats, reward_by_env_role,
                                        seed_for, shard_range, split_over_mixture, to_sample)
+from zeroplay.training.templates import Template, get_template
+
+#: The seed stream of warm-up problems (``seed_for(run seed, WARMUP_STREAM, i)``), apart from every
+#: training step's (``seed_for(run seed, step, i)``) and the evaluation's (``seed_for(run seed, EVAL_STREAM, i)``).
+WARMUP_STREAM = 0x5741524D
+EVAL_STREAM = 424242
 
 
 def verdict_of(env: Any, seed: int, action: str) -> tuple[float, Verdict, Any]:
@@ -87,6 +101,20 @@ def pass_at_k(n: int, c: int, k: int) -> float:
     return 1.0 - math.comb(n - c, k) / math.comb(n, k)
 
 
+def reference_completion(task: Any, template: Template) -> str | None:
+    """A correct completion of ``task`` written from its reference, in ``template``'s answer format: the
+    reference in ``\\boxed{}`` for a math task under the ``plain`` template (math prompts ask for a box),
+    else the template's own wrapping (``<answer>`` for ``r1``, a box for ``boxed``). None when the task
+    has no text reference (a code task's tests)."""
+    reference = getattr(task, "reference", None)
+    if not isinstance(reference, (str, int)) or isinstance(reference, bool) or not str(reference).strip():
+        return None
+    answer = str(reference).strip()
+    if template.name == "plain" and getattr(task, "verifier", None) == "math":
+        answer = f"\\boxed{{{answer}}}"
+    return template.format(answer)
+
+
 class RLVRLoop(ShardedLoop):
     config_class = RLVRConfig
 
@@ -98,6 +126,17 @@ class RLVRLoop(ShardedLoop):
         self.mixture = self.rc.mixture
         self.envs = [zp.make(e.id, **e.kwargs) for e in self.mixture]
         self.reward = lookup(REWARDS, self.rc.reward)
+        self.embedder = self._embedder() if self.rc.novelty == "embedding" and self.rc.novelty_weight > 0 else None
+
+    def _embedder(self) -> Any:
+        """The embedding model of ``rlvr.novelty: embedding``, on the run's device."""
+        from zeroplay.training.build import resolve_device
+        from zeroplay.training.rewards import TextEmbedder
+
+        return TextEmbedder(str(self.rc.novelty_model), device=str(resolve_device(self.cfg.model.device)))
+
+    def _novelty(self, texts: list[str]) -> list[float]:
+        return embedding_novelty(texts, self.embedder) if self.embedder is not None else novelty(texts)
 
     def _problems(self, n: int, seed: int) -> list[int]:
         """The mixture entry of each of ``n`` problems drawn with ``seed``."""
@@ -130,7 +169,7 @@ class RLVRLoop(ShardedLoop):
         else:
             rewards = [self.reward(v.correct, ok, self.cfg.rewards) for (_, _, ok), v in zip(outs, verdicts)]
         if self.rc.novelty_weight > 0:
-            bonus = novelty([gen.text for gen, _, _ in outs])
+            bonus = self._novelty([gen.text for gen, _, _ in outs])
             stats["novelty"] += bonus
             rewards = [r + self.rc.novelty_weight * b for r, b in zip(rewards, bonus)]
         return rewards
@@ -170,8 +209,9 @@ class RLVRLoop(ShardedLoop):
         """Accuracy on ``eval.samples`` fixed problems (the same ones every time), ``eval.samples_per_task``
         answers each, and pass@k for each k of ``eval.pass_k``; per env too when the mixture has several."""
         n, m = self.cfg.eval.samples, self.cfg.eval.samples_per_task
-        entry = self._problems(n, seed_for(self.cfg.seed, 424242))
-        _, verdicts, _ = self._answer([(entry[i], seed_for(self.cfg.seed, 424242, i)) for i in range(n)], m)
+        problems = self._eval_problems()
+        entry = [e for e, _ in problems]
+        _, verdicts, _ = self._answer(problems, m)
         correct = [bool(v.correct) for v in verdicts]
         solved = [sum(correct[i * m:(i + 1) * m]) for i in range(n)]
         out = self._scores("eval", correct, solved, m)
@@ -182,6 +222,39 @@ class RLVRLoop(ShardedLoop):
                     out.update(self._scores(f"eval/{mix.label}", [c for i in tasks for c in correct[i * m:(i + 1) * m]],
                                             [solved[i] for i in tasks], m))
         return out
+
+    def _eval_problems(self) -> list[tuple[int, int]]:
+        """The ``eval.samples`` fixed evaluation problems: (mixture entry, reset seed)."""
+        n = self.cfg.eval.samples
+        entry = self._problems(n, seed_for(self.cfg.seed, EVAL_STREAM))
+        return [(entry[i], seed_for(self.cfg.seed, EVAL_STREAM, i)) for i in range(n)]
+
+    # -- warm-up: the mixture's problems answered with their references ---------------------------
+    def warmup_pairs(self, n: int, seed: int) -> list[tuple[str, str]]:
+        """``n`` (prompt, completion) pairs: problems of the mixture (its weights), each answered with its
+        reference in the template's format (:func:`reference_completion`), kept only when the env's own
+        verifier accepts that answer. Problems come from the warm-up seed stream (:data:`WARMUP_STREAM`),
+        and one whose prompt is an evaluation problem's is skipped, so the evaluation stays unseen."""
+        template = get_template(self.cfg.template)
+        held_out = {self.envs[e].reset(seed=s)[0] for e, s in self._eval_problems()}
+        entry = self._problems(n, seed_for(seed, WARMUP_STREAM))
+        pairs: list[tuple[str, str]] = []
+        for i in range(4 * n):  # some draws are evaluation problems, or have no answer to write
+            if len(pairs) == n:
+                break
+            env = self.envs[entry[i % n]]
+            obs, info = env.reset(seed=seed_for(seed, WARMUP_STREAM, i))
+            completion = reference_completion(info.get("task"), template)
+            if obs in held_out or completion is None:
+                continue
+            action, ok = template.parse(completion)
+            verdict = env.step(action)[4].get("verdict")
+            if ok and verdict is not None and verdict.correct:
+                pairs.append((obs, completion))
+        if not pairs:
+            raise ConfigError(f"warmup: no problem of {[e.id for e in self.mixture]} could be answered from its "
+                              "reference in the template's format; set warmup.steps: 0")
+        return pairs
 
     def _scores(self, prefix: str, correct: list[bool], solved: list[int], m: int) -> dict[str, float]:
         """Accuracy over all answers, and pass@k over tasks (``solved``: correct answers of each task, of ``m``)."""
