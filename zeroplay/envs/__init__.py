@@ -15,7 +15,8 @@ _DEFERRED = (
     ("zeroplay/rg/", "reasoning_gym", "zeroplay.envs.math.reasoning_gym:register_datasets"),
 )
 
-_SUBPACKAGES = ("zeroplay.envs.games", "zeroplay.envs.math", "zeroplay.envs.code", "zeroplay.envs.synth")
+_SUBPACKAGES = ("zeroplay.envs.games", "zeroplay.envs.math", "zeroplay.envs.code", "zeroplay.envs.synth",
+                "zeroplay.envs.search", "zeroplay.envs.proposer", "zeroplay.envs.proof")
 
 
 def register_builtin() -> None:

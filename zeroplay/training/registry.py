@@ -44,6 +44,31 @@ LOOPS.register("propose_solve", "zeroplay.training.selfplay.propose_solve:Propos
 LOOPS.register("evoenv", "zeroplay.training.selfplay.evoenv:EvoEnvLoop",
                description="the policy writes envs; admitted ones join the solver's env mixture (EvoEnv)")
 LOOPS.register("rlvr", "zeroplay.training.rlvr:RLVRLoop", description="RL with verifiable rewards on single-step envs")
+LOOPS.register("multi_agent_evolve", "zeroplay.training.selfplay.mae:MultiAgentEvolveLoop",
+               description="proposer, solver and judge from one policy, all trained; the judge's scores are the "
+                           "rewards (Multi-Agent Evolve)")
+LOOPS.register("deepseekmath_v2", "zeroplay.training.selfplay.dsm_v2:DeepSeekMathV2Loop",
+               description="a proof generator rewarded by a trained proof verifier and for grading its own proofs; "
+                           "scaled verification labels new proofs for the verifier (DeepSeekMath-V2)")
+LOOPS.register("utrl", "zeroplay.training.selfplay.utrl:UTRLLoop",
+               description="a test writer and a coder trained against each other: discriminating tests vs passing code (UTRL)")
+LOOPS.register("g_zero", "zeroplay.training.selfplay.g_zero:GZeroLoop",
+               description="a proposer writes queries with hints (Hint-δ reward, GRPO); the generator learns from "
+                           "hint-guided preference pairs with DPO (G-Zero)")
+LOOPS.register("search_self_play", "zeroplay.training.selfplay.search:SearchSelfPlayLoop",
+               description="propose questions from search results, answer them with multi-turn search (SSP)")
+LOOPS.register("ttcs", "zeroplay.training.selfplay.ttcs:TTCSLoop",
+               description="a synthesizer writes harder variants of unlabelled test questions; the solver trains on "
+                           "both with self-consistency rewards (TTCS)")
+LOOPS.register("svs", "zeroplay.training.selfplay.svs:SvSLoop",
+               description="the policy's correct solutions seed variants that keep the original answer; variants "
+                           "solved at a moderate rate join the pool (SvS)")
+LOOPS.register("sws", "zeroplay.training.selfplay.sws:SwSLoop",
+               description="problems the solver keeps failing give weak concepts; new problems are synthesized on "
+                           "them by the procedural generators (SwS)")
+LOOPS.register("stp", "zeroplay.training.selfplay.stp:StpLoop",
+               description="conjecture Coq statements the prover barely proves; the prover learns from its "
+                           "checked proofs (STP)")
 
 REWARDS.register("correctness", "zeroplay.training.rewards:solver_reward",
                  description="solver: +1 correct, -0.5 wrong, -1 malformed (Absolute Zero)")
@@ -51,15 +76,36 @@ REWARDS.register("binary", "zeroplay.training.rewards:binary_reward",
                  description="solver: 1 if correct and well formed, else 0")
 REWARDS.register("learnability", "zeroplay.training.rewards:proposer_reward",
                  description="proposer: 1 - solve rate, 0 if always/never solved, -1 invalid (Absolute Zero)")
+REWARDS.register("adversarial", "zeroplay.training.selfplay.search:adversarial_reward",
+                 description="proposer: 1 - solve rate of a valid task, proposer_invalid if invalid (Search Self-play)")
+REWARDS.register("utrl_discrimination", "zeroplay.training.selfplay.utrl:utrl_discrimination_reward",
+                 description="test writer (utrl), (outcome, weights): 0.85 * share of coder solutions failing a valid "
+                             "test + 0.05 * n_valid / max(12, n_tests) + 0.1 * well formed (UTRL)")
+REWARDS.register("utrl_code", "zeroplay.training.selfplay.utrl:utrl_code_reward",
+                 description="coder (utrl), (passed, well_formed, weights): 0.9 * fraction of tests passed + 0.1 * "
+                             "well formed (UTRL)")
 REWARDS.register("env_admission", "zeroplay.training.selfplay.evoenv:env_admission_reward",
                  description="generator: -1 invalid, 0 near-duplicate, 0.25 uncalibrated, 0.5 + 0.5 novelty admitted")
 REWARDS.register("majority_vote", "zeroplay.training.rewards:majority_vote_reward",
                  description="solver, label-free (rlvr only): 1 if the answer agrees with its group's majority answer, "
                              "0 otherwise or on a tie (TTRL, EVOL-RL)")
+REWARDS.register("hint_delta", "zeroplay.training.rewards:hint_delta_reward",
+                 description="proposer, likelihood (g_zero): the generator's per-token log-likelihood of its "
+                             "unassisted responses without minus with the hint, averaged (G-Zero's Hint-δ)")
+REWARDS.register("ttcs_frontier", "zeroplay.training.selfplay.ttcs:frontier_reward",
+                 description="synthesizer (ttcs), (valid, consistency, shaping): (4 s (1 - s)) ** 1.2 of the solver's "
+                             "self-consistency s on the variant; 0 if invalid (TTCS)")
+REWARDS.register("svs_band", "zeroplay.training.selfplay.svs:band_reward",
+                 description="synthesizer (svs), (valid, solve_rate, shaping, band): 1 if a valid variant's solve rate "
+                             "against the original answer lies in the band, else 0 (SvS)")
 REWARDS.register("illegal_move_penalty", "zeroplay.training.rewards:game_training_returns",
                  description="game: the env's returns; an illegal move costs -1.5, its opponent gets +0.5 (SPIRAL)")
 REWARDS.register("env_returns", "zeroplay.training.rewards:env_returns",
                  description="game: the env's own returns, illegal moves included")
+REWARDS.register("barely_provable", "zeroplay.training.selfplay.stp:barely_provable",
+                 description="conjecturer: 1 when 0 < solve rate <= 1/4, else 0; -1 invalid (STP)")
+REWARDS.register("middle_solve_rate", "zeroplay.training.selfplay.stp:middle_solve_rate",
+                 description="proposer: 1 - |2 * solve rate - 1| (peaks at 1/2); -1 invalid")
 
 for _name, _cls, _what in (
     ("grpo", "GRPO", "reward standardized within its group (DeepSeekMath)"),
@@ -70,6 +116,8 @@ for _name, _cls, _what in (
     ("mars", "MARS", "reward standardized within each (env, role): per agent (MARS)"),
 ):
     ADVANTAGES.register(_name, f"zeroplay.training.advantages:{_cls}", description=_what)
+ADVANTAGES.register("expert_iteration", "zeroplay.training.selfplay.stp:ExpertIteration",
+                    description="the reward when positive, else 0: learn from checked/selected samples only (STP)")
 
 LOSS_TERMS.register("kl", "zeroplay.training.loss:kl_term",
                     description="k3 estimate of KL(policy || reference) per token; needs model.ref_model")
