@@ -178,3 +178,25 @@ def test_a_checkpoint_write_on_a_full_disk_keeps_the_previous_one(finished_run, 
     assert "could not write the checkpoint" in proc.stdout and "free some disk space" in proc.stdout, proc.stdout
     assert (run / CHECKPOINT_NAME).read_bytes() == before
     assert sorted(p.name for p in run.iterdir() if p.name.startswith(CHECKPOINT_NAME)) == [CHECKPOINT_NAME]
+
+
+def test_ctrl_c_during_a_checkpoint_write_waits_until_the_checkpoint_is_complete(tmp_path, monkeypatch):
+    """A KeyboardInterrupt inside torch's writer would surface as a failed write (a RuntimeError from its
+    C++ stream); the interrupt is held until the file is in place, then raised."""
+    import os
+    import signal
+
+    from zeroplay.training import checkpoint
+
+    real_save = torch.save
+
+    def save_interrupted(obj, f):  # Ctrl-C arrives while torch writes
+        os.kill(os.getpid(), signal.SIGINT)
+        real_save(obj, f)
+
+    monkeypatch.setattr(checkpoint.torch, "save", save_interrupted)
+    model = torch.nn.Linear(2, 2)
+    with pytest.raises(KeyboardInterrupt):
+        checkpoint.save_checkpoint(tmp_path, step=3, model=model, optimizer=torch.optim.SGD(model.parameters(), lr=0.1),
+                                   extra={})
+    assert load_checkpoint(tmp_path)["step"] == 3

@@ -18,10 +18,14 @@ the file and what to do.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import re
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -106,11 +110,11 @@ def save_checkpoint(run_dir: Path, *, step: int, model: Any, optimizer: Any, ext
     state = plain({"step": int(step), "model": model.state_dict(), "optimizer": optimizer.state_dict(),
                    "rng": rng_states(), "extra": extra})
     try:
-        with open(tmp, "wb") as f:
+        with _interrupts_deferred(), open(tmp, "wb") as f:
             torch.save(state, f)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
+            os.replace(tmp, path)
     except (OSError, RuntimeError) as e:  # a full disk: torch's writer raises RuntimeError, plain writes OSError
         tmp.unlink(missing_ok=True)
         raise CheckpointError(f"could not write the checkpoint {path} ({_why(e)}); the previous checkpoint, "
@@ -119,6 +123,30 @@ def save_checkpoint(run_dir: Path, *, step: int, model: Any, optimizer: Any, ext
     if keep > 1:
         _keep_numbered(path, int(step), keep)
     return path
+
+
+@contextlib.contextmanager
+def _interrupts_deferred() -> Iterator[None]:
+    """Hold Ctrl-C (SIGINT) and SIGTERM until the block ends: a KeyboardInterrupt raised inside torch's
+    writer comes out as a RuntimeError from its C++ stream and would read as a failed write. A signal
+    that came meanwhile is raised again right after the checkpoint is complete, so the run stops as it
+    would have, with the new checkpoint in place. (Python handlers run in the main thread only: there
+    the handlers are swapped; elsewhere the block runs as is.)"""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: list[int] = []
+    previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    previous = {s: h for s, h in previous.items() if h is not None}  # None: a handler set outside Python
+    for s in previous:
+        signal.signal(s, lambda signum, frame: held.append(signum))
+    try:
+        yield
+    finally:
+        for s, h in previous.items():
+            signal.signal(s, h)
+        if held:
+            signal.raise_signal(held[0])
 
 
 def numbered_checkpoints(run_dir: Path) -> list[tuple[int, Path]]:
