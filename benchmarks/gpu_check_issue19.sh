@@ -8,7 +8,10 @@
 #   2. log-probs of each of our samplers against one learner forward pass;
 #   3. an in-place AdamW step on the model the sampler shares with the learner: parameters keep
 #      their storage (zero-copy weight sync), dynamo compiles no new graph, log-probs follow;
-#   4. 20 steps of the rlvr loop on that model with the trainer's default (compiled) sampler.
+#   4. 20 steps of the rlvr loop on that model with the trainer's default (compiled) sampler;
+#   5. the learner against a plain eager torch step on that model (benchmarks/gpu_check_learn.sh's
+#      eager part: padded and packed micro-batches; its torch.compile part only with --with-compile,
+#      which does not fit in the 8 minutes).
 #
 # Then a verdict per acceptance criterion; exit status 0 when all pass.
 #
@@ -22,11 +25,13 @@ cd "$(dirname "$0")/.."
 PY="${PYTHON:-.venv/bin/python}"
 DEVICE=cuda
 SIZE=0.37b
+WITH_COMPILE=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --device) DEVICE="$2"; shift 2 ;;
     --size) SIZE="$2"; shift 2 ;;
-    *) echo "usage: $0 [--device cuda|cpu] [--size 0.37b|small|tiny]" >&2; exit 2 ;;
+    --with-compile) WITH_COMPILE=1; shift ;;
+    *) echo "usage: $0 [--device cuda|cpu] [--size 0.37b|small|tiny] [--with-compile]" >&2; exit 2 ;;
   esac
 done
 OUT_DIR="${OUT:-bench-results}/issue19"
@@ -41,7 +46,7 @@ command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,memory.total,dri
 'transformers', transformers.__version__, 'gpu', torch.cuda.is_available())"
 
 started=$(date +%s)
-timeout 450 "$PY" benchmarks/bench_decode.py --size "$SIZE" --device "$DEVICE" "${METHODS[@]}" "${WORK[@]}" \
+timeout 320 "$PY" benchmarks/bench_decode.py --size "$SIZE" --device "$DEVICE" "${METHODS[@]}" "${WORK[@]}" \
   --checks --out "$OUT_DIR"
 rc=$?
 echo "bench_decode: exit $rc after $(( $(date +%s) - started )) s"
@@ -91,4 +96,35 @@ print(f"peak GPU memory (GiB) per method: {peak}")
 sys.exit(0 if all(checks) else 1)
 EOF
 verdict=$?
-exit $(( rc != 0 ? rc : verdict ))
+
+# 5. the learner (the sampler's verdict stands whatever happens here)
+if [ "$SIZE" = 0.37b ]; then
+  LEARN=(--size 0.37b --samples 64 --prompt-len 256 --completion-len 768 --micro-batch-size 8 --repeat 3 --warmup 1)
+else
+  LEARN=(--size "$SIZE" --samples 16 --prompt-len 32 --completion-len 64 --micro-batch-size 8 --repeat 1 --warmup 1)
+fi
+mkdir -p "$OUT_DIR/learn"
+timeout 140 "$PY" benchmarks/bench_learn.py "${LEARN[@]}" --out "$OUT_DIR/learn" 2>&1 | tail -n 20
+if [ "$WITH_COMPILE" = 1 ]; then
+  mkdir -p "$OUT_DIR/learn-compile"
+  timeout 280 "$PY" benchmarks/bench_learn.py "${LEARN[@]}" --compile --out "$OUT_DIR/learn-compile" 2>&1 | tail -n 20
+fi
+"$PY" - "$OUT_DIR" <<'EOF'
+import json, sys
+from pathlib import Path
+ok, seen = True, False
+for part in ("learn", "learn-compile"):
+    path = Path(sys.argv[1]) / part / "learn.json"
+    if not path.is_file():
+        continue
+    seen = True
+    rows = json.loads(path.read_text())["rows"]
+    best = max((r["vs_peer"] for r in rows if r.get("vs_peer") and "packed" in r["side"]), default=0.0)
+    ok = ok and best >= 0.9
+    print(f"{'PASS' if best >= 0.9 else 'FAIL'}  learner ({part}) >= 0.9x a plain torch step: {best:.2f}x")
+if not seen:
+    print("FAIL  learner: no results (timed out or failed)")
+sys.exit(0 if ok and seen else 1)
+EOF
+learn_verdict=$?
+exit $(( rc != 0 ? rc : (verdict != 0 ? verdict : learn_verdict) ))
