@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from zeroplay import sandbox, verifiers
+from zeroplay import verifiers
 from zeroplay.core.errors import ConfigError
 from zeroplay.sandbox.language_files import available
 from zeroplay.verifiers.code import extract_code

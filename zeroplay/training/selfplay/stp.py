@@ -147,8 +147,6 @@ class StpLoop(ShardedLoop):
 
     # -- one step -------------------------------------------------------------------------------
     def collect_shard(self, step: int, shard: int, shards: int) -> ShardResult:
-        from zeroplay.envs.proof.env import theorem_task
-
         rng = np.random.default_rng(seed_for(self.seed, step, 1))
         pool = self.pool
         # 1. conjecture
