@@ -22,13 +22,13 @@ def test_calls_with_scalars_and_lists():
         {"stdin": "3\n1 2 3\n2\n", "stdout": "2 3\n"},
         {"stdin": "hello world\ntrue\n", "stdout": "11\n"},
         {"stdin": "0\n\n-4\n", "stdout": "\n"},
-    ]}
+    ], "compare": "lines"}
 
 
 def test_lists_of_lists_and_floats():
     ref = {"entry_point": "t", "calls": [{"args": [[[1, 2], [3]], 0.5], "expected": [[1.5, 2.5], [3.5]]}]}
     assert to_io(ref) == {"io": [{"stdin": "2\n2\n1 2\n1\n3\n0.5\n", "stdout": "1.5 2.5\n3.5\n"}],
-                          "float_tol": FLOAT_TOL}
+                          "float_tol": FLOAT_TOL, "compare": "lines"}
     assert encode_result((True, False)) == "true false\n"
     assert encode_args([("a", "b")]) == "2\na b\n"
 
@@ -51,14 +51,14 @@ def check(candidate):
         {"stdin": "2\n1.0 2.8\n0.05\n", "stdout": "false\n"},
         {"stdin": "1\n5.0\n1.0\n", "stdout": "false\n"},
         {"stdin": "2\n1.0 1.05\n0.1\n", "stdout": "true\n"},
-    ]}
+    ], "compare": "lines"}
 
 
 def test_mbpp_style_assert_list_without_entry_point():
     tests = ["assert rev('abc') == 'cba'", "assert 'x' == rev('x')", "assert rev('') == ''"]
     assert to_io({"tests": tests}) == {"io": [
         {"stdin": "abc\n", "stdout": "cba\n"}, {"stdin": "x\n", "stdout": "x\n"}, {"stdin": "\n", "stdout": "\n"},
-    ]}
+    ], "compare": "lines"}
 
 
 @pytest.mark.parametrize("ref", [
@@ -137,3 +137,43 @@ def test_one_converted_task_serves_python_and_lua():
             assert v.verify(f"```lua\n{LUA_READER}```", {**ref, "language": "lua"}).correct
     finally:
         v.close()
+
+
+# -- a converted reference accepts no solution the original rejects ----------------------------------
+
+# (expected result, a wrong result, what a program returning the wrong result prints)
+WEAKER_BEFORE = [
+    ([[1, 2], [3]], [[1], [2, 3]], "1\n2 3\n"),  # rows regrouped: the same tokens
+    ([1, 2], [[1], [2]], "1\n2\n"),  # a list printed as rows
+    ([], None, ""),  # an empty list is one empty line, not no output
+    ([[], []], [[]], "\n"),  # two empty rows are not one
+    ([[1], []], [[1]], "1\n"),  # a last empty row counts
+]
+
+
+@pytest.mark.parametrize("expected, wrong, printed", WEAKER_BEFORE)
+def test_a_converted_reference_rejects_what_the_original_rejects(expected, wrong, printed):
+    calls = {"entry_point": "f", "calls": [{"args": [1], "expected": expected}]}
+    v = verifiers.make("code", timeout_s=5.0)
+    try:
+        original = v.verify(f"```python\ndef f(x):\n    return {wrong!r}\n```", calls)
+        converted = v.verify(f"```python\nimport sys\nsys.stdout.write({printed!r})\n```", to_io(calls))
+        right = v.verify(f"```python\nimport sys\nsys.stdout.write({encode_result(expected)!r})\n```", to_io(calls))
+    finally:
+        v.close()
+    assert not original.correct and not converted.correct, converted.reason
+    assert right.correct, right.reason
+
+
+@pytest.mark.parametrize("result", ["  a", "a ", "a  b", "a\tb", "a\u00a0b", "a\u2028b", "a\x0bb"])
+def test_result_strings_whose_spacing_output_cannot_show_have_no_io_form(result):
+    # a function that pads or spaces text would pass with any spacing: no I/O form rather than a weaker one
+    assert to_io({"entry_point": "pad", "calls": [{"args": ["a"], "expected": result}]}) is None
+    assert to_io({"entry_point": "pad", "calls": [{"args": [result.replace("\u2028", "")], "expected": "a b"}]})
+
+
+def test_ints_too_long_to_print_have_no_io_form():
+    assert to_io({"entry_point": "f", "calls": [{"args": [10 ** 5000], "expected": 1}]}) is None
+    assert to_io({"entry_point": "f", "calls": [{"args": [1], "expected": [1, 10 ** 5000]}]}) is None
+    long_ok = to_io({"entry_point": "f", "calls": [{"args": [10 ** 200], "expected": 1}]})
+    assert long_ok["io"][0]["stdin"] == "1" + "0" * 200 + "\n"

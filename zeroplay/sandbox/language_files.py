@@ -13,6 +13,7 @@ command, the limits a run gets, and how prompts and answers name the language::
     memory_mb: 1024                  # address space of each process, the compiler's too
     requires: [ocamlopt]             # programs that must be installed (``available`` checks them)
     debian: [ocaml-nox]              # Debian packages that provide them (for the error message)
+    spawn: false                     # the program may not start processes or threads (default)
 
 ``{file}`` in ``compile`` and ``run`` becomes the file name, ``{python}`` the sandbox's Python.
 Shipped files live in ``zeroplay/sandbox/languages/`` (Python, Lua, OCaml, Fortran, R) and load on
@@ -23,8 +24,14 @@ Guarantees: compile and run happen in one sandbox job, under the job's limits (t
 time and memory count); the compiler reads no stdin (the program gets all of it) and its output
 never reaches the program's stdout. A failed compile exits with :data:`COMPILE_ERROR_EXIT` after
 writing :data:`COMPILE_ERROR_MARK` and the first :data:`COMPILE_LOG_BYTES` bytes of the compiler's
-output to stderr (:func:`compile_error`). Not guaranteed: that a program cannot pose as a failed
-compile by writing the same (it only fails that way); that a toolchain works inside the
+output to stderr (:func:`compile_error`). Without ``spawn: true`` the program runs under
+RLIMIT_NPROC 1 (set after the compile step, before the exec), so it cannot start a process or a
+thread: a Lua answer cannot hand its work to the Python or the shell every sandbox holds
+(``os.execute``, ``io.popen``, ``system()``, ``execute_command_line``). Not guaranteed: that a
+program cannot pose as a failed compile by writing the same (it only fails that way); that a
+program cannot replace itself with another interpreter by calling ``execve`` itself, without a
+fork (a foreign-function call from Fortran's ``bind(C)`` or OCaml's ``external``, for instance);
+that a toolchain works inside the
 ``namespace``/``pool`` sandbox, which shows only /usr, /lib* and /bin of the host (tools that read
 /etc, such as ``ocamlfind`` or Debian's R through /etc/alternatives, need workarounds in their file).
 Python stays the built-in in-process language; its file sets only its prompt name, fences and limits.
@@ -38,7 +45,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from zeroplay.core.errors import ConfigError
 from zeroplay.sandbox.spec import PYTHON, Language
@@ -80,6 +87,10 @@ class LanguageSpec(BaseModel):
     """Programs (names on PATH or absolute paths) the language needs; :func:`available` checks them."""
     debian: tuple[str, ...] = ()
     """Debian packages that provide ``requires`` (named in the message when they are missing)."""
+    spawn: bool = False
+    """Whether the program may start processes and threads. False: it runs under RLIMIT_NPROC 1, so
+    it cannot run another interpreter for its answer; a runtime that needs threads (the JVM, Go,
+    Node) or a multi-line ``run`` needs ``true``."""
 
     @field_validator("name")
     @classmethod
@@ -104,6 +115,13 @@ class LanguageSpec(BaseModel):
         if v is not None and "\0" in v:
             raise ValueError("must not hold NUL bytes")
         return v
+
+    @model_validator(mode="after")
+    def _one_line_run_without_spawn(self) -> LanguageSpec:
+        if not self.spawn and "\n" in self.run.strip() and self.name != "python":
+            raise ValueError("run: a multi-line run starts processes of its own; make it one line "
+                             "(put the setup in compile) or set spawn: true")
+        return self
 
     @field_validator("fences")
     @classmethod
@@ -131,6 +149,9 @@ class LanguageSpec(BaseModel):
                 f"exit {COMPILE_ERROR_EXIT}; fi"
             )
         run = fill(self.run)
+        if not self.spawn:  # dash spells RLIMIT_NPROC -p, bash -u; a shell that can do neither fails closed
+            lines.append("{ ulimit -p 1 || ulimit -u 1; } 2>/dev/null || "
+                         "{ echo 'zeroplay: this shell cannot limit processes (ulimit -p/-u)' >&2; exit 96; }")
         lines.append(f'exec {run} "$@"' if "\n" not in run else run)
         return "\n".join(lines) + "\n"
 

@@ -155,8 +155,10 @@ def run_one(runner, code, lines, entry="clamp"):
 
 def test_a_correct_solution_passes_and_a_wrong_value_fails(runner):
     lines = ["assert clamp(5, 0, 10) == 5", "assert clamp(12, 0, 10) == 99", "assert clamp(1, 0, 10) == 1.0",
-             "assert clamp(1, 0, 10) == True", "assert clamp(1, 0, 10) is True"]
-    assert [r.verdict for r in run_one(runner, CLAMP.reference, lines)] == ["pass", "fail", "pass", "pass", "fail"]
+             "assert clamp(1, 0, 10) is True"]
+    assert [r.verdict for r in run_one(runner, CLAMP.reference, lines)] == ["pass", "fail", "pass", "fail"]
+    # == compares values (1 == 1.0 == True), so `== True` is the same test as `== 1.0`
+    assert parse_tests("\n".join([*lines, "assert clamp(1, 0, 10) == True"]), "clamp").duplicates == 1
 
 
 ATTACKS = {
@@ -250,7 +252,42 @@ def test_a_solution_that_keeps_dying_fails_what_is_left_after_max_rounds():
     assert "died 2 times" in results[2].message
 
 
+def test_a_value_the_judge_cannot_show_or_compare_fails_only_its_own_test(runner):
+    # an int past repr's digit limit, and (under float_tol) one past float range: the judge used to
+    # die on them, and every later test of the solution errored with it
+    code = ("def clamp(x, lo, hi):\n    if x == 1:\n        return 10 ** 5000\n    if x == 2:\n"
+            "        return 10 ** 400\n    return max(lo, min(x, hi))\n")
+    lines = ["assert clamp(1, 0, 9) == 1", "assert clamp(2, 0, 9) == 2.5", "assert clamp(3, 0, 9) == 3"]
+    tolerant = UnitTestRunner(timeout_s=3.0, call_timeout_s=0.5, float_tol=1e-6)
+    try:
+        for r in (runner, tolerant):
+            results = run_one(r, code, lines)
+            assert [x.verdict for x in results] == ["fail", "fail", "pass"], results
+            assert results[0].message == "got a value of type int that cannot be shown"
+    finally:
+        tolerant.close()
+
+
 # -- running: attacks from the test writer's side (tests are data) -------------------------------------
+
+def test_one_test_written_many_ways_counts_once():
+    same = ["assert clamp(5, 0, 10) == 5", "assert 5 == clamp(5, 0, 10)", "assert clamp(5, 0, 10) == 5.0",
+            "assert clamp(5, 0, 10) == (5)", "assert clamp(5, 0, 10) == 5, 'again'", "assert clamp(5, 0, 10) == 0x5",
+            "assert clamp(5, 0, 10) == 5 + 0j", "assert clamp(5, 0, 10) == 5.000", "assert (clamp(5, 0, 10)) == 5"]
+    other = ["assert clamp(5.0, 0, 10) == 5", "assert clamp(5, 0, 10) is True", "assert clamp(5, 0, hi=10) == 5",
+             "assert clamp({1: 'a'}, 0, 1) == {1.0: 'a', True: 'a'}", "assert clamp({1: 'a'}, 0, 1) == {1: 'a'}",
+             "assert clamp([1], 0, 1) == (1,)"]
+    parsed = parse_tests("\n".join(same + other), "clamp")
+    # the rewrites of the first test, and the second dict test (equal to the first under ==)
+    assert parsed.duplicates == (len(same) - 1) + 1 and not parsed.rejected
+    assert [t.source for t in parsed.tests] == ["assert clamp(5, 0, 10) == 5", *other[:4], other[5]]
+    # the validity bonus is earned once: 0.05 * 1/12 + 0.1 (well formed), nothing caught
+    env = UnitTestWriterEnv([CLAMP])
+    env.reset(seed=0)
+    _, reward, *_ = env.step("\n".join(same))
+    assert reward == pytest.approx(0.05 / 12 + 0.1)
+
+
 
 SLOW = "def count_down(n):\n    while n > 0:\n        n -= 1\n    return 0\n"
 

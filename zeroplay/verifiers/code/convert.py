@@ -4,13 +4,19 @@
 ``{"tests": ...}`` one whose every test is a plain assertion about one call of the function under
 test (``assert f(1, [2, 3]) == 6``, ``assert candidate("ab") == "ba"`` inside HumanEval's
 ``check``, ``assert f(x)``, ``assert not f(x)``), and returns the same tests as
-``{"io": [{"stdin", "stdout"}, ...]}`` in the text format :data:`IO_FORMAT` describes; ``None``
-when that is not possible. It never runs the tests: they are parsed with :mod:`ast` and their
+``{"io": [{"stdin", "stdout"}, ...], "compare": "lines"}`` in the text format :data:`IO_FORMAT`
+describes; ``None`` when that is not possible. The I/O form accepts no solution the original
+rejects, short of types (``1``, ``1.0``, ``True`` and ``"1"`` print alike) and the tolerance on
+floats: line breaks count (``[[1, 2], [3]]`` is not ``[[1], [2, 3]]`` nor ``[1, 2, 3]``, and ``[]``
+is one empty line, not no output), so the verifier compares converted references by lines; a
+result string is one that reads back from its tokens (no leading, trailing or repeated spaces,
+tabs or other ASCII white space). It never runs the tests: they are parsed with :mod:`ast` and their
 arguments read with :func:`ast.literal_eval`.
 
 Possible: arguments and results that are ints, floats, booleans, strings on one line, and lists
 (or tuples) of those, or lists of such lists. Not possible (``None``): ``None``/dict/set values,
-strings holding a line break, strings with spaces inside lists, assertions that are not
+strings holding a line break, strings with spaces inside lists, result strings whose spacing the
+output could not show, ints of more digits than Python prints, assertions that are not
 ``call == literal`` (``abs(f(x) - y) < 1e-6``, loops, helper calls, ``is``), calls with keyword
 arguments, and tests without any call. A reference whose results hold floats gets ``"float_tol"``
 in the output mapping, a hint for the verifier's ``float_tol`` (printed floats differ by language).
@@ -57,7 +63,7 @@ def to_io(reference: Any) -> dict[str, Any] | None:
         pairs = [{"stdin": encode_args(args), "stdout": encode_result(result)} for args, result in cases]
     except NotConvertible:
         return None
-    out: dict[str, Any] = {"io": pairs}
+    out: dict[str, Any] = {"io": pairs, "compare": "lines"}
     if any(_has_float(result) for _, result in cases):
         out["float_tol"] = FLOAT_TOL
     return out
@@ -75,7 +81,11 @@ def encode_result(value: Any) -> str:
         if any(isinstance(v, (list, tuple)) for v in value):
             return "".join(_row(r) + "\n" for r in value)
         return _row(value) + "\n"
-    return _scalar(value) + "\n"
+    text = _scalar(value)
+    if " ".join(text.split()) != text:  # (any white space but single spaces between words)
+        raise NotConvertible("a result string with leading, trailing, repeated or non-space white space: "
+                             "its spacing would not be compared")
+    return text + "\n"
 
 
 def _encode_input(value: Any) -> str:
@@ -99,7 +109,10 @@ def _scalar(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
-        return str(value)
+        try:
+            return str(value)
+        except ValueError:  # more digits than Python converts (sys.get_int_max_str_digits)
+            raise NotConvertible("an int too long to print") from None
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
             raise NotConvertible("nan and infinities have no portable text form")

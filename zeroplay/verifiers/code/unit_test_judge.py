@@ -18,6 +18,9 @@ stdout: JSON lines ``["T", index, verdict, message]`` as each call ends, verdict
 after it were not made: the host runs them again in a fresh process), else ``["DONE", n]``.
 Lines are ASCII JSON with every control character escaped, so no text the solution chose (an
 exception message) can split or forge a line. The solution's own output goes to the run's stderr.
+No value the solution returns stops the judge: one that cannot be compared or shown (an int of
+more digits than Python prints, one past float range under ``float_tol``) fails or errors its
+own test only.
 """
 
 
@@ -43,6 +46,12 @@ def _zp_main():
     def report(*fields):
         os.write(report_fd, (json.dumps(fields) + "\n").encode("ascii"))
 
+    def shown(value):
+        try:
+            return short.repr(value)[:200]
+        except BaseException:  # noqa: BLE001 (an int of more digits than repr converts)
+            return "a value of type " + type(value).__name__ + " that cannot be shown"
+
     def describe(e):
         return (type(e).__name__ + ": " + str(e))[:300].replace("\n", " ")
 
@@ -50,7 +59,10 @@ def _zp_main():
         if tol > 0:
             tg, tw = type(got), type(want)
             if (tg is float or tw is float) and tg in (int, float) and tw in (int, float):
-                return math.isclose(got, want, rel_tol=tol, abs_tol=tol)
+                try:
+                    return math.isclose(got, want, rel_tol=tol, abs_tol=tol)
+                except OverflowError:  # an int past float range is not close to any float
+                    return False
             if tw in (list, tuple) and tg is tw:
                 return len(got) == len(want) and all(same(g, w, tol) for g, w in zip(got, want))
             if tw is dict and tg is dict:
@@ -79,8 +91,12 @@ def _zp_main():
         if type(got) is Remote:
             report("T", index, "fail", "returned a " + got.type_name[:60] + ", not plain data")
             continue
-        ok = got is want if op == "is" else same(got, want, tol)
-        report("T", index, "pass" if ok else "fail", "" if ok else "got " + short.repr(got)[:200])
+        try:
+            ok = got is want if op == "is" else same(got, want, tol)
+        except BaseException as e:  # noqa: BLE001 (plain data that still cannot be compared)
+            report("T", index, "error", "the result cannot be compared: " + describe(e))
+            continue
+        report("T", index, "pass" if ok else "fail", "" if ok else "got " + shown(got))
     report("DONE", len(calls))
 
 

@@ -65,12 +65,19 @@ class UnitTest:
     """One test as plain data: ``ENTRY(*args, **kwargs) <op> expected``."""
 
     source: str
-    """The assert, normalized (``ast.unparse``): two tests with the same source are duplicates."""
+    """The assert, normalized (``ast.unparse``, the call on the left, no message): two tests with the
+    same source are duplicates."""
     args: tuple[Any, ...]
     kwargs: dict[str, Any]
     op: str
     """``==`` or ``is`` (``is`` only with None, True or False)."""
     expected: Any
+
+    @property
+    def key(self) -> tuple[Any, ...]:
+        """What the test checks: tests with one key are duplicates even when their sources differ
+        (``== 5``, ``== 5.0`` and ``== True + 4``'s literal twin all compare alike under ``==``)."""
+        return (_canon(self.args, False), _canon(self.kwargs, False), self.op, _canon(self.expected, self.op == "=="))
 
     def call(self, index: int) -> list[Any]:
         """The judge's row for this test (see :mod:`~zeroplay.verifiers.code.unit_test_judge`)."""
@@ -86,7 +93,8 @@ class ParsedTests:
     rejected: list[str] = field(default_factory=list)
     """Why each assert that is not a supported test was refused (``line N: reason``)."""
     duplicates: int = 0
-    """Asserts dropped as repeats of an earlier one."""
+    """Asserts dropped as repeats of an earlier one (the same call and an expected value equal under
+    the test's comparison: :attr:`UnitTest.key`)."""
     truncated: int = 0
     """Asserts past ``max_tests`` (not read)."""
 
@@ -118,7 +126,7 @@ def parse_tests(text: Any, entry_point: str, *, max_tests: int = 32, max_test_ch
     body = (text if body is None else body)[:MAX_SUITE_CHARS]
     tests: list[UnitTest] = []
     rejected: list[str] = []
-    seen: set[str] = set()
+    seen: set[tuple[Any, ...]] = set()
     duplicates = truncated = 0
     for lineno, item in _asserts(body):
         if len(tests) + len(rejected) >= max_tests:
@@ -127,10 +135,10 @@ def parse_tests(text: Any, entry_point: str, *, max_tests: int = 32, max_test_ch
         test = item if isinstance(item, str) else _to_test(item, entry_point, max_test_chars)
         if isinstance(test, str):
             rejected.append(f"line {lineno}: {test}")
-        elif test.source in seen:
+        elif test.key in seen:
             duplicates += 1
         else:
-            seen.add(test.source)
+            seen.add(test.key)
             tests.append(test)
     return ParsedTests(tests, rejected, duplicates, truncated)
 
@@ -168,6 +176,10 @@ def _to_test(node: ast.Assert, entry_point: str, max_chars: int) -> UnitTest | s
         return "cannot be read back"
     if len(source) > max_chars:
         return f"longer than {max_chars} characters"
+    return _read_test(node, entry_point)
+
+
+def _read_test(node: ast.Assert, entry_point: str) -> UnitTest | str:
     form = f"not of the form assert {entry_point}(ARGS) == EXPECTED"
     cmp = node.test
     if not (isinstance(cmp, ast.Compare) and len(cmp.ops) == 1):
@@ -193,10 +205,30 @@ def _to_test(node: ast.Assert, entry_point: str, max_chars: int) -> UnitTest | s
         kwargs = {k.arg: ast.literal_eval(k.value) for k in call.keywords}
         expected = ast.literal_eval(lit)
         marshal.dumps((args, kwargs, expected))
+        source = ast.unparse(ast.Assert(test=ast.Compare(left=call, ops=[op], comparators=[lit]), msg=None))
     except _LITERAL_ERRORS:
         return ("arguments and expected value must be Python literals (numbers, strings, lists, tuples, dicts, "
                 "sets, True/False/None)")
     return UnitTest(source, args, kwargs, kind, expected)
+
+
+def _canon(value: Any, loose: bool) -> Any:
+    """A hashable form of literal data; ``loose``: numbers that ``==`` finds equal (``1``, ``1.0``,
+    ``True``, ``1+0j``) share one form, as do a set and a frozenset."""
+    t = type(value)
+    if loose and t in (bool, int, float, complex):
+        if t is complex and value.imag == 0:
+            value = value.real
+        if type(value) is float and value.is_integer():
+            value = int(value)
+        return ("num", int(value)) if type(value) in (bool, int) else ("num", repr(value))
+    if t in (list, tuple):
+        return (t.__name__, tuple(_canon(v, loose) for v in value))
+    if t in (set, frozenset):
+        return ("set" if loose else t.__name__, tuple(sorted(repr(_canon(v, loose)) for v in value)))
+    if t is dict:
+        return ("dict", tuple(sorted(repr((_canon(k, loose), _canon(v, loose))) for k, v in value.items())))
+    return (t.__name__, repr(value))
 
 
 # -- running (sandbox: one split job per (solution, tests)) --------------------------------------

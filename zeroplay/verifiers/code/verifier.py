@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import ast
+import decimal
 import json
+import math
+import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -51,6 +54,7 @@ class _Job:
     verdict: Verdict | None = None
     code: str = ""
     float_tol: float = 0.0  # io jobs: the tolerance outputs compare with
+    by_lines: bool = False  # io jobs: line breaks count (converted references)
 
 
 class CodeVerifier(Verifier):
@@ -65,8 +69,13 @@ class CodeVerifier(Verifier):
       in language NAME (default: the verifier's ``language``, ``"python"``; any sandbox language,
       e.g. the shipped ``lua``, ``ocaml``, ``fortran``, ``r``: :mod:`zeroplay.sandbox.language_files`);
       each pair is a run (a compiled language compiles in the same run, its time counted); stdout
-      compares token by token after whitespace normalization (floats within ``float_tol`` when
-      set: the reference's ``"float_tol"``, else the verifier's); the run must exit 0. A failed
+      compares token by token, tokens split at ASCII whitespace (``"compare": "lines"``, as
+      :func:`~zeroplay.verifiers.code.convert.to_io` sets: line by line, then token by token
+      within each line; blank lines past the expected ones are ignored); with ``float_tol`` (the
+      reference's ``"float_tol"``, else the verifier's) a token the reference writes as a decimal
+      number with a point or exponent matches a finite number within it, one it writes as an
+      integer only the same value (``3.0`` for ``3``); numbers are ASCII decimal only (no ``nan``,
+      ``inf``, ``1_0`` or non-ASCII digits); the run must exit 0. A failed
       compile fails every test with reason ``compile error: <first lines of the compiler's message>``;
     - ``{"calls": [{"args": [...], "kwargs": {...}, "expected": ...}], "entry_point": NAME}``:
       each call's return value must equal ``expected`` (JSON values; exact types; floats within
@@ -202,7 +211,8 @@ class CodeVerifier(Verifier):
             programs = [Program(code, str(p.get("stdin", "")), language=language) for p in pairs]
             return _Job("io", programs, self.limits_for(language), n_tests=len(pairs),
                         expected=[str(p.get("stdout", "")) for p in pairs], code=code,
-                        float_tol=_float_tol(reference.get("float_tol"), self.float_tol))
+                        float_tol=_float_tol(reference.get("float_tol"), self.float_tol),
+                        by_lines=_by_lines(reference.get("compare", "tokens")))
         if "tests" in reference or "calls" in reference:
             if language != "python":
                 raise ConfigError(f"'tests' and 'calls' references run Python only, not {language!r}; "
@@ -300,7 +310,7 @@ class CodeVerifier(Verifier):
             if res.status != "ok":
                 out.append({"index": i, "passed": False, "error": f"{res.status} (exit {res.exit_code}): {res.stderr[-160:]}"})
                 continue
-            ok = _same_output(res.stdout, want, job.float_tol)
+            ok = _same_output(res.stdout, want, job.float_tol, job.by_lines)
             out.append({"index": i, "passed": ok, "error": "" if ok else f"wrong output: {res.stdout[:80]!r}"})
         return out
 
@@ -407,19 +417,54 @@ def _why_missing(res: ExecResult, done: bool) -> str:
     return "the program exited before this test reported (early exit)" if not done else "no result"
 
 
-def _same_output(got: str, want: str, float_tol: float) -> bool:
-    a, b = got.split(), want.split()
+def _by_lines(compare: Any) -> bool:
+    """A reference's ``compare``: ``"tokens"`` (default) or ``"lines"``."""
+    if compare not in ("tokens", "lines"):
+        raise ConfigError(f"A code reference's 'compare' is 'tokens' or 'lines', got {compare!r:.40}")
+    return compare == "lines"
+
+
+#: Where output splits into tokens: ASCII whitespace only (a U+2028 or a no-break space is part of a token).
+_SPACE = re.compile(r"[ \t\n\r\f\v]+")
+#: A number as a token: ASCII decimal, optional point and exponent (no nan/inf, ``_`` or other digits).
+_DECIMAL = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d{1,4})?", re.ASCII)
+_INTEGER = re.compile(r"[+-]?\d+", re.ASCII)
+
+
+def _tokens(text: str) -> list[str]:
+    return [t for t in _SPACE.split(text) if t]
+
+
+def _lines(text: str) -> list[str]:
+    """The lines of ``text``: split at ``\\n`` only, a final line break ends the last line."""
+    lines = text.split("\n")
+    return lines[:-1] if lines[-1] == "" else lines
+
+
+def _same_output(got: str, want: str, float_tol: float, by_lines: bool = False) -> bool:
+    if not by_lines:
+        return _same_tokens(_tokens(got), _tokens(want), float_tol)
+    a, b = _lines(got), _lines(want)
+    while len(a) > len(b) and not a[-1].strip(" \t\r\f\v"):  # blank lines past the expected ones
+        a.pop()
+    return len(a) == len(b) and all(_same_tokens(_tokens(x), _tokens(y), float_tol) for x, y in zip(a, b))
+
+
+def _same_tokens(a: list[str], b: list[str], float_tol: float) -> bool:
     if a == b:
         return True
     if float_tol <= 0 or len(a) != len(b):
         return False
-    for x, y in zip(a, b):
-        if x == y:
-            continue
-        try:
-            fx, fy = float(x), float(y)
-        except ValueError:
-            return False
-        if abs(fx - fy) > float_tol * max(1.0, abs(fy)):
-            return False
-    return True
+    return all(x == y or _same_number(x, y, float_tol) for x, y in zip(a, b))
+
+
+def _same_number(got: str, want: str, float_tol: float) -> bool:
+    """Whether token ``got`` is the number ``want`` states: an integer exactly, else within ``float_tol``."""
+    if not (_DECIMAL.fullmatch(got) and _DECIMAL.fullmatch(want)):
+        return False
+    if _INTEGER.fullmatch(want):
+        return decimal.Decimal(got) == decimal.Decimal(want)
+    fx, fy = float(got), float(want)
+    if not (math.isfinite(fx) and math.isfinite(fy)):
+        return False
+    return abs(fx - fy) <= float_tol * max(1.0, abs(fy))
