@@ -128,3 +128,20 @@ def test_a_run_trains_the_policy_s_role_and_not_the_scripted_one(tmp_path):
     assert last["utrl/coder/gt_accuracy"] == 1.0 and last["eval/accuracy"] == 1.0
     assert last["count/trained_samples"] == 3 * 2  # the test writer's samples only
     assert "utrl/tests/test_writer/reward" in last and "utrl/code/coder/reward" in last
+
+
+def test_a_suite_that_hangs_the_reference_cannot_invalidate_another_suite(tmp_path):
+    """Each suite runs in its own jobs: four tests that time out on the reference (costing the rounds of
+    the job they run in) leave another suite's honest tests valid and its verdicts on the coder intact."""
+    loop = scripted_loop(tmp_path, ScriptedCoder(correct=1.0), ScriptedTestWriter(wrong=0.0))
+    q = next(p for p in load_problems() if p.entry_point == "is_prime")
+    slow = [1000000007 * 1000000009, 998244353 * 1000000007, 999999937 * 1000000009, 2**61 - 1]
+    hanging = parse_tests("\n".join(f"assert is_prime({n}) == False" for n in slow), q.entry_point)
+    honest = parse_tests("assert is_prime(7) == True\nassert is_prime(8) == False", q.entry_point)
+    buggy = "def is_prime(n):\n    return n % 2 == 1\n"  # wrong on 9, right on 7 and 8
+    ((outcomes, coder),) = loop._score([q], [[(None, q.reference), (None, buggy)]],
+                                       [[(None, None, True, hanging), (None, None, True, honest)]], [[q.reference]])
+    assert outcomes[1].valid == (True, True) and outcomes[1].detected == (False, False)
+    assert not any(outcomes[0].valid)
+    assert coder[0][0] == [True, True] and all(coder[0][1])  # the reference passes the honest tests and the ground truth
+    assert not all(coder[1][1])  # the buggy solution fails a ground-truth test

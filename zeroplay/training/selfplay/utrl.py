@@ -274,37 +274,50 @@ class UTRLLoop(ShardedLoop):
     def _score(self, problems: list[Any], codes: list[list[tuple]], suites: list[list[tuple]],
                references: list[list[str]]) -> list[tuple[list[Any], list[tuple[list[bool], list[bool]]]]]:
         """Per problem: each suite's :class:`SuiteOutcome` and each coder solution's (passed on the valid
-        generated tests, passed on the ground-truth tests). One sandbox batch for every problem."""
+        generated tests, passed on the ground-truth tests). One sandbox batch for every problem.
+
+        Each suite runs in jobs of its own (one per reference and per coder solution), and the ground-truth
+        tests in one more per solution: a suite whose tests hang or kill the solution's process (which
+        costs the tests after them in that job their rounds) can only fail its own tests, never make another
+        suite's tests invalid or a coder fail them."""
         from zeroplay.verifiers.code.unit_tests import SuiteOutcome, TestJob
 
-        jobs, plans = [], []
+        jobs: list[Any] = []
+        plans = []
         for q, code_outs, suite_outs, refs in zip(problems, codes, suites, references):
-            union: dict[str, int] = {}
-            tests = []
+            per_suite = []  # (first job of the suite's reference runs, first job of its coder runs)
             for *_, parsed in suite_outs:
-                for t in parsed.tests:
-                    if t.source not in union:
-                        union[t.source] = len(tests)
-                        tests.append(t)
-            gt = self.ground_truth(q)
-            start = len(jobs)
-            jobs += [TestJob(r, q.entry_point, tests) for r in refs]
-            jobs += [TestJob(code, q.entry_point, tests + gt) for *_, code in code_outs]
-            plans.append((start, len(refs), union, len(tests)))
+                if not parsed.tests:
+                    per_suite.append(None)
+                    continue
+                first = len(jobs)
+                jobs += [TestJob(r, q.entry_point, parsed.tests) for r in refs]
+                jobs += [TestJob(code, q.entry_point, parsed.tests) for *_, code in code_outs]
+                per_suite.append(first)
+            gt_first = len(jobs)
+            jobs += [TestJob(code, q.entry_point, self.ground_truth(q)) for *_, code in code_outs]
+            plans.append((per_suite, gt_first, len(refs)))
         results = self.runner.run(jobs)
         out = []
-        for (start, n_refs, union, n_gen), code_outs, suite_outs in zip(plans, codes, suites):
-            ref_rows = results[start:start + n_refs]
-            coder_rows = results[start + n_refs:start + n_refs + len(code_outs)]
-            valid = [all(r[t].passed for r in ref_rows) for t in range(n_gen)]
+        for (per_suite, gt_first, n_refs), code_outs, suite_outs in zip(plans, codes, suites):
+            n_codes = len(code_outs)
             outcomes = []
-            for _, _, ok, parsed in suite_outs:
-                cols = [union[t.source] for t in parsed.tests]
-                detected = tuple(any(valid[c] and not row[c].passed for c in cols) for row in coder_rows)
-                outcomes.append(SuiteOutcome(parsed.n_items, tuple(valid[c] for c in cols), detected, ok))
-            coder = [([row[c].passed for c in range(n_gen) if valid[c]], [r.passed for r in row[n_gen:]])
-                     for row in coder_rows]
-            out.append((outcomes, coder))
+            pooled: list[dict[str, bool]] = [{} for _ in range(n_codes)]  # per solution: valid test source -> passed
+            for first, (*_, ok, parsed) in zip(per_suite, suite_outs):
+                if first is None:
+                    outcomes.append(SuiteOutcome(parsed.n_items, (), tuple(False for _ in range(n_codes)), ok))
+                    continue
+                ref_rows = results[first:first + n_refs]
+                coder_rows = results[first + n_refs:first + n_refs + n_codes]
+                valid = tuple(all(r[t].passed for r in ref_rows) for t in range(len(parsed.tests)))
+                detected = tuple(any(v and not row[t].passed for t, v in enumerate(valid)) for row in coder_rows)
+                outcomes.append(SuiteOutcome(parsed.n_items, valid, detected, ok))
+                for k, row in enumerate(coder_rows):
+                    for t, test in enumerate(parsed.tests):
+                        if valid[t]:
+                            pooled[k].setdefault(test.source, row[t].passed)  # a test in two suites counts once
+            gt_rows = results[gt_first:gt_first + n_codes]
+            out.append((outcomes, [(list(pooled[k].values()), [r.passed for r in gt_rows[k]]) for k in range(n_codes)]))
         return out
 
     def merge(self, step: int, results: Sequence[ShardResult]) -> tuple[list[Sample], dict[str, float]]:
