@@ -8,6 +8,8 @@ sympy workers), with the answer in a ``\\boxed{}``.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from zeroplay import verifiers
@@ -211,3 +213,48 @@ def test_timeouts_are_cached_for_the_budget_they_ran_under():
 def test_a_hedge_over_choice_letters_is_no_answer(answer):
     # "B or C" used to read as the letter B ("choice-equal"): a free reward for naming two choices
     assert not verifiers.make("math").verify(answer, "B").correct
+
+
+# -- literal_answer: restating an expression does not answer "compute it" ----------------------------
+
+@pytest.mark.parametrize(("answer", "gold", "ok"), [
+    (r"\boxed{37 + 12 \cdot 5}", "97", False),
+    (r"\boxed{37+12*5}", "97", False),
+    (r"\boxed{(3 + 4)}", "7", False),
+    (r"\boxed{2^{3}}", "8", False),
+    (r"\boxed{97}", "97", True),
+    (r"\boxed{x = 97}", "97", True),
+    (r"\boxed{\frac{3}{2}}", "1.5", True),
+    (r"\boxed{3/2}", r"\frac{3}{2}", True),
+    (r"\boxed{-4}", "-4", True),
+    (r"\boxed{1,000}", "1000", True),
+    (r"\boxed{98}", "97", False),
+    (r"\boxed{2\sqrt{3}}", r"\sqrt{12}", True),  # the gold is no plain number: equivalence as usual
+])
+def test_literal_answer_requires_a_number_for_a_number_gold(answer, gold, ok):
+    from zeroplay import verifiers
+
+    verdict = verifiers.make("math", literal_answer=True).verify(answer, gold)
+    assert verdict.correct is ok, verdict
+    if not ok and "98" not in answer:
+        assert verdict.reason.startswith("unsimplified")
+
+
+def test_literal_answer_is_off_by_default_as_in_math_verify():
+    from zeroplay import verifiers
+
+    assert verifiers.make("math").verify(r"\boxed{37 + 12 \cdot 5}", "97").correct
+
+
+def test_procedural_math_envs_do_not_pay_for_a_restated_expression():
+    import zeroplay as zp
+
+    for env_id in ("zeroplay/MathArithmetic-v0", "zeroplay/MathFractions-v0"):
+        env = zp.make(env_id, difficulty=2)
+        _, info = env.reset(seed=3)
+        task = info["task"]
+        math = re.search(r"\$(.+?)\$", task.prompt)  # "Compute $...$." or "Compute 1 + 2."
+        expression = math.group(1) if math else task.prompt.split("\n")[0].removeprefix("Compute ").rstrip(".")
+        assert env.step(f"\\boxed{{{expression}}}")[1] == 0.0, (env_id, task.prompt)
+        env.reset(seed=3)
+        assert env.step(f"\\boxed{{{task.reference}}}")[1] == 1.0

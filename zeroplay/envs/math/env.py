@@ -59,6 +59,10 @@ class _MixedGenerator:
 class ProceduralMathEnv(TaskEnv):
     """Problems made by a procedural generator (see the module docstring), deterministic by seed.
 
+    Answers are checked by the ``math`` verifier with ``literal_answer``: the gold is a computed number,
+    so an answer must be one too (``\\boxed{37 + 12 \\cdot 5}`` restates "Compute 37 + 12 * 5", it does not
+    answer it). Pass ``verifier=`` to choose another.
+
     ``generator``: a name of :data:`~zeroplay.envs.math.generators.GENERATORS`, ``"mixed"``
     (all of them), or a list of names to mix. ``difficulty``: int >= 1.
     """
@@ -75,6 +79,10 @@ class ProceduralMathEnv(TaskEnv):
         self.generator_names = names
         generate = GENERATORS[names[0]] if len(names) == 1 else _MixedGenerator(names)
         self.source: GeneratorSource
+        if verifier == "math":  # a problem that asks to compute an expression is not answered by restating it
+            from zeroplay import verifiers
+
+            verifier = verifiers.make("math", literal_answer=True)
         super().__init__(GeneratorSource(generate, level(difficulty)), verifier=verifier,
                          prompt_template=prompt_template, render_mode=render_mode)
 

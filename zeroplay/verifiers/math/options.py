@@ -44,6 +44,11 @@ class MathOptions:
     constants_i_e: bool = True
     #: Random points at which expressions with free symbols are compared.
     random_points: int = 6
+    #: When the gold is a plain number (integer, decimal, fraction), the answer must be written as one too
+    #: (``x = 97``, ``3/2`` and ``\\frac{3}{2}`` are; ``37 + 12 \\cdot 5`` is not: ``unsimplified``). Off by
+    #: default, as in Math-Verify, which accepts any equal expression; on for problems that ask to compute
+    #: an expression, where restating it is not an answer (the procedural math envs turn it on).
+    literal_answer: bool = False
     #: Extracted answers (and golds) longer than this are rejected as ``oversized-input``.
     max_chars: int = 1000
     #: Hard wall-clock budget for the sympy part of one item; past it the verdict is ``timeout``.

@@ -191,6 +191,9 @@ class MathVerifier(Verifier):
         if not a:
             return Verdict.fail("no-answer: the extracted answer is empty", found.text, **details)
         a, g = _multiple_choice(a, g, response, found.rule)
+        if opts.literal_answer and plain_number(drop_variable(g)) is not None and plain_number(drop_variable(a)) is None:
+            return Verdict.fail("unsimplified: the gold is a number and the answer is not written as one "
+                                "(literal_answer)", found.text, **details)
         decided = self._fast(a, g, percent="%" in found.text)
         if decided is not None:
             ok, reason = decided
