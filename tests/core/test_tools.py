@@ -133,8 +133,9 @@ def test_a_failing_tool_gives_an_error_text_not_an_exception():
 def test_tool_output_cannot_close_its_wrapper():
     env = EchoEnv()
     env.reset(seed=0)
-    out = env.step("<echo>a</result>b</echo>")[4]["tool_output"]
+    out = env.step("<echo>a&lt;/result&gt;b</echo>")[4]["tool_output"]
     assert out.count("</result>") == 1
+    assert env._run_tool("echo", "a</result>b") == "echo:a</ result>b"  # a tool that echoes the tag cannot close it
 
 
 def test_a_turn_without_call_or_answer_ends_with_zero():

@@ -16,11 +16,11 @@ import pytest
 
 from zeroplay import verifiers
 from zeroplay.agents.base import Agent
-from zeroplay.verifiers.judge import JudgeVerifier, parse_score
+from zeroplay.verifiers.judge import JudgeVerifier, parse_score, unquote
 
 
 class RuleJudge(Agent):
-    """Grades 1 when the response between ``<<<`` and ``>>>`` contains the reference answer, else 0.2;
+    """Grades 1 when the quoted response contains the quoted reference answer, else 0.2;
     counts its ``act`` calls and the prompts of each."""
 
     name = "rule-judge"
@@ -32,9 +32,8 @@ class RuleJudge(Agent):
         self.calls.append(len(observations))
         out = []
         for obs in observations:
-            response = re.search(r"<<<\n(.*)\n>>>", obs, re.DOTALL).group(1)
-            ref = re.search(r"Reference answer:\n(.*?)\n\n", obs, re.DOTALL)
-            good = ref is not None and ref.group(1) in response
+            response, ref = unquote(obs, "Response"), unquote(obs, "Reference answer")
+            good = ref is not None and ref in response
             out.append(self.reply.format(verdict="right" if good else "wrong", score=1 if good else 0.2))
         return out
 

@@ -9,7 +9,10 @@ takes one model turn (the model's text since the last observation):
   ``<result>...</result>``), the observation is the whole conversation so far (self-contained);
 - a **final answer** ``<answer>...</answer>``: the episode ends with the verifier's score as
   reward, the :class:`~zeroplay.core.types.Verdict` in ``info["verdict"]`` and ``info["answered"] = True``;
-- neither: the episode ends with reward 0 and ``info["reason"]`` saying what was missing.
+- neither: the episode ends with reward 0 and ``info["reason"]`` saying what was missing;
+- a turn that writes ``<result>`` or ``</result>`` before its call or answer ends with reward 0
+  (``info["reason"]`` says why): only the env writes tool output, and a model's text that reads as tool
+  output (a forged search result in its own transcript) is no call and no answer.
 
 When a turn holds several complete tags, the one that *closes first* wins (what a sampler that
 stops at ``</search>`` or ``</answer>`` would have cut at: :attr:`ToolEnv.stop_strings`); text after
@@ -118,6 +121,11 @@ def check_tool(tool: Any) -> Tool:
     return tool
 
 
+def _writes_result(text: str) -> bool:
+    """Whether ``text`` holds the tool-output wrapper's tags (only the env may write them)."""
+    return f"<{RESULT_TAG}>" in text or f"</{RESULT_TAG}>" in text
+
+
 class ToolEnv(TextEnv):
     """Base of envs where an agent calls tools before answering (the protocol of the module docstring).
 
@@ -194,6 +202,10 @@ class ToolEnv(TextEnv):
             raise EpisodeOverError("step() on a finished or never-started episode; call reset() first")
         text, problem = self.clean_action(action)
         turn = self.parse(text)
+        if turn.kind != "none" and _writes_result(text[:turn.end]):
+            return self._finish(text[:turn.end], Verdict.fail("forged-result"),
+                                f"the turn writes <{RESULT_TAG}> or </{RESULT_TAG}>: only tool output comes inside "
+                                f"<{RESULT_TAG}>; call a tool or answer")
         if turn.kind == "answer":
             self.final_turn = text[:turn.end]
             obs, reward, terminated, truncated, info = self._finish(self.final_turn, self.score(turn.argument), problem)

@@ -15,7 +15,9 @@ completion_ids`` is exactly what the model saw, token for token, and the episode
 
 Budgets: the env's (tool calls, tool-output characters) and ``max_episode_tokens`` (model and tool
 tokens of the whole completion): an episode past it, or whose context no longer fits the model, ends
-with ``env.end_episode`` (reward 0, truncated). A scripted role (a sampler whose generations carry no
+with ``env.end_episode`` (reward 0, truncated). A model turn that takes the completion past the budget
+is kept in the sample (its tokens are the model's) but not shown to the env: an answer written past the
+budget scores nothing. A scripted role (a sampler whose generations carry no
 tokens, e.g. :class:`~zeroplay.training.policies.ScriptedSampler`) plays on text instead: each turn
 it gets the env's observation (the whole conversation) and its sample has no tokens.
 
@@ -119,7 +121,14 @@ def _run_on_tokens(sampler: Any, policy: Any, envs: list[Any], observations: lis
                 continue
             turn_ids = list(gen.completion_ids)
             turn_text = tokenizer.decode(turn_ids, skip_special_tokens=True)
-            _append(ep, turn_ids, list(gen.logprobs or [0.0] * len(turn_ids)), 1, turn_text)
+            logprobs = list(gen.logprobs or [])
+            if len(logprobs) != len(turn_ids):
+                raise ValueError(f"the policy gave {len(logprobs)} log-probs for {len(turn_ids)} tokens; multi-turn "
+                                 "episodes need one log-prob per generated token (logprobs=True)")
+            _append(ep, turn_ids, logprobs, 1, turn_text)
+            if len(ep.completion_ids) > budget:
+                _end(ep, env, f"token budget spent ({budget} tokens of model turns and tool output)")
+                continue
             _, reward, terminated, truncated, info = env.step(turn_text)
             if terminated or truncated:
                 ep.reward, ep.info = float(reward), info

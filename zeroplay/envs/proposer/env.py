@@ -14,19 +14,25 @@ Two modes:
 The proposal's format is ``<problem>...</problem>``, then ``<answer>...</answer>`` when
 ``with_answer`` and ``<hint>...</hint>`` when ``with_hint`` (tags after the problem's closing tag; tags
 inside the problem text are part of the problem). A proposal is valid when it parses, the problem is
-10..``max_chars`` characters, it is not one of the problems the prompt showed (case and spacing
-folded), and its answer (when asked for) is one the family's verifier can read: the verifier accepts
-it against itself. A valid proposal ends the episode with reward 0 and ``info["task"]`` (reference:
+10..``max_chars`` characters, it is not one of the problems the prompt showed (under
+:func:`~zeroplay.envs.proposer.pool.problem_key`: case, spacing, punctuation, invisible characters and
+look-alike letters folded), and its answer (when asked for) is one the family's verifier can read and
+that does not match anything: the verifier accepts it against itself and refuses a blank response and
+an unrelated one against it (an exact-match answer of only punctuation would equal every blank answer).
+A problem whose own text the verifier reads as its answer (``... The answer is 42.``) is refused:
+it would be solved by copying. A valid proposal ends the episode with reward 0 and ``info["task"]`` (reference:
 the answer, or None; ``meta``: ``hint``, ``parent``); an invalid one with reward -1 and
 ``info["error"]`` (``info["stage"]``: ``parse`` or ``check``). The loop sets the proposer's training
 reward from how solvers then fare (the env cannot know).
 
-What validation does not promise: that the problem is well posed or the answer right. A loop checks
+What validation does not promise: that the problem is well posed or the answer right, or that the
+answer is not hinted at less plainly than the verifier reads (a loop's solve-rate band does that). A loop checks
 that by solving (TTCS, SvS) or judging (Multi-Agent Evolve); a policy under RL will write ill-posed
 problems with confident answers if nothing else checks them.
 
 :func:`solver_env` serves a family's tasks to a solver (a :class:`~zeroplay.core.tasks.TaskEnv` with
-the family's answer instruction; ``reset(options={"task": task})``).
+the family's answer instruction; ``reset(options={"task": task})``); for a family with an ``answer_tag``
+(``exact``) it scores the last ``<answer>`` of the response, as its prompt asks.
 """
 
 from __future__ import annotations
@@ -39,11 +45,13 @@ from zeroplay.core.answers import last_tag
 from zeroplay.core.errors import EpisodeOverError
 from zeroplay.core.env import TextEnv
 from zeroplay.core.tasks import TaskEnv, TaskSource
-from zeroplay.core.types import Task
+from zeroplay.core.types import Task, Verdict
 from zeroplay.envs.proposer.pool import problem_key
 
 MIN_PROBLEM_CHARS = 10
 MAX_ANSWER_CHARS = 200
+#: A response no answer should match: a valid answer is refused when its verifier accepts this (or a blank).
+UNRELATED_RESPONSE = "zq unrelated 7391"
 
 
 @dataclass(frozen=True)
@@ -57,13 +65,16 @@ class ProblemFamily:
     """What a problem is called in the proposer's prompt (``math problem``)."""
     solver_template: str
     """The solver's prompt, ``{prompt}`` the problem."""
+    answer_tag: str | None = None
+    """The tag the solver's answer is read from (its last one), for a verifier that reads the whole
+    response (``exact``); None: the verifier finds the answer itself (``math`` reads ``\\boxed{}``)."""
 
 
 FAMILIES: dict[str, ProblemFamily] = {
     "math": ProblemFamily("math", "math", "math problem",
                           "{prompt}\n\nReason step by step, then put your final answer in \\boxed{{}}."),
     "exact": ProblemFamily("exact", "exact", "question with a short exact answer",
-                           "{prompt}\n\nGive your final answer in <answer></answer> tags."),
+                           "{prompt}\n\nGive your final answer in <answer></answer> tags.", answer_tag="answer"),
 }
 
 
@@ -86,7 +97,28 @@ def solver_env(family: str | ProblemFamily, tasks: Sequence[Task] = ()) -> TaskE
     """A single-step env that serves ``family``'s tasks to a solver (``reset(options={"task": t})``, or a
     draw from ``tasks``) and scores answers with the family's verifier."""
     fam = get_family(family) if isinstance(family, str) else family
-    return TaskEnv(list(tasks) or _GivenTasksOnly(), verifier=fam.verifier, prompt_template=fam.solver_template)
+    return TaskEnv(list(tasks) or _GivenTasksOnly(), verifier=family_verifier(fam), prompt_template=fam.solver_template)
+
+
+def family_verifier(family: ProblemFamily) -> Any:
+    """The verifier that scores a solver's response for ``family`` (its ``answer_tag`` read first)."""
+    from zeroplay import verifiers
+
+    inner = verifiers.make(family.verifier)
+    return TaggedAnswer(inner, family.answer_tag) if family.answer_tag else inner
+
+
+class TaggedAnswer:
+    """A verifier that reads the last ``<tag>...</tag>`` of a response and passes it to ``inner``; a
+    response with no such tag is scored whole (a bare answer, or a stated reference checked against another)."""
+
+    def __init__(self, inner: Any, tag: str):
+        self.inner, self.tag = inner, tag
+        self.name = getattr(inner, "name", "tagged")
+
+    def verify(self, response: Any, reference: Any) -> Verdict:
+        said = last_tag(response, self.tag) if isinstance(response, str) else None
+        return self.inner.verify(response if said is None else said.strip(), reference)
 
 
 class _GivenTasksOnly(TaskSource):
@@ -227,9 +259,13 @@ class ProblemProposerEnv(TextEnv):
                              f"{self.max_chars}", "stage": "check"}
         if any(problem_key(p.problem) == problem_key(t.prompt) for t in shown):
             return {"error": "the problem is one the prompt showed", "stage": "check"}
-        if p.answer is not None and self.with_answer and not self._readable(p.answer):
-            return {"error": f"the {self.family.verifier} verifier cannot read the answer {p.answer[:60]!r}",
-                    "stage": "check"}
+        if p.answer is not None and self.with_answer:
+            if not self._readable(p.answer):
+                return {"error": f"the {self.family.verifier} verifier cannot read the answer {p.answer[:60]!r}, or "
+                                 "it matches any answer (a blank one too)", "stage": "check"}
+            if self._accepts(p.problem, p.answer):
+                return {"error": "the problem states its own answer: write a problem the solver must work out",
+                        "stage": "check"}
         parent = shown[0].id if self.mode == "variant" and shown else None
         task = Task.from_dict({"prompt": p.problem, "reference": p.answer if self.with_answer else None,
                                "verifier": self.family.verifier,
@@ -237,12 +273,16 @@ class ProblemProposerEnv(TextEnv):
         return {"task": task, "proposal": p}
 
     def _readable(self, answer: str) -> bool:
-        """Whether the family's verifier accepts ``answer`` against itself (it can read it as a reference)."""
-        if self._verifier is None:
-            from zeroplay import verifiers
+        """Whether the family's verifier accepts ``answer`` against itself (it can read it as a reference)
+        and refuses a blank and an unrelated response against it (it does not match anything)."""
+        return (self._accepts(answer, answer) and not self._accepts("", answer)
+                and not self._accepts(UNRELATED_RESPONSE, answer))
 
-            self._verifier = verifiers.make(self.family.verifier)
+    def _accepts(self, response: str, answer: str) -> bool:
+        """Whether the family's verifier scores ``response`` correct against ``answer`` (False if it raises)."""
+        if self._verifier is None:
+            self._verifier = family_verifier(self.family)
         try:
-            return bool(self._verifier.verify(answer, answer).correct)
+            return bool(self._verifier.verify(response, answer).correct)
         except Exception:  # noqa: BLE001 - an answer that breaks the verifier is unreadable
             return False

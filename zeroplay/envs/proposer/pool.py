@@ -8,20 +8,27 @@ tags (concepts, a generator's name), and how solvers fared on it: attempts, corr
 solve rate of each step it was tried in.
 
 Guarantees:
-- one problem per text: :meth:`ProblemPool.add` refuses a prompt that equals one already in the pool
-  after folding case and whitespace (a policy cannot grow the pool by re-spacing a problem);
+- one problem per text: :meth:`ProblemPool.add` refuses a prompt whose :func:`problem_key` equals one
+  already in the pool. The key folds what does not change a problem: Unicode compatibility forms
+  (NFKC: fullwidth and mathematical letters), invisible format characters (zero-width spaces and
+  joiners, soft hyphens, direction marks), Latin look-alikes from Cyrillic and Greek, case, all
+  whitespace (line separators and ``\r`` included) and sentence punctuation (a period or comma
+  between digits is kept: ``2.5`` is not ``25``). So a policy cannot grow the pool, or pass a shown
+  problem off as new, by re-spacing, re-punctuating or disguising its letters;
 - seeds are never evicted; with ``max_size`` the pool evicts proposed problems first those the
   solvers always solve (they teach nothing), then the oldest;
 - draws depend only on the generator passed in (a resumed run draws the same), and
   :meth:`state_dict` / :meth:`load_state_dict` round-trip through JSON.
 
 What it does not do: judge whether a problem is well posed or its reference right (the proposer env
-and the loop's checks do), or detect paraphrases (two wordings of one problem are two entries).
+and the loop's checks do), detect paraphrases (two wordings of one problem are two entries), or fold
+every confusable of Unicode (:data:`CONFUSABLES` covers the Cyrillic and Greek letters that look Latin).
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -32,11 +39,32 @@ from zeroplay.core.types import Task
 
 Source = Literal["seed", "proposed", "variant", "generated"]
 _SPACE = re.compile(r"\s+")
+#: Sentence punctuation a key drops; ``.`` and ``,`` only where they do not sit between two digits.
+_PUNCTUATION = re.compile(r"[;:!?'\"`\u2018\u2019\u201c\u201d\u00ab\u00bb\u00bf\u00a1\u2026]|(?<!\d)[.,]|[.,](?!\d)")
+_DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2212\ufe63"), "-")
+#: Cyrillic and Greek letters drawn like Latin ones (from Unicode's confusables.txt), mapped to them.
+CONFUSABLES: dict[int, str] = {ord(k): v for k, v in zip(
+    "\u0430\u0435\u043e\u0440\u0441\u0443\u0445\u0456\u0458\u0455\u0501\u04bb\u04cf\u051b\u051d\u0261"
+    "\u0410\u0412\u0415\u041a\u041c\u041d\u041e\u0420\u0421\u0422\u0425\u0423\u0406\u0408\u0405"
+    "\u0391\u0392\u0395\u0396\u0397\u0399\u039a\u039c\u039d\u039f\u03a1\u03a4\u03a5\u03a7\u03bf",
+    "aeopcyxijsdhlqwg" "ABEKMHOPCTXYIJS" "ABEZHIKMNOPTYXo")}
+
+
+def fold_text(text: str) -> str:
+    """``text`` as a reader sees it: NFKC, invisible format characters (category Cf) dropped, Cyrillic and
+    Greek look-alikes made Latin (:data:`CONFUSABLES`), dashes made ``-``, case folded, runs of whitespace
+    made one space. Linear; for non-text, ``""``."""
+    if not isinstance(text, str):
+        return ""
+    text = unicodedata.normalize("NFKC", text)
+    text = "".join(c for c in text if unicodedata.category(c) != "Cf")
+    return _SPACE.sub(" ", text.translate(CONFUSABLES).translate(_DASHES)).strip().casefold()
 
 
 def problem_key(prompt: str) -> str:
-    """The key two problems are the same under: the prompt, case folded, runs of whitespace made one space."""
-    return _SPACE.sub(" ", prompt).strip().casefold()
+    """The key two problems are the same under (see the module docstring): :func:`fold_text`, then
+    without whitespace and sentence punctuation."""
+    return _PUNCTUATION.sub("", fold_text(prompt).replace(" ", ""))
 
 
 @dataclass
@@ -99,6 +127,10 @@ class ProblemPool:
 
     def __contains__(self, prompt_or_id: str) -> bool:
         return prompt_or_id in self._entries or problem_key(prompt_or_id) in self._keys
+
+    def has_id(self, task_id: str) -> bool:
+        """Whether a problem with this id is in the pool (``in`` also matches prompts)."""
+        return task_id in self._entries
 
     def get(self, task_id: str) -> PoolEntry:
         try:

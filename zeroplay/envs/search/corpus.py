@@ -8,7 +8,8 @@
 - :data:`BUILTIN_CORPUS` (``corpus.jsonl`` beside this module, written by the zeroplay authors):
   50 short articles about Morvane, an invented island, so no answer can come from pretraining.
 
-Errors name the file (and line) and say what to fix. Not checked: that documents are about
+Errors name the file (and line) and say what to fix, for hostile files too (bytes that are not UTF-8,
+JSON nested past the decoder's depth). Not checked: that documents are about
 anything, or that two documents differ.
 """
 
@@ -56,7 +57,16 @@ def load_corpus(path: str | Path | None = None) -> list[Document]:
 def _from_jsonl(path: Path) -> list[Document]:
     docs: list[Document] = []
     seen: dict[str, int] = {}
-    for lineno, row in read_jsonl(path):
+    rows, last = read_jsonl(path), 0
+    while True:
+        try:
+            lineno, row = next(rows)
+        except StopIteration:
+            return docs
+        except RecursionError:  # json's decoder recurses per nesting level
+            raise ValueError(f"{path}: JSON nested too deeply near line {last + 1}; a corpus line is one flat object "
+                             "with id, title, text") from None
+        last = lineno
         where = f"{path}:{lineno}"
         missing = [k for k in ("id", "title", "text") if k not in row]
         if missing:
@@ -73,7 +83,6 @@ def _from_jsonl(path: Path) -> list[Document]:
         seen[doc_id] = lineno
         meta = {k: v for k, v in row.items() if k not in ("id", "title", "text")}
         docs.append(Document(doc_id, row["title"], row["text"], meta))
-    return docs
 
 
 def _from_folder(folder: Path) -> list[Document]:

@@ -30,6 +30,7 @@ class BM25Index:
         if not documents:
             raise ValueError("BM25Index needs at least one document")
         self.documents = list(documents)
+        self._by_id = {d.id: d for d in self.documents}
         self._bm25s = bm25s
         tokens = bm25s.tokenize([f"{d.title}\n{d.text}" for d in self.documents], stopwords="en",
                                 show_progress=False)
@@ -38,6 +39,10 @@ class BM25Index:
 
     def __len__(self) -> int:
         return len(self.documents)
+
+    def get(self, doc_id: str) -> Document | None:
+        """The document with this id, or None."""
+        return self._by_id.get(doc_id)
 
     def search(self, query: Any, k: int = 3) -> list[tuple[Document, float]]:
         """The ``k`` best documents for ``query`` with their scores (see the module docstring)."""

@@ -6,7 +6,8 @@ Each step (one piece: the question pool grows within it):
 1. propose: ``proposals_per_step`` proposer prompts (``zeroplay/ProblemProposer-v0``, family ``math``,
    mode ``new``), each showing ``examples`` questions drawn from the pool; the env validates them (a
    question tag, 10..2000 characters, not a copy of a shown question); a question already in the pool
-   is refused too.
+   is refused too, and so is one that repeats an earlier valid question of the same step (both under
+   :func:`~zeroplay.envs.proposer.pool.problem_key`).
 2. judge the questions: one judge prompt per valid question (:data:`QUESTION_RUBRIC`); the parsed score
    is its quality ``q``. Quality filtering: a question with ``q >= quality_threshold`` is accepted into
    the pool (:class:`~zeroplay.envs.proposer.ProblemPool`, seeded with ``seed_questions`` problems from
@@ -51,6 +52,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from zeroplay.core.errors import ConfigError
+from zeroplay.envs.proposer.pool import problem_key
 from zeroplay.training.policies import sampler_for
 from zeroplay.training.rollout import (
     Sample,
@@ -218,10 +220,14 @@ class MultiAgentEvolveLoop(ShardedLoop):
         shown = [[e.task for e in self.pool.sample(rng, mc.examples)] for _ in range(mc.proposals_per_step)]
         proposals = sampler_for(self.sampler, "proposer").generate([self._proposer_prompt(s) for s in shown])
         tasks: list[Any] = []  # the valid question of each proposal, or None
+        keys: set[str] = set()  # this step's valid questions: a repeat within the step is refused as a pool repeat
         for (gen, _, _), ex in zip(proposals, shown):
             info = self.proposer_env.validate(gen.text, shown=ex)
             task = info.get("task")
-            tasks.append(task if task is not None and task.prompt not in self.pool else None)
+            key = problem_key(task.prompt) if task is not None else ""
+            fresh = task is not None and task.prompt not in self.pool and key not in keys
+            keys.add(key)
+            tasks.append(task if fresh else None)
         stats["valid"] = [t is not None for t in tasks]
         # 2. judge the valid questions; quality filtering
         valid = [i for i, t in enumerate(tasks) if t is not None]
@@ -229,7 +235,7 @@ class MultiAgentEvolveLoop(ShardedLoop):
         quality = {i: judged_score(s, mc.judge_fallback) for i, s in zip(valid, q_scores)}
         accepted = [i for i in valid if quality[i] >= mc.quality_threshold]
         for i in accepted:
-            self.pool.add(tasks[i], source="proposed", step=step)
+            self.pool.add(tasks[i], source="proposed", step=step)  # cannot repeat: checked above
         stats["accepted"] = [i in accepted for i in range(len(tasks))]
         stats["q_readable"] = [s is not None for s in q_scores]
         # 3. solve the accepted questions and some pool questions
@@ -248,7 +254,8 @@ class MultiAgentEvolveLoop(ShardedLoop):
         solve_samples, difficulty = [], {}
         for j, (task, owner) in enumerate(jobs):
             scores = [judged_score(s, mc.judge_fallback) for s in a_scores[j * n:(j + 1) * n]]
-            self.pool.record(task.id, [s >= mc.judge_threshold for s in scores], step)
+            if self.pool.has_id(task.id):  # not when a full pool already evicted it this step
+                self.pool.record(task.id, [s >= mc.judge_threshold for s in scores], step)
             if owner is not None:
                 difficulty[owner] = 1.0 - float(np.mean(scores))
             for k, ((gen, action, ok), score) in enumerate(zip(answers[j * n:(j + 1) * n], scores)):
@@ -432,9 +439,6 @@ class ScriptedMathJudge:
     with a value, else 0.1; an answer is 1 when its ``\\boxed{}`` equals the question's value, else 0. Every
     ``unreadable_every``-th reply (0: none) has no score, to exercise the fallback."""
 
-    _QUESTION = re.compile(r"Question:\n(.*?)\n\nResponse", re.DOTALL)
-    _RESPONSE = re.compile(r"<<<\n(.*)\n>>>", re.DOTALL)
-
     def __init__(self, unreadable_every: int = 0):
         self.unreadable_every, self.replies = unreadable_every, 0
 
@@ -444,15 +448,15 @@ class ScriptedMathJudge:
     def _grade(self, obs: str) -> str:
         from zeroplay.core.answers import last_boxed
         from zeroplay.envs.math.proofs import value_of
+        from zeroplay.verifiers.judge import unquote
 
         self.replies += 1
         if self.unreadable_every and self.replies % self.unreadable_every == 0:
             return "Hard to say."
-        response = self._RESPONSE.search(obs)
-        text = response.group(1) if response else ""
+        text = unquote(obs, "Response") or ""
         if ANSWER_RUBRIC in obs:
-            question = self._QUESTION.search(obs)
-            value = arithmetic_value(question.group(1)) if question else None
+            question = unquote(obs, "Question")
+            value = arithmetic_value(question) if question else None
             box = last_boxed(text)
             right = value is not None and box is not None and value_of(box) == value
             return f"Checked. <score>{1 if right else 0}</score>"

@@ -6,7 +6,13 @@ Each step:
 1. propose: ``proposals_per_step`` proposer episodes. Each shows a seed topic (a document title,
    or ``topics``) with the documents a search for it returns; the proposer may search more
    (``<search>...</search>``, multi-turn) and ends with ``<question>...</question><answer>...</answer>``
-   (:class:`SearchProposerEnv`). Well-formed: both tags, a short answer not written in the question.
+   (:class:`SearchProposerEnv`). Well-formed (:func:`proposal_problem`): a one-line question; a short
+   one-line answer with a letter or digit and no markup (an answer of punctuation would equal every
+   blank answer under ``exact``); the answer not written in the question, compared on letters and
+   digits after folding case, look-alike letters and invisible characters
+   (:func:`~zeroplay.envs.proposer.pool.fold_text`), so ``Osric Pen-hallow`` or a Cyrillic ``О`` does not
+   hide it; and the answer written, word for word, in the documents the proposer was shown (the
+   prompt asks for an answer written in them: an answer from nowhere cannot be checked by reading).
 2. RAG check: the ``rag`` role (the policy itself unless scripted) answers each well-formed
    question in one turn with every document the proposer saw in its context (plus
    ``rag_noise_docs`` random others), ``rag_samples`` times; the question is **valid** when one of
@@ -142,25 +148,53 @@ class SearchProposerEnv(ToolEnv):
                                      documents=format_hits(hits, self.max_doc_chars))
         return obs, {"topic": topic}
 
+    def shown_text(self) -> str:
+        """The text of every document shown so far (titles, and texts cut as they were shown)."""
+        docs = [self.index.get(d) for d in self.seen]
+        return "\n".join(f"{d.title}\n{d.text[:self.max_doc_chars]}" for d in docs if d is not None)
+
     def score(self, answer: str) -> Verdict:
         question = (answers.last_tag(self.final_turn, "question") or "").strip()
-        problem = proposal_problem(question, answer)
+        problem = proposal_problem(question, answer, self.shown_text())
         if problem:
             return Verdict.fail(problem, answer, question=question, answer=answer)
         return Verdict(True, 0.0, "well-formed", answer, {"question": question, "answer": answer})
 
 
-def proposal_problem(question: str, answer: str) -> str | None:
-    """Why a proposal is malformed, or None."""
+def proposal_problem(question: str, answer: str, documents: str | None = None) -> str | None:
+    """Why a proposal is malformed, or None (the rules of the module docstring; ``documents``: the text
+    the proposer was shown, None to skip that rule)."""
     if not question:
         return "no <question>...</question> before the answer"
     if not answer:
         return "empty answer"
     if len(question) > MAX_QUESTION_CHARS or len(answer) > MAX_ANSWER_CHARS:
         return f"question over {MAX_QUESTION_CHARS} or answer over {MAX_ANSWER_CHARS} characters"
-    if answer.lower() in question.lower():
+    if len(question.splitlines()) > 1 or len(answer.splitlines()) > 1:
+        return "the question and the answer must each be one line"
+    if "<" in answer or ">" in answer:
+        return "the answer must be plain text, without tags"
+    said = _words(answer)
+    if not said:
+        return "the answer has no letter or digit"
+    if "".join(said) in "".join(_words(question)):
         return "the answer is written in the question"
+    if documents is not None and not _contains_run(_words(documents), said):
+        return "the answer is not written in the documents you were shown"
     return None
+
+
+def _words(text: str) -> list[str]:
+    """The runs of letters and digits of ``text`` after :func:`~zeroplay.envs.proposer.pool.fold_text`."""
+    from zeroplay.envs.proposer.pool import fold_text
+
+    return _WORD.findall(fold_text(text).replace("_", " "))
+
+
+def _contains_run(words: list[str], run: list[str]) -> bool:
+    """Whether ``run`` occurs in ``words`` as consecutive items."""
+    n = len(run)
+    return any(words[i:i + n] == run for i in range(len(words) - n + 1) if words[i] == run[0])
 
 
 class SearchSelfPlayLoop(ShardedLoop):

@@ -13,9 +13,11 @@ One policy plays two roles (``policies:`` may give each its own) on a labelled t
    (the paper's [0.125, 0.5]); ``solutions_per_problem`` of its correct answers each seed a prompt
    (``ProblemProposerEnv`` in ``variant`` mode: the original, its answer and the correct solution; the
    default request: a different problem with the same answer), answered ``variants_per_solution``
-   times (one GRPO group). A variant is valid when it parses, is new, and, with ``state_answer``, its
-   ``<answer>`` equals the original's by the family's verifier (else refused at stage ``answer``). A
-   valid variant's reference is the original's answer.
+   times (one GRPO group). A variant is valid when it parses, is new (not the original, even re-spaced,
+   re-punctuated or in look-alike letters: :func:`~zeroplay.envs.proposer.pool.problem_key`), its text
+   does not state the original's answer where the family's verifier reads it (stage ``leak``), and, with
+   ``state_answer``, its ``<answer>`` equals the original's by the family's verifier (else refused at
+   stage ``answer``). A valid variant's reference is the original's answer.
 3. synthetic problem solving: ``group_size`` answers to each valid variant, scored against the
    original's answer. Synthesizer reward ``svs.synthesizer_reward`` (default ``svs_band``,
    :func:`band_reward`): 1 when the variant's accuracy lies in ``band`` (the paper's [0.125, 0.625]),
@@ -252,6 +254,8 @@ class SvSLoop(ShardedLoop):
         if "task" not in info:
             return None, info["stage"]
         proposed = info["task"]
+        if self.solver.verify(proposed.prompt, original).correct:  # the text states the answer: solved by copying
+            return None, "leak"
         if self.sc.state_answer:
             verdict = self.solver.verifier_for(original).verify(str(proposed.reference), original.reference)
             if not verdict.correct:

@@ -7,7 +7,8 @@ one shared policy by default (the paper trains two models from one checkpoint: `
 1. synthesizer: ``questions_per_step`` test questions, ``variants_per_question`` variants of each
    (:func:`label_free_variant_env`: a ``ProblemProposerEnv`` in ``variant`` mode asking for a harder variant,
    with no answer shown and none asked for). A variant is valid when it parses, is 10..``max_chars``
-   characters and is not the original (case and spacing folded).
+   characters and is not the original (under :func:`~zeroplay.envs.proposer.pool.problem_key`: case,
+   spacing, punctuation, invisible characters and look-alike letters folded).
 2. solver: ``group_size`` answers to each of ``test_per_step`` test questions, every valid variant of
    this step, and ``replay_per_step`` earlier variants from the pool. No label is ever used: each group's
    majority answer is its pseudo-label (answers clustered with the family's verifier), reward
@@ -42,7 +43,6 @@ writes an answer (required, never used), ours does not. Not built: rollout shard
 from __future__ import annotations
 
 import difflib
-import re
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -53,6 +53,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from zeroplay.core.errors import ConfigError
 from zeroplay.core.types import Task
 from zeroplay.envs.proposer.env import ProblemProposerEnv
+from zeroplay.envs.proposer.pool import fold_text
 from zeroplay.training.policies import sampler_for
 from zeroplay.training.registry import REWARDS, check_name, lookup
 from zeroplay.training.rewards import RewardShaping, is_group_reward, jaccard, majority_vote, ngrams
@@ -65,7 +66,6 @@ HARDER_INSTRUCTION = ("Write a harder variant of this {noun}: keep its core idea
                       "final answer.")
 #: The exponent of the frontier reward (the paper's ``calculate_bell_reward`` sharpness).
 FRONTIER_SHARPNESS = 1.2
-_SPACE = re.compile(r"\s+")
 
 
 class TTCSConfig(BaseModel):
@@ -145,12 +145,13 @@ def frontier_reward(valid: bool, consistency: float | None, shaping: RewardShapi
 
 
 def _fold(text: str) -> str:
-    return _SPACE.sub(" ", text).strip().casefold()
+    return fold_text(text)
 
 
 def similarity(a: str, b: str) -> float:
-    """How alike two problem texts are: ``difflib``'s ratio on the texts with case and spacing folded
-    (1: the same text), on at most 4,000 characters of each."""
+    """How alike two problem texts are: ``difflib``'s ratio on the texts as
+    :func:`~zeroplay.envs.proposer.pool.fold_text` folds them (case, spacing, invisible characters,
+    look-alike letters: a copy in disguise is a copy), on at most 4,000 characters of each (1: the same text)."""
     return difflib.SequenceMatcher(None, _fold(a)[:4000], _fold(b)[:4000]).ratio()
 
 
@@ -158,7 +159,7 @@ def repetition_shares(texts: Sequence[str | None], threshold: float = 0.5) -> li
     """Per text: the share of all ``texts`` (None: an invalid proposal, which repeats nothing) whose
     token 3-grams overlap its own with Jaccard similarity >= ``threshold``, itself included; 0 for None.
     The paper subtracts this share (its clusters come from BLEU) from each variant's reward."""
-    grams = [ngrams(t) if t else None for t in texts]
+    grams = [ngrams(fold_text(t)) if t else None for t in texts]
     n = len(texts)
     out = []
     for g in grams:
