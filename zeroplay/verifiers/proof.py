@@ -26,17 +26,27 @@ The model is treated as an attacker. A proof is accepted only when all three che
    and its whole output to be exactly ``Closed under the global context``: any axiom, admitted
    lemma, unsafe fixpoint (guard checking off), assumed positivity or universe inconsistency is
    listed there, and nothing the model wrote runs in this process or prints to its output (a
-   compiled library holds declarations, not commands).
+   compiled library holds declarations, not commands). In the same run ``coqchk`` (Coq's
+   standalone checker: it re-types the library from the ``.vo`` alone, without coqc's elaborator,
+   flags or state) re-checks every declaration of the library, its dependencies admitted from the installed
+   standard library (``-norec``); it must accept it too. ``Print Assumptions`` alone misses the
+   unsafe flags of a functor application (Coq issues #12155, #16646, #22366: an unguarded
+   fixpoint or ``Type : Type`` passed through a ``Parameter Inline`` reads as closed); ``coqchk``
+   refuses those libraries.
 
 So printed text cannot forge a verdict: the judge's output comes from a process whose only
-model-made input is the compiled library, and the type check pins the statement.
+model-made input is the compiled library, and the type check pins the statement. Only the host
+filter keeps module, section and flag commands out; the sandbox checks hold without it for every
+attack in tests/verifiers/test_proof.py and test_proof_integrity.py (each run both ways).
 
 Guarantees: never raises on a response (a failing :class:`Verdict` with a reason instead);
 each run is bounded by the sandbox (``timeout_s``, ``memory_mb``); ``verify_batch`` runs every
 compile job of the batch concurrently, then every judge job. Not guaranteed: safety against bugs
-in Coq's kernel or in OCaml's unmarshalling of ``.vo`` files (the ``.vo`` comes from our own coqc
-run, not from the model's bytes); proofs needing libraries outside :data:`ALLOWED_IMPORTS`.
-Needs ``coqc`` (Debian package ``coq``) under ``/usr/bin``, which the namespace sandbox sees.
+in both Coq's kernel and ``coqchk`` at once, or in OCaml's unmarshalling of ``.vo`` files (the ``.vo``
+comes from our own coqc run, not from the model's bytes); proofs needing libraries outside
+:data:`ALLOWED_IMPORTS`; proofs whose re-check does not fit in the judge's ``timeout_s`` too (coqchk
+re-checks the whole proof, without the bytecode machine a ``vm_compute`` used).
+Needs ``coqc`` and ``coqchk`` (Debian package ``coq``) under ``/usr/bin``, which the namespace sandbox sees.
 """
 
 from __future__ import annotations
@@ -303,10 +313,14 @@ def compile_script(token: str) -> str:
             f"printf '%s ' {token}\nbase64 -w0 Cand.vo\nprintf ' %s\\n' {token}\n")
 
 
-JUDGE_SCRIPT = _ENV + "coqc -q -Q . Zp Judge.v 2>&1\n"
+#: Run 2: the type check and Print Assumptions (stdout: exactly what coqc says), then coqchk on the
+#: library alone (its log's tail to stderr; exit :data:`CHECKER_REFUSED` when it refuses).
+JUDGE_SCRIPT = _ENV + ("coqc -q -Q . Zp Judge.v 2>&1 || exit 3\n"
+                       "coqchk -silent -Q . Zp -norec Zp.Cand >chk.log 2>&1 || { tail -c 1000 chk.log >&2; exit 5; }\n")
+CHECKER_REFUSED = 5
 STATEMENT_SCRIPT = _ENV + "coqc -q Stmt.v 2>&1\n"
 
-NO_COQ = "no-coq: coqc is not installed; install Coq (apt-get install coq, or setup.sh --languages)"
+NO_COQ = "no-coq: coqc and coqchk are not installed; install Coq (apt-get install coq, or setup.sh --languages)"
 
 #: The sandbox language of the scripts above (a POSIX shell script run by /bin/sh).
 LANGUAGE_NAME = "zeroplay-coq"
@@ -322,9 +336,9 @@ def _ensure_language() -> None:
 
 
 def coq_available() -> bool:
-    """Whether ``coqc`` is installed where the sandbox sees it (``/usr/bin``)."""
-    found = shutil.which("coqc")
-    return found is not None and found.startswith("/usr/")
+    """Whether ``coqc`` and ``coqchk`` are installed where the sandbox sees them (``/usr/bin``)."""
+    found = [shutil.which(tool) for tool in ("coqc", "coqchk")]
+    return all(f is not None and f.startswith("/usr/") for f in found)
 
 
 # -- the verifier ----------------------------------------------------------------------------------
@@ -355,7 +369,7 @@ class CoqVerifier(SandboxOwner, Verifier):
 
     ``timeout_s`` and ``memory_mb`` bound each sandbox run (compile, then judge); ``backend``,
     ``workers`` or a ready ``sandbox`` choose where they run. ``details`` of a verdict hold the
-    compile log's tail (``log``) and the judge's output (``judge``).
+    compile log's tail (``log``), the judge's output (``judge``) and coqchk's log tail (``checker``).
     """
 
     name = "coq"
@@ -436,9 +450,12 @@ class CoqVerifier(SandboxOwner, Verifier):
                                    "zp_findlib.conf": FINDLIB_CONF}) for j in jobs]
         for job, res in zip(jobs, self.sandbox().run_many(programs)):
             out = res.stdout.strip()
-            details = {"log": job.log, "judge": out[-2000:], "status": res.status}
+            details = {"log": job.log, "judge": out[-2000:], "checker": res.stderr[-1000:], "status": res.status}
             if res.status != "ok" and res.status != "error":
                 job.verdict = Verdict.fail(_status_reason(res, "the judge"), job.proof[:2000], **details)
+            elif res.exit_code == CHECKER_REFUSED:
+                job.verdict = Verdict.fail(f"checker: coqchk refused the compiled proof: {_checker_error(res.stderr)}",
+                                           job.proof[:2000], **details)
             elif res.exit_code != 0:
                 job.verdict = Verdict.fail(f"wrong-theorem: the proved constant does not have the stated type: "
                                            f"{_first_error(out)}", job.proof[:2000], **details)
@@ -496,6 +513,13 @@ def _read_vo(stdout: str, token: str) -> bytes | None:
         return base64.b64decode(parts[1], validate=True)
     except ValueError:
         return None
+
+
+def _checker_error(log: str) -> str:
+    """coqchk's ``Fatal Error`` line, on one line."""
+    text = " ".join(log.split())
+    at = text.find("Fatal Error:")
+    return (text[at + 12:] if at >= 0 else text)[:200].strip() or "coqchk failed"
 
 
 def _first_error(log: str) -> str:

@@ -131,3 +131,67 @@ def test_fuzzed_text_never_raises():
         assert grade_proof(CLAIM, text).score in GRADES
         assert grade_proof(text, GOOD).score in GRADES
     assert grade_proof(CLAIM, None).score == 0.0 and grade_proof(None, GOOD).score == 0.0
+
+
+# -- attacks: a grade 1 (or a hang) from a proof that proves nothing ---------------------------------
+# Found by the attack campaign: a tower of powers of constants (no degree, no term count to stop it)
+# took 1.6 s at five levels, 91 s at six, hours at seven; coefficients are now capped in bits.
+TOWER = "(" * 5 + "999999999" + "^12)" * 5
+FRACTION_TOWER = "(" * 5 + "(1/999999999)" + "^12)" * 5
+
+
+@pytest.mark.parametrize("tower", [TOWER, FRACTION_TOWER])
+def test_a_tower_of_powers_stops_at_the_coefficient_cap(tower):
+    assert value_of(tower) is None
+    g = grade_proof(CLAIM, f"(x + 2)*(x + 3)\n= x^2 + 5*x + 6 + {tower} - {tower} [cancel]\n= x^2 + 5*x + 6 [cancel]")
+    assert g.score == 0.0 and "bits" in g.reason and g.step == 2
+
+
+def test_coefficients_up_to_the_cap_still_work():
+    assert value_of("(999999999^12)^2") == 999999999 ** 24
+    assert value_of("((2^12)^12)^7") == 2 ** 1008
+
+
+@pytest.mark.parametrize(("proof", "why"), [
+    ("(x + \uff12)*(x + 3)\n= x^2 + 5*x + 6 [expand]", "U+FF12"),           # a full-width digit
+    ("(x + \u0662)*(x + 3)\n= x^2 + 5*x + 6 [expand]", "U+0662"),           # an Arabic-Indic digit
+    ("(\u0445 + 2)*(\u0445 + 3)\n= x^2 + 5*x + 6 [expand]", "U+0445"),      # a Cyrillic x
+    ("(x + 2)*(x\u00a0+ 3)\n= x^2 + 5*x + 6 [expand]", "U+00A0"),           # a no-break space
+    ("(x + 2)*(x + 3)\u2028= x^2 + 5*x + 6 [expand]", "U+2028"),            # a line separator
+    ("(x + 2)*(x + 3)\n= x^2 + 5*x + 6 [ok\u2028]", "U+2028"),
+    ("(x + 2)*(x + 3)\x0b= x^2 + 5*x + 6 [expand]", "U+000B"),
+    ("(x + 2)*(x + 3)\n= x^2 + 5*x + 6 + 0^0 - 1 [powers]", "0^0"),          # an undefined power that reads as 1
+    ("(x + 2)*(x + 3)\n= x^2 + 5*x + 6 + x/2x - x^2/2 [cancel]", "two ways"),  # 1/2x: (1/2)x or 1/(2x)?
+    ("(x + 2)*(x + 3)\n= x^2 + 5*x + 6 + 3/(x - x) [zero]", "non-zero"),
+])
+def test_unicode_tricks_and_ambiguous_forms_grade_zero_with_a_reason(proof, why):
+    """Each proof ends at the right side; before the campaign the digits, the no-break space, ``0^0``
+    and ``x/2x`` (read as x^2/2) all graded 1."""
+    g = grade_proof(CLAIM, proof + "\n= x^2 + 5*x + 6 [simplify]")
+    assert g.score == 0.0 and why in g.reason, g.reason
+
+
+def test_line_ends_and_blanks_an_editor_writes_still_read():
+    assert grade_proof(CLAIM, GOOD.replace("\n", "\r\n")).score == 1.0
+    assert grade_proof(CLAIM, GOOD.replace("\n", "\r")).score == 1.0
+    assert grade_proof(CLAIM, GOOD.replace("    ", "\t")).score == 1.0
+    assert grade_proof(CLAIM, GOOD.replace("[collect like terms]", "[r\u00e9duire]")).score == 1.0  # prose may be any
+
+
+def test_justification_spoofing_is_no_justification():
+    for fake in ("[ ]", "[\t]", "[]"):
+        assert grade_proof(CLAIM, f"(x + 2)*(x + 3)\n= x^2 + 5*x + 6 {fake}").score == 0.5
+    assert grade_proof(CLAIM, "(x + 2)*(x + 3)\n= x^2 + 5*x + 6 [expand] [again]").score == 0.0
+    assert grade_proof(CLAIM, "(x + 2)*(x + 3)\n= x^2 + 5*x + 6 [expand]\n= x^2 + 5*x + 6 [=]").score == 1.0
+
+
+def test_each_expansion_has_its_own_work_budget():
+    for _ in range(300):  # 300 x 1260 products: more than one MAX_TOTAL_WORK, fine one call at a time
+        poly("(a+b+c+d+e+f)^5")
+
+
+@pytest.mark.parametrize(("text", "grade"), [("1e0", None), ("-0", None), ("\uff11", None), ("\u0661", None),
+                                             ("inf", None), ("nan", None), ("0.50", 0.5), ("1.", 1.0), ("0\n", 0.0)])
+def test_read_grade_takes_ascii_decimals_only(text, grade):
+    assert read_grade(text) == grade
+    assert grade is None or str(read_grade(text)) == str(grade)  # never -0.0

@@ -24,16 +24,21 @@ one the right side as the claim writes it::
   flaw of this family;
 - **1** otherwise.
 
-Expressions: integers, one-letter variables, ``+ - * / ^`` (``**`` too), parentheses, implicit
-products (``2x``, ``3(x + 1)``, ``x(x + 1)``). Equality is exact polynomial identity over the
-rationals (:class:`Polynomial`, Fractions): division only by a non-zero constant, exponents
-integers 0..:data:`MAX_EXPONENT`.
+Expressions: integers (ASCII digits), one-letter variables, ``+ - * / ^`` (``**`` too), parentheses,
+implicit products (``2x``, ``3(x + 1)``, ``x(x + 1)``), blanks and tabs between tokens; anything else
+(other Unicode digits or spaces, homoglyphs) is unreadable. Forms a reader could take two ways are
+refused, not guessed: an implicit product right after a division (``1/2x``: write ``(1/2)x`` or
+``1/(2x)``) and ``0^0``. Equality is exact polynomial identity over the rationals
+(:class:`Polynomial`, Fractions): division only by a non-zero constant, exponents integers
+0..:data:`MAX_EXPONENT`. Lines are cut at ``\n`` only (``\r\n`` and ``\r`` count as ``\n``); a line
+holding any other non-printable character (U+2028, NUL...) is unreadable.
 
 Guarantees: parsing is our own recursive descent over a whitelist (no ``eval``, no sympy
 ``parse_expr``, which evaluates Python); every input is bounded (:data:`MAX_PROOF_CHARS`,
 :data:`MAX_LINES`, :data:`MAX_EXPR_CHARS`, nesting :data:`MAX_DEPTH`, polynomial size
-:data:`MAX_TERMS`, multiplication work :data:`MAX_WORK` per product and :data:`MAX_TOTAL_WORK` per
-proof), so :func:`grade_proof` never raises and
+:data:`MAX_TERMS`, coefficient size :data:`MAX_COEFFICIENT_BITS` (checked on every polynomial made, so
+a tower of powers stops at its first oversized step), multiplication work :data:`MAX_WORK` per
+product and :data:`MAX_TOTAL_WORK` per proof), so :func:`grade_proof` never raises and
 takes milliseconds on any text. Not promised: that a justification names the rule the step used (any
 text in brackets counts), or anything about proofs outside this family.
 
@@ -65,6 +70,9 @@ MAX_WORK = 20_000
 """Most term products one multiplication may compute (len(a) * len(b))."""
 MAX_TOTAL_WORK = 200_000
 """Most term products one :func:`grade_proof` (or :func:`value_of`) may compute in all."""
+MAX_COEFFICIENT_BITS = 1024
+"""Largest numerator or denominator of a coefficient, in bits (about 308 digits); without it
+``((((9^12)^12)^12)^12)^12`` (34 characters) took seconds and one power more, hours."""
 
 #: The grades of DeepSeekMath-V2's rubric: sound and complete, a minor flaw, wrong.
 GRADES = (0.0, 0.5, 1.0)
@@ -80,18 +88,19 @@ class ProofError(ValueError):
 
 # -- expressions ---------------------------------------------------------------------------------
 
-_TOKEN = re.compile(r"\s*(?:(\d+)|([a-z])|(\*\*|[-+*/^()]))")
+_TOKEN = re.compile(r"[ \t]*(?:([0-9]+)|([a-z])|(\*\*|[-+*/^()]))")
 
 
 def tokenize(text: str) -> list[str]:
     """The tokens of an expression; a ProofError for anything outside the whitelist."""
     if len(text) > MAX_EXPR_CHARS:
         raise ProofError(f"an expression is longer than {MAX_EXPR_CHARS} characters")
-    out, pos, text = [], 0, text.rstrip()
+    out, pos, text = [], 0, text.rstrip(" \t")
     while pos < len(text):
         m = _TOKEN.match(text, pos)
         if m is None:
-            raise ProofError(f"unexpected character {text[pos]!r} in {text[:60]!r}")
+            bad = text[pos:].lstrip(_BLANKS)[:1]
+            raise ProofError(f"unexpected character {bad!r} (U+{ord(bad):04X}) in {text[:60]!r}")
         tok = m.group(1) or m.group(2) or m.group(3)
         if m.group(1) and len(tok) > MAX_DIGITS:
             raise ProofError(f"a number with more than {MAX_DIGITS} digits")
@@ -145,6 +154,9 @@ class _Parser:
                 self.take()
                 tree = (tok, tree, self.unary())
             elif tok is not None and (tok == "(" or tok.isalpha()):  # implicit product: 2x, 3(x + 1), x(x + 1)
+                if tree[0] == "/":
+                    raise ProofError("an implicit product right after a division reads two ways: "
+                                     "write (a/b)c or a/(bc)")
                 tree = ("*", tree, self.unary())
             else:
                 return tree
@@ -169,7 +181,7 @@ class _Parser:
 
     def atom(self) -> tuple:
         tok = self.take()
-        if tok.isdigit():
+        if tok[0] in "0123456789":
             return ("num", int(tok))
         if tok.isalpha():
             return ("var", tok)
@@ -212,6 +224,9 @@ class Polynomial:
         self.terms = {m: c for m, c in (terms or {}).items() if c != 0}
         if len(self.terms) > MAX_TERMS:
             raise ProofError(f"an expression expands to more than {MAX_TERMS} terms")
+        if any(c.numerator.bit_length() > MAX_COEFFICIENT_BITS or c.denominator.bit_length() > MAX_COEFFICIENT_BITS
+               for c in self.terms.values()):
+            raise ProofError(f"a number in the expression is larger than {MAX_COEFFICIENT_BITS} bits")
 
     @classmethod
     def constant(cls, value: int | Fraction) -> Polynomial:
@@ -267,26 +282,34 @@ class Polynomial:
 
 def to_polynomial(tree: tuple) -> Polynomial:
     """The polynomial an expression tree denotes; a ProofError for a division by a non-constant or zero,
-    an exponent that is not an integer in 0..MAX_EXPONENT, or a result beyond the size bounds."""
+    an exponent that is not an integer in 0..MAX_EXPONENT, ``0^0``, or a result beyond the size bounds
+    (a fresh :data:`MAX_TOTAL_WORK` budget per call)."""
+    _fresh_budget()
+    return _to_polynomial(tree)
+
+
+def _to_polynomial(tree: tuple) -> Polynomial:
     kind = tree[0]
     if kind == "num":
         return Polynomial.constant(tree[1])
     if kind == "var":
         return Polynomial.variable(tree[1])
     if kind == "neg":
-        return -to_polynomial(tree[1])
-    a = to_polynomial(tree[1])
+        return -_to_polynomial(tree[1])
+    a = _to_polynomial(tree[1])
     if kind == "^":
-        e = to_polynomial(tree[2]).constant_value()
+        e = _to_polynomial(tree[2]).constant_value()
         if e is None or e.denominator != 1 or not 0 <= e <= MAX_EXPONENT:
             raise ProofError(f"exponents must be integers from 0 to {MAX_EXPONENT}")
+        if e == 0 and not a.terms:
+            raise ProofError("0^0 is undefined")
         if a.degree() * int(e) > 4 * MAX_EXPONENT:
             raise ProofError("an expression's degree is too high")
         out = Polynomial.constant(1)
         for _ in range(int(e)):
             out = out * a
         return out
-    b = to_polynomial(tree[2])
+    b = _to_polynomial(tree[2])
     if kind == "+":
         return a + b
     if kind == "-":
@@ -301,7 +324,6 @@ def to_polynomial(tree: tuple) -> Polynomial:
 
 def value_of(text: str) -> Fraction | None:
     """The value of a constant expression (``3*(4 + 5) - 6`` is 21); None when ``text`` is not one."""
-    _fresh_budget()
     try:
         return to_polynomial(parse_expression(text)).constant_value()
     except ProofError:
@@ -347,7 +369,8 @@ class ProofGrade:
     """The line (1-based) that decided, when one did."""
 
 
-_JUSTIFIED = re.compile(r"^(.*?)\[([^\[\]]*)\]\s*$", re.DOTALL)
+_JUSTIFIED = re.compile(r"^(.*?)\[([^\[\]]*)\][ \t]*$", re.DOTALL)
+_BLANKS = " \t"
 
 
 def parse_proof(text: str) -> list[Step]:
@@ -356,7 +379,11 @@ def parse_proof(text: str) -> list[Step]:
         raise ProofError(f"a proof must be text, got {type(text).__name__}")
     if len(text) > MAX_PROOF_CHARS:
         raise ProofError(f"the proof is longer than {MAX_PROOF_CHARS} characters")
-    lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
+    lines = [ln.strip(_BLANKS) for ln in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    lines = [ln for ln in lines if ln]
+    bad = next((c for ln in lines for c in ln if c != "\t" and not c.isprintable()), None)
+    if bad is not None:
+        raise ProofError(f"the proof holds the non-printable character U+{ord(bad):04X}; lines end at a newline")
     if len(lines) < 2:
         raise ProofError("a proof needs the left side and at least one '= ...' line")
     if len(lines) > MAX_LINES:
@@ -370,8 +397,8 @@ def parse_proof(text: str) -> list[Step]:
         elif line.startswith("="):
             raise ProofError("the first line is the left side itself, without '='")
         m = _JUSTIFIED.match(line)
-        expr, why = (m.group(1), m.group(2).strip()) if m else (line, None)
-        steps.append(Step(expr.strip(), why or None))
+        expr, why = (m.group(1), m.group(2).strip(_BLANKS)) if m else (line, None)
+        steps.append(Step(expr.strip(_BLANKS), why or None))
     return steps
 
 
@@ -389,7 +416,7 @@ def grade_proof(claim: Claim | str, proof: Any) -> ProofGrade:
         try:
             tree = parse_expression(s.expression)
             trees.append(tree)
-            polys.append(to_polynomial(tree))
+            polys.append(_to_polynomial(tree))
         except ProofError as e:
             return ProofGrade(0.0, f"line {i} is not a valid expression: {e}", i)
     if trees[0] != lhs:
@@ -534,14 +561,14 @@ def labelled_proof(rng: np.random.Generator) -> LabelledProof:
 
 
 def read_grade(text: Any) -> float | None:
-    """A grade written as ``0``, ``0.5``, ``1`` (``1.0``, ``.5``, ``1/2`` too), or None for anything else."""
+    """A grade written as ``0``, ``0.5``, ``1`` (``1.0``, ``.5``, ``1/2`` too) in ASCII digits, or None for
+    anything else (``1e0``, ``-0``, ``nan``, full-width or other Unicode digits)."""
     if not isinstance(text, str) or len(text) > 16:
         return None
-    t = text.strip().rstrip(".")
+    t = text.strip(" \t\n").rstrip(".")
     if t in ("1/2", "\\frac{1}{2}", "\\frac12"):
         return 0.5
-    try:
-        x = float(t)
-    except ValueError:
+    if not re.fullmatch(r"[0-9]*\.?[0-9]+|[0-9]+\.", t):
         return None
-    return x if x in GRADES else None
+    x = float(t)
+    return next((g for g in GRADES if g == x), None)
