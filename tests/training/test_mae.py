@@ -14,7 +14,7 @@ from zeroplay.training.selfplay.mae import (
     ScriptedMathSolver,
     arithmetic_value,
     judge_reward,
-    judged_score,
+    judged_scores,
     proposer_reward,
     question_format_score,
     solver_reward,
@@ -56,7 +56,7 @@ def test_proposer_reward_is_the_weighted_mean_of_quality_difficulty_and_format()
 
 def test_solver_and_judge_rewards_and_the_fallback():
     assert solver_reward(0.8, True) == 0.8 and solver_reward(0.8, False) == 0.0
-    assert judged_score(None, 0.5) == 0.5 and judged_score(0.0, 0.5) == 0.0
+    assert judged_scores([None], 0.5) == [0.5] and judged_scores([0.0], 0.5) == [0.0]
     assert judge_reward(0.0) == 1.0 and judge_reward(None) == 0.0 and judge_reward(None, -0.5) == -0.5
 
 
@@ -102,15 +102,22 @@ def test_the_judges_scores_are_the_rewards_and_its_failures_fall_back():
     # judge: its format reward
     for j, s in zip(judged_q + judged_a, q_scores + a_scores):
         assert j.reward == (1.0 if s is not None else 0.0) and j.well_formed == (s is not None)
-    # solver: the judged score of its answer (0.5 when the judge had none); all answers are boxed
-    for sol, s in zip(solvers, a_scores):
-        assert sol.reward == (0.5 if s is None else s)
+    # solver: the judged score of its answer (an unreadable one: the mean of its group's readable scores,
+    # 0.5 when none is readable); all answers are boxed
+    def stand_in(scores):
+        readable = [s for s in scores if s is not None]
+        mean = sum(readable) / len(readable) if readable else 0.5
+        return [mean if s is None else s for s in scores]
+
+    expected_a = [x for j in range(len(a_scores) // n) for x in stand_in(a_scores[j * n:(j + 1) * n])]
+    for sol, s in zip(solvers, expected_a):
+        assert sol.reward == pytest.approx(s)
     # proposer: (quality + difficulty + format) / 3; the new questions come first among the solver's jobs
+    quality = stand_in(q_scores)
     for i, p in enumerate(proposers):
-        quality = 0.5 if q_scores[i] is None else q_scores[i]
-        assert quality >= 0.5  # all accepted: the scripted judge gives a question 0.9 (or falls back to 0.5)
-        answers = [0.5 if s is None else s for s in a_scores[i * n:(i + 1) * n]]
-        assert p.reward == pytest.approx((quality + 1 - sum(answers) / n + 1.0) / 3)
+        assert quality[i] >= 0.5  # all accepted: the scripted judge gives a question 0.9 (or a stand-in)
+        answers = expected_a[i * n:(i + 1) * n]
+        assert p.reward == pytest.approx((quality[i] + 1 - sum(answers) / n + 1.0) / 3)
     assert metrics["judge/answer_fallbacks"] == a_scores.count(None)
     assert metrics["judge/question_fallbacks"] == q_scores.count(None)
     assert metrics["mae/solve/solver/reward"] == pytest.approx(sum(s.reward for s in solvers) / len(solvers))
@@ -176,3 +183,10 @@ def test_a_run_trains_the_solver_on_the_scripted_judges_scores(tmp_path):
     assert last["judge/parse_rate"] == 1.0  # the scripted judge always writes a score
     assert last["count/trained_samples"] == (2 + 1) * 2  # only the solver (the policy) trains
     assert last["judge/agreement_with_verifier"] == 1.0 and "eval/accuracy" in last
+
+
+def test_an_unreadable_judge_reply_takes_its_group_s_mean_so_derailing_the_judge_never_pays():
+    assert judged_scores([0.0, None, 1.0, 0.5], 0.5) == [0.0, 0.5, 1.0, 0.5]
+    assert judged_scores([0.0, 0.0, None], 0.5) == [0.0, 0.0, 0.0]  # a wrong answer that derails the judge gets 0
+    assert judged_scores([None, None], 0.5) == [0.5, 0.5]  # no readable score at all: the neutral fallback
+    assert judged_scores([], 0.5) == []

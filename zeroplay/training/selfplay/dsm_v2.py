@@ -61,6 +61,7 @@ from zeroplay.training.rollout import (
     seed_for,
     to_sample,
 )
+from zeroplay.verifiers.judge import quote, unquote
 
 RUBRIC = ("1: every line after the first is a correct equality with a justification in [brackets], the proof starts "
           "from the claim's left side and ends at its right side, both exactly as the claim writes them; "
@@ -168,9 +169,11 @@ def generator_prompt(claim: Any) -> str:
 
 
 def verifier_prompt(claim: Any, proof: str, max_chars: int = 4000) -> str:
+    """The verifier's prompt. The proof is quoted with a fence it cannot close (:func:`judge.quote`) and its
+    ``\\boxed`` defused, so a proof cannot pose as the rubric or hand a parroting verifier its grade."""
+    body = quote(proof[:max_chars].replace("\\boxed", "\\mathrm{boxed}"))
     return (f"Grade the proof of the claim below against this rubric:\n{RUBRIC}\n\nClaim: {claim.text}\n\n"
-            f"Proof:\n<<<\n{proof[:max_chars]}\n>>>\n\nList the issues you find, then end with the grade, 0, 0.5 "
-            "or 1, in \\boxed{}.")
+            f"Proof:\n{body}\n\nList the issues you find, then end with the grade, 0, 0.5 or 1, in \\boxed{{}}.")
 
 
 class DeepSeekMathV2Loop(ShardedLoop):
@@ -330,7 +333,6 @@ class DeepSeekMathV2Loop(ShardedLoop):
 # -- scripted roles, for CPU tests where a tiny model writes no proof or grade ------------------------
 
 _CLAIM = re.compile(r"Claim: ([^\n]{1,400})\n")
-_PROOF = re.compile(r"Proof:\n<<<\n(.*)\n>>>", re.DOTALL)
 
 
 class ScriptedProver:
@@ -378,13 +380,13 @@ class ScriptedProofVerifier:
 
         out = []
         for obs in observations:
-            claim, proof = _CLAIM.search(obs), _PROOF.search(obs)
+            claim, proof = _CLAIM.search(obs), unquote(obs, "Proof")
             if self.always is not None:
                 grade, why = self.always, "fixed grade"
             elif claim is None or proof is None:
                 grade, why = 0.0, "no claim or proof to grade"
             else:
-                g = grade_proof(claim.group(1), proof.group(1))
+                g = grade_proof(claim.group(1), proof)
                 grade, why = g.score, g.reason
             out.append(f"Issues: {why}. \\boxed{{{grade:g}}}")
         return out

@@ -27,8 +27,10 @@ Each step (one piece: the question pool grows within it):
    - judge (:func:`judge_reward`): 1 for a reply with a readable score (:func:`zeroplay.verifiers.judge.parse_score`),
      ``judge_unreadable_reward`` (0) otherwise: the judge's own format reward.
 
-   The judge's failures are reported as such: an unreadable score gives the judged role the neutral
-   ``judge_fallback`` (0.5) in place of ``q`` or ``V_J`` (:func:`judged_score`), counted in
+   The judge's failures are reported as such: an unreadable score gives the judged role the mean of its
+   group's readable scores (the other answers to its question; the step's other questions), or the
+   neutral ``judge_fallback`` (0.5) when none is readable, in place of ``q`` or ``V_J``
+   (:func:`judged_scores`: derailing the judge never pays more than being judged), counted in
    ``judge/question_fallbacks`` and ``judge/answer_fallbacks``.
 
 The math verifier is never a reward: where a question has a reference (the seed questions; proposed
@@ -109,7 +111,8 @@ class MAEConfig(BaseModel):
     judge_threshold: float = Field(0.5, ge=0, le=1)
     """A judged score at or above this counts as 'correct' (the pool's solve history, agreement with the verifier)."""
     judge_fallback: float = Field(0.5, ge=0, le=1)
-    """The judged role's score when the judge's reply has no readable score (counted in ``judge/*_fallbacks``)."""
+    """The judged role's score when no reply of its group has a readable score (counted in ``judge/*_fallbacks``);
+    one unreadable reply among readable ones takes their mean."""
     judge_unreadable_reward: float = 0.0
     """The judge's reward for a reply without a readable score (1 for a readable one)."""
     judge_max_chars: int = Field(4000, ge=100)
@@ -134,9 +137,13 @@ def question_format_score(text: str) -> float:
     return 1.0 if n == 1 else 0.5 if n > 1 else 0.0
 
 
-def judged_score(score: float | None, fallback: float) -> float:
-    """The judge's parsed score, or ``fallback`` when its reply had none (a judge failure is not the judged role's)."""
-    return fallback if score is None else float(score)
+def judged_scores(scores: Sequence[float | None], fallback: float) -> list[float]:
+    """A group's judged scores (the answers to one question, or a step's questions): an unreadable one
+    takes the mean of the group's readable scores, so a response that derails the judge earns what its
+    group earns on average, never more than by being judged; ``fallback`` when none is readable."""
+    readable = [float(s) for s in scores if s is not None]
+    stand_in = float(np.mean(readable)) if readable else fallback
+    return [stand_in if s is None else float(s) for s in scores]
 
 
 def solver_reward(score: float, has_answer: bool) -> float:
@@ -232,7 +239,7 @@ class MultiAgentEvolveLoop(ShardedLoop):
         # 2. judge the valid questions; quality filtering
         valid = [i for i, t in enumerate(tasks) if t is not None]
         q_outs, q_scores = self._judge([tasks[i].prompt for i in valid], [None] * len(valid), QUESTION_RUBRIC)
-        quality = {i: judged_score(s, mc.judge_fallback) for i, s in zip(valid, q_scores)}
+        quality = dict(zip(valid, judged_scores(q_scores, mc.judge_fallback)))
         accepted = [i for i in valid if quality[i] >= mc.quality_threshold]
         for i in accepted:
             self.pool.add(tasks[i], source="proposed", step=step)  # cannot repeat: checked above
@@ -253,7 +260,7 @@ class MultiAgentEvolveLoop(ShardedLoop):
         t0 = time.perf_counter()
         solve_samples, difficulty = [], {}
         for j, (task, owner) in enumerate(jobs):
-            scores = [judged_score(s, mc.judge_fallback) for s in a_scores[j * n:(j + 1) * n]]
+            scores = judged_scores(a_scores[j * n:(j + 1) * n], mc.judge_fallback)
             if self.pool.has_id(task.id):  # not when a full pool already evicted it this step
                 self.pool.record(task.id, [s >= mc.judge_threshold for s in scores], step)
             if owner is not None:
