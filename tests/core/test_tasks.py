@@ -89,3 +89,12 @@ def test_generator_source_has_a_difficulty_knob() -> None:
     _, info = env.reset(seed=0)
     assert info["task"].meta["difficulty"] == 6
     assert env.step(info["task"].reference)[1] == 1.0
+
+
+def test_jsonl_nested_too_deeply_is_a_line_error_not_a_crash(tmp_path) -> None:
+    from zeroplay.core.tasks import read_jsonl
+
+    path = tmp_path / "deep.jsonl"
+    path.write_text('{"prompt": "ok", "reference": "1"}\n' + '{"a": ' + "[" * 100_000 + "]" * 100_000 + "}\n")
+    with pytest.raises(ValueError, match=r"deep\.jsonl:2: JSON nested too deeply"):
+        list(read_jsonl(path))
