@@ -75,3 +75,14 @@ def test_conjectures_go_through_every_stage():
     _, reward, terminated, _, info = env.step("Theorem c : forall n : nat, 0 + n = n.")
     assert info["stage"] == "duplicate" and reward == -1.0 and terminated  # accepted statements become known
     env.close()
+
+
+def test_renamed_or_respaced_copies_of_a_known_statement_are_duplicates():
+    from zeroplay.envs.proof.env import normal_statement
+
+    key = normal_statement("forall n : nat, n + 0 = n")
+    assert normal_statement("forall   m:nat, m+0 = m") == key
+    assert normal_statement("forall n : nat, 0 + n = n") != key
+    two = normal_statement("forall (a b : nat) (l : list nat), length (a :: b :: l) = S (S (length l))")
+    assert two == normal_statement("forall (x y : nat) (t : list nat), length (x :: y :: t) = S (S (length t))")
+    assert normal_statement("forall n m : nat, n + m = m + n") != normal_statement("forall n m : nat, n + m = n + m")

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -201,8 +202,32 @@ class CoqConjectureEnv(TextEnv):
 
 
 def normal_statement(statement: str) -> str:
-    """A statement with its whitespace normalized (what duplicates are compared on)."""
+    """What duplicates are compared on: the statement with its whitespace normalized and its bound
+    variables renamed in order of binding and no spacing around symbols (``forall m:nat, m+0 = m`` is
+    ``forall n : nat, n + 0 = n``),
+    so a conjecturer cannot farm a reward with renamed copies of one theorem. Not a proof of difference:
+    statements equal only up to reordering binders or unfolding definitions still read as new."""
     try:
-        return clean_statement(statement)
+        text = clean_statement(statement)
     except ProofRejected:
-        return " ".join(statement.split())
+        text = " ".join(statement.split())
+    return _alpha_normal(text)
+
+
+_BINDER = re.compile(r"\b(forall|exists|fun)\b([^,]*?)(,|=>)")
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_']*")
+
+
+def _alpha_normal(text: str) -> str:
+    """``text`` with each name bound by ``forall``/``exists``/``fun`` replaced by ``zp_b0``, ``zp_b1``... in
+    order of binding (a name bound twice keeps its first number: shadowing is rare in conjectures)."""
+    canon: dict[str, str] = {}
+    for m in _BINDER.finditer(text):
+        for group in re.split(r"[()]", m.group(2)):
+            names = group.split(":", 1)[0]
+            for name in _IDENT.findall(names):
+                canon.setdefault(name, f"zp_b{len(canon)}")
+    if canon:
+        text = re.sub(r"(?<![A-Za-z0-9_'.])(" + "|".join(map(re.escape, sorted(canon, key=len, reverse=True)))
+                      + r")(?![A-Za-z0-9_'])", lambda m: canon[m.group(1)], text)
+    return re.sub(r"\s*([^\w\s'])\s*", r"\1", text)  # no spacing around symbols: "m:nat" is "m : nat"
