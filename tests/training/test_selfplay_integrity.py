@@ -6,9 +6,6 @@ for a way to crash or hang the host. Each test is one attack, bounded in size, o
 
 from __future__ import annotations
 
-import os
-import sys
-
 import numpy as np
 import pytest
 
@@ -22,9 +19,8 @@ from zeroplay.training.selfplay.search import SearchProposerEnv, proposal_proble
 from zeroplay.training.selfplay.ttcs import similarity
 from zeroplay.verifiers.judge import JudgeVerifier, judge_prompt, parse_score, unquote
 
-sys.path.insert(0, os.path.dirname(__file__))
-from test_mae import config as mae_config  # noqa: E402
-from test_mae import scripted_loop as mae_loop  # noqa: E402
+from .test_mae import config as mae_config
+from .test_mae import scripted_loop as mae_loop
 
 ZW = "\u200b"  # zero-width space
 
