@@ -130,3 +130,15 @@ def test_an_rlvr_mixture_with_a_named_reward(tmp_path):
     assert {"train/MathArithmetic-v0/solver/reward", "train/MathModular-v0/solver/reward"} <= set(last)
     assert 0.0 <= last["reward/mean"] <= 1.0  # binary: no -1 format penalty
     assert "eval/MathArithmetic-v0/accuracy" in last and "eval/accuracy" in last
+
+
+def test_loops_whose_step_is_one_piece_refuse_rollout_shards():
+    """Loops whose state grows within a step say so in ``one_piece``; the shared check refuses shards for them."""
+    from zeroplay.training.registry import LOOPS, lookup
+
+    one_piece = [name for name in LOOPS.registered() if getattr(lookup(LOOPS, name), "one_piece", None)]
+    assert {"evoenv", "stp", "sws", "ttcs", "svs", "multi_agent_evolve", "deepseekmath_v2"} <= set(one_piece)
+    for name in one_piece:
+        cfg = config_from_dict({"loop": name, name: {}, "rollout_shards": 2})
+        with pytest.raises(ConfigError, match=rf"{name}: a step is one piece \(.+\); use rollout_shards: 1"):
+            lookup(LOOPS, name)(cfg, None, None)

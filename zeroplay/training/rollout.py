@@ -24,6 +24,7 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import numpy as np
 
+from zeroplay.core.errors import ConfigError
 from zeroplay.training.templates import Template
 
 
@@ -210,9 +211,15 @@ class ShardedLoop:
     """
 
     config_class: ClassVar[type | None] = None
+    one_piece: ClassVar[str | None] = None
+    """Why a step of this loop cannot be split into rollout shards (e.g. "the pool grows within it"),
+    or None when it can: such a loop refuses ``rollout_shards`` > 1 and Ray actors when built."""
     sampler: Sampler
 
     def __init__(self, cfg: Any, sampler: Sampler, policy: Any):
+        if self.one_piece is not None and cfg.shards > 1:
+            raise ConfigError(f"{cfg.loop}: a step is one piece ({self.one_piece}); use rollout_shards: 1 "
+                              "and ray_workers: 0")
         self.cfg, self.sampler, self.policy = cfg, sampler, policy
 
     @classmethod

@@ -49,7 +49,6 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from zeroplay.core.errors import ConfigError
 from zeroplay.training.policies import sampler_for
 from zeroplay.training.rollout import (
     Sample,
@@ -178,14 +177,13 @@ def verifier_prompt(claim: Any, proof: str, max_chars: int = 4000) -> str:
 
 class DeepSeekMathV2Loop(ShardedLoop):
     config_class = DeepSeekMathV2Config
+    one_piece = "the verifier's labelled proofs grow within it"
     roles = ("generator", "verifier")
     """What ``policies:`` and ``scripted:`` may assign (one shared policy plays both by default)."""
 
     def __init__(self, cfg: Any, sampler: Sampler | None, policy: Any):
         super().__init__(cfg, sampler, policy)
         self.dc: DeepSeekMathV2Config = cfg.loop_config
-        if cfg.shards > 1:
-            raise ConfigError("deepseekmath_v2: a step is one piece; use rollout_shards: 1 and ray_workers: 0")
 
     @classmethod
     def corpus_lines(cls, cfg: Any) -> list[str]:

@@ -103,6 +103,7 @@ def env_admission_reward(stage: str | None, novelty: float, shaping: Any = None)
 
 class EvoEnvLoop(ShardedLoop):
     config_class = EvoEnvConfig
+    one_piece = "the library grows within it"
     roles = ("generator", "solver")
     """What ``policies:`` may assign (one shared policy plays both by default)."""
 
@@ -112,9 +113,6 @@ class EvoEnvLoop(ShardedLoop):
 
         super().__init__(cfg, sampler, policy)
         self.ec: EvoEnvConfig = cfg.loop_config
-        if cfg.shards > 1:
-            raise ConfigError("evoenv: a step is one piece (the library grows within it); use rollout_shards: 1 "
-                              "and ray_workers: 0")
         self.solver_reward = lookup(REWARDS, self.ec.solver_reward)
         self.generator_reward = lookup(REWARDS, self.ec.generator_reward)
         self.writer = ScriptedEnvWriter()

@@ -53,7 +53,6 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from zeroplay.core.errors import ConfigError
 from zeroplay.envs.proposer.pool import problem_key
 from zeroplay.training.policies import sampler_for
 from zeroplay.training.rollout import (
@@ -164,6 +163,7 @@ def judge_reward(score: float | None, unreadable: float = 0.0) -> float:
 
 class MultiAgentEvolveLoop(ShardedLoop):
     config_class = MAEConfig
+    one_piece = "the pool grows within it"
     roles = ("proposer", "solver", "judge")
     """What ``policies:`` and ``scripted:`` may assign (one shared policy plays all three by default)."""
 
@@ -173,9 +173,6 @@ class MultiAgentEvolveLoop(ShardedLoop):
 
         super().__init__(cfg, sampler, policy)
         self.mc: MAEConfig = cfg.loop_config
-        if cfg.shards > 1:
-            raise ConfigError("multi_agent_evolve: a step is one piece (the pool grows within it); use "
-                              "rollout_shards: 1 and ray_workers: 0")
         self.seed_env = zp.make(self.mc.seed_env, **self.mc.seed_env_kwargs)
         self.proposer_env = ProblemProposerEnv("math", mode="new", examples=self.mc.examples,
                                                with_answer=self.mc.with_answer)

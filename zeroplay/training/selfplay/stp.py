@@ -38,7 +38,6 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from zeroplay.core.errors import ConfigError
 from zeroplay.training.advantages import AdvantageEstimator
 from zeroplay.training.policies import sampler_for
 from zeroplay.training.registry import REWARDS, check_name, lookup
@@ -105,6 +104,7 @@ class ExpertIteration(AdvantageEstimator):
 # -- the loop ----------------------------------------------------------------------------------------
 class StpLoop(ShardedLoop):
     config_class = StpConfig
+    one_piece = "the theorem pool grows within it"
     roles = ("conjecturer", "prover")
     """What ``policies:`` and ``scripted:`` may assign (one shared policy plays both by default)."""
 
@@ -114,9 +114,6 @@ class StpLoop(ShardedLoop):
 
         super().__init__(cfg, sampler, policy)
         self.sc: StpConfig = cfg.loop_config
-        if cfg.shards > 1:
-            raise ConfigError("stp: a step is one piece (the theorem pool grows within it); use rollout_shards: 1 "
-                              "and ray_workers: 0")
         self.prover_reward = lookup(REWARDS, self.sc.prover_reward)
         self.conjecturer_reward = lookup(REWARDS, self.sc.conjecturer_reward)
         self.verifier = CoqVerifier(timeout_s=self.sc.timeout_s, memory_mb=self.sc.memory_mb)

@@ -119,6 +119,7 @@ def in_band(rate: float, band: Sequence[float]) -> bool:
 
 class SvSLoop(ShardedLoop):
     config_class = SvSConfig
+    one_piece = "the pool grows within it"
     roles = ("solver", "synthesizer")
     """What ``policies:`` and ``scripted:`` may assign (one shared policy plays both by default)."""
 
@@ -127,9 +128,6 @@ class SvSLoop(ShardedLoop):
 
         super().__init__(cfg, sampler, policy)
         self.sc: SvSConfig = cfg.loop_config
-        if cfg.shards > 1:
-            raise ConfigError("svs: a step is one piece (the pool grows within it); use rollout_shards: 1 "
-                              "and ray_workers: 0")
         self.solver_reward = lookup(REWARDS, self.sc.solver_reward)
         self.synthesizer_reward = lookup(REWARDS, self.sc.synthesizer_reward)
         self.synth_env = ProblemProposerEnv(self.sc.family, mode="variant", with_answer=self.sc.state_answer,

@@ -45,7 +45,6 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from zeroplay.core.errors import ConfigError
 from zeroplay.core.types import Task
 from zeroplay.training.policies import sampler_for
 from zeroplay.training.registry import REWARDS, check_name, lookup
@@ -180,6 +179,7 @@ def match_concept(text: str, names: Sequence[str]) -> str | None:
 
 class SwSLoop(ShardedLoop):
     config_class = SwSConfig
+    one_piece = "the problem pool changes within it"
     roles = ("solver", "extractor")
     """What ``policies:`` and ``scripted:`` may assign; ``extractor`` is asked only with ``concepts: model``."""
 
@@ -188,9 +188,6 @@ class SwSLoop(ShardedLoop):
 
         super().__init__(cfg, sampler, policy)
         self.sc: SwSConfig = cfg.loop_config
-        if cfg.shards > 1:
-            raise ConfigError("sws: a step is one piece (the problem pool changes within it); use rollout_shards: 1 "
-                              "and ray_workers: 0")
         self.reward = lookup(REWARDS, self.sc.reward)
         self.env = solver_env("math")
         self.base = self._base_problems()

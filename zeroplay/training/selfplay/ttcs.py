@@ -204,6 +204,7 @@ def label_free_variant_env(family: str = "math", *, instruction: str = HARDER_IN
 
 class TTCSLoop(ShardedLoop):
     config_class = TTCSConfig
+    one_piece = "the pool grows within it"
     roles = ("synthesizer", "solver")
     """What ``policies:`` and ``scripted:`` may assign (one shared policy plays both by default)."""
 
@@ -212,9 +213,6 @@ class TTCSLoop(ShardedLoop):
 
         super().__init__(cfg, sampler, policy)
         self.tc: TTCSConfig = cfg.loop_config
-        if cfg.shards > 1:
-            raise ConfigError("ttcs: a step is one piece (the pool grows within it); use rollout_shards: 1 "
-                              "and ray_workers: 0")
         self.solver_reward = lookup(REWARDS, self.tc.solver_reward)
         if not is_group_reward(self.solver_reward):
             raise ConfigError(f"ttcs.solver_reward: {self.tc.solver_reward!r} is not a group reward (the solver "
