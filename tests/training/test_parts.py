@@ -134,8 +134,6 @@ def test_an_rlvr_mixture_with_a_named_reward(tmp_path):
 
 def test_loops_whose_step_is_one_piece_refuse_rollout_shards():
     """Loops whose state grows within a step say so in ``one_piece``; the shared check refuses shards for them."""
-    from zeroplay.training.registry import LOOPS, lookup
-
     one_piece = [name for name in LOOPS.registered() if getattr(lookup(LOOPS, name), "one_piece", None)]
     assert {"evoenv", "stp", "sws", "ttcs", "svs", "multi_agent_evolve", "deepseekmath_v2"} <= set(one_piece)
     for name in one_piece:
