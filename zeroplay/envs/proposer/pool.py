@@ -35,6 +35,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from zeroplay.core.errors import ConfigError
 from zeroplay.core.types import Task
 
 Source = Literal["seed", "proposed", "variant", "generated"]
@@ -213,3 +214,25 @@ class ProblemPool:
             e = PoolEntry.from_dict(d)
             self._entries[e.id] = e
             self._keys[problem_key(e.task.prompt)] = e.id
+
+
+def distinct_tasks(env_id: str, env_kwargs: dict[str, Any], n: int, seed_of: Callable[[int], int], *,
+                   key: Callable[[str], str], labelled: bool, setting: str, fix: str) -> list[Task]:
+    """``n`` problems of the env ``env_id`` whose prompts differ under ``key``: ``reset(seed=seed_of(i))`` for
+    i = 0, 1, ..., at most ``20 n`` draws (a loop's fixed training or test set, the same for the same seeds).
+    A ConfigError naming the config field ``setting`` when the env serves no ``info["task"]`` (or one without a
+    reference, when ``labelled``), or too few distinct problems (``fix`` says what to lower)."""
+    import zeroplay as zp
+
+    env = zp.make(env_id, **env_kwargs)
+    tasks: dict[str, Task] = {}
+    for i in range(n * 20):
+        task = env.reset(seed=seed_of(i))[1].get("task")
+        if not isinstance(task, Task) or (labelled and task.reference is None):
+            raise ConfigError(f"{setting}: {env_id} gives no {'labelled ' if labelled else ''}info['task'] on reset; "
+                              f"use an env that serves tasks{' with references' if labelled else ''} (a math env, "
+                              "a TaskEnv)")
+        tasks.setdefault(key(task.prompt), task)
+        if len(tasks) == n:
+            return list(tasks.values())
+    raise ConfigError(f"{setting}: {env_id} gave only {len(tasks)} distinct problems in {n * 20} draws; {fix}")

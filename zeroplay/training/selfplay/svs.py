@@ -43,7 +43,6 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from zeroplay.core.errors import ConfigError
 from zeroplay.core.types import Task
 from zeroplay.envs.proposer.env import ProblemProposerEnv
 from zeroplay.training.policies import sampler_for
@@ -137,20 +136,11 @@ class SvSLoop(ShardedLoop):
 
     def _problems(self, n: int, salt: int) -> list[Task]:
         """``n`` distinct problems of ``train_env`` (the same for the same run seed and ``salt``)."""
-        import zeroplay as zp
+        from zeroplay.envs.proposer.pool import distinct_tasks
 
-        env = zp.make(self.sc.train_env, **self.sc.train_env_kwargs)
-        tasks: dict[str, Task] = {}
-        for i in range(n * 20):
-            task = env.reset(seed=seed_for(self.seed, salt, i))[1].get("task")
-            if not isinstance(task, Task) or task.reference is None:
-                raise ConfigError(f"svs.train_env: {self.sc.train_env} gives no labelled info['task'] on reset; use "
-                                  "an env that serves tasks with references (a math env, a TaskEnv)")
-            tasks.setdefault(" ".join(task.prompt.split()).casefold(), task)
-            if len(tasks) == n:
-                return list(tasks.values())
-        raise ConfigError(f"svs.train_env: {self.sc.train_env} gave only {len(tasks)} distinct problems in {n * 20} "
-                          "draws; lower svs.train_problems or eval.samples")
+        return distinct_tasks(self.sc.train_env, self.sc.train_env_kwargs, n, lambda i: seed_for(self.seed, salt, i),
+                              key=lambda prompt: " ".join(prompt.split()).casefold(), labelled=True,
+                              setting="svs.train_env", fix="lower svs.train_problems or eval.samples")
 
     @classmethod
     def corpus_lines(cls, cfg: Any) -> list[str]:

@@ -144,15 +144,11 @@ def frontier_reward(valid: bool, consistency: float | None, shaping: RewardShapi
     return max(0.0, 4.0 * s * (1.0 - s)) ** FRONTIER_SHARPNESS
 
 
-def _fold(text: str) -> str:
-    return fold_text(text)
-
-
 def similarity(a: str, b: str) -> float:
     """How alike two problem texts are: ``difflib``'s ratio on the texts as
     :func:`~zeroplay.envs.proposer.pool.fold_text` folds them (case, spacing, invisible characters,
     look-alike letters: a copy in disguise is a copy), on at most 4,000 characters of each (1: the same text)."""
-    return difflib.SequenceMatcher(None, _fold(a)[:4000], _fold(b)[:4000]).ratio()
+    return difflib.SequenceMatcher(None, fold_text(a)[:4000], fold_text(b)[:4000]).ratio()
 
 
 def repetition_shares(texts: Sequence[str | None], threshold: float = 0.5) -> list[float]:
@@ -226,20 +222,11 @@ class TTCSLoop(ShardedLoop):
 
     def _test_set(self) -> list[Task]:
         """``test_questions`` distinct problems of ``test_env`` (the same for the same run seed)."""
-        import zeroplay as zp
+        from zeroplay.envs.proposer.pool import distinct_tasks
 
-        env = zp.make(self.tc.test_env, **self.tc.test_env_kwargs)
-        tasks: dict[str, Task] = {}
-        for i in range(self.tc.test_questions * 20):
-            task = env.reset(seed=seed_for(self.seed, 9001, i))[1].get("task")
-            if not isinstance(task, Task):
-                raise ConfigError(f"ttcs.test_env: {self.tc.test_env} gives no info['task'] on reset; use an env "
-                                  "that serves tasks (a math env, a TaskEnv)")
-            tasks.setdefault(_fold(task.prompt), task)
-            if len(tasks) == self.tc.test_questions:
-                return list(tasks.values())
-        raise ConfigError(f"ttcs.test_env: {self.tc.test_env} gave only {len(tasks)} distinct problems in "
-                          f"{self.tc.test_questions * 20} draws; lower ttcs.test_questions")
+        return distinct_tasks(self.tc.test_env, self.tc.test_env_kwargs, self.tc.test_questions,
+                              lambda i: seed_for(self.seed, 9001, i), key=fold_text, labelled=False,
+                              setting="ttcs.test_env", fix="lower ttcs.test_questions")
 
     @classmethod
     def corpus_lines(cls, cfg: Any) -> list[str]:
