@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from zeroplay import verifiers
+from zeroplay.sandbox.language_files import available
 
 
 @pytest.fixture(scope="session")
@@ -19,3 +20,19 @@ def code_v():
     v = verifiers.make("code", timeout_s=3.0, memory_mb=256)
     yield v
     v.close()
+
+
+@pytest.fixture(scope="session")
+def verifier():
+    """The code verifier with room for compilers (the any-language tests)."""
+    v = verifiers.make("code", timeout_s=10.0, memory_mb=1024)
+    yield v
+    v.close()
+
+
+def need(*languages: str) -> None:
+    """Skip the test, naming the package to install, unless every language's toolchain is here."""
+    for language in languages:
+        ok, why = available(language)
+        if not ok:
+            pytest.skip(why)

@@ -25,6 +25,8 @@ from zeroplay.core.errors import ConfigError
 from zeroplay.sandbox import Sandbox
 from zeroplay.sandbox.language_files import available, language_spec, spec_from_dict
 
+from .conftest import need
+
 SUM = {"io": [{"stdin": "2 3\n", "stdout": "5\n"}, {"stdin": "-7 4\n", "stdout": "-3\n"}]}
 PY_SUM = "import sys; print(sum(map(int, sys.stdin.read().split())))"
 GOOD = {
@@ -44,22 +46,8 @@ DELEGATES = {
 }
 
 
-def need(*languages: str) -> None:
-    for language in languages:
-        ok, why = available(language)
-        if not ok:
-            pytest.skip(why)
-
-
 def fenced(language: str, code: str) -> str:
     return f"```{language}\n{code}```\n"
-
-
-@pytest.fixture(scope="module")
-def verifier():
-    v = verifiers.make("code", timeout_s=10.0, memory_mb=1024)
-    yield v
-    v.close()
 
 
 # -- output comparison: what counts as the expected output -------------------------------------------

@@ -10,8 +10,9 @@ import pytest
 
 from zeroplay import verifiers
 from zeroplay.core.errors import ConfigError
-from zeroplay.sandbox.language_files import available
 from zeroplay.verifiers.code import extract_code
+
+from .conftest import need
 
 SUM = {"io": [{"stdin": "2 3\n", "stdout": "5\n"}, {"stdin": "-7 4\n", "stdout": "-3\n"},
               {"stdin": "1000000000 1000000000\n", "stdout": "2000000000\n"}]}
@@ -31,21 +32,8 @@ COMPILE_ERRORS = {
 }
 
 
-def need(language: str) -> None:
-    ok, why = available(language)
-    if not ok:
-        pytest.skip(why)
-
-
 def fenced(language: str, code: str) -> str:
     return f"Here is my program.\n```{language}\n{code}```\n"
-
-
-@pytest.fixture(scope="module")
-def verifier():
-    v = verifiers.make("code", timeout_s=10.0, memory_mb=1024)
-    yield v
-    v.close()
 
 
 def test_one_io_reference_serves_python_and_lua(verifier):

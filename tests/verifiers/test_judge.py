@@ -5,7 +5,6 @@ failures reported as such. Judges are real zeroplay agents that answer by a rule
 from __future__ import annotations
 
 import importlib.util
-import re
 import threading
 import time
 from collections.abc import Sequence
