@@ -47,13 +47,13 @@ if [ "$dev" = 1 ] && ! command -v chromium >/dev/null 2>&1; then
 fi
 
 # 1c. Toolchains of the sandbox's languages (zeroplay/sandbox/languages/*.yaml) and Coq (the proof
-#     checker): --dev installs Lua and Coq (small; CI's tests use them), --languages all of them. The
+#     checker): --dev installs Lua, Coq and gcc (small; CI's tests use them), --languages all of them. The
 #     tests of a language whose toolchain is missing skip, naming the package to install.
 toolchains=()  # COMMAND:DEBIAN-PACKAGE
 if [ "$languages" = 1 ]; then
   toolchains=("lua5.4:lua5.4" "ocamlopt:ocaml-nox" "gfortran:gfortran" "R:r-base-core" "coqc:coq")
 elif [ "$dev" = 1 ]; then
-  toolchains=("lua5.4:lua5.4" "coqc:coq")
+  toolchains=("lua5.4:lua5.4" "coqc:coq" "gcc:gcc")  # gcc: the confinement tests compile C
 fi
 for pair in ${toolchains[@]+"${toolchains[@]}"}; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || apt_install "${pair#*:}" "the tests that need it will be skipped"

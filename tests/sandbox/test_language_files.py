@@ -54,9 +54,13 @@ def test_shipped_files_parse_and_are_listed():
 
 def test_script_compiles_without_stdin_then_execs_the_run(shc):
     script = shc.script("/opt/python/bin/python3")
-    first, _, last = script.strip().rpartition("\n")
+    first = script.partition("ZEROPLAY_READS")[0]
     assert "</dev/null" in first and f"exit {lf.COMPILE_ERROR_EXIT}" in first
-    assert last == 'exec ./prog "$@"'
+    # without spawn the run is exec'd through the confining starter, whose source is in the script
+    assert "ZEROPLAY_READS='' exec /opt/python/bin/python3 -S -I -c '" in script
+    assert script.endswith('\' ./prog "$@"\n') and "def exec_once_filter" in script
+    spawning = shc.model_copy(update={"spawn": True}).script("/opt/python/bin/python3")
+    assert spawning.strip().rpartition("\n")[2] == 'exec ./prog "$@"' and "ZEROPLAY_READS" not in spawning
 
 
 def test_compiled_language_runs_in_every_backend(box, shc):

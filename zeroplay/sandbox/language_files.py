@@ -14,6 +14,7 @@ command, the limits a run gets, and how prompts and answers name the language::
     requires: [ocamlopt]             # programs that must be installed (``available`` checks them)
     debian: [ocaml-nox]              # Debian packages that provide them (for the error message)
     spawn: false                     # the program may not start processes or threads (default)
+    reads: []                        # more paths the program may read (or `any`; see below)
 
 ``{file}`` in ``compile`` and ``run`` becomes the file name, ``{python}`` the sandbox's Python.
 Shipped files live in ``zeroplay/sandbox/languages/`` (Python, Lua, OCaml, Fortran, R) and load on
@@ -27,11 +28,16 @@ writing :data:`COMPILE_ERROR_MARK` and the first :data:`COMPILE_LOG_BYTES` bytes
 output to stderr (:func:`compile_error`). Without ``spawn: true`` the program runs under
 RLIMIT_NPROC 1 (set after the compile step, before the exec), so it cannot start a process or a
 thread: a Lua answer cannot hand its work to the Python or the shell every sandbox holds
-(``os.execute``, ``io.popen``, ``system()``, ``execute_command_line``). Not guaranteed: that a
-program cannot pose as a failed compile by writing the same (it only fails that way); that a
-program cannot replace itself with another interpreter by calling ``execve`` itself, without a
-fork (a foreign-function call from Fortran's ``bind(C)`` or OCaml's ``external``, for instance);
-that a toolchain works inside the
+(``os.execute``, ``io.popen``, ``system()``, ``execute_command_line``). Without ``spawn: true`` it
+is also confined to itself (``_confine.py`` starts it): it cannot ``execve`` another program
+without a fork either (a foreign-function call from Fortran's ``bind(C)`` or OCaml's
+``external``), and, where the kernel has Landlock, it may read only the work dir, its own
+executable and the shared libraries it links, what its file's ``reads`` lists, and common data
+(locales, time zones, ``/proc``): so it cannot ``dlopen`` another runtime's library
+(``libpython3.so``) either. ``reads: any`` keeps the exec limit and drops the read limit (R, whose
+packages load libraries from all over the system). Not guaranteed: that a program cannot pose as
+a failed compile by writing the same (it only fails that way); the read limit on a kernel without
+Landlock (it is skipped); that a toolchain works inside the
 ``namespace``/``pool`` sandbox, which shows only /usr, /lib* and /bin of the host (tools that read
 /etc, such as ``ocamlfind`` or Debian's R through /etc/alternatives, need workarounds in their file).
 Python stays the built-in in-process language; its file sets only its prompt name, fences and limits.
@@ -40,10 +46,11 @@ Python stays the built-in in-process language; its file sets only its prompt nam
 from __future__ import annotations
 
 import re
+import shlex
 import shutil
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -58,6 +65,8 @@ COMPILE_ERROR_MARK = "zeroplay: compile error"
 #: How much of the compiler's output a failed compile passes on.
 COMPILE_LOG_BYTES = 4000
 _COMPILE_LOG = ".zeroplay-compile.log"
+#: The starter that confines a program without ``spawn`` (runs inside the sandbox: see its docstring).
+CONFINE_SOURCE = (Path(__file__).parent / "_confine.py").read_text()
 _NAME = re.compile(r"^[a-z][a-z0-9_+-]{0,31}$")
 _FILE = re.compile(r"^[A-Za-z0-9_+-][A-Za-z0-9_.+-]{0,63}$")  # it is pasted into shell commands
 
@@ -91,6 +100,9 @@ class LanguageSpec(BaseModel):
     """Whether the program may start processes and threads. False: it runs under RLIMIT_NPROC 1, so
     it cannot run another interpreter for its answer; a runtime that needs threads (the JVM, Go,
     Node) or a multi-line ``run`` needs ``true``."""
+    reads: tuple[str, ...] | Literal["any"] = ()
+    """Without ``spawn``: absolute paths (files or directories) the program may read besides the
+    work dir, its executable, its shared libraries and common data; ``any`` lifts the read limit."""
 
     @field_validator("name")
     @classmethod
@@ -123,6 +135,14 @@ class LanguageSpec(BaseModel):
                              "(put the setup in compile) or set spawn: true")
         return self
 
+    @field_validator("reads")
+    @classmethod
+    def _reads_ok(cls, v: tuple[str, ...] | str) -> tuple[str, ...] | str:
+        for path in () if v == "any" else v:
+            if not path.startswith("/") or ":" in path or "\0" in path:
+                raise ValueError(f"{path!r}: each entry must be an absolute path without ':' (or write reads: any)")
+        return v
+
     @field_validator("fences")
     @classmethod
     def _fences_lower(cls, v: tuple[str, ...]) -> tuple[str, ...]:
@@ -152,7 +172,12 @@ class LanguageSpec(BaseModel):
         if not self.spawn:  # dash spells RLIMIT_NPROC -p, bash -u; a shell that can do neither fails closed
             lines.append("{ ulimit -p 1 || ulimit -u 1; } 2>/dev/null || "
                          "{ echo 'zeroplay: this shell cannot limit processes (ulimit -p/-u)' >&2; exit 96; }")
-        lines.append(f'exec {run} "$@"' if "\n" not in run else run)
+        if self.spawn:
+            lines.append(f'exec {run} "$@"' if "\n" not in run else run)
+        else:  # one line (a validator checks): exec'd through the confining starter
+            reads = self.reads if self.reads == "any" else ":".join(self.reads)
+            lines.append(f"ZEROPLAY_READS={shlex.quote(reads)} exec {python} -S -I -c {shlex.quote(CONFINE_SOURCE)} "
+                         f'{run} "$@"')
         return "\n".join(lines) + "\n"
 
     def language(self) -> Language:

@@ -1,0 +1,273 @@
+"""Run a non-Python language's program confined to itself: one ``execve``, and reads only of its own files.
+
+This file runs inside the sandbox, as ``python -S -I -c <this source> PROGRAM [ARG ...]`` from the
+last line of a language's job script (:meth:`zeroplay.sandbox.language_files.LanguageSpec.script`),
+after the compile step and after ``ulimit -p 1``. It imports only the standard library. What it
+sets up, then replaces itself with PROGRAM:
+
+* **One exec.** A seccomp filter (stacked on the job's own) allows ``execve`` only when its path
+  argument is one pointer value, a random address this process maps and writes PROGRAM's path to
+  just before it calls ``execve``; ``execveat`` always fails. The address and the page are gone
+  with this process's memory once PROGRAM starts, and the filter cannot be read back without
+  CAP_SYS_ADMIN, so PROGRAM would have to guess the address (about 2^45 values, one system call
+  per guess) to start another program (say, the Python every sandbox holds) without a fork.
+* **Its own files.** Where the kernel has Landlock (Linux 5.13+), PROGRAM may open for reading
+  only: files under the work dir; PROGRAM itself, a ``#!`` interpreter, the ELF interpreter and
+  the shared libraries its ``DT_NEEDED`` entries reach (searched in ``DT_RPATH``/``DT_RUNPATH``,
+  ``LD_LIBRARY_PATH`` and the default directories); what ``ZEROPLAY_READS`` lists (a language
+  file's ``reads``); and data any program may read (``/proc``, a few of ``/dev``, locales, time
+  zones, ``/sys/devices/system/cpu``). So a Fortran or OCaml program cannot ``dlopen`` another
+  runtime's library (``libpython3.so``, ``liblua5.4.so``) and run its answer in that language.
+  A language file with ``reads: any`` skips this part (R, whose packages load libraries from
+  everywhere); writes are not limited here (the sandbox limits them).
+
+``env NAME=VALUE ... PROGRAM`` is understood (the program then runs with those variables), since a
+second exec through ``/usr/bin/env`` would be refused. Not guaranteed: on a kernel without
+Landlock the read limit is skipped silently (the exec limit stays); a runtime's own plug-in
+mechanism reaching only files listed above is not prevented (they are its own).
+"""
+
+import ctypes
+import os
+import struct
+import sys
+
+DEFAULT_LIB_DIRS = ("/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib64", "/lib", "/usr/lib",
+                    "/usr/local/lib")
+HWCAPS = ("x86-64-v4", "x86-64-v3", "x86-64-v2")
+ALWAYS_READABLE = ("/proc", "/dev/null", "/dev/zero", "/dev/urandom", "/dev/random", "/dev/full", "/dev/tty",
+                   "/usr/lib/locale", "/usr/share/locale", "/usr/share/zoneinfo", "/usr/share/i18n",
+                   "/sys/devices/system/cpu", "/etc/ld.so.cache", "/etc/localtime")
+MAX_OBJECTS = 512  # shared objects followed per program: a bound, not a limit any toolchain meets
+
+SYS_EXECVE, SYS_EXECVEAT = 59, 322
+SYS_LANDLOCK_CREATE_RULESET, SYS_LANDLOCK_ADD_RULE, SYS_LANDLOCK_RESTRICT_SELF = 444, 445, 446
+LANDLOCK_ACCESS_FS_READ_FILE, LANDLOCK_ACCESS_FS_READ_DIR = 1 << 2, 1 << 3
+LANDLOCK_RULE_PATH_BENEATH = 1
+
+
+def fail(message):
+    sys.stderr.write(f"zeroplay: cannot start the program: {message}\n")
+    sys.stderr.flush()
+    os._exit(96)
+
+
+def split_env(argv, env):
+    """``env NAME=VALUE ... PROGRAM ARGS`` -> (PROGRAM ARGS, env with the assignments)."""
+    if argv and os.path.basename(argv[0]) == "env":
+        argv = argv[1:]
+        while argv and "=" in argv[0] and not argv[0].startswith(("=", "-")):
+            name, _, value = argv[0].partition("=")
+            env[name] = value
+            argv = argv[1:]
+        if argv and argv[0].startswith("-"):
+            fail(f"env options are not supported in a run command ({argv[0]})")
+    if not argv:
+        fail("the run command names no program")
+    return argv, env
+
+
+def which(name, env):
+    if "/" in name:
+        return os.path.abspath(name)
+    for d in env.get("PATH", "/usr/bin:/bin").split(":"):
+        path = os.path.join(d or ".", name)
+        if os.path.isfile(path) and os.access(path, os.X_OK):
+            return os.path.abspath(path)
+    fail(f"{name}: not found on PATH")
+
+
+# ------------------------------------------------------------------ what a program needs to read
+def read_elf(path):
+    """(ELF interpreter or None, DT_NEEDED names, DT_RPATH + DT_RUNPATH dirs) of a 64-bit
+    little-endian ELF file, or None when ``path`` is not one."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(64)
+            if len(head) < 64 or head[:4] != b"\x7fELF" or head[4] != 2 or head[5] != 1:
+                return None
+            phoff, = struct.unpack_from("<Q", head, 0x20)
+            phentsize, phnum = struct.unpack_from("<HH", head, 0x36)
+            f.seek(phoff)
+            table = f.read(phentsize * phnum)
+            headers = [struct.unpack_from("<IIQQQQQQ", table, i * phentsize) for i in range(phnum)]
+            interp, dynamic = None, None
+            loads = [(h[3], h[2], h[5]) for h in headers if h[0] == 1]  # PT_LOAD: vaddr, offset, filesz
+            for h in headers:
+                if h[0] == 3:  # PT_INTERP
+                    f.seek(h[2])
+                    interp = f.read(h[5]).split(b"\0")[0].decode("utf-8", "replace")
+                elif h[0] == 2:  # PT_DYNAMIC
+                    f.seek(h[2])
+                    dynamic = f.read(h[5])
+            if dynamic is None:
+                return interp, [], []
+            entries = [struct.unpack_from("<qQ", dynamic, i) for i in range(0, len(dynamic) - 15, 16)]
+            strtab = next((v for tag, v in entries if tag == 5), None)
+            offset = next((off + strtab - va for va, off, size in loads if va <= (strtab or -1) < va + size), None)
+
+            def string(at):
+                f.seek(offset + at)
+                return f.read(4096).split(b"\0")[0].decode("utf-8", "replace")
+
+            if offset is None:
+                return interp, [], []
+            needed = [string(v) for tag, v in entries if tag == 1]
+            paths = [d for tag, v in entries if tag in (15, 29) for d in string(v).split(":") if d]
+            return interp, needed, paths
+    except (OSError, struct.error, ValueError):
+        return None
+
+
+def shebang(path):
+    try:
+        with open(path, "rb") as f:
+            line = f.read(256).split(b"\n")[0]
+    except OSError:
+        return None
+    if not line.startswith(b"#!"):
+        return None
+    words = line[2:].decode("utf-8", "replace").split()
+    return words[0] if words else None
+
+
+def program_files(program, env):
+    """PROGRAM, its ``#!`` and ELF interpreters and every shared library its DT_NEEDED entries
+    reach: every candidate file of each name, wherever the loader may look."""
+    found, todo = [], [program]
+    extra_dirs = [d for d in env.get("LD_LIBRARY_PATH", "").split(":") if d]
+    while todo and len(found) < MAX_OBJECTS:
+        path = todo.pop()
+        if path in found or not os.path.isfile(path):
+            continue
+        found.append(path)
+        script = shebang(path)
+        if script:
+            todo.append(script)
+            continue
+        elf = read_elf(path)
+        if elf is None:
+            continue
+        interp, needed, rpaths = elf
+        if interp:
+            todo.append(interp)
+        origin = os.path.dirname(os.path.realpath(path))
+        dirs = [d.replace("${ORIGIN}", origin).replace("$ORIGIN", origin) for d in rpaths] + extra_dirs
+        dirs += DEFAULT_LIB_DIRS
+        for name in needed:
+            if "/" in name:
+                todo.append(name)
+                continue
+            for d in dirs:
+                for where in (d, *(os.path.join(d, "glibc-hwcaps", h) for h in HWCAPS)):
+                    candidate = os.path.join(where, name)
+                    if os.path.isfile(candidate):
+                        todo.append(candidate)
+    return found
+
+
+# ------------------------------------------------------------------ Landlock and seccomp
+def libc():
+    return ctypes.CDLL(None, use_errno=True)
+
+
+def restrict_reads(c, paths):
+    """Landlock: reading is allowed beneath ``paths`` only. False when the kernel has no Landlock."""
+    c.syscall.restype = ctypes.c_long
+    handled = LANDLOCK_ACCESS_FS_READ_FILE
+    attr = ctypes.c_uint64(handled)
+    ruleset = c.syscall(SYS_LANDLOCK_CREATE_RULESET, ctypes.byref(attr), ctypes.c_size_t(8), ctypes.c_uint32(0))
+    if ruleset < 0:
+        return False
+    rule = ctypes.create_string_buffer(12)
+    for path in paths:
+        try:
+            fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+        except OSError:
+            continue
+        struct.pack_into("<Qi", rule, 0, handled, fd)
+        if c.syscall(SYS_LANDLOCK_ADD_RULE, ctypes.c_int(ruleset), ctypes.c_int(LANDLOCK_RULE_PATH_BENEATH),
+                     rule, ctypes.c_uint32(0)) != 0:
+            fail(f"landlock_add_rule({path}): {os.strerror(ctypes.get_errno())}")
+        os.close(fd)
+    if c.prctl(38, 1, 0, 0, 0) != 0:  # PR_SET_NO_NEW_PRIVS (the job has it already)
+        fail("prctl(PR_SET_NO_NEW_PRIVS) failed")
+    if c.syscall(SYS_LANDLOCK_RESTRICT_SELF, ctypes.c_int(ruleset), ctypes.c_uint32(0)) != 0:
+        fail(f"landlock_restrict_self: {os.strerror(ctypes.get_errno())}")
+    os.close(ruleset)
+    return True
+
+
+def exec_once_filter(pointer):
+    """Classic BPF: ``execve`` only with ``pointer`` as its path, never ``execveat``; all else allowed
+    (the job's own filter, stacked below, still applies)."""
+    LD_ABS, JEQ, RET = 0x20, 0x15, 0x06
+    ALLOW, EPERM = 0x7FFF0000, 0x00050000 | 1
+    low, high = pointer & 0xFFFFFFFF, pointer >> 32
+    code = [  # (op, jump if true, jump if false, k); a jump skips that many instructions
+        (LD_ABS, 0, 0, 0),  # 0: nr
+        (JEQ, 5, 0, SYS_EXECVEAT),  # 1: -> 7 eperm
+        (JEQ, 0, 5, SYS_EXECVE),  # 2: not execve -> 8 allow
+        (LD_ABS, 0, 0, 16),  # 3: args[0], low half
+        (JEQ, 0, 2, low),  # 4: else -> 7 eperm
+        (LD_ABS, 0, 0, 20),  # 5: args[0], high half
+        (JEQ, 1, 0, high),  # 6: -> 8 allow, else 7
+        (RET, 0, 0, EPERM),  # 7
+        (RET, 0, 0, ALLOW),  # 8
+    ]
+    return b"".join(struct.pack("HBBI", *ins) for ins in code)
+
+
+def exec_once(c, program, argv, env):
+    """Install :func:`exec_once_filter` for a random address holding ``program`` and execve it."""
+    c.mmap.restype = ctypes.c_void_p
+    c.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]
+    path = os.fsencode(program) + b"\0"
+    if len(path) > 2048:
+        fail(f"the program's path is too long ({len(path)} bytes)")
+    page = None
+    for _ in range(64):  # a free page at a random address below 2^46 (MAP_FIXED_NOREPLACE: never over a mapping)
+        hint = (int.from_bytes(os.urandom(8), "little") % ((1 << 46) - (1 << 32)) + (1 << 32)) & ~0xFFF
+        got = c.mmap(ctypes.c_void_p(hint), 4096, 3, 0x22 | 0x100000, -1, 0)  # RW, PRIVATE|ANONYMOUS|FIXED_NOREPLACE
+        if got == hint:
+            page = got
+            break
+    if page is None:
+        fail("no free page for the exec check")
+    at = page + int.from_bytes(os.urandom(2), "little") % (4096 - len(path))
+    ctypes.memmove(at, path, len(path))
+    prog = exec_once_filter(at)
+
+    class SockFprog(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+    buf = ctypes.create_string_buffer(prog, len(prog))
+    fprog = SockFprog(len(prog) // 8, ctypes.cast(buf, ctypes.c_void_p))
+    args = (ctypes.c_char_p * (len(argv) + 1))(*[os.fsencode(a) for a in argv], None)
+    envp = (ctypes.c_char_p * (len(env) + 1))(*[os.fsencode(f"{k}={v}") for k, v in env.items()], None)
+    if c.prctl(38, 1, 0, 0, 0) != 0:  # PR_SET_NO_NEW_PRIVS (the job has it already)
+        fail("prctl(PR_SET_NO_NEW_PRIVS) failed")
+    if c.prctl(22, 2, ctypes.byref(fprog), 0, 0) != 0:  # PR_SET_SECCOMP, SECCOMP_MODE_FILTER
+        fail(f"installing the exec filter: {os.strerror(ctypes.get_errno())}")
+    sys.stdout.flush()
+    sys.stderr.flush()
+    c.execve(ctypes.c_void_p(at), args, envp)
+    fail(f"{program}: {os.strerror(ctypes.get_errno())}")
+
+
+def main(argv):
+    env = dict(os.environ)
+    reads = env.pop("ZEROPLAY_READS", "")
+    argv, env = split_env(argv, env)
+    program = which(argv[0], env)
+    if os.uname().machine != "x86_64":  # the job's seccomp filter is x86_64-only as well
+        os.execve(program, argv, env)
+    c = libc()
+    if reads != "any":
+        allowed = [os.getcwd(), *program_files(program, env), *ALWAYS_READABLE, *[p for p in reads.split(":") if p]]
+        restrict_reads(c, allowed)
+    exec_once(c, program, argv, env)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
