@@ -106,6 +106,8 @@ class Bench:
         self.model, self.tok, self.prompts, self.args = model, tok, prompts, args
         self.cuda = args.device.startswith("cuda")
         self.agents: dict[str, Any] = {}
+        #: each of our methods' completions of its last call (bench train learns on them)
+        self.last_generations: dict[str, list[Any]] = {}
 
     def sync(self) -> None:
         if self.cuda:
@@ -131,6 +133,7 @@ class Bench:
             agent = self.agent(method)
             params = SamplingParams(temperature=1.0, max_new_tokens=self.args.new_tokens, logprobs=True, seed=seed)
             gens = agent.generate_from_ids(self.prompts, params)
+            self.last_generations[method] = gens
             return sum(len(g.completion_ids) for g in gens), dict(agent.last_decode)
         return self.peer_call(static=method == "hf-static", seed=seed), {}
 

@@ -194,13 +194,15 @@ def main(argv: list[str] | None = None) -> None:
     write_results("learn", doc, lambda path: plot_rate_panels(rows, path), out_dir=Path(args.out))
 
 
-def sequential(sides, args, device, tokens: int) -> dict[str, tuple[list[float], float | None]]:
-    """Each side alone on the device, one after another: (rates, peak memory in GiB) by side."""
+def sequential(sides, args, device, tokens: int, new_model=None) -> dict[str, tuple[list[float], float | None]]:
+    """Each side alone on the device, one after another: (rates, peak memory in GiB) by side.
+    ``new_model()`` gives each side its model (default: a fresh ``build_model(args.size, device)``)."""
     import torch
 
+    new_model = new_model or (lambda: build_model(args.size, device))
     out = {}
     for side, make in sides:
-        model = build_model(args.size, device)
+        model = new_model()
         run = make(model)
         t0 = time.perf_counter()
         out[side] = measure(run, device, max(args.warmup, 2) if "compile" in side else args.warmup, args.repeat, tokens)
@@ -211,9 +213,11 @@ def sequential(sides, args, device, tokens: int) -> dict[str, tuple[list[float],
     return out
 
 
-def interleaved(sides, args, device, tokens: int) -> dict[str, tuple[list[float], float | None]]:
-    """Every side built first, warmed up, then one measured step of each side per round."""
-    runs = {side: make(build_model(args.size, device)) for side, make in sides}
+def interleaved(sides, args, device, tokens: int, new_model=None) -> dict[str, tuple[list[float], float | None]]:
+    """Every side built first (``new_model()`` as in :func:`sequential`), warmed up, then one measured
+    step of each side per round."""
+    new_model = new_model or (lambda: build_model(args.size, device))
+    runs = {side: make(new_model()) for side, make in sides}
     for side, run in runs.items():
         for _ in range(max(args.warmup, 2) if "compile" in side else args.warmup):
             run()

@@ -17,6 +17,25 @@ actors against the local path with the same N shards (the baseline: one process)
 uses one torch thread per process, so Ray's gain is the extra cores; the runs are identical,
 only where the rollouts run differs.
 Writes benchmarks/results/train.json and train.png.
+
+``--size tiny|small|0.37b`` measures instead, in one process, ONE random-init Llama of that shape
+(bench_decode's shapes; ``0.37b`` is issue 19's), built once (bf16 on CUDA, float32 on CPU, as
+``zeroplay bench decode``), in two parts, each against its peer on the same model and data:
+
+    generate  our hf sampler with its default decode options for the device (static cache and a
+              compiled decode step on CUDA, dynamic cache on CPU: ``HFAgent.decode_plan``) against
+              transformers' ``generate(cache_implementation="static")`` on the same random-token
+              prompts (bench_decode's ``Bench``: warm-up call left out, median over --repeat calls)
+    learn     our ``Learner`` with packed micro-batches against bench_learn's plain eager torch
+              policy-gradient step, both on the first --samples completions our sampler generated
+              in its last timed call (prompt, completion and its log-probs), advantages +-1;
+              real tokens (prompt + completion) per second of one optimizer step, the first step
+              left out; each side starts from the weights the generate part used
+
+and the peak memory of each side: ``torch.cuda.max_memory_allocated`` on CUDA (reset before each
+side); on CPU the process's max RSS (``getrusage``) after each part, a high-water mark that cannot
+be reset, so the learn part's figure includes the generate part's. The ratios are ours over the
+peer's median tokens/s. Writes train_size.json and train_size.png (train.json stays).
 """
 
 from __future__ import annotations
@@ -27,6 +46,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))  # report.py sits beside this file, which runs by path (zeroplay bench)
@@ -111,12 +131,22 @@ def peer_generate(model_dir: Path, prompts: list[list[int]], max_new_tokens: int
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="zeroplay bench train", description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=6, help="RL steps per loop (the first is left out)")
-    parser.add_argument("--repeat", type=int, default=3, help="repeats of the generate comparison")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="repeats of the generate comparison (with --size: timed calls or steps per side)")
     parser.add_argument("--only", action="append", choices=("games", "rlvr", "propose_solve"))
     parser.add_argument("--ray", type=int, default=0, metavar="N",
                         help="also time the games rollouts on N Ray actors against the local path")
     parser.add_argument("--out", default=str(RESULTS), help="results directory (default: see report.RESULTS)")
+    add_size_arguments(parser)
     args = parser.parse_args(argv)
+    if args.size:
+        if args.only or args.ray:
+            parser.error("--only and --ray are for the loops' run; --size measures one model instead")
+        size_run(size_settings(parser, args))
+        return
+    given = [name for name in SIZE_DEFAULTS if getattr(args, name) is not None]
+    if given:
+        parser.error(f"--{given[0].replace('_', '-')} works only with --size (the one-model run); add --size tiny")
 
     from rich.console import Console
     from rich.table import Table
@@ -214,6 +244,169 @@ def _plot(results: dict, path: Path) -> None:
             ax.bar(PHASES, vals)
             ax.set_title(f"{name}: tokens/s per phase")
             ax.set_yscale("log")
+
+
+# -- --size: generate and learn on one model, each against its peer ------------------------------
+
+#: the options of the one-model run and their defaults (None in the parser: given only with --size)
+SIZE_DEFAULTS = {"prompts": 64, "prompt_len": (32, 96), "new_tokens": 128, "samples": 32, "micro_batch_size": 8,
+                 "eos_prob": 0.0, "device": None, "dtype": None, "threads": 0, "seed": 0}
+GENERATE_SIDES = ("zeroplay sampler", "transformers static-cache generate (peer)")
+LEARN_SIDES = ("zeroplay Learner (packed)", "plain torch step (peer)")
+
+
+def add_size_arguments(parser: argparse.ArgumentParser) -> None:
+    import bench_decode
+
+    group = parser.add_argument_group("one model, generate and learn against their peers (--size)")
+    group.add_argument("--size", choices=sorted(bench_decode.SIZES),
+                       help="measure this Llama shape's generate and learn tokens/s instead of the loops")
+    group.add_argument("--prompts", type=int, help="prompts of the generate part (default 64)")
+    group.add_argument("--prompt-len", type=int, nargs=2, metavar=("MIN", "MAX"), help="prompt tokens (default 32 96)")
+    group.add_argument("--new-tokens", type=int, help="tokens generated per prompt (default 128)")
+    group.add_argument("--samples", type=int, help="completions learned on per step, at most --prompts (default 32)")
+    group.add_argument("--micro-batch-size", type=int,
+                       help="samples per padded micro-batch of the plain step; the packed budget is this many "
+                            "longest samples (default 8)")
+    group.add_argument("--eos-prob", type=float, help="P(EOS) per generated token, for uneven completions (default 0)")
+    group.add_argument("--device", help="default: cuda when available, else cpu")
+    group.add_argument("--dtype", choices=("float32", "bfloat16"), help="default: bfloat16 on CUDA, float32 on CPU")
+    group.add_argument("--threads", type=int, help="torch CPU threads (default: torch's)")
+    group.add_argument("--seed", type=int, help="model weights and prompts (default 0)")
+
+
+def size_settings(parser: argparse.ArgumentParser, args: argparse.Namespace) -> argparse.Namespace:
+    """``args`` with the one-model run's defaults filled in and checked (a clear parser error if not)."""
+    import torch
+
+    for name, default in SIZE_DEFAULTS.items():
+        if getattr(args, name) is None:
+            setattr(args, name, default)
+    args.device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
+    args.dtype = args.dtype or ("bfloat16" if args.device.startswith("cuda") else "float32")
+    if args.device.startswith("cuda") and not torch.cuda.is_available():
+        parser.error(f"--device {args.device}: torch sees no CUDA device here; use --device cpu")
+    if min(args.prompts, args.new_tokens, args.samples, args.micro_batch_size, args.repeat, *args.prompt_len) < 1:
+        parser.error("--prompts, --prompt-len, --new-tokens, --samples, --micro-batch-size and --repeat must be >= 1")
+    if args.samples > args.prompts:
+        parser.error(f"--samples {args.samples} > --prompts {args.prompts}: the learn part trains on the generated "
+                     "completions; raise --prompts or lower --samples")
+    if not 0 <= args.eos_prob < 1:
+        parser.error("--eos-prob must be in [0, 1)")
+    args.prompt_len = tuple(sorted(args.prompt_len))
+    args.batch_size = args.prompts  # bench_decode's Bench: one chunk of every prompt
+    args.warmup = 1  # bench_learn's runners: the first step of each side is left out
+    return args
+
+
+def size_run(args: argparse.Namespace) -> None:
+    import gc
+
+    import torch
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    import bench_decode
+    import bench_learn
+    from report import plot_rate_panels, print_rate_table, rate_row
+
+    from zeroplay.agents.hf import HFAgent
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    device, cuda = torch.device(args.device), args.device.startswith("cuda")
+    console = Console(width=None if sys.stdout.isatty() else 150)
+    shape = bench_decode.SIZES[args.size]
+    model, tok = bench_decode.build_model(shape, dtype=getattr(torch, args.dtype), device=args.device, seed=args.seed,
+                                          eos_prob=args.eos_prob)
+    weights = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
+    prompts = bench_decode.make_prompts(args.prompts, args.prompt_len, tok, args.seed)
+    bench = bench_decode.Bench(model, tok, prompts, args)
+    # ours: the sampler as the trainer builds it (default decode options); Bench runs any "ours*" agent
+    ours_agent = bench.agents["ours"] = HFAgent(model, tok, chat=False, batch_size=args.batch_size, seed=0)
+    static, compiled = ours_agent.decode_plan()
+    console.print(f"model: Llama {shape} = {bench_decode.n_params(model) / 1e6:,.1f}M parameters, {args.dtype} on "
+                  f"{args.device}; generate {args.prompts} prompts x {args.new_tokens} tokens (our sampler: "
+                  f"{'static' if static else 'dynamic'} cache, {'compiled' if compiled else 'eager'}); "
+                  f"learn {args.samples} of the completions")
+    parts: dict[str, dict[str, dict]] = {"generate": {}, "learn": {}}
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console) as progress:
+        task = progress.add_task("generate", total=3 if not cuda else 4)
+        for side, method in zip(GENERATE_SIDES, ("ours", "hf-static")):
+            progress.update(task, description=f"generate: {side}")
+            parts["generate"][side] = bench.measure(method)
+            progress.advance(task)
+        mark_rss(parts["generate"], cuda)
+        for agent in bench.agents.values():
+            agent.close()  # its static cache and compiled graphs; the model stays
+        bench.agents.clear()
+        gc.collect()
+
+        samples, adv, tokens = learn_samples(bench.last_generations["ours"][: args.samples])
+        budget = args.micro_batch_size * max(len(s.prompt_ids) + len(s.completion_ids) for s in samples)
+        sides = [(LEARN_SIDES[0], lambda m: bench_learn.learner_runner(m, samples, adv, {"micro_batch_tokens": budget},
+                                                                       device)),
+                 (LEARN_SIDES[1], lambda m: bench_learn.plain_step_runner(m, samples, adv, args.micro_batch_size,
+                                                                          device))]
+
+        def same_weights() -> torch.nn.Module:
+            model.load_state_dict(weights)  # in place: the sampler's parameters keep their storage
+            model.zero_grad(set_to_none=True)  # no gradients of the side before in this side's peak memory
+            return model
+
+        progress.update(task, description="learn: " + " and ".join(LEARN_SIDES) + ("" if cuda else " (interleaved)"))
+        run_sides = bench_learn.sequential if cuda else bench_learn.interleaved
+        for side, (rates, peak) in run_sides(sides, args, device, tokens, new_model=same_weights).items():
+            parts["learn"][side] = {"tokens_per_s": rates, "median": statistics.median(rates), "peak_memory_gib": peak}
+        progress.advance(task, 2 if cuda else 1)
+        mark_rss(parts["learn"], cuda)
+
+    rows = []
+    for part, what in (("generate", f"generate: {args.prompts} prompts x {args.new_tokens} tokens"),
+                       ("learn", f"learn: {args.samples} samples, {tokens} tokens per step")):
+        for side, r in parts[part].items():
+            rows.append({**rate_row(what, side, "tokens/s", r["tokens_per_s"]), "peak_memory_gib": r["peak_memory_gib"]})
+    print_rate_table(rows, title=f"{args.size} Llama ({bench_decode.n_params(model) / 1e6:,.1f}M), {args.dtype} on "
+                                 f"{args.device}: ours vs peers, same model and data",
+                     is_peer=lambda r: r["side"].endswith("(peer)"), ratio_key="vs_peer", ratio_col="x peer")
+    memory = "GPU max allocated" if cuda else "process max RSS (high-water mark)"
+    console.print(f"peak memory ({memory}): " + "; ".join(f"{r['side']} {r['peak_memory_gib']:.2f} GiB" for r in rows))
+    results = {
+        "machine": machine_info(device=args.device, gpu=torch.cuda.get_device_name() if cuda else None,
+                                torch=torch.__version__, torch_threads=torch.get_num_threads()),
+        "settings": {**{k: v for k, v in vars(args).items() if k not in ("out", "only", "ray", "steps")},
+                     "shape": shape, "parameters": bench_decode.n_params(model), "learn_tokens_per_step": tokens,
+                     "micro_batch_tokens": budget, "decode": {"static": static, "compiled": compiled},
+                     "peak_memory": memory},
+        **{part: {"sides": sides_, "ratio": sides_[ours]["median"] / sides_[peer]["median"]}
+           for (part, sides_), (ours, peer) in zip(parts.items(), (GENERATE_SIDES, LEARN_SIDES))},
+        "rows": rows,
+    }
+    write_results("train_size", results, lambda path: plot_rate_panels(rows, path), out_dir=Path(args.out))
+
+
+def learn_samples(gens: list) -> tuple[list, Any, int]:
+    """Training samples from our sampler's completions, advantages +-1 alternating, and their real tokens."""
+    import torch
+
+    from zeroplay.training.rollout import Sample
+
+    samples = [Sample(prompt_ids=list(g.prompt_ids), completion_ids=list(g.completion_ids), logprobs=list(g.logprobs))
+               for g in gens]
+    adv = torch.tensor([1.0 if i % 2 else -1.0 for i in range(len(samples))])
+    return samples, adv, sum(len(s.prompt_ids) + len(s.completion_ids) for s in samples)
+
+
+def mark_rss(sides: dict[str, dict], cuda: bool) -> None:
+    """On CPU, each side's peak memory: the process's max RSS so far (GiB; Linux reports KiB)."""
+    if cuda:
+        return
+    import resource
+
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    for r in sides.values():
+        r["peak_memory_gib"] = rss
 
 
 if __name__ == "__main__":

@@ -15,6 +15,12 @@
 #
 # Then a verdict per acceptance criterion; exit status 0 when all pass.
 #
+# Not in this script (its 8 minutes are spent): issue 19's one-model run, generate AND learn on the
+# same 0.37B model and data in one process, each against its peer (our default sampler vs
+# generate(cache_implementation="static"); the packed Learner vs a plain torch step on the sampler's
+# completions), with peak GPU memory per side; run it on its own (a few minutes, mostly compiling):
+#   .venv/bin/python benchmarks/bench_train.py --size 0.37b --out "${OUT:-bench-results}/issue19/train"
+#
 #   benchmarks/gpu_check_issue19.sh                            # the real check, on cuda
 #   benchmarks/gpu_check_issue19.sh --device cpu --size tiny   # every part, small, on CPU (~1-2 min)
 #
