@@ -16,17 +16,11 @@ from zeroplay.agents.hf import HFAgent, _bucket, completion_logprobs
 from zeroplay.agents.policy import SamplingParams
 from zeroplay.core.errors import ConfigError
 
-PROMPTS = [
-    "You are player 0. Legal moves: [1] [2] [3]. Write your move in brackets.",
-    "hi",
-    "What is 17 * 3? Put the answer in \\boxed{}.",
-    "x" * 150,
-    "def f(x):\n    return x + 1\nprint(f(2))",
-    "Kuhn Poker. Your card: K. Legal moves: [check], [bet]",
-    "2 + 2 = ?",
-]
+from .test_hf import GREEDY
+from .test_hf import PROMPTS as HF_PROMPTS
+
+PROMPTS = [*HF_PROMPTS, "Kuhn Poker. Your card: K. Legal moves: [check], [bet]", "2 + 2 = ?"]
 SAMPLED = SamplingParams(temperature=1.3, top_p=0.8, max_new_tokens=20, seed=7, logprobs=True)
-GREEDY = SamplingParams(temperature=0.0, max_new_tokens=24, logprobs=True)
 
 
 @pytest.fixture(scope="module")
