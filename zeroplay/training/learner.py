@@ -171,10 +171,14 @@ class Learner:
         Metrics: ``loss/dpo``, ``dpo/margin``, ``dpo/accuracy`` (share of pairs with a positive margin),
         ``dpo/reward_chosen``, ``dpo/reward_rejected``, ``dpo/pairs``, ``dpo/unpaired`` (samples dropped).
         """
+        return self.update_dpo_pairs(*dpo_pairs(samples))
+
+    def update_dpo_pairs(self, pairs: Sequence[tuple[Sample, Sample]], unpaired: int = 0) -> dict[str, float]:
+        """:meth:`update_dpo` on pairs already made by :func:`dpo_pairs` (``unpaired`` is only counted)."""
         if self.ref_model is None:
             raise RuntimeError("update_dpo needs the frozen reference (Learner.ref_model): the trainer sets it "
                                "after the warm-up for a policy with loss.objective: dpo")
-        pairs, unpaired = dpo_pairs(samples)
+        pairs = list(pairs)
         counts = {"dpo/pairs": float(len(pairs)), "dpo/unpaired": float(unpaired)}
         if not pairs:
             return {"loss/skipped": 1.0, **counts}

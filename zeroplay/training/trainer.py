@@ -135,8 +135,9 @@ def _train(cfg: TrainConfig, run_dir: Path, device: torch.device, dist: Dist, qu
             for slot in slots:  # each policy: advantages over its roles' samples, then its own update
                 mine = samples if slot.roles is None else [x for x in samples if slot.owns(x)]
                 if slot.learner.objective == "dpo":  # preference pairs: no advantages; only paired samples train
-                    update = slot.learner.update_dpo(mine)
-                    mine = [x for pair in dpo_pairs(mine)[0] for x in pair]
+                    pairs, unpaired = dpo_pairs(mine)
+                    update = slot.learner.update_dpo_pairs(pairs, unpaired)
+                    mine = [x for pair in pairs for x in pair]
                     adv = torch.zeros(len(mine))
                 else:
                     adv = slot.estimator(mine)
