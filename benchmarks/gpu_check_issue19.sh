@@ -24,6 +24,9 @@
 #   benchmarks/gpu_check_issue19.sh                            # the real check, on cuda
 #   benchmarks/gpu_check_issue19.sh --device cpu --size tiny   # every part, small, on CPU (~1-2 min)
 #
+# On the lent GPU machine (Python 3.12 with torch and transformers, not all of zeroplay's dependencies)
+# run it through benchmarks/gpu_session.sh, which installs the wheels benchmarks/gpu_wheels.sh fetched.
+#
 # Results: decode.json (and decode.png) under $OUT/issue19 when OUT is set, else ./bench-results/issue19.
 # Python: $PYTHON, else .venv/bin/python (it needs torch with CUDA, transformers, rich, matplotlib).
 set -uo pipefail
