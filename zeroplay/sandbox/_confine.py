@@ -15,16 +15,23 @@ sets up, then replaces itself with PROGRAM:
   only: files under the work dir; PROGRAM itself, a ``#!`` interpreter, the ELF interpreter and
   the shared libraries its ``DT_NEEDED`` entries reach (searched in ``DT_RPATH``/``DT_RUNPATH``,
   ``LD_LIBRARY_PATH`` and the default directories); what ``ZEROPLAY_READS`` lists (a language
-  file's ``reads``); and data any program may read (``/proc``, a few of ``/dev``, locales, time
+  file's ``reads``; a listed shared library brings the libraries it needs, as PROGRAM's do); and
+  data any program may read (``/proc``, a few of ``/dev``, locales, time
   zones, ``/sys/devices/system/cpu``). So a Fortran or OCaml program cannot ``dlopen`` another
   runtime's library (``libpython3.so``, ``liblua5.4.so``) and run its answer in that language.
-  A language file with ``reads: any`` skips this part (R, whose packages load libraries from
-  everywhere); writes are not limited here (the sandbox limits them).
+  A language file with ``reads: any`` skips this part (no shipped one does: with it an R answer
+  could ``dyn.load`` libpython and run Python in its own process); writes are not limited here
+  (the sandbox limits them). ``TMPDIR`` is then the work dir, so a program reads back its
+  temporary files (``/tmp`` is not readable; C's ``tmpfile()`` and Lua's ``os.tmpname`` ignore
+  ``TMPDIR`` and fail).
 
 ``env NAME=VALUE ... PROGRAM`` is understood (the program then runs with those variables), since a
 second exec through ``/usr/bin/env`` would be refused. Not guaranteed: on a kernel without
 Landlock the read limit is skipped silently (the exec limit stays); a runtime's own plug-in
-mechanism reaching only files listed above is not prevented (they are its own).
+mechanism reaching only files listed above is not prevented (they are its own). The libraries
+allowed are those the executable names, so the limit holds where the language's compile command,
+not the answer, decides what is linked (every shipped language); a language whose answer can
+choose link flags or write the executable's bytes itself could name another runtime's library.
 """
 
 import ctypes
@@ -264,8 +271,10 @@ def main(argv):
         os.execve(program, argv, env)
     c = libc()
     if reads != "any":
-        allowed = [os.getcwd(), *program_files(program, env), *ALWAYS_READABLE, *[p for p in reads.split(":") if p]]
-        restrict_reads(c, allowed)
+        listed = [f for p in reads.split(":") if p for f in (program_files(p, env) if os.path.isfile(p) else [p])]
+        allowed = [os.getcwd(), *program_files(program, env), *ALWAYS_READABLE, *listed]
+        if restrict_reads(c, allowed):
+            env["TMPDIR"] = os.getcwd()  # temporary files (Fortran scratch units, R's tempfile) must be readable
     exec_once(c, program, argv, env)
 
 

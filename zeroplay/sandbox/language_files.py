@@ -169,15 +169,15 @@ class LanguageSpec(BaseModel):
                 f"exit {COMPILE_ERROR_EXIT}; fi"
             )
         run = fill(self.run)
-        if not self.spawn:  # dash spells RLIMIT_NPROC -p, bash -u; a shell that can do neither fails closed
-            lines.append("{ ulimit -p 1 || ulimit -u 1; } 2>/dev/null || "
-                         "{ echo 'zeroplay: this shell cannot limit processes (ulimit -p/-u)' >&2; exit 96; }")
         if self.spawn:
             lines.append(f'exec {run} "$@"' if "\n" not in run else run)
-        else:  # one line (a validator checks): exec'd through the confining starter
+        else:  # dash spells RLIMIT_NPROC -p, bash -u; a shell that can do neither fails closed
+            lines.append("{ ulimit -p 1 || ulimit -u 1; } 2>/dev/null || "
+                         "{ echo 'zeroplay: this shell cannot limit processes (ulimit -p/-u)' >&2; exit 96; }")
+            # the run is one line (a validator checks), exec'd through the confining starter
             reads = self.reads if self.reads == "any" else ":".join(self.reads)
-            lines.append(f"ZEROPLAY_READS={shlex.quote(reads)} exec {python} -S -I -c {shlex.quote(CONFINE_SOURCE)} "
-                         f'{run} "$@"')
+            lines.append(f"ZEROPLAY_READS={shlex.quote(reads)} exec {shlex.quote(python)} -S -I -c "
+                         f'{shlex.quote(CONFINE_SOURCE)} {run} "$@"')
         return "\n".join(lines) + "\n"
 
     def language(self) -> Language:
