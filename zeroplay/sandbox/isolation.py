@@ -25,6 +25,10 @@ pass to every later job. As a second line, the worker compares its own rlimits, 
 scheduling, CPUs, fds, cwd and umask after each job with what it recorded at start and is
 replaced when anything changed.
 
+A job in another language without ``spawn`` (``language_files``) also runs under RLIMIT_NPROC 1
+and is started by ``_confine.py``: one ``execve`` only, and (Landlock) reads of its own files only,
+so its answer cannot be computed by the Python or another runtime the sandbox holds.
+
 Memory: ``memory_mb`` caps each process's address space (RLIMIT_AS). Where a memory cgroup can
 be made (:mod:`zeroplay.sandbox.cgroup`; root on cgroup v1, or a delegated cgroup v2) each worker
 or cold run also lives in one capped at ``memory_mb + disk_mb + 64 MiB``: that counts what
