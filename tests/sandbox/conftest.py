@@ -90,3 +90,34 @@ def _leftovers() -> list[tuple[int, str]]:
 def procs():
     """Host-side process checks: ``procs.processes_with(marker)``, ``procs.leftover_sandbox_processes()``."""
     return types.SimpleNamespace(processes_with=processes_with, leftover_sandbox_processes=leftover_sandbox_processes)
+
+
+# A user-added language, as a user would add it: C through gcc (the confinement tests' attacker).
+C_LANGUAGE = """
+name: c-test
+file: main.c
+compile: gcc -O1 -o main {file} -lm
+run: ./main
+timeout_s: 15
+memory_mb: 1024
+"""
+
+
+@pytest.fixture(scope="session")
+def c_language(tmp_path_factory):
+    import shutil
+
+    if shutil.which("gcc") is None:
+        pytest.skip("no C compiler here (Debian: apt-get install gcc)")
+    path = tmp_path_factory.mktemp("langs") / "c.yaml"
+    path.write_text(C_LANGUAGE)
+    (spec,) = sandbox.load_languages(str(path))
+    return spec.name
+
+
+def landlock() -> bool:
+    """Whether this kernel has Landlock (the confinement's read limit needs it)."""
+    import ctypes
+
+    return ctypes.CDLL(None, use_errno=True).syscall(444, None, 0, 1) >= 1  # LANDLOCK_CREATE_RULESET_VERSION
+

@@ -7,26 +7,19 @@ from __future__ import annotations
 
 import glob
 import os
-import shutil
 
 import pytest
 
 from zeroplay import sandbox, verifiers
 from zeroplay.sandbox import _confine
 
+from .conftest import landlock
+
 # The runtimes an answer might borrow: any that exists here (Debian keeps them under /usr/lib).
 RUNTIMES = sorted({*glob.glob("/usr/lib/x86_64-linux-gnu/libpython3*.so*"), *glob.glob("/usr/local/lib/libpython3*.so*"),
                    *glob.glob("/usr/lib/x86_64-linux-gnu/liblua5*.so*")})
 PYTHON_FILE = next(iter(sorted(glob.glob("/usr/lib/python3*/os.py"))), None)
 
-C_LANGUAGE = """
-name: c-confine-test
-file: main.c
-compile: gcc -O1 -o main {file} -lm
-run: ./main
-timeout_s: 10
-memory_mb: 512
-"""
 
 C_ATTACKS = r"""
 #define _GNU_SOURCE
@@ -62,20 +55,8 @@ int main(int argc, char **argv) {
 """
 
 
-@pytest.fixture(scope="module")
-def c_language(tmp_path_factory):
-    if shutil.which("gcc") is None:
-        pytest.skip("no C compiler here (Debian: apt-get install gcc)")
-    path = tmp_path_factory.mktemp("langs") / "c.yaml"
-    path.write_text(C_LANGUAGE)
-    (spec,) = sandbox.load_languages(str(path))
-    return spec.name
 
 
-def landlock() -> bool:
-    import ctypes
-
-    return ctypes.CDLL(None, use_errno=True).syscall(444, None, 0, 1) >= 1  # LANDLOCK_CREATE_RULESET_VERSION
 
 
 def test_a_program_cannot_exec_or_load_another_runtime(box, c_language):

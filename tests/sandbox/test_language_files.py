@@ -57,7 +57,7 @@ def test_script_compiles_without_stdin_then_execs_the_run(shc):
     first = script.partition("ZEROPLAY_READS")[0]
     assert "</dev/null" in first and f"exit {lf.COMPILE_ERROR_EXIT}" in first
     # without spawn the run is exec'd through the confining starter, whose source is in the script
-    assert "ZEROPLAY_READS='' exec /opt/python/bin/python3 -S -I -c '" in script
+    assert "ZEROPLAY_READS='' ZEROPLAY_SOURCE=prog.txt exec /opt/python/bin/python3 -S -I -c '" in script
     assert script.endswith('\' ./prog "$@"\n') and "def exec_once_filter" in script
     spawning = shc.model_copy(update={"spawn": True}).script("/opt/python/bin/python3")
     assert spawning.strip().rpartition("\n")[2] == 'exec ./prog "$@"' and "ZEROPLAY_READS" not in spawning

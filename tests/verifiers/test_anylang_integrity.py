@@ -139,7 +139,7 @@ def test_a_language_file_chooses_spawn_and_a_multi_line_run_needs_it():
     script = language_spec("lua").script("/py")
     head, _, starter = script.partition("ZEROPLAY_READS=")
     assert "ulimit -p 1 || ulimit -u 1" in head.splitlines()[-1], script
-    assert starter.startswith("'' exec /py -S -I -c '") and starter.endswith('\' lua5.4 main.lua "$@"\n')
+    assert starter.startswith("'' ZEROPLAY_SOURCE=main.lua exec /py -S -I -c '") and starter.endswith('\' lua5.4 main.lua "$@"\n')
     spawning = spec_from_dict({"name": "lua-spawn", "file": "main.lua", "run": "lua5.4 {file}", "spawn": True})
     assert "ulimit" not in spawning.script("/py")
     with pytest.raises(ConfigError, match="multi-line run starts processes.*spawn: true"):

@@ -25,6 +25,9 @@ sets up, then replaces itself with PROGRAM:
   temporary files (``/tmp`` is not readable; C's ``tmpfile()`` and Lua's ``os.tmpname`` ignore
   ``TMPDIR`` and fail).
 
+PROGRAM may not be the answer's own source file (``ZEROPLAY_SOURCE``) when that starts with ``#!``:
+its ``#!`` line would choose the interpreter (perl, sh) that computes the answer.
+
 ``env NAME=VALUE ... PROGRAM`` is understood (the program then runs with those variables), since a
 second exec through ``/usr/bin/env`` would be refused. Not guaranteed: on a kernel without
 Landlock the read limit is skipped silently (the exec limit stays); a runtime's own plug-in
@@ -265,8 +268,12 @@ def exec_once(c, program, argv, env):
 def main(argv):
     env = dict(os.environ)
     reads = env.pop("ZEROPLAY_READS", "")
+    source = env.pop("ZEROPLAY_SOURCE", "")
     argv, env = split_env(argv, env)
     program = which(argv[0], env)
+    if source and os.path.realpath(program) == os.path.realpath(source) and shebang(program):
+        fail("the run command executes the answer's own file, whose #! line would choose the interpreter; "
+             "run it through the language's interpreter instead (run: INTERPRETER {file})")
     if os.uname().machine != "x86_64":  # the job's seccomp filter is x86_64-only as well
         os.execve(program, argv, env)
     c = libc()

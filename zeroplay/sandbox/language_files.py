@@ -34,10 +34,13 @@ without a fork either (a foreign-function call from Fortran's ``bind(C)`` or OCa
 ``external``), and, where the kernel has Landlock, it may read only the work dir, its own
 executable and the shared libraries it links, what its file's ``reads`` lists, and common data
 (locales, time zones, ``/proc``): so it cannot ``dlopen`` another runtime's library
-(``libpython3.so``) either. ``reads: any`` keeps the exec limit and drops the read limit (R, whose
-packages load libraries from all over the system). Not guaranteed: that a program cannot pose as
+(``libpython3.so``) either (R reads only R's own tree this way). ``reads: any`` keeps the exec
+limit and drops the read limit. The run may not execute the answer's own file when it starts with
+``#!`` (its ``#!`` line would choose the interpreter). Not guaranteed: that a program cannot pose as
 a failed compile by writing the same (it only fails that way); the read limit on a kernel without
-Landlock (it is skipped); that a toolchain works inside the
+Landlock (it is skipped); that the compile step reads only its toolchain (a C compiler's
+``.incbin`` can embed another runtime in the program: a user-added gcc language is open to that,
+the shipped ones are not); that a toolchain works inside the
 ``namespace``/``pool`` sandbox, which shows only /usr, /lib* and /bin of the host (tools that read
 /etc, such as ``ocamlfind`` or Debian's R through /etc/alternatives, need workarounds in their file).
 Python stays the built-in in-process language; its file sets only its prompt name, fences and limits.
@@ -176,7 +179,7 @@ class LanguageSpec(BaseModel):
                          "{ echo 'zeroplay: this shell cannot limit processes (ulimit -p/-u)' >&2; exit 96; }")
             # the run is one line (a validator checks), exec'd through the confining starter
             reads = self.reads if self.reads == "any" else ":".join(self.reads)
-            lines.append(f"ZEROPLAY_READS={shlex.quote(reads)} exec {shlex.quote(python)} -S -I -c "
+            lines.append(f"ZEROPLAY_READS={shlex.quote(reads)} ZEROPLAY_SOURCE={self.file} exec {shlex.quote(python)} -S -I -c "
                          f'{shlex.quote(CONFINE_SOURCE)} {run} "$@"')
         return "\n".join(lines) + "\n"
 
