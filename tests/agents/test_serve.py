@@ -100,6 +100,7 @@ def test_concurrent_requests_share_batches_and_agree(served_tiny: str) -> None:
     ("path", "body", "status", "says"),
     [
         ("/chat/completions", {"messages": "hi"}, 400, "messages"),
+        ("/chat/completions", {"messages": []}, 400, "got an empty list"),
         ("/chat/completions", {"messages": [{"role": "user"}]}, 400, "content"),
         ("/completions", {"prompt": 5}, 400, "prompt"),
         ("/completions", {"prompt": "x", "temperature": "hot"}, 400, "temperature"),

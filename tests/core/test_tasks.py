@@ -74,6 +74,10 @@ def test_jsonl_source_reads_renames_and_reports_bad_lines(tmp_path) -> None:
         JSONLSource(bad)
     with pytest.raises(FileNotFoundError, match="No task file"):
         JSONLSource(tmp_path / "missing.jsonl")
+    # a missing field is named as the file spells it, and the keys are the line's own (no made-up id)
+    bad.write_text('{"prompt": "a", "reference": "b"}\n{"problem": "no answer"}\n')
+    with pytest.raises(ValueError, match=r"bad.jsonl:2: .* has no 'answer' \(its keys: \['problem'\]\)"):
+        JSONLSource(bad, fields={"problem": "prompt", "answer": "reference"})
 
 
 def test_generator_source_has_a_difficulty_knob() -> None:

@@ -404,7 +404,8 @@ def chat_messages(raw: Any) -> list[Message]:
     message uses what the server does not implement (images, tool calls, names)."""
     if not isinstance(raw, list) or not raw:
         raise RequestError(
-            f"messages must be a non-empty list of {{role, content}} objects, got {type(raw).__name__}",
+            "messages must be a non-empty list of {role, content} objects, got "
+            + ("an empty list" if isinstance(raw, list) else type(raw).__name__),
             param="messages",
             code="invalid_type",
         )

@@ -57,9 +57,13 @@ class JSONLSource(ListSource):
         fields = fields or {}
         column = {new: old for old, new in fields.items()}  # errors name the file's own column
         tasks = []
-        for lineno, row in read_jsonl(self.path):
-            row = {fields.get(k, k): v for k, v in row.items()}
+        for lineno, raw in read_jsonl(self.path):
+            row = {fields.get(k, k): v for k, v in raw.items()}
             row = {**(defaults or {}), **row}
+            missing = [column.get(f, f) for f in ("prompt", "reference") if f not in row]
+            if missing:
+                raise ValueError(f"{self.path}:{lineno}: a task needs 'prompt' and 'reference'; this line has no "
+                                 f"{' or '.join(map(repr, missing))} (its keys: {sorted(raw)})")
             row.setdefault("id", f"{self.path.stem}-{lineno}")
             try:
                 tasks.append(task_from_row(row, column))
