@@ -54,13 +54,14 @@ def test_shipped_files_parse_and_are_listed():
 
 def test_script_compiles_without_stdin_then_execs_the_run(shc):
     script = shc.script("/opt/python/bin/python3")
-    first = script.partition("ZEROPLAY_READS")[0]
-    assert "</dev/null" in first and f"exit {lf.COMPILE_ERROR_EXIT}" in first
-    # without spawn the run is exec'd through the confining starter, whose source is in the script
-    assert "ZEROPLAY_READS='' ZEROPLAY_SOURCE=prog.txt exec /opt/python/bin/python3 -S -I -c '" in script
-    assert script.endswith('\' ./prog "$@"\n') and "def exec_once_filter" in script
-    spawning = shc.model_copy(update={"spawn": True}).script("/opt/python/bin/python3")
-    assert spawning.strip().rpartition("\n")[2] == 'exec ./prog "$@"' and "ZEROPLAY_READS" not in spawning
+    first, _, last = script.strip().rpartition("\n")
+    assert "</dev/null" in first and "3>&-" in first and f"exit {lf.COMPILE_ERROR_EXIT}" in first
+    # without spawn the run's words go back to the runner on fd 3, which confines and execs them
+    assert last == "printf '%s\\0' ./prog \"$@\" >&3"
+    assert sandbox.get_language("shc").confine == {"reads": "", "source": "prog.txt"}
+    spawning = shc.model_copy(update={"spawn": True})
+    assert spawning.script("/py").strip().rpartition("\n")[2] == 'exec ./prog "$@"'
+    assert spawning.language().confine is None
 
 
 def test_compiled_language_runs_in_every_backend(box, shc):

@@ -136,12 +136,11 @@ def test_the_honest_programs_still_pass_under_the_process_limit(verifier):
 
 
 def test_a_language_file_chooses_spawn_and_a_multi_line_run_needs_it():
-    script = language_spec("lua").script("/py")
-    head, _, starter = script.partition("ZEROPLAY_READS=")
-    assert "ulimit -p 1 || ulimit -u 1" in head.splitlines()[-1], script
-    assert starter.startswith("'' ZEROPLAY_SOURCE=main.lua exec /py -S -I -c '") and starter.endswith('\' lua5.4 main.lua "$@"\n')
+    lua = language_spec("lua")
+    assert lua.script("/py").splitlines()[-1] == "printf '%s\\0' lua5.4 main.lua \"$@\" >&3"
+    assert lua.language().confine == {"reads": "", "source": "main.lua"}  # the runner confines it
     spawning = spec_from_dict({"name": "lua-spawn", "file": "main.lua", "run": "lua5.4 {file}", "spawn": True})
-    assert "ulimit" not in spawning.script("/py")
+    assert spawning.language().confine is None and "printf" not in spawning.script("/py")
     with pytest.raises(ConfigError, match="multi-line run starts processes.*spawn: true"):
         spec_from_dict({"name": "two-lines", "file": "m.sh", "run": "cd .\nsh {file}"})
 

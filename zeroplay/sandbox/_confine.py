@@ -1,9 +1,10 @@
 """Run a non-Python language's program confined to itself: one ``execve``, and reads only of its own files.
 
-This file runs inside the sandbox, as ``python -S -I -c <this source> PROGRAM [ARG ...]`` from the
-last line of a language's job script (:meth:`zeroplay.sandbox.language_files.LanguageSpec.script`),
-after the compile step and after ``ulimit -p 1``. It imports only the standard library. What it
-sets up, then replaces itself with PROGRAM:
+This file runs inside the sandbox, in the job process of the sandbox runner (``_runner.py`` holds
+its source): the job's shell script (:meth:`zeroplay.sandbox.language_files.LanguageSpec.script`)
+compiles, then hands the run command's words back to the runner, which sets RLIMIT_NPROC 1 and
+calls :func:`confine_and_exec`. It imports only the standard library (and runs standalone too:
+``python _confine.py PROGRAM [ARG ...]``). What it sets up, then replaces itself with PROGRAM:
 
 * **One exec.** A seccomp filter (stacked on the job's own) allows ``execve`` only when its path
   argument is one pointer value, a random address this process maps and writes PROGRAM's path to
@@ -14,7 +15,7 @@ sets up, then replaces itself with PROGRAM:
 * **Its own files.** Where the kernel has Landlock (Linux 5.13+), PROGRAM may open for reading
   only: files under the work dir; PROGRAM itself, a ``#!`` interpreter, the ELF interpreter and
   the shared libraries its ``DT_NEEDED`` entries reach (searched in ``DT_RPATH``/``DT_RUNPATH``,
-  ``LD_LIBRARY_PATH`` and the default directories); what ``ZEROPLAY_READS`` lists (a language
+  ``LD_LIBRARY_PATH`` and the default directories); what ``reads`` lists (a language
   file's ``reads``; a listed shared library brings the libraries it needs, as PROGRAM's do); and
   data any program may read (``/proc``, a few of ``/dev``, locales, time
   zones, ``/sys/devices/system/cpu``). So a Fortran or OCaml program cannot ``dlopen`` another
@@ -25,7 +26,7 @@ sets up, then replaces itself with PROGRAM:
   temporary files (``/tmp`` is not readable; C's ``tmpfile()`` and Lua's ``os.tmpname`` ignore
   ``TMPDIR`` and fail).
 
-PROGRAM may not be the answer's own source file (``ZEROPLAY_SOURCE``) when that starts with ``#!``:
+PROGRAM may not be the answer's own source file (``source``) when that starts with ``#!``:
 its ``#!`` line would choose the interpreter (perl, sh) that computes the answer.
 
 ``env NAME=VALUE ... PROGRAM`` is understood (the program then runs with those variables), since a
@@ -265,11 +266,10 @@ def exec_once(c, program, argv, env):
     fail(f"{program}: {os.strerror(ctypes.get_errno())}")
 
 
-def main(argv):
-    env = dict(os.environ)
-    reads = env.pop("ZEROPLAY_READS", "")
-    source = env.pop("ZEROPLAY_SOURCE", "")
-    argv, env = split_env(argv, env)
+def confine_and_exec(argv, env, reads="", source=""):
+    """Start ``argv`` (a run command's words, ``env NAME=VALUE`` prefix allowed) confined as the
+    module docstring says; never returns (a failure exits 96 with a one-line message)."""
+    argv, env = split_env(argv, dict(env))
     program = which(argv[0], env)
     if source and os.path.realpath(program) == os.path.realpath(source) and shebang(program):
         fail("the run command executes the answer's own file, whose #! line would choose the interpreter; "
@@ -283,6 +283,14 @@ def main(argv):
         if restrict_reads(c, allowed):
             env["TMPDIR"] = os.getcwd()  # temporary files (Fortran scratch units, R's tempfile) must be readable
     exec_once(c, program, argv, env)
+
+
+def main(argv):
+    """Standalone: ``python _confine.py PROGRAM [ARG ...]``, ``ZEROPLAY_READS`` and ``ZEROPLAY_SOURCE``
+    from the environment."""
+    env = dict(os.environ)
+    reads, source = env.pop("ZEROPLAY_READS", ""), env.pop("ZEROPLAY_SOURCE", "")
+    confine_and_exec(argv, env, reads, source)
 
 
 if __name__ == "__main__":

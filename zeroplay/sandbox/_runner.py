@@ -39,6 +39,9 @@ MEMORY_EXIT = 1  # what plain Python exits with on an uncaught MemoryError
 #: interpreter ran out of memory (see :func:`_interpreter_memory_error`).
 REPORT_FD = 1000
 WRITABLE_DIRS = ("/work", "/tmp", "/dev/shm", "/dev/mqueue")  # POSIX message queues live in the last
+#: ``_confine.py``'s source: isolation.RUNNER_SOURCE puts it here (see :func:`_run_confined`).
+_CONFINE_SOURCE = None
+_CONFINE = {}  # its functions, made once (the zygote makes them before it forks any job)
 PRELOAD = (
     "abc argparse array base64 bisect collections copy csv dataclasses datetime decimal enum fractions functools "
     "hashlib heapq io itertools json math operator random re resource select shutil stat string statistics struct "
@@ -383,12 +386,57 @@ def run_job(link=None):
     _write_files(job)
     _stdin_from(job["stdin"])
     _lock_down(job["limits"])
+    if job.get("confine") is not None:
+        _run_confined(job)
     if not job["in_process"]:
         os.execv(job["command"][0], [*job["command"], *job["argv"]])
     _fresh_python_state()
     if link is not None:
         _install_subject_client(*link)
     _run_python(job)
+
+
+def _confine_functions():
+    if not _CONFINE and _CONFINE_SOURCE is not None:
+        _CONFINE["__name__"] = "_confine"
+        exec(compile(_CONFINE_SOURCE, "_confine.py", "exec"), _CONFINE)
+    return _CONFINE
+
+
+def _run_confined(job):
+    """A job in a language without ``spawn``: its shell script (``job["command"]``) compiles and
+    writes the run's words to fd 3, NUL-terminated; this process then limits itself to one process
+    (RLIMIT_NPROC 1) and starts them through ``_confine.py`` (one execve, reads of its own files).
+    A failed script's exit status (a compile error's) is the job's. Never returns."""
+    import resource
+
+    functions = _confine_functions()
+    if not functions:
+        os.write(2, b"zeroplay: this runner lacks _confine.py's source\n")
+        os._exit(70)
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(r)
+            os.dup2(w, 3)
+            if w != 3:
+                os.close(w)
+            os.execv(job["command"][0], [*job["command"], *job["argv"]])
+        finally:
+            os._exit(127)
+    os.close(w)
+    words = _read_all(r)
+    os.close(r)
+    _, status = os.waitpid(pid, 0)
+    if os.WIFSIGNALED(status):
+        os._exit(128 + os.WTERMSIG(status))
+    if os.WEXITSTATUS(status) != 0:
+        os._exit(os.WEXITSTATUS(status))
+    argv = [os.fsdecode(word) for word in words.split(b"\0")[:-1]]
+    resource.setrlimit(resource.RLIMIT_NPROC, (1, 1))
+    functions["confine_and_exec"](argv, os.environ, job["confine"]["reads"], job["confine"]["source"])
+    os._exit(70)  # not reached: confine_and_exec execs or exits
 
 
 # ---------------------------------------------------------------- split jobs: judge and subject
@@ -908,6 +956,7 @@ def zygote(ctl_fd):
     for name in PRELOAD.split():
         importlib.import_module(name)
     _seccomp_for_jobs()
+    _confine_functions()
     import gc
 
     gc.freeze()  # what the zygote built stays out of the jobs' collections (and their copy-on-write)

@@ -74,7 +74,12 @@ BWRAP = os.environ.get("ZEROPLAY_BWRAP", "/usr/bin/bwrap")
 INSIDE_PREFIX = "/opt/python"
 #: Where the private mount namespace of a root host exposes the interpreter to the unprivileged uid.
 STAGED_PREFIX = "/tmp/.zeroplay-python"
-RUNNER_SOURCE = (Path(__file__).parent / "_runner.py").read_text()
+_CONFINE_MARK = "_CONFINE_SOURCE = None\n"
+#: The in-sandbox runner, with ``_confine.py``'s source in its ``_CONFINE_SOURCE``.
+RUNNER_SOURCE = (Path(__file__).parent / "_runner.py").read_text().replace(
+    _CONFINE_MARK, f"_CONFINE_SOURCE = {(Path(__file__).parent / '_confine.py').read_text()!r}\n", 1)
+if "_CONFINE_SOURCE = None" in RUNNER_SOURCE or "def confine_and_exec" not in RUNNER_SOURCE:
+    raise RuntimeError("_runner.py lost its _CONFINE_SOURCE line: the confinement would be missing")
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,6 @@ Python stays the built-in in-process language; its file sets only its prompt nam
 from __future__ import annotations
 
 import re
-import shlex
 import shutil
 from collections.abc import Iterable
 from pathlib import Path
@@ -68,8 +67,6 @@ COMPILE_ERROR_MARK = "zeroplay: compile error"
 #: How much of the compiler's output a failed compile passes on.
 COMPILE_LOG_BYTES = 4000
 _COMPILE_LOG = ".zeroplay-compile.log"
-#: The starter that confines a program without ``spawn`` (runs inside the sandbox: see its docstring).
-CONFINE_SOURCE = (Path(__file__).parent / "_confine.py").read_text()
 _NAME = re.compile(r"^[a-z][a-z0-9_+-]{0,31}$")
 _FILE = re.compile(r"^[A-Za-z0-9_+-][A-Za-z0-9_.+-]{0,63}$")  # it is pasted into shell commands
 
@@ -165,29 +162,27 @@ class LanguageSpec(BaseModel):
             return command.strip().replace("{file}", self.file).replace("{python}", python)
 
         lines = []
-        if self.compile:
+        if self.compile:  # fd 3 (the runner's pipe for the run's argv) is closed for the compile step
             lines.append(
-                f"if ! ( {fill(self.compile)}\n) </dev/null >{_COMPILE_LOG} 2>&1; then "
+                f"if ! ( {fill(self.compile)}\n) </dev/null >{_COMPILE_LOG} 2>&1 3>&-; then "
                 f"echo '{COMPILE_ERROR_MARK}' >&2; head -c {COMPILE_LOG_BYTES} {_COMPILE_LOG} >&2; "
                 f"exit {COMPILE_ERROR_EXIT}; fi"
             )
         run = fill(self.run)
         if self.spawn:
             lines.append(f'exec {run} "$@"' if "\n" not in run else run)
-        else:  # dash spells RLIMIT_NPROC -p, bash -u; a shell that can do neither fails closed
-            lines.append("{ ulimit -p 1 || ulimit -u 1; } 2>/dev/null || "
-                         "{ echo 'zeroplay: this shell cannot limit processes (ulimit -p/-u)' >&2; exit 96; }")
-            # the run is one line (a validator checks), exec'd through the confining starter
-            reads = self.reads if self.reads == "any" else ":".join(self.reads)
-            lines.append(f"ZEROPLAY_READS={shlex.quote(reads)} ZEROPLAY_SOURCE={self.file} exec {shlex.quote(python)} -S -I -c "
-                         f'{shlex.quote(CONFINE_SOURCE)} {run} "$@"')
+        else:  # one line (a validator checks): its words go back to the runner, which confines and execs them
+            lines.append(f"printf '%s\\0' {run} \"$@\" >&3")
         return "\n".join(lines) + "\n"
 
     def language(self) -> Language:
         """The sandbox :class:`Language` this file describes (Python: the built-in one)."""
         if self.name == "python":
             return PYTHON
-        return Language(self.name, self.file, lambda python, path: ["/bin/sh", "-c", self.script(python), self.name])
+        confine = None if self.spawn else {"reads": self.reads if self.reads == "any" else ":".join(self.reads),
+                                            "source": self.file}
+        return Language(self.name, self.file, lambda python, path: ["/bin/sh", "-c", self.script(python), self.name],
+                        confine=confine)
 
 
 _SPECS: dict[str, LanguageSpec] = {}

@@ -63,13 +63,17 @@ class Language:
 
     ``python`` is the interpreter's path as the sandboxed process sees it (the runner itself is
     Python, so every backend has one). ``in_process`` is true only for Python: the warm pool then
-    runs the code in the forked interpreter instead of exec'ing ``command``.
+    runs the code in the forked interpreter instead of exec'ing ``command``. With ``confine``
+    (``{"reads": ..., "source": ...}``) ``command`` compiles and then writes the run's argv,
+    NUL-terminated words, to fd 3; the runner starts it through ``_confine.py`` (see
+    :mod:`zeroplay.sandbox.language_files`).
     """
 
     name: str
     source_name: str
     command: Callable[[str, str], list[str]]
     in_process: bool = False
+    confine: dict[str, str] | None = None
 
 
 PYTHON = Language("python", "main.py", lambda python, path: [python, "-S", "-I", path], in_process=True)
@@ -186,6 +190,7 @@ class Program:
             "source_name": lang.source_name,
             "in_process": lang.in_process,
             "command": lang.command(python, lang.source_name),
+            "confine": lang.confine,
             "limits": _limits_doc(limits),
         }
         return json.dumps(doc).encode()
