@@ -278,11 +278,19 @@ class GamesConfig(_EnvSection):
     gamma: float = Field(1.0, ge=0, le=1)
     """Discount per move (of either player) of ``credit: turn``."""
     games_per_step: int = Field(32, ge=1)
+    max_moves: int = Field(1000, ge=1)
+    """Most moves (env steps, invalid-move retries included) of one game, wherever the loop plays
+    (warm-up transcripts, self-play, evaluation): a game still running then is cut (gymnasium's
+    ``truncated``) and scored a draw, 0 for every player, as a game the env cuts itself is (a
+    TextArena game at its ``max_turns``, 1000 by default). Counted in ``selfplay/truncated_rate`` and
+    ``eval/.../truncated_rate``; a warning when over a tenth of a batch is cut. The built-in games
+    end long before (Kuhn Poker: 3 moves; Nim's largest piles: 500)."""
     observation: Literal["full", "view"] = "full"
     """What the model reads: ``full``, the env's observation (rules, history, legal moves); or
     ``view``, a one-line prompt built from ``info["view"]`` (exactly the player's information
     set) and the legal moves: ~8x fewer tokens, which is what lets the CPU demo run in minutes.
-    Moves are still parsed and judged by the env either way."""
+    Moves are still parsed and judged by the env either way. ``view`` with a game (mixture or
+    held out) whose reset gives no ``info["view"]`` is an error at the start."""
     held_out: list[EnvEntry] = []
     """Games evaluated like the mixture's (``eval/<env>/...``, against each entry's ``opponents``) but
     never trained on: transfer to unseen games."""

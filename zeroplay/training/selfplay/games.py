@@ -25,10 +25,21 @@ opponents (:data:`zeroplay.agents.game_solvers.EXACT_OPPONENTS`; ``eval/exact/<o
 ``eval/<env>/exact/...`` in a mixture: the played evaluation without its noise). With
 ``games.reasoning_eval``, a reasoning env (math) is scored too (``eval/math/accuracy``), so the
 transfer from play to reasoning can be followed during training.
+
+Every game the loop plays (warm-up transcripts, self-play, evaluation) ends: one still running after
+``games.max_moves`` moves is cut (gymnasium's ``truncated``) and scored a draw, 0 for every player,
+as one the env cuts itself (:func:`game_over`); the share cut is logged (``selfplay/truncated_rate``,
+``eval/.../truncated_rate``) and a one-line warning says when over a tenth of a batch was cut. A
+broken env fails the run at once with a one-line :class:`~zeroplay.core.errors.ConfigError` naming
+it: a game that goes on with an empty ``info["legal_actions"]`` (:func:`check_turn`; no move could
+be legal, and the player would be blamed), or ``observation: view`` on a game whose reset gives no
+``info["view"]`` (:func:`check_view`). Not bounded: the time of one env step, or of building a
+public tree for exact evaluation (which plays no games).
 """
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -36,6 +47,7 @@ from typing import Any
 import numpy as np
 
 from zeroplay.agents.base import Agent
+from zeroplay.core.errors import ConfigError
 from zeroplay.training.config import EnvEntry, GamesConfig, TrainConfig
 from zeroplay.training.registry import REWARDS, lookup
 from zeroplay.training.rollout import (Sample, Sampler, ShardedLoop, ShardResult, concat_stats, seed_for,
@@ -98,16 +110,71 @@ def turn_credit(movers: Sequence[int], step_rewards: Sequence[float], final: Seq
     return out
 
 
-def play_matches(env_id: str, env_kwargs: dict[str, Any], seats: Sequence[Sequence[Agent]], seed: int) -> list[dict[str, Any]]:
+#: Share of a batch of games cut at ``games.max_moves`` above which the loop warns (once per run, kind and game).
+CUT_WARNING_SHARE = 0.1
+
+
+def num_players(env: Any) -> int:
+    """How many players ``env``'s game has (its own ``num_players``, or its state's; else 2)."""
+    base = getattr(env, "unwrapped", env)
+    n = getattr(base, "num_players", None) or getattr(getattr(base, "state", None), "num_players", None)
+    return int(n) if n else 2
+
+
+def game_over(env: Any, info: dict[str, Any], terminated: bool, truncated: bool, moves: int,
+              max_moves: int) -> dict[str, Any] | None:
+    """The final ``info`` of a game after its ``moves``-th move, or None while it goes on.
+
+    A game the env ended (``terminated``) keeps its info. One the env cut (``truncated``) or that
+    reached ``max_moves`` is a draw: ``info["truncated"]`` is True and ``info["returns"]`` the env's
+    (all 0 for a cut TextArena game) or, cut here, 0 for every player; no invalid move is recorded.
+    """
+    if terminated:
+        return info
+    if not truncated and moves < max_moves:
+        return None
+    returns = info.get("returns") if truncated else None
+    rest = {k: v for k, v in info.items() if k not in ("invalid_move", "offender", "reason")}
+    return {**rest, "player": -1, "legal_actions": [], "truncated": True,
+            "returns": [float(r) for r in returns] if returns else [0.0] * num_players(env)}
+
+
+def check_turn(env_id: str, obs: Any, info: dict[str, Any], moves: int) -> None:
+    """Raise :class:`ConfigError` if the game goes on (a player to act) with an empty ``info["legal_actions"]``.
+
+    No move could be legal there, so every move would be blamed on the player: the env is broken.
+    An env without the key (most TextArena games) is not checked.
+    """
+    player = info.get("player")
+    if isinstance(player, int) and player >= 0 and "legal_actions" in info and not info["legal_actions"]:
+        seen = " ".join(str(obs).split())[:100]
+        raise ConfigError(f"env {env_id} is broken: after {moves} move(s) its game is not over but player {player} "
+                          f"has no legal moves (observation: {seen!r}); end the game there (is_terminal) or give "
+                          "the player a move, or play another game")
+
+
+def check_view(env_id: str, mode: str, info: dict[str, Any]) -> None:
+    """Raise :class:`ConfigError` on ``observation: view`` where the env's ``info`` has no ``"view"``
+    (the model would silently read the full text instead)."""
+    if mode == "view" and "view" not in info:
+        raise ConfigError(f"games.observation: view needs info['view'], which {env_id} does not give at reset; "
+                          "set games.observation: full (the env's own text), or give the env a view")
+
+
+def play_matches(env_id: str, env_kwargs: dict[str, Any], seats: Sequence[Sequence[Agent]], seed: int,
+                 max_moves: int = GamesConfig.model_fields["max_moves"].default) -> list[dict[str, Any]]:
     """Play ``len(seats)`` games in parallel; ``seats[g][p]`` plays seat p of game g.
 
-    Each turn, the games waiting on the same agent are batched into one ``act`` call.
-    Returns per game: ``returns``, ``invalid_by`` (the offender's seat or None), ``moves``.
+    Each turn, the games waiting on the same agent are batched into one ``act`` call. A game is cut
+    after ``max_moves`` moves (:func:`game_over`: a draw). Returns per game: ``returns``,
+    ``invalid_by`` (the offender's seat or None), ``moves``, ``truncated``.
     """
     import zeroplay as zp
 
     envs = [zp.make(env_id, **env_kwargs) for _ in seats]
     state = [env.reset(seed=seed_for(seed, g)) for g, env in enumerate(envs)]
+    for obs, info in state:
+        check_turn(env_id, obs, info, 0)
     results: list[dict[str, Any] | None] = [None] * len(envs)
     moves = [0] * len(envs)
     while any(r is None for r in results):
@@ -121,12 +188,15 @@ def play_matches(env_id: str, env_kwargs: dict[str, Any], seats: Sequence[Sequen
         for key, games in by_agent.items():
             actions = agents_by_id[key].act([state[g][0] for g in games], [state[g][1] for g in games])
             for g, action in zip(games, actions):
-                obs, _, done, _, info = envs[g].step(action)
+                obs, _, terminated, truncated, info = envs[g].step(action)
                 moves[g] += 1
                 state[g] = (obs, info)
-                if done:
-                    results[g] = {"returns": info["returns"], "moves": moves[g],
-                                  "invalid_by": info.get("offender") if info.get("invalid_move") else None}
+                final = game_over(envs[g], info, terminated, truncated, moves[g], max_moves)
+                if final is None:
+                    check_turn(env_id, obs, info, moves[g])
+                    continue
+                results[g] = {"returns": final["returns"], "moves": moves[g], "truncated": bool(final.get("truncated")),
+                              "invalid_by": final.get("offender") if final.get("invalid_move") else None}
     return results  # type: ignore[return-value]
 
 
@@ -142,7 +212,8 @@ def view_observation(game: str, player: int, view: str, legal: Sequence[str]) ->
 
 
 def observation_for(mode: str, obs: str, info: dict[str, Any]) -> str:
-    """What the model reads for an env step (see ``GamesConfig.observation``)."""
+    """What the model reads for an env step (see ``GamesConfig.observation``). An ``info`` without a
+    ``"view"`` gives ``obs`` (the loop checks at the start, :func:`check_view`, that the games give one)."""
     if mode == "view" and "view" in info:
         return view_observation(info.get("game", ""), info["player"], info["view"], info.get("legal_actions") or [])
     return obs
@@ -234,6 +305,26 @@ class GamesLoop(ShardedLoop):
         self._pools: list[list[Any]] = [[] for _ in self.evaluated]
         self._trees: dict[int, tuple[Any, dict[str, Any]] | None] = {}
         self._reasoning_env: Any = None
+        self._warned: set[tuple[str, str]] = set()
+        self._check_games()
+
+    def _check_games(self) -> None:
+        """Fail now, in one line, on a game the loop cannot play (:func:`check_view`, :func:`check_turn`),
+        from the first reset of a fresh env of each (the pool's are left untouched)."""
+        import zeroplay as zp
+
+        for e in self.evaluated:
+            obs, info = zp.make(e.id, **e.kwargs).reset(seed=0)
+            check_view(e.key, self.gc.observation, info)
+            check_turn(e.key, obs, info, 0)
+
+    def _warn_cut(self, kind: str, label: str, cut: int, total: int) -> None:
+        """One line on stderr (once per run, kind and game) when over :data:`CUT_WARNING_SHARE` of a batch was cut."""
+        if cut > CUT_WARNING_SHARE * total and (kind, label) not in self._warned:
+            self._warned.add((kind, label))
+            print(f"warning: {cut} of {total} {kind} games of {label} reached games.max_moves={self.gc.max_moves} and "
+                  "were cut as draws; make sure the env ends its games (is_terminal), or raise games.max_moves",
+                  file=sys.stderr)
 
     def env(self, entry: int, j: int) -> Any:
         """The ``j``-th env instance of entry ``entry`` of :attr:`evaluated` (built on first use, reset before each game)."""
@@ -256,6 +347,7 @@ class GamesLoop(ShardedLoop):
             env = zp.make(e.id, **e.kwargs)
             for g in range(8):
                 obs, info = env.reset(seed=g)
+                check_view(e.key, gc.observation, info)
                 lines.append(observation_for(gc.observation, obs, info))
         if gc.reasoning_eval is not None:
             env = zp.make(gc.reasoning_eval.env, **gc.reasoning_eval.kwargs)
@@ -265,22 +357,27 @@ class GamesLoop(ShardedLoop):
     # -- data for the tokenizer and the warm-up ---------------------------------------------
     def transcripts(self, n_games: int, seed: int, entry: int = 0) -> list[tuple[str, list[str], str]]:
         """(observation, legal moves, info view) at every turn of ``n_games`` uniformly random games
-        of mixture entry ``entry``."""
+        of mixture entry ``entry``, each cut at ``games.max_moves``."""
         import zeroplay as zp
 
         rng = np.random.default_rng(seed)
         e = self.mixture[entry]
         env = zp.make(e.id, **e.kwargs)
-        out = []
+        out, cut = [], 0
         for g in range(n_games):
             obs, info = env.reset(seed=seed_for(seed, g))
-            done = False
-            while not done:
+            moves, final = 0, None
+            while final is None:
+                check_turn(e.key, obs, info, moves)
                 legal = list(info.get("legal_actions") or [])
-                if not legal:
+                if not legal:  # an env that does not list its moves: no random play
                     break
                 out.append((observation_for(self.gc.observation, obs, info), legal, str(info.get("view", ""))))
-                obs, _, done, _, info = env.step(f"[{legal[int(rng.integers(len(legal)))]}]")
+                obs, _, terminated, truncated, info = env.step(f"[{legal[int(rng.integers(len(legal)))]}]")
+                moves += 1
+                final = game_over(env, info, terminated, truncated, moves, self.gc.max_moves)
+            cut += bool(final and final.get("truncated"))
+        self._warn_cut("warm-up", e.key, cut, n_games)
         return out
 
     def warmup_pairs(self, n: int, seed: int) -> list[tuple[str, str]]:
@@ -321,10 +418,13 @@ class GamesLoop(ShardedLoop):
         games = list(shard_range(n, shard, shards))
         envs = {g: self.env(entry_of[g], g - entry_of.index(entry_of[g])) for g in games}
         state = {g: envs[g].reset(seed=seed_for(seed, step, g)) for g in games}
+        for g in games:
+            check_turn(self.mixture[entry_of[g]].key, *state[g], 0)
         open_moves: dict[int, list[Sample]] = {g: [] for g in games}
         step_rewards: dict[int, list[float]] = {g: [] for g in games}
         samples: list[Sample] = []
-        stats: dict[str, list] = {"return_seat0": [], "invalid": [], "moves": [], "entry": [], "train_returns": []}
+        stats: dict[str, list] = {"return_seat0": [], "invalid": [], "truncated": [], "moves": [], "entry": [],
+                                  "train_returns": []}
         if self.gc.credit == "turn":
             stats["credit"] = []  # (entry, seat, credit) of every move
         playing, done = list(games), set()
@@ -338,10 +438,14 @@ class GamesLoop(ShardedLoop):
                 s = to_sample(gen, role=str(player), env=key, task_type=key,
                               group=f"{step}-{g}", episode=f"{step}-{g}", well_formed=ok)
                 open_moves[g].append(s)
-                obs, reward, finished, _, info = envs[g].step(action)
+                obs, reward, terminated, truncated, info = envs[g].step(action)
                 step_rewards[g].append(float(reward))
                 state[g] = (obs, info)
-                if finished:
+                final = game_over(envs[g], info, terminated, truncated, len(open_moves[g]), self.gc.max_moves)
+                if final is None:
+                    check_turn(self.mixture[entry_of[g]].key, obs, info, len(open_moves[g]))
+                else:
+                    info = final
                     done.add(g)
                     rets = self.reward(info["returns"], info, self.cfg.rewards)
                     if self.gc.credit == "turn":
@@ -357,6 +461,7 @@ class GamesLoop(ShardedLoop):
                     samples += open_moves[g]
                     stats["return_seat0"].append(info["returns"][0])
                     stats["invalid"].append(bool(info.get("invalid_move")))
+                    stats["truncated"].append(bool(info.get("truncated")))
                     stats["moves"].append(len(open_moves[g]))
                     stats["entry"].append(entry_of[g])
                     stats["train_returns"].append([float(r) for r in rets])
@@ -369,6 +474,7 @@ class GamesLoop(ShardedLoop):
         samples, stats = concat_stats(results)
         metrics = {
             "selfplay/invalid_rate": float(np.mean(stats["invalid"])),
+            "selfplay/truncated_rate": float(np.mean(stats["truncated"])),
             "selfplay/moves_per_game": float(np.mean(stats["moves"])),
             "selfplay/return_seat0": float(np.mean(stats["return_seat0"])),
             "selfplay/well_formed": float(np.mean([s.well_formed for s in samples])),
@@ -379,6 +485,9 @@ class GamesLoop(ShardedLoop):
                 continue
             metrics[f"selfplay/{e.label}/games"] = float(len(games))
             metrics[f"selfplay/{e.label}/invalid_rate"] = float(np.mean([stats["invalid"][i] for i in games]))
+            cut = sum(stats["truncated"][i] for i in games)
+            metrics[f"selfplay/{e.label}/truncated_rate"] = cut / len(games)
+            self._warn_cut("self-play", e.key, cut, len(games))
             for seat in range(len(stats["train_returns"][games[0]])):
                 metrics[f"selfplay/{e.label}/p{seat}/reward"] = float(np.mean([stats["train_returns"][i][seat]
                                                                                 for i in games]))
@@ -402,13 +511,17 @@ class GamesLoop(ShardedLoop):
             for name in e.opponents or ev.opponents:
                 opp = me if name == "self" else make_opponent(name, seed_for(self.cfg.seed, 991, step))
                 seats = [[me, opp] if g % 2 == 0 else [opp, me] for g in range(ev.games)]
-                results = play_matches(e.id, e.kwargs, seats, seed=seed_for(self.cfg.seed, 7, 0))
+                results = play_matches(e.id, e.kwargs, seats, seed=seed_for(self.cfg.seed, 7, 0),
+                                       max_moves=self.gc.max_moves)
                 mine = [r["returns"][g % 2] for g, r in enumerate(results)]
                 out[f"{pre}{name}/win_rate"] = float(np.mean([m > 0 for m in mine]))
                 out[f"{pre}{name}/mean_return"] = float(np.mean(mine))
                 invalid = [r["invalid_by"] is not None if opp is me else r["invalid_by"] == g % 2
                            for g, r in enumerate(results)]
                 out[f"{pre}{name}/invalid_rate"] = float(np.mean(invalid))
+                cut = sum(r["truncated"] for r in results)
+                out[f"{pre}{name}/truncated_rate"] = cut / len(results)
+                self._warn_cut(f"evaluation (vs {name})", e.key, cut, len(results))
             if ev.exploitability:
                 out.update(self.exact_evaluation(entry))
         if self.gc.reasoning_eval is not None:
