@@ -26,6 +26,7 @@ class ExactVerifier(Verifier):
         self.normalize = normalize
 
     def verify(self, response: str, reference: Any) -> Verdict:
+        """Whether ``response`` is ``reference`` as text (case and spaces normalized unless ``normalize=False``)."""
         if not isinstance(response, str):
             return Verdict.fail(f"response must be str, got {type(response).__name__}")
         a, b = (normalize_text(response), normalize_text(reference)) if self.normalize else (response, str(reference))

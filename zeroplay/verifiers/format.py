@@ -85,6 +85,7 @@ class FormatVerifier(Verifier):
         self.unique_tags, self.allow_empty, self.partial_credit = unique_tags, allow_empty, partial_credit
 
     def verify(self, response: str, reference: Any = None) -> Verdict:
+        """Whether ``response`` follows the template (``reference`` is ignored); see the class docstring."""
         if isinstance(response, bytes):
             response = response.decode("utf-8", errors="replace")
         if not isinstance(response, str):

@@ -183,9 +183,11 @@ class JudgeVerifier(Verifier):
         return judge_prompt(response, reference, self.rubric, self.max_response_chars)
 
     def verify(self, response: str, reference: Any) -> Verdict:
+        """The judge model's verdict on one response (see :meth:`verify_batch`)."""
         return self.verify_batch([response], [reference])[0]
 
     def verify_batch(self, responses: Sequence[str], references: Sequence[Any]) -> list[Verdict]:
+        """Verdicts in order: every prompt in one ``act`` call, unreadable replies asked again (class docstring)."""
         if len(responses) != len(references):
             raise ValueError(f"verify_batch got {len(responses)} responses but {len(references)} references")
         out: list[Verdict | None] = [None] * len(responses)

@@ -381,6 +381,7 @@ class CoqVerifier(SandboxOwner, Verifier):
 
     # -- proofs ---------------------------------------------------------------------------------
     def verify(self, response: str, reference: Any) -> Verdict:
+        """The verdict on the proof in ``response`` of the theorem ``reference`` (see :meth:`verify_batch`)."""
         return self.verify_batch([response], [reference])[0]
 
     def verify_batch(self, responses: Sequence[str], references: Sequence[Any]) -> list[Verdict]:

@@ -85,6 +85,8 @@ class CodeVerifier(Verifier):
     defines test that function (:func:`infer_entry_point`, which parses both on the host and runs
     neither); tests that need one (``check(candidate)``, ``candidate``) and name no single function
     of the solution fail with ``missing-entry-point``, a fault of the reference, not the solution.
+    So do tests, or a prelude, that do not compile (``bad-reference``): each is compiled alone on the
+    host before the solution is involved, so nothing a solution defines can cause or hide it.
 
     ``tests`` and ``calls`` are Python only (:func:`zeroplay.verifiers.code.convert.to_io` turns
     many of them into ``io`` form, for any language).
@@ -129,6 +131,8 @@ class CodeVerifier(Verifier):
 
     # -- public API ----------------------------------------------------------------------------
     def verify(self, response: str, reference: Any) -> Verdict:
+        """The verdict on the code in ``response`` run against the tests of ``reference`` (see the
+        class docstring for its forms); ConfigError for a reference of no known form."""
         return self.verify_batch([response], [reference])[0]
 
     def verify_batch(self, responses: Sequence[str], references: Sequence[Any]) -> list[Verdict]:
@@ -171,6 +175,7 @@ class CodeVerifier(Verifier):
             return box
 
     def close(self) -> None:
+        """Close the sandboxes runs happen in (the one given to the verifier too)."""
         if self._sandbox is not None:
             self._sandbox.close()
         for box in self._sandboxes.values():
@@ -233,6 +238,10 @@ class CodeVerifier(Verifier):
         tests = reference.get("tests", [])
         tests = [tests] if isinstance(tests, str) else list(tests)
         prelude = str(reference.get("prelude", ""))
+        if mode == "tests":
+            broken = _broken_reference(tests, prelude)
+            if broken is not None:
+                return _Job("verdict", verdict=Verdict.fail(broken, code[:2000]))
         if mode == "tests" and not entry:
             entry = infer_entry_point(tests, code, prelude) or ""
             if not entry and _needs_entry_point(tuple(map(str, tests))):
@@ -388,6 +397,29 @@ def _missing_entry_point(tests: Sequence[str], code: str, prelude: str) -> str:
         found = "the tests call none of the solution's functions by name, so it cannot be inferred"
     return (f"missing-entry-point: the reference's tests call `candidate` but the reference gives no "
             f"'entry_point' and {found}; add 'entry_point': NAME (the function under test) to the reference")
+
+
+def _broken_reference(tests: Sequence[Any], prelude: str) -> str | None:
+    """``"bad-reference: ..."`` naming the first test (or the prelude) that is not Python code that
+    compiles, each compiled on its own as the judge compiles it; None when all do."""
+    for i, test in enumerate(tests):
+        if not isinstance(test, str):
+            return (f"bad-reference: the reference's test {i} is not code (got {type(test).__name__}); "
+                    "write each test as a string of Python")
+    return _compile_failure(tuple(tests), prelude)
+
+
+@lru_cache(maxsize=1024)  # one reference is verified against many responses
+def _compile_failure(tests: tuple[str, ...], prelude: str) -> str | None:
+    sources = ([("prelude", prelude)] if prelude else []) + [(f"test {i}", t) for i, t in enumerate(tests)]
+    for what, source in sources:
+        try:
+            compile(source, "<reference>", "exec", dont_inherit=True)
+        except (SyntaxError, ValueError, RecursionError, MemoryError) as e:  # ValueError: a NUL byte, in older Pythons
+            where = f", line {e.lineno}" if isinstance(e, SyntaxError) and e.lineno else ""
+            return (f"bad-reference: the reference's {what} does not compile ({type(e).__name__}: "
+                    f"{getattr(e, 'msg', None) or e}{where}); fix it in the reference, the solution was not run")
+    return None
 
 
 def _float_tol(given: Any, default: float) -> float:

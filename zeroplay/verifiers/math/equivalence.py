@@ -189,8 +189,32 @@ def _expr_equal(a: sympy.Basic, b: sympy.Basic, opts: MathOptions) -> tuple[bool
                 return True, "numeric-equal (exact to 20 digits)"
         elif _close(x, y, (opts.rel_tol, opts.abs_tol)):
             return True, f"numeric-equal rel={opts.rel_tol:g}"
-        return False, f"numeric-different ({x:.6g} vs {y:.6g})" if x.imag == 0 == y.imag else "numeric-different"
+        beyond = "" if exact else f", beyond rel_tol={opts.rel_tol:g}"  # the knob that would change it
+        return False, f"numeric-different ({_shown_apart(x, y)}{beyond})"
     return _random_points(a, b, free, _EXACT_POINTS if exact else (opts.rel_tol, opts.abs_tol), opts)
+
+
+def _shown_apart(x: complex, y: complex) -> str:
+    """``x vs y`` with enough significant digits to see where they differ (at least 6; two past the
+    first that differs): ``3.14159 vs 3.14159265``; real values as reals, complex ones as ``1+2i``.
+    Values that agree to all 17 digits also give their difference. Plain float formatting: this
+    runs for every wrong numeric answer, so it must cost next to nothing."""
+    for digits in range(6, 18):
+        if _written(x, digits) != _written(y, digits):
+            digits = min(digits + 2, 17)
+            return f"{_written(x, digits)} vs {_written(y, digits)}"
+    return f"{_written(x, 17)} vs {_written(y, 17)}, difference {_written(x - y, 3)}"
+
+
+def _written(v: complex, digits: int) -> str:
+    """``v`` to ``digits`` significant digits (``3.1415927``, ``3``, ``1e+40``, ``1-2.5i``)."""
+    re_part = f"{v.real:.{digits}g}"
+    if _real(v):
+        return re_part
+    im_part = f"{v.imag:.{digits}g}"
+    if abs(v.real) <= 1e-12 * abs(v.imag):
+        return f"{im_part}i"
+    return f"{re_part}{'' if im_part.startswith('-') else '+'}{im_part}i"
 
 
 def _draw(rng: random.Random, free: list[sympy.Symbol], k: int) -> dict[sympy.Symbol, sympy.Float]:

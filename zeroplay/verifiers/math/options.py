@@ -15,7 +15,8 @@ class MathOptions:
 
     #: Two numbers are equal when ``|a - b| <= rel_tol * max(|a|, |b|)`` (or ``<= abs_tol``), where a decimal
     #: is involved and the gold is not exact: a decimal gold, or a decimal answer for an irrational gold
-    #: constant. An exact gold (integer, fraction) is compared exactly (see MathVerifier).
+    #: constant. An exact gold (integer, fraction) is compared exactly (see MathVerifier). The default wants about
+    #: ten significant digits (``\\pi`` is not the gold ``3.14159``); ``1e-5`` suits golds rounded to about six.
     rel_tol: float = 1e-9
     #: Absolute tolerance, for golds at or near zero.
     abs_tol: float = 1e-12
@@ -67,10 +68,12 @@ class MathOptions:
             raise ConfigError(f"random_points must be >= 2, got {self.random_points}")
 
     def to_dict(self) -> dict[str, Any]:
+        """Every option by name (what :meth:`from_dict` reads back)."""
         return dataclasses.asdict(self)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> MathOptions:
+        """Options from keyword values; ConfigError naming the known options for an unknown one."""
         names = {f.name for f in dataclasses.fields(cls)}
         unknown = set(d) - names
         if unknown:

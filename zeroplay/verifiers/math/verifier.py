@@ -85,8 +85,12 @@ class MathVerifier(Verifier):
     Numbers: a gold written exactly (integer, fraction, no decimal point) is compared exactly: a
     decimal answer must spell the same value (``2.0`` for ``2``, ``0.5`` for ``1/2``; never
     ``0.3333`` for ``1/3`` nor ``1234567891.0`` for ``1234567890``), and exact expressions must
-    agree to 20 digits (15 at random points). ``rel_tol``/``abs_tol`` apply only to a decimal gold, and to a decimal
-    answer for an irrational gold constant (``3.1416`` for ``\\pi`` within ``rel_tol``).
+    agree to 20 digits (15 at random points). ``rel_tol``/``abs_tol`` apply only to a decimal gold (whatever
+    the answer: ``\\pi`` against ``3.14159``), and to a decimal answer for an irrational gold constant
+    (``3.14159265359`` for ``\\pi``). The default ``rel_tol=1e-9`` asks for about ten significant digits: a
+    gold ``3.14159`` or ``1.41421`` does not accept ``\\pi`` or ``\\sqrt{2}``, nor the gold ``\\pi`` the answer
+    ``3.1416`` (Math-Verify 0.9 rejects these pairs too). For golds rounded to about six significant
+    digits pass ``rel_tol=1e-5``, which accepts those pairs and still rejects ``3.14`` for ``3.14159``.
     See :mod:`~zeroplay.verifiers.math.equivalence` for expressions.
 
     Percent (with ``strip_percent``, the default): an answer ``p%`` equals the gold ``p`` (golds
@@ -128,6 +132,10 @@ class MathVerifier(Verifier):
 
     # -- public API ----------------------------------------------------------------------------
     def verify(self, response: str, reference: Any) -> Verdict:
+        """The verdict on the final answer in ``response`` against the gold ``reference`` (a string, or
+        a dict with an ``"answer"``). Never raises on a response; ``reason`` names the deciding rule
+        and ``extracted`` holds the answer read. Decided in-process when a fast path can, else by a
+        sympy worker within ``timeout_s`` (see the class docstring)."""
         prepared = self._prepare(response, reference)
         return prepared if isinstance(prepared, Verdict) else self._decide(prepared)
 
