@@ -87,7 +87,7 @@ def test_verify_reads_a_file_with_a_utf8_bom(tmp_path: Path) -> None:
     path = tmp_path / "rows.jsonl"
     path.write_bytes(b'\xef\xbb\xbf{"response": "1", "reference": "1"}\n')
     proc = zeroplay("verify", str(path), "--verifier", "exact")
-    assert proc.returncode == 0 and "1/1 correct" in proc.stderr, proc.stderr
+    assert proc.returncode == 0 and "1/1 correct" in proc.stdout, (proc.stdout, proc.stderr)  # the tally follows the rows
 
 
 # -- train -----------------------------------------------------------------------------------------

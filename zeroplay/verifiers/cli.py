@@ -109,6 +109,10 @@ def _run_file(path: Path, args: argparse.Namespace) -> int:
         print(_summary_line(summary), file=sys.stderr)
     else:
         print(_summary_line(summary))
+    if bad:  # last, in the command line's error form: what the first bad line was, and how many
+        lineno, why = min(bad.items())
+        print(f"zeroplay verify: error: {path}:{lineno}: {why.rstrip('.')} "
+              f"({len(bad)} bad line(s) skipped, the other rows verified)", file=sys.stderr)
     return 2 if bad else 0
 
 
