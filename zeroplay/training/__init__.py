@@ -26,15 +26,20 @@ from zeroplay.training.config import TrainConfig, config_from_dict, load_config
 from zeroplay.training.runlog import read_metrics
 
 
-def train(config: TrainConfig | dict[str, Any] | str | Path, *, quiet: bool = False) -> Path:
-    """Run (or resume) a training run; ``config`` is a :class:`TrainConfig`, a dict or a YAML path."""
+def train(config: TrainConfig | dict[str, Any] | str | Path, *, quiet: bool = False,
+          allow_config_change: bool = False) -> Path:
+    """Run (or resume) a training run; ``config`` is a :class:`TrainConfig`, a dict or a YAML path.
+
+    Resuming a run dir whose config differs in more than what a resume may change (``steps``,
+    logging, speed settings: :data:`zeroplay.training.checkpoint.RESUMABLE`) raises a ConfigError
+    listing the changes, unless ``allow_config_change`` (then recorded in ``config_history.jsonl``)."""
     from zeroplay.training.trainer import train as _train
 
     if isinstance(config, (str, Path)):
         config = load_config(config)
     elif isinstance(config, dict):
         config = config_from_dict(config)
-    return _train(config, quiet=quiet)
+    return _train(config, quiet=quiet, allow_config_change=allow_config_change)
 
 
 __all__ = ["TrainConfig", "config_from_dict", "load_config", "read_metrics", "train"]

@@ -14,6 +14,12 @@ The file holds plain data only (tensors, dicts, lists, tuples, numbers, strings)
 with ``torch.load(weights_only=True)``: loading a checkpoint never runs code from it. A file
 that does not load (empty, truncated, not a checkpoint) raises :class:`CheckpointError` naming
 the file and what to do.
+
+A checkpoint resumes only with the config its run was trained with (``config.json``), but for the
+fields :data:`RESUMABLE` lists (``steps``, logging, checkpointing, threads, devices...):
+:func:`check_resume_config` refuses any other change with :class:`ConfigChangedError` naming the
+fields, unless the change is accepted (``--allow-config-change``); :func:`record_config` keeps every
+config a run used in ``config_history.jsonl``.
 """
 
 from __future__ import annotations
@@ -32,7 +38,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from zeroplay.training.runlog import RunFileError
+from zeroplay.core.errors import ConfigError
+from zeroplay.training.runlog import RunFileError, write_atomically
 
 CHECKPOINT_NAME = "checkpoint.pt"
 #: The numbered checkpoints ``checkpoint_keep`` keeps: ``checkpoint-STEP.pt``.
@@ -242,3 +249,118 @@ def _why(e: BaseException) -> str:
     if "PytorchStreamReader" in text:
         return "not a complete checkpoint archive: truncated or another kind of file"
     return f"{type(e).__name__}: {text.split('. ')[0][:150]}"
+
+
+# -- the config a run resumes with -------------------------------------------------------------------
+
+HISTORY_NAME = "config_history.jsonl"
+"""Every config a run used: one JSON line per start whose config differs from the one before,
+``{"step", "changes", "significant", "config"}`` (the step it took effect from, the changed fields as
+``{path: [old, new]}``, those of them a resume refuses without ``allow_config_change``, the whole config)."""
+
+RESUMABLE = ("name", "out_dir", "steps", "step_delay_s", "log", "eval.every", "checkpoint_every", "checkpoint_keep",
+             "threads", "ray_workers", "model.device", "vllm_gpu_memory_utilization", "sampling.batch_size",
+             "sampling.cache", "sampling.compile", "optim.micro_batch_size", "optim.micro_batch_tokens",
+             "optim.compile", *(f"policies.*.{k}" for k in ("model.device", "sampling.batch_size", "sampling.cache",
+                                                            "sampling.compile", "optim.micro_batch_size",
+                                                            "optim.micro_batch_tokens", "optim.compile")))
+"""The fields a resume may change without ``allow_config_change`` (``*``: any policy's name): where the
+run lives and how long it trains; what is logged, evaluated when, checkpointed; and where and how fast it
+runs. The last may change float rounding, never what is trained on, with which objective, or how it is
+evaluated. ``ray_workers`` is free only while the rollout shards stay the same: the comparison sees
+``rollout_shards`` as the run's shard count (``ray_workers`` when unset)."""
+
+UNSET = "(unset)"
+"""How a change shows a field that one of the two configs lacks."""
+
+
+class ConfigChangedError(CheckpointError, ConfigError):
+    """A resume whose config differs from the run's in fields :data:`RESUMABLE` does not list."""
+
+
+def config_changes(old: dict[str, Any], new: dict[str, Any], prefix: str = "") -> dict[str, tuple[Any, Any]]:
+    """Every field that differs, by dotted path: sections compare field by field, lists as wholes; a field
+    only one side has shows :data:`UNSET` on the other."""
+    out: dict[str, tuple[Any, Any]] = {}
+    for key in dict.fromkeys([*old, *new]):
+        a, b = old.get(key, UNSET), new.get(key, UNSET)
+        if isinstance(a, dict) and isinstance(b, dict):
+            out.update(config_changes(a, b, f"{prefix}{key}."))
+        elif a != b:
+            out[f"{prefix}{key}"] = (a, b)
+    return out
+
+
+def significant(changes: dict[str, Any]) -> list[str]:
+    """The changed fields a resume refuses without ``allow_config_change`` (those :data:`RESUMABLE` does not list)."""
+    from fnmatch import fnmatchcase
+
+    return [path for path in changes if not any(fnmatchcase(path, pattern) for pattern in RESUMABLE)]
+
+
+def comparable(config: dict[str, Any]) -> dict[str, Any]:
+    """``config`` (a JSON dump) as a resume compares it: ``rollout_shards`` is the run's shard count."""
+    workers = config.get("ray_workers")
+    shards = config.get("rollout_shards") or (workers if isinstance(workers, int) and workers > 1 else 1)
+    return {**config, "rollout_shards": shards}
+
+
+def check_resume_config(run_dir: Path, old: dict[str, Any], new: dict[str, Any], *,
+                        allow: bool) -> dict[str, tuple[Any, Any]]:
+    """The changes from ``old`` (the config ``run_dir`` was trained with) to ``new``; raises
+    :class:`ConfigChangedError` when one is significant and ``allow`` is false."""
+    changes = config_changes(comparable(old), comparable(new))
+    refused = significant(changes)
+    if refused and not allow:
+        shown = ", ".join(f"{p}: {_brief(changes[p][0])} -> {_brief(changes[p][1])}" for p in refused[:3])
+        more = f" and {len(refused) - 3} more" if len(refused) > 3 else ""
+        raise ConfigChangedError(
+            f"the checkpoint in {run_dir} does not fit this config: the run was trained with another one "
+            f"({shown}{more}); resume with the config it was trained with ({Path(run_dir) / 'config.json'}), "
+            "pass another --name or --out for a new run, or pass "
+            "--allow-config-change (train(..., allow_config_change=True)) to train on with this one (recorded in "
+            f"{HISTORY_NAME})")
+    return changes
+
+
+def _brief(value: Any) -> str:
+    import json
+
+    text = value if value is UNSET else json.dumps(value, default=str)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def read_config_history(run_dir: Path) -> list[dict[str, Any]]:
+    """The lines of ``run_dir/config_history.jsonl`` (a line that does not parse is skipped)."""
+    import json
+
+    path = Path(run_dir) / HISTORY_NAME
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return []
+    out = []
+    for line in lines:
+        try:
+            entry = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(entry, dict) and isinstance(entry.get("config"), dict):
+            out.append(entry)
+    return out
+
+
+def record_config(run_dir: Path, step: int, config: dict[str, Any], changes: dict[str, tuple[Any, Any]],
+                  previous: dict[str, Any] | None) -> None:
+    """Add ``config`` to the run's history when it starts a run (``previous`` None: the history starts
+    over) or changes the previous one (a run older than the history gets ``previous`` as its first line)."""
+    import json
+
+    history = read_config_history(run_dir) if previous is not None else []
+    if previous is not None and not history:
+        history.append({"step": 0, "changes": {}, "significant": [], "config": previous})
+    if history and not changes:
+        return
+    history.append({"step": int(step), "changes": {k: list(v) for k, v in changes.items()},
+                    "significant": significant(changes), "config": config})
+    write_atomically(Path(run_dir) / HISTORY_NAME, "".join(json.dumps(e) + "\n" for e in history))

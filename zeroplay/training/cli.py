@@ -1,8 +1,11 @@
 """``zeroplay train CONFIG``: run (or resume) a training run from a YAML config.
 
 A run directory that holds a checkpoint is resumed; one that has run its ``steps`` to the end
-says so and exits 0 (a larger ``--steps`` trains further). ``--dry-run`` prints the resolved
-config and what would be built, and builds nothing.
+says so and exits 0 (a larger ``--steps`` trains further). A resume whose config differs from the
+run's (``config.json``) in more than the fields :data:`~zeroplay.training.checkpoint.RESUMABLE` lists
+(``steps``, logging, eval and checkpoint frequency, threads, devices...) is refused with the changed
+fields, unless ``--allow-config-change``: then ``config_history.jsonl`` keeps every config the run
+used. ``--dry-run`` prints the resolved config and what would be built, and builds nothing.
 
 ``--nproc N`` runs the training over N processes (:mod:`zeroplay.training.distributed`): it starts
 ``torchrun --standalone --nproc_per_node N -m zeroplay.cli train ...`` with the same arguments, one
@@ -33,6 +36,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="no progress bars or tables")
     parser.add_argument("--nproc", type=int, default=1, metavar="N",
                         help="train over N processes (one per GPU; CPU processes with gloo) through torchrun")
+    parser.add_argument("--allow-config-change", action="store_true",
+                        help="resume even though the config differs from the run's (e.g. another env or lr); "
+                             "the change is recorded in config_history.jsonl")
     parser.add_argument("--dry-run", action="store_true",
                         help="print the resolved config and what the run would build, then exit (builds nothing)")
 
@@ -70,14 +76,24 @@ def run(args: argparse.Namespace) -> int:
     from zeroplay.training.trainer import train
 
     try:
-        run_dir = train(cfg, quiet=args.quiet)
+        run_dir = train(cfg, quiet=args.quiet, allow_config_change=args.allow_config_change)
     except KeyboardInterrupt:
-        print(f"interrupted: run the same command again to resume {Path(cfg.out_dir) / cfg.name} "
-              "from its last checkpoint", file=sys.stderr)
+        print(interrupted_message(Path(cfg.out_dir) / cfg.name), file=sys.stderr)
         return 130
     if os.environ.get("RANK", "0") == "0":
         print(run_dir)
     return 0
+
+
+def interrupted_message(run_dir: Path) -> str:
+    """What a Ctrl-C left: a checkpoint to resume from, or (in the warm-up or the first evaluation,
+    before the step-0 checkpoint) nothing but the initial model, so the same command starts over."""
+    from zeroplay.training.checkpoint import CHECKPOINT_NAME, numbered_checkpoints
+
+    if (run_dir / CHECKPOINT_NAME).exists() or numbered_checkpoints(run_dir):
+        return f"interrupted: run the same command again to resume {run_dir} from its last checkpoint"
+    return (f"interrupted before the first checkpoint (written after the warm-up and the first evaluation): "
+            f"nothing to resume in {run_dir}; run the same command again to start the run over")
 
 
 def launch(args: argparse.Namespace) -> int:
@@ -93,6 +109,8 @@ def launch(args: argparse.Namespace) -> int:
         cmd += ["--set", item]
     if args.quiet:
         cmd.append("--quiet")
+    if args.allow_config_change:
+        cmd.append("--allow-config-change")
     try:
         return subprocess.call(cmd)
     except KeyboardInterrupt:

@@ -63,7 +63,7 @@ def render(run_dir: Path) -> str:
         f"<h1>zeroplay run <code>{escape(str(name))}</code></h1>",
         f'<p class="muted">loop <b>{escape(str(config.get("loop", "?")))}</b> &middot; {escape(status)} '
         f"&middot; {escape(str(run_dir))}</p>",
-        "<h2>Evaluation before and after training</h2>", _table(summary, rows),
+        "<h2>Evaluation before and after training</h2>", _config_note(run_dir), _table(summary, rows),
         "<h2>Curves</h2>", _curves(run_dir),
         "<h2>Samples</h2>", _samples(run_dir),
         "<h2>Timings</h2>", _timings(rows, summary),
@@ -93,6 +93,29 @@ def _table(summary: dict[str, Any], rows: list[dict[str, Any]]) -> str:
                    f'<td class="num after{trend}" data-value="{_raw(a)}">{_fmt(a)}</td></tr>')
     out.append("</tbody></table>")
     return note + "".join(out)
+
+
+def _config_note(run_dir: Path) -> str:
+    """A warning above the table when a resume changed the config (``config_history.jsonl``, written by
+    ``zeroplay train --allow-config-change``): "before" was evaluated under the first config."""
+    changes = []
+    try:
+        lines = (run_dir / "config_history.jsonl").read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        lines = []
+    for line in lines:
+        try:
+            entry = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        fields = entry.get("significant") if isinstance(entry, dict) else None
+        if fields and isinstance(fields, list):
+            changes.append(f"from step {entry.get('step')}: {', '.join(map(str, fields))}")
+    if not changes:
+        return ""
+    return (f'<p id="config-changed"><b>The config changed during this run</b> ({escape("; ".join(changes))}; '
+            "see config_history.jsonl): &ldquo;before&rdquo; was evaluated under the first config, "
+            "&ldquo;after&rdquo; under the last, so they may not measure the same thing.</p>")
 
 
 def _curves(run_dir: Path) -> str:

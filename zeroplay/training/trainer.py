@@ -12,6 +12,11 @@ Simplifications, stated up front (as nanochat does):
   step the PPO ratio is 1 at the start of the update, so the clip only matters with minibatches.
 - Randomness is re-derived from (seed, step) at the start of every step, so a run resumed from
   its checkpoint continues exactly like an uninterrupted one.
+- A resume takes the config the run was trained with (``config.json``), changed only where
+  :data:`~zeroplay.training.checkpoint.RESUMABLE` allows (``steps``, logging, checkpointing, threads...);
+  any other change is refused unless ``allow_config_change``, and each accepted one is kept in
+  ``config_history.jsonl`` and noted in ``summary.json`` (``config_changes``: "before" was evaluated
+  under the first config).
 - A step's rollouts are ``rollout_shards`` pieces (one by default), each sampled with a seed from
   (seed, step, shard): they run here, or on Ray actors (``ray_workers``) with the same result.
 - Under torchrun (several processes, :mod:`zeroplay.training.distributed`) the shards are dealt out
@@ -40,7 +45,8 @@ from zeroplay.core.errors import ConfigError
 from zeroplay.training.advantages import nonzero_mask
 from zeroplay.training.build import (PolicySlot, build_loop, build_policies, build_rollouts, init_model_dirs,
                                      resolve_device, run_sampler)
-from zeroplay.training.checkpoint import CheckpointError, latest_checkpoint, restore_rng_states, save_checkpoint
+from zeroplay.training.checkpoint import (CheckpointError, check_resume_config, latest_checkpoint, read_config_history,
+                                          record_config, restore_rng_states, save_checkpoint)
 from zeroplay.training.config import TrainConfig
 from zeroplay.training.distributed import Dist, check_distributable, init_distributed, rank_device
 from zeroplay.training.learner import dpo_pairs
@@ -52,8 +58,12 @@ from zeroplay.training.trackers import check_trackers, open_trackers
 
 # -- the loop ---------------------------------------------------------------------------------
 
-def train(cfg: TrainConfig, *, quiet: bool = False) -> Path:
-    """Run (or resume) the training described by ``cfg``; returns the run directory."""
+def train(cfg: TrainConfig, *, quiet: bool = False, allow_config_change: bool = False) -> Path:
+    """Run (or resume) the training described by ``cfg``; returns the run directory.
+
+    A run directory with a checkpoint resumes only with the config it was trained with, but for the
+    fields :data:`~zeroplay.training.checkpoint.RESUMABLE` lists (``steps``, logging, checkpointing...);
+    ``allow_config_change`` accepts other changes, and ``config_history.jsonl`` records them."""
     run_dir = Path(cfg.out_dir) / cfg.name
     for parent in (run_dir, *run_dir.parents):
         if parent.exists() and not parent.is_dir():
@@ -63,12 +73,13 @@ def train(cfg: TrainConfig, *, quiet: bool = False) -> Path:
     dist = init_distributed(device)  # torchrun's process group, or one process
     try:
         check_distributable(cfg, dist)
-        return _train(cfg, run_dir, rank_device(device, dist), dist, quiet)
+        return _train(cfg, run_dir, rank_device(device, dist), dist, quiet, allow_config_change)
     finally:
         dist.close()
 
 
-def _train(cfg: TrainConfig, run_dir: Path, device: torch.device, dist: Dist, quiet: bool) -> Path:
+def _train(cfg: TrainConfig, run_dir: Path, device: torch.device, dist: Dist, quiet: bool,
+           allow_config_change: bool) -> Path:
     main = dist.is_main  # rank 0 (or the one process) writes the run's files
     run_dir.mkdir(parents=True, exist_ok=True)
     ckpt, ckpt_path = latest_checkpoint(run_dir)  # a broken checkpoint fails here, before any model is built
@@ -77,9 +88,14 @@ def _train(cfg: TrainConfig, run_dir: Path, device: torch.device, dist: Dist, qu
             print(f"{run_dir} is complete: it trained {ckpt['step']} steps and holds its final model and summary; "
                   "pass a larger --steps to train further, or another --name for a new run", file=sys.stderr)
         return run_dir
+    config = _as_json(cfg.model_dump(mode="json"))
+    previous = _trained_config(run_dir) if ckpt is not None else None
+    changes = (check_resume_config(run_dir, previous, config, allow=allow_config_change)
+               if previous is not None else {})  # a changed config fails here, before anything is written
     dist.barrier()  # every rank has read the checkpoint before rank 0 writes anything
     if main:
-        write_atomically(run_dir / "config.json", cfg.model_dump_json(indent=2))
+        if ckpt is None:  # a resume writes its config once the checkpoint has loaded into it
+            _write_config(run_dir, cfg, 0, {}, None)
         init_model_dirs(cfg, run_dir)
     dist.barrier()  # the initial models are on disk for every rank
     torch.manual_seed(cfg.seed)
@@ -95,6 +111,8 @@ def _train(cfg: TrainConfig, run_dir: Path, device: torch.device, dist: Dist, qu
     # ---- resume, or warm up and evaluate the starting point
     if ckpt is not None:
         eval_before, warmup_info, start = _resume(ckpt, ckpt_path, slots, loop, cfg)
+        if main:
+            _write_config(run_dir, cfg, start, changes, previous)
         progress.note(f"resuming {run_dir} from step {start}")
     else:
         warmup_info = _warmup(cfg, loop, slots, progress)
@@ -185,6 +203,9 @@ def _train(cfg: TrainConfig, run_dir: Path, device: torch.device, dist: Dist, qu
         return run_dir
     summary = {"config": cfg.model_dump(mode="json"), "steps": cfg.steps, "final_metrics": last,
                "eval_before": eval_before, "eval_after": eval_after, "warmup": warmup_info}
+    changed = config_changes_of(run_dir)
+    if changed:  # "before" was evaluated under the first config, "after" under this one
+        summary["config_changes"] = changed
     for slot in slots:  # final_model/, or final_model/NAME/ per policy
         final = run_dir / "final_model" if slot.roles is None else run_dir / "final_model" / slot.name
         slot.learner.model.save_pretrained(final)
@@ -193,15 +214,58 @@ def _train(cfg: TrainConfig, run_dir: Path, device: torch.device, dist: Dist, qu
     log.close(eval_before, eval_after)
     log.plot(loop.panels(), title=f"{cfg.name}: {cfg.loop}")
     _write_report(run_dir)
-    progress.report(run_dir, eval_before, eval_after)
+    progress.report(run_dir, eval_before, eval_after, changed)
     return run_dir
+
+
+def config_changes_of(run_dir: Path) -> list[dict[str, Any]]:
+    """The config changes a resume accepted with ``allow_config_change``, as ``{"step", "changes"}``
+    (the significant fields only), from ``config_history.jsonl``; empty when the run kept its config."""
+    out = []
+    for entry in read_config_history(run_dir):
+        fields = [p for p in entry.get("significant") or [] if p in (entry.get("changes") or {})]
+        if fields:
+            out.append({"step": entry.get("step"), "changes": {p: entry["changes"][p] for p in fields}})
+    return out
+
+
+def _write_config(run_dir: Path, cfg: TrainConfig, step: int, changes: dict[str, Any],
+                  previous: dict[str, Any] | None) -> None:
+    """``config.json`` (the run's config from now on) and its line in ``config_history.jsonl``."""
+    write_atomically(run_dir / "config.json", cfg.model_dump_json(indent=2))
+    record_config(run_dir, step, _as_json(cfg.model_dump(mode="json")), changes, previous)
+
+
+def _trained_config(run_dir: Path) -> dict[str, Any] | None:
+    """The config the run in ``run_dir`` was last started with (``config.json``, else the history's last),
+    with the fields a newer zeroplay added filled in; None, with a warning, when neither is readable."""
+    for read in (lambda: json.loads((run_dir / "config.json").read_text(encoding="utf-8")),
+                 lambda: read_config_history(run_dir)[-1]["config"]):
+        try:
+            config = read()
+        except (OSError, ValueError, IndexError, KeyError):
+            continue
+        if isinstance(config, dict):
+            try:  # the same defaults as the config it is compared with
+                return _as_json(TrainConfig.model_validate(config).model_dump(mode="json"))
+            except (ValueError, KeyError, TypeError):  # a loop or field this zeroplay does not know: compare as is
+                return config
+    print(f"warning: {run_dir} holds a checkpoint but no readable config.json: this config is not checked "
+          "against the one the checkpoint was trained with", file=sys.stderr)
+    return None
+
+
+def _as_json(config: dict[str, Any]) -> dict[str, Any]:
+    """``config`` as it reads back from JSON (tuples become lists)."""
+    return json.loads(json.dumps(config))
 
 
 def finished(run_dir: Path, checkpoint_step: int, cfg: TrainConfig) -> bool:
     """Whether the run in ``run_dir`` (its checkpoint at ``checkpoint_step``) has already run ``cfg``
     to the end: its checkpoint and its summary (written after the final model) reach ``cfg.steps``, and
     the summary's config is ``cfg`` but for ``steps``, ``name`` and ``out_dir``. A changed config is
-    run again (evaluated anew, or refused by the resume if the checkpoint does not fit it)."""
+    run again: refused by the resume unless only fields it may change changed (or ``allow_config_change``),
+    then evaluated anew."""
     path = run_dir / "summary.json"
     if checkpoint_step < cfg.steps or not path.is_file() or not (run_dir / "final_model").is_dir():
         return False
@@ -398,7 +462,8 @@ class _Progress:
             self.bar.stop()
             self.bar = None
 
-    def report(self, run_dir: Path, before: dict[str, Any], after: dict[str, Any]) -> None:
+    def report(self, run_dir: Path, before: dict[str, Any], after: dict[str, Any],
+               changed: list[dict[str, Any]] | None = None) -> None:
         from rich.table import Table
 
         table = Table(title="evaluation before and after training")
@@ -411,4 +476,7 @@ class _Progress:
             b, a = before.get(k), after.get(k)
             table.add_row(k, f"{b:.3f}" if isinstance(b, float) else "-", f"{a:.3f}" if isinstance(a, float) else "-")
         self.console.print(table)
+        for change in changed or []:
+            self.console.print(f"note: from step {change['step']} the run trained with another config "
+                               f"({', '.join(change['changes'])}): 'before' was evaluated under the first one")
         self.console.print(f"run directory: {run_dir}  (report.html, metrics.jsonl, summary.json, curve.png, final_model/)")
