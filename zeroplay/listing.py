@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import functools
+import inspect
+import re
+import sys
 
 from rich.console import Console
 from rich.markup import escape
@@ -22,7 +26,8 @@ def _sandbox_rows() -> list[tuple[str, str]]:
 
 
 def _env_note(env_id: str) -> str:
-    """Where an env comes from, for ids built on another package's games or datasets."""
+    """Where an env comes from, for ids built on another package's games or datasets; else the first
+    line of the docstring of its entry point (the env class, or the factory registered)."""
     import gymnasium
 
     from zeroplay.core.registry import gym_id
@@ -30,14 +35,57 @@ def _env_note(env_id: str) -> str:
     if env_id == "zeroplay/ReasoningGym-v0":
         return "any reasoning-gym dataset: dataset=NAME, config={...} (each is also listed as zeroplay/rg/NAME-v0)"
     try:
-        kwargs = gymnasium.spec(gym_id(env_id)).kwargs
+        spec = gymnasium.spec(gym_id(env_id))
     except Exception:  # noqa: BLE001 - a listing never fails on one odd spec
         return ""
     if env_id.startswith("zeroplay/ta/"):
-        return f"TextArena {kwargs.get('game', '')}"
+        return f"TextArena {spec.kwargs.get('game', '')}"
     if env_id.startswith("zeroplay/rg/"):
-        return f"reasoning-gym {kwargs.get('dataset', '')}"
-    return ""
+        return f"reasoning-gym {spec.kwargs.get('dataset', '')}"
+    return _with_kwargs(_entry_point_doc(spec.entry_point), spec.kwargs)
+
+
+def _entry_point_doc(entry_point: object) -> str:
+    """The first sentence of the docstring of an env's entry point, or of its module when that one
+    only points there ("" when it has none, or the entry point does not import)."""
+    from zeroplay.core.registry import load_entry_point
+
+    try:
+        obj = load_entry_point(entry_point)  # type: ignore[arg-type]
+    except Exception:  # noqa: BLE001 - a broken plugin's env still gets listed, without a description
+        return ""
+    while isinstance(obj, functools.partial):
+        obj = obj.func
+    # a class's own docstring only: an inherited one (TaskEnv's) would describe every env alike
+    own = obj.__dict__.get("__doc__") if inspect.isclass(obj) else obj.__doc__ if inspect.isfunction(obj) else None
+    line = first_sentence(own)
+    if _POINTER.match(line):
+        line = first_sentence(getattr(sys.modules.get(getattr(obj, "__module__", "")), "__doc__", None)) or line
+    return line
+
+
+def _with_kwargs(line: str, kwargs: dict[str, object]) -> str:
+    """``line`` and the registration's short default kwargs, which tell apart ids of one class."""
+    shown = [f"{k}={v}" for k, v in kwargs.items() if isinstance(v, (str, int, float, bool)) and len(str(v)) <= 30]
+    if not line or not shown:
+        return line
+    return f"{line.rstrip('.')} ({', '.join(shown[:3])})."
+
+
+#: a class docstring that only sends the reader to its module's ("``zeroplay/Nim-v0``: see the module docstring.")
+_POINTER = re.compile(r"^(\S+:\s*)?see the module docstring", re.IGNORECASE)
+
+
+def first_sentence(doc: object) -> str:
+    """The first sentence of a docstring's first paragraph, on one line, without reST markup."""
+    if not isinstance(doc, str):
+        return ""
+    paragraph = " ".join(doc.strip().split("\n\n")[0].split())
+    paragraph = re.sub(r":\w+:`~?([^`]*)`", r"\1", paragraph)  # :class:`Task` -> Task
+    paragraph = paragraph.replace("``", "")
+    paragraph = re.sub(r"\s*\(see the module docstring\)", "", paragraph)  # the listing shows no module docstring
+    end = re.search(r"[.!?](\s|$)", paragraph)
+    return paragraph[:end.start() + 1] if end else paragraph
 
 
 def run(args: argparse.Namespace) -> int:

@@ -1,9 +1,12 @@
 """Solver opponents for the zero-sum games: alpha-beta minimax, poker equilibria, a negotiator.
 
 They read ``info["game"]`` and ``info["view"]`` (the compact, public-to-the-player view the games
-put in info; see :mod:`zeroplay.envs.games.base`), never the hidden state. On an env without
-these keys (or a game they do not solve) they play a uniformly random legal move, so any agent
-can face any game; :attr:`fallbacks` counts how often that happened.
+put in info; see :mod:`zeroplay.envs.games.base`), never the hidden state. Each solves only the
+games its :meth:`~_SolverAgent.solves` names. On any other env (one without these keys, or a game
+they do not solve) they play a uniformly random legal move, so any agent can face any game, unless
+built with ``strict=True``, which raises :class:`~zeroplay.core.errors.AgentError` there instead.
+:attr:`fallbacks` counts the random moves (``fallback_reasons`` says why) and
+:meth:`~_SolverAgent.fallback_note` says it in one line; ``zeroplay play`` prints that note.
 """
 
 from __future__ import annotations
@@ -16,24 +19,39 @@ from typing import Any
 import numpy as np
 
 from zeroplay.agents.base import Agent, infos_or_empty
+from zeroplay.core.errors import AgentError
+
+#: why a move was played at random (keys of ``fallback_reasons``)
+UNSOLVED, UNREADABLE = "unsolved game", "unreadable position"
 
 
 class _SolverAgent(Agent):
-    """Shared plumbing: seeded rng, per-item dispatch, random fallback."""
+    """Shared plumbing: seeded rng, per-item dispatch, random fallback and its count."""
 
-    def __init__(self, seed: int | None = None):
+    def __init__(self, seed: int | None = None, strict: bool = False):
         self.rng = np.random.default_rng(seed)
-        self.fallbacks = 0
+        self.strict = strict
+        self.moves = 0  # moves asked for, since construction
+        self.fallbacks = 0  # of which played at random
+        self.fallback_reasons: dict[str, int] = {}
 
     def reset(self, seed: int | None = None) -> None:
         self.rng = np.random.default_rng(seed)
 
+    def solves(self) -> tuple[str, ...]:
+        """The games (``info["game"]``) this agent plays by its own rule."""
+        raise NotImplementedError
+
     def act(self, observations: Sequence[str], infos: Sequence[dict[str, Any]] | None = None) -> list[str]:
         actions = []
         for info in infos_or_empty(observations, infos):
-            move = self.choose(info) if "view" in info else None
-            if move is None:
-                move = self._random_legal(info)
+            self.moves += 1
+            if info.get("game") not in self.solves() or "view" not in info:
+                move = self._unsolved(info)
+            else:
+                move = self.choose(info)
+                if move is None:
+                    move = self._random_legal(info, UNREADABLE)
             actions.append(f"[{move}]")
         return actions
 
@@ -41,8 +59,27 @@ class _SolverAgent(Agent):
         """The move (text inside the brackets), or None to fall back to random play."""
         raise NotImplementedError
 
-    def _random_legal(self, info: dict[str, Any]) -> str:
+    def fallback_note(self, label: str | None = None) -> str:
+        """One line saying how many moves were played at random and why ("" when none)."""
+        if not self.fallbacks:
+            return ""
+        why = {UNSOLVED: f"the game is not one it solves ({', '.join(self.solves())})",
+               UNREADABLE: "positions it could not read"}
+        reasons = [(why[r], n) for r, n in self.fallback_reasons.items()]
+        text = reasons[0][0] if len(reasons) == 1 else "; ".join(f"{n} for {w}" for w, n in reasons)
+        return f"{label or self.name} played {self.fallbacks} of {self.moves} moves at random: {text}"
+
+    def _unsolved(self, info: dict[str, Any]) -> str:
+        if self.strict:
+            game = info.get("game")
+            what = f"the game {game!r}" if game else "this env (its infos name no 'game' with a 'view')"
+            raise AgentError(f"{self.name} does not solve {what}; it solves {', '.join(self.solves())}: "
+                             "pick another agent, or drop strict=True to play random legal moves there")
+        return self._random_legal(info, UNSOLVED)
+
+    def _random_legal(self, info: dict[str, Any], reason: str = UNREADABLE) -> str:
         self.fallbacks += 1
+        self.fallback_reasons[reason] = self.fallback_reasons.get(reason, 0) + 1
         legal = info.get("legal_actions") or ["pass"]
         return legal[int(self.rng.integers(len(legal)))]
 
@@ -178,18 +215,21 @@ class MinimaxAgent(_SolverAgent):
     and keeps the deepest search that fits in ``max_nodes`` (so big boards stay responsive).
 
     Among moves of equal value it takes an immediate win if there is one, else picks at random
-    (seeded), so games against it vary. Other games: random legal moves.
+    (seeded), so games against it vary. Other games: random legal moves (``strict``: an error).
     """
 
     name = "minimax"
 
-    def __init__(self, depth: int = 4, max_nodes: int = 20_000, seed: int | None = None):
-        super().__init__(seed)
+    def __init__(self, depth: int = 4, max_nodes: int = 20_000, seed: int | None = None, strict: bool = False):
+        super().__init__(seed, strict)
         self.classes = _state_classes()
         self.searchers = {
             "TicTacToe": AlphaBeta(None), "Nim": AlphaBeta(None), "ConnectFour": AlphaBeta(depth),
         }
         self.max_nodes = max_nodes
+
+    def solves(self) -> tuple[str, ...]:
+        return tuple(self.classes)
 
     def choose(self, info: dict[str, Any]) -> str | None:
         game = info.get("game")
@@ -297,17 +337,20 @@ class NashAgent(_SolverAgent):
     """Plays an equilibrium strategy of the games in :data:`EQUILIBRIA`: Kuhn Poker's closed form
     (family parameter ``alpha`` in [0, 1/3]) and Leduc Hold'em's CFR+ solution (``iterations``),
     sampling with a seeded rng. Multi-hand matches play each hand by the one-hand equilibrium.
-    Other games: random legal moves.
+    Other games: random legal moves (``strict``: an error).
     """
 
     name = "nash"
 
-    def __init__(self, alpha: float = 0.0, iterations: int = 500, seed: int | None = None):
-        super().__init__(seed)
+    def __init__(self, alpha: float = 0.0, iterations: int = 500, seed: int | None = None, strict: bool = False):
+        super().__init__(seed, strict)
         if not 0.0 <= alpha <= 1 / 3:
             raise ValueError(f"alpha must be in [0, 1/3], got {alpha}")
         self.alpha, self.iterations = alpha, iterations
         self._tables: dict[str, Policy] = {}
+
+    def solves(self) -> tuple[str, ...]:
+        return tuple(EQUILIBRIA)
 
     def choose(self, info: dict[str, Any]) -> str | None:
         game, view, legal = info.get("game"), info.get("view"), info.get("legal_actions") or []
@@ -340,14 +383,18 @@ class NegotiatorAgent(_SolverAgent):
     ``min_gain``; otherwise offers 2 of its least valued resource for 1 of its most valued.
     DealOrNoDeal: accepts a share worth at least its demand, which starts at 7 of 10 and drops
     to 5 over the game; otherwise proposes the cheapest-to-give share that meets the demand,
-    keeping what it values most. It never sees the opponent's values.
+    keeping what it values most. It never sees the opponent's values. Other games: random legal
+    moves (``strict``: an error).
     """
 
     name = "negotiator"
 
-    def __init__(self, min_gain: int = 1, seed: int | None = None):
-        super().__init__(seed)
+    def __init__(self, min_gain: int = 1, seed: int | None = None, strict: bool = False):
+        super().__init__(seed, strict)
         self.min_gain = min_gain
+
+    def solves(self) -> tuple[str, ...]:
+        return ("SimpleNegotiation", "DealOrNoDeal")
 
     def choose(self, info: dict[str, Any]) -> str | None:
         game, legal = info.get("game"), info.get("legal_actions") or []

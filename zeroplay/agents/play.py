@@ -12,6 +12,10 @@ session with the tally so far.
     zeroplay play zeroplay/TicTacToe-v0 --agents hf,random --agent-arg 0:path=./ckpt
     zeroplay play zeroplay/KuhnPoker-v0 --agents human,hf --agent-arg 1:path=./ckpt --observation view
     zeroplay play zeroplay/Nim-v0 --agents human,minimax -n 5 --transcripts games.jsonl
+    PYTHONPATH=. zeroplay play mygames:MyGame --agents myagents:MyAgent,random
+
+A solver agent (minimax, nash...) that played moves at random because the game is not one it
+solves gets a one-line note under the results (and in ``--json``, under ``notes``).
 """
 
 from __future__ import annotations
@@ -248,10 +252,11 @@ def agent_kwargs(items: Sequence[str], n_agents: int) -> list[dict[str, Any]]:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("env", help="env id, e.g. zeroplay/TicTacToe-v0 (see `zeroplay list envs`)")
+    parser.add_argument("env", help="env id, e.g. zeroplay/TicTacToe-v0 (see `zeroplay list envs`), or "
+                                    "module.path:EnvClass (its directory on PYTHONPATH)")
     parser.add_argument("--agents",
-                        help="comma-separated agent names, one per seat (one for single-step envs); "
-                             "default: random in every seat")
+                        help="comma-separated agent names, one per seat (one for single-step envs), each a "
+                             "registered name or module.path:AgentClass; default: random in every seat")
     parser.add_argument("-n", "--episodes", type=int,
                         help="number of episodes (default 100; 1 when a human plays)")
     parser.add_argument("--seed", type=int, default=0, help="episode g resets with seed+g; agent i is reset with seed+i")
@@ -335,11 +340,25 @@ def run(args: argparse.Namespace) -> int:
     if not session.episodes:
         return 0
     summary = summarize(names, session.episodes)
-    _print(args.env, summary)
+    notes = fallback_notes(names, built)
+    _print(args.env, summary, notes)
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"env": args.env, **asdict(summary)}, f, indent=2)
+            json.dump({"env": args.env, **asdict(summary), "notes": notes}, f, indent=2)
     return 0
+
+
+def fallback_notes(names: Sequence[str], agents: Sequence[Agent]) -> list[str]:
+    """One line per solver agent (minimax, nash...) that played moves at random because the game is
+    not one it solves (see :meth:`zeroplay.agents.game_solvers._SolverAgent.fallback_note`)."""
+    notes = []
+    for i, (name, agent) in enumerate(zip(names, agents)):
+        agent = getattr(agent, "inner", agent)  # through ViewObservation
+        note = getattr(agent, "fallback_note", None)
+        line = note(f"{i}: {name}") if callable(note) else ""
+        if line:
+            notes.append(f"note: {line}")
+    return notes
 
 
 def _agent_names(given: str | None, turn_based: bool, players: int | None) -> list[str]:
@@ -432,7 +451,7 @@ def _run_with_progress(args: argparse.Namespace, env_kwargs: dict[str, Any], pla
         )
 
 
-def _print(env_id: str, s: Summary) -> None:
+def _print(env_id: str, s: Summary, notes: Sequence[str] = ()) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -453,10 +472,12 @@ def _print(env_id: str, s: Summary) -> None:
         table.add_row(*row)
     console = Console()
     console.print(table)
-    notes = []
+    counts = []
     if s.invalid_moves:
-        notes.append(f"{s.invalid_moves} episode(s) ended by an invalid move")
+        counts.append(f"{s.invalid_moves} episode(s) ended by an invalid move")
     if s.truncated:
-        notes.append(f"{s.truncated} episode(s) cut off at --max-steps")
-    if notes:
-        console.print("; ".join(notes))
+        counts.append(f"{s.truncated} episode(s) cut off at --max-steps")
+    if counts:
+        console.print("; ".join(counts))
+    for line in notes:
+        console.print(line, markup=False, highlight=False, soft_wrap=True)

@@ -4,10 +4,17 @@ Envs live in gymnasium's own registry (so ``gymnasium.make("zeroplay/...")`` wor
 keeps the list of its ids beside it. Verifiers and agents use :class:`Registry`. Plugins
 declare entry points: ``zeroplay.envs`` (a function that calls :func:`register`),
 ``zeroplay.verifiers`` and ``zeroplay.agents`` (``name = "pkg.module:Factory"``).
+
+Unregistered names of the form ``"module.path:Name"`` (import specs) work too, for env ids
+(:func:`make`) and agent names (``agents.make``): the module is imported then and ``Name`` used,
+a class or a factory; for envs, as in gymnasium, ``Name`` may also be an id that importing the
+module registered (``"mypkg.envs:MyEnv-v0"``). Such names are not listed by ``registered()``.
+The module must be importable: a script's directory goes on ``PYTHONPATH``.
 """
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import importlib.metadata
 import inspect
@@ -15,11 +22,68 @@ import re
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from zeroplay.core.errors import ConfigError, EnvCreationError, RegistrationError, UnknownIdError
 
 _ENTRY_POINT = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
+#: ``module.path:Name``, where an env's ``Name`` may be a registered id (``ns/Name-v0``)
+_IMPORT_SPEC = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[\w./-]+$")
+
+
+class UnknownOptionError(ConfigError, TypeError):
+    """A keyword argument the factory does not take (a TypeError too, as Python's own is)."""
+
+
+class ImportSpecError(UnknownIdError):
+    """A ``"module:Name"`` env id or agent name that does not resolve; the message says why."""
+
+    def __init__(self, kind: str, name: str, message: str):
+        self.kind, self.name = kind, name
+        Exception.__init__(self, message)
+
+
+def is_import_spec(name: Any) -> bool:
+    """Whether ``name`` has the form ``"module.path:Name"``."""
+    return isinstance(name, str) and _IMPORT_SPEC.match(name) is not None
+
+
+def import_module_of(spec: str, kind: str) -> Any:
+    """Import the module of ``spec`` (``"module.path:Name"``); the error says which module failed and why."""
+    module_name = spec.partition(":")[0]
+    try:
+        return importlib.import_module(module_name)
+    except ModuleNotFoundError as e:
+        if e.name and (module_name == e.name or module_name.startswith(e.name + ".")):
+            raise ImportSpecError(kind, spec, f"{kind} {spec!r}: cannot import module {module_name!r}; "
+                                  f"{_path_hint(module_name)}") from None
+        raise ImportSpecError(kind, spec, f"{kind} {spec!r}: importing {module_name!r} failed: {e}; "
+                              "install what it imports") from e
+    except Exception as e:  # the module itself is broken: show its own error
+        raise ImportSpecError(kind, spec, f"{kind} {spec!r}: importing {module_name!r} failed: "
+                              f"{type(e).__name__}: {e}") from e
+
+
+def _path_hint(module_name: str) -> str:
+    top = module_name.split(".")[0]
+    if Path(f"{top}.py").is_file() or Path(top).is_dir():
+        return f"{top} is in the current directory, which is not on the import path: run with PYTHONPATH=."
+    return f"add the directory that holds {top} to PYTHONPATH (PYTHONPATH=DIR zeroplay ...) or install its package"
+
+
+def import_attribute(spec: str, kind: str, module: Any) -> Any:
+    """The (possibly dotted) attribute after the ``:`` of ``spec`` in ``module``."""
+    attr = spec.partition(":")[2]
+    obj = module
+    for part in attr.split("."):
+        if not hasattr(obj, part):
+            names = [n for n in dir(module) if not n.startswith("_")]
+            close = difflib.get_close_matches(attr, names, n=3, cutoff=0.5)
+            hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+            raise ImportSpecError(kind, spec, f"{kind} {spec!r}: module {module.__name__!r} has no {attr!r}.{hint}")
+        obj = getattr(obj, part)
+    return obj
 
 
 def load_entry_point(entry_point: str | Callable[..., Any]) -> Callable[..., Any]:
@@ -50,10 +114,13 @@ class Spec:
 
 
 class Registry:
-    """Names to lazily imported factories, with plugins from an entry-point group."""
+    """Names to lazily imported factories, with plugins from an entry-point group.
 
-    def __init__(self, kind: str, group: str):
-        self.kind, self.group = kind, group
+    With ``base``, an unregistered name ``"module.path:Name"`` imports ``Name``: a subclass of
+    ``base`` or a factory that returns an instance of it (checked when built)."""
+
+    def __init__(self, kind: str, group: str, base: type | None = None):
+        self.kind, self.group, self.base = kind, group, base
         self._specs: dict[str, Spec] = {}
         self._plugins_loaded = False
 
@@ -86,17 +153,36 @@ class Registry:
         if name not in self._specs:
             self._load_plugins()
         if name not in self._specs:
+            if self.base is not None and is_import_spec(name):
+                return self._imported_spec(name)
             raise UnknownIdError(self.kind, name, self._specs)
         return self._specs[name]
+
+    def _imported_spec(self, name: str) -> Spec:
+        """A one-off spec for ``"module.path:Name"`` (not added to the registry)."""
+        obj = import_attribute(name, self.kind, import_module_of(name, self.kind))
+        base = self.base
+        assert base is not None
+        if inspect.isclass(obj) and not issubclass(obj, base):
+            raise ImportSpecError(self.kind, name, f"{self.kind} {name!r}: {obj.__name__} is a class but not a "
+                                  f"{base.__module__}.{base.__name__} subclass; subclass it")
+        if not callable(obj):
+            raise ImportSpecError(self.kind, name, f"{self.kind} {name!r} is a {type(obj).__name__}, not a "
+                                  f"{base.__name__} class or a function that returns one")
+        return Spec(name, obj, {}, f"imported from {name}")
 
     def make(self, name: str, **kwargs: Any) -> Any:
         spec = self.spec(name)
         factory = load_entry_point(spec.entry_point)
         unknown = unknown_kwargs(factory, kwargs)
         if unknown:
-            raise ConfigError(f"{self.kind} {name!r} takes no option {', '.join(map(repr, unknown))}; "
-                              f"its options: {', '.join(known_kwargs(factory)) or 'none'}")
-        return factory(**{**spec.kwargs, **kwargs})
+            raise UnknownOptionError(f"{self.kind} {name!r} takes no option {', '.join(map(repr, unknown))}; "
+                                     f"its options: {', '.join(known_kwargs(factory)) or 'none'}")
+        made = factory(**{**spec.kwargs, **kwargs})
+        if self.base is not None and name not in self._specs and not isinstance(made, self.base):
+            raise ImportSpecError(self.kind, name, f"{self.kind} {name!r} returned a {type(made).__name__}, not a "
+                                  f"{self.base.__name__}; return an instance of a {self.base.__name__} subclass")
+        return made
 
 
 def unknown_kwargs(factory: Callable[..., Any], kwargs: dict[str, Any]) -> list[str]:
@@ -211,9 +297,11 @@ def registered() -> list[str]:
 
 
 def make(env_id: str, **kwargs: Any) -> Any:
-    """Build a registered env: ``make("zeroplay/TicTacToe-v0", **kwargs)``.
+    """Build a registered env: ``make("zeroplay/TicTacToe-v0", **kwargs)``, or an unregistered
+    ``make("mymod:MyEnv")`` (an env class or factory in an importable module; see the module docstring).
 
-    Returns the env itself (no gymnasium wrappers), so its own attributes stay at hand.
+    Returns the env itself (no gymnasium wrappers), so its own attributes stay at hand (an id that
+    only gymnasium's registry holds, reached by ``"module:EnvId"``, comes as ``gymnasium.make`` gives it).
     """
     import gymnasium
 
@@ -224,6 +312,8 @@ def make(env_id: str, **kwargs: Any) -> Any:
         _run_deferred(env_id)
     env_id = zeroplay_id(env_id)
     if env_id not in _env_ids:
+        if is_import_spec(env_id):
+            return _make_from_import_spec(env_id, kwargs)
         raise UnknownIdError("env", env_id, _env_ids)
     try:
         return gymnasium.make(gym_id(env_id), **kwargs)
@@ -232,6 +322,36 @@ def make(env_id: str, **kwargs: Any) -> Any:
             e = e.__context__  # gymnasium re-raises a TypeError with the kwargs appended: show the original
         raise EnvCreationError(f"Could not build env {env_id!r} with kwargs {kwargs}: {type(e).__name__}: {e}"
                                f"{_known_env_kwargs(env_id)}") from e
+
+
+def _make_from_import_spec(spec: str, kwargs: dict[str, Any]) -> Any:
+    """``make("module.path:Name")``: a registered id that importing the module registered (gymnasium's
+    ``"module:EnvId"``), else ``Name`` as an env class or a function that returns an env."""
+    import gymnasium
+
+    module = import_module_of(spec, "env")
+    name = spec.partition(":")[2]
+    if zeroplay_id(name) in _env_ids:
+        return make(name, **kwargs)
+    if name in gymnasium.registry:
+        return gymnasium.make(name, **kwargs)
+    factory = import_attribute(spec, "env", module)
+    if inspect.isclass(factory) and not issubclass(factory, gymnasium.Env):
+        raise ImportSpecError("env", spec, f"env {spec!r}: {factory.__name__} is a class but not a gymnasium.Env "
+                              "subclass; subclass zeroplay.core.TextEnv (or TaskEnv, TurnBasedEnv)")
+    if not callable(factory):
+        raise ImportSpecError("env", spec, f"env {spec!r} is a {type(factory).__name__}, not an env class or a "
+                              "function that returns an env")
+    try:
+        env = factory(**kwargs)
+    except Exception as e:
+        known = ", ".join(known_kwargs(factory))
+        raise EnvCreationError(f"Could not build env {spec!r} with kwargs {kwargs}: {type(e).__name__}: {e}"
+                               f"{'; known arguments: ' + known if known else ''}") from e
+    if not isinstance(env, gymnasium.Env):
+        raise ImportSpecError("env", spec, f"env {spec!r} returned a {type(env).__name__}, not a gymnasium.Env; "
+                              "return an env instance")
+    return env
 
 
 def _known_env_kwargs(env_id: str) -> str:
