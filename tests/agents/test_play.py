@@ -171,3 +171,42 @@ def test_a_single_step_env_without_agents_gets_one_default_agent(capsys: pytest.
     assert "3 episodes" in captured.out and "accuracy" in captured.out
     assert main(["play", "zeroplay/Nim-v0", "-n", "2"]) == 0
     assert "random,random (2 seats)" in capsys.readouterr().err
+
+
+def test_a_game_without_a_legal_move_is_reported_as_the_envs_fault() -> None:
+    """A game that goes on while the player to act has no legal move is a broken env, not an
+    invalid move by a player (new-user trial)."""
+    from zeroplay.core import GameState, TurnBasedEnv
+
+    class Stuck(GameState):
+        num_players = 2
+
+        def __init__(self) -> None:
+            self.moves = 0
+
+        def current_player(self) -> int:
+            return self.moves % 2
+
+        def legal_actions(self) -> list[str]:
+            return ["a"] if self.moves < 2 else []  # stuck after two moves
+
+        def apply_action(self, action: str) -> None:
+            self.moves += 1
+
+        def is_terminal(self) -> bool:
+            return False
+
+        def returns(self) -> list[float]:
+            return [0.0, 0.0]
+
+    class StuckEnv(TurnBasedEnv):
+        def new_state(self, rng):
+            return Stuck()
+
+        def observe(self, state, player):
+            return "[a]"
+
+    random = agents.make("random")
+    with pytest.raises(ConfigError, match=r"StuckEnv is broken: after 2 move\(s\) its game is not over but player 0 "
+                                          r"has no legal moves"):
+        run_episodes(StuckEnv, [random, random], n=1)

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from zeroplay.agents.base import Agent
+from zeroplay.core.env import check_turn
 from zeroplay.core.errors import AgentError, ConfigError
 
 
@@ -115,6 +116,8 @@ def run_episodes(
         players = getattr(getattr(envs[i].unwrapped, "state", None), "num_players", None)
         if turn_based and players is not None and players != len(agents):
             _wrong_agent_count(players, len(agents))
+        if turn_based:
+            check_turn(_env_name(envs[i]), obs, info, 0)
         shift = g % len(agents) if alternate else 0
         slots[i] = {"obs": obs, "info": info, "steps": 0, "shift": shift, "turn_based": turn_based, "seed": seed + g,
                     "transcript": [] if record else None}
@@ -150,6 +153,8 @@ def run_episodes(
                 obs, reward, terminated, truncated, info = envs[i].step(action)
                 s["steps"] += 1
                 s["obs"], s["info"] = obs, info
+                if s["turn_based"] and not (terminated or truncated):
+                    check_turn(_env_name(envs[i]), obs, info, s["steps"])  # a stuck game is the env's fault
                 if terminated or truncated or s["steps"] >= max_steps:
                     episode = _episode(s, reward, info, terminated or truncated, len(agents))
                     if s["transcript"] is not None:
@@ -159,6 +164,11 @@ def run_episodes(
     for env in envs:
         env.close()
     return done
+
+
+def _env_name(env: Any) -> str:
+    spec = getattr(env, "spec", None)
+    return getattr(spec, "id", None) or type(getattr(env, "unwrapped", env)).__name__
 
 
 def _episode(slot: dict[str, Any], reward: float, info: dict[str, Any], ended: bool, n_agents: int) -> Episode:

@@ -16,7 +16,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from zeroplay.core.errors import EpisodeOverError
+from zeroplay.core.errors import ConfigError, EpisodeOverError
 
 #: Longest action an env reads; the rest of a longer model output is ignored (and flagged).
 MAX_ACTION_CHARS = 1 << 16
@@ -271,3 +271,17 @@ class TurnBasedEnv(TextEnv):
         if extras:
             info.update(extras)
         return info
+
+
+def check_turn(env_id: str, obs: Any, info: dict[str, Any], moves: int) -> None:
+    """Raise :class:`ConfigError` if the game goes on (a player to act) with an empty ``info["legal_actions"]``.
+
+    No move could be legal there, so every move would be blamed on the player: the env is broken.
+    An env without the key (most TextArena games) is not checked.
+    """
+    player = info.get("player")
+    if isinstance(player, int) and player >= 0 and "legal_actions" in info and not info["legal_actions"]:
+        seen = " ".join(str(obs).split())[:100]
+        raise ConfigError(f"env {env_id} is broken: after {moves} move(s) its game is not over but player {player} "
+                          f"has no legal moves (observation: {seen!r}); end the game there (is_terminal) or give "
+                          "the player a move, or play another game")
