@@ -39,7 +39,7 @@ import numpy as np
 import torch
 
 from zeroplay.core.errors import ConfigError
-from zeroplay.training.runlog import RunFileError, write_atomically
+from zeroplay.training.runlog import HISTORY_NAME, RunFileError, read_config_history, write_atomically
 
 CHECKPOINT_NAME = "checkpoint.pt"
 #: The numbered checkpoints ``checkpoint_keep`` keeps: ``checkpoint-STEP.pt``.
@@ -253,11 +253,6 @@ def _why(e: BaseException) -> str:
 
 # -- the config a run resumes with -------------------------------------------------------------------
 
-HISTORY_NAME = "config_history.jsonl"
-"""Every config a run used: one JSON line per start whose config differs from the one before,
-``{"step", "changes", "significant", "config"}`` (the step it took effect from, the changed fields as
-``{path: [old, new]}``, those of them a resume refuses without ``allow_config_change``, the whole config)."""
-
 RESUMABLE = ("name", "out_dir", "steps", "step_delay_s", "log", "eval.every", "checkpoint_every", "checkpoint_keep",
              "threads", "ray_workers", "model.device", "vllm_gpu_memory_utilization", "sampling.batch_size",
              "sampling.cache", "sampling.compile", "optim.micro_batch_size", "optim.micro_batch_tokens",
@@ -328,26 +323,6 @@ def _brief(value: Any) -> str:
 
     text = value if value is UNSET else json.dumps(value, default=str)
     return text if len(text) <= 40 else text[:37] + "..."
-
-
-def read_config_history(run_dir: Path) -> list[dict[str, Any]]:
-    """The lines of ``run_dir/config_history.jsonl`` (a line that does not parse is skipped)."""
-    import json
-
-    path = Path(run_dir) / HISTORY_NAME
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
-        return []
-    out = []
-    for line in lines:
-        try:
-            entry = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        if isinstance(entry, dict) and isinstance(entry.get("config"), dict):
-            out.append(entry)
-    return out
 
 
 def record_config(run_dir: Path, step: int, config: dict[str, Any], changes: dict[str, tuple[Any, Any]],

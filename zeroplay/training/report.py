@@ -17,7 +17,8 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from zeroplay.training.runlog import METRICS_NAME, RunFileError, read_metrics, read_samples, write_atomically
+from zeroplay.training.runlog import (METRICS_NAME, RunFileError, config_changes_of, read_metrics, read_samples,
+                                      write_atomically)
 from zeroplay.training.trackers import table_rows
 
 REPORT_NAME = "report.html"
@@ -98,19 +99,7 @@ def _table(summary: dict[str, Any], rows: list[dict[str, Any]]) -> str:
 def _config_note(run_dir: Path) -> str:
     """A warning above the table when a resume changed the config (``config_history.jsonl``, written by
     ``zeroplay train --allow-config-change``): "before" was evaluated under the first config."""
-    changes = []
-    try:
-        lines = (run_dir / "config_history.jsonl").read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
-        lines = []
-    for line in lines:
-        try:
-            entry = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        fields = entry.get("significant") if isinstance(entry, dict) else None
-        if fields and isinstance(fields, list):
-            changes.append(f"from step {entry.get('step')}: {', '.join(map(str, fields))}")
+    changes = [f"from step {c['step']}: {', '.join(map(str, c['changes']))}" for c in config_changes_of(run_dir)]
     if not changes:
         return ""
     return (f'<p id="config-changed"><b>The config changed during this run</b> ({escape("; ".join(changes))}; '

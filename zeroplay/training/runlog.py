@@ -223,3 +223,40 @@ def write_atomically(path: Path, text: str) -> None:
     except OSError:
         tmp.unlink(missing_ok=True)
         raise
+
+
+# -- the configs a run used (zeroplay.training.checkpoint writes them) ------------------------------
+
+HISTORY_NAME = "config_history.jsonl"
+"""Every config a run used: one JSON line per start whose config differs from the one before,
+``{"step", "changes", "significant", "config"}`` (the step it took effect from, the changed fields as
+``{path: [old, new]}``, those of them a resume refuses without ``allow_config_change``, the whole config)."""
+
+
+def read_config_history(run_dir: Path) -> list[dict[str, Any]]:
+    """The lines of ``run_dir/config_history.jsonl`` (a line that does not parse is skipped)."""
+    path = Path(run_dir) / HISTORY_NAME
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return []
+    out = []
+    for line in lines:
+        try:
+            entry = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(entry, dict) and isinstance(entry.get("config"), dict):
+            out.append(entry)
+    return out
+
+
+def config_changes_of(run_dir: Path) -> list[dict[str, Any]]:
+    """The config changes a resume accepted with ``allow_config_change``, as ``{"step", "changes"}``
+    (the significant fields only), from ``config_history.jsonl``; empty when the run kept its config."""
+    out = []
+    for entry in read_config_history(run_dir):
+        fields = [p for p in entry.get("significant") or [] if p in (entry.get("changes") or {})]
+        if fields:
+            out.append({"step": entry.get("step"), "changes": {p: entry["changes"][p] for p in fields}})
+    return out

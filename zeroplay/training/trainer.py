@@ -52,7 +52,7 @@ from zeroplay.training.distributed import Dist, check_distributable, init_distri
 from zeroplay.training.learner import dpo_pairs
 from zeroplay.training.policies import is_scripted
 from zeroplay.training.rollout import Loop, PhaseTimer, seed_for
-from zeroplay.training.runlog import RunLog, SampleLog, write_atomically
+from zeroplay.training.runlog import RunLog, SampleLog, config_changes_of, write_atomically
 from zeroplay.training.trackers import check_trackers, open_trackers
 
 
@@ -216,17 +216,6 @@ def _train(cfg: TrainConfig, run_dir: Path, device: torch.device, dist: Dist, qu
     _write_report(run_dir)
     progress.report(run_dir, eval_before, eval_after, changed)
     return run_dir
-
-
-def config_changes_of(run_dir: Path) -> list[dict[str, Any]]:
-    """The config changes a resume accepted with ``allow_config_change``, as ``{"step", "changes"}``
-    (the significant fields only), from ``config_history.jsonl``; empty when the run kept its config."""
-    out = []
-    for entry in read_config_history(run_dir):
-        fields = [p for p in entry.get("significant") or [] if p in (entry.get("changes") or {})]
-        if fields:
-            out.append({"step": entry.get("step"), "changes": {p: entry["changes"][p] for p in fields}})
-    return out
 
 
 def _write_config(run_dir: Path, cfg: TrainConfig, step: int, changes: dict[str, Any],
