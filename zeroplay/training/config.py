@@ -13,7 +13,7 @@ estimators and rewards are picked by registered name too.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import (BaseModel, ConfigDict, Field, ValidationError, field_validator, model_serializer,
                       model_validator)
@@ -491,6 +491,18 @@ class TrainConfig(_Strict):
     def loop_config(self) -> Any:
         """The section of the chosen loop (its ``config_class``), validated; None for a loop without one."""
         return getattr(self, self.loop) if self.loop in type(self).model_fields else self.sections.get(self.loop)
+
+    if not TYPE_CHECKING:  # hidden from type checkers, as pydantic's own __getattr__ is: fields stay checked
+        def __getattr__(self, name: str) -> Any:
+            """pydantic's lookup; a plug-in loop's name gets an error that says where its section is."""
+            try:
+                return super().__getattr__(name)
+            except AttributeError:
+                values = object.__getattribute__(self, "__dict__")  # no attribute lookups: no recursion
+                if name == values.get("loop") or name in (values.get("sections") or {}):
+                    raise AttributeError(f"TrainConfig has no attribute {name!r}: a plug-in loop's section is read "
+                                         f"as cfg.loop_config (validated against the loop's config_class)") from None
+                raise
 
     _registered = field_validator("loop")(lambda v: check_name(LOOPS, v))
 

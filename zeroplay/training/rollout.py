@@ -164,7 +164,7 @@ class Loop(Protocol):
     ``merge`` (and usually ``evaluate``)."""
 
     config_class: ClassVar[type | None]
-    """The pydantic model of the loop's config section (``cfg.<loop name>``), or None."""
+    """The pydantic model of the loop's config section (read as ``cfg.loop_config``), or None."""
     sampler: Sampler
 
     @classmethod
