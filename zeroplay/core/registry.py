@@ -6,10 +6,16 @@ declare entry points: ``zeroplay.envs`` (a function that calls :func:`register`)
 ``zeroplay.verifiers`` and ``zeroplay.agents`` (``name = "pkg.module:Factory"``).
 
 Unregistered names of the form ``"module.path:Name"`` (import specs) work too, for env ids
-(:func:`make`) and agent names (``agents.make``): the module is imported then and ``Name`` used,
-a class or a factory; for envs, as in gymnasium, ``Name`` may also be an id that importing the
-module registered (``"mypkg.envs:MyEnv-v0"``). Such names are not listed by ``registered()``.
-The module must be importable: a script's directory goes on ``PYTHONPATH``.
+(:func:`make`), agent names (``agents.make``) and verifier names (``verifiers.make``, a task's
+``verifier``): the module is imported then and ``Name`` used, a class or a factory; for envs, as
+in gymnasium, ``Name`` may also be an id that importing the module registered
+(``"mypkg.envs:MyEnv-v0"``). Such names are not listed by ``registered()``. The module must be
+importable: a script's directory goes on ``PYTHONPATH``.
+
+:meth:`Registry.register` checks at once that the name is one word (a letter, then letters,
+digits, ``_ . -``) and that the entry point is a class, a function or a ``"module:attr"`` string;
+such a string is imported only by ``make``, where a failure is one :class:`EntryPointError`
+naming the registered name and the module.
 """
 
 from __future__ import annotations
@@ -25,9 +31,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from zeroplay.core.errors import ConfigError, EnvCreationError, RegistrationError, UnknownIdError
+from zeroplay.core.errors import ConfigError, EnvCreationError, RegistrationError, UnknownIdError, ZeroplayError
 
 _ENTRY_POINT = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
+#: A registered verifier, agent or training part's name: one word a shell and YAML take as is
+#: (no space, ``:`` or ``/``, so it never reads as an import spec or an env id).
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$")
 #: ``module.path:Name``, where an env's ``Name`` may be a registered id (``ns/Name-v0``)
 _IMPORT_SPEC = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[\w./-]+$")
 
@@ -44,6 +53,10 @@ class ImportSpecError(UnknownIdError):
         Exception.__init__(self, message)
 
 
+class EntryPointError(RegistrationError, ImportError):
+    """A registered name whose ``"module:attr"`` entry point does not import; the message names both."""
+
+
 def is_import_spec(name: Any) -> bool:
     """Whether ``name`` has the form ``"module.path:Name"``."""
     return isinstance(name, str) and _IMPORT_SPEC.match(name) is not None
@@ -54,15 +67,48 @@ def import_module_of(spec: str, kind: str) -> Any:
     module_name = spec.partition(":")[0]
     try:
         return importlib.import_module(module_name)
-    except ModuleNotFoundError as e:
-        if e.name and (module_name == e.name or module_name.startswith(e.name + ".")):
-            raise ImportSpecError(kind, spec, f"{kind} {spec!r}: cannot import module {module_name!r}; "
-                                  f"{_path_hint(module_name)}") from None
-        raise ImportSpecError(kind, spec, f"{kind} {spec!r}: importing {module_name!r} failed: {e}; "
-                              "install what it imports") from e
-    except Exception as e:  # the module itself is broken: show its own error
-        raise ImportSpecError(kind, spec, f"{kind} {spec!r}: importing {module_name!r} failed: "
-                              f"{type(e).__name__}: {e}") from e
+    except Exception as e:
+        raise ImportSpecError(kind, spec, f"{kind} {spec!r}: {_import_failure(module_name, e)}") from (
+            None if _is_missing(module_name, e) else e)
+
+
+def _is_missing(module_name: str, e: Exception) -> bool:
+    """Whether ``e`` says that ``module_name`` itself (or a package above it) does not exist."""
+    return isinstance(e, ModuleNotFoundError) and bool(e.name) and (
+        module_name == e.name or module_name.startswith(f"{e.name}."))
+
+
+def _import_failure(module_name: str, e: Exception) -> str:
+    """Why importing ``module_name`` raised ``e``, and what to do."""
+    if _is_missing(module_name, e):
+        return f"cannot import module {module_name!r}; {_path_hint(module_name)}"
+    if isinstance(e, ModuleNotFoundError):
+        return f"importing {module_name!r} failed: {e}; install what it imports"
+    return f"importing {module_name!r} failed: {type(e).__name__}: {e}"  # the module itself is broken
+
+
+def load_registered(kind: str, name: str, entry_point: str | Callable[..., Any]) -> Callable[..., Any]:
+    """The factory that ``name`` was registered with, its ``"module:attr"`` imported now. An error of
+    zeroplay's own (a missing optional dependency) comes as is; any other failure as one
+    :class:`EntryPointError` naming the ``kind``, the name and the module."""
+    if not isinstance(entry_point, str):
+        return entry_point
+    module_name, _, attr = entry_point.partition(":")
+    where = f"{kind} {name!r} (entry point {entry_point!r})"
+    try:
+        obj: Any = importlib.import_module(module_name)
+    except ZeroplayError:
+        raise
+    except Exception as e:
+        raise EntryPointError(f"{where}: {_import_failure(module_name, e)}") from (
+            None if _is_missing(module_name, e) else e)
+    for part in attr.split("."):
+        if not hasattr(obj, part):
+            raise EntryPointError(f"{where}: module {module_name!r} has no {attr!r}; fix the registration")
+        obj = getattr(obj, part)
+    if not callable(obj):
+        raise EntryPointError(f"{where} is a {type(obj).__name__}, not a class or a function; fix the registration")
+    return obj
 
 
 def _path_hint(module_name: str) -> str:
@@ -125,10 +171,14 @@ class Registry:
         self._plugins_loaded = False
 
     def register(self, name: str, entry_point: str | Callable[..., Any], *, description: str = "", **kwargs: Any) -> None:
-        if not isinstance(name, str) or not name:
-            raise RegistrationError(f"{self.kind} name must be a non-empty str, got {name!r}")
+        if not isinstance(name, str) or not _NAME.match(name):
+            raise RegistrationError(f"{self.kind} name must be a letter then up to 63 letters, digits, '_', '.' "
+                                    f"or '-' (no spaces, ':' or '/'), got {name!r}")
         if isinstance(entry_point, str) and not _ENTRY_POINT.match(entry_point):
             raise RegistrationError(f"entry_point of {self.kind} {name!r} must be 'package.module:Name', got {entry_point!r}")
+        if not isinstance(entry_point, str) and not callable(entry_point):
+            raise RegistrationError(f"entry_point of {self.kind} {name!r} must be a class, a function or "
+                                    f"'package.module:Name', got a {type(entry_point).__name__}")
         self._specs[name] = Spec(name, entry_point, dict(kwargs), description)
 
     def _load_plugins(self) -> None:
@@ -173,7 +223,7 @@ class Registry:
 
     def make(self, name: str, **kwargs: Any) -> Any:
         spec = self.spec(name)
-        factory = load_entry_point(spec.entry_point)
+        factory = load_registered(self.kind, name, spec.entry_point)
         unknown = unknown_kwargs(factory, kwargs)
         if unknown:
             raise UnknownOptionError(f"{self.kind} {name!r} takes no option {', '.join(map(repr, unknown))}; "

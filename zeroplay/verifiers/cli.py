@@ -2,16 +2,20 @@
 
     zeroplay verify math '\\boxed{\\frac12}' 0.5       # one pair: prints the verdict; exit 0 if correct, 1 if not
     zeroplay verify FILE.jsonl                          # rows {"response", "reference", "verifier"?, "label"?}
+    PYTHONPATH=. zeroplay verify mymod:MyVerifier A B   # your own verifier class (or a function returning one)
+
+A verifier that raises (or returns no Verdict) gives no verdict: one pair gets one line naming the
+verifier and its error, exit 2.
 
 A JSONL file gets a verdict per row (its index among the non-blank lines), then a summary: how
 many were judged correct and, over the rows with a boolean ``label`` (true: the response is
 correct; the one field read for it), the accuracy of the verdicts, the false positives (judged
 correct, labelled false) and the false negatives (judged wrong, labelled true). A bad line (not a
 JSON object, no response or reference field, a label that is not true/false, a reference its
-verifier rejects) is reported on stderr as ``FILE:LINE: what is wrong`` and skipped; the other
-lines still run, and the exit status is 2. With ``--json`` each verdict is a JSON line (with
-``line`` and any ``label``), and a last line ``{"summary": {...}}`` follows when some row has a
-label or some line was bad.
+verifier rejects, a verifier that raises) is reported on stderr as ``FILE:LINE: what is wrong`` and
+skipped; the other lines still run, and the exit status is 2. With ``--json`` each verdict is a
+JSON line (with ``line`` and any ``label``), and a last line ``{"summary": {...}}`` follows when
+some row has a label or some line was bad.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from zeroplay.core.errors import ConfigError, ZeroplayError
+from zeroplay.core.types import Verdict
 
 _RESPONSE_KEYS = ("response", "pred", "prediction", "completion")
 _REFERENCE_KEYS = ("reference", "gold", "answer", "solution")
@@ -32,7 +37,8 @@ _LABEL_KEY = "label"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("target", help="a verifier name (math, code, format, exact...) or a JSONL file")
+    parser.add_argument("target", help="a verifier name (math, code, format, exact..., or your own as "
+                        "module.path:Class with its directory on PYTHONPATH) or a JSONL file")
     parser.add_argument("pred", nargs="?", help="the model's answer (with a verifier name)")
     parser.add_argument("gold", nargs="?", help="the reference (with a verifier name; JSON for code references)")
     parser.add_argument("--verifier", default=None, help="for JSONL: the verifier of rows that name none (default math)")
@@ -52,27 +58,65 @@ def _pick(row: dict[str, Any], keys: tuple[str, ...], what: str) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
-    from zeroplay import verifiers
-
     path = Path(args.target)
     if args.target.endswith(".jsonl") or (path.is_file() and args.pred is None):
         return _run_file(path, args)
     if args.pred is None or args.gold is None:
         raise ConfigError("usage: zeroplay verify NAME PRED GOLD, or zeroplay verify FILE.jsonl")
-    verifier = verifiers.make(args.target)
+    verifier = _built(args.target)
     gold: Any = args.gold
     if args.target == "code":
         try:
             gold = json.loads(args.gold)
         except json.JSONDecodeError as e:
             raise ConfigError(f"a code reference is JSON, e.g. '{{\"io\": [...]}}': {e}") from None
-    verdict = verifier.verify(args.pred, gold)
+    verdict = _verify(args.target, verifier, args.pred, gold)
     if args.json:
         print(json.dumps(_verdict_dict(verdict)))
     else:
         mark = "correct" if verdict.correct else "wrong"
         print(f"{mark}  score={verdict.score:g}  reason={verdict.reason}  extracted={verdict.extracted!r}")
     return 0 if verdict.correct else 1
+
+
+class VerifierFailed(ZeroplayError):
+    """A verifier that could not be built, raised, or returned no :class:`Verdict`: no verdict."""
+
+    def __init__(self, name: str, what: str, fix: str = "check the reference it was given, or fix the verifier"):
+        super().__init__(f"verifier {name!r} {what}; no verdict: {fix}")
+
+
+def _raised(e: Exception) -> str:
+    """``raised TypeName: first line of its message`` (bounded)."""
+    said = (str(e).strip().splitlines() or [""])[0][:300]
+    return f"raised {type(e).__name__}{': ' + said if said else ''}"
+
+
+def _built(name: str) -> Any:
+    """``verifiers.make(name)``; a verifier whose constructor raises is named in one line."""
+    from zeroplay import verifiers
+
+    try:
+        return verifiers.make(name)
+    except ZeroplayError:
+        raise
+    except Exception as e:
+        raise VerifierFailed(name, f"could not be built: {_raised(e)}", "fix its constructor") from e
+
+
+def _verify(name: str, verifier: Any, response: Any, reference: Any) -> Verdict:
+    """``verifier.verify(response, reference)``. A ZeroplayError (the reference is rejected) comes as
+    is; a verifier that raises anything else, or returns no Verdict, is a :class:`VerifierFailed`."""
+    try:
+        verdict = verifier.verify(response, reference)
+    except ZeroplayError:
+        raise
+    except Exception as e:
+        raise VerifierFailed(name, _raised(e)) from e
+    if not isinstance(verdict, Verdict):
+        raise VerifierFailed(name, f"returned a {type(verdict).__name__}, not a zeroplay.core.Verdict",
+                             "make its verify return a Verdict")
+    return verdict
 
 
 @dataclass(frozen=True)
@@ -169,28 +213,29 @@ def _row(raw: bytes, index: int, lineno: int, default_verifier: str) -> _Row:
 
 def _verdicts(rows: list[_Row], bad: dict[int, str]) -> dict[int, Any]:
     """Verdicts by row index, a batch per verifier; a row whose verifier or reference is rejected
-    (ZeroplayError) goes into ``bad`` instead."""
-    from zeroplay import verifiers
-
+    (ZeroplayError), or whose verifier raised, goes into ``bad`` instead."""
     groups: dict[str, list[_Row]] = {}
     for row in rows:
         groups.setdefault(row.verifier, []).append(row)
     out: dict[int, Any] = {}
     for name, group in groups.items():
         try:
-            v = verifiers.make(name)
+            v = _built(name)
         except ZeroplayError as e:
             bad.update((row.lineno, str(e)) for row in group)
             continue
         try:
-            out.update(zip((r.index for r in group), v.verify_batch([r.response for r in group],
-                                                                    [r.reference for r in group])))
-        except ZeroplayError:  # some row's reference: find which, one at a time
+            batch = v.verify_batch([r.response for r in group], [r.reference for r in group])
+            if len(batch) != len(group) or not all(isinstance(b, Verdict) for b in batch):
+                raise TypeError("verify_batch gave no Verdict per row")
+        except Exception:  # some row's reference, or a verifier bug: find which rows, one at a time
             for row in group:
                 try:
-                    out[row.index] = v.verify(row.response, row.reference)
+                    out[row.index] = _verify(name, v, row.response, row.reference)
                 except ZeroplayError as e:
                     bad[row.lineno] = str(e)
+        else:
+            out.update(zip((r.index for r in group), batch))
     return out
 
 

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from zeroplay.core.answers import MAX_SCAN
 from zeroplay.core.types import Verdict
 from zeroplay.core.verifier import Verifier
-from zeroplay.verifiers.math.extract import extract_answer, gold_answer
+from zeroplay.verifiers.math.extract import Extracted, extract_answer, gold_answer
 from zeroplay.verifiers.math.normalize import choice_letter, compact, drop_variable, normalize, plain_number
 from zeroplay.verifiers.math.options import MathOptions
 from zeroplay.verifiers.workers import WorkerPool
@@ -60,6 +61,18 @@ class _Pending:
     gold: str
     extracted: str
     details: dict[str, Any]
+
+
+def _answer_length(response: str, found: Extracted) -> str:
+    """How long the extracted answer is, for a message; ``"at least N"`` when a fallback answer (the
+    only kind without a marker before it) starts where extraction's window, the last ``MAX_SCAN``
+    characters of ``response``, starts: it may go on before the window."""
+    window_start = len(response) - MAX_SCAN
+    cut = (window_start > 0 and found.rule.startswith("fallback")  # (the last math in the text: rfind)
+           and 0 <= response.rfind(found.text, window_start) - window_start <= 8)
+    if cut:
+        return f"at least {len(found.text)}"
+    return str(len(found.text))
 
 
 class MathVerifier(Verifier):
@@ -187,7 +200,8 @@ class MathVerifier(Verifier):
         details: dict[str, Any] = {"extraction": found.rule}
         gold_text = _gold_text(reference if isinstance(reference, str) else _gold_str(reference))
         if len(found.text) > opts.max_chars:
-            return Verdict.fail(f"oversized-input: answer has {len(found.text)} chars (max_chars={opts.max_chars})",
+            return Verdict.fail(f"oversized-input: answer has {_answer_length(response, found)} chars "
+                                f"(max_chars={opts.max_chars})",
                                 found.text[:200], **details)
         if len(gold_text) > opts.max_chars:
             return Verdict.fail(f"gold-unreadable: gold has {len(gold_text)} chars", found.text, **details)
