@@ -9,17 +9,29 @@ command, the limits a run gets, and how prompts and answers name the language::
     file: main.ml                    # the source's file name in the work dir
     compile: ocamlopt -w -a {file} -o main     # optional; a shell command run before `run`
     run: ./main                      # a shell command; one line is exec'd with the program's argv
-    timeout_s: 10                    # wall time of one run, the compiler's time included
-    memory_mb: 1024                  # address space of each process, the compiler's too
-    requires: [ocamlopt]             # programs that must be installed (``available`` checks them)
-    debian: [ocaml-nox]              # Debian packages that provide them (for the error message)
+    timeout_s: 10                    # default wall time of one run, the compiler's time included
+    memory_mb: 1024                  # default address space of each process, the compiler's too
+    requires: [ocamlopt]             # programs that must be installed (checked before each run)
+    debian: [ocaml-nox]              # Debian packages that provide them (named when one is missing)
     spawn: false                     # the program may not start processes or threads (default)
     reads: []                        # more paths the program may read (or `any`; see below)
 
 ``{file}`` in ``compile`` and ``run`` becomes the file name, ``{python}`` the sandbox's Python.
 Shipped files live in ``zeroplay/sandbox/languages/`` (Python, Lua, OCaml, Fortran, R) and load on
 first use; :func:`load_languages` adds a file or a folder of them. A bad file is a
-:class:`~zeroplay.core.errors.ConfigError` naming the file and the field.
+:class:`~zeroplay.core.errors.ConfigError` naming the file and the field. A file may not take a
+shipped language's name (its fences, limits and toolchain would silently replace the shipped
+ones) unless it says ``replaces_shipped: true``, and is then loaded before anything uses that name.
+
+Limits: ``timeout_s`` and ``memory_mb`` are the language's *defaults*: the code verifier and
+``CodeIO-v0`` build their sandbox with them unless given limits of their own. A
+:class:`~zeroplay.sandbox.Sandbox` you build runs every program, in any language, under its own
+limits (one sandbox has one set of limits for all its workers).
+
+A missing tool of ``requires`` is found inside the sandbox before the compile step: the run ends
+with status ``error``, exit code :data:`START_ERROR_EXIT` and a one-line message naming the tool
+and the ``debian`` packages, never as a compile error of the program. :func:`available` checks
+the same on the host.
 
 Guarantees: compile and run happen in one sandbox job, under the job's limits (the compiler's
 time and memory count); the compiler reads no stdin (the program gets all of it) and its output
@@ -49,8 +61,10 @@ Python stays the built-in in-process language; its file sets only its prompt nam
 from __future__ import annotations
 
 import re
+import shlex
 import shutil
 from collections.abc import Iterable
+from os import PathLike
 from pathlib import Path
 from typing import Any, Literal
 
@@ -64,6 +78,8 @@ SHIPPED = Path(__file__).with_name("languages")
 #: Exit code of a job whose compile step failed, and the first line it writes to stderr.
 COMPILE_ERROR_EXIT = 97
 COMPILE_ERROR_MARK = "zeroplay: compile error"
+#: Exit code of a job whose toolchain is missing (the same as ``_confine.py``'s for a program it cannot start).
+START_ERROR_EXIT = 96
 #: How much of the compiler's output a failed compile passes on.
 COMPILE_LOG_BYTES = 4000
 _COMPILE_LOG = ".zeroplay-compile.log"
@@ -89,13 +105,19 @@ class LanguageSpec(BaseModel):
     run: str
     """Shell command that runs the program; a one-line command is exec'd with the program's argv."""
     timeout_s: float = Field(5.0, gt=0, le=600)
-    """Wall time of one run, compile included, in seconds."""
+    """Default wall time of one run, compile included, in seconds (the code verifier's and CodeIO's;
+    a Sandbox applies its own ``timeout_s``)."""
     memory_mb: int = Field(512, ge=32, le=65536)
-    """Address-space limit of each process of a run (the compiler's too), in MiB."""
+    """Default address-space limit of each process of a run (the compiler's too), in MiB (the code
+    verifier's and CodeIO's; a Sandbox applies its own ``memory_mb``)."""
     requires: tuple[str, ...] = ()
-    """Programs (names on PATH or absolute paths) the language needs; :func:`available` checks them."""
+    """Programs (names on PATH or absolute paths) the language needs; each run checks them first,
+    :func:`available` on the host."""
     debian: tuple[str, ...] = ()
     """Debian packages that provide ``requires`` (named in the message when they are missing)."""
+    replaces_shipped: bool = False
+    """True only in a file that takes a shipped language's name (lua, python, ...) on purpose, to be
+    used instead of the shipped file; it must be loaded before anything uses that language."""
     spawn: bool = False
     """Whether the program may start processes and threads. False: it runs under RLIMIT_NPROC 1, so
     it cannot run another interpreter for its answer; a runtime that needs threads (the JVM, Go,
@@ -161,7 +183,7 @@ class LanguageSpec(BaseModel):
         def fill(command: str) -> str:  # plain replacement: shell braces (${VAR}) stay as they are
             return command.strip().replace("{file}", self.file).replace("{python}", python)
 
-        lines = []
+        lines = [self._requires_check()] if self.requires else []
         if self.compile:  # fd 3 (the runner's pipe for the run's argv) is closed for the compile step
             lines.append(
                 f"if ! ( {fill(self.compile)}\n) </dev/null >{_COMPILE_LOG} 2>&1 3>&-; then "
@@ -174,6 +196,14 @@ class LanguageSpec(BaseModel):
         else:  # one line (a validator checks): its words go back to the runner, which confines and execs them
             lines.append(f"printf '%s\\0' {run} \"$@\" >&3")
         return "\n".join(lines) + "\n"
+
+    def _requires_check(self) -> str:
+        """A /bin/sh line that ends the job (exit :data:`START_ERROR_EXIT`) when a required tool is missing."""
+        how = f"apt-get install {' '.join(self.debian)}" if self.debian else "install it"
+        tools = " ".join(shlex.quote(t) for t in self.requires)
+        message = shlex.quote(f" is not installed in the sandbox; {self.prompt_name} needs it: {how}")
+        return (f'for t in {tools}; do command -v "$t" >/dev/null 2>&1 || {{ '
+                f'echo "zeroplay: cannot start the program: $t"{message} >&2; exit {START_ERROR_EXIT}; }}; done')
 
     def language(self) -> Language:
         """The sandbox :class:`Language` this file describes (Python: the built-in one)."""
@@ -250,6 +280,9 @@ def register_spec(spec: LanguageSpec) -> LanguageSpec:
 
 def load_languages(path: str | Path) -> list[LanguageSpec]:
     """Register the language file at ``path``, or every ``*.yaml``/``*.yml`` file of the folder ``path``."""
+    if not isinstance(path, (str, PathLike)):
+        raise TypeError(f"load_languages takes the path (str or Path) of a language file or folder, "
+                        f"got {type(path).__name__}")
     path = Path(path)
     if path.is_dir():
         files = sorted([*path.glob("*.yaml"), *path.glob("*.yml")])
@@ -260,7 +293,26 @@ def load_languages(path: str | Path) -> list[LanguageSpec]:
     else:
         raise ConfigError(f"No language file or folder at {path}")
     specs = [parse_language_file(f) for f in files]  # all validated before any is registered
+    for spec, f in zip(specs, files):
+        _check_shipped_name(spec, f)
     return [register_spec(s) for s in specs]
+
+
+def _check_shipped_name(spec: LanguageSpec, path: Path) -> None:
+    """A user's file takes a shipped language's name only on purpose, and before that one is used."""
+    if path.resolve().parent == SHIPPED.resolve():
+        return
+    shipped = shipped_names()
+    if spec.name in shipped and not spec.replaces_shipped:
+        raise ConfigError(f"Language file {path}: {spec.name!r} is a shipped language; name yours otherwise "
+                          f"(e.g. {spec.name}-custom), or set replaces_shipped: true to use it instead")
+    if spec.replaces_shipped and spec.name not in shipped:
+        raise ConfigError(f"Language file {path}: replaces_shipped: true, but no shipped language is named "
+                          f"{spec.name!r} (shipped: {', '.join(shipped)}); remove the field")
+    old = _SPECS.get(spec.name)
+    if spec.replaces_shipped and old is not None and old != spec:
+        raise ConfigError(f"Language file {path}: the shipped {spec.name!r} is already in use in this process; "
+                          "load your file before anything uses that language")
 
 
 def shipped_names() -> list[str]:

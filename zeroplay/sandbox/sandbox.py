@@ -10,7 +10,7 @@ import warnings
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
-from zeroplay.core.errors import SandboxUnavailableError, UnknownIdError
+from zeroplay.core.errors import SandboxError, SandboxUnavailableError, UnknownIdError
 from zeroplay.core.types import ExecResult
 from zeroplay.sandbox.cold import Backend
 from zeroplay.sandbox.spec import Limits, Program
@@ -115,6 +115,20 @@ class Sandbox:
     about ``timeout_s`` + 2 s after the program starts, and no process of the run is left when it
     returns. ``run_many`` runs programs concurrently (``concurrency`` defaults to ``workers``, which
     defaults to the number of CPUs) and returns results in order.
+
+    The caller's own mistakes raise before any job starts: bad limits at construction (a
+    ConfigError; see :class:`Limits`), a bad program (wrong types, bad file names, files that
+    cannot fit ``disk_mb``; see :class:`Program`), and any run on a closed Sandbox (a SandboxError).
+
+    Limits: every program runs under this Sandbox's limits, whatever its language: the
+    ``timeout_s``/``memory_mb`` of a language file are the defaults of the code verifier and the
+    code envs, which build their Sandbox from them, not limits this Sandbox applies.
+
+    Status ``memory`` comes only from what the sandbox itself knows (never from the program's
+    output): the memory cgroup's OOM kill, or the Python runner seeing the interpreter fail to
+    allocate. A program in another language whose allocation fails under ``memory_mb``
+    (RLIMIT_AS) ends as its runtime then decides (Lua, R, OCaml, Fortran: status ``error`` and
+    their own "out of memory" message on stderr), since only its output would say why.
     """
 
     def __init__(
@@ -139,18 +153,19 @@ class Sandbox:
         self.backend = self._backend.name
         self._executor: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
+        self._closed = False
 
     def run(
         self, code: str, stdin: str = "", files: dict[str, str | bytes] | None = None, argv: Sequence[str] = (),
         language: str = "python",
     ) -> ExecResult:
-        return self._backend.run(Program(code, stdin, files or {}, tuple(argv), language))
+        return self._backend.run(self._ready(Program(code, stdin, {} if files is None else files, argv, language)))
 
     def run_program(self, program: Program | str) -> ExecResult:
-        return self._backend.run(Program.coerce(program))
+        return self._backend.run(self._ready(Program.coerce(program)))
 
     def run_many(self, programs: Sequence[Program | str], concurrency: int | None = None) -> list[ExecResult]:
-        items = [Program.coerce(p) for p in programs]
+        items = [self._ready(Program.coerce(p)) for p in programs]
         if not items:
             return []
         n = min(concurrency or self.workers, len(items))
@@ -161,16 +176,25 @@ class Sandbox:
             return list(pool.map(self._backend.run, items))
 
     async def arun(
-        self, code: str, stdin: str = "", files: dict[str, str | bytes] | None = None, argv: Sequence[str] = ()
+        self, code: str, stdin: str = "", files: dict[str, str | bytes] | None = None, argv: Sequence[str] = (),
+        language: str = "python",
     ) -> ExecResult:
-        program = Program(code, stdin, files or {}, tuple(argv))
+        program = self._ready(Program(code, stdin, {} if files is None else files, argv, language))
         return await asyncio.get_running_loop().run_in_executor(self._shared_executor(), self._backend.run, program)
 
     async def arun_many(self, programs: Sequence[Program | str]) -> list[ExecResult]:
         loop = asyncio.get_running_loop()
+        items = [self._ready(Program.coerce(p)) for p in programs]
         executor = self._shared_executor()
-        futures = [loop.run_in_executor(executor, self._backend.run, Program.coerce(p)) for p in programs]
+        futures = [loop.run_in_executor(executor, self._backend.run, p) for p in items]
         return list(await asyncio.gather(*futures))
+
+    def _ready(self, program: Program) -> Program:
+        """``program``, once it is known to fit this Sandbox and the Sandbox is open (else raises)."""
+        if self._closed:
+            raise SandboxError("This Sandbox is closed; create a new one (or run before close())")
+        program.check_fits(self.limits)
+        return program
 
     def _shared_executor(self) -> ThreadPoolExecutor:
         with self._lock:
@@ -179,8 +203,9 @@ class Sandbox:
             return self._executor
 
     def close(self) -> None:
-        """Stop workers; kills any run still in progress. Safe to call twice."""
+        """Stop workers; kills any run still in progress. Safe to call twice. Runs after it raise."""
         with self._lock:
+            self._closed = True
             if self._executor is not None:
                 self._executor.shutdown(wait=False, cancel_futures=True)
                 self._executor = None

@@ -11,11 +11,26 @@ limits) are registered by :mod:`zeroplay.sandbox.language_files`; the shipped on
 from __future__ import annotations
 
 import json
+import math
 import numbers
-from collections.abc import Callable, Mapping, Sequence
+import posixpath
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from zeroplay.core.errors import ConfigError, UnknownIdError
+
+
+#: The largest value each limit may take: beyond it a limit is a typo, not a wish (and the rlimits,
+#: tmpfs sizes and host buffers it sets would overflow or exhaust the host).
+MAX_LIMITS: dict[str, int] = {
+    "timeout_s": 24 * 3600,
+    "memory_mb": 1 << 20,
+    "max_output_bytes": 1 << 30,
+    "max_processes": 1 << 15,
+    "max_open_files": 1 << 20,
+    "disk_mb": 1 << 20,
+}
 
 
 @dataclass(frozen=True)
@@ -29,6 +44,10 @@ class Limits:
     :mod:`zeroplay.sandbox.isolation`). ``max_output_bytes`` counts stdout and stderr together.
     ``max_processes`` counts every process and thread of the run. ``disk_mb`` caps the writable
     work dir and /tmp (and, through RLIMIT_FSIZE, any single file).
+
+    Each limit is a finite number above 0 and at most :data:`MAX_LIMITS` (24 h of wall time, 1 TiB
+    of memory or disk...); anything else is a one-line :class:`~zeroplay.core.errors.ConfigError`
+    here, at construction, never an error when a program runs.
     """
 
     timeout_s: float = 5.0
@@ -45,9 +64,10 @@ class Limits:
             if not isinstance(getattr(self, name), kind) or isinstance(getattr(self, name), bool):
                 raise ConfigError(f"Sandbox limit {name} must be {'a number' if cast is float else 'an int'}, "
                                   f"got {getattr(self, name)!r}")
-            object.__setattr__(self, name, cast(getattr(self, name)))  # numpy numbers become plain ones
-            if getattr(self, name) <= 0:
-                raise ConfigError(f"Sandbox limit {name} must be > 0, got {getattr(self, name)!r}")
+            value = cast(getattr(self, name))  # numpy numbers become plain ones
+            object.__setattr__(self, name, value)
+            if not (math.isfinite(value) and 0 < value <= MAX_LIMITS[name]):
+                raise ConfigError(f"Sandbox limit {name} must be > 0 and at most {MAX_LIMITS[name]:,}, got {value!r}")
         if self.memory_mb < 32:
             raise ConfigError(f"memory_mb={self.memory_mb} is too small to start an interpreter; use 32 or more")
         if self.network:
@@ -134,6 +154,7 @@ class Subject:
         for name in ("code", "setup"):
             if not isinstance(getattr(self, name), str):
                 raise TypeError(f"A sandbox subject's {name} is a str, got {type(getattr(self, name)).__name__}")
+        object.__setattr__(self, "code", utf8_safe(self.code))  # model text: see Program
 
     def payload(self, limits: Limits) -> bytes:
         """The JSON the subject process reads from its own fd (never seen by the judge's process)."""
@@ -147,6 +168,19 @@ class Program:
 
     With ``subject`` (Python only) the run is a split job: ``code`` is a trusted judge and the
     subject's code runs in a separate process it calls (see :class:`Subject`).
+
+    The caller's mistakes are raised here, at construction, before any job starts: a wrong type
+    (``files`` not a mapping of str to str/bytes, ``argv`` a single str) is a TypeError; a file
+    name that is not a relative path to a file inside the work dir (empty, absolute, ``..``,
+    ``.``, a trailing ``/``, NUL, a lone surrogate, a name that is also another file's
+    directory) is a ConfigError. Files and code that cannot fit the sandbox's ``disk_mb`` are a
+    ConfigError when a :class:`~zeroplay.sandbox.Sandbox` is asked to run them (:meth:`check_fits`).
+
+    Text is sent to the sandbox as UTF-8, which cannot hold a lone surrogate (``"\\ud800"``, what a
+    JSON ``\\ud800`` escape decodes to). Code, stdin, text files, argv and a subject's code are
+    often a model's output, which is hostile input that must still be run and scored, so each
+    surrogate in them is replaced by U+FFFD (what a UTF-8 decoder gives for bytes it cannot
+    decode) rather than refused: the program sees U+FFFD where the text had a surrogate.
     """
 
     code: str
@@ -160,6 +194,9 @@ class Program:
         for name in ("code", "stdin"):
             if not isinstance(getattr(self, name), str):
                 raise TypeError(f"A sandbox program's {name} is a str, got {type(getattr(self, name)).__name__}")
+            object.__setattr__(self, name, utf8_safe(getattr(self, name)))
+        object.__setattr__(self, "files", _checked_files(self.files))
+        object.__setattr__(self, "argv", _checked_argv(self.argv))
         if self.subject is not None:
             if not isinstance(self.subject, Subject):
                 raise TypeError(f"A sandbox program's subject is a sandbox.Subject, got {type(self.subject).__name__}")
@@ -174,11 +211,21 @@ class Program:
             return cls(item)
         raise TypeError(f"A sandbox program is a str of code or a sandbox.Program, got {type(item).__name__}")
 
+    def check_fits(self, limits: Limits) -> None:
+        """ConfigError when the files and code cannot fit the work dir (``limits.disk_mb``): tmpfs
+        gives each non-empty file whole pages, so many small files take more than their bytes."""
+        budget = limits.disk_mb << 20
+        used = sum(_pages(data) for data in (self.code, *self.files.values())) * _PAGE
+        if used > budget:
+            raise ConfigError(
+                f"The program's files and code take {used / (1 << 20):.1f} MiB of the sandbox's work dir "
+                f"(each non-empty file at least one {_PAGE // 1024} KiB page), more than disk_mb={limits.disk_mb}: "
+                "raise disk_mb or send fewer or smaller files"
+            )
+
     def payload(self, limits: Limits, python: str) -> bytes:
         """The JSON the in-sandbox runner reads from its stdin (see ``_runner.py``)."""
         lang = get_language(self.language)
-        for name in self.files:
-            _check_relative(name)
         files = {
             name: ({"b64": _b64(data)} if isinstance(data, bytes) else {"text": data}) for name, data in self.files.items()
         }
@@ -186,7 +233,7 @@ class Program:
             "code": self.code,
             "stdin": self.stdin,
             "files": files,
-            "argv": [str(a) for a in self.argv],
+            "argv": list(self.argv),
             "source_name": lang.source_name,
             "in_process": lang.in_process,
             "command": lang.command(python, lang.source_name),
@@ -213,7 +260,73 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_PAGE = 4096  # tmpfs allocates files in pages (the sandbox's kernel is the host's)
+_NAME_MAX, _PATH_MAX = 255, 4000  # bytes of one path component, of the whole name
+
+
+def utf8_safe(text: str) -> str:
+    """``text`` with every surrogate code point (which UTF-8 cannot encode) replaced by U+FFFD."""
+    if text.isascii() or not _SURROGATE.search(text):
+        return text
+    return _SURROGATE.sub("\ufffd", text)
+
+
+def _pages(data: str | bytes) -> int:
+    size = len(data) if isinstance(data, bytes) or data.isascii() else len(data.encode("utf-8"))
+    return -(-size // _PAGE)
+
+
+def _checked_files(files: object) -> dict[str, str | bytes]:
+    """``files`` as a plain dict with UTF-8-safe text; TypeError or ConfigError for the caller's mistakes."""
+    if not isinstance(files, Mapping):
+        raise TypeError(f"A sandbox program's files is a mapping of file name to str or bytes, "
+                        f"got {type(files).__name__}")
+    checked: dict[str, str | bytes] = {}
+    for name, data in files.items():
+        if not isinstance(name, str):
+            raise TypeError(f"A sandbox file name is a str, got {type(name).__name__} ({name!r})")
+        if not isinstance(data, (str, bytes)):
+            raise TypeError(f"Sandbox file {name!r} must hold str or bytes, got {type(data).__name__}")
+        _check_relative(name)
+        checked[name] = utf8_safe(data) if isinstance(data, str) else data
+    _check_no_clash(checked)
+    return checked
+
+
 def _check_relative(name: str) -> None:
     parts = name.replace("\\", "/").split("/")
+    why = ""
     if not name or name.startswith("/") or ".." in parts:
-        raise ConfigError(f"Sandbox file names must be relative paths inside the work dir, got {name!r}")
+        why = "it must be a relative path inside the work dir"
+    elif parts[-1] in ("", "."):
+        why = "it names a directory, not a file"
+    elif "\0" in name or _SURROGATE.search(name):
+        why = "it holds a NUL or a lone surrogate"
+    elif len(name.encode()) > _PATH_MAX or any(len(p.encode()) > _NAME_MAX for p in parts):
+        why = f"it is too long (at most {_NAME_MAX} bytes a component, {_PATH_MAX} in all)"
+    if why:
+        raise ConfigError(f"Bad sandbox file name {name!r}: {why}; use a path such as 'data/in.txt'")
+
+
+def _check_no_clash(files: Mapping[str, object]) -> None:
+    """Two names for one file, or a file that another name needs as a directory."""
+    paths: dict[str, str] = {}
+    for name in files:
+        path = posixpath.normpath(name)
+        if path in paths:
+            raise ConfigError(f"Sandbox file names {paths[path]!r} and {name!r} name the same file; keep one")
+        paths[path] = name
+    for path, name in paths.items():
+        parent = posixpath.dirname(path)
+        while parent:
+            if parent in paths:
+                raise ConfigError(f"Sandbox file {paths[parent]!r} is also the directory of {name!r}; rename one")
+            parent = posixpath.dirname(parent)
+
+
+def _checked_argv(argv: object) -> tuple[str, ...]:
+    if isinstance(argv, (str, bytes)) or not isinstance(argv, Iterable):
+        raise TypeError(f"A sandbox program's argv is a list of str (sys.argv[1:]), got {type(argv).__name__}; "
+                        "wrap a single argument in a list")
+    return tuple(utf8_safe(str(a)) for a in argv)
