@@ -20,6 +20,14 @@ completions: ``logprobs: k``; k <= 20), and, as vLLM does, ``return_token_ids`` 
 response_format, penalties, logit_bias, echo, ...) is refused with a 400 naming it unless it has
 its no-op value (``tools: []``, ``presence_penalty: 0`` ...); unknown fields are refused too.
 
+Context: prompts are never cut (training's :class:`~zeroplay.agents.hf.HFAgent` cuts them from the
+left; a server must not answer a question it did not read). As vLLM and OpenAI do, a prompt of
+``max_position_embeddings`` tokens or more (no room for one completion token), or a request whose
+``max_tokens`` (or ``max_completion_tokens``) does not fit after its prompt, gets a 400
+``invalid_request_error`` with code ``context_length_exceeded`` and param ``messages`` / ``prompt``,
+naming the limit and the counts. Without ``max_tokens`` the completion gets ``--max-tokens`` or
+the room left, whichever is less (``finish_reason: length`` when that runs out), as in vLLM.
+
 Log-probs: a token's ``logprob`` is the one generation computed (``Generation.logprobs``: the raw
 distribution at temperature 1). ``top_logprobs`` come from one more forward pass over prompt and
 completion after generation, so they describe the same distribution. A stream that asks for
@@ -33,7 +41,9 @@ sampling params, no fixed seed) as one batch, so concurrent clients share forwar
 Guarantees: a malformed request gets a 4xx with an OpenAI-style body
 ``{"error": {"message", "type", "param", "code"}}`` (``code`` a string such as
 ``"invalid_value"`` or ``"unsupported_parameter"``) that says what is wrong; a request body is
-capped, and so is the number of sequences one request asks for; a slow client times out.
+capped, and so is the number of sequences one request asks for; a slow client times out. Startup
+mistakes (a training run's directory instead of its ``final_model``, a bad ``--dtype``, a device
+this machine lacks, a count below 1) end with exit code 2 and one line, before the model loads.
 Does not: authenticate (it binds 127.0.0.1 by default; put a proxy in front to expose it), or
 implement tools, structured output, penalties, ``echo``/``suffix`` or ``best_of``.
 """
@@ -44,6 +54,7 @@ import argparse
 import errno
 import json
 import queue
+import re
 import sys
 import threading
 import time
@@ -243,6 +254,7 @@ def parse_request(body: dict[str, Any], *, chat: bool, agent: Any, default_max_t
     params = sampling_from_request(body, default_max_tokens, chat=chat)
     n = _choices_count(body)
     prompts = _chat_prompt(body, agent) if chat else _completion_prompts(body, agent)
+    check_context(prompts, params, context=context_length(agent), chat=chat, asked=_max_tokens_field(body))
     if len(prompts) * n > MAX_SEQUENCES:
         raise RequestError(
             f"{len(prompts)} prompts x n={n} is over {MAX_SEQUENCES} sequences per request; send fewer", param="n"
@@ -303,9 +315,51 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+def _max_tokens_field(body: dict[str, Any]) -> str | None:
+    """The field that sets the completion's length (``max_completion_tokens`` wins), or None."""
+    for name in ("max_completion_tokens", "max_tokens"):
+        if body.get(name) is not None:
+            return name
+    return None
+
+
+def context_length(agent: Any) -> int | None:
+    """The most tokens prompt and completion may hold together (the model's
+    ``max_position_embeddings``, as the agent reads it); None when the config does not say."""
+    return getattr(getattr(agent.model, "config", None), "max_position_embeddings", None) or None
+
+
+def check_context(
+    prompts: list[list[int]], params: SamplingParams, *, context: int | None, chat: bool, asked: str | None
+) -> None:
+    """Refuse prompts the model cannot hold, rather than cut them as training does: a prompt must
+    leave room for one completion token, and prompt + ``max_tokens`` must fit when the request
+    sets ``max_tokens`` (vLLM's rules). Without it the completion gets the room left."""
+    if context is None:
+        return
+    param = "messages" if chat else "prompt"
+    longest = max(range(len(prompts)), key=lambda i: len(prompts[i]))
+    size = len(prompts[longest])
+    limit = f"This model's maximum context length is {context} tokens."
+    if size >= context:
+        subject = "the messages have" if chat else "the prompt has" if len(prompts) == 1 else f"prompt[{longest}] has"
+        raise RequestError(
+            f"{limit} However, {subject} {size} tokens, leaving no room for the completion; shorten the {param}",
+            param=param,
+            code="context_length_exceeded",
+        )
+    if asked is not None and size + params.max_new_tokens > context:
+        raise RequestError(
+            f"{limit} However, you requested {size + params.max_new_tokens} tokens ({size} in the {param}, "
+            f"{params.max_new_tokens} in the completion); shorten the {param} or lower {asked}",
+            param=param,
+            code="context_length_exceeded",
+        )
+
+
 def sampling_from_request(body: dict[str, Any], default_max_tokens: int, *, chat: bool = True) -> SamplingParams:
     """The :class:`SamplingParams` an OpenAI-style request asks for; RequestError if invalid."""
-    name = "max_completion_tokens" if body.get("max_completion_tokens") is not None else "max_tokens"
+    name = _max_tokens_field(body) or "max_tokens"
     max_tokens = _optional_int(body.get(name), name)
     if max_tokens is not None and max_tokens < 1:
         raise RequestError(f"{name} must be at least 1 (max_new_tokens >= 1), got {max_tokens}", param=name)
@@ -956,10 +1010,37 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
     parser.add_argument("--port", type=int, default=8000, help="port (0 picks a free one; the URL is printed)")
     parser.add_argument("--name", default=None, help="the model name clients send (default: the directory name)")
-    parser.add_argument("--max-tokens", type=int, default=256, help="max_tokens when a request gives none")
-    parser.add_argument("--batch-size", type=int, default=16, help="most sequences in one forward pass")
-    parser.add_argument("--device", default=None, help="cpu, cuda, cuda:1 ... (default: cuda when present)")
-    parser.add_argument("--dtype", default=None, help="float32, bfloat16, float16 (default: the checkpoint's)")
+    parser.add_argument(
+        "--max-tokens", type=_positive_int, default=256, help="max_tokens when a request gives none (cut to what fits)"
+    )
+    parser.add_argument("--batch-size", type=_positive_int, default=16, help="most sequences in one forward pass")
+    parser.add_argument(
+        "--device", type=_device, default=None, help="cpu, cuda, cuda:1 ... (default: cuda when present)"
+    )
+    parser.add_argument(
+        "--dtype", choices=DTYPES, default=None, help="float32, bfloat16, float16 (default: the checkpoint's)"
+    )
+
+
+#: the ``--dtype`` values (torch's names; the default keeps the checkpoint's)
+DTYPES = ("float32", "bfloat16", "float16")
+_DEVICE = re.compile(r"cpu|mps|cuda(:\d+)?")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {text!r}")
+    return value
+
+
+def _device(text: str) -> str:
+    if not _DEVICE.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a device here; use cpu, cuda or cuda:N")
+    return text
 
 
 def build_server(args: argparse.Namespace, on_ready: Callable[[OpenAIServer], None] | None = None) -> OpenAIServer:
@@ -968,9 +1049,11 @@ def build_server(args: argparse.Namespace, on_ready: Callable[[OpenAIServer], No
     path = Path(args.model_dir).expanduser()
     if not path.is_dir():
         raise FileNotFoundError(f"{args.model_dir} is not a directory; pass a checkpoint saved with save_pretrained")
+    _check_model_dir(path, Path(args.model_dir))
     if not 0 <= args.port <= 65535:
         raise ConfigError(f"--port must be 0..65535 (0 picks a free one), got {args.port}")
     _check_address_free(args.host, args.port)  # before the slow model load
+    _check_device(args.device)
     # no compiled decode step: each new (batch, length) shape of a request would pause it for a compile
     agent = HFAgent(str(path), chat=False, batch_size=args.batch_size, device=args.device, dtype=args.dtype,
                     compile=False)
@@ -985,6 +1068,57 @@ def build_server(args: argparse.Namespace, on_ready: Callable[[OpenAIServer], No
     if on_ready is not None:
         on_ready(server)
     return server
+
+
+#: what ``zeroplay train`` writes into a run's directory, and no checkpoint holds
+RUN_MARKERS = ("metrics.jsonl", "summary.json", "final_model")
+
+
+def _check_model_dir(path: Path, shown: Path) -> None:
+    """Point at the model when given a training run's directory (its config.json is the run's,
+    not a model's) or a directory of per-role models; ``shown`` is the path as the user wrote it."""
+    if any((path / name).exists() for name in RUN_MARKERS):
+        roles = _models_in(path / "final_model")
+        if (path / "final_model" / "config.json").is_file():
+            raise ConfigError(f"{shown} is a training run; serve its model: {shown / 'final_model'}")
+        if roles:
+            models = _choice(shown / "final_model", roles)
+            raise ConfigError(f"{shown} is a training run; serve one of its models: {models}")
+        raise ConfigError(f"{shown} is a training run with no final_model yet; let it finish, or serve another "
+                          "checkpoint saved with save_pretrained")  # fmt: skip
+    roles = _models_in(path)
+    if not (path / "config.json").is_file() and roles:
+        raise ConfigError(f"{shown} holds one model per role; serve one: {_choice(shown, roles)}")
+
+
+def _models_in(path: Path) -> list[str]:
+    """The subdirectories of ``path`` that hold a checkpoint, by name."""
+    return sorted(p.parent.name for p in path.glob("*/config.json")) if path.is_dir() else []
+
+
+def _choice(parent: Path, names: list[str]) -> str:
+    rest = f" (or {', '.join(names[1:])})" if len(names) > 1 else ""
+    return f"{parent / names[0]}{rest}"
+
+
+def _check_device(device: str | None) -> None:
+    """Refuse a device this machine lacks before loading the model onto it."""
+    if device is None or device == "cpu":
+        return
+    import torch
+
+    if device == "mps":
+        if not torch.backends.mps.is_available():
+            raise ConfigError("--device mps: MPS is not available on this machine; use --device cpu")
+        return
+    count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    if count == 0:
+        raise ConfigError(f"--device {device}: this machine has no CUDA device torch can use; use --device cpu")
+    index = int(device.partition(":")[2] or 0)
+    if index >= count:
+        raise ConfigError(
+            f"--device {device}: this machine has {count} CUDA device(s); use cuda:0 to cuda:{count - 1}"
+        )
 
 
 def _check_address_free(host: str, port: int) -> None:
