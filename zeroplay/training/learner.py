@@ -18,16 +18,22 @@ DPO pairs: a loop marks a sample ``meta["pair"]`` (an id shared by the two sampl
 ``meta["preferred"]`` (True: chosen, False: rejected). A pair is never split across micro-batches
 (a micro-batch holds ``max(1, micro_batch_size // 2)`` pairs), so its loss is exact; a sample
 without a complete pair (no partner, two of a side, more than two) is dropped and counted.
+
+A non-finite (NaN or infinite) loss or gradient norm raises :class:`TrainingError` before the optimizer
+step, with the gradients zeroed: the weights and the optimizer state stay those of the last good step.
+Both are checked after they are summed over ranks, so every rank sees the same numbers and raises alike.
 """
 
 from __future__ import annotations
 
 import contextlib
+import math
 from collections.abc import Sequence
 from typing import Any
 
 import torch
 
+from zeroplay.core.errors import ZeroplayError
 from zeroplay.training.config import TrainConfig
 from zeroplay.training.distributed import Dist
 from zeroplay.training.loss import (LossStats, Packed, completion_logprobs, dpo_loss, loss_normalizer, pack,
@@ -35,6 +41,16 @@ from zeroplay.training.loss import (LossStats, Packed, completion_logprobs, dpo_
 from zeroplay.training.packing import PackedRow, pack_row, packed_logprobs, plan_micro_batches
 from zeroplay.training.registry import LOSS_TERMS, lookup
 from zeroplay.training.rollout import Sample
+
+
+class TrainingError(ZeroplayError, RuntimeError):
+    """A training step that cannot go on: a NaN or infinite reward, advantage, loss or gradient norm.
+    Raised before the optimizer step and before the step's checkpoint, so the last checkpoint holds the
+    last good step; the message names what produced the value (the trainer adds the step)."""
+
+
+#: the part of a non-finite loss's message that says where to look
+LOSS_HINT = "check optim.lr, the model and the data"
 
 
 def autocast_dtype(device: torch.device, dtype: str) -> torch.dtype | None:
@@ -129,12 +145,22 @@ class Learner:
                 out[j] = lp
         return out
 
-    def _step(self) -> float:
-        """Sum the gradients over ranks, clip, and take the optimizer step; the gradient norm."""
+    def _step(self, loss: float) -> float:
+        """Sum the gradients over ranks, clip, and take the optimizer step; the gradient norm. ``loss``
+        (the minibatch's, summed over ranks) or the norm not finite: no step, the gradients zeroed,
+        :class:`TrainingError` (every rank holds the same two numbers, so every rank raises here)."""
+        if not math.isfinite(loss):
+            self._refuse(f"the loss is {loss} ({LOSS_HINT})")
         self.dist.sum_grads(self.model.parameters())
-        gn = torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.optim.grad_clip)
+        gn = float(torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.optim.grad_clip))
+        if not math.isfinite(gn):
+            self._refuse(f"the gradient norm is {gn} with a finite loss {loss:.4g} ({LOSS_HINT})")
         self.optimizer.step()
-        return float(gn)
+        return gn
+
+    def _refuse(self, what: str) -> None:
+        self.optimizer.zero_grad(set_to_none=True)
+        raise TrainingError(f"{what}; the optimizer did not step")
 
     def update(self, samples: Sequence[Sample], advantages: torch.Tensor) -> dict[str, float]:
         """Train on ``samples`` (one optimizer step per minibatch); returns loss diagnostics."""
@@ -223,7 +249,7 @@ class Learner:
             total += part_loss
             for k, v in part_stats.items():
                 stats[k] = stats.get(k, 0.0) + v
-        return total, stats, self._step()
+        return total, stats, self._step(total)
 
     def _minibatch(self, samples: list[Sample], adv: torch.Tensor, old: list[list[float]],
                    ref: list[list[float]] | None) -> tuple[float, LossStats, float]:
@@ -254,7 +280,7 @@ class Learner:
         for part_loss, part_stats in self.dist.gather(mine, len(plan)):  # in micro-batch order, as one process adds
             stats.add(part_stats)
             total += part_loss
-        return total, stats, self._step()
+        return total, stats, self._step(total)
 
 
 def dpo_pairs(samples: Sequence[Sample]) -> tuple[list[tuple[Sample, Sample]], int]:

@@ -23,6 +23,11 @@ Simplifications, stated up front (as nanochat does):
   over the ranks and gathered back, every rank runs the same steps on the same samples, the learner
   sums gradients over ranks, and rank 0 alone writes the run's files: the run equals the one-process
   run with the same ``rollout_shards``, and its checkpoints resume on any process count.
+- A NaN or infinite reward (after the loop scored the step), advantage (after the estimator) or loss or
+  gradient norm (in the learner) stops the run at once with a :class:`~zeroplay.training.learner.TrainingError`
+  naming the step and what produced it, before any optimizer step on it and before its checkpoint:
+  the last checkpoint stays the last good step, and a rerun resumes from it. Every rank checks the same
+  numbers (the samples are gathered, the loss and gradients summed), so every rank raises alike.
 
 The pieces (policies, samplers, the loop named by ``loop``, the advantage estimator named by
 ``advantage.estimator``) are built in :mod:`zeroplay.training.build`; what a loop does is its own
@@ -31,10 +36,13 @@ module's business (:class:`~zeroplay.training.rollout.Loop`).
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
+import math
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +57,7 @@ from zeroplay.training.checkpoint import (CheckpointError, check_resume_config, 
                                           record_config, restore_rng_states, save_checkpoint)
 from zeroplay.training.config import TrainConfig
 from zeroplay.training.distributed import Dist, check_distributable, init_distributed, rank_device
-from zeroplay.training.learner import dpo_pairs
+from zeroplay.training.learner import TrainingError, dpo_pairs
 from zeroplay.training.policies import is_scripted
 from zeroplay.training.rollout import Loop, PhaseTimer, seed_for
 from zeroplay.training.runlog import RunLog, SampleLog, config_changes_of, write_atomically
@@ -148,21 +156,11 @@ def _train(cfg: TrainConfig, run_dir: Path, device: torch.device, dist: Dist, qu
                 samples_log.add(step, samples, lambda x: _prompt_text(slots, x))
             samples = [x for x in samples if not is_scripted(x)]  # a scripted role's text has no tokens to train
             rewards = np.array([x.reward for x in samples], dtype=float)
+            check_rewards(samples, rewards, cfg, step)  # before any estimator or update sees them
             t0 = time.perf_counter()
             trained, advs = [], []
             for slot in slots:  # each policy: advantages over its roles' samples, then its own update
-                mine = samples if slot.roles is None else [x for x in samples if slot.owns(x)]
-                if slot.learner.objective == "dpo":  # preference pairs: no advantages; only paired samples train
-                    pairs, unpaired = dpo_pairs(mine)
-                    update = slot.learner.update_dpo_pairs(pairs, unpaired)
-                    mine = [x for pair in pairs for x in pair]
-                    adv = torch.zeros(len(mine))
-                else:
-                    adv = slot.estimator(mine)
-                    if cfg.advantage.drop_zero:
-                        keep = nonzero_mask(adv).nonzero().flatten().tolist()
-                        mine, adv = [mine[i] for i in keep], adv[keep]
-                    update = slot.learner.update(mine, adv) if mine else {"loss/skipped": 1.0}
+                mine, adv, update = _update_policy(slot, samples, cfg, step)
                 trained += mine
                 advs.append(adv)
                 if slot.roles is None:
@@ -306,6 +304,91 @@ def evaluate(loop: Loop, sampler: Any, seed: int, step: int) -> dict[str, float]
     """The loop's evaluation, sampled with a seed of its own (the same wherever the rollouts ran)."""
     sampler.reseed(seed_for(seed, step, 3))
     return loop.evaluate(step)
+
+
+def _update_policy(slot: PolicySlot, samples: list[Any], cfg: TrainConfig,
+                   step: int) -> tuple[list[Any], torch.Tensor, dict[str, float]]:
+    """One policy's update on its roles' share of ``samples``: (the samples it trained on, their
+    advantages, the learner's metrics). A non-finite advantage, loss or gradient norm raises
+    :class:`TrainingError` naming the step (and the policy, with several) before the optimizer steps."""
+    mine = samples if slot.roles is None else [x for x in samples if slot.owns(x)]
+    where = f"step {step}" if slot.roles is None else f"step {step}, policy {slot.name!r}"
+    if slot.learner.objective == "dpo":  # preference pairs: no advantages; only paired samples train
+        pairs, unpaired = dpo_pairs(mine)
+        with _named(where):
+            update = slot.learner.update_dpo_pairs(pairs, unpaired)
+        return [x for pair in pairs for x in pair], torch.zeros(2 * len(pairs)), update
+    adv = check_advantages(slot.estimator(mine), mine, _estimator_name(slot), where)
+    if cfg.advantage.drop_zero:
+        keep = nonzero_mask(adv).nonzero().flatten().tolist()
+        mine, adv = [mine[i] for i in keep], adv[keep]
+    if not mine:
+        return mine, adv, {"loss/skipped": 1.0}
+    with _named(where):
+        return mine, adv, slot.learner.update(mine, adv)
+
+
+# -- non-finite values: caught where they appear, before they reach the weights or a checkpoint -----
+
+_NOT_SAVED = "the step was not saved: fix it and rerun to resume from the last checkpoint"
+
+
+@contextlib.contextmanager
+def _named(where: str) -> Iterator[None]:
+    """The learner's :class:`TrainingError` (a non-finite loss or gradient norm) with the step (and policy)."""
+    try:
+        yield
+    except TrainingError as e:
+        raise TrainingError(f"{where}: {e}; {_NOT_SAVED}") from None
+
+
+def check_rewards(samples: list[Any], rewards: np.ndarray, cfg: TrainConfig, step: int) -> None:
+    """Raise :class:`TrainingError` if a reward of ``samples`` (``rewards``, as floats) is NaN or infinite,
+    naming the step, the first such sample's env and role, and the config's rewards that produce it."""
+    bad = ~np.isfinite(rewards)
+    if not bad.any():
+        return
+    first = samples[int(np.argmax(bad))]
+    raise TrainingError(
+        f"step {step}: {int(bad.sum())} of {len(samples)} rewards are not finite ({rewards[bad][0]} for env "
+        f"{first.env!r}, role {first.role!r}), from {_reward_source(cfg, first.role)}; {_NOT_SAVED}")
+
+
+def _reward_source(cfg: TrainConfig, role: str) -> str:
+    """Where a loop's rewards come from, as far as the config says: a non-finite ``rewards:`` value, else
+    the loop section's named rewards (``ROLE_reward`` for that role when there is one), else the loop."""
+    shaping = [f"{k} = {v}" for k, v in cfg.rewards.model_dump().items() if not math.isfinite(v)]
+    if shaping:
+        return f"the config's rewards: section ({', '.join(shaping)}): use finite numbers"
+    section = cfg.loop_config
+    fields = section.model_dump() if hasattr(section, "model_dump") else dict(section or {})
+    named = {k: v for k, v in fields.items() if "reward" in k and isinstance(v, str)}
+    named = {k: v for k, v in named.items() if k == f"{role}_reward"} or named
+    if named:
+        which = ", ".join(f"{v!r} ({cfg.loop}.{k})" for k, v in named.items())
+        return f"reward {which} or the env it scores: make it return a finite number"
+    return f"loop {cfg.loop!r} (its rewards or its env's): make them finite"
+
+
+def check_advantages(adv: Any, samples: list[Any], estimator: str, where: str) -> torch.Tensor:
+    """``adv`` if it is a tensor of one finite advantage per sample; else :class:`TrainingError` naming
+    ``where`` (the step) and the estimator (the rewards were checked before, so it is the estimator's)."""
+    if not isinstance(adv, torch.Tensor) or adv.numel() != len(samples):
+        got = f"{adv.numel()} values" if isinstance(adv, torch.Tensor) else f"a {type(adv).__name__}"
+        raise TrainingError(f"{where}: advantage estimator {estimator!r} returned {got} for {len(samples)} samples: "
+                            f"return a torch.Tensor of one advantage per sample; {_NOT_SAVED}")
+    adv = adv.reshape(-1)
+    bad = ~torch.isfinite(adv)
+    if bool(bad.any()):
+        raise TrainingError(f"{where}: advantage estimator {estimator!r} returned {adv[bad][0].item()} for "
+                            f"{int(bad.sum())} of {len(samples)} samples (their rewards are finite): make it return "
+                            f"finite numbers; {_NOT_SAVED}")
+    return adv
+
+
+def _estimator_name(slot: PolicySlot) -> str:
+    """The ``advantage.estimator`` a slot's estimator was built from (its class name if it has no config)."""
+    return str(getattr(slot.estimator.config, "estimator", None) or type(slot.estimator).__name__)
 
 
 def _policy_metrics(name: str, samples: list[Any], adv: torch.Tensor) -> dict[str, float]:
