@@ -46,6 +46,11 @@ def tiny_agent(tiny_model_dir: Path):
 def served_tiny(tiny_model_dir: Path):
     """The real ``zeroplay serve`` command on the tiny model, in a subprocess on 127.0.0.1.
     Yields the base URL (``http://127.0.0.1:PORT/v1``)."""
+    yield from serve(tiny_model_dir)
+
+
+def serve(model_dir: Path):
+    """Start ``zeroplay serve MODEL_DIR`` on a free port; yield its base URL, then stop it."""
     import os
     import re
     import selectors
@@ -54,7 +59,7 @@ def served_tiny(tiny_model_dir: Path):
     import time
 
     proc = subprocess.Popen(
-        [sys.executable, "-m", "zeroplay.cli", "serve", str(tiny_model_dir), "--port", "0", "--name", "tiny"],
+        [sys.executable, "-m", "zeroplay.cli", "serve", str(model_dir), "--port", "0", "--name", "tiny"],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

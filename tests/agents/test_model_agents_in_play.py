@@ -18,6 +18,8 @@ from zeroplay.agents.play import run_episodes
 from zeroplay.cli import main
 from zeroplay.core.registry import gym_id
 
+from .conftest import serve
+
 
 def one_env_per_class() -> list[str]:
     """Env ids that differ in code: ids sharing an entry point differ only in their kwargs."""
@@ -35,9 +37,24 @@ class KeepOpen(gymnasium.Wrapper):
 
 
 @pytest.fixture(scope="module")
-def model_agents(tiny_model_dir: Path, served_tiny: str) -> list[agents.Agent]:
-    hf = agents.make("hf", path=str(tiny_model_dir), max_new_tokens=12, seed=0)
-    remote = agents.make("openai", base_url=served_tiny, max_new_tokens=12, seed=0, timeout_s=60)
+def long_context_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny model whose context (2048) holds every env's prompt: a server refuses longer ones (400),
+    as vLLM and OpenAI do, where the ``hf`` agent would cut them."""
+    from zeroplay.agents.tiny import build_tiny_model
+
+    return build_tiny_model(tmp_path_factory.mktemp("tiny-2048"), hidden_size=32, num_layers=2, num_heads=4,
+                            max_position_embeddings=2048)
+
+
+@pytest.fixture(scope="module")
+def served_long(long_context_model: Path):
+    yield from serve(long_context_model)
+
+
+@pytest.fixture(scope="module")
+def model_agents(long_context_model: Path, served_long: str) -> list[agents.Agent]:
+    hf = agents.make("hf", path=str(long_context_model), max_new_tokens=12, seed=0)
+    remote = agents.make("openai", base_url=served_long, max_new_tokens=12, seed=0, timeout_s=60)
     return [hf, remote]
 
 
