@@ -13,10 +13,13 @@ mean final training return), and with turn credit ``selfplay/<env>/p0/credit`` (
 Cooperative games (``env.cooperative``: one team score) mix with zero-sum ones.
 
 Evaluation plays the policy against fixed opponents (``agents.make("random" | "minimax" |
-"nash")``), the policy taking each seat in half of the games, with the env's own -1/+1 for
-illegal moves (a mixture: per env, under ``eval/<env>/...``, with the entry's own ``opponents``;
-``games.held_out`` adds games that are evaluated the same way but never trained on). The opponent
-``self`` is the policy itself in the other seat: a cooperative game's team score in self-play.
+"nash")``) in duplicate form (:func:`play_duplicate`): each deal (env seed) is played twice, the
+policy in seat 0 and then in seat 1, so the luck of the deal cancels; the deals are the same at
+every evaluation (before and after compare on the same hands), with the env's own -1/+1 for
+illegal moves; ``.../mean_return_ci95`` is the 95% half-width of the played mean return (a
+mixture: per env, under ``eval/<env>/...``, with the entry's own ``opponents``; ``games.held_out``
+adds games that are evaluated the same way but never trained on). The opponent ``self`` is the
+policy itself in the other seat: a cooperative game's team score in self-play.
 With ``eval.exploitability``, every game with a public tree (one hand of Kuhn Poker or Leduc
 Hold'em; :func:`zeroplay.envs.games.cfr.public_tree`) is also scored exactly from the policy's
 action probabilities at all its information sets (:func:`policy_action_probs`, batched forward
@@ -149,17 +152,23 @@ def check_view(env_id: str, mode: str, info: dict[str, Any]) -> None:
 
 
 def play_matches(env_id: str, env_kwargs: dict[str, Any], seats: Sequence[Sequence[Agent]], seed: int,
-                 max_moves: int = GamesConfig.model_fields["max_moves"].default) -> list[dict[str, Any]]:
+                 max_moves: int = GamesConfig.model_fields["max_moves"].default,
+                 deals: Sequence[int] | None = None) -> list[dict[str, Any]]:
     """Play ``len(seats)`` games in parallel; ``seats[g][p]`` plays seat p of game g.
 
-    Each turn, the games waiting on the same agent are batched into one ``act`` call. A game is cut
-    after ``max_moves`` moves (:func:`game_over`: a draw). Returns per game: ``returns``,
-    ``invalid_by`` (the offender's seat or None), ``moves``, ``truncated``.
+    Game g's env is reset with ``seed_for(seed, deals[g])`` (default ``deals[g] = g``: every game its
+    own deal; games with the same deal number get the same cards). Each turn, the games waiting on
+    the same agent are batched into one ``act`` call. A game is cut after ``max_moves`` moves
+    (:func:`game_over`: a draw). Returns per game: ``returns``, ``invalid_by`` (the offender's seat
+    or None), ``moves``, ``truncated``.
     """
     import zeroplay as zp
 
+    if deals is not None and len(deals) != len(seats):
+        raise ValueError(f"play_matches: {len(deals)} deals for {len(seats)} games; give one deal number per game")
+    deal = list(range(len(seats))) if deals is None else list(deals)
     envs = [zp.make(env_id, **env_kwargs) for _ in seats]
-    state = [env.reset(seed=seed_for(seed, g)) for g, env in enumerate(envs)]
+    state = [env.reset(seed=seed_for(seed, deal[g])) for g, env in enumerate(envs)]
     for obs, info in state:
         check_turn(env_id, obs, info, 0)
     results: list[dict[str, Any] | None] = [None] * len(envs)
@@ -185,6 +194,37 @@ def play_matches(env_id: str, env_kwargs: dict[str, Any], seats: Sequence[Sequen
                 results[g] = {"returns": final["returns"], "moves": moves[g], "truncated": bool(final.get("truncated")),
                               "invalid_by": final.get("offender") if final.get("invalid_move") else None}
     return results  # type: ignore[return-value]
+
+
+def play_duplicate(env_id: str, env_kwargs: dict[str, Any], me: Agent, opp: Agent, games: int, seed: int,
+                   max_moves: int = GamesConfig.model_fields["max_moves"].default
+                   ) -> tuple[dict[str, float], list[dict[str, Any]]]:
+    """Played evaluation of ``me`` against ``opp`` on a two-player game, in duplicate form.
+
+    ``ceil(games / 2)`` deals (env seeds ``seed_for(seed, d)``), each played twice: game ``2d`` with
+    ``me`` in seat 0, game ``2d + 1`` with the seats swapped, so each side holds each hand of a deal
+    once and the luck of the deal cancels (duplicate poker); an odd ``games`` is rounded up. The same
+    ``seed`` gives the same deals. ``opp`` may be ``me`` (self-play: the team score of a cooperative
+    game; an illegal move by either seat counts). Returns (metrics, per-game results of
+    :func:`play_matches`); the metrics, for ``me``: ``win_rate``, ``mean_return``, ``invalid_rate``
+    (its own illegal moves), ``truncated_rate``, and with two deals or more ``mean_return_ci95``, the
+    95% half-width of the mean return (normal approximation over the deals' mean returns, the two
+    games of a deal being one paired observation). Not guaranteed: balance of anything the env does
+    not draw at reset, or of the agents' own randomness.
+    """
+    n_deals = -(-games // 2)
+    seats = [[me, opp] if g % 2 == 0 else [opp, me] for g in range(2 * n_deals)]
+    results = play_matches(env_id, env_kwargs, seats, seed=seed, max_moves=max_moves,
+                           deals=[g // 2 for g in range(2 * n_deals)])
+    mine = np.array([r["returns"][g % 2] for g, r in enumerate(results)], dtype=float)
+    invalid = [r["invalid_by"] is not None if opp is me else r["invalid_by"] == g % 2 for g, r in enumerate(results)]
+    metrics = {"win_rate": float(np.mean(mine > 0)), "mean_return": float(np.mean(mine)),
+               "invalid_rate": float(np.mean(invalid)),
+               "truncated_rate": sum(r["truncated"] for r in results) / len(results)}
+    if n_deals >= 2:
+        per_deal = mine.reshape(n_deals, 2).mean(axis=1)
+        metrics["mean_return_ci95"] = float(1.96 * per_deal.std(ddof=1) / np.sqrt(n_deals))
+    return metrics, results
 
 
 def view_observation(game: str, player: int, view: str, legal: Sequence[str]) -> str:
@@ -497,17 +537,10 @@ class GamesLoop(ShardedLoop):
             pre = self._prefix(entry)
             for name in e.opponents or ev.opponents:
                 opp = me if name == "self" else make_opponent(name, seed_for(self.cfg.seed, 991, step))
-                seats = [[me, opp] if g % 2 == 0 else [opp, me] for g in range(ev.games)]
-                results = play_matches(e.id, e.kwargs, seats, seed=seed_for(self.cfg.seed, 7, 0),
-                                       max_moves=self.gc.max_moves)
-                mine = [r["returns"][g % 2] for g, r in enumerate(results)]
-                out[f"{pre}{name}/win_rate"] = float(np.mean([m > 0 for m in mine]))
-                out[f"{pre}{name}/mean_return"] = float(np.mean(mine))
-                invalid = [r["invalid_by"] is not None if opp is me else r["invalid_by"] == g % 2
-                           for g, r in enumerate(results)]
-                out[f"{pre}{name}/invalid_rate"] = float(np.mean(invalid))
+                metrics, results = play_duplicate(e.id, e.kwargs, me, opp, ev.games,
+                                                  seed=seed_for(self.cfg.seed, 7, 0), max_moves=self.gc.max_moves)
+                out.update({f"{pre}{name}/{k}": v for k, v in metrics.items()})
                 cut = sum(r["truncated"] for r in results)
-                out[f"{pre}{name}/truncated_rate"] = cut / len(results)
                 self._warn_cut(f"evaluation (vs {name})", e.key, cut, len(results))
             if ev.exploitability:
                 out.update(self.exact_evaluation(entry))
