@@ -5,7 +5,10 @@ says so and exits 0 (a larger ``--steps`` trains further). A resume whose config
 run's (``config.json``) in more than the fields :data:`~zeroplay.training.checkpoint.RESUMABLE` lists
 (``steps``, logging, eval and checkpoint frequency, threads, devices...) is refused with the changed
 fields, unless ``--allow-config-change``: then ``config_history.jsonl`` keeps every config the run
-used. ``--dry-run`` prints the resolved config and what would be built, and builds nothing.
+used. ``--dry-run`` prints the resolved config and what would be built (policies, scripted roles),
+builds nothing, and refuses what the run would refuse before building (a refused resume, a bad
+``--nproc``). Settings the chosen loop does not read (another loop's section, ``eval`` fields of
+another loop) get a one-line warning on stderr: :func:`~zeroplay.training.config.ignored_settings`.
 
 ``--nproc N`` runs the training over N processes (:mod:`zeroplay.training.distributed`): it starts
 ``torchrun --standalone --nproc_per_node N -m zeroplay.cli train ...`` with the same arguments, one
@@ -59,19 +62,23 @@ def parse_overrides(items: list[str]) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from zeroplay.training.config import load_config
+    from zeroplay.training.config import ignored_settings, load_config
 
     overrides = parse_overrides(args.overrides)
     for key in ("out_dir", "name", "steps", "seed"):
         if getattr(args, key) is not None:
             overrides[key] = getattr(args, key)
     cfg = load_config(args.config, overrides)
-    if args.dry_run:
-        print(describe(cfg))
-        return 0
     if args.nproc < 1:
         raise ConfigError(f"--nproc takes a number of processes >= 1, got {args.nproc}")
-    if args.nproc > 1 and "WORLD_SIZE" not in os.environ:
+    launching = args.nproc > 1 and "WORLD_SIZE" not in os.environ and not args.dry_run
+    warning = ignored_settings(cfg)
+    if warning and not launching and os.environ.get("RANK", "0") == "0":  # once: rank 0 of a launched run says it
+        print(warning, file=sys.stderr)
+    if args.dry_run:
+        print(describe(cfg, allow_config_change=args.allow_config_change))
+        return 0
+    if launching:
         return launch(args)
     from zeroplay.training.trainer import train
 
@@ -117,8 +124,11 @@ def launch(args: argparse.Namespace) -> int:
         return 130
 
 
-def describe(cfg: Any) -> str:
-    """The resolved config (YAML) and what a run of it would build; reads no checkpoint, builds no model."""
+def describe(cfg: Any, allow_config_change: bool = False) -> str:
+    """The resolved config (YAML) and what a run of it would build; builds no model and loads no
+    checkpoint. Refuses (raises) what the run would refuse before building anything: a missing
+    tracker package, a run directory that is a file, and a resume whose config the run's
+    ``config.json`` does not allow (see ``--allow-config-change``)."""
     import yaml
 
     from zeroplay.training.checkpoint import CHECKPOINT_NAME, numbered_checkpoints
@@ -127,12 +137,19 @@ def describe(cfg: Any) -> str:
 
     check_trackers(cfg.log)  # what the run itself would fail on first
     run_dir = Path(cfg.out_dir) / cfg.name
+    for parent in (run_dir, *run_dir.parents):
+        if parent.exists() and not parent.is_dir():
+            raise ConfigError(f"out_dir/name: {parent} is a file, not a directory; pick another out_dir or name")
     loop_cls = lookup(LOOPS, cfg.loop)
     section = cfg.loop_config
     lines = ["# resolved config", yaml.safe_dump(cfg.model_dump(mode="json"), sort_keys=False).rstrip(), "",
              "# what the run would build (dry run: nothing was built)"]
     if (run_dir / CHECKPOINT_NAME).exists() or numbered_checkpoints(run_dir):
+        changes = _resume_changes(cfg, run_dir, allow_config_change)  # a refused resume raises, as the run would
         lines.append(f"run directory: {run_dir} (holds a checkpoint: the run resumes from it, or says it is complete)")
+        if changes:
+            why = "--allow-config-change" if allow_config_change else "a resume may change them"
+            lines.append(f"config changes from the run's config.json ({why}): {', '.join(changes)}")
     else:
         lines.append(f"run directory: {run_dir} ({'exists, no checkpoint' if run_dir.exists() else 'new'}: a new run)")
     lines.append(f"loop: {cfg.loop} ({loop_cls.__module__}.{loop_cls.__qualname__}), {cfg.steps} steps, "
@@ -146,16 +163,40 @@ def describe(cfg: Any) -> str:
         if isinstance(getattr(section, field, None), str):
             lines.append(f"{field.replace('_', ' ')}: {getattr(section, field)}")
     policies = {name: cfg.for_policy(name) for name in cfg.policies} or {"policy": cfg}
+    loop_roles = tuple(getattr(loop_cls, "roles", ()) or ())
     for name, pcfg in policies.items():
-        roles = f"roles {', '.join(cfg.policies[name].roles)}" if cfg.policies else "every role"
+        if cfg.policies:
+            roles = f"roles {', '.join(cfg.policies[name].roles)}"
+        elif cfg.scripted:
+            roles = f"roles {', '.join(r for r in loop_roles if r not in cfg.scripted)}"
+        else:
+            roles = "every role"
         lines.append(f"policy {name} ({roles}): model {_model_line(pcfg, run_dir, name if cfg.policies else None)}; "
                      f"backend {cfg.backend}, template {cfg.template}; optimizer AdamW lr {pcfg.optim.lr:g}; "
                      f"advantage estimator {pcfg.advantage.estimator}")
+    for role, scripted in cfg.scripted.items():
+        kwargs = f" {scripted.kwargs}" if scripted.kwargs else ""
+        lines.append(f"scripted role {role}: agent {scripted.agent}{kwargs} (not trained)")
     if cfg.warmup.steps:
         lines.append(f"warm-up: {cfg.warmup.steps} supervised steps of {cfg.warmup.batch_size}")
     lines.append(f"checkpoints: every {cfg.checkpoint_every} step(s), keeping {cfg.checkpoint_keep}")
     lines.append(f"log: {', '.join(cfg.log)}")
     return "\n".join(lines)
+
+
+def _resume_changes(cfg: Any, run_dir: Path, allow: bool) -> list[str]:
+    """The fields a resume of ``run_dir`` with ``cfg`` changes (``a: old -> new``); raises what the run
+    raises (:class:`~zeroplay.training.checkpoint.ConfigChangedError`) for a change it refuses."""
+    import json
+
+    from zeroplay.training.checkpoint import _brief, check_resume_config
+    from zeroplay.training.trainer import _trained_config
+
+    previous = _trained_config(run_dir)
+    if previous is None:
+        return []
+    changes = check_resume_config(run_dir, previous, json.loads(json.dumps(cfg.model_dump(mode="json"))), allow=allow)
+    return [f"{k}: {_brief(old)} -> {_brief(new)}" for k, (old, new) in changes.items()]
 
 
 def _model_line(cfg: Any, run_dir: Path, policy: str | None) -> str:

@@ -158,6 +158,9 @@ class EvalConfig(_Strict):
     opponents: list[str] = ["random"]
     """Fixed opponents (agents.make names) for the games loop; ``self``: the policy in the other seat too."""
     games: int = Field(100, ge=2)
+    """Games loop: played games per opponent, in duplicate form (each deal, an env seed, played twice with
+    the seats swapped, so the luck of the deal cancels; the same deals at every evaluation): an odd
+    number is rounded up to the next even one."""
     exploitability: bool = False
     """Games loop: exact evaluation for every game that has a public tree (Kuhn Poker, Leduc Hold'em):
     exploitability and exact results against fixed opponents, from the model's action probabilities."""
@@ -550,6 +553,9 @@ class TrainConfig(_Strict):
             self._check_scripted()
         if self.policies:
             self._check_policies()
+        check = getattr(lookup(LOOPS, self.loop), "check_config", None)
+        if check is not None:  # the loop's own cross-section checks (e.g. a built-in role vs scripted:)
+            check(self)
         return self
 
     def _check_scripted(self) -> None:
@@ -612,12 +618,50 @@ class TrainConfig(_Strict):
         raise KeyError(f"no policy plays role {role!r}; policies: {', '.join(self.policies)}")
 
 
+#: The ``eval`` fields each built-in loop reads (the trainer reads ``every`` for every loop). A loop
+#: class may list its own as ``eval_fields``; a loop in neither is not warned about.
+EVAL_FIELDS_READ: dict[str, tuple[str, ...]] = {
+    "games": ("every", "opponents", "games", "exploitability"),
+    **dict.fromkeys(("rlvr", "svs", "ttcs"), ("every", "samples", "samples_per_task", "pass_k")),
+    **dict.fromkeys(("g_zero", "sws"), ("every", "samples", "samples_per_task")),
+    **dict.fromkeys(("propose_solve", "evoenv", "stp", "multi_agent_evolve", "search_self_play", "deepseekmath_v2",
+                     "utrl"), ("every", "samples")),
+}
+#: The loop sections that are fields of :class:`TrainConfig` (a plug-in loop's goes to ``sections``).
+BUILTIN_SECTIONS = ("games", "rlvr", "propose_solve")
+
+
+def ignored_settings(cfg: TrainConfig, shown: int = 3) -> str | None:
+    """A one-line warning naming what ``cfg`` sets that its loop does not read, or None: another loop's
+    section (with the fields given in it) and ``eval`` fields given with a value other than the default
+    (a saved ``config.json``, which lists every default, warns about nothing)."""
+    ignored = []
+    for name in BUILTIN_SECTIONS:
+        section = getattr(cfg, name)
+        if name != cfg.loop and section is not None:
+            given = [f"{name}.{f}" for f in type(section).model_fields if f in section.model_fields_set]
+            more = f", +{len(given) - shown} more" if len(given) > shown else ""
+            ignored.append(f"{name}: ({', '.join(given[:shown])}{more})" if given else f"{name}:")
+    read = getattr(lookup(LOOPS, cfg.loop), "eval_fields", None) or EVAL_FIELDS_READ.get(cfg.loop)
+    if read is not None:
+        given = cfg.eval.model_fields_set
+        ignored += [f"eval.{f}" for f, info in EvalConfig.model_fields.items()
+                    if f not in read and f in given and getattr(cfg.eval, f) != info.get_default()]
+    if not ignored:
+        return None
+    return (f"warning: loop {cfg.loop} does not read {', '.join(ignored)}; they are ignored "
+            "(remove them, or choose the loop that reads them)")
+
+
 def _needs_ref(loss: LossConfig) -> bool:
     """Whether ``loss.terms`` has a term that needs the KL reference's log-probs."""
     return any("ref" in getattr(lookup(LOSS_TERMS, n), "needs", ()) for n in loss.terms)
 
 
 def _format_errors(e: ValidationError, where: str) -> str:
+    errors = e.errors()
+    if len(errors) == 1 and not errors[0]["loc"] and errors[0]["type"] == "value_error":  # a whole-config check
+        return f"Invalid training config {where}: {errors[0]['msg'].removeprefix('Value error, ')}"
     lines = []
     for err in e.errors():
         loc = ".".join(str(p) for p in err["loc"]) or "(top level)"

@@ -20,7 +20,9 @@ Each step has two roles (one shared policy by default, or one each with ``polici
 ``generator: scripted`` replaces the policy's completions with :class:`ScriptedEnvWriter`'s (a
 tiny random model almost never writes a valid env): it reads the example sources in the same
 prompts and writes variants of them. Everything after the completions is the same: same pipeline,
-same rewards (logged; the generator then has no samples to train on), same solver mixture.
+same rewards (logged; the generator then has no samples to train on), same solver mixture. A
+``scripted: {generator: ...}`` agent plays the role only with ``generator: policy`` (with both, the
+config is refused).
 
 Not built: rollout shards and Ray actors (the step is one piece); a warm-up for the generator.
 """
@@ -105,7 +107,16 @@ class EvoEnvLoop(ShardedLoop):
     config_class = EvoEnvConfig
     one_piece = "the library grows within it"
     roles = ("generator", "solver")
-    """What ``policies:`` may assign (one shared policy plays both by default)."""
+    """What ``policies:`` and ``scripted:`` may assign (one shared policy plays both by default)."""
+
+    @classmethod
+    def check_config(cls, cfg: Any) -> None:
+        """``generator: scripted`` (the built-in writer) and a ``scripted: {generator: ...}`` agent both
+        claim the generator role: refused, rather than one of them silently ignored."""
+        if cfg.loop_config.generator == "scripted" and "generator" in cfg.scripted:
+            raise ValueError(f"evoenv.generator: scripted (the built-in ScriptedEnvWriter) conflicts with "
+                             f"scripted.generator ({cfg.scripted['generator'].agent}): set evoenv.generator: policy to "
+                             "have that agent write the envs, or drop scripted.generator to keep the built-in writer")
 
     def __init__(self, cfg: Any, sampler: Sampler | None, policy: Any):
         from zeroplay.envs.synth.library import Library
