@@ -18,7 +18,12 @@ command, the limits a run gets, and how prompts and answers name the language::
 
 ``{file}`` in ``compile`` and ``run`` becomes the file name, ``{python}`` the sandbox's Python.
 Shipped files live in ``zeroplay/sandbox/languages/`` (Python, Lua, OCaml, Fortran, R) and load on
-first use; :func:`load_languages` adds a file or a folder of them. A bad file is a
+first use; :func:`load_languages` adds a file or a folder of them. Where a config names a language
+(``CodeIO-v0``'s ``language``, the code verifier's ``language`` and a code reference's), the path of a
+``.yaml``/``.yml`` file works too (:func:`resolve_language`: relative to the working directory): the
+file is loaded and its ``name`` used, so ``--set rlvr.env_kwargs.language=cobol.yaml`` adds COBOL
+from the command line. Only trusted text may name a file this way (configs, env kwargs, task
+references), never a model's output: nothing reads a language name from a response. A bad file is a
 :class:`~zeroplay.core.errors.ConfigError` naming the file and the field. A file may not take a
 shipped language's name (its fences, limits and toolchain would silently replace the shipped
 ones) unless it says ``replaces_shipped: true``, and is then loaded before anything uses that name.
@@ -329,8 +334,36 @@ def load_shipped(name: str) -> LanguageSpec | None:
     return register_spec(parse_language_file(path))
 
 
+#: Language files loaded by path (:func:`resolve_language`): resolved path -> the language's name.
+_BY_PATH: dict[str, str] = {}
+
+
+def is_language_path(value: Any) -> bool:
+    """Whether ``value`` names a language file (a str or path ending ``.yaml``/``.yml``), not a language id."""
+    return isinstance(value, (str, PathLike)) and str(value).lower().endswith((".yaml", ".yml"))
+
+
+def resolve_language(value: str | PathLike[str]) -> str:
+    """The language id ``value`` stands for: ``value`` itself, or, for the path of a language file
+    (``.yaml``/``.yml``, relative to the working directory), the ``name`` in that file, which is
+    loaded first (:func:`load_languages`; once per process). Only trusted values may be paths
+    (configs, env kwargs, task references): never a model's output."""
+    if not is_language_path(value):
+        return value  # type: ignore[return-value]
+    path = Path(value).expanduser()
+    key = str(path.resolve())
+    if key not in _BY_PATH:
+        if not path.is_file():
+            raise ConfigError(f"No language file at {path}: give the path of an existing .yaml language file "
+                              f"or a language name ({', '.join(sorted({*_SPECS, *shipped_names()}))})")
+        _BY_PATH[key] = load_languages(path)[0].name
+    return _BY_PATH[key]
+
+
 def language_spec(name: str) -> LanguageSpec:
-    """The description of language ``name`` (loading its shipped file on first use)."""
+    """The description of language ``name`` (loading its shipped file on first use), or of the
+    language file at ``name`` when it is a path (:func:`resolve_language`)."""
+    name = resolve_language(name)
     spec = _SPECS.get(name) or load_shipped(name)
     if spec is None:
         from zeroplay.core.errors import UnknownIdError
@@ -345,8 +378,15 @@ def available(name: str) -> tuple[bool, str]:
     missing = [p for p in spec.requires if shutil.which(p) is None]
     if not missing:
         return True, ""
-    how = f"apt-get install {' '.join(spec.debian)} (or ./setup.sh --languages)" if spec.debian else "install it"
+    how = f"apt-get install {' '.join(spec.debian)}" if spec.debian else "install it"
+    if is_shipped(spec):  # setup.sh installs the toolchains of the shipped files only
+        how += " (or ./setup.sh --languages)"
     return False, f"{spec.prompt_name} needs {', '.join(missing)}, not found on PATH: {how}"
+
+
+def is_shipped(spec: LanguageSpec) -> bool:
+    """Whether ``spec`` is the description of a shipped file (not a user's, nor one that replaces it)."""
+    return spec.name in shipped_names() and not spec.replaces_shipped
 
 
 def registered_specs() -> Iterable[LanguageSpec]:

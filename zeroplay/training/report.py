@@ -2,10 +2,12 @@
 demand with ``zeroplay report RUN_DIR`` (also while a run is going: it shows what is logged so far).
 
 It holds the config, the before/after evaluation table, the curves (``curve.png``, embedded as
-base64), a few samples per role (``samples.jsonl``: the best and the worst rewarded of the last
-step that kept some) and the timings (the ``time/*`` metrics summed over the steps). It reads
-only the run's files (no torch, no model) and refers to nothing outside itself: no scripts, no
-fonts, no links, so it opens anywhere, offline, and can be mailed as it is.
+base64; before the run has drawn it, curves drawn from ``metrics.jsonl`` when matplotlib is
+installed), a few samples of each env and role (``samples.jsonl``: the best and the worst
+rewarded, of the last step that sampled that env and role) and the timings (the ``time/*``
+metrics summed over the steps). It reads only the run's files (no torch, no model) and refers to
+nothing outside itself: no scripts, no fonts, no links, so it opens anywhere, offline, and can be
+mailed as it is.
 """
 
 from __future__ import annotations
@@ -65,7 +67,7 @@ def render(run_dir: Path) -> str:
         f'<p class="muted">loop <b>{escape(str(config.get("loop", "?")))}</b> &middot; {escape(status)} '
         f"&middot; {escape(str(run_dir))}</p>",
         "<h2>Evaluation before and after training</h2>", _config_note(run_dir), _table(summary, rows),
-        "<h2>Curves</h2>", _curves(run_dir),
+        "<h2>Curves</h2>", _curves(run_dir, rows),
         "<h2>Samples</h2>", _samples(run_dir),
         "<h2>Timings</h2>", _timings(rows, summary),
         "<h2>Config</h2>", f'<pre id="config">{escape(json.dumps(config, indent=2))}</pre>',
@@ -107,24 +109,59 @@ def _config_note(run_dir: Path) -> str:
             "&ldquo;after&rdquo; under the last, so they may not measure the same thing.</p>")
 
 
-def _curves(run_dir: Path) -> str:
+#: Most metrics one panel of the curves drawn from ``metrics.jsonl`` shows (the first, in key order).
+PANEL_KEYS = 8
+
+
+def _curves(run_dir: Path, rows: list[dict[str, Any]]) -> str:
     png = run_dir / "curve.png"
-    if not png.is_file():
-        return '<p class="muted">no curve.png yet (it is drawn at the end of the run)</p>'
-    data = base64.b64encode(png.read_bytes()).decode("ascii")
-    return f'<img id="curves" alt="training curves" src="data:image/png;base64,{data}">'
+    if png.is_file():
+        data, note = png.read_bytes(), ""
+    else:  # a run in progress: the curves of what is logged so far
+        data = _draw_logged(rows)
+        if data is None:
+            return '<p class="muted">no curve.png yet (it is drawn at the end of the run)</p>'
+        note = ('<p class="muted">the run has not drawn curve.png yet: these curves are drawn from metrics.jsonl '
+                f"(rewards, then the first {PANEL_KEYS} train/ and eval/ metrics)</p>")
+    data64 = base64.b64encode(data).decode("ascii")
+    return f'{note}<img id="curves" alt="training curves" src="data:image/png;base64,{data64}">'
+
+
+def _draw_logged(rows: list[dict[str, Any]]) -> bytes | None:
+    """Curves of the logged rows (None without matplotlib or without a metric to draw)."""
+    try:
+        from zeroplay.training.runlog import draw_curves
+
+        return draw_curves(rows, logged_panels(rows))
+    except ImportError:  # matplotlib comes with the train extra; the report works without it
+        return None
+
+
+def logged_panels(rows: list[dict[str, Any]]) -> list[tuple[str, list[str]]]:
+    """Panels for curves of ``rows`` alone (no loop at hand): ``reward/*``, ``train/*`` and ``eval/*``,
+    each the first :data:`PANEL_KEYS` numeric metrics in key order."""
+    keys = sorted({k for r in rows for k, v in r.items()
+                   if isinstance(v, (int, float)) and not isinstance(v, bool)})
+    return [(title, [k for k in keys if k.startswith(title + "/")][:PANEL_KEYS])
+            for title in ("reward", "train", "eval")]
 
 
 def _samples(run_dir: Path) -> str:
     rows = read_samples(run_dir)
     if not rows:
         return '<p class="muted">no samples.jsonl (it is written from the first RL step on)</p>'
-    step = rows[-1]["step"]
-    out = [f'<p class="muted">step {step}: the best and the worst rewarded sample of each role</p>']
-    for r in (r for r in rows if r["step"] == step):
+    latest: dict[tuple[str, str], int] = {}  # each (env, role)'s last step with samples
+    for r in rows:
+        latest[str(r.get("env", "")), str(r.get("role", ""))] = r["step"]
+    out = ['<p class="muted">the best and the worst rewarded sample of each env and role, '
+           "from the last step that sampled it</p>"]
+    for r in sorted((r for r in rows if r["step"] == latest[str(r.get("env", "")), str(r.get("role", ""))]),
+                    key=lambda r: (str(r.get("env", "")), str(r.get("role", "")))):
         flags = "" if r.get("well_formed", True) else " &middot; not well formed"
-        out.append(f'<div class="sample" data-role="{escape(str(r.get("role", "")))}">'
+        out.append(f'<div class="sample" data-role="{escape(str(r.get("role", "")))}" '
+                   f'data-env="{escape(str(r.get("env", "")))}">'
                    f'<b>role {escape(str(r.get("role", "")))}</b> &middot; {escape(str(r.get("env", "")))} &middot; '
+                   f'step {r["step"]} &middot; '
                    f'reward {_fmt(r.get("reward"))} &middot; {escape(str(r.get("finish_reason", "")))}{flags}'
                    f'<pre>{escape(str(r.get("prompt", "")))}</pre><pre><b>{escape(str(r.get("completion", "")))}</b></pre></div>')
     return "".join(out)

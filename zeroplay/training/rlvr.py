@@ -5,7 +5,11 @@ a mixture's share of them from (seed, step), :func:`~zeroplay.training.rollout.s
 and samples ``group_size`` answers to each, one batched generate per shard; the env's verifier
 scores them (``info["verdict"]``). The solver reward is ``rlvr.reward`` (default ``correctness``:
 +1 / -0.5 / -1 for malformed answers, as in Absolute Zero); a GRPO-family estimator groups the
-samples of one problem. Metrics per env: ``train/<env>/solver/reward``.
+samples of one problem. Metrics per env: ``train/<env>/solver/reward``. An answer is well-formed
+when the template reads it (:meth:`~zeroplay.training.templates.Template.parse`) and the env does
+not say otherwise: an env whose prompt asks for a format of its own (``CodeIO-v0``: a fenced block
+of the language) sets ``info["well_formed"] = False`` for an answer without it, and the answer then
+counts as malformed (``train/well_formed``, the reward's malformed case), whatever its verdict.
 
 Label-free (``rlvr.reward: majority_vote``, a group reward): each group's answers (the verifier's
 extracted answer of each well-formed sample) vote, answers being the same when the env's verifier
@@ -56,13 +60,20 @@ def verdict_of(env: Any, seed: int, action: str) -> tuple[float, Verdict, Any]:
     """(reward, verdict, reference) of ``action`` on the problem ``env.reset(seed=seed)`` serves. An env
     without a verdict gets one from its reward (correct when > 0); the reference is None when the env
     names none (``info["task"].reference``)."""
+    reward, verdict, reference, _ = scored_step(env, seed, action)
+    return reward, verdict, reference
+
+
+def scored_step(env: Any, seed: int, action: str) -> tuple[float, Verdict, Any, bool]:
+    """:func:`verdict_of`, and whether the env found the answer in the format its prompt asks for
+    (``info["well_formed"]``; True when the env does not say)."""
     env.reset(seed=seed)
     _, reward, _, _, info = env.step(action)
     verdict = info.get("verdict")
     if verdict is None:
         verdict = Verdict(reward > 0, float(reward), "env-reward")
     task = info.get("task")
-    return float(reward), verdict, getattr(task, "reference", None)
+    return float(reward), verdict, getattr(task, "reference", None), info.get("well_formed") is not False
 
 
 def score_answer(env: Any, seed: int, action: str) -> tuple[float, bool]:
@@ -143,15 +154,17 @@ class RLVRLoop(ShardedLoop):
         return split_over_mixture(n, [e.weight for e in self.mixture], seed)
 
     def _answer(self, problems: list[tuple[int, int]], n: int) -> tuple[list[Any], list[Verdict], list[Any]]:
-        """``n`` sampled answers to each problem (entry e, ``reset(seed=s)``), in one generate; each answer's
+        """``n`` sampled answers to each problem (entry e, ``reset(seed=s)``), in one generate (each
+        ``(generation, action, well_formed)``, well-formed for the template and the env); each answer's
         verdict, and each problem's reference (None where the env has none)."""
         prompts = [self.envs[e].reset(seed=s)[0] for e, s in problems for _ in range(n)]
         outs = self.sampler.generate(prompts)
         t0 = time.perf_counter()
-        scored = [verdict_of(self.envs[problems[j // n][0]], problems[j // n][1], action)
+        scored = [scored_step(self.envs[problems[j // n][0]], problems[j // n][1], action)
                   for j, (_, action, _) in enumerate(outs)]
         self.sampler.timer.add("verify", time.perf_counter() - t0, len(outs))
-        return outs, [v for _, v, _ in scored], [scored[i * n][2] for i in range(len(problems))]
+        outs = [(gen, action, ok and env_ok) for (gen, action, ok), (*_, env_ok) in zip(outs, scored)]
+        return outs, [v for _, v, _, _ in scored], [scored[i * n][2] for i in range(len(problems))]
 
     def _group_rewards(self, problem: tuple[int, int], outs: Sequence[tuple[Any, str, bool]],
                        verdicts: Sequence[Verdict], reference: Any, stats: dict[str, list[Any]]) -> list[float]:

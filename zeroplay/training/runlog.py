@@ -117,44 +117,58 @@ class RunLog:
         return path
 
     def plot(self, panels: Sequence[tuple[str, Sequence[str]]], title: str = "") -> Path | None:
-        """``curve.png``: one panel per (title, metric keys), each metric a line over steps.
-
-        matplotlib is imported here, lazily, with the non-interactive Agg backend.
-        """
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
-        panels = [(t, [k for k in keys if any(k in r for r in self.rows)]) for t, keys in panels]
-        panels = [(t, keys) for t, keys in panels if keys]
-        if not panels:
+        """``curve.png``: one panel per (title, metric keys), each metric a line over steps
+        (:func:`draw_curves`); None when no panel has a logged metric."""
+        png = draw_curves(self.rows, panels, title)
+        if png is None:
             return None
-        fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 3.6), squeeze=False)
-        for ax, (panel_title, keys) in zip(axes[0], panels):
-            for k in keys:
-                pts = [(r["step"], r[k]) for r in self.rows if r.get(k) is not None]
-                if pts:
-                    xs, ys = zip(*pts)
-                    ax.plot(xs, ys, marker="o" if len(pts) < 30 else None, ms=3, label=k)
-            ax.set_title(panel_title)
-            ax.set_xlabel("step")
-            ax.grid(alpha=0.3)
-            ax.legend(fontsize=7)
-        if title:
-            fig.suptitle(title)
-        fig.tight_layout()
         path = self.run_dir / "curve.png"
-        fig.savefig(path, dpi=110)
-        plt.close(fig)
+        path.write_bytes(png)
         return path
+
+
+def draw_curves(rows: Sequence[dict[str, Any]], panels: Sequence[tuple[str, Sequence[str]]],
+                title: str = "") -> bytes | None:
+    """A PNG of one panel per (title, metric keys) of ``panels``, each metric a line over the steps of
+    ``rows``; None when no panel has a logged metric. matplotlib is imported here, lazily, with the
+    non-interactive Agg backend (ImportError without it)."""
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    panels = [(t, [k for k in keys if any(k in r for r in rows)]) for t, keys in panels]
+    panels = [(t, keys) for t, keys in panels if keys]
+    if not panels:
+        return None
+    fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 3.6), squeeze=False)
+    for ax, (panel_title, keys) in zip(axes[0], panels):
+        for k in keys:
+            pts = [(r["step"], r[k]) for r in rows if isinstance(r.get(k), (int, float)) and not isinstance(r[k], bool)]
+            if pts:
+                xs, ys = zip(*pts)
+                ax.plot(xs, ys, marker="o" if len(pts) < 30 else None, ms=3, label=k)
+        ax.set_title(panel_title)
+        ax.set_xlabel("step")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110)
+    plt.close(fig)
+    return buf.getvalue()
 
 
 class SampleLog:
     """``samples.jsonl``: for each of the last :attr:`STEPS` steps, the best and the worst rewarded
-    sample of each role (prompt and completion cut to :attr:`MAX_CHARS`), so the file stays small
-    however long the run. Rewritten atomically each step; a resume drops the rows past its step.
-    Picking them draws no random numbers, so logging samples never changes a run."""
+    sample of each (env, role) pair that step sampled (prompt and completion cut to :attr:`MAX_CHARS`),
+    so every game and every seat shows, and the file stays small however long the run (two rows per
+    pair a step). Rewritten atomically each step; a resume drops the rows past its step. Picking them
+    draws no random numbers, so logging samples never changes a run."""
 
     STEPS = 20
     MAX_CHARS = 2000
@@ -165,10 +179,10 @@ class SampleLog:
 
     def add(self, step: int, samples: Sequence[Any], decode: Callable[[Any], str]) -> None:
         """Keep ``step``'s picks; ``decode(sample)`` gives a sample's prompt text."""
-        by_role: dict[str, list[Any]] = {}
+        by_pair: dict[tuple[str, str], list[Any]] = {}
         for x in samples:
-            by_role.setdefault(x.role, []).append(x)
-        for role, xs in sorted(by_role.items()):
+            by_pair.setdefault((str(x.env or ""), str(x.role or "")), []).append(x)
+        for (_, role), xs in sorted(by_pair.items()):
             best = max(range(len(xs)), key=lambda i: xs[i].reward)
             worst = min(range(len(xs)), key=lambda i: xs[i].reward)
             for i in dict.fromkeys((best, worst)):

@@ -11,8 +11,17 @@ with ``id`` and ``statement`` and either ``io`` (``[{"stdin", "stdout"}, ...]``)
 ``calls``/``tests`` reference (with ``entry_point``), turned into I/O form by
 :func:`zeroplay.verifiers.code.convert.to_io` (the prompt then states the I/O layout). A row that
 cannot be converted is an error naming its line. Languages: any of
-:func:`zeroplay.sandbox.languages` (the shipped files: python, lua, ocaml, fortran, r), or one added
-with :func:`zeroplay.sandbox.load_languages`.
+:func:`zeroplay.sandbox.languages` (the shipped files: python, lua, ocaml, fortran, r), one added
+with :func:`zeroplay.sandbox.load_languages`, or the path of a language file (``language=cobol.yaml``,
+``--set rlvr.env_kwargs.language=cobol.yaml``): it is loaded and its ``name`` is the language's
+(:func:`~zeroplay.sandbox.language_files.resolve_language`; the tasks' references keep the path, so
+a verifier in another process loads it too).
+
+Format: ``info["well_formed"]`` is False when the answer holds no closed fenced block labelled as
+the language (one of its ``fences``) or unlabelled, with code in it: the prompt asks for one, and a
+loop gives such an answer the malformed penalty (:mod:`zeroplay.training.rlvr`). The verifier still
+scores it as always (its last block of any label, else the whole text), so the reward of ``step``
+does not change.
 
 Not guaranteed: that the language's toolchain is installed (``./setup.sh --languages``); a missing
 one fails every answer with the run's error, so the constructor refuses it with the command to run.
@@ -39,38 +48,54 @@ PROMPT_TEMPLATE = (
 class CodeIOEnv(TaskEnv):
     """I/O programming problems in one language (see the module docstring).
 
-    ``language``: a sandbox language name. ``path``: a JSONL of problems (default: the shipped
-    ones). ``score``: ``"all"`` or ``"fraction"``. ``timeout_s``/``memory_mb``: the limits of one
-    run (default: the language file's, compile included). ``backend``: the sandbox backend.
+    ``language``: a sandbox language name, or the path of a language file. ``path``: a JSONL of
+    problems (default: the shipped ones). ``score``: ``"all"`` or ``"fraction"``.
+    ``timeout_s``/``memory_mb``: the limits of one run (default: the language file's, compile
+    included). ``backend``: the sandbox backend.
     ``check_toolchain``: refuse a language whose toolchain is not installed here.
     """
 
     def __init__(self, language: str = "python", *, path: str | Path | None = None, score: str = "all",
                  timeout_s: float | None = None, memory_mb: int | None = None, backend: str = "auto",
                  check_toolchain: bool = True, render_mode: str | None = None):
-        from zeroplay.sandbox.language_files import available, language_spec
+        from zeroplay.sandbox.language_files import available, is_language_path, language_spec
         from zeroplay.verifiers.code import CodeVerifier
 
+        if is_language_path(language):  # absolute, for a verifier that runs in another process
+            language = str(Path(language).expanduser().resolve())
         try:
-            self.spec = language_spec(language)
+            self.language_spec = language_spec(language)  # not self.spec: zp.make sets that (the EnvSpec)
         except KeyError as e:
             raise ConfigError(f"CodeIO-v0: {e}") from None
         if check_toolchain:
-            ok, why = available(language)
+            ok, why = available(self.language_spec.name)
             if not ok:
                 raise ConfigError(f"CodeIO-v0(language={language!r}): {why}")
-        self.language = language
+        self.language = self.language_spec.name
         tasks = load_problems(path or DEFAULT_PROBLEMS, language)
         verifier = CodeVerifier(score=score, timeout_s=timeout_s, memory_mb=memory_mb, language=language,
                                 backend=backend)
         super().__init__(tasks, verifier=verifier, render_mode=render_mode)
+
+    def step(self, action: str) -> tuple[str, float, bool, bool, dict[str, Any]]:
+        obs, reward, terminated, truncated, info = super().step(action)
+        info["well_formed"] = has_code_block(action, self.language_spec.fence_labels)
+        return obs, reward, terminated, truncated, info
+
+
+def has_code_block(response: Any, labels: frozenset[str]) -> bool:
+    """Whether ``response`` holds a closed fenced block labelled with one of ``labels`` (or unlabelled)
+    with code (not only blanks) in it."""
+    from zeroplay.core.answers import fenced_blocks
+
+    return any(b.closed and b.lang in labels | {""} and b.body.strip() for b in fenced_blocks(response))
 
 
 def load_problems(path: str | Path, language: str) -> list[Task]:
     """The problems of a JSONL file as tasks in ``language`` (see the module docstring)."""
     from zeroplay.sandbox.language_files import language_spec
 
-    spec = language_spec(language)
+    spec = language_spec(language)  # a path to a language file: loaded, and the references keep the path
     fence = sorted(spec.fence_labels, key=lambda f: (f != spec.name, f))[0]
     tasks = []
     for line, row in read_jsonl(path):
@@ -83,9 +108,9 @@ def load_problems(path: str | Path, language: str) -> list[Task]:
 
             statement = f"{statement}\n\nInput and output: {IO_FORMAT}"
         prompt = PROMPT_TEMPLATE.format(title=spec.prompt_name, statement=statement.strip(), fence=fence)
-        reference["language"] = language
-        tasks.append(Task(f"{row.get('id', line)}-{language}", prompt, reference, "code",
-                          {"language": language, "problem": str(row.get("id", line))}))
+        reference["language"] = str(language)
+        tasks.append(Task(f"{row.get('id', line)}-{spec.name}", prompt, reference, "code",
+                          {"language": spec.name, "problem": str(row.get("id", line))}))
     if not tasks:
         raise ConfigError(f"{path} holds no problems")
     return tasks

@@ -67,7 +67,9 @@ class CodeVerifier(Verifier):
       tests rely on, such as helpers defined in a HumanEval prompt) runs before each test;
     - ``{"io": [{"stdin": ..., "stdout": ...}, ...], "language": NAME}``: the solution is a program
       in language NAME (default: the verifier's ``language``, ``"python"``; any sandbox language,
-      e.g. the shipped ``lua``, ``ocaml``, ``fortran``, ``r``: :mod:`zeroplay.sandbox.language_files`);
+      e.g. the shipped ``lua``, ``ocaml``, ``fortran``, ``r``: :mod:`zeroplay.sandbox.language_files`;
+      or the path of a language file, loaded on first use: references and the verifier's
+      ``language`` are trusted, the response never names a language);
       each pair is a run (a compiled language compiles in the same run, its time counted); stdout
       compares token by token, tokens split at ASCII whitespace (``"compare": "lines"``, as
       :func:`~zeroplay.verifiers.code.convert.to_io` sets: line by line, then token by token
@@ -258,7 +260,8 @@ class CodeVerifier(Verifier):
         return _Job("harness", [program], self.limits_for("python"), n_tests=n, code=code)
 
     def _language_of(self, reference: dict[str, Any]) -> str:
-        """The reference's language (else the verifier's), checked to be one the sandbox knows."""
+        """The name of the reference's language (else the verifier's), checked to be one the sandbox
+        knows; a path to a language file loads it (:func:`~zeroplay.sandbox.language_files.resolve_language`)."""
         from zeroplay.core.errors import UnknownIdError
         from zeroplay.sandbox.language_files import language_spec
 
@@ -266,10 +269,9 @@ class CodeVerifier(Verifier):
         if not isinstance(language, str):
             raise ConfigError(f"A code reference's 'language' is a language name such as 'lua', got {language!r:.80}")
         try:
-            language_spec(language)
+            return language_spec(language).name
         except UnknownIdError as e:
             raise ConfigError(f"Unknown code language {language!r}: {e}") from None
-        return language
 
     # -- reading results ---------------------------------------------------------------------------
     def _judge(self, job: _Job, results: list[ExecResult]) -> Verdict:
