@@ -203,3 +203,7 @@ def test_bad_sws_configs_are_refused_with_a_hint():
         config_from_dict({"loop": "sws", "sws": {"difficulties": [0]}})
     with pytest.raises(ConfigError, match="level_offsets"):
         config_from_dict({"loop": "sws", "sws": {"level_offsets": []}})
+    # a scripted extractor is asked only with concepts: model; with tags it would be silently ignored
+    with pytest.raises(ConfigError, match="scripted.extractor would never be asked"):
+        config_from_dict({"loop": "sws", "scripted": {"extractor": "random"}})
+    config_from_dict({"loop": "sws", "sws": {"concepts": "model"}, "scripted": {"extractor": "random"}})

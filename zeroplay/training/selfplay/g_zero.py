@@ -232,6 +232,12 @@ class GZeroLoop(ShardedLoop):
     roles = ("proposer", "generator")
     """What ``policies:`` may assign; the generator trains with DPO, the proposer with GRPO (or is scripted)."""
 
+    @classmethod
+    def check_config(cls, cfg: Any) -> None:
+        """The objectives and scripting the roles need (:func:`_check_objectives`), at validation, so
+        ``--dry-run`` refuses them too."""
+        _check_objectives(cfg)
+
     def __init__(self, cfg: Any, sampler: Sampler | None, policy: Any):
         import zeroplay as zp
         from zeroplay import verifiers

@@ -183,6 +183,13 @@ class SwSLoop(ShardedLoop):
     roles = ("solver", "extractor")
     """What ``policies:`` and ``scripted:`` may assign; ``extractor`` is asked only with ``concepts: model``."""
 
+    @classmethod
+    def check_config(cls, cfg: Any) -> None:
+        """A scripted extractor with ``concepts: tags`` would never be asked: refused, not ignored."""
+        if cfg.loop_config.concepts == "tags" and "extractor" in cfg.scripted:
+            raise ValueError("sws.concepts: tags takes a failing problem's concept from its generator tag, so "
+                             "scripted.extractor would never be asked: set sws.concepts: model, or drop scripted.extractor")
+
     def __init__(self, cfg: Any, sampler: Sampler | None, policy: Any):
         from zeroplay.envs.proposer import ProblemPool, solver_env
 
