@@ -201,15 +201,23 @@ def read_samples(path: str | Path) -> list[dict[str, Any]]:
     path = Path(path)
     if path.is_dir():
         path = path / SAMPLES_NAME
-    if not path.is_file():
+    return _json_rows(path, lambda row: isinstance(row.get("step"), int))
+
+
+def _json_rows(path: Path, keep: Any) -> list[dict[str, Any]]:
+    """The JSON objects of a JSONL file that ``keep`` accepts; lines that do not parse are skipped,
+    a missing or unreadable file gives []."""
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
         return []
     rows = []
-    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+    for line in lines:
         try:
             row = json.loads(line)
         except json.JSONDecodeError:
             continue
-        if isinstance(row, dict) and isinstance(row.get("step"), int):
+        if isinstance(row, dict) and keep(row):
             rows.append(row)
     return rows
 
@@ -249,20 +257,7 @@ HISTORY_NAME = "config_history.jsonl"
 
 def read_config_history(run_dir: Path) -> list[dict[str, Any]]:
     """The lines of ``run_dir/config_history.jsonl`` (a line that does not parse is skipped)."""
-    path = Path(run_dir) / HISTORY_NAME
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
-        return []
-    out = []
-    for line in lines:
-        try:
-            entry = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        if isinstance(entry, dict) and isinstance(entry.get("config"), dict):
-            out.append(entry)
-    return out
+    return _json_rows(Path(run_dir) / HISTORY_NAME, lambda entry: isinstance(entry.get("config"), dict))
 
 
 def config_changes_of(run_dir: Path) -> list[dict[str, Any]]:
