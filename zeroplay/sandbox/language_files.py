@@ -202,11 +202,15 @@ class LanguageSpec(BaseModel):
             lines.append(f"printf '%s\\0' {run} \"$@\" >&3")
         return "\n".join(lines) + "\n"
 
+    @property
+    def install_hint(self) -> str:
+        """How to install the toolchain: ``apt-get install`` of its ``debian`` packages, when it names them."""
+        return f"apt-get install {' '.join(self.debian)}" if self.debian else "install it"
+
     def _requires_check(self) -> str:
         """A /bin/sh line that ends the job (exit :data:`START_ERROR_EXIT`) when a required tool is missing."""
-        how = f"apt-get install {' '.join(self.debian)}" if self.debian else "install it"
         tools = " ".join(shlex.quote(t) for t in self.requires)
-        message = shlex.quote(f" is not installed in the sandbox; {self.prompt_name} needs it: {how}")
+        message = shlex.quote(f" is not installed in the sandbox; {self.prompt_name} needs it: {self.install_hint}")
         return (f'for t in {tools}; do command -v "$t" >/dev/null 2>&1 || {{ '
                 f'echo "zeroplay: cannot start the program: $t"{message} >&2; exit {START_ERROR_EXIT}; }}; done')
 
@@ -378,7 +382,7 @@ def available(name: str) -> tuple[bool, str]:
     missing = [p for p in spec.requires if shutil.which(p) is None]
     if not missing:
         return True, ""
-    how = f"apt-get install {' '.join(spec.debian)}" if spec.debian else "install it"
+    how = spec.install_hint
     if is_shipped(spec):  # setup.sh installs the toolchains of the shipped files only
         how += " (or ./setup.sh --languages)"
     return False, f"{spec.prompt_name} needs {', '.join(missing)}, not found on PATH: {how}"
