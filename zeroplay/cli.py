@@ -12,7 +12,7 @@ import sys
 
 #: name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
-    "list": ("zeroplay.listing", "registered envs, verifiers, agents and sandbox backends"),
+    "list": ("zeroplay.listing", "registered envs, verifiers, agents, sandbox backends, loops, rewards, ..."),
     "play": ("zeroplay.agents.play", "run episodes between agents; print returns and win rates"),
     "verify": ("zeroplay.verifiers.cli", "check answers: `verify math PRED GOLD` or `verify FILE.jsonl`"),
     "bench": ("zeroplay.bench", "run a benchmark: sandbox | verifiers | envs | train | agents | decode | learn"),

@@ -1,4 +1,12 @@
-"""``zeroplay list``: what is registered, and how strong the sandbox is here."""
+"""``zeroplay list``: what is registered, and how strong the sandbox is here.
+
+Sections: envs, verifiers, agents, sandbox, and the named parts of a training config (loops, rewards,
+advantages, loss_terms: :mod:`zeroplay.training.registry`), plug-ins from entry points included.
+``zeroplay list SECTION`` shows one. Each section is built only when shown, so ``zeroplay list envs``
+imports no training code. A built-in training part shows the description it was registered with (no
+import); a plug-in shows the first sentence of its docstring, which imports its module (and what that
+imports, torch maybe); a plug-in that does not load is listed with its one-line error.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +22,41 @@ from rich.table import Table
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("what", nargs="?", choices=["envs", "verifiers", "agents", "sandbox"], help="list only this")
+    parser.add_argument("what", nargs="?", choices=["envs", "verifiers", "agents", "sandbox", *TRAINING],
+                        help="list only this")
+
+
+#: the training registries listed: section -> (registry in zeroplay.training.registry, where a config names one)
+TRAINING: dict[str, tuple[str, str]] = {
+    "loops": ("LOOPS", "loop: NAME"),
+    "rewards": ("REWARDS", "a loop section's reward or *_reward: NAME"),
+    "advantages": ("ADVANTAGES", "advantage.estimator: NAME"),
+    "loss_terms": ("LOSS_TERMS", "loss.terms: {NAME: weight}"),
+}
+
+
+def _training_rows(section: str) -> list[tuple[str, str]]:
+    """Name and description of every part in one training registry (imported only now)."""
+    from zeroplay.training import registry as training_registry
+
+    reg = getattr(training_registry, TRAINING[section][0])
+    return [(name, _part_note(reg, name)) for name in reg.registered()]
+
+
+def _part_note(reg: object, name: str) -> str:
+    """A built-in part's registered description; a plug-in's docstring and where it comes from, or why it
+    does not load."""
+    from zeroplay.core.registry import load_registered
+
+    spec = reg.spec(name)  # type: ignore[attr-defined]
+    if spec.description and not spec.plugin:
+        return spec.description
+    try:
+        doc = _doc_of(load_registered(reg.kind, name, spec.entry_point))  # type: ignore[attr-defined]
+    except Exception as e:  # noqa: BLE001 - a broken plug-in is listed with its error, not a crash
+        return f"does not load: {' '.join(str(e).split())}"
+    where = f"plug-in {spec.entry_point}" if spec.plugin else ""
+    return f"{doc} ({where})" if doc and where else doc or where
 
 
 def _sandbox_rows() -> list[tuple[str, str]]:
@@ -54,6 +96,12 @@ def _entry_point_doc(entry_point: object) -> str:
         obj = load_entry_point(entry_point)  # type: ignore[arg-type]
     except Exception:  # noqa: BLE001 - a broken plugin's env still gets listed, without a description
         return ""
+    return _doc_of(obj)
+
+
+def _doc_of(obj: object) -> str:
+    """The first sentence of ``obj``'s own docstring (a class's, a function's; a partial's function's), or
+    of its module's when that one only points there."""
     while isinstance(obj, functools.partial):
         obj = obj.func
     # a class's own docstring only: an inherited one (TaskEnv's) would describe every env alike
@@ -98,11 +146,13 @@ def run(args: argparse.Namespace) -> int:
         "verifiers": lambda: list(verifiers.descriptions().items()),
         "agents": lambda: list(agents.descriptions().items()),
         "sandbox": _sandbox_rows,
+        **{section: functools.partial(_training_rows, section) for section in TRAINING},
     }
     for name, rows in sections.items():
         if args.what not in (None, name):
             continue
-        table = Table(title=name, title_justify="left", show_header=False, box=None)
+        title = f"{name}  [dim]({escape(TRAINING[name][1])})[/dim]" if name in TRAINING else name
+        table = Table(title=title, title_justify="left", show_header=False, box=None)
         table.add_column(style="bold cyan")
         table.add_column()
         for row in rows():

@@ -66,6 +66,16 @@ def make_always_bet():
     return AlwaysBet()
 
 
+class NeedsModel(Agent):
+    """An agent whose constructor needs an option (given with --agent-arg)."""
+
+    def __init__(self, model):
+        self.model = model
+
+    def act(self, observations, infos=None):
+        return ["" for _ in observations]
+
+
 def make_nothing():
     return "not an agent"
 
@@ -204,3 +214,29 @@ def test_list_envs_describes_native_and_user_envs(user_module: str, capsys: pyte
     assert "``" not in "".join(rows.values())
     native = [i for i in zp.registered() if i.startswith("zeroplay/") and i.count("/") == 1]
     assert len(native) >= 30 and all(rows[i] for i in native), [i for i in native if not rows[i]]
+
+
+# ---------------------------------------------------------------------------------------------
+# zeroplay synth --agent takes what zeroplay play --agents takes
+
+
+def test_synth_takes_the_agent_specs_play_takes(user_module: str, capsys: pytest.CaptureFixture[str],
+                                                tmp_path: Path) -> None:
+    library = str(tmp_path / "library")
+    for spec in (f"{user_module}:AlwaysBet", f"{user_module}:make_always_bet"):  # a class, a factory
+        assert main(["synth", "--agent", spec, "-n", "1", "--library", library]) == 0
+        out = capsys.readouterr().out
+        assert "0 of 1 accepted" in out and "static" in out, out  # "[check]" is not Python: rejected, not refused
+    assert main(["synth", "--agent", f"{user_module}:NeedsModel", "--agent-arg", "model=m", "-n", "1",
+                 "--library", library]) == 0
+    assert "0 of 1 accepted" in capsys.readouterr().out
+    # what both refuse, both refuse on one line with exit 2: a constructor missing its option, a class that is
+    # not an Agent, a module that is not there
+    for spec, said in ((f"{user_module}:NeedsModel", "missing 1 required positional argument: 'model'"),
+                       (f"{user_module}:NotAnEnv", "NotAnEnv is a class but not a zeroplay.agents.base.Agent subclass"),
+                       ("zp_nowhere_xyz:Author", "cannot import module 'zp_nowhere_xyz'")):
+        for argv in (["synth", "--agent", spec, "-n", "1", "--library", library],
+                     ["play", "zeroplay/KuhnPoker-v0", "--agents", f"{spec},random", "-n", "1"]):
+            assert main(argv) == 2, argv
+            err = capsys.readouterr().err
+            assert said in err and len(err.strip().splitlines()) == 1, (argv, err)

@@ -118,3 +118,73 @@ def test_deep_ids_have_one_spelling_that_works_in_both_makes(tmp_path) -> None:
     assert dotted == "zptest/deep.Thing-v0"
     for env in (zp.make("zptest/deep/Thing-v0"), zp.make(dotted), gymnasium.make(dotted).unwrapped):
         assert isinstance(env, Deep)
+
+
+# -- one "module:attr" walk; each loader words its failures its own way, on one line --------------------
+
+WALK_MODULE = """
+class Outer:
+    class Inner:
+        '''A nested class reached by a dotted attribute.'''
+
+    VALUE = 7
+
+THRESHOLD = 3
+"""
+
+
+def test_the_three_loaders_walk_dotted_attributes_alike(tmp_path) -> None:
+    from zeroplay.core.registry import import_attribute, import_module_of, load_entry_point, load_registered
+
+    (tmp_path / "zp_walk_probe.py").write_text(WALK_MODULE)
+    spec = "zp_walk_probe:Outer.Inner"
+    inner = load_entry_point(spec)
+    assert inner.__qualname__ == "Outer.Inner"
+    assert load_registered("agent", "walker", spec) is inner
+    assert import_attribute(spec, "agent", import_module_of(spec, "agent")) is inner
+    assert load_entry_point("zp_walk_probe:Outer.VALUE") == 7  # load_entry_point does not ask for a callable
+
+
+@pytest.mark.parametrize("spec, said", [
+    ("zp_walk_nowhere:X", "entry point 'zp_walk_nowhere:X': cannot import module 'zp_walk_nowhere'; add the directory "
+                          "that holds zp_walk_nowhere to PYTHONPATH"),
+    ("zp_walk_probe:Outer.Nope", "entry point 'zp_walk_probe:Outer.Nope': module 'zp_walk_probe' has no 'Outer.Nope'"),
+    ("zp_walk_raises:X", "entry point 'zp_walk_raises:X': importing 'zp_walk_raises' failed: ValueError: bad line one "
+                         "and two"),
+])
+def test_load_entry_point_fails_with_one_entry_point_error_line(tmp_path, spec: str, said: str) -> None:
+    from zeroplay.core.registry import EntryPointError, load_entry_point
+
+    (tmp_path / "zp_walk_probe.py").write_text(WALK_MODULE)
+    (tmp_path / "zp_walk_raises.py").write_text("raise ValueError('bad line one\\n  and two')\n")
+    with pytest.raises(EntryPointError) as e:
+        load_entry_point(spec)
+    assert str(e.value).startswith(said) and "\n" not in str(e.value), str(e.value)
+    assert isinstance(e.value, ImportError)  # what a caller catching an import failure already catches
+    # the module's own error stays attached (for a traceback); a module that is not there has none to show
+    assert (e.value.__cause__ is None) == (spec != "zp_walk_raises:X")
+
+
+def test_load_registered_and_import_specs_word_a_missing_attribute_their_own_way(tmp_path) -> None:
+    from zeroplay.core.registry import EntryPointError, ImportSpecError, load_registered
+
+    (tmp_path / "zp_walk_probe.py").write_text(WALK_MODULE)
+    with pytest.raises(EntryPointError, match=r"^verifier 'w' \(entry point 'zp_walk_probe:Outer\.Innr'\): module "
+                                              r"'zp_walk_probe' has no 'Outer\.Innr'; fix the registration$"):
+        load_registered("verifier", "w", "zp_walk_probe:Outer.Innr")
+    with pytest.raises(EntryPointError, match=r"is a int, not a class or a function; fix the registration$"):
+        load_registered("verifier", "w", "zp_walk_probe:THRESHOLD")
+    with pytest.raises(ImportSpecError, match=r"^agent 'zp_walk_probe:THRESHOL': module 'zp_walk_probe' has no "
+                                              r"'THRESHOL'\. Did you mean 'THRESHOLD'\?$"):
+        agents.make("zp_walk_probe:THRESHOL")
+
+
+def test_a_missing_optional_dependency_comes_as_zeroplay_s_own_error(tmp_path) -> None:
+    from zeroplay.core.errors import MissingDependencyError
+    from zeroplay.core.registry import load_entry_point, load_registered
+
+    (tmp_path / "zp_walk_needs.py").write_text(
+        "from zeroplay.core.errors import MissingDependencyError\nraise MissingDependencyError('zz', 'zz-extra')\n")
+    for load in (lambda: load_entry_point("zp_walk_needs:X"), lambda: load_registered("loop", "l", "zp_walk_needs:X")):
+        with pytest.raises(MissingDependencyError, match=r"pip install 'zeroplay\[zz-extra\]'"):
+            load()

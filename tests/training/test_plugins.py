@@ -4,12 +4,16 @@ with a ``*.dist-info`` holding ``entry_points.txt``: what importlib.metadata rea
 config run with ``zeroplay train``, without touching zeroplay's code."""
 
 import os
+import re
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
+import pytest
 import yaml
+
+from .conftest import tiny_config
 
 REPO = Path(__file__).resolve().parents[2]
 PKG = "zp_train_probe"
@@ -164,3 +168,106 @@ def test_a_typo_in_a_plugin_section_names_the_field(tmp_path):
     assert "echo.wrod: unknown field" in proc.stderr, proc.stderr[-2000:]
     proc = _train(tmp_path, {**CONFIG, "name": "badname", "advantage": {"estimator": "countedmean"}})
     assert proc.returncode != 0 and "counted_mean" in proc.stderr, proc.stderr[-2000:]  # the choices are listed
+
+
+# -- a plug-in that does not load: one line naming the kind, the name and the module ----------------------
+
+BROKEN = "zp_broken_probe"
+#: failure -> (entry point, what the one-line error says after "KIND 'NAME' (entry point 'EP')")
+FAILURES = {
+    "nomodule": ("zp_broken_nowhere.parts:Thing", ": cannot import module 'zp_broken_nowhere.parts'; add the "
+                                                  "directory that holds zp_broken_nowhere to PYTHONPATH "
+                                                  "(PYTHONPATH=DIR zeroplay ...) or install its package"),
+    "raises": (f"{BROKEN}.raises:Thing", f": importing '{BROKEN}.raises' failed: RuntimeError: boom at import"),
+    "noattr": (f"{BROKEN}.parts:Nope", f": module '{BROKEN}.parts' has no 'Nope'; fix the registration"),
+    "notcallable": (f"{BROKEN}.parts:THRESHOLD", " is a int, not a class or a function; fix the registration"),
+}
+#: kind -> (entry-point group, registry name, the config that names the broken part NAME)
+KINDS = {
+    "loop": ("zeroplay.loops", "LOOPS", lambda tmp, name: tiny_config(tmp, loop=name)),
+    "reward": ("zeroplay.rewards", "REWARDS", lambda tmp, name: tiny_config(tmp, **{"games.reward": name})),
+    "advantage estimator": ("zeroplay.advantages", "ADVANTAGES",
+                            lambda tmp, name: tiny_config(tmp, **{"advantage.estimator": name})),
+}
+
+
+def _broken_site(tmp_path: Path) -> Path:
+    """An installed package whose entry points name, in each group, one broken part per failure."""
+    site = tmp_path / "broken_site"
+    (site / BROKEN).mkdir(parents=True)
+    (site / BROKEN / "__init__.py").write_text("")
+    (site / BROKEN / "parts.py").write_text("THRESHOLD = 3\n")
+    (site / BROKEN / "raises.py").write_text("raise RuntimeError('boom\\n at import')\n")  # a two-line message
+    dist = site / f"{BROKEN}-0.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {BROKEN.replace('_', '-')}\nVersion: 0.0\n")
+    groups = "".join(f"[{group}]\n" + "".join(f"broken_{f} = {ep}\n" for f, (ep, _) in FAILURES.items()) + "\n"
+                     for group, _, _ in KINDS.values())
+    (dist / "entry_points.txt").write_text(groups)
+    return site
+
+
+@pytest.fixture
+def broken_plugins(tmp_path, monkeypatch):
+    """The broken package on sys.path, and the training registries reading their entry points again
+    (restored afterwards)."""
+    from zeroplay.training import registry
+
+    monkeypatch.syspath_prepend(str(_broken_site(tmp_path)))
+    for _, attr, _ in KINDS.values():
+        reg = getattr(registry, attr)
+        monkeypatch.setattr(reg, "_specs", dict(reg._specs))
+        monkeypatch.setattr(reg, "_plugins_loaded", False)
+    return registry
+
+
+@pytest.mark.parametrize("failure", sorted(FAILURES))
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_a_broken_plugin_part_is_one_line_naming_kind_name_and_module(kind, failure, broken_plugins, tmp_path,
+                                                                      capsys):
+    from zeroplay.cli import main
+    from zeroplay.core.registry import EntryPointError
+    from zeroplay.training import config_from_dict
+
+    group, attr, config = KINDS[kind]
+    name = f"broken_{failure}"
+    entry_point, said = FAILURES[failure]
+    expected = f"{kind} {name!r} (entry point {entry_point!r}){said}"
+    # the Python API: lookup, and a config that names it (validation loads what it names)
+    with pytest.raises(EntryPointError) as e:
+        broken_plugins.lookup(getattr(broken_plugins, attr), name)
+    assert str(e.value) == expected and isinstance(e.value, ImportError)
+    with pytest.raises(EntryPointError, match=re.escape(expected)):
+        config_from_dict(config(tmp_path, name))
+    # the CLI: `zeroplay train CONFIG --dry-run` says it on one line, exit 2
+    path = tmp_path / "broken.yaml"
+    path.write_text(yaml.safe_dump(config(tmp_path, name)))
+    assert main(["train", str(path), "--dry-run"]) == 2
+    err = capsys.readouterr().err
+    assert err == f"zeroplay train: error: {expected}\n", err
+
+
+def test_a_broken_plugin_reward_stops_a_real_dry_run_process_without_a_traceback(tmp_path):
+    path = tmp_path / "broken.yaml"
+    path.write_text(yaml.safe_dump(tiny_config(tmp_path, **{"games.reward": "broken_raises"})))
+    env = {**os.environ, "PYTHONPATH": str(_broken_site(tmp_path))}
+    proc = subprocess.run([sys.executable, "-m", "zeroplay.cli", "train", str(path), "--dry-run"], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and proc.stdout == "", proc.stdout[-2000:]
+    assert proc.stderr == (f"zeroplay train: error: reward 'broken_raises' (entry point '{BROKEN}.raises:Thing'): "
+                           f"importing '{BROKEN}.raises' failed: RuntimeError: boom at import\n"), proc.stderr[-2000:]
+
+
+def test_a_scripted_agent_that_does_not_import_is_one_config_error_line(tmp_path, monkeypatch):
+    from zeroplay.core.errors import ConfigError
+    from zeroplay.training.policies import build_scripted_agent
+
+    monkeypatch.syspath_prepend(str(_broken_site(tmp_path)))
+    for agent, said in (("zp_broken_nowhere:Agent", "cannot import module 'zp_broken_nowhere'"),
+                        (f"{BROKEN}.raises:Agent", "RuntimeError: boom at import"),
+                        (f"{BROKEN}.parts:Agent", f"module '{BROKEN}.parts' has no 'Agent'")):
+        with pytest.raises(ConfigError) as e:  # a ZeroplayError: the CLI prints it on one line, exit 2
+            build_scripted_agent("proposer", agent, {})
+        msg = str(e.value)
+        assert msg.startswith(f"scripted.proposer: could not build agent {agent!r} (entry point {agent!r}: ")
+        assert said in msg and "\n" not in msg, msg

@@ -15,7 +15,11 @@ importable: a script's directory goes on ``PYTHONPATH``.
 :meth:`Registry.register` checks at once that the name is one word (a letter, then letters,
 digits, ``_ . -``) and that the entry point is a class, a function or a ``"module:attr"`` string;
 such a string is imported only by ``make``, where a failure is one :class:`EntryPointError`
-naming the registered name and the module.
+naming the registered name and the module. The training registries (loops, rewards, advantage
+estimators, loss terms: :mod:`zeroplay.training.registry`) load theirs the same way. Every
+``"module:attr"`` here is imported and walked by one private resolver; what a failure raises
+depends on who asked (:func:`load_registered`, :func:`load_entry_point`: :class:`EntryPointError`;
+an import spec: :class:`ImportSpecError`, with close names), always on one line.
 """
 
 from __future__ import annotations
@@ -64,12 +68,104 @@ def is_import_spec(name: Any) -> bool:
 
 def import_module_of(spec: str, kind: str) -> Any:
     """Import the module of ``spec`` (``"module.path:Name"``); the error says which module failed and why."""
-    module_name = spec.partition(":")[0]
+    module_name, _, attr = spec.partition(":")
+    try:
+        return _import(module_name, attr)
+    except _Unresolved as u:
+        raise ImportSpecError(kind, spec, f"{kind} {spec!r}: {u.why()}") from u.shown_cause()
+
+
+def import_attribute(spec: str, kind: str, module: Any) -> Any:
+    """The (possibly dotted) attribute after the ``:`` of ``spec`` in ``module``."""
+    attr = spec.partition(":")[2]
+    try:
+        return _walk(module, attr)
+    except _Unresolved as u:
+        names = [n for n in dir(module) if not n.startswith("_")]
+        close = difflib.get_close_matches(attr, names, n=3, cutoff=0.5)
+        hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        raise ImportSpecError(kind, spec, f"{kind} {spec!r}: {u.why()}.{hint}") from None
+
+
+def load_registered(kind: str, name: str, entry_point: str | Callable[..., Any]) -> Callable[..., Any]:
+    """The factory that ``name`` was registered with, its ``"module:attr"`` imported now. An error of
+    zeroplay's own (a missing optional dependency) comes as is; any other failure as one
+    :class:`EntryPointError` naming the ``kind``, the name and the module."""
+    if not isinstance(entry_point, str):
+        return entry_point
+    where = f"{kind} {name!r} (entry point {entry_point!r})"
+    try:
+        obj = _resolve(entry_point)
+    except _Unresolved as u:
+        u.reraise_own()
+        fix = "" if u.cause is not None else "; fix the registration"
+        raise EntryPointError(f"{where}: {u.why()}{fix}") from u.shown_cause()
+    if not callable(obj):
+        raise EntryPointError(f"{where} is a {type(obj).__name__}, not a class or a function; fix the registration")
+    return obj
+
+
+def load_entry_point(entry_point: str | Callable[..., Any]) -> Callable[..., Any]:
+    """Import ``"package.module:Attr"`` (or return a callable as is). An error of zeroplay's own comes as
+    is; a module that does not import, or has no ``Attr``, is one :class:`EntryPointError` (an ImportError)
+    naming the entry point and the module. Where the name a user gave is known, :func:`load_registered`
+    names it too."""
+    if callable(entry_point):
+        return entry_point
+    if not isinstance(entry_point, str) or not _ENTRY_POINT.match(entry_point):
+        raise RegistrationError(f"entry_point must be 'package.module:Name' or a callable, got {entry_point!r}")
+    try:
+        return _resolve(entry_point)
+    except _Unresolved as u:
+        u.reraise_own()
+        raise EntryPointError(f"entry point {entry_point!r}: {u.why()}") from u.shown_cause()
+
+
+class _Unresolved(Exception):
+    """Why a ``"module:attr"`` did not resolve, before the public function that asked words it as its
+    own error: ``cause`` is what importing the module raised, or None when the module has no ``attr``."""
+
+    def __init__(self, module_name: str, attr: str, cause: Exception | None = None):
+        super().__init__(module_name, attr, cause)
+        self.module_name, self.attr, self.cause = module_name, attr, cause
+
+    def why(self) -> str:
+        """What failed, on one line (an import failure also says what to do)."""
+        if self.cause is not None:
+            return _import_failure(self.module_name, self.cause)
+        return f"module {self.module_name!r} has no {self.attr!r}"
+
+    def shown_cause(self) -> BaseException | None:
+        """What the worded error chains from: the module's own exception, not a plain "no such module"."""
+        return None if self.cause is None or _is_missing(self.module_name, self.cause) else self.cause
+
+    def reraise_own(self) -> None:
+        """Raise the import's own error if it is zeroplay's (a missing optional dependency says what to install)."""
+        if isinstance(self.cause, ZeroplayError):
+            raise self.cause from self.cause.__cause__
+
+
+def _resolve(spec: str) -> Any:
+    """The object ``"module.path:a.b"`` names: the module imported, then ``a.b`` walked."""
+    module_name, _, attr = spec.partition(":")
+    return _walk(_import(module_name, attr), attr)
+
+
+def _import(module_name: str, attr: str) -> Any:
     try:
         return importlib.import_module(module_name)
-    except Exception as e:
-        raise ImportSpecError(kind, spec, f"{kind} {spec!r}: {_import_failure(module_name, e)}") from (
-            None if _is_missing(module_name, e) else e)
+    except Exception as e:  # noqa: BLE001 - a module that raises anything at import is reported, not crashed on
+        raise _Unresolved(module_name, attr, e) from e
+
+
+def _walk(module: Any, attr: str) -> Any:
+    """``module.a.b`` for ``attr == "a.b"``: the one dotted-attribute walk of every loader here."""
+    obj = module
+    for part in attr.split("."):
+        if not hasattr(obj, part):
+            raise _Unresolved(getattr(module, "__name__", repr(module)), attr)
+        obj = getattr(obj, part)
+    return obj
 
 
 def _is_missing(module_name: str, e: Exception) -> bool:
@@ -84,31 +180,12 @@ def _import_failure(module_name: str, e: Exception) -> str:
         return f"cannot import module {module_name!r}; {_path_hint(module_name)}"
     if isinstance(e, ModuleNotFoundError):
         return f"importing {module_name!r} failed: {e}; install what it imports"
-    return f"importing {module_name!r} failed: {type(e).__name__}: {e}"  # the module itself is broken
+    return f"importing {module_name!r} failed: {type(e).__name__}: {_one_line(e)}"  # the module itself is broken
 
 
-def load_registered(kind: str, name: str, entry_point: str | Callable[..., Any]) -> Callable[..., Any]:
-    """The factory that ``name`` was registered with, its ``"module:attr"`` imported now. An error of
-    zeroplay's own (a missing optional dependency) comes as is; any other failure as one
-    :class:`EntryPointError` naming the ``kind``, the name and the module."""
-    if not isinstance(entry_point, str):
-        return entry_point
-    module_name, _, attr = entry_point.partition(":")
-    where = f"{kind} {name!r} (entry point {entry_point!r})"
-    try:
-        obj: Any = importlib.import_module(module_name)
-    except ZeroplayError:
-        raise
-    except Exception as e:
-        raise EntryPointError(f"{where}: {_import_failure(module_name, e)}") from (
-            None if _is_missing(module_name, e) else e)
-    for part in attr.split("."):
-        if not hasattr(obj, part):
-            raise EntryPointError(f"{where}: module {module_name!r} has no {attr!r}; fix the registration")
-        obj = getattr(obj, part)
-    if not callable(obj):
-        raise EntryPointError(f"{where} is a {type(obj).__name__}, not a class or a function; fix the registration")
-    return obj
+def _one_line(e: Exception) -> str:
+    """``e``'s message on one line (a multi-line message would break the one-line error)."""
+    return " ".join(str(e).split())
 
 
 def _path_hint(module_name: str) -> str:
@@ -118,45 +195,20 @@ def _path_hint(module_name: str) -> str:
     return f"add the directory that holds {top} to PYTHONPATH (PYTHONPATH=DIR zeroplay ...) or install its package"
 
 
-def import_attribute(spec: str, kind: str, module: Any) -> Any:
-    """The (possibly dotted) attribute after the ``:`` of ``spec`` in ``module``."""
-    attr = spec.partition(":")[2]
-    obj = module
-    for part in attr.split("."):
-        if not hasattr(obj, part):
-            names = [n for n in dir(module) if not n.startswith("_")]
-            close = difflib.get_close_matches(attr, names, n=3, cutoff=0.5)
-            hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-            raise ImportSpecError(kind, spec, f"{kind} {spec!r}: module {module.__name__!r} has no {attr!r}.{hint}")
-        obj = getattr(obj, part)
-    return obj
-
-
-def load_entry_point(entry_point: str | Callable[..., Any]) -> Callable[..., Any]:
-    """Import ``"package.module:Attr"`` (or return a callable as is)."""
-    if callable(entry_point):
-        return entry_point
-    if not isinstance(entry_point, str) or not _ENTRY_POINT.match(entry_point):
-        raise RegistrationError(f"entry_point must be 'package.module:Name' or a callable, got {entry_point!r}")
-    module_name, _, attr = entry_point.partition(":")
-    obj: Any = importlib.import_module(module_name)
-    for part in attr.split("."):
-        obj = getattr(obj, part)
-    return obj
-
-
 def _entry_points(group: str) -> list[importlib.metadata.EntryPoint]:
     return list(importlib.metadata.entry_points(group=group))
 
 
 @dataclass(frozen=True)
 class Spec:
-    """A registered factory: ``name``, a lazy ``entry_point`` and default kwargs."""
+    """A registered factory: ``name``, a lazy ``entry_point`` and default kwargs; ``plugin`` when an
+    installed package's entry point declared it (its ``description`` then only says where it comes from)."""
 
     name: str
     entry_point: str | Callable[..., Any]
     kwargs: dict[str, Any] = field(default_factory=dict)
     description: str = ""
+    plugin: bool = False
 
 
 class Registry:
@@ -187,7 +239,7 @@ class Registry:
         self._plugins_loaded = True
         for ep in _entry_points(self.group):
             if ep.name not in self._specs:
-                self._specs[ep.name] = Spec(ep.name, ep.value, {}, f"plugin from {ep.value}")
+                self._specs[ep.name] = Spec(ep.name, ep.value, {}, f"plugin from {ep.value}", plugin=True)
 
     def registered(self) -> list[str]:
         self._load_plugins()

@@ -73,17 +73,20 @@ class ScriptedSampler:
 
 
 def build_scripted_agent(role: str, agent: str, kwargs: dict[str, Any]) -> Any:
-    """The agent of a scripted role: an ``agents.make`` name, or a ``"module:Class"`` built with ``kwargs``."""
+    """The agent of a scripted role: an ``agents.make`` name, or a ``"module:Class"`` built with ``kwargs``.
+    Any failure is one :class:`~zeroplay.core.errors.ConfigError` line naming the role and the agent."""
     from zeroplay import agents
-    from zeroplay.core.registry import load_entry_point
+    from zeroplay.core.errors import ConfigError
+    from zeroplay.core.registry import EntryPointError, load_entry_point
 
     try:
         if ":" in agent:
             return load_entry_point(agent)(**kwargs)
         return agents.make(agent, **kwargs)
     except Exception as e:  # an unknown name, a bad import path or constructor kwargs
-        raise ValueError(f"scripted.{role}: could not build agent {agent!r} ({type(e).__name__}: {e}); give an "
-                         "agents.make name or 'module:Class' with an act(observations, infos) method") from None
+        why = str(e) if isinstance(e, EntryPointError) else f"{type(e).__name__}: {' '.join(str(e).split())}"
+        raise ConfigError(f"scripted.{role}: could not build agent {agent!r} ({why}); give an agents.make name or "
+                          "'module:Class' with an act(observations, infos) method") from None
 
 
 class RoleSamplers:

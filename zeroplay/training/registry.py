@@ -23,14 +23,14 @@ or, in Python, ``LOOPS.register("myloop", "mypkg.loops:MyLoop")``. A config then
   tensor, added to the PPO-clip loss with the weight ``loss.terms: {name: weight}`` gives it; its
   ``needs`` attribute (``("ref",)``, ``("entropy",)``) says what the learner must compute for it.
 
-This module imports nothing heavy: the config validates names against it.
+This module imports nothing heavy; the config validates names against it, loading what they name.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from zeroplay.core.registry import Registry, load_entry_point
+from zeroplay.core.registry import Registry, load_registered
 
 LOOPS = Registry("loop", "zeroplay.loops")
 REWARDS = Registry("reward", "zeroplay.rewards")
@@ -126,13 +126,19 @@ LOSS_TERMS.register("entropy", "zeroplay.training.loss:entropy_term",
 
 
 def lookup(registry: Registry, name: str) -> Any:
-    """The object registered as ``name`` (imported now); an unknown name lists the known ones."""
-    return load_entry_point(registry.spec(name).entry_point)
+    """The object registered as ``name`` (imported now); an unknown name lists the known ones. An entry
+    point that does not load (no such module, a module that raises on import, no such attribute, not a
+    class or function) is one :class:`~zeroplay.core.registry.EntryPointError` naming the kind, the name
+    and the module (a missing optional dependency: zeroplay's own error, as is)."""
+    return load_registered(registry.kind, name, registry.spec(name).entry_point)
 
 
 def check_name(registry: Registry, name: str) -> str:
-    """``name`` if registered (plug-ins included), else a ValueError naming the choices (for validators)."""
+    """``name`` if registered (plug-ins included), else a ValueError naming the choices (for validators).
+    A registered name is loaded too, so a config naming a broken plug-in fails when it is validated
+    (``--dry-run`` included), with :func:`lookup`'s one-line error, not when the run gets to it."""
     if name not in registry.registered():
         raise ValueError(f"no {registry.kind} named {name!r}; registered: {', '.join(registry.registered())} "
                          f"(a package adds one through the {registry.group!r} entry-point group)")
+    lookup(registry, name)
     return name

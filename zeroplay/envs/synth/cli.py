@@ -18,7 +18,8 @@ from zeroplay.core.errors import ConfigError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--agent", help="agent that writes environments (see `zeroplay list agents`)")
+    parser.add_argument("--agent", help="agent that writes environments: a registered name (see `zeroplay list "
+                                        "agents`) or module.path:AgentClass, as `zeroplay play --agents` takes them")
     parser.add_argument("--agent-arg", action="append", default=[], metavar="KEY=VALUE",
                         help="keyword argument for the agents (repeatable), e.g. model=NAME")
     parser.add_argument("-n", type=int, default=4, help="how many environments to ask for (default 4)")
@@ -89,9 +90,9 @@ def run(args: argparse.Namespace) -> int:
     if not args.agent:
         raise ConfigError("give --agent NAME (see `zeroplay list agents`), or --add-seeds / --list")
     kwargs = _kwargs(args.agent_arg)
-    author = agents.make(args.agent, **kwargs)
-    solver = agents.make(args.solver, **kwargs) if args.solver else None
-    reviewer = agents.make(args.review_agent, **kwargs) if args.review_agent else None
+    author = _make_agent(agents, args.agent, kwargs)
+    solver = _make_agent(agents, args.solver, kwargs) if args.solver else None
+    reviewer = _make_agent(agents, args.review_agent, kwargs) if args.review_agent else None
     from zeroplay.envs.synth.pipeline import synthesize
 
     with console.status(f"asking {args.agent} for {args.n} environments and validating them..."):
@@ -107,6 +108,15 @@ def run(args: argparse.Namespace) -> int:
     console.print(table)
     console.print(f"{sum(r.accepted for r in results)} of {len(results)} accepted")
     return 0
+
+
+def _make_agent(registry, name: str, kwargs: dict):
+    """``registry.make(name, **kwargs)`` as ``zeroplay play`` builds its agents: a constructor that refuses
+    the --agent-arg options is one ConfigError line, not a traceback."""
+    try:
+        return registry.make(name, **kwargs)
+    except (TypeError, ValueError) as e:
+        raise ConfigError(f"could not build agent {name!r} with {kwargs}: {e}; check --agent-arg") from e
 
 
 def _add_seeds(console: Console, library, config) -> int:
