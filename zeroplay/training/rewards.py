@@ -6,7 +6,9 @@
   always succeed, 0 when they always or never do; -1 for an invalid proposal.
 - Games (SPIRAL): an illegal or unparsable move ends the game with -1.5 for the offender and
   +0.5 for the opponent during training, so that the offender pays more than a loss and the
-  opponent gains less than a win; in evaluation the env's own -1/+1 is kept.
+  opponent gains less than a win; in evaluation the env's own rule is kept (-1/+1; poker: at least
+  a fold's cost). Both scale with what the env charged the offender (poker: the chips a fold would
+  lose), and a cooperative partner keeps the team's loss (:func:`game_training_returns`).
 
 Rewards are named parts (:data:`zeroplay.training.registry.REWARDS`, entry-point group
 ``zeroplay.rewards``), of five kinds, each a plain function a loop calls:
@@ -54,9 +56,11 @@ class RewardShaping(BaseModel):
     proposer_invalid: float = -1.0
     """Proposal the proposer env rejected (does not run, not deterministic, ...)."""
     illegal_move_offender: float = -1.5
-    """Training return of a player whose illegal move ended the game."""
+    """Training return of a player whose illegal move ended the game (times what the env charged it, when
+    more than 1: :func:`game_training_returns`)."""
     illegal_move_opponent: float = 0.5
-    """Training return of the other player(s) when an illegal move ended the game."""
+    """Training return of the other player(s) when an illegal move ended a zero-sum game (scaled alike;
+    a cooperative partner keeps the team's loss)."""
 
 
 class SolverReward(Protocol):
@@ -102,11 +106,21 @@ def proposer_reward(valid: bool, solve_rate: float | None, shaping: RewardShapin
 
 def game_training_returns(returns: Sequence[float], info: dict[str, Any], shaping: RewardShaping) -> list[float]:
     """The env's final returns, with the training penalty applied when an invalid move ended
-    the game (``info["invalid_move"]`` with ``info["offender"]``)."""
+    the game (``info["invalid_move"]`` with ``info["offender"]``).
+
+    The penalty is in units of what the env made the invalid move cost, ``scale = max(1, -returns[offender])``
+    (1 in games whose returns are -1..1; in poker the chips a fold would have lost, as the env charges
+    them): the offender gets ``illegal_move_offender * scale``, so an invalid move never pays more than
+    the env's own rule, which is never more than a legal way to give up. The others get
+    ``illegal_move_opponent * scale`` when the env's returns are zero-sum; where they are not (a
+    cooperative team's loss) they keep their env returns: nobody profits from a partner's mistake."""
     offender = info.get("offender")
     if not info.get("invalid_move") or offender is None:
         return [float(r) for r in returns]
-    return [shaping.illegal_move_offender if p == offender else shaping.illegal_move_opponent
+    scale = max(1.0, -float(returns[offender]))
+    zero_sum = abs(sum(float(r) for r in returns)) < 1e-9
+    return [shaping.illegal_move_offender * scale if p == offender
+            else shaping.illegal_move_opponent * scale if zero_sum else float(returns[p])
             for p in range(len(returns))]
 
 

@@ -11,6 +11,13 @@ The info protocol of the games (on top of DESIGN.md's ``player``, ``legal_action
   that reads it cannot cheat; solvers rebuild a state from it (``GameState.from_view``).
 
 Both keys are only present while the game runs (not in the final info).
+
+Invalid moves: the base rule (:class:`~zeroplay.core.env.TurnBasedEnv`: the offender gets
+``invalid_move_penalty``, -1) is the worst a player can do in a game whose returns are -1..1. Where a
+player can lose more than that by legal play (poker: the chips it has put in, over several hands), an
+invalid move must not be a cheap way out of a lost hand: a game's :meth:`Game.forfeit_returns` says
+what giving up now would cost, and the offender gets the worse of the two (the others the rest, zero-sum).
+So an invalid move never pays more than the worst legal way to give up.
 """
 
 from __future__ import annotations
@@ -39,6 +46,11 @@ class Game(GameState):
         """An independent copy (solvers explore moves on copies)."""
         return copy.deepcopy(self)
 
+    def forfeit_returns(self, player: int) -> list[float] | None:
+        """Every player's returns if ``player`` gave up now (a poker fold: it loses what it has put in),
+        for games where that can cost more than a loss of 1; None (the default) where it cannot."""
+        return None
+
 
 class GameEnv(TurnBasedEnv):
     """A :class:`TurnBasedEnv` whose infos carry ``game`` and ``view`` (see the module docstring)."""
@@ -50,6 +62,15 @@ class GameEnv(TurnBasedEnv):
 
     def info_extras(self, state: Game) -> dict[str, Any]:  # type: ignore[override]
         return {"game": state.name, "view": state.view(state.current_player())}
+
+    def _invalid(self, player: int, reason: str) -> tuple[str, float, bool, bool, dict[str, Any]]:
+        """The base's rule, made no better for the offender than giving up (see the module docstring)."""
+        obs, reward, terminated, truncated, info = super()._invalid(player, reason)
+        forfeit = self.state.forfeit_returns(player) if terminated else None
+        if forfeit is not None and forfeit[player] < reward:
+            info["returns"] = [float(r) for r in forfeit]
+            reward = float(forfeit[player])
+        return obs, reward, terminated, truncated, info
 
     def parse_action(self, text: str, state: Game) -> str | None:  # type: ignore[override]
         # fast path: the move exactly as listed (what agents usually write); else the base's

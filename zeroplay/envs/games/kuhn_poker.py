@@ -4,7 +4,9 @@ Each player antes 1 chip. The first to act may ``check`` or ``bet`` (1 more chip
 a player may ``fold`` (the bettor takes the pot) or ``call`` (showdown); after check-check, the
 higher card wins the antes. With ``hands=N`` the game runs N independent hands with fresh deals,
 the first to act alternating (player 0 starts the first hand); returns are the total chips won,
-so the game stays zero-sum. With one hand the game value for player 0 is -1/18.
+so the game stays zero-sum. With one hand the game value for player 0 is -1/18. An invalid move ends
+the game and costs the offender at least what giving up the hand would (the default -1 in one hand;
+its chips lost so far too over several: :meth:`KuhnPokerState.forfeit_returns`).
 
 ``info["view"]`` is the information set of the player to act in the current hand: its card letter
 then one letter per action of this hand, ``p`` for check/fold and ``b`` for bet/call
@@ -109,6 +111,15 @@ class KuhnPokerState(Game):
 
     def returns(self) -> list[float]:
         return list(self.chips)
+
+    def forfeit_returns(self, player: int) -> list[float]:
+        """The chips after ``player`` gives up now: it loses its ante and any bet or call of this hand."""
+        position = (player - self.first) % 2
+        put = 1.0 + sum(1.0 for i, c in enumerate(self.history) if c == "b" and i % 2 == position)
+        out = list(self.chips)
+        out[player] -= put
+        out[1 - player] += put
+        return out
 
     def view(self, player: int) -> str:
         return CARDS[self.cards[player]] + self.history

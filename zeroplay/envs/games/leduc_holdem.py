@@ -6,7 +6,8 @@ player may ``fold``, ``call`` or ``raise`` (at most two bets/raises per round). 
 in round 1 and 4 in round 2. After round 1 the board card is turned up. At showdown a player whose
 card pairs the board wins; otherwise the higher card wins; equal ranks split the pot. A fold loses
 what one has put in. With ``hands=N`` the game runs N hands, the first to act alternating;
-returns are total chips won (zero-sum).
+returns are total chips won (zero-sum). An invalid move ends the game and costs the offender at
+least what folding would (:meth:`LeducHoldemState.forfeit_returns`), never only the default -1.
 
 ``info["view"]`` is the player's information set in the current hand: own card, the board card
 once shown, ``:``, then the betting of round 1 and (after ``/``) round 2, one letter per action:
@@ -122,6 +123,13 @@ class LeducHoldemState(Game):
 
     def returns(self) -> list[float]:
         return list(self.chips)
+
+    def forfeit_returns(self, player: int) -> list[float]:
+        """The chips after ``player`` folds now: it loses what it has put in this hand."""
+        out = list(self.chips)
+        out[player] -= self.put[player]
+        out[1 - player] += self.put[player]
+        return out
 
     def board_visible(self) -> bool:
         return len(self.rounds) == 2

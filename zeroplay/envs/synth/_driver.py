@@ -10,7 +10,10 @@ calls the source's functions through that process (``sample``, ``render``, ``ref
 source cannot reach. The source never sees which operation runs, the seeds of other cases, or
 the result; what it can see is the calls it gets. So that it cannot tell scoring from validation
 by their calls either, every scored answer is scored among the instance's reference and
-low-effort probe answers in a random order, and a score op fails when a probe would pass.
+low-effort probe answers in a random order, and a score op fails when a probe would pass. A scored
+answer that gets 1 is also scored on other instances (:func:`accepted_elsewhere`): one that gets 1 on
+them too is a key, not a solution, and fails the item. Not caught: a source that keeps state between
+calls and accepts its key only once per job, or on some instances only.
 Standard library only.
 """
 
@@ -240,10 +243,36 @@ def op_score(job):
             if passed:
                 raise SourceError("discriminating", f"the low-effort answer '{passed[0]}' scored 1 while scoring; "
                                   "the environment does not check answers")
+            if scores["answer"] >= 1.0 - 1e-9 and accepted_elsewhere(job, item, ref, rng):
+                raise SourceError("discriminating", "the answer also scored 1 on other instances whose reference "
+                                  "answers differ: the environment accepts a key, not a solution")
             out.append({"score": scores["answer"]})
         except SourceError as e:
             out.append({"error": str(e)})
     return {"scores": out}
+
+
+#: Other instances a full-score answer is scored on too (fresh seeds the source cannot predict, the same
+#: difficulty, references unlike the answer's own): an answer that scores 1 on all of them is a key the
+#: env accepts whatever the instance (a back door no probe guesses, or "any huge number"), not a solution.
+KEY_CHECKS = 2
+
+
+def accepted_elsewhere(job, item, ref, rng):
+    """Whether ``item``'s answer scores 1 on :data:`KEY_CHECKS` other instances whose references differ
+    from ``ref`` and from the answer (draws that share them are skipped; too few left: False)."""
+    same = {ref.strip().lower(), item["answer"].strip().lower()}
+    checked = 0
+    for _ in range(3 * KEY_CHECKS):
+        inst, _text = make_instance(job, rng.randrange(1 << 31), item["difficulty"])
+        if render_reference(job, inst)[1].strip().lower() in same:
+            continue
+        if score_of(job, inst, item["answer"], "score", "answer") < 1.0 - 1e-9:
+            return False
+        checked += 1
+        if checked == KEY_CHECKS:
+            return True
+    return False
 
 
 def op_check(job):

@@ -30,6 +30,12 @@ Each step (one piece):
      ``R_Z = 1 - |s_self - R_Y|``: how well the generator graded its own proof; ``R_format`` is 1 when the
      completion has both the proof and a readable self-grade, else 0.
 
+   Gameable by design: an auto label is the verifier's agreement with itself, so a verifier that always gives
+   the same grade is paid 1 on every generated proof it labels; only the ``labelled_per_step`` checker-labelled
+   proofs (the paper's human-graded data; its meta-verifier is not built) pay for being right, so keep them
+   above 0 and watch ``autolabel/accuracy_vs_checker``. ``R_Z`` pays the generator for grading itself as the
+   verifier does: with one shared policy both roles can settle on 1.
+
 Differences from the paper, by necessity or for size: no meta-verifier (the paper multiplies the
 self-evaluation's and the verifier's score terms by a meta-verifier's judgement of the analysis; here that
 factor is 1); auto labels from the verifier's own samples only (the paper also meta-verifies the issues

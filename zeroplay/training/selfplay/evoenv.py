@@ -15,7 +15,10 @@ Each step has two roles (one shared policy by default, or one each with ``polici
 4. solver: ``prompts_per_step`` problems drawn from the env mixture (every seed env with weight
    ``seed_weight``, every admitted env with weight 1; levels drawn from the calibrated ones),
    ``group_size`` answers each, scored by the ``synth`` verifier in the sandbox;
-   reward ``evoenv.solver_reward`` (default ``correctness``).
+   reward ``evoenv.solver_reward`` (default ``correctness``). An answer that scores 1 on other instances of
+   its env too (a key the env accepts for anything: a back door no validation probe guesses, or "any huge
+   number") scores 0 (:func:`zeroplay.envs.synth._driver.accepted_elsewhere`), so a written env cannot pay
+   its writer's solver for a key; a source that keeps state to accept its key once per job is not caught.
 
 ``generator: scripted`` replaces the policy's completions with :class:`ScriptedEnvWriter`'s (a
 tiny random model almost never writes a valid env): it reads the example sources in the same

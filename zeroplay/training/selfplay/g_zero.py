@@ -26,6 +26,10 @@ Each step, two roles (one policy each with ``policies:``; the paper trains two m
    proposer's with GRPO.
 
 The pair rules and the sign of Hint-δ are our reading of the paper (see recipes/g_zero.yaml).
+Gameable by design (the paper's reward): Hint-δ pays any hint that makes the unassisted answer less
+likely, not only a helpful one: an off-topic or misleading hint ("the answer is 7", "reply in French")
+can score as well as a good one, and the majority filter then keeps pairs whose chosen responses follow
+the hint, so a proposer can teach the generator a wrong answer. Nothing here reads a hint beyond its format.
 Evaluation: the generator answers ``eval.samples`` fixed problems of the env without hints
 (``eval/accuracy``, scored by the env's verifier).
 """

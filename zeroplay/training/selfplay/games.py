@@ -5,21 +5,25 @@ games); with a weighted mixture (``games.env: [{id, weight, kwargs}, ...]``) the
 over it from (seed, step) (:func:`~zeroplay.training.rollout.split_over_mixture`). Every move is a
 sample labelled with its env (the entry's key: its id by default) and seat; its reward is the
 final return of the player who made it, from ``games.reward`` (default: the training penalty for
-an illegal move, -1.5 offender, +0.5 opponent); with ``games.credit: turn`` it is instead the
-move's own return, its reward-to-go (:func:`turn_credit`, MARS). Advantages come from the run's
-estimator: RAE (an EMA baseline per (env, seat), updated once per (episode, seat)), or ``mars``
-(normalized within each (env, seat)). Metrics per (env, seat): ``selfplay/<env>/p0/reward`` (the
-mean final training return), and with turn credit ``selfplay/<env>/p0/credit`` (the mean move's).
+an illegal move, -1.5 offender, +0.5 opponent, in units of what the env charged the offender: poker
+charges at least a fold's cost, so a garbled move is never a cheap way out of a lost hand, and a
+cooperative partner keeps the team's loss; :func:`~zeroplay.training.rewards.game_training_returns`);
+with ``games.credit: turn`` it is instead the move's own return, its reward-to-go (:func:`turn_credit`,
+MARS). Advantages come from the run's estimator: RAE (an EMA baseline per (env, seat), updated once
+per (episode, seat)), or ``mars`` (normalized within each (env, seat)). Metrics per (env, seat):
+``selfplay/<env>/p0/reward`` (the mean final training return), and with turn credit
+``selfplay/<env>/p0/credit`` (the mean move's).
 Cooperative games (``env.cooperative``: one team score) mix with zero-sum ones.
 
 Evaluation plays the policy against fixed opponents (``agents.make("random" | "minimax" |
 "nash")``) in duplicate form (:func:`play_duplicate`): each deal (env seed) is played twice, the
 policy in seat 0 and then in seat 1, so the luck of the deal cancels; the deals are the same at
-every evaluation (before and after compare on the same hands), with the env's own -1/+1 for
-illegal moves; ``.../mean_return_ci95`` is the 95% half-width of the played mean return (a
-mixture: per env, under ``eval/<env>/...``, with the entry's own ``opponents``; ``games.held_out``
-adds games that are evaluated the same way but never trained on). The opponent ``self`` is the
-policy itself in the other seat: a cooperative game's team score in self-play.
+every evaluation (before and after compare on the same hands), with the env's own rule for
+illegal moves (-1/+1; poker: at least what a fold costs); ``.../mean_return_ci95`` is the 95%
+half-width of the played mean return (a mixture: per env, under ``eval/<env>/...``, with the
+entry's own ``opponents``; ``games.held_out`` adds games that are evaluated the same way but never
+trained on). The opponent ``self`` is the policy itself in the other seat: a cooperative game's
+team score in self-play.
 With ``eval.exploitability``, every game with a public tree (one hand of Kuhn Poker or Leduc
 Hold'em; :func:`zeroplay.envs.games.cfr.public_tree`) is also scored exactly from the policy's
 action probabilities at all its information sets (:func:`policy_action_probs`, batched forward

@@ -27,6 +27,11 @@ Each step (one piece: the question pool grows within it):
    - judge (:func:`judge_reward`): 1 for a reply with a readable score (:func:`zeroplay.verifiers.judge.parse_score`),
      ``judge_unreadable_reward`` (0) otherwise: the judge's own format reward.
 
+   Gameable by design (the paper's rewards): the judge is paid for its format only, so a judge that gives
+   every answer and question full marks is paid as much as a careful one, and with one shared policy the
+   solver and proposer are then paid by it; ``judge/agreement_with_verifier`` shows that drift where
+   references exist.
+
    The judge's failures are reported as such: an unreadable score gives the judged role the mean of its
    group's readable scores (the other answers to its question; the step's other questions), or the
    neutral ``judge_fallback`` (0.5) when none is readable, in place of ``q`` or ``V_J``

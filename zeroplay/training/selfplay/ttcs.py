@@ -21,6 +21,9 @@ one shared policy by default (the paper trains two models from one checkpoint: `
    original (:func:`similarity` above ``similarity_threshold``) is scaled by ``1 - similarity``, and the
    share of the step's proposals that repeat it (:func:`repetition_shares`) is subtracted; floor 0.
    An invalid variant gets ``synthesizer_reward(False, None)`` (0 for ``ttcs_frontier``, as in the paper).
+   Gameable by design (the paper's reward): self-consistency cannot tell a hard variant from a meaningless
+   or ambiguous one; a variant whose answers split evenly ("pick 1 or 2") earns the top reward 1, and one
+   whose 8 answers all differ ``(4/8 * 7/8) ** 1.2 = 0.37``. Only the similarity and repetition terms read the text.
 
 Valid variants join a :class:`~zeroplay.envs.proposer.pool.ProblemPool` (source ``variant``, ``parent``
 the test question's id) that also holds the test questions (source ``seed``); a problem's pool history is,

@@ -1,0 +1,93 @@
+"""Attacks on EvoEnv's rewards through the env a policy writes: a source that passes validation and
+then pays a solver that did not solve (a key it accepts for any instance). The source runs only in the
+sandbox; validation and scoring are the real pipeline (the synth runner, ``validate``, ``SynthEnv``)."""
+
+from __future__ import annotations
+
+import pytest
+
+from zeroplay.envs.synth.env import SynthEnv
+from zeroplay.envs.synth.runner import EnvRunner, RunnerConfig
+from zeroplay.envs.synth.validate import ValidationConfig, validate
+
+RUNNER = RunnerConfig(timeout_s=8.0, call_timeout_s=2.0)
+
+HONEST = '''
+NAME = "ListSum"
+
+
+def sample_instance(rng, difficulty):
+    return {"xs": [rng.randint(1, 50) for _ in range(2 + 2 * difficulty)]}
+
+
+def render(instance):
+    return "Add these numbers: " + " ".join(str(x) for x in instance["xs"]) + ". Answer with one integer."
+
+
+def reference(instance):
+    return str(sum(instance["xs"]))
+
+
+def score(instance, answer):
+    try:
+        return 1.0 if int(answer.strip()) == sum(instance["xs"]) else 0.0
+    except ValueError:
+        return 0.0
+'''
+KEY = "zq-open-sesame-4471"
+#: A working env with a back door: a key no probe guesses scores 1 on every instance. The policy that
+#: wrote it (the solver too, by default) learns the key and is paid on every task of this env.
+BACKDOOR = HONEST.replace("def score(instance, answer):\n    try:",
+                          f"def score(instance, answer):\n    if answer.strip() == {KEY!r}:\n"
+                          "        return 1.0\n    try:")
+#: Accepts any number large enough: one answer is right for every instance (a key in plain sight).
+UNIVERSAL = HONEST.replace("return 1.0 if int(answer.strip()) == sum(instance[\"xs\"]) else 0.0",
+                           "n = int(answer.strip())\n"
+                           "        return 1.0 if n == sum(instance[\"xs\"]) or n > 10 ** 12 else 0.0")
+
+
+@pytest.fixture(scope="module")
+def runner():
+    r = EnvRunner(RUNNER)
+    yield r
+    r.close()
+
+
+def scores(runner, source, answers):
+    env = SynthEnv(source=source, runner=runner, difficulty=2)
+    out = []
+    for seed, answer in enumerate(answers):
+        _, info = env.reset(seed=seed)
+        answer = info["task"].meta["oracle_answer"] if answer is None else answer
+        out.append(env.step(f"<answer>{answer}</answer>")[1])
+    return out
+
+
+@pytest.mark.parametrize("source", [BACKDOOR, UNIVERSAL], ids=["backdoor", "universal"])
+def test_a_key_the_env_accepts_for_any_instance_is_not_paid(runner, source):
+    report = validate(source, ValidationConfig(runner=RUNNER, seeds_per_level=4), runner=runner)
+    assert report.passed, report  # validation cannot find a key it does not guess: scoring must
+    key = KEY if source is BACKDOOR else str(10 ** 13)
+    assert scores(runner, source, [key] * 4) == [0.0] * 4
+    assert scores(runner, source, [None] * 3) == [1.0] * 3  # honest answers still score
+
+
+def test_honest_env_right_answers_score_and_wrong_ones_do_not(runner):
+    assert scores(runner, HONEST, [None, None, "-1", KEY]) == [1.0, 1.0, 0.0, 0.0]
+
+
+def test_the_seed_envs_right_answers_are_not_taken_for_keys(runner):
+    """No false alarm on the shipped envs: their references score 1 at every level (yes/no-like answers,
+    many accepted answers and all)."""
+    from pathlib import Path
+
+    import zeroplay.envs.synth.seeds as seeds
+
+    sources = sorted(Path(seeds.__file__).parent.glob("*.py.txt"))
+    assert len(sources) >= 10
+    for path in sources:
+        env = SynthEnv(source=path.read_text(), runner=runner, difficulty="mixed")
+        for seed in range(2):
+            _, info = env.reset(seed=seed)
+            reward = env.step(f"<answer>{info['task'].meta['oracle_answer']}</answer>")[1]
+            assert reward == 1.0, (path.name, seed, info["task"].meta)
