@@ -92,7 +92,8 @@ def procs():
     return types.SimpleNamespace(processes_with=processes_with, leftover_sandbox_processes=leftover_sandbox_processes)
 
 
-# A user-added language, as a user would add it: C through gcc (the confinement tests' attacker).
+# A user-added language, as a user would add it: C through gcc (the confinement tests' attacker),
+# with the compile read list zeroplay.sandbox.language_files shows for gcc on Debian/Ubuntu x86_64.
 C_LANGUAGE = """
 name: c-test
 file: main.c
@@ -100,6 +101,26 @@ compile: gcc -O1 -o main {file} -lm
 run: ./main
 timeout_s: 15
 memory_mb: 1024
+compile_reads:
+  - gcc
+  - as
+  - ld
+  - /usr/lib/gcc
+  - /usr/lib/gcc/*/*/cc1
+  - /usr/libexec/gcc
+  - /usr/libexec/gcc/*/*/cc1
+  - /usr/include
+  - /usr/lib/x86_64-linux-gnu/Scrt1.o
+  - /usr/lib/x86_64-linux-gnu/crt1.o
+  - /usr/lib/x86_64-linux-gnu/crti.o
+  - /usr/lib/x86_64-linux-gnu/crtn.o
+  - /usr/lib/x86_64-linux-gnu/libc.so
+  - /usr/lib/x86_64-linux-gnu/libc_nonshared.a
+  - /usr/lib/x86_64-linux-gnu/libm.so
+  - /usr/lib/x86_64-linux-gnu/libm.so.6
+  - /usr/lib/x86_64-linux-gnu/libmvec.so.1
+  - /usr/lib/x86_64-linux-gnu/libgcc_s.so.1
+  - /usr/lib/x86_64-linux-gnu/gconv
 """
 
 

@@ -143,3 +143,45 @@ def test_the_starter_reads_env_prefixes_and_finds_a_programs_libraries():
     script = _confine.shebang  # a #! script brings its interpreter
     assert script("/usr/bin/python3") is None
     assert _confine.read_elf(__file__) is None
+
+
+def test_compile_read_entries_name_programs_patterns_and_what_they_load():
+    env = {"PATH": "/usr/bin:/bin"}
+    sh = os.path.realpath(_confine.find_program("sh", env))
+    files = [os.path.realpath(f) for f in _confine.listed_files(["sh", "/usr/share/zoneinfo", "no-such-tool-zp"], env)]
+    assert sh in files and any("libc.so" in f for f in files) and "/usr/share/zoneinfo" in files
+    assert not any("no-such-tool-zp" in f for f in files)  # a missing program is left to the requires check
+    pattern = _confine.listed_files(["/usr/lib/x86_64-linux-gnu/libc.so.*"], env)
+    assert "/usr/lib/x86_64-linux-gnu/libc.so.6" in pattern and not any("*" in f for f in pattern)
+
+
+DT_NEEDED_AFTER_NULL = r"""
+#include <stdio.h>
+extern int zp_name __asm__("libzpattack.so.1") __attribute__((weak));
+__asm__(".section .dynamic,\"aw\"\n.quad 1\n.quad OFFSET\n.previous\n");
+int main(void) { printf("%p\n", (void *)&zp_name); return 0; }
+"""
+
+
+def test_dynamic_entries_an_answer_appends_after_dt_null_are_not_its_libraries(tmp_path):
+    """A C answer's asm can append a DT_NEEDED entry to ``.dynamic``, after the linker's DT_NULL,
+    naming a string it put in ``.dynstr`` (a weak symbol's name): the loader ignores it, and so must
+    the starter, else the named library (libpython) would join the run's read list."""
+    import shutil
+    import subprocess
+
+    if shutil.which("gcc") is None or shutil.which("readelf") is None:
+        pytest.skip("no gcc and readelf here (Debian: apt-get install gcc)")
+    source = tmp_path / "main.c"
+
+    def build(offset: str) -> str:
+        source.write_text(DT_NEEDED_AFTER_NULL.replace("OFFSET", offset))
+        subprocess.run(["gcc", "-O1", "-o", str(tmp_path / "main"), str(source)], check=True, capture_output=True)
+        return str(tmp_path / "main")
+
+    strings = subprocess.run(["readelf", "-p", ".dynstr", build("0")], capture_output=True, text=True).stdout
+    offset = next(line.split("]")[0].split("[")[1].strip() for line in strings.splitlines() if "libzpattack" in line)
+    program = build("0x" + offset)
+    dynamic = subprocess.run(["readelf", "-x", ".dynamic", program], capture_output=True, text=True).stdout
+    assert f"01000000 00000000 {int(offset, 16):02x}" in dynamic  # the appended entry is there
+    assert _confine.read_elf(program)[1] == ["libc.so.6"]

@@ -13,9 +13,11 @@ language whose run executes the answer's own file (``run: ./{file}``) lets the a
 choose perl or sh: the starter now refuses to run the answer's own file when it starts with ``#!``. Honest R could not load utils or stats
 (utils' ``.onLoad`` forks ``/usr/bin/which`` through ``Sys.which``, refused under RLIMIT_NPROC 1);
 a Fortran scratch unit, OCaml's ``Filename.temp_file`` or R's ``tempfile()`` could not be read
-back (``/tmp`` is not readable): ``TMPDIR`` is now the work dir. Open (strict xfail below): a
-gcc-compiled language's compile step reads any file, so ``.incbin`` embeds libpython in the
-program, which then loads it as its own code.
+back (``/tmp`` is not readable): ``TMPDIR`` is now the work dir. A gcc-compiled language's
+compile step read any file, so ``.incbin`` embedded libpython in the program, which then loaded it
+as its own code: the compile step now reads only its language file's ``compile_reads`` (a C
+compiler without one is refused at load), tried below with ``.incbin``, ``#include``, ``#embed``,
+a symlink and ``/proc`` paths.
 Toolchains CI lacks skip with the package to install.
 """
 
@@ -28,9 +30,9 @@ import shutil
 import pytest
 
 from zeroplay import sandbox
-from zeroplay.sandbox.language_files import available
+from zeroplay.sandbox.language_files import COMPILE_DENIED_HINT, COMPILE_ERROR_EXIT, available
 
-from .conftest import ALL, landlock, need
+from .conftest import ALL, C_LANGUAGE, landlock, need
 
 # The runtime an answer would borrow: libpython where the host has one (Debian), else liblua.
 RUNTIME = next(iter([*sorted(glob.glob("/usr/lib/x86_64-linux-gnu/libpython3*.so.1*")),
@@ -187,11 +189,34 @@ def test_c_cannot_start_read_or_load_another_runtime(lbox, c_language):
     assert "own-dlopen works" in res.stdout and "tmpdir works" in res.stdout, res.stdout
 
 
-# The compile step reads any file: `.incbin` puts libpython, the libraries it needs and the three
-# files of `encodings` Python's start-up reads into the program, which writes them to the work dir
-# and loads them as its own code. The fix belongs to the compile step (language_files.py): run it
-# under a Landlock read list too (the toolchain's own directories, never the other runtimes). The
-# shipped compiled languages (gfortran on .f90, ocamlopt) have no way to embed a file.
+C_HONEST = r"""
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+static int by_value(const void *a, const void *b) { return *(const int *)a - *(const int *)b; }
+int main(void) {
+  int n; if (scanf("%d", &n) != 1) return 1;
+  int *x = malloc(n * sizeof *x); for (int i = 0; i < n; i++) scanf("%d", &x[i]);
+  qsort(x, n, sizeof *x, by_value);
+  char word[16]; strcpy(word, "sorted"); strcat(word, ":");
+  printf("%s", word); for (int i = 0; i < n; i++) printf(" %d", x[i]);
+  printf(" %.4f %zu\n", sqrt((double)x[n - 1]) + pow(2.0, 0.5), strlen(word));
+  free(x); return 0;
+}
+"""
+
+
+def test_honest_c_with_the_standard_library(lbox, c_language):
+    res = run(lbox, C_HONEST, c_language, stdin="4\n9 1 16 4\n", argv=())
+    assert (res.status, res.stdout) == ("ok", "sorted: 1 4 9 16 5.4142 7\n"), res.stderr[-2000:]
+
+
+# Before compile_reads, the compile step read any file: `.incbin` put libpython, the libraries it
+# needs and the three files of `encodings` Python's start-up reads into the program, which wrote
+# them to the work dir and loaded them as its own code. Now the compile step reads only the
+# toolchain (tests/sandbox/conftest.py's list for gcc), never another runtime. The shipped compiled
+# languages (gfortran on .f90, ocamlopt) have no way to embed a file, and read only theirs too.
 C_INCBIN = r"""
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -224,19 +249,86 @@ int main(void) {
 """
 
 
-@pytest.mark.xfail(strict=True, reason="open: the compile step may read other runtimes (.incbin); see the docstring")
-def test_c_cannot_embed_libpython_at_compile_time(c_language):
-    libpython = next(iter(sorted(glob.glob("/usr/lib/x86_64-linux-gnu/libpython3.*.so.1.0"))), None)
-    if libpython is None:
+LIBPYTHON = next(iter(sorted(glob.glob("/usr/lib/x86_64-linux-gnu/libpython3.*.so.1.0"))), None)
+PY_VERSION = "python" + LIBPYTHON.split("libpython")[1].split(".so")[0] if LIBPYTHON else None
+
+
+def test_c_cannot_embed_libpython_at_compile_time(lbox, c_language):
+    if LIBPYTHON is None:
         pytest.skip("no libpython3.X.so.1.0 to embed")
-    version = "python" + libpython.split("libpython")[1].split(".so")[0]
-    needed = [f"/usr/lib/{version}/encodings/utf_8.py", "/lib/x86_64-linux-gnu/libexpat.so.1"]
+    needed = [f"/usr/lib/{PY_VERSION}/encodings/utf_8.py", "/lib/x86_64-linux-gnu/libexpat.so.1"]
     if not all(os.path.exists(p) for p in needed):
-        pytest.skip(f"this host's {version} lacks {needed}")
-    code = C_INCBIN.replace("LIBPYTHON", libpython).replace("STDLIB", f"/usr/lib/{version}").replace("VERSION", version)
-    with sandbox.Sandbox(backend="process", timeout_s=20, memory_mb=1024, disk_mb=128) as box:
-        res = run(box, code, c_language, stdin="print(2 + 3, 'python ran')\n", argv=())
+        pytest.skip(f"this host's {PY_VERSION} lacks {needed}")
+    if not landlock():
+        pytest.skip("this kernel has no Landlock: the compile step's read limit is skipped (documented)")
+    code = C_INCBIN.replace("LIBPYTHON", LIBPYTHON).replace("STDLIB", f"/usr/lib/{PY_VERSION}")
+    res = run(lbox, code.replace("VERSION", PY_VERSION), c_language, stdin="print(2 + 3, 'python ran')\n", argv=())
     assert "python ran" not in res.stdout, ("a C answer ran Python it had embedded at compile time", res.stdout)
+    assert (res.status, res.exit_code) == ("error", COMPILE_ERROR_EXIT), (res.status, res.stderr[-2000:])
+    assert f"file not found: {LIBPYTHON}" in res.stderr and COMPILE_DENIED_HINT in res.stderr, res.stderr[-2000:]
+
+
+# Other ways to read a runtime's file at compile time; each names the file it tried in its error.
+INCBIN = '__asm__(".section .rodata\\n.incbin \\"PATH\\"\\n.previous\\n");\nint main(void) { return 0; }\n'
+STRINGIFIED = """#include <stdio.h>
+#define STR(...) #__VA_ARGS__
+#define XSTR(...) STR(__VA_ARGS__)
+static const char *source = XSTR(
+#include "PATH"
+);
+int main(void) { puts(source); return 0; }
+"""
+EMBED = "static const unsigned char bytes[] = {\n#embed \"PATH\"\n};\nint main(void) { return bytes[0]; }\n"
+LINK_LANGUAGE = C_LANGUAGE.replace("name: c-test", "name: c-link-test").replace(
+    "compile: gcc", f"compile: ln -s {LIBPYTHON} link.so && gcc") + "  - ln\n"
+
+
+def gcc_has_embed() -> bool:
+    import subprocess
+
+    done = subprocess.run(["gcc", "-E", "-x", "c", "-"], input='#embed "/dev/null"\n', capture_output=True, text=True)
+    return done.returncode == 0
+
+
+def compile_attacks() -> dict[str, tuple[str, str]]:
+    """Attack name -> (C source, what its compile error names)."""
+    lua = [*sorted(glob.glob("/usr/lib/x86_64-linux-gnu/liblua5*.so*")), *filter(None, [shutil.which("lua5.4")])]
+    python_exe = os.path.realpath(PYTHON)
+    attacks = {
+        "incbin-libpython": (INCBIN.replace("PATH", LIBPYTHON), LIBPYTHON),
+        "incbin-python-executable": (INCBIN.replace("PATH", python_exe), python_exe),
+        "incbin-proc-self-root": (INCBIN.replace("PATH", "/proc/self/root" + LIBPYTHON), LIBPYTHON),
+        "incbin-proc-cwd": (INCBIN.replace("PATH", "/proc/self/cwd/../../../../../.." + LIBPYTHON), LIBPYTHON),
+        "include-stringified-os.py": (STRINGIFIED.replace("PATH", f"/usr/lib/{PY_VERSION}/os.py"), "os.py"),
+        "include-proc-1-root": (STRINGIFIED.replace("PATH", f"/proc/1/root/usr/lib/{PY_VERSION}/os.py"), "os.py"),
+    }
+    if lua:
+        attacks["incbin-lua"] = (INCBIN.replace("PATH", lua[0]), lua[0])
+    if gcc_has_embed():
+        attacks["embed-libpython"] = (EMBED.replace("PATH", LIBPYTHON), LIBPYTHON)
+    return attacks
+
+
+def test_c_compile_reads_no_other_runtime(lbox, c_language, tmp_path):
+    """``.incbin`` (libpython, the python executable, Lua), ``#include`` turned into a string,
+    ``#embed`` (where gcc has it), ``/proc`` paths and a symlink in the work dir: the compile fails
+    on the denied read, says so, and names the file."""
+    if LIBPYTHON is None or not os.path.exists(f"/usr/lib/{PY_VERSION}/os.py"):
+        pytest.skip("no libpython3.X.so.1.0 and its os.py to embed")
+    if not landlock():
+        pytest.skip("this kernel has no Landlock: the compile step's read limit is skipped (documented)")
+    attacks = compile_attacks()
+    path = tmp_path / "link.yaml"
+    path.write_text(LINK_LANGUAGE)
+    (link,) = sandbox.load_languages(str(path))
+    programs = [sandbox.Program(code, language=c_language) for code, _ in attacks.values()]
+    programs.append(sandbox.Program(INCBIN.replace("PATH", "link.so"), language=link.name))
+    names = [*attacks, "incbin-symlink"]
+    for name, named, res in zip(names, [*(n for _, n in attacks.values()), "link.so"], lbox.run_many(programs)):
+        assert (res.status, res.exit_code) == ("error", COMPILE_ERROR_EXIT), (name, res.status, res.stderr[-2000:])
+        denied = [line for line in res.stderr.splitlines() if named in line and (
+            "Permission denied" in line or "file not found" in line)]
+        assert denied and COMPILE_DENIED_HINT in res.stderr, (name, res.stderr[-2000:])
 
 
 SCRIPT_LANGUAGE = """

@@ -58,7 +58,7 @@ def test_script_compiles_without_stdin_then_execs_the_run(shc):
     assert "</dev/null" in first and "3>&-" in first and f"exit {lf.COMPILE_ERROR_EXIT}" in first
     # without spawn the run's words go back to the runner on fd 3, which confines and execs them
     assert last == "printf '%s\\0' ./prog \"$@\" >&3"
-    assert sandbox.get_language("shc").confine == {"reads": "", "source": "prog.txt"}
+    assert sandbox.get_language("shc").confine == {"reads": "", "source": "prog.txt", "compile_reads": "any"}
     spawning = shc.model_copy(update={"spawn": True})
     assert spawning.script("/py").strip().rpartition("\n")[2] == 'exec ./prog "$@"'
     assert spawning.language().confine is None
@@ -122,6 +122,18 @@ def test_a_folder_of_files_loads_every_one(tmp_path):
     ("- just\n- a list\n", r"must be a mapping of fields"),
     ("name: [unclosed\n", r"is not valid YAML"),
     ("name: python\nfile: main.py\nrun: x\ncompile: y\n", r"python is the built-in in-process language"),
+    ("name: c1\nfile: m.c\nrun: ./m\ncompile: gcc -o m {file}\n",
+     r"compile runs gcc, which can embed any file .*compile_reads: \[gcc, as, ld.* "
+     r"or accept the risk with compile_reads: any"),
+    ("name: c2\nfile: m.c\nrun: ./m\ncompile: mkdir -p o && /usr/bin/x86_64-linux-gnu-g++-12 -o m {file}\n",
+     r"compile runs x86_64-linux-gnu-g\+\+-12, which can embed"),
+    ("name: asm\nfile: m.s\nrun: ./m\ncompile: as -o m.o {file} && ld -o m m.o\n", r"compile runs as, which"),
+    ("name: c3\nfile: m.c\nrun: ./m\ncompile: gcc {file}\ncompile_reads: [usr/lib]\n",
+     r"compile_reads: Value error, 'usr/lib': each entry must be an absolute path without ':' or a program name"),
+    ("name: c4\nfile: m.c\nrun: ./m\ncompile: gcc {file}\ncompile_reads: ['/a:/b']\n",
+     r"compile_reads: Value error, '/a:/b'"),
+    ("name: c5\nfile: m.c\nrun: ./m\ncompile: gcc {file}\ncompile_reads: all\n",
+     r"compile_reads.literal\['any'\]: Input should be 'any'"),
 ])
 def test_bad_files_are_one_clear_error(tmp_path, text, match):
     path = write(tmp_path, text)
@@ -158,3 +170,69 @@ debian: [ghost-lang]
     assert why == ("Ghost needs ghostc-does-not-exist, not found on PATH: "
                    "apt-get install ghost-lang")  # setup.sh installs only the shipped languages
     assert lf.available("python") == (True, "")
+
+
+def test_a_c_compiler_loads_once_its_compile_reads_are_said(tmp_path):
+    base = "name: {name}\nfile: m.c\nrun: ./m\ncompile: gcc -o m {{file}}\n"
+    listed = lf.parse_language_file(write(tmp_path, base.format(name="cl") + "compile_reads: [gcc, /usr/include]\n"))
+    assert listed.language().confine["compile_reads"] == "gcc:/usr/include"
+    anything = lf.parse_language_file(write(tmp_path, base.format(name="ca") + "compile_reads: any\n"))
+    assert anything.language().confine["compile_reads"] == "any"
+    nothing = lf.parse_language_file(write(tmp_path, base.format(name="cn") + "compile_reads: []\n"))
+    assert nothing.language().confine["compile_reads"] == ""  # only the work dir, /bin/sh and common data
+    spawning = lf.parse_language_file(write(tmp_path, base.format(name="cs") + "spawn: true\n"))
+    assert spawning.language().confine is None  # its program may start any program: nothing to gain
+    assert "Permission denied" in listed.script("/py") and "Permission denied" not in anything.script("/py")
+
+
+def test_shipped_files_say_what_their_compile_reads():
+    for name in ("fortran", "lua", "ocaml", "r"):
+        spec = lf.language_spec(name)
+        assert spec.compile and isinstance(spec.compile_reads, tuple) and spec.compile_reads, name
+        assert "/usr/lib/x86_64-linux-gnu" not in spec.compile_reads, name  # libpython lives there
+
+
+def test_the_documented_c_language_is_the_tested_one():
+    """The module docstring's C example lists what tests/sandbox/conftest.py's C language (which
+    test_confine_attacks compiles honest and hostile programs with) lists."""
+    import yaml
+
+    from .conftest import C_LANGUAGE
+
+    example = lf.__doc__.split("x86_64\n(tests/sandbox/conftest.py's) reads::\n")[1].split("\n\n")[0]
+    documented = yaml.safe_load("\n".join(line[4:] for line in example.splitlines()))
+    assert documented["compile_reads"] == yaml.safe_load(C_LANGUAGE)["compile_reads"]
+
+
+LISTC = """
+name: {name}
+file: list.txt
+compile: while read -r f; do cat "$f"; done <{{file}} >data
+run: cat data
+compile_reads: {reads}
+"""
+
+
+def test_the_compile_step_reads_only_what_it_lists(box, tmp_path):
+    """A /bin/sh "compiler" that copies the files its source names: its own source and common data
+    are readable; another runtime's file (Python's os.py) is not, and the compile error says why.
+    With ``compile_reads: any`` it is."""
+    import glob
+
+    from .conftest import landlock
+
+    os_py = next(iter(sorted(glob.glob("/usr/lib/python3*/os.py"))), None)
+    if os_py is None:
+        pytest.skip("no /usr/lib/python3*/os.py to read")
+    (listed,) = sandbox.load_languages(str(write(tmp_path, LISTC.format(name="listc", reads="[cat]"), "a.yaml")))
+    (anything,) = sandbox.load_languages(str(write(tmp_path, LISTC.format(name="listc-any", reads="any"), "b.yaml")))
+    own, foreign = "list.txt\n/usr/share/zoneinfo/UTC\n", f"{os_py}\n"
+    results = box.run_many([sandbox.Program(own, language=listed.name), sandbox.Program(foreign, language=listed.name),
+                            sandbox.Program(foreign, language=anything.name)])
+    assert results[0].status == "ok" and results[0].stdout.startswith(own), results[0].stderr[-2000:]
+    assert results[2].status == "ok" and "import abc" in results[2].stdout, results[2].stderr[-2000:]
+    if landlock():
+        res = results[1]
+        assert (res.status, res.exit_code) == ("error", lf.COMPILE_ERROR_EXIT), (res.status, res.stderr[-2000:])
+        assert res.stderr.splitlines()[:3] == [lf.COMPILE_ERROR_MARK, lf.COMPILE_DENIED_HINT,
+                                               f"cat: {os_py}: Permission denied"], res.stderr

@@ -14,7 +14,8 @@ calls :func:`confine_and_exec`. It imports only the standard library (and runs s
   per guess) to start another program (say, the Python every sandbox holds) without a fork.
 * **Its own files.** Where the kernel has Landlock (Linux 5.13+), PROGRAM may open for reading
   only: files under the work dir; PROGRAM itself, a ``#!`` interpreter, the ELF interpreter and
-  the shared libraries its ``DT_NEEDED`` entries reach (searched in ``DT_RPATH``/``DT_RUNPATH``,
+  the shared libraries its ``DT_NEEDED`` entries reach (those before ``DT_NULL``, as the loader
+  reads them: a C answer's asm can append more; searched in ``DT_RPATH``/``DT_RUNPATH``,
   ``LD_LIBRARY_PATH`` and the default directories); what ``reads`` lists (a language
   file's ``reads``; a listed shared library brings the libraries it needs, as PROGRAM's do); and
   data any program may read (``/proc``, a few of ``/dev``, locales, time
@@ -25,6 +26,14 @@ calls :func:`confine_and_exec`. It imports only the standard library (and runs s
   (the sandbox limits them). ``TMPDIR`` is then the work dir, so a program reads back its
   temporary files (``/tmp`` is not readable; C's ``tmpfile()`` and Lua's ``os.tmpname`` ignore
   ``TMPDIR`` and fail).
+
+The compile step before it is confined too (:func:`confine_compile`, called in the process that
+execs the job's ``/bin/sh`` script): where the kernel has Landlock it and the compiler, assembler
+and linker it starts (they may fork) read only the work dir, ``/bin/sh``, ``head`` and ``grep``,
+common data and what the language file's ``compile_reads`` lists (:func:`listed_files`: paths,
+``*`` patterns, program names, each program or shared library with the libraries it loads), so
+gcc cannot ``.incbin`` libpython into the program; ``compile_reads: any`` skips it. Run and
+compile share :func:`confine_reads`.
 
 PROGRAM may not be the answer's own source file (``source``) when that starts with ``#!``:
 its ``#!`` line would choose the interpreter (perl, sh) that computes the answer.
@@ -39,7 +48,9 @@ choose link flags or write the executable's bytes itself could name another runt
 """
 
 import ctypes
+import glob
 import os
+import stat
 import struct
 import sys
 
@@ -78,14 +89,19 @@ def split_env(argv, env):
     return argv, env
 
 
-def which(name, env):
+def find_program(name, env):
+    """``name``'s path: itself when it holds a ``/``, else the first executable file of that name on PATH, or None."""
     if "/" in name:
         return os.path.abspath(name)
     for d in env.get("PATH", "/usr/bin:/bin").split(":"):
         path = os.path.join(d or ".", name)
         if os.path.isfile(path) and os.access(path, os.X_OK):
             return os.path.abspath(path)
-    fail(f"{name}: not found on PATH")
+    return None
+
+
+def which(name, env):
+    return find_program(name, env) or fail(f"{name}: not found on PATH")
 
 
 # ------------------------------------------------------------------ what a program needs to read
@@ -113,7 +129,12 @@ def read_elf(path):
                     dynamic = f.read(h[5])
             if dynamic is None:
                 return interp, [], []
-            entries = [struct.unpack_from("<qQ", dynamic, i) for i in range(0, len(dynamic) - 15, 16)]
+            entries = []
+            for i in range(0, len(dynamic) - 15, 16):  # up to DT_NULL, as the loader reads them: a C answer's
+                entry = struct.unpack_from("<qQ", dynamic, i)  # asm can append entries after it (naming libpython)
+                if entry[0] == 0:
+                    break
+                entries.append(entry)
             strtab = next((v for tag, v in entries if tag == 5), None)
             offset = next((off + strtab - va for va, off, size in loads if va <= (strtab or -1) < va + size), None)
 
@@ -145,12 +166,24 @@ def shebang(path):
 def program_files(program, env):
     """PROGRAM, its ``#!`` and ELF interpreters and every shared library its DT_NEEDED entries
     reach: every candidate file of each name, wherever the loader may look."""
-    found, todo = [], [program]
+    return files_of([program], env)
+
+
+def files_of(programs, env):
+    """:func:`program_files` of every one of ``programs`` at once: each file is read once (one path
+    per file: Landlock allows a file, not a path) and each library name looked up once per search path."""
+    found, seen, todo = [], set(), list(reversed(programs))
     extra_dirs = [d for d in env.get("LD_LIBRARY_PATH", "").split(":") if d]
+    search_paths, looked_up = {}, set()  # rpaths -> the directories that exist; (name, rpaths) done
     while todo and len(found) < MAX_OBJECTS:
         path = todo.pop()
-        if path in found or not os.path.isfile(path):
+        try:
+            st = os.stat(path)
+        except OSError:
             continue
+        if not stat.S_ISREG(st.st_mode) or (st.st_dev, st.st_ino) in seen:
+            continue
+        seen.add((st.st_dev, st.st_ino))
         found.append(path)
         script = shebang(path)
         if script:
@@ -162,19 +195,39 @@ def program_files(program, env):
         interp, needed, rpaths = elf
         if interp:
             todo.append(interp)
-        origin = os.path.dirname(os.path.realpath(path))
-        dirs = [d.replace("${ORIGIN}", origin).replace("$ORIGIN", origin) for d in rpaths] + extra_dirs
-        dirs += DEFAULT_LIB_DIRS
+        if any("ORIGIN" in d for d in rpaths):
+            origin = os.path.dirname(os.path.realpath(path))
+            rpaths = [d.replace("${ORIGIN}", origin).replace("$ORIGIN", origin) for d in rpaths]
+        key = tuple(rpaths)
+        if key not in search_paths:
+            dirs = (*key, *extra_dirs, *DEFAULT_LIB_DIRS)
+            search_paths[key] = [w for d in dirs for w in (d, *(os.path.join(d, "glibc-hwcaps", h) for h in HWCAPS))
+                                 if os.path.isdir(w)]
         for name in needed:
             if "/" in name:
                 todo.append(name)
-                continue
-            for d in dirs:
-                for where in (d, *(os.path.join(d, "glibc-hwcaps", h) for h in HWCAPS)):
-                    candidate = os.path.join(where, name)
-                    if os.path.isfile(candidate):
-                        todo.append(candidate)
+            elif (name, key) not in looked_up:
+                looked_up.add((name, key))
+                todo += [c for c in (os.path.join(d, name) for d in search_paths[key]) if os.path.isfile(c)]
     return found
+
+
+def listed_files(entries, env):
+    """What a language file's ``reads``/``compile_reads`` entries let a process read: a directory
+    (all beneath it); a file with what :func:`program_files` adds (a listed program or shared library
+    brings the libraries it loads); a name without ``/``, the program of that name on PATH, likewise
+    (skipped when there is none: the job's ``requires`` check names a missing tool); an entry with
+    ``*?[`` stands for what it matches (``/usr/lib/gcc/*/*/cc1``: any gcc version)."""
+    found, files = [], []
+    for entry in entries:
+        if "/" not in entry:
+            program = find_program(entry, env)
+            paths = [program] if program else []
+        else:
+            paths = sorted(glob.glob(entry)) if glob.has_magic(entry) else [entry]
+        found += [p for p in paths if not os.path.isfile(p)]
+        files += [p for p in paths if os.path.isfile(p)]
+    return found + files_of(files, env)
 
 
 # ------------------------------------------------------------------ Landlock and seccomp
@@ -207,6 +260,33 @@ def restrict_reads(c, paths):
         fail(f"landlock_restrict_self: {os.strerror(ctypes.get_errno())}")
     os.close(ruleset)
     return True
+
+
+def confine_reads(c, programs, entries, env):
+    """Landlock for this process and what it starts: reading only the work dir, ``programs`` (paths)
+    with their own files (:func:`program_files`), data any program may read (``ALWAYS_READABLE``) and
+    what ``entries`` list (:func:`listed_files`); ``TMPDIR`` in ``env`` becomes the work dir, so
+    temporary files can be read back (``/tmp`` is not readable). False, changing nothing, when the
+    kernel has no Landlock."""
+    allowed = [os.getcwd(), *ALWAYS_READABLE, *listed_files([*programs, *entries], env)]
+    if not restrict_reads(c, allowed):
+        return False
+    env["TMPDIR"] = os.getcwd()  # temporary files (gcc's, Fortran scratch units, R's tempfile) must be readable
+    return True
+
+
+def confine_compile(compile_reads, env):
+    """In the compile step's process, before it execs the job's ``/bin/sh`` script: unless
+    ``compile_reads`` is ``any``, that script and every program it starts (the compiler, its
+    assembler and linker; they may fork) read only the work dir, ``/bin/sh``, the tools the script
+    itself uses on a failed compile (``head``, ``grep``), ``ALWAYS_READABLE`` and what
+    ``compile_reads`` (``:``-separated entries) lists, so a compiler cannot embed another runtime
+    into the program (``.incbin``, ``#embed``, ``#include``): a file outside the list fails to
+    open (``Permission denied``). Skipped, like the run's read limit, without Landlock."""
+    if compile_reads == "any" or os.uname().machine != "x86_64":
+        return False
+    programs = ["/bin/sh", *filter(None, (find_program(tool, env) for tool in ("head", "grep")))]
+    return confine_reads(libc(), programs, [e for e in compile_reads.split(":") if e], env)
 
 
 def exec_once_filter(pointer):
@@ -278,10 +358,7 @@ def confine_and_exec(argv, env, reads="", source=""):
         os.execve(program, argv, env)
     c = libc()
     if reads != "any":
-        listed = [f for p in reads.split(":") if p for f in (program_files(p, env) if os.path.isfile(p) else [p])]
-        allowed = [os.getcwd(), *program_files(program, env), *ALWAYS_READABLE, *listed]
-        if restrict_reads(c, allowed):
-            env["TMPDIR"] = os.getcwd()  # temporary files (Fortran scratch units, R's tempfile) must be readable
+        confine_reads(c, [program], [e for e in reads.split(":") if e], env)
     exec_once(c, program, argv, env)
 
 

@@ -407,6 +407,8 @@ def _run_confined(job):
     """A job in a language without ``spawn``: its shell script (``job["command"]``) compiles and
     writes the run's words to fd 3, NUL-terminated; this process then limits itself to one process
     (RLIMIT_NPROC 1) and starts them through ``_confine.py`` (one execve, reads of its own files).
+    The script runs in a child that may read only what the language's ``compile_reads`` allows
+    (``_confine.confine_compile``; ``any``: no limit), so the compiler cannot embed other files.
     A failed script's exit status (a compile error's) is the job's. Never returns."""
     import resource
 
@@ -422,6 +424,7 @@ def _run_confined(job):
             os.dup2(w, 3)
             if w != 3:
                 os.close(w)
+            functions["confine_compile"](job["confine"].get("compile_reads", "any"), os.environ)
             os.execv(job["command"][0], [*job["command"], *job["argv"]])
         finally:
             os._exit(127)

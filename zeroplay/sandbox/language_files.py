@@ -15,6 +15,7 @@ command, the limits a run gets, and how prompts and answers name the language::
     debian: [ocaml-nox]              # Debian packages that provide them (named when one is missing)
     spawn: false                     # the program may not start processes or threads (default)
     reads: []                        # more paths the program may read (or `any`; see below)
+    compile_reads: [ocamlopt, /usr/lib/ocaml, gcc, as, ld, ...]  # what the compile step may read (below)
 
 ``{file}`` in ``compile`` and ``run`` becomes the file name, ``{python}`` the sandbox's Python.
 Shipped files live in ``zeroplay/sandbox/languages/`` (Python, Lua, OCaml, Fortran, R) and load on
@@ -53,14 +54,59 @@ executable and the shared libraries it links, what its file's ``reads`` lists, a
 (locales, time zones, ``/proc``): so it cannot ``dlopen`` another runtime's library
 (``libpython3.so``) either (R reads only R's own tree this way). ``reads: any`` keeps the exec
 limit and drops the read limit. The run may not execute the answer's own file when it starts with
-``#!`` (its ``#!`` line would choose the interpreter). Not guaranteed: that a program cannot pose as
-a failed compile by writing the same (it only fails that way); the read limit on a kernel without
-Landlock (it is skipped); that the compile step reads only its toolchain (a C compiler's
-``.incbin`` can embed another runtime in the program: a user-added gcc language is open to that,
-the shipped ones are not); that a toolchain works inside the
-``namespace``/``pool`` sandbox, which shows only /usr, /lib* and /bin of the host (tools that read
-/etc, such as ``ocamlfind`` or Debian's R through /etc/alternatives, need workarounds in their file).
-Python stays the built-in in-process language; its file sets only its prompt name, fences and limits.
+``#!`` (its ``#!`` line would choose the interpreter).
+
+The compile step reads only what ``compile_reads`` lists (where the kernel has Landlock; without
+``spawn``): besides that, the work dir, ``/bin/sh`` (with ``head`` and ``grep``, which the job's
+script runs on a failed compile) and common data. Else a compiler could put another runtime into
+the program: gcc's ``.incbin`` (or ``#embed``) of libpython, which the program writes to the work
+dir and loads as its own code, so Python computes a C answer. Entries are absolute paths (a
+directory: all beneath it; ``*`` patterns allowed) and program names found on PATH; a listed
+program or shared library brings the libraries it loads. A file outside the list cannot be opened
+("Permission denied"; gcc's assembler says "file not found"), and the compile error then says so
+(:data:`COMPILE_DENIED_HINT`). ``compile_reads: any`` lifts the limit; unset, it is ``any``, except
+that a file whose compile runs a C compiler or assembler (:data:`EMBEDDING_COMPILERS`) is refused
+until it says which. The shipped files list their toolchains. A C language on Debian/Ubuntu x86_64
+(tests/sandbox/conftest.py's) reads::
+
+    name: c
+    file: main.c
+    compile: gcc -O1 -o main {file} -lm
+    run: ./main
+    compile_reads:
+      - gcc                                # the driver, assembler and linker, with their libraries
+      - as
+      - ld
+      - /usr/lib/gcc                       # cc1, collect2, crtbegin*.o, libgcc, gcc's own headers
+      - /usr/lib/gcc/*/*/cc1               # named again, so the libraries cc1 loads come too
+      - /usr/libexec/gcc                   # where other distributions keep cc1 and collect2
+      - /usr/libexec/gcc/*/*/cc1
+      - /usr/include
+      - /usr/lib/x86_64-linux-gnu/Scrt1.o  # start files (Scrt1 for the default PIE)
+      - /usr/lib/x86_64-linux-gnu/crt1.o
+      - /usr/lib/x86_64-linux-gnu/crti.o
+      - /usr/lib/x86_64-linux-gnu/crtn.o
+      - /usr/lib/x86_64-linux-gnu/libc.so  # a linker script, and what it and libm.so name
+      - /usr/lib/x86_64-linux-gnu/libc_nonshared.a
+      - /usr/lib/x86_64-linux-gnu/libm.so
+      - /usr/lib/x86_64-linux-gnu/libm.so.6
+      - /usr/lib/x86_64-linux-gnu/libmvec.so.1
+      - /usr/lib/x86_64-linux-gnu/libgcc_s.so.1
+      - /usr/lib/x86_64-linux-gnu/gconv    # character sets
+
+Name files in ``/usr/lib/x86_64-linux-gnu``, never the folder: libpython and other runtimes live
+there. A link is allowed by what it points to, not by where it is (a symlink in the work dir to
+libpython is refused too), so list a link's target (``/usr/lib/gcc/*/*/libgfortran.so``, a file
+entry, brings it).
+
+Not guaranteed: that a program cannot pose as a failed compile by writing the same (it only fails
+that way); the read limits, the run's and the compile's, on a kernel without Landlock (they are
+skipped); that a compiler cannot embed what its ``compile_reads`` list holds; that a ``spawn``
+language's compile reads only its toolchain (its program may start any program anyway); that a
+toolchain works inside the ``namespace``/``pool`` sandbox, which shows only /usr, /lib* and /bin
+of the host (tools that read /etc, such as ``ocamlfind`` or Debian's R through /etc/alternatives,
+need workarounds in their file). Python stays the built-in in-process language; its file sets only
+its prompt name, fences and limits.
 """
 
 from __future__ import annotations
@@ -88,6 +134,17 @@ START_ERROR_EXIT = 96
 #: How much of the compiler's output a failed compile passes on.
 COMPILE_LOG_BYTES = 4000
 _COMPILE_LOG = ".zeroplay-compile.log"
+#: Compilers that can put any file they read into the program (``.incbin``, ``#embed``,
+#: ``#include``, ``include_bytes!``, ``staticRead``, Template Haskell): a language whose compile runs
+#: one must set ``compile_reads``. gfortran (``include`` reads Fortran source only) and ocamlopt (no
+#: inline assembly; external names are escaped) are not among them.
+EMBEDDING_COMPILERS = ("gcc", "g++", "cc", "c++", "c89", "c99", "cpp", "clang", "clang++", "tcc", "icc", "icx",
+                       "as", "gas", "nasm", "yasm", "zig", "rustc", "cargo", "nim", "ghc", "crystal")
+_EMBEDDER = re.compile(r"^([a-z0-9_]+-)*(" + "|".join(map(re.escape, EMBEDDING_COMPILERS)) + r")(-[0-9.]+)?$")
+#: What the job's script adds to a compile error where something was not readable.
+COMPILE_DENIED_HINT = ("zeroplay: the compile step may read only the work dir and the language file's compile_reads; "
+                       "other files cannot be opened (Permission denied)")
+_PROGRAM = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+-]*$")
 _NAME = re.compile(r"^[a-z][a-z0-9_+-]{0,31}$")
 _FILE = re.compile(r"^[A-Za-z0-9_+-][A-Za-z0-9_.+-]{0,63}$")  # it is pasted into shell commands
 
@@ -130,6 +187,12 @@ class LanguageSpec(BaseModel):
     reads: tuple[str, ...] | Literal["any"] = ()
     """Without ``spawn``: absolute paths (files or directories) the program may read besides the
     work dir, its executable, its shared libraries and common data; ``any`` lifts the read limit."""
+    compile_reads: tuple[str, ...] | Literal["any"] | None = None
+    """Without ``spawn``: what the compile step may read besides the work dir, ``/bin/sh`` and common
+    data: absolute paths (files, directories, ``*`` patterns) and program names (found on PATH); a
+    program or shared library brings the libraries it loads. ``any`` lifts the limit. Unset: ``any``,
+    except for a compile that runs a C compiler or assembler (:data:`EMBEDDING_COMPILERS`), which must
+    say (it can embed any file it reads into the program)."""
 
     @field_validator("name")
     @classmethod
@@ -170,6 +233,26 @@ class LanguageSpec(BaseModel):
                 raise ValueError(f"{path!r}: each entry must be an absolute path without ':' (or write reads: any)")
         return v
 
+    @field_validator("compile_reads")
+    @classmethod
+    def _compile_reads_ok(cls, v: tuple[str, ...] | str | None) -> tuple[str, ...] | str | None:
+        for entry in () if v in (None, "any") else v:
+            if not (entry.startswith("/") or _PROGRAM.match(entry)) or ":" in entry or "\0" in entry:
+                raise ValueError(f"{entry!r}: each entry must be an absolute path without ':' or a program name "
+                                 "such as gcc (or write compile_reads: any)")
+        return v
+
+    @model_validator(mode="after")
+    def _compile_reads_said_for_embedding_compilers(self) -> LanguageSpec:
+        compiler = None if self.spawn or self.compile_reads is not None else embedding_compiler(self.compile)
+        if compiler:
+            raise ValueError(
+                f"compile runs {compiler}, which can embed any file it can read into the program (.incbin, "
+                "#embed, #include), so an answer could carry another language's runtime; list what the compile "
+                "may read (compile_reads: [gcc, as, ld, /usr/lib/gcc, /usr/include, ...]: see "
+                "zeroplay.sandbox.language_files) or accept the risk with compile_reads: any")
+        return self
+
     @field_validator("fences")
     @classmethod
     def _fences_lower(cls, v: tuple[str, ...]) -> tuple[str, ...]:
@@ -190,9 +273,13 @@ class LanguageSpec(BaseModel):
 
         lines = [self._requires_check()] if self.requires else []
         if self.compile:  # fd 3 (the runner's pipe for the run's argv) is closed for the compile step
+            denied = ""
+            if not self.spawn and self.compile_reads not in (None, "any"):  # a denied read is EACCES
+                denied = (f"grep -q -e 'Permission denied' -e 'file not found' {_COMPILE_LOG} && "
+                          f"echo {shlex.quote(COMPILE_DENIED_HINT)} >&2; ")
             lines.append(
                 f"if ! ( {fill(self.compile)}\n) </dev/null >{_COMPILE_LOG} 2>&1 3>&-; then "
-                f"echo '{COMPILE_ERROR_MARK}' >&2; head -c {COMPILE_LOG_BYTES} {_COMPILE_LOG} >&2; "
+                f"echo '{COMPILE_ERROR_MARK}' >&2; {denied}head -c {COMPILE_LOG_BYTES} {_COMPILE_LOG} >&2; "
                 f"exit {COMPILE_ERROR_EXIT}; fi"
             )
         run = fill(self.run)
@@ -218,10 +305,27 @@ class LanguageSpec(BaseModel):
         """The sandbox :class:`Language` this file describes (Python: the built-in one)."""
         if self.name == "python":
             return PYTHON
-        confine = None if self.spawn else {"reads": self.reads if self.reads == "any" else ":".join(self.reads),
-                                            "source": self.file}
+        compile_reads = "any" if self.compile is None or self.compile_reads is None else _joined(self.compile_reads)
+        confine = None if self.spawn else {"reads": _joined(self.reads), "source": self.file,
+                                           "compile_reads": compile_reads}
         return Language(self.name, self.file, lambda python, path: ["/bin/sh", "-c", self.script(python), self.name],
                         confine=confine)
+
+
+def _joined(entries: tuple[str, ...] | str) -> str:
+    """A ``reads``/``compile_reads`` value as ``_confine.py`` takes it: ``any``, or ``:``-separated entries."""
+    return entries if entries == "any" else ":".join(entries)
+
+
+def embedding_compiler(command: str | None) -> str | None:
+    """The first word of ``command`` that names a C-family compiler or an assembler
+    (:data:`EMBEDDING_COMPILERS`, also with a target prefix or version suffix: ``x86_64-linux-gnu-gcc-12``),
+    or None."""
+    for word in re.split(r"[\s;&|()<>`'\"]+", command or ""):
+        name = word.rpartition("/")[2]
+        if _EMBEDDER.match(name):
+            return name
+    return None
 
 
 _SPECS: dict[str, LanguageSpec] = {}

@@ -84,9 +84,9 @@ class Language:
     ``python`` is the interpreter's path as the sandboxed process sees it (the runner itself is
     Python, so every backend has one). ``in_process`` is true only for Python: the warm pool then
     runs the code in the forked interpreter instead of exec'ing ``command``. With ``confine``
-    (``{"reads": ..., "source": ...}``) ``command`` compiles and then writes the run's argv,
-    NUL-terminated words, to fd 3; the runner starts it through ``_confine.py`` (see
-    :mod:`zeroplay.sandbox.language_files`).
+    (``{"reads": ..., "source": ..., "compile_reads": ...}``) ``command`` compiles, reading only
+    what ``compile_reads`` allows, and then writes the run's argv, NUL-terminated words, to fd 3;
+    the runner starts it through ``_confine.py`` (see :mod:`zeroplay.sandbox.language_files`).
     """
 
     name: str
