@@ -193,6 +193,20 @@ def test_nproc_below_one_is_refused(tmp_path):
     assert out.returncode != 0 and "--nproc" in out.stderr and "Traceback" not in out.stderr
 
 
+def test_a_rank_that_fails_is_its_own_error_and_one_line_not_the_launchers_traceback(tmp_path):
+    """Every rank refuses backend vllm at start: each prints its one-line error, the launcher one line
+    naming the rank that failed first, and the run exits with that rank's status (2: a config error)."""
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump({**tiny_config(tmp_path), "backend": "vllm"}))
+    out = subprocess.run([sys.executable, "-m", "zeroplay.cli", "train", str(path), "--nproc", "2"], cwd=REPO,
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 2, out.stderr
+    lines = [line for line in out.stderr.splitlines() if line.strip()]
+    assert "Traceback" not in out.stderr and "ChildFailedError" not in out.stderr, out.stderr
+    assert any("backend vllm does not run under torchrun" in line for line in lines), out.stderr
+    assert "exited with status 2" in lines[-1] and "its error is above" in lines[-1], out.stderr
+
+
 def test_two_processes_with_packed_micro_batches_give_the_one_process_run(tmp_path):
     cfg = {**base(tmp_path), "optim": {"lr": 1e-3, "micro_batch_tokens": 48}}
     one = train(config_from_dict({**cfg, "name": "one_packed"}), quiet=True)

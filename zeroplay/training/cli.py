@@ -104,10 +104,12 @@ def interrupted_message(run_dir: Path) -> str:
 
 
 def launch(args: argparse.Namespace) -> int:
-    """Run this command again under torchrun with ``args.nproc`` processes; torchrun's exit status."""
+    """Run this command again under torchrun with ``args.nproc`` processes (through
+    :mod:`zeroplay.training.torchrun`: a failed rank is one line, not the launcher's traceback); the
+    exit status of the rank that failed first, or 0."""
     import subprocess
 
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={args.nproc}",
+    cmd = [sys.executable, "-m", "zeroplay.training.torchrun", "--standalone", f"--nproc_per_node={args.nproc}",
            "-m", "zeroplay.cli", "train", args.config]
     for key in ("out_dir", "name", "steps", "seed"):
         if getattr(args, key) is not None:
