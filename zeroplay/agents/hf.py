@@ -28,7 +28,17 @@ fit one batch (same rows, same draws; logits agree to float rounding); with refi
 If compilation fails, a warning says why and decoding goes on uncompiled.
 Does not: stream, or batch across calls; use the static cache for models whose cache is not plain
 full attention (sliding windows, linear attention: ``auto`` then stays dynamic). Prompts longer
-than the model's context are cut from the left (the end of an observation holds the question).
+than the model's context are cut from the left (the end of an observation holds the question) to
+one token less than the context, which leaves room for one new token; the first cut prompt of an
+agent is reported in a warning, and every one in ``Generation.meta["prompt_truncated"]``.
+
+Models: any local transformers causal LM (``save_pretrained`` output, sharded or not, any saved
+dtype). Every EOS id stops a completion: the tokenizer's and each of ``generation_config.eos_token_id``
+(Llama 3 lists two). Without a pad token, or with one the model has no embedding for (added to the
+tokenizer without resizing the model), padding uses an EOS id (masked out, never attended to).
+A chat template that refuses a prompt (Mistral's and Gemma's take no system message) is an
+:class:`~zeroplay.core.errors.AgentError` saying so. A model without a chat template plays with
+``chat=False``; training frames its prompts with :data:`PLAIN_CHAT_TEMPLATE` instead.
 """
 
 from __future__ import annotations
@@ -55,6 +65,14 @@ CACHES = ("auto", "dynamic", "static")
 KEPT_STATIC_CACHES = 2
 #: the smallest static cache length: short calls share one compiled shape
 MIN_STATIC_LENGTH = 64
+#: The chat template training gives a tokenizer that has none (a base model such as GPT-2): the
+#: messages' contents as plain text, a blank line between them, then a newline, where the model
+#: continues. Saved with the trained model (``final_model/``), so serving it frames chat requests the
+#: way it was trained.
+PLAIN_CHAT_TEMPLATE = (
+    "{% for message in messages %}{% if not loop.first %}{{ '\n\n' }}{% endif %}{{ message['content'] }}"
+    "{% endfor %}{{ '\n' }}"
+)
 
 
 class HFAgent(Agent):
@@ -120,13 +138,12 @@ class HFAgent(Agent):
         if chat and not getattr(tokenizer, "chat_template", None):
             raise ConfigError(
                 "this tokenizer has no chat template; pass chat=False to use the model as a plain "
-                "completion model, or set tokenizer.chat_template"
+                "completion model (zeroplay play: --agent-arg chat=false), or set tokenizer.chat_template"
             )
         self.sampling = SamplingParams(temperature=temperature, top_p=top_p, max_new_tokens=max_new_tokens, stop=stop)
         self.batch_size = batch_size
         self._eos_ids = _eos_ids(model, tokenizer)
-        pad = tokenizer.pad_token_id
-        self._pad_id = int(pad if pad is not None else next(iter(self._eos_ids), 0))
+        self._pad_id = _pad_id(model, tokenizer, self._eos_ids)
         forward_params = inspect.signature(model.forward).parameters
         self._keeps_last_logits = "logits_to_keep" in forward_params
         # transformers >= 5.2x names the KV cache `cache` and warns on `past_key_values`; older
@@ -134,6 +151,7 @@ class HFAgent(Agent):
         self._cache_kwarg = "cache" if "cache" in forward_params else "past_key_values"
         self.cache, self.compile = cache, compile
         self._static = _StaticState(unsupported=_static_cache_unsupported(model))
+        self._warned_cut = False
         #: how the last call decoded: cache, compiled, rounds (batches prefilled), refills, decode steps
         self.last_decode: dict[str, Any] = {}
         if self._static.unsupported and (cache == "static" or compile is True):
@@ -207,8 +225,19 @@ class HFAgent(Agent):
     def encode(self, prompt: Prompt, *, chat: bool | None = None) -> list[int]:
         """The prompt's token ids: chat template (with the generation prompt) or raw text.
         ``chat`` overrides the agent's own setting for this prompt."""
+        from jinja2.exceptions import TemplateError
+
         chat = self.prompter.chat if chat is None else chat
-        return encode_prompt(self.tokenizer, self.prompter, prompt, chat=chat, no_bos_id=self._pad_id)
+        try:
+            return encode_prompt(self.tokenizer, self.prompter, prompt, chat=chat, no_bos_id=self._pad_id)
+        except TemplateError as e:  # the template's raise_exception: "System role not supported", ...
+            roles = ", ".join(m["role"] for m in self.prompter.messages(prompt))
+            why = " ".join(str(e).split())[:200]
+            raise AgentError(
+                f"the model's chat template refused a conversation of roles {roles} ({why}); "
+                "give it prompts it takes (without a system message: `template: plain` in training, no "
+                "system_prompt for an agent) or give the tokenizer a chat template that takes them"
+            ) from None
 
     @property
     def device(self) -> Any:
@@ -262,7 +291,9 @@ class HFAgent(Agent):
                 break
             feed = torch.tensor([self._pad_id if d else t for d, t in zip(done, token_list)], device=self.device)
             mask = torch.cat([mask, mask.new_ones((n, 1))], dim=-1)
-            last_pos = last_pos + 1
+            # a finished row's position may run past the context while others decode; a model with a
+            # position table (GPT-2) would index out of it, so it stays at the last one (its output is unused)
+            last_pos = (last_pos + 1).clamp(max=run.max_pos - 1)
             logits, cache = self._forward(feed[:, None], mask, last_pos, cache)
             run.decode_steps += 1
 
@@ -473,6 +504,14 @@ class HFAgent(Agent):
         """The prompts cut to the model's context, with each one's token limit and empty outputs."""
         max_pos = getattr(self.model.config, "max_position_embeddings", None) or 1 << 30
         truncated = [len(p) >= max_pos for p in prompts]
+        if any(truncated) and not self._warned_cut:
+            self._warned_cut = True
+            longest = max(len(p) for p in prompts)
+            warnings.warn(f"hf agent: a prompt of {longest} tokens does not fit the model's context of {max_pos} "
+                          f"positions; it was cut from the left to {max_pos - 1} tokens, which leaves room for 1 new "
+                          "token (cut prompts are not reported again). Give shorter prompts (the games' compact "
+                          "view: --observation view, games.observation: view) or use a model with a longer context",
+                          stacklevel=3)
         prompts = [p[-(max_pos - 1) :] if t else p for p, t in zip(prompts, truncated)]
         limits = [min(params.max_new_tokens, max_pos - len(p)) for p in prompts]
         return _Run(prompts=prompts, truncated=truncated, limits=limits, max_pos=max_pos)
@@ -678,6 +717,18 @@ def _load(path: str | Path, tokenizer: Any, *, device: str | None, dtype: str | 
             "config.json, the weights and the tokenizer (save_pretrained writes them)."
         ) from e
     return model, tokenizer
+
+
+def _pad_id(model: Any, tokenizer: Any, eos_ids: set[int]) -> int:
+    """The id that pads batches (masked out, so any id the model embeds serves): the tokenizer's pad
+    token when the model has an embedding for it, else the smallest EOS id, else 0. A pad token added to
+    the tokenizer without resizing the model's embeddings (a common way to give Llama 3 one) lies
+    past them and would fail every padded batch with an IndexError."""
+    size = model.get_input_embeddings().num_embeddings
+    pad = tokenizer.pad_token_id
+    if pad is not None and 0 <= pad < size:
+        return int(pad)
+    return min((i for i in eos_ids if 0 <= i < size), default=0)
 
 
 def _eos_ids(model: Any, tokenizer: Any) -> set[int]:

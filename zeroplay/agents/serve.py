@@ -67,7 +67,7 @@ from pathlib import Path
 from typing import Any
 
 from zeroplay.agents.policy import Generation, Message, SamplingParams, check_messages, cut_at_stop
-from zeroplay.core.errors import ConfigError
+from zeroplay.core.errors import AgentError, ConfigError
 
 MAX_BODY_BYTES = 8 << 20
 #: the most sequences one request may ask for (prompts times ``n``)
@@ -520,6 +520,8 @@ def _chat_prompt(body: dict[str, Any], agent: Any) -> list[list[int]]:
         return [agent.encode(messages, chat=True)]
     except ValueError as e:  # no chat template
         raise RequestError(f"this model cannot format chat messages ({e}); use /v1/completions") from e
+    except AgentError as e:  # the template refused them (roles must alternate, no system message ...)
+        raise RequestError(str(e), param="messages") from e
     except Exception as e:  # noqa: BLE001 - a template's raise_exception (roles must alternate ...)
         raise RequestError(f"the model's chat template refused these messages: {e}", param="messages") from e
 

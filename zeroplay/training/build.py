@@ -87,6 +87,10 @@ def build_policy(cfg: TrainConfig, path: Path, device: torch.device) -> Any:
         fix = ("give a directory written by save_pretrained (config.json, the weights and the tokenizer)" if cfg.model.path
                else f"delete {path} and run again to rebuild the tiny model")
         raise ConfigError(f"could not load the model in {path} ({type(e).__name__}: {detail}); {fix}") from None
+    if not getattr(tokenizer, "chat_template", None):  # a base model (GPT-2): prompts as plain text
+        from zeroplay.agents.hf import PLAIN_CHAT_TEMPLATE
+
+        tokenizer.chat_template = PLAIN_CHAT_TEMPLATE  # final_model/ keeps it: served, it sees what it trained on
     if cfg.backend == "vllm":
         from zeroplay.training.vllm_backend import VLLMPolicy
 
