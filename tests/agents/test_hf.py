@@ -158,8 +158,8 @@ def test_hostile_observations_do_not_crash(tiny_agent: HFAgent, obs: str) -> Non
 
 def test_overlong_prompt_is_cut_from_the_left(tiny_agent: HFAgent) -> None:
     (g,) = tiny_agent.generate(["START " + "word " * 2000 + "END"], SamplingParams(temperature=0, max_new_tokens=4))
-    assert len(g.prompt_ids) == 511 and g.meta["prompt_truncated"]
-    assert len(g.completion_ids) == 1 and g.finish_reason == "length"
+    assert len(g.prompt_ids) == 512 - 4 and g.meta["prompt_truncated"]  # room for max_new_tokens
+    assert 1 <= len(g.completion_ids) <= 4
     assert tiny_agent.tokenizer.decode(g.prompt_ids).endswith("END<|im_end|>\n<|im_start|>assistant\n")
 
 

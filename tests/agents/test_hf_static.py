@@ -137,7 +137,7 @@ def test_overlong_and_hostile_prompts(model_and_tok) -> None:
     a = agent(model_and_tok, cache="static", batch_size=2)
     prompts = ["START " + "word " * 2000 + "END", "", "\x00\xff junk", "🙂" * 200, "[" * 3000]
     gens = a.generate(prompts, SamplingParams(temperature=0, max_new_tokens=4))
-    assert len(gens[0].prompt_ids) == 511 and gens[0].meta["prompt_truncated"] and len(gens[0].completion_ids) == 1
+    assert len(gens[0].prompt_ids) == 512 - 4 and gens[0].meta["prompt_truncated"] and len(gens[0].completion_ids) <= 4
     assert all(isinstance(g.text, str) and 0 < len(g.completion_ids) <= 4 for g in gens)
 
 

@@ -207,9 +207,9 @@ def test_a_prompt_cut_to_the_context_is_reported_once(models) -> None:
     agent = agents.make("hf", model=str(models["gpt2"]), chat=False, device="cpu", max_new_tokens=8)
     long = "Kuhn Poker. " + "The deck has three cards. " * 60 + "Legal moves: [check], [bet]"
     assert len(agent.encode(long)) > 128
-    with pytest.warns(UserWarning, match=r"context of 128 positions.*room for 1 new token.*--observation view"):
+    with pytest.warns(UserWarning, match=r"context of 128 positions.*room for 8 new tokens.*--observation view"):
         (g,) = agent.generate([long], SamplingParams(max_new_tokens=8, seed=0))
-    assert len(g.prompt_ids) == 127 and g.meta["prompt_truncated"] and len(g.completion_ids) == 1
+    assert len(g.prompt_ids) == 120 and g.meta["prompt_truncated"] and len(g.completion_ids) == 8
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         agent.generate([long], SamplingParams(max_new_tokens=8, seed=0))  # said once per agent
@@ -217,16 +217,19 @@ def test_a_prompt_cut_to_the_context_is_reported_once(models) -> None:
 
 @pytest.mark.parametrize("cache", ["dynamic", "static"])
 def test_a_batch_decodes_on_after_a_row_reaches_the_context(models, cache: str) -> None:
-    """GPT-2's positions are a table of 128: the cut prompt's row is done at position 127 while the
-    others decode on (it indexed past the table: IndexError)."""
+    """GPT-2's positions are a table of 128: a prompt that fits with room for one new token is done at
+    position 127 while the others decode on (it indexed past the table: IndexError)."""
     agent = HFAgent(str(models["gpt2"]), chat=False, device="cpu", cache=cache, compile=False, batch_size=2)
-    long = "Legal moves: [check], [bet]. " * 40
-    with pytest.warns(UserWarning, match="cut from the left"):
-        gens = agent.generate([long, "short", "x " * 100], SamplingParams(max_new_tokens=8, seed=0, logprobs=True))
-    assert [len(g.prompt_ids) for g in gens][0] == 127 and [len(g.completion_ids) for g in gens] == [1, 8, 8]
-    for g in gens:
-        (lp,) = completion_logprobs(agent.model, [g.prompt_ids], [g.completion_ids], pad_token_id=agent._pad_id)
-        assert torch.allclose(torch.tensor(g.logprobs), lp, atol=1e-4)
+    ids = agent.encode("Legal moves: [check], [bet]. " * 40)[-127:]
+    fits = agent.tokenizer.decode(ids)
+    assert len(agent.encode(fits)) == 127  # the text encodes back to 127 tokens: not cut, 1 new token
+    for prompts in ([fits, "short"], [fits, "short", "x " * 100]):  # one batch; more prompts than rows (refill)
+        gens = agent.generate(prompts, SamplingParams(max_new_tokens=8, seed=0, logprobs=True))
+        assert [len(g.prompt_ids) for g in gens][0] == 127 and [len(g.completion_ids) for g in gens][1:] == [8] * (
+            len(prompts) - 1) and len(gens[0].completion_ids) == 1
+        for g in gens:
+            (lp,) = completion_logprobs(agent.model, [g.prompt_ids], [g.completion_ids], pad_token_id=agent._pad_id)
+            assert torch.allclose(torch.tensor(g.logprobs), lp, atol=1e-4)
 
 
 def test_a_model_without_chat_template_says_how_to_play_it(models) -> None:

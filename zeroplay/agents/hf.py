@@ -28,9 +28,11 @@ fit one batch (same rows, same draws; logits agree to float rounding); with refi
 If compilation fails, a warning says why and decoding goes on uncompiled.
 Does not: stream, or batch across calls; use the static cache for models whose cache is not plain
 full attention (sliding windows, linear attention: ``auto`` then stays dynamic). Prompts longer
-than the model's context are cut from the left (the end of an observation holds the question) to
-one token less than the context, which leaves room for one new token; the first cut prompt of an
-agent is reported in a warning, and every one in ``Generation.meta["prompt_truncated"]``.
+than the model's context are cut from the left (the end of an observation holds the question),
+leaving room for ``max_new_tokens`` new tokens, at most half the context (:func:`cut_room`); the
+first cut prompt of an agent is reported in a warning, and every one in
+``Generation.meta["prompt_truncated"]``. A prompt that fits is never cut: its completion may then
+have fewer than ``max_new_tokens`` tokens (finish reason ``length``).
 
 Models: any local transformers causal LM (``save_pretrained`` output, sharded or not, any saved
 dtype). Every EOS id stops a completion: the tokenizer's and each of ``generation_config.eos_token_id``
@@ -504,15 +506,16 @@ class HFAgent(Agent):
         """The prompts cut to the model's context, with each one's token limit and empty outputs."""
         max_pos = getattr(self.model.config, "max_position_embeddings", None) or 1 << 30
         truncated = [len(p) >= max_pos for p in prompts]
+        keep = max_pos - cut_room(params.max_new_tokens, max_pos)
         if any(truncated) and not self._warned_cut:
             self._warned_cut = True
             longest = max(len(p) for p in prompts)
             warnings.warn(f"hf agent: a prompt of {longest} tokens does not fit the model's context of {max_pos} "
-                          f"positions; it was cut from the left to {max_pos - 1} tokens, which leaves room for 1 new "
-                          "token (cut prompts are not reported again). Give shorter prompts (the games' compact "
-                          "view: --observation view, games.observation: view) or use a model with a longer context",
-                          stacklevel=3)
-        prompts = [p[-(max_pos - 1) :] if t else p for p, t in zip(prompts, truncated)]
+                          f"positions; it was cut from the left to {keep} tokens, which leaves room for "
+                          f"{max_pos - keep} new tokens (cut prompts are not reported again). Give shorter prompts "
+                          "(the games' compact view: --observation view, games.observation: view) or use a model "
+                          "with a longer context", stacklevel=3)
+        prompts = [p[-keep:] if t else p for p, t in zip(prompts, truncated)]
         limits = [min(params.max_new_tokens, max_pos - len(p)) for p in prompts]
         return _Run(prompts=prompts, truncated=truncated, limits=limits, max_pos=max_pos)
 
@@ -717,6 +720,12 @@ def _load(path: str | Path, tokenizer: Any, *, device: str | None, dtype: str | 
             "config.json, the weights and the tokenizer (save_pretrained writes them)."
         ) from e
     return model, tokenizer
+
+
+def cut_room(max_new_tokens: int, max_pos: int) -> int:
+    """New tokens a prompt cut to the context leaves room for: ``max_new_tokens``, at most half the
+    context (a cut prompt keeps its end, which holds the question, and at least half the context)."""
+    return max(1, min(max_new_tokens, max_pos // 2))
 
 
 def _pad_id(model: Any, tokenizer: Any, eos_ids: set[int]) -> int:
