@@ -36,13 +36,33 @@ STARTUP_S = HOST_MARGIN_S
 
 
 class Backend(ABC):
-    """One way of running programs. Thread-safe: ``run`` may be called from many threads."""
+    """One way of running programs. Thread-safe: ``run`` may be called from many threads.
+
+    ``hash_seed`` (see :class:`~zeroplay.sandbox.Sandbox`): the string-hash seed of every
+    interpreter the backend starts, or None for a random one per interpreter."""
 
     name: str
 
-    def __init__(self, limits: Limits) -> None:
+    def __init__(self, limits: Limits, hash_seed: int | None = None) -> None:
         self.limits = limits
         self.runtime = Runtime.current()
+        self.hash_seed = hash_seed
+
+    def python_flags(self) -> list[str]:
+        """The runner interpreter's flags. ``-I`` would ignore ``PYTHONHASHSEED``, so a pinned seed
+        spells out the rest of it (``-s -P``: no user site, no script dir on the path); the
+        environment is ours either way (a clean one, or bubblewrap's ``--clearenv``)."""
+        if self.hash_seed is None:
+            return ["-S", "-I"]
+        return ["-S", "-s", "-P"] if sys.version_info >= (3, 11) else ["-S", "-s"]
+
+    def seed_env(self) -> dict[str, str]:
+        """Environment variables that pin the string-hash seed (none when it is random)."""
+        return {} if self.hash_seed is None else {"PYTHONHASHSEED": str(self.hash_seed)}
+
+    def bwrap_seed_args(self) -> list[str]:
+        """bubblewrap options that set :meth:`seed_env` inside the sandbox."""
+        return [arg for name, value in self.seed_env().items() for arg in ("--setenv", name, value)]
 
     @abstractmethod
     def run(self, program: Program) -> ExecResult: ...
@@ -108,7 +128,8 @@ class ColdBackend(Backend):
             start = time.monotonic()
             proc = subprocess.Popen(
                 argv, stdin=payload, stdout=out_w, stderr=err_w, pass_fds=tuple(extra), cwd=cwd,
-                env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}, start_new_session=True, close_fds=True,
+                env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", **self.seed_env()}, start_new_session=True,
+                close_fds=True,
             )
         except BaseException:
             if group is not None:
@@ -208,10 +229,11 @@ class NamespaceBackend(ColdBackend):
         self, uid: int | None, runner_args: list[str], group: cgroup.MemoryCgroup | None = None,
     ) -> tuple[list[str], str | None]:
         launcher, prefix = host_launcher(uid, self.runtime, cgroup_procs=group and group.procs)
-        runner = [self._python_inside(), "-S", "-I", "-c", RUNNER_SOURCE, *runner_args]
+        runner = [self._python_inside(), *self.python_flags(), "-c", RUNNER_SOURCE, *runner_args]
         # The runner is PID 1: the job cannot signal or trace it, and when it exits the kernel kills
         # everything left in the namespace.
-        return [*launcher, *bwrap_argv(prefix, self.runtime, self.limits, as_pid_1=True), *runner], "/"
+        bwrap = bwrap_argv(prefix, self.runtime, self.limits, as_pid_1=True)
+        return [*launcher, *bwrap, *self.bwrap_seed_args(), *runner], "/"
 
 
 class ProcessBackend(ColdBackend):
@@ -228,7 +250,7 @@ class ProcessBackend(ColdBackend):
     ) -> tuple[list[str], str | None]:
         launcher, prefix = host_launcher(uid, self.runtime, work_mb=self.limits.disk_mb,
                                          cgroup_procs=group and group.procs)
-        runner = [self.runtime.python_at(prefix), "-S", "-I", "-c", RUNNER_SOURCE, *runner_args]
+        runner = [self.runtime.python_at(prefix), *self.python_flags(), "-c", RUNNER_SOURCE, *runner_args]
         return [*launcher, *runner], (None if uid is not None else "")
 
     def _python_inside(self) -> str:

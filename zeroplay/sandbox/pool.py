@@ -16,6 +16,9 @@ is never billed to the job: a worker that cannot clean up in time, or that repor
 
 Each zygote lives in a memory cgroup of its own where one can be made (see
 :mod:`zeroplay.sandbox.cgroup`); a job its OOM killer kills ends with status ``memory``.
+
+Every job forked from one zygote shares its string-hash seed: a random one per zygote, or the
+``hash_seed`` the Sandbox pins for all of them (set at start-up, never changed in a live interpreter).
 """
 
 from __future__ import annotations
@@ -64,8 +67,8 @@ class Zygote:
         host, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.sock = host
         launcher, prefix = host_launcher(self.uid, backend.runtime, cgroup_procs=self.cgroup and self.cgroup.procs)
-        argv = [*launcher, *bwrap_argv(prefix, backend.runtime, self.limits, as_pid_1=True)]
-        argv += [self.python, "-S", "-I", "-c", RUNNER_SOURCE, *runner_flags(self.cgroup), "zygote",
+        argv = [*launcher, *bwrap_argv(prefix, backend.runtime, self.limits, as_pid_1=True), *backend.bwrap_seed_args()]
+        argv += [self.python, *backend.python_flags(), "-c", RUNNER_SOURCE, *runner_flags(self.cgroup), "zygote",
                  str(child.fileno())]
         try:
             # bwrap --die-with-parent ties the sandbox to the *thread* that forks it (PR_SET_PDEATHSIG),
@@ -200,8 +203,8 @@ class PoolBackend(Backend):
 
     name = "pool"
 
-    def __init__(self, limits: Limits, workers: int) -> None:
-        super().__init__(limits)
+    def __init__(self, limits: Limits, workers: int, hash_seed: int | None = None) -> None:
+        super().__init__(limits, hash_seed)
         self.size = workers
         self._idle: queue.SimpleQueue[Zygote] = queue.SimpleQueue()
         self._all: set[Zygote] = set()

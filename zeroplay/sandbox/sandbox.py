@@ -10,7 +10,7 @@ import warnings
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
-from zeroplay.core.errors import SandboxError, SandboxUnavailableError, UnknownIdError
+from zeroplay.core.errors import ConfigError, SandboxError, SandboxUnavailableError, UnknownIdError
 from zeroplay.core.types import ExecResult
 from zeroplay.sandbox.cold import Backend
 from zeroplay.sandbox.spec import Limits, Program
@@ -74,7 +74,7 @@ def describe_backends() -> list[tuple[str, str]]:
     ]
 
 
-def _make_backend(name: str, limits: Limits, workers: int) -> Backend:
+def _make_backend(name: str, limits: Limits, workers: int, hash_seed: int | None = None) -> Backend:
     if name == "auto":
         name, why = auto_backend()
         if name != "pool" and not _warned_fallback.is_set():
@@ -91,16 +91,18 @@ def _make_backend(name: str, limits: Limits, workers: int) -> Backend:
     if name == "pool":
         from zeroplay.sandbox.pool import PoolBackend
 
-        return PoolBackend(limits, workers)
+        return PoolBackend(limits, workers, hash_seed)
     if name == "namespace":
         from zeroplay.sandbox.cold import NamespaceBackend
 
-        return NamespaceBackend(limits)
+        return NamespaceBackend(limits, hash_seed)
     if name == "process":
         from zeroplay.sandbox.cold import ProcessBackend
 
-        return ProcessBackend(limits)
+        return ProcessBackend(limits, hash_seed)
     if name == "docker":
+        if hash_seed is not None:
+            raise ConfigError("hash_seed is not supported by the docker backend; use pool, namespace or process")
         from zeroplay.sandbox.docker import DockerBackend
 
         return DockerBackend(limits, workers)
@@ -129,6 +131,12 @@ class Sandbox:
     allocate. A program in another language whose allocation fails under ``memory_mb``
     (RLIMIT_AS) ends as its runtime then decides (Lua, R, OCaml, Fortran: status ``error`` and
     their own "out of memory" message on stderr), since only its output would say why.
+
+    ``hash_seed`` pins Python's string-hash seed (``PYTHONHASHSEED``, 0 to 2**32 - 1) in every
+    interpreter this Sandbox starts, so the iteration order of a set of strings is the same in all
+    of its runs; None (the default) gives each interpreter a random one (each warm-pool worker
+    has its own, shared by the jobs it runs). Sandboxes with different seeds let a caller tell a
+    program that depends on hash order from a deterministic one. Not with ``docker``.
     """
 
     def __init__(
@@ -143,13 +151,18 @@ class Sandbox:
         disk_mb: int = 64,
         max_open_files: int = 256,
         workers: int | None = None,
+        hash_seed: int | None = None,
     ) -> None:
+        if hash_seed is not None and (
+                not isinstance(hash_seed, int) or isinstance(hash_seed, bool) or not 0 <= hash_seed < 1 << 32):
+            raise ConfigError(f"hash_seed must be None or an int from 0 to 4294967295, got {hash_seed!r}")
+        self.hash_seed = hash_seed
         self.limits = Limits(
             timeout_s=timeout_s, memory_mb=memory_mb, max_output_bytes=max_output_bytes,
             max_processes=max_processes, max_open_files=max_open_files, disk_mb=disk_mb, network=network,
         )
         self.workers = workers or os.cpu_count() or 1
-        self._backend = _make_backend(backend, self.limits, self.workers)
+        self._backend = _make_backend(backend, self.limits, self.workers, hash_seed)
         self.backend = self._backend.name
         self._executor: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()

@@ -1,8 +1,9 @@
 """The task buffer of proposer/solver self-play, and the proposer's learnability reward.
 
 A :class:`TaskBuffer` holds the validated :class:`CodeTask` objects of one kind. It starts from
-seed tasks (the identity function by default), drops duplicates (same program up to formatting,
-same inputs), appends every new task to a JSONL file when given one and reloads it on start.
+seed tasks (the identity function by default), drops duplicates (same program up to formatting
+and renaming, see :func:`~zeroplay.envs.code.triplet.program_key`; same inputs), appends every
+new task to a JSONL file when given one and reloads it on start.
 It is also a :class:`~zeroplay.core.tasks.TaskSource`, so solver envs can draw from it directly.
 """
 

@@ -7,10 +7,12 @@ Validation runs in stages, cheapest first, and stops at the first that fails:
                 ``min_inputs`` for induction), within the size limits; the program compiles
 ``banned``      no banned module, name or attribute (:class:`~zeroplay.envs.code.policy.CodePolicy`);
                 an early filter only: the sandbox is the security boundary
-``duplicate``   not already in the buffer (same program up to formatting, same inputs)
+``duplicate``   not already in the buffer: same program up to formatting, comments, docstrings and
+                renamed variables (:mod:`~zeroplay.envs.code.canonical`), same inputs
 ``run``         runs in the sandbox within the time, memory and output limits, and every call returns
 ``output``      every returned value is a Python literal of bounded size
-``determinism`` a second run gives the same outputs
+``determinism`` ``determinism_seeds`` more runs, each under a string-hash seed of its own, give
+                the same outputs (equal values: a dict's key order is not compared)
 ``distinct``    the inputs are pairwise different (checked with the static stages) and, for
                 induction, so are their outputs
 ==============  ==================================================================================
@@ -19,15 +21,27 @@ Static stages run in the host (parsing, never executing); ``run`` and ``determin
 whole batch to the sandbox at once (:meth:`ProposalValidator.validate_many`), and a program that
 failed its first run is not run again.
 
-Not guaranteed: the two runs may land on warm-pool interpreters that share a string-hash seed,
-so a program whose output depends on the iteration order of a set of strings passes the
-determinism stage only when both runs happened to share the seed (the pool's interpreters
-have different seeds, so about half of such programs are caught).
+The reruns of the ``determinism`` stage run in twins of the sandbox whose interpreters have
+pinned string-hash seeds (:func:`~zeroplay.envs.code.runner.seeded_sandbox`), one seed per rerun,
+all distinct, drawn once per process at random (:func:`~zeroplay.envs.code.runner.hash_check_seeds`);
+the first run has the random seed of its pool worker. So a program whose output depends on the
+iteration order of a set of strings (or a dict built from one, ``hash``, ``id``) is run under
+``determinism_seeds + 1`` different seeds, and every rerun runs in another interpreter than the
+first run (other addresses). The reruns cost ``determinism_seeds`` sandbox runs per proposal;
+the seeds' batches run at once, sharing the sandbox's ``workers`` between them.
+
+Not guaranteed: a different seed changes a set's order only with some probability. The worst
+case is a set of two strings shown in one input, whose order agrees with the first run's under
+each new seed about half the time: such a program passes with probability about
+``2 ** -determinism_seeds`` (under 1% with the default 7). Larger sets and several inputs
+(induction) are caught far more surely. Output that depends on something no rerun varies (the
+sandbox's fixed state, a countdown that always ends the same way) is not caught.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,8 +52,16 @@ from zeroplay.envs.code.answers import ParseError, parse_proposal
 from zeroplay.envs.code.buffer import TaskBuffer, builtin_seeds
 from zeroplay.envs.code.policy import CodePolicy, PolicyError
 from zeroplay.envs.code.prompts import proposer_prompt
-from zeroplay.envs.code.runner import ProgramRunner, RunOutcome
-from zeroplay.envs.code.triplet import KINDS, CodeTask, LiteralError, canonical_args, canonical_value
+from zeroplay.envs.code.runner import ProgramRunner, RunOutcome, hash_check_seeds
+from zeroplay.envs.code.triplet import (
+    KINDS,
+    CodeTask,
+    LiteralError,
+    canonical_args,
+    canonical_value,
+    parse_value,
+    values_equal,
+)
 
 #: Validation stages in the order they run.
 STAGES = ("parse", "banned", "duplicate", "run", "output", "determinism", "distinct")
@@ -76,17 +98,26 @@ class ProposalValidator:
 
     ``min_inputs``/``max_inputs`` bound how many inputs an induction proposal gives (deduction and
     abduction take one). ``sandbox`` is a :class:`zeroplay.sandbox.Sandbox` (default: the shared one
-    for ``timeout_s`` and ``memory_mb``). Never raises on proposal text.
+    for ``timeout_s`` and ``memory_mb``); ``determinism_seeds`` is how many reruns the determinism
+    stage makes, each in a twin of it with a string-hash seed of its own (see the module
+    docstring). Never raises on proposal text.
     """
 
     def __init__(self, kind: str, *, policy: CodePolicy | None = None, sandbox: Any = None, timeout_s: float = 5.0,
                  memory_mb: int = 512, min_inputs: int = 6, max_inputs: int = 10, max_output_chars: int = 2000,
-                 max_message_chars: int = 500):
+                 max_message_chars: int = 500, determinism_seeds: int = 7):
         if kind not in KINDS:
             raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
         if kind == "induction" and not 2 <= min_inputs <= max_inputs:
             raise ValueError(f"need 2 <= min_inputs <= max_inputs, got {min_inputs} and {max_inputs}")
+        if not isinstance(determinism_seeds, int) or determinism_seeds < 1:
+            raise ValueError(f"determinism_seeds must be an int >= 1 (reruns under other hash seeds), "
+                             f"got {determinism_seeds!r}")
+        if sandbox is not None and not all(hasattr(sandbox, a) for a in ("backend", "limits", "workers")):
+            raise TypeError(f"sandbox must be a zeroplay.sandbox.Sandbox (the determinism stage starts twins of it "
+                            f"with other hash seeds), got {type(sandbox).__name__}")
         self.kind = kind
+        self.determinism_seeds = determinism_seeds
         self.policy = policy or CodePolicy()
         self.runner = ProgramRunner(sandbox, timeout_s=timeout_s, memory_mb=memory_mb, max_output_chars=max_output_chars)
         self.min_inputs = min_inputs if kind == "induction" else 1
@@ -142,18 +173,19 @@ class ProposalValidator:
                     "return numbers, strings, lists, tuples, dicts, sets, booleans or None")
         return outputs
 
-    def _judge(self, cand: _Candidate, outputs: list[str], second: RunOutcome) -> ValidationResult:
-        """Stages ``determinism`` and ``distinct``."""
-        again = second.outputs()
+    def _judge_rerun(self, outputs: list[str], rerun: RunOutcome) -> ValidationResult | None:
+        """Stage ``determinism`` for one rerun: the failure, or None when it gave the same outputs."""
+        again = rerun.outputs()
         if again is None:
-            return ValidationResult.fail("determinism", f"the second run failed ({_describe_run_failure(second)}) "
-                                         "where the first succeeded; the program must be deterministic")
-        try:
-            again = [canonical_value(v) for v in again]
-        except LiteralError:
-            again = None
-        if again != outputs:
-            return ValidationResult.fail("determinism", "two runs gave different outputs; no randomness, time or hashing")
+            return ValidationResult.fail("determinism", f"a rerun failed ({_describe_run_failure(rerun)}) "
+                                         "where the first run succeeded; the program must be deterministic")
+        if not _same_values(outputs, again):
+            return ValidationResult.fail("determinism", "two runs gave different outputs; no randomness, time, hashing "
+                                         "or set order (sort a set before you list it)")
+        return None
+
+    def _judge(self, cand: _Candidate, outputs: list[str]) -> ValidationResult:
+        """Stage ``distinct`` (on outputs), then the task."""
         if self.kind == "induction" and len(set(outputs)) != len(outputs):
             return ValidationResult.fail("distinct", "two inputs give the same output; pick inputs that tell the rule apart")
         return ValidationResult(CodeTask(cand.program, cand.inputs, outputs, cand.message, n_shown=len(outputs) // 2))
@@ -187,10 +219,32 @@ class ProposalValidator:
                 results[i] = judged
             else:
                 first_outputs[i] = judged
-        reruns = self.runner.run_many([(pending[i].program, pending[i].inputs) for i in first_outputs])
-        for i, outcome in zip(first_outputs, reruns):
-            results[i] = self._judge(pending[i], first_outputs[i], outcome)
+        reruns = self._rerun_under_other_seeds([(pending[i].program, pending[i].inputs) for i in first_outputs])
+        for i, outcomes in zip(first_outputs, reruns):
+            failures = (self._judge_rerun(first_outputs[i], outcome) for outcome in outcomes)
+            results[i] = next((f for f in failures if f is not None), None) or self._judge(pending[i], first_outputs[i])
         return results  # type: ignore[return-value]
+
+    def _rerun_under_other_seeds(self, jobs: list[tuple[str, tuple[str, ...]]]) -> list[tuple[RunOutcome, ...]]:
+        """Each job's reruns, one per check seed. The seeds' batches run at once, each in a twin
+        sandbox with a share of the workers, so together they use about as many as one batch."""
+        if not jobs:
+            return []
+        seeds = hash_check_seeds(self.determinism_seeds)
+        share = max(1, -(-getattr(self.runner.sandbox, "workers", 1) // len(seeds)))
+        with ThreadPoolExecutor(len(seeds), thread_name_prefix="zeroplay-determinism") as pool:
+            per_seed = list(pool.map(lambda seed: self.runner.with_hash_seed(seed, share).run_many(jobs), seeds))
+        return list(zip(*per_seed))
+
+
+def _same_values(outputs: list[str], again: list[str]) -> bool:
+    """Whether two runs returned equal values: exact floats, types kept apart, dicts in any key order."""
+    if len(outputs) != len(again):
+        return False
+    try:
+        return all(values_equal(parse_value(a), parse_value(b), rel_tol=0.0) for a, b in zip(outputs, again))
+    except LiteralError:
+        return False
 
 
 def _describe_run_failure(outcome: RunOutcome) -> str:

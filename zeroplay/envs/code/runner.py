@@ -20,6 +20,8 @@ protocol there chooses its answers; the static policy keeps task programs away f
 from __future__ import annotations
 
 import json
+import os
+import secrets
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -166,6 +168,43 @@ def default_sandbox(timeout_s: float = 5.0, memory_mb: int = 512) -> Any:
         return _default_sandboxes[key]
 
 
+_seed_lock = threading.Lock()
+_check_seeds: list[int] = []
+_seeded_sandboxes: dict[tuple[Any, ...], Any] = {}
+
+
+def hash_check_seeds(n: int) -> list[int]:
+    """``n`` distinct string-hash seeds, drawn at random once per process (from :mod:`secrets`, so
+    a program cannot know them ahead) and the same on every call: twins made with them stay warm."""
+    with _seed_lock:
+        while len(_check_seeds) < n:
+            seed = 1 + secrets.randbelow((1 << 32) - 1)
+            if seed not in _check_seeds:
+                _check_seeds.append(seed)
+        return _check_seeds[:n]
+
+
+def seeded_sandbox(like: Any, seed: int, workers: int | None = None) -> Any:
+    """A twin of the :class:`zeroplay.sandbox.Sandbox` ``like`` (same backend and limits; ``workers``,
+    default ``like``'s) whose interpreters all use string-hash seed ``seed``; made on first use and
+    shared, so each seed keeps one warm pool per process."""
+    if not all(hasattr(like, a) for a in ("backend", "limits", "workers")):
+        raise TypeError(f"a rerun under another string-hash seed needs a zeroplay.sandbox.Sandbox, got "
+                        f"{type(like).__name__}; pass one as sandbox=")
+    workers = workers or like.workers
+    key = (os.getpid(), like.backend, like.limits, workers, int(seed))  # a forked child makes its own
+    with _seed_lock:
+        if key not in _seeded_sandboxes:
+            from zeroplay.sandbox import Sandbox
+
+            lim = like.limits
+            _seeded_sandboxes[key] = Sandbox(
+                backend=like.backend, timeout_s=lim.timeout_s, memory_mb=lim.memory_mb,
+                max_output_bytes=lim.max_output_bytes, max_processes=lim.max_processes, disk_mb=lim.disk_mb,
+                max_open_files=lim.max_open_files, workers=workers, hash_seed=int(seed))
+        return _seeded_sandboxes[key]
+
+
 class ProgramRunner:
     """Runs task programs on inputs through a sandbox; ``run_many`` sends a whole batch at once.
 
@@ -184,6 +223,12 @@ class ProgramRunner:
         if self._sandbox is None:
             self._sandbox = default_sandbox(self.timeout_s, self.memory_mb)
         return self._sandbox
+
+    def with_hash_seed(self, seed: int, workers: int | None = None) -> ProgramRunner:
+        """A runner on a twin of this one's sandbox whose interpreters use string-hash seed ``seed``
+        (see :func:`seeded_sandbox`)."""
+        return ProgramRunner(seeded_sandbox(self.sandbox, seed, workers), timeout_s=self.timeout_s,
+                             memory_mb=self.memory_mb, max_output_chars=self.max_output_chars)
 
     def run(self, program: str, inputs: Sequence[str]) -> RunOutcome:
         return self.run_many([(program, inputs)])[0]

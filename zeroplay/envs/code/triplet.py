@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from zeroplay.core.types import Task
+from zeroplay.envs.code.canonical import canonical_program
 
 #: The three task types.
 KINDS = ("deduction", "abduction", "induction")
@@ -129,9 +130,10 @@ def values_equal(a: Any, b: Any, *, rel_tol: float = 1e-9) -> bool:
 
 
 def program_key(program: str) -> str:
-    """A key equal for programs that differ only in formatting and comments."""
+    """A key equal for programs that differ only in formatting, comments, docstrings, annotations
+    and the names of their own variables (see :func:`~zeroplay.envs.code.canonical.canonical_program`)."""
     try:
-        return ast.dump(ast.parse(program))
+        return canonical_program(program)
     except (Exception, RecursionError, MemoryError):  # noqa: BLE001
         return program.strip()
 
@@ -173,7 +175,8 @@ class CodeTask:
         return self.pairs[self.n_shown :] or self.pairs
 
     def key(self, kind: str) -> str:
-        """Dedup key: same program (up to formatting) and same inputs for this kind."""
+        """Dedup key: same program (up to formatting and renaming, see :func:`program_key`) and same
+        inputs for this kind."""
         inputs = self.inputs[:1] if kind != "induction" else tuple(sorted(self.inputs))
         raw = program_key(self.program) + "\x00" + "\x00".join(inputs)
         return hashlib.sha1(raw.encode("utf-8", "replace")).hexdigest()
