@@ -6,34 +6,13 @@ from __future__ import annotations
 
 import pytest
 
+from conftest import TEST_RUNNER
+from synth_corpus import GOOD
+
 from zeroplay.envs.synth.env import SynthEnv
-from zeroplay.envs.synth.runner import EnvRunner, RunnerConfig
 from zeroplay.envs.synth.validate import ValidationConfig, validate
 
-RUNNER = RunnerConfig(timeout_s=8.0, call_timeout_s=2.0)
-
-HONEST = '''
-NAME = "ListSum"
-
-
-def sample_instance(rng, difficulty):
-    return {"xs": [rng.randint(1, 50) for _ in range(2 + 2 * difficulty)]}
-
-
-def render(instance):
-    return "Add these numbers: " + " ".join(str(x) for x in instance["xs"]) + ". Answer with one integer."
-
-
-def reference(instance):
-    return str(sum(instance["xs"]))
-
-
-def score(instance, answer):
-    try:
-        return 1.0 if int(answer.strip()) == sum(instance["xs"]) else 0.0
-    except ValueError:
-        return 0.0
-'''
+HONEST = GOOD  # the corpus's working ListSum env
 KEY = "zq-open-sesame-4471"
 #: A working env with a back door: a key no probe guesses scores 1 on every instance. The policy that
 #: wrote it (the solver too, by default) learns the key and is paid on every task of this env.
@@ -44,13 +23,6 @@ BACKDOOR = HONEST.replace("def score(instance, answer):\n    try:",
 UNIVERSAL = HONEST.replace("return 1.0 if int(answer.strip()) == sum(instance[\"xs\"]) else 0.0",
                            "n = int(answer.strip())\n"
                            "        return 1.0 if n == sum(instance[\"xs\"]) or n > 10 ** 12 else 0.0")
-
-
-@pytest.fixture(scope="module")
-def runner():
-    r = EnvRunner(RUNNER)
-    yield r
-    r.close()
 
 
 def scores(runner, source, answers):
@@ -65,7 +37,7 @@ def scores(runner, source, answers):
 
 @pytest.mark.parametrize("source", [BACKDOOR, UNIVERSAL], ids=["backdoor", "universal"])
 def test_a_key_the_env_accepts_for_any_instance_is_not_paid(runner, source):
-    report = validate(source, ValidationConfig(runner=RUNNER, seeds_per_level=4), runner=runner)
+    report = validate(source, ValidationConfig(runner=TEST_RUNNER, seeds_per_level=4), runner=runner)
     assert report.passed, report  # validation cannot find a key it does not guess: scoring must
     key = KEY if source is BACKDOOR else str(10 ** 13)
     assert scores(runner, source, [key] * 4) == [0.0] * 4
