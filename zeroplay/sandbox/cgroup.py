@@ -17,6 +17,12 @@ cgroup whose ``cgroup.subtree_control`` can enable ``memory`` (a delegated one w
 its own in it); v1 needs write access to our own memory cgroup (root, in practice). Where neither
 works, :func:`support` says why and the runner denies ``memfd_create`` and large ``shmget``
 instead (see :mod:`zeroplay.sandbox.isolation`).
+
+Each cgroup is named ``zeroplay-<pid>-<n>`` and removed when its worker or run ends. A process
+killed before it can (SIGKILL, or a SIGTERM Python does not handle: atexit does not run) leaves
+its cgroups behind, empty; :func:`sweep_stale` (run once per process, on the first probe) removes
+such empty cgroups of processes that are gone, so repeated killed runs do not pile them up. It
+sees only the cgroup this process lives in; leftovers under another parent stay.
 """
 
 from __future__ import annotations
@@ -37,6 +43,9 @@ HEADROOM_MB = 64
 _COUNTER = itertools.count()
 _LEFTOVER: list[str] = []  # cgroups whose rmdir failed (a process still exiting): retried later
 _LEFTOVER_LOCK = threading.Lock()
+#: Seconds a ``zeroplay-*`` cgroup must have existed before :func:`sweep_stale` may remove it (one
+#: made a moment ago may be empty only because its run has not joined it yet).
+STALE_AFTER_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -92,7 +101,37 @@ def probe() -> tuple[Hierarchy | None, str]:
     except OSError as e:
         return None, f"cgroup v{hierarchy.version}: cannot create a memory cgroup under {hierarchy.path} ({e.strerror})"
     test.remove()
+    sweep_stale(hierarchy)
     return hierarchy, ""
+
+
+def sweep_stale(hierarchy: Hierarchy, min_age_s: float | None = None) -> list[str]:
+    """Remove the empty ``zeroplay-<pid>-<n>`` cgroups under ``hierarchy`` whose process is gone
+    and that are older than ``min_age_s`` (default :data:`STALE_AFTER_S`): what killed runs left.
+    Returns the paths removed. ``rmdir`` only removes a cgroup with no process in it, so one in use
+    is never touched."""
+    min_age_s = STALE_AFTER_S if min_age_s is None else min_age_s
+    removed = []
+    try:
+        entries = list(os.scandir(hierarchy.path))
+    except OSError:
+        return removed
+    now = time.time()
+    for entry in entries:
+        parts = entry.name.split("-")
+        if len(parts) != 3 or parts[0] != "zeroplay" or not parts[1].isdigit() or not entry.is_dir():
+            continue
+        pid = int(parts[1])
+        if pid == os.getpid() or os.path.exists(f"/proc/{pid}"):
+            continue  # ours, or its process (or one that reused its pid) still lives
+        try:
+            if now - entry.stat().st_mtime < min_age_s:
+                continue
+            os.rmdir(entry.path)
+        except OSError:
+            continue  # not empty, or gone already
+        removed.append(entry.path)
+    return removed
 
 
 def support() -> Hierarchy | None:

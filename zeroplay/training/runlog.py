@@ -74,21 +74,25 @@ def read_metrics(path: str | Path) -> list[dict[str, Any]]:
 
 class RunLog:
     """Appends one row per step to ``run_dir/metrics.jsonl``; ``rows`` are the run's rows so far.
-    ``trackers`` (TensorBoard, W&B, MLflow), if given, get each row too, after it is in the file."""
+    ``trackers`` (TensorBoard, W&B, MLflow), if given, get each row too, after it is in the file.
+    Rows are not kept in memory (a run of many steps would hold every one): ``rows`` reads the file."""
 
     def __init__(self, run_dir: Path, resume_step: int = 0, trackers: Trackers | None = None):
         self.run_dir = Path(run_dir)
         self.metrics_path = self.run_dir / METRICS_NAME
         self.trackers = trackers
-        self.rows: list[dict[str, Any]] = [r for r in read_metrics(self.metrics_path) if r["step"] <= resume_step]
         if self.metrics_path.is_file():
             _end_torn_line(self.metrics_path)
-            if len(read_metrics(self.metrics_path)) > len(self.rows):  # the log ran ahead of the checkpoint
+            if any(r["step"] > resume_step for r in read_metrics(self.metrics_path)):  # ran ahead of the checkpoint
                 self._append({RESUME_MARKER: resume_step})
+
+    @property
+    def rows(self) -> list[dict[str, Any]]:
+        """The run's rows so far (the latest of each step; those a resume made stale left out)."""
+        return read_metrics(self.metrics_path)
 
     def log(self, step: int, metrics: dict[str, Any]) -> None:
         row = _jsonable({"step": step, **metrics})
-        self.rows.append(row)
         self._append(row)
         if self.trackers is not None:
             self.trackers.log_metrics(step, row)
