@@ -18,7 +18,7 @@ import yaml
 from zeroplay.cli import main
 from zeroplay.training import config_from_dict, read_metrics
 from zeroplay.training.checkpoint import (HISTORY_NAME, ConfigChangedError, CheckpointError, check_resume_config,
-                                          config_changes, read_config_history)
+                                          config_changes, load_checkpoint, read_config_history)
 from zeroplay.training.cli import interrupted_message
 from zeroplay.training.trainer import train
 
@@ -184,3 +184,33 @@ def test_ctrl_c_in_the_warm_up_says_nothing_was_saved(tmp_path):
     assert proc.returncode == 130, err[-2000:]
     assert not (run_dir / "checkpoint.pt").exists()
     assert "nothing to resume" in err and "from its last checkpoint" not in err, err[-2000:]
+
+
+def test_sigterm_stops_a_run_as_ctrl_c_does_and_it_resumes(tmp_path):
+    """``kill``/``timeout``/a batch scheduler send SIGTERM: the run stops cleanly (exit 143, no traceback,
+    the message says how to resume) and the same command resumes from its last checkpoint."""
+    cfg = tmp_path / "cfg.yaml"
+    cfg.write_text(yaml.safe_dump({**tiny_config(tmp_path, **QUICK), "steps": 400, "step_delay_s": 0.2}))
+    run_dir = tmp_path / "t"
+    proc = subprocess.Popen([sys.executable, "-m", "zeroplay.cli", "train", str(cfg), "--quiet"], cwd=REPO,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 180
+        while not (run_dir / "checkpoint.pt").is_file() and time.monotonic() < deadline:
+            assert proc.poll() is None, proc.stderr.read()[-2000:]
+            time.sleep(0.05)
+        os.kill(proc.pid, signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 143, err[-2000:]
+    assert "Traceback" not in err and "from its last checkpoint" in err, err[-2000:]
+    saved = load_checkpoint(run_dir)["step"]
+    assert saved < 400
+    cfg.write_text(yaml.safe_dump({**tiny_config(tmp_path, **QUICK), "steps": saved + 1, "step_delay_s": 0.2}))
+    done = subprocess.run([sys.executable, "-m", "zeroplay.cli", "train", str(cfg), "--quiet"], cwd=REPO,
+                          capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert load_checkpoint(run_dir)["step"] == saved + 1

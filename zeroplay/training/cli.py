@@ -82,14 +82,33 @@ def run(args: argparse.Namespace) -> int:
         return launch(args)
     from zeroplay.training.trainer import train
 
+    if "WORLD_SIZE" not in os.environ:  # under torchrun its agent stops the ranks
+        _stop_on_sigterm()
     try:
         run_dir = train(cfg, quiet=args.quiet, allow_config_change=args.allow_config_change)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as e:
         print(interrupted_message(Path(cfg.out_dir) / cfg.name), file=sys.stderr)
-        return 130
+        return 143 if isinstance(e, Terminated) else 130
     if os.environ.get("RANK", "0") == "0":
         print(run_dir)
     return 0
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM arrived (``kill``, ``timeout``, a batch scheduler ending or preempting the job)."""
+
+
+def _stop_on_sigterm() -> None:
+    """Make SIGTERM stop a one-process run the way Ctrl-C does: the sandbox's workers and memory
+    cgroups are closed, nothing half-written is left, and the message says what can be resumed
+    (exit status 143). Python's default for SIGTERM is to die at once, leaving them behind."""
+    import signal
+
+    def stop(signum: int, frame: Any) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a second SIGTERM kills at once
+        raise Terminated
+
+    signal.signal(signal.SIGTERM, stop)
 
 
 def interrupted_message(run_dir: Path) -> str:
@@ -176,6 +195,12 @@ def describe(cfg: Any, allow_config_change: bool = False) -> str:
         lines.append(f"policy {name} ({roles}): model {_model_line(pcfg, run_dir, name if cfg.policies else None)}; "
                      f"backend {cfg.backend}, template {cfg.template}; optimizer AdamW lr {pcfg.optim.lr:g}; "
                      f"advantage estimator {pcfg.advantage.estimator}")
+        if pcfg.model.lora is not None:
+            from zeroplay.training.adapters import lora_summary
+
+            lines.append(f"policy {name}: {lora_summary(pcfg.model, run_dir / ('init_model-' + name if cfg.policies else 'init_model'))}")
+        if pcfg.optim.gradient_checkpointing:
+            lines.append(f"policy {name}: gradient checkpointing (activations recomputed in the backward pass)")
     for role, scripted in cfg.scripted.items():
         kwargs = f" {scripted.kwargs}" if scripted.kwargs else ""
         lines.append(f"scripted role {role}: agent {scripted.agent}{kwargs} (not trained)")
