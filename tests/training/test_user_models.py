@@ -133,3 +133,16 @@ def test_a_template_that_takes_no_system_message_under_boxed_is_one_clear_error(
         train(cfg, quiet=True)
     run_dir = train({**cfg, "name": "plain", "template": "plain"}, quiet=True)  # what the message says works
     assert all(s["prompt"].startswith("[INST] ") for s in _samples(run_dir))
+
+
+def test_a_tokenizer_without_eos_ends_completions_with_the_models_eos(tmp_path: Path) -> None:
+    """Only ``generation_config.eos_token_id`` names the end: the warm-up and the exact evaluation end
+    each completion with it (they appended None and crashed)."""
+    path = build_qwen2(tmp_path / "no-eos")
+    tok = transformers.AutoTokenizer.from_pretrained(path)
+    tok.eos_token = None
+    tok.save_pretrained(path)
+    assert transformers.AutoTokenizer.from_pretrained(path).eos_token_id is None
+    run_dir = train(tiny_config(tmp_path, **{**QUICK, "eval.exploitability": True}, **{"model.path": str(path)}),
+                    quiet=True)
+    assert load_checkpoint(run_dir)["step"] == 1

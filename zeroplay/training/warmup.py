@@ -16,7 +16,22 @@ from typing import Any
 import numpy as np
 import torch
 
+from zeroplay.core.errors import ConfigError
 from zeroplay.training.loss import completion_logprobs, pack
+
+
+def end_of_completion_id(policy: Any) -> int:
+    """The token id that ends a supervised completion (the warm-up's, the exact evaluation's): the
+    tokenizer's EOS, else the smallest of the model's (``generation_config.eos_token_id``), which the
+    sampler stops at too. Neither: one ConfigError saying what to set."""
+    eos = policy.tokenizer.eos_token_id
+    if eos is None:
+        ids = sorted(getattr(policy, "_eos_ids", ()) or ())
+        if not ids:
+            raise ConfigError("the model's tokenizer has no EOS token and its generation_config names none: set "
+                              "tokenizer.eos_token (completions end with it, and sampling stops at it)")
+        eos = ids[0]
+    return int(eos)
 
 
 def supervised_warmup(
@@ -32,7 +47,7 @@ def supervised_warmup(
     """Train ``policy.model`` for ``steps`` batches drawn (with a seeded shuffle) from ``pairs``
     of (chat messages, completion text); returns the loss of each step."""
     model, tok = policy.model, policy.tokenizer
-    eos = tok.eos_token_id
+    eos = end_of_completion_id(policy)
     data = [(policy.encode(msgs), list(tok(text, add_special_tokens=False)["input_ids"]) + [eos]) for msgs, text in pairs]
     if not data:
         return []

@@ -276,8 +276,10 @@ def policy_action_probs(policy: Any, sampler: Sampler, tree: Any, env: Any, mode
 
     from zeroplay.training.loss import completion_logprobs, pack
 
+    from zeroplay.training.warmup import end_of_completion_id
+
     tok = policy.tokenizer
-    eos = tok.eos_token_id
+    eos = end_of_completion_id(policy)
     prompts, completions, index = [], [], []
     for i, key in enumerate(tree.infoset_keys):
         prompt = policy.encode(sampler.template.messages(infoset_observation(tree, i, env, mode)))
