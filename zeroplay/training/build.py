@@ -69,7 +69,8 @@ def model_dir(cfg: TrainConfig, run_dir: Path, name: str = "init_model", seed: i
 
 
 def build_policy(cfg: TrainConfig, path: Path, device: torch.device) -> Any:
-    """The sampling policy; for ``hf`` it is also the model the learner trains (same object)."""
+    """The sampling policy; for ``hf`` it is also the model the learner trains (same object), with
+    LoRA adapters injected when ``model.lora`` asks (:mod:`zeroplay.training.adapters`)."""
     import transformers
 
     from zeroplay.agents.hf import HFAgent
@@ -87,6 +88,12 @@ def build_policy(cfg: TrainConfig, path: Path, device: torch.device) -> Any:
         fix = ("give a directory written by save_pretrained (config.json, the weights and the tokenizer)" if cfg.model.path
                else f"delete {path} and run again to rebuild the tiny model")
         raise ConfigError(f"could not load the model in {path} ({type(e).__name__}: {detail}); {fix}") from None
+    if cfg.model.lora is not None:  # adapters in place: the sampler and the learner see one transformers model
+        from zeroplay.training.adapters import apply_lora
+
+        with torch.random.fork_rng(devices=[]):  # the adapters' random init from the seed alone
+            torch.manual_seed(cfg.seed)
+            apply_lora(model, cfg.model.lora)
     if not getattr(tokenizer, "chat_template", None):  # a base model (GPT-2): prompts as plain text
         from zeroplay.agents.hf import PLAIN_CHAT_TEMPLATE
 

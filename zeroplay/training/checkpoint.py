@@ -1,4 +1,5 @@
-"""Checkpoints: model, optimizer, RNG states, loop buffers and the step, in one file.
+"""Checkpoints: model, optimizer, RNG states, loop buffers and the step, in one file. With LoRA
+(``model.lora``) the model's part is its adapters only: the base weights are the initial model's.
 
 ``checkpoint.pt`` is always the latest. With ``checkpoint_keep: K`` above 1, each checkpoint is
 also kept as ``checkpoint-STEP.pt`` (a hard link to the same file, so the latest costs no extra
@@ -39,6 +40,7 @@ import numpy as np
 import torch
 
 from zeroplay.core.errors import ConfigError
+from zeroplay.training.adapters import model_state
 from zeroplay.training.runlog import HISTORY_NAME, RunFileError, read_config_history, write_atomically
 
 CHECKPOINT_NAME = "checkpoint.pt"
@@ -109,12 +111,14 @@ def plain(value: Any, where: str = "checkpoint") -> Any:
 def save_checkpoint(run_dir: Path, *, step: int, model: Any, optimizer: Any, extra: dict[str, Any],
                     keep: int = 1) -> Path:
     """Atomically write ``run_dir/checkpoint.pt``. ``extra`` holds the loop's buffers and logs (plain data).
+    ``model``: its whole ``state_dict``, or a LoRA model's adapters only
+    (:func:`~zeroplay.training.adapters.model_state`; resume with :func:`~zeroplay.training.adapters.load_model_state`).
 
     ``keep`` above 1 also keeps it as ``checkpoint-STEP.pt`` and deletes all but the ``keep`` newest of those.
     """
     path = Path(run_dir) / CHECKPOINT_NAME
     tmp = path.with_name(CHECKPOINT_NAME + ".tmp")
-    state = plain({"step": int(step), "model": model.state_dict(), "optimizer": optimizer.state_dict(),
+    state = plain({"step": int(step), "model": model_state(model), "optimizer": optimizer.state_dict(),
                    "rng": rng_states(), "extra": extra})
     try:
         with _interrupts_deferred(), open(tmp, "wb") as f:
@@ -256,9 +260,10 @@ def _why(e: BaseException) -> str:
 RESUMABLE = ("name", "out_dir", "steps", "step_delay_s", "log", "eval.every", "checkpoint_every", "checkpoint_keep",
              "threads", "ray_workers", "model.device", "vllm_gpu_memory_utilization", "sampling.batch_size",
              "sampling.cache", "sampling.compile", "optim.micro_batch_size", "optim.micro_batch_tokens",
-             "optim.compile", *(f"policies.*.{k}" for k in ("model.device", "sampling.batch_size", "sampling.cache",
-                                                            "sampling.compile", "optim.micro_batch_size",
-                                                            "optim.micro_batch_tokens", "optim.compile")))
+             "optim.compile", "optim.gradient_checkpointing",
+             *(f"policies.*.{k}" for k in ("model.device", "sampling.batch_size", "sampling.cache", "sampling.compile",
+                                           "optim.micro_batch_size", "optim.micro_batch_tokens", "optim.compile",
+                                           "optim.gradient_checkpointing")))
 """The fields a resume may change without ``allow_config_change`` (``*``: any policy's name): where the
 run lives and how long it trains; what is logged, evaluated when, checkpointed; and where and how fast it
 runs. The last may change float rounding, never what is trained on, with which objective, or how it is

@@ -198,7 +198,8 @@ def describe(cfg: Any, allow_config_change: bool = False) -> str:
         if pcfg.model.lora is not None:
             from zeroplay.training.adapters import lora_summary
 
-            lines.append(f"policy {name}: {lora_summary(pcfg.model, run_dir / ('init_model-' + name if cfg.policies else 'init_model'))}")
+            init_dir = run_dir / (f"init_model-{name}" if cfg.policies else "init_model")
+            lines.append(f"policy {name}: {lora_summary(pcfg.model, init_dir)}")
         if pcfg.optim.gradient_checkpointing:
             lines.append(f"policy {name}: gradient checkpointing (activations recomputed in the backward pass)")
     for role, scripted in cfg.scripted.items():

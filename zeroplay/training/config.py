@@ -38,6 +38,32 @@ class TinyModel(_Strict):
     """Extra lines for the tokenizer's BPE merges (e.g. the env's observations), added to the default corpus."""
 
 
+class LoraSettings(_Strict):
+    """LoRA adapters on the policy (``model.lora``; the ``hf`` backend, ``pip install -e '.[lora]'``): the
+    base weights stay frozen and only a low-rank update ``(alpha / r) * B @ A`` of each target module
+    trains, so the optimizer state and the gradients are those of the adapters alone. The KL (or DPO)
+    reference is then the same model with its adapters off, not a second copy. Checkpoints hold the
+    adapters and their optimizer state; ``final_model/`` is the merged plain model."""
+
+    r: int = Field(16, ge=1)
+    """Rank of each adapter's update (its two matrices are r x in and out x r)."""
+    alpha: float = Field(32.0, gt=0)
+    """Scale of the update: ``alpha / r`` (peft's ``lora_alpha``)."""
+    dropout: float = Field(0.0, ge=0, lt=1)
+    """Dropout on each adapter's input while training (peft's ``lora_dropout``); 0: none, so the
+    learner's forward passes are deterministic."""
+    target_modules: list[str] | Literal["all-linear"] = "all-linear"
+    """The modules that get adapters: names (or name suffixes) such as ``[q_proj, v_proj]``, or
+    ``all-linear``: every linear layer but the output head."""
+
+    @field_validator("target_modules")
+    @classmethod
+    def _some_targets(cls, value: Any) -> Any:
+        if isinstance(value, list) and not value:
+            raise ValueError("give at least one module name (e.g. [q_proj, v_proj]) or 'all-linear'")
+        return value
+
+
 class ModelConfig(_Strict):
     path: str | None = None
     """Local Hugging Face model directory; empty builds ``tiny`` in the run directory."""
@@ -47,7 +73,10 @@ class ModelConfig(_Strict):
     device: str = "auto"
     """``auto``: cuda when available, else cpu."""
     ref_model: bool = False
-    """Keep a frozen copy of the initial policy for the KL term (needed when ``loss.kl_coef > 0``)."""
+    """Keep a frozen copy of the initial policy for the KL term (needed when ``loss.kl_coef > 0``);
+    with ``lora``, the policy with its adapters off serves instead (no copy)."""
+    lora: LoraSettings | None = None
+    """Train LoRA adapters instead of every weight (see :class:`LoraSettings`); None: full fine-tuning."""
 
 
 class SamplingConfig(_Strict):
@@ -84,6 +113,11 @@ class OptimConfig(_Strict):
     module; the first steps pay for compilation; best with ``micro_batch_tokens`` on a GPU)."""
     minibatches: int = Field(1, ge=1)
     """Optimizer steps per training step (the batch is split); 1 = fully on-policy."""
+    gradient_checkpointing: bool = False
+    """Recompute each decoder layer's activations in the backward pass instead of keeping them
+    (transformers' ``gradient_checkpointing_enable``, non-reentrant): the learner's activation memory
+    drops to about one layer's, for roughly one more forward pass of compute. Same loss and weights
+    (up to float rounding); sampling is unaffected (it runs in eval mode with its KV cache)."""
 
 
 class LossConfig(_Strict):
@@ -553,6 +587,7 @@ class TrainConfig(_Strict):
             self._check_scripted()
         if self.policies:
             self._check_policies()
+        self._check_lora()
         check = getattr(lookup(LOOPS, self.loop), "check_config", None)
         if check is not None:  # the loop's own cross-section checks (e.g. a built-in role vs scripted:)
             check(self)
@@ -603,6 +638,19 @@ class TrainConfig(_Strict):
             raise ValueError("policies: the KL reference (model.ref_model, loss.kl_coef, loss.terms that need it) is "
                              "kept for one shared policy only; set loss.kl_coef: 0 and model.ref_model: false "
                              "(a policy with loss.objective: dpo keeps its own DPO reference)")
+
+    def _check_lora(self) -> None:
+        """LoRA runs on the ``hf`` backend; its reference (adapters off) is the model before any warm-up."""
+        for name, c in ({n: self.for_policy(n) for n in self.policies} or {"": self}).items():
+            if c.model.lora is None:
+                continue
+            where = f"policies.{name}.model.lora" if name and self.policies[name].model else "model.lora"
+            if self.backend == "vllm":
+                raise ValueError(f"{where}: LoRA with backend vllm is not built yet; use backend hf, or drop {where}")
+            if self.warmup.steps and (c.model.ref_model or c.loss.objective == "dpo"):
+                raise ValueError(f"{where} with a warm-up and a reference (model.ref_model or loss.objective: dpo): "
+                                 "the LoRA reference is the model with its adapters off, which leaves out the warm-up; "
+                                 f"set warmup.steps: 0, or drop {where}")
 
     def for_policy(self, name: str) -> TrainConfig:
         """This config as one policy of ``policies`` sees it: its model, optim, sampling and loss sections."""

@@ -19,6 +19,10 @@ DPO pairs: a loop marks a sample ``meta["pair"]`` (an id shared by the two sampl
 (a micro-batch holds ``max(1, micro_batch_size // 2)`` pairs), so its loss is exact; a sample
 without a complete pair (no partner, two of a side, more than two) is dropped and counted.
 
+LoRA (``model.lora``, :mod:`zeroplay.training.adapters`): the optimizer holds the adapters only, and the
+KL (or DPO) reference is the policy with its adapters off, not a frozen copy (:meth:`Learner.reference`).
+``optim.gradient_checkpointing`` recomputes each layer's activations in the backward pass.
+
 A non-finite (NaN or infinite) loss or gradient norm raises :class:`TrainingError` before the optimizer
 step, with the gradients zeroed: the weights and the optimizer state stay those of the last good step.
 Both are checked after they are summed over ranks, so every rank sees the same numbers and raises alike.
@@ -28,12 +32,13 @@ from __future__ import annotations
 
 import contextlib
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import torch
 
 from zeroplay.core.errors import ZeroplayError
+from zeroplay.training.adapters import adapters_off, enable_gradient_checkpointing, is_lora
 from zeroplay.training.config import TrainConfig
 from zeroplay.training.distributed import Dist
 from zeroplay.training.loss import (LossStats, Packed, completion_logprobs, dpo_loss, loss_normalizer, pack,
@@ -73,6 +78,10 @@ class Learner:
         self.dist = dist or Dist()
         o = cfg.optim
         self.device = next(model.parameters()).device
+        #: LoRA (``model.lora``): only the adapters train, and the reference is the model with them off
+        self.lora = is_lora(model)
+        if o.gradient_checkpointing:
+            enable_gradient_checkpointing(model)
         self.optimizer = torch.optim.AdamW(
             [p for p in model.parameters() if p.requires_grad], lr=o.lr, betas=o.betas, weight_decay=o.weight_decay,
             fused=True if self.device.type == "cuda" else None,  # one kernel for every parameter
@@ -91,8 +100,23 @@ class Learner:
 
     @property
     def wants_ref(self) -> bool:
-        """Whether this policy keeps a frozen reference: ``model.ref_model``, or DPO (whose loss needs one)."""
-        return bool(self.cfg.model.ref_model) or self.objective == "dpo"
+        """Whether this policy keeps a frozen copy as its reference: ``model.ref_model``, or DPO (whose loss
+        needs one); never with LoRA, whose reference is the policy with its adapters off (:meth:`reference`)."""
+        return (bool(self.cfg.model.ref_model) or self.objective == "dpo") and not self.lora
+
+    @property
+    def has_ref(self) -> bool:
+        """Whether a reference is at hand: the frozen copy, or with LoRA the policy with its adapters off."""
+        return self.ref_model is not None or (self.lora and (bool(self.cfg.model.ref_model) or self.objective == "dpo"))
+
+    @contextlib.contextmanager
+    def reference(self) -> Iterator[Any]:
+        """The reference model for the block: the frozen copy, or the policy with its adapters off."""
+        if self.ref_model is not None:
+            yield self.ref_model
+        else:
+            with adapters_off(self.model) as base:
+                yield base
 
     def _autocast(self) -> contextlib.AbstractContextManager:
         if self.amp is None:
@@ -171,7 +195,10 @@ class Learner:
             return {"loss/skipped": 1.0}
         samples = [samples[i] for i in keep]
         advantages = advantages[keep]
-        ref = self.logprobs(samples, self.ref_model) if self.ref_model is not None and self.needs_ref else None
+        ref = None
+        if self.has_ref and self.needs_ref:
+            with self.reference() as ref_model:
+                ref = self.logprobs(samples, ref_model)
         old = self.logprobs(samples) if self.cfg.loss.old_logprobs == "learner" else [s.logprobs for s in samples]
         n_mini = min(self.cfg.optim.minibatches, len(samples))
         size = -(-len(samples) // n_mini)
@@ -201,7 +228,7 @@ class Learner:
 
     def update_dpo_pairs(self, pairs: Sequence[tuple[Sample, Sample]], unpaired: int = 0) -> dict[str, float]:
         """:meth:`update_dpo` on pairs already made by :func:`dpo_pairs` (``unpaired`` is only counted)."""
-        if self.ref_model is None:
+        if not self.has_ref:
             raise RuntimeError("update_dpo needs the frozen reference (Learner.ref_model): the trainer sets it "
                                "after the warm-up for a policy with loss.objective: dpo")
         pairs = list(pairs)
@@ -234,8 +261,8 @@ class Learner:
             flat = [s for pair in chunk for s in pair]  # chosen, rejected, chosen, rejected, ...
             batch = pack([s.prompt_ids for s in flat], [s.completion_ids for s in flat], self.pad_id,
                          [s.loss_mask for s in flat]).to(self.device)
-            with torch.no_grad(), self._autocast():
-                ref_lp, _ = completion_logprobs(self.ref_model, batch)
+            with torch.no_grad(), self._autocast(), self.reference() as ref_model:
+                ref_lp, _ = completion_logprobs(ref_model, batch)
             with self._autocast():
                 logp, _ = completion_logprobs(self.forward_model, batch)
             seq = sequence_logprobs(logp, batch.completion_mask)

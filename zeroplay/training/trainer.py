@@ -50,6 +50,7 @@ import numpy as np
 import torch
 
 from zeroplay.core.errors import ConfigError
+from zeroplay.training.adapters import load_model_state, save_model
 from zeroplay.training.advantages import nonzero_mask
 from zeroplay.training.build import (PolicySlot, build_loop, build_policies, build_rollouts, init_model_dirs,
                                      resolve_device, run_sampler)
@@ -206,7 +207,7 @@ def _train(cfg: TrainConfig, run_dir: Path, device: torch.device, dist: Dist, qu
         summary["config_changes"] = changed
     for slot in slots:  # final_model/, or final_model/NAME/ per policy
         final = run_dir / "final_model" if slot.roles is None else run_dir / "final_model" / slot.name
-        slot.learner.model.save_pretrained(final)
+        save_model(slot.learner.model, final)  # a LoRA model merged: a plain model to serve
         slot.policy.tokenizer.save_pretrained(final)
     log.write_summary(summary)  # after the final model: a summary for these steps means the run is complete
     log.close(eval_before, eval_after)
@@ -441,7 +442,7 @@ def _resume(ckpt: dict[str, Any], ckpt_path: Path, slots: list[PolicySlot], loop
                              f"{[s.name for s in slots] if cfg.policies else 'one shared policy'}")
         if cfg.policies:
             for slot in slots:
-                slot.learner.model.load_state_dict(ckpt["model"][slot.name])
+                load_model_state(slot.learner.model, ckpt["model"][slot.name])
                 slot.learner.optimizer.load_state_dict(ckpt["optimizer"][slot.name])
                 slot.estimator.load_state_dict(extra["advantage"][slot.name])
                 if slot.learner.wants_ref:
@@ -449,7 +450,7 @@ def _resume(ckpt: dict[str, Any], ckpt_path: Path, slots: list[PolicySlot], loop
                     slot.learner.ref_model.load_state_dict(extra["ref_model"][slot.name])
         else:
             slot = slots[0]
-            slot.learner.model.load_state_dict(ckpt["model"])
+            load_model_state(slot.learner.model, ckpt["model"])  # a LoRA model's adapters, or every weight
             slot.learner.optimizer.load_state_dict(ckpt["optimizer"])
             # checkpoints written before estimators were named parts hold the RAE state under "rae"
             slot.estimator.load_state_dict(extra["advantage"] if "advantage" in extra else extra["rae"])
