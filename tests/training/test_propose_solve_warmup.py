@@ -40,3 +40,26 @@ def test_fresh_args_keep_the_types_and_shapes_of_the_arguments():
                     assert a.keys() == b.keys()
                 if isinstance(a, list) and isinstance(a[0], list):
                     assert all(isinstance(row, list) for row in b)
+
+
+def test_buffer_size_caps_every_task_buffer_also_after_a_resume():
+    """``propose_solve.buffer_size``: the buffers (and the checkpoint that holds them) stop growing; the
+    oldest proposed task leaves first. Unset, they grow with every valid proposal (Absolute Zero)."""
+    from dataclasses import replace
+
+    def fill(loop):
+        for kind, buf in loop.buffers.items():
+            seed = next(iter(buf))
+            for n in range(12):  # distinct tasks: the same program on other inputs
+                buf.add(replace(seed, inputs=(repr(1000 + n),), outputs=(repr(1000 + n),)))
+        return {k: len(b) for k, b in loop.buffers.items()}
+
+    cfg = config_from_dict({"loop": "propose_solve", "propose_solve": {"buffer_size": 5}})
+    loop = ProposeSolveLoop(cfg, sampler=None, policy=None)
+    assert set(fill(loop).values()) == {5}
+    state = loop.state_dict()
+    again = ProposeSolveLoop(cfg, sampler=None, policy=None)
+    again.load_state_dict(state)
+    assert set(fill(again).values()) == {5}
+    unbounded = ProposeSolveLoop(config_from_dict({"loop": "propose_solve"}), sampler=None, policy=None)
+    assert min(fill(unbounded).values()) > 12

@@ -47,7 +47,8 @@ class ProposeSolveLoop(ShardedLoop):
         self.pc: ProposeSolveConfig = cfg.loop_config
         self.solver_reward = lookup(REWARDS, self.pc.solver_reward)
         self.proposer_reward = lookup(REWARDS, self.pc.proposer_reward)
-        self.buffers = {k: TaskBuffer(k, seeds=builtin_seeds()) for k in self.pc.task_types}
+        size = self.pc.buffer_size
+        self.buffers = {k: TaskBuffer(k, seeds=builtin_seeds(), max_size=size) for k in self.pc.task_types}
         self._build_envs()
 
     def _build_envs(self) -> None:
@@ -264,7 +265,8 @@ class ProposeSolveLoop(ShardedLoop):
 
         for k, tasks in state.items():
             if k in self.buffers:
-                self.buffers[k] = TaskBuffer(k, seeds=[CodeTask.from_dict(d) for d in tasks])
+                seeds = [CodeTask.from_dict(d) for d in tasks]
+                self.buffers[k] = TaskBuffer(k, seeds=seeds, max_size=self.pc.buffer_size)
         self._build_envs()
 
 
