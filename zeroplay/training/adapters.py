@@ -14,13 +14,21 @@ target modules become peft LoRA layers. What is guaranteed:
 - :func:`model_state` / :func:`load_model_state`: a LoRA model's checkpoint state is its adapters only
   (the base weights are the initial model's, on disk, and never change); a plain model's is its whole
   ``state_dict``.
+- The adapters are float32 whatever the base's dtype, so their optimizer state is float32 too. With a
+  bfloat16 base (``model.dtype: bfloat16``, or ``auto`` on CUDA: the base never trains, so it needs no
+  float32 master copy; :func:`~zeroplay.training.build.weights_dtype`) the layers compute in bfloat16 and
+  each adapter's output is added to its layer's in bfloat16. peft draws the initial ``A`` and casts it
+  to the base's dtype; :func:`apply_lora` casts it back, so a bfloat16 base starts from ``A`` rounded to
+  bfloat16 (``B`` is zero: the adapted model still starts as the base, exactly).
 - :func:`save_model`: a LoRA model is written as the plain model with each adapter's update added to its
   weight (the merged model: ``W + (alpha / r) B A``), loadable without peft by ``zeroplay serve`` or the
-  ``hf`` agent; its log-probs equal the adapted model's up to float rounding (not bit for bit). The
-  model in memory is not touched.
+  ``hf`` agent. The sum is taken in float32 and stored in the base's dtype (a bfloat16 base gives a
+  bfloat16 model, the size of the model it started from, with its ``config.json`` dtype), so its
+  log-probs equal the adapted model's up to that one rounding (not bit for bit; with a bfloat16 base an
+  update smaller than half a bfloat16 step of its weight is rounded away). The model in memory is not touched.
 
 Not covered: other peft methods (DoRA, prompt tuning...), several adapters on one model, quantized
-(QLoRA) base weights, and the ``vllm`` backend (the config refuses LoRA there).
+(QLoRA) base weights, float16 bases, and the ``vllm`` backend (the config refuses LoRA there).
 """
 
 from __future__ import annotations
@@ -49,7 +57,10 @@ def require_peft() -> Any:
 
 def apply_lora(model: Any, settings: Any) -> Any:
     """Inject LoRA adapters (``settings``: a :class:`~zeroplay.training.config.LoraSettings`) into
-    ``model`` in place and return it; only the adapters train from here on."""
+    ``model`` in place and return it; only the adapters train from here on, in float32 whatever the
+    base's dtype."""
+    import torch
+
     peft = require_peft()
     config = peft.LoraConfig(r=settings.r, lora_alpha=settings.alpha, lora_dropout=settings.dropout,
                              target_modules=settings.target_modules, bias="none", task_type="CAUSAL_LM")
@@ -60,6 +71,9 @@ def apply_lora(model: Any, settings: Any) -> Any:
         raise ConfigError(f"model.lora.target_modules {settings.target_modules!r} does not fit "
                           f"{type(model).__name__} ({detail}); name modules it has (e.g. [q_proj, v_proj]) "
                           "or use 'all-linear'") from None
+    for param in model.parameters():  # peft casts the adapters to the base's dtype: train them in float32
+        if param.requires_grad and param.dtype != torch.float32:
+            param.data = param.data.float()
     return model
 
 
@@ -118,7 +132,8 @@ def load_model_state(model: Any, state: dict[str, Any]) -> None:
 
 def merged_state_dict(model: Any) -> dict[str, Any]:
     """``model``'s weights as the plain model's: each adapter layer's base weight plus the update of its
-    active adapters, under the base model's key names; adapter weights left out. Nothing in ``model`` changes."""
+    active adapters (summed in float32, stored in the base weight's dtype), under the base model's key
+    names; adapter weights left out. Nothing in ``model`` changes."""
     import torch
 
     layers = dict(lora_layers(model))
@@ -141,7 +156,8 @@ def merged_state_dict(model: Any) -> dict[str, Any]:
             deltas = [m.get_delta_weight(a) for a in m.active_adapters
                       if a in getattr(m, "lora_A", {}) or a in getattr(m, "lora_embedding_A", {})]
             if deltas:
-                out[f"{name}.weight"] = base.weight + sum(d.to(base.weight.dtype) for d in deltas)
+                merged = base.weight.float() + sum(d.float() for d in deltas)  # one rounding, at the end
+                out[f"{name}.weight"] = merged.to(base.weight.dtype)
     return out
 
 

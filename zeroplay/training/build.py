@@ -19,7 +19,7 @@ from zeroplay.core.errors import ConfigError
 from zeroplay.training.advantages import AdvantageEstimator, make_estimator
 from zeroplay.training.config import TrainConfig
 from zeroplay.training.distributed import Dist
-from zeroplay.training.learner import Learner
+from zeroplay.training.learner import Learner, autocast_dtype
 from zeroplay.training.policies import RoleSamplers, ScriptedSampler, build_scripted_agent
 from zeroplay.training.registry import LOOPS, lookup
 from zeroplay.training.rollout import Loop, Sampler
@@ -68,9 +68,21 @@ def model_dir(cfg: TrainConfig, run_dir: Path, name: str = "init_model", seed: i
     return path
 
 
-def build_policy(cfg: TrainConfig, path: Path, device: torch.device) -> Any:
+def weights_dtype(cfg: TrainConfig, device: torch.device) -> torch.dtype:
+    """The dtype the policy's weights load in on ``device``: float32 (full fine-tuning trains float32
+    master weights under autocast); with ``model.lora`` the frozen base weights take the learner's compute
+    dtype (bfloat16 with ``model.dtype: bfloat16``, or ``auto`` on CUDA: half the memory), as they never
+    train, while the adapters stay float32 (:func:`~zeroplay.training.adapters.apply_lora`). It depends on
+    the config and the device type alone, so a resume on the same device reloads the same base."""
+    if cfg.model.lora is not None and autocast_dtype(device, cfg.model.dtype) == torch.bfloat16:
+        return torch.bfloat16
+    return torch.float32
+
+
+def build_policy(cfg: TrainConfig, path: Path, device: torch.device, dtype: torch.dtype | None = None) -> Any:
     """The sampling policy; for ``hf`` it is also the model the learner trains (same object), with
-    LoRA adapters injected when ``model.lora`` asks (:mod:`zeroplay.training.adapters`)."""
+    LoRA adapters injected when ``model.lora`` asks (:mod:`zeroplay.training.adapters`). Its weights
+    load in ``dtype`` (default :func:`weights_dtype`; the Ray actors pass the trainer's)."""
     import transformers
 
     from zeroplay.agents.hf import HFAgent
@@ -80,8 +92,9 @@ def build_policy(cfg: TrainConfig, path: Path, device: torch.device) -> Any:
     if not (path / "config.json").is_file():
         raise ConfigError(f"model.path {path} holds no config.json: give a local Hugging Face model directory "
                           "(what save_pretrained writes), or leave model.path empty to build a tiny model")
+    dtype = dtype or weights_dtype(cfg, device)
     try:
-        model = transformers.AutoModelForCausalLM.from_pretrained(str(path), dtype=torch.float32).to(device)
+        model = transformers.AutoModelForCausalLM.from_pretrained(str(path), dtype=dtype).to(device)
         tokenizer = transformers.AutoTokenizer.from_pretrained(str(path))
     except (OSError, ValueError) as e:  # a broken config.json, missing weights or tokenizer files
         detail = " ".join(str(e).split())[:300]

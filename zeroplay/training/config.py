@@ -42,8 +42,9 @@ class LoraSettings(_Strict):
     """LoRA adapters on the policy (``model.lora``; the ``hf`` backend, ``pip install -e '.[lora]'``): the
     base weights stay frozen and only a low-rank update ``(alpha / r) * B @ A`` of each target module
     trains, so the optimizer state and the gradients are those of the adapters alone. The KL (or DPO)
-    reference is then the same model with its adapters off, not a second copy. Checkpoints hold the
-    adapters and their optimizer state; ``final_model/`` is the merged plain model."""
+    reference is then the same model with its adapters off, not a second copy. The adapters and their
+    optimizer state are float32; the base is bf16 under bf16 autocast (``model.dtype``). Checkpoints hold
+    the adapters and their optimizer state; ``final_model/`` is the merged plain model, in the base's dtype."""
 
     r: int = Field(16, ge=1)
     """Rank of each adapter's update (its two matrices are r x in and out x r)."""
@@ -69,7 +70,9 @@ class ModelConfig(_Strict):
     """Local Hugging Face model directory; empty builds ``tiny`` in the run directory."""
     tiny: TinyModel = TinyModel()
     dtype: Literal["auto", "float32", "bfloat16"] = "auto"
-    """``auto``: bf16 autocast where the device supports it (CUDA), float32 on CPU."""
+    """``auto``: bf16 autocast where the device supports it (CUDA), float32 on CPU; ``bfloat16``: bf16
+    autocast on CPU too. The trained weights stay float32; with ``lora`` the frozen base weights are held
+    in bf16 whenever autocast is (half their memory), and ``final_model/`` is saved in bf16."""
     device: str = "auto"
     """``auto``: cuda when available, else cpu."""
     ref_model: bool = False

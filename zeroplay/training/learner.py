@@ -3,7 +3,9 @@ dpo``) one DPO update from the preference pairs among the samples.
 
 Gradients accumulate over micro-batches with the loss normalized for the whole (mini)batch,
 so the update does not depend on ``micro_batch_size``. bf16 autocast is used where the device
-supports it (CUDA with bf16); on CPU the learner runs in float32.
+supports it (CUDA with bf16) or ``model.dtype: bfloat16`` asks; otherwise (CPU by default) the learner
+runs in float32. The trained weights are float32 master weights; with LoRA the frozen base is held in
+the autocast dtype instead (:func:`~zeroplay.training.build.weights_dtype`), the adapters in float32.
 
 Micro-batches (:meth:`Learner.micro_batches`): ``micro_batch_size`` padded samples each, or with
 ``optim.micro_batch_tokens`` packed rows without padding (:mod:`zeroplay.training.packing`). On CUDA

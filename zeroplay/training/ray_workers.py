@@ -8,6 +8,11 @@ loads them, then runs whole shards of the step, generation *and* scoring, exactl
 ``k`` goes to actor ``k % N``; results come back in shard order, so a run on Ray equals the
 local run with the same ``rollout_shards`` and seed (tested on a local Ray instance).
 
+With LoRA (``model.lora``) each actor builds the same adapted model from the initial model, its base
+in the trainer's dtype (:func:`~zeroplay.training.build.weights_dtype` for the trainer's device, so a
+bfloat16 base on a CUDA trainer is bfloat16 on the CPU actors too), and only the adapters travel each
+step: the base weights never change.
+
 Evaluation and the update stay in the trainer's process. Weights travel as CPU tensors through
 the object store: fine for small models and CPU actors; a multi-GPU setup would broadcast them
 with NCCL instead (not built). Ray is imported here only, when a config asks for it.
@@ -21,7 +26,8 @@ from typing import Any
 
 from zeroplay.core.errors import ConfigError
 from zeroplay.core.optional import require
-from zeroplay.training.build import build_loop, build_policy, build_sampler
+from zeroplay.training.adapters import load_model_state, model_state
+from zeroplay.training.build import build_loop, build_policy, build_sampler, resolve_device, weights_dtype
 from zeroplay.training.config import TrainConfig
 from zeroplay.training.rollout import ShardResult
 
@@ -29,18 +35,19 @@ from zeroplay.training.rollout import ShardResult
 class _RolloutActor:
     """One Ray actor: a CPU copy of the policy and a loop, running the shards it is given."""
 
-    def __init__(self, cfg_json: str, model_path: str):
+    def __init__(self, cfg_json: str, model_path: str, dtype: str):
         import torch
 
         cfg = TrainConfig.model_validate_json(cfg_json)
         torch.set_num_threads(cfg.threads or 1)
-        self.policy = build_policy(cfg.model_copy(update={"backend": "hf"}), Path(model_path), torch.device("cpu"))
+        self.policy = build_policy(cfg.model_copy(update={"backend": "hf"}), Path(model_path), torch.device("cpu"),
+                                   dtype=getattr(torch, dtype))  # the trainer's: the same base as its model
         self.sampler = build_sampler(cfg, self.policy)
         self.loop = build_loop(cfg, self.sampler, self.policy)
 
     def run(self, step: int, shards: list[int], n_shards: int, weights: dict[str, Any],
             loop_state: dict[str, Any]) -> list[ShardResult]:
-        self.policy.model.load_state_dict(weights)
+        load_model_state(self.policy.model, weights)  # every weight, or a LoRA model's adapters
         self.loop.load_state_dict(loop_state)
         return [self.loop.run_shard(step, k, n_shards) for k in shards]
 
@@ -59,11 +66,13 @@ class RayRollouts:
         remote = ray.remote(num_cpus=1)(_RolloutActor)
         self.ray = ray
         cfg_json = cfg.model_dump_json()
-        self.actors = [remote.remote(cfg_json, str(model_path)) for _ in range(workers)]
+        dtype = str(weights_dtype(cfg, resolve_device(cfg.model.device))).removeprefix("torch.")
+        self.actors = [remote.remote(cfg_json, str(model_path), dtype) for _ in range(workers)]
 
     def collect(self, step: int, n_shards: int, model: Any, loop_state: dict[str, Any]) -> list[ShardResult]:
-        """Every shard of ``step``, run on the actors with ``model``'s current weights; in shard order."""
-        weights = self.ray.put({k: v.detach().cpu() for k, v in model.state_dict().items()})
+        """Every shard of ``step``, run on the actors with ``model``'s current weights (a LoRA model's
+        adapters); in shard order."""
+        weights = self.ray.put({k: v.detach().cpu() for k, v in model_state(model).items()})
         state = self.ray.put(loop_state)
         n = len(self.actors)
         plan = [list(range(i, n_shards, n)) for i in range(n)]
