@@ -394,8 +394,9 @@ class ProposeSolveConfig(_Strict):
     """Tasks per type the solver answers each step: every new valid one, then tasks from the buffer up to this."""
     buffer_size: int | None = Field(None, ge=2)
     """Tasks kept per type in the buffer (proposer references, solver tasks, checkpoints); past it the
-    oldest proposed task leaves (the first seed stays). None: unbounded, as Absolute Zero (the buffers,
-    and the checkpoint that holds them, grow with every valid proposal)."""
+    oldest task leaves, the seed programs first (the very first seed stays; a cap under the seeds' count
+    drops seeds at the start). None: unbounded, as Absolute Zero (the buffers, and the checkpoint that
+    holds them, grow with every valid proposal)."""
     env_kwargs: dict[str, Any] = {}
     """Extra kwargs for the code envs (e.g. sandbox options)."""
     solver_reward: str = "correctness"
