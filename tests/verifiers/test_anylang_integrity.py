@@ -138,7 +138,7 @@ def test_the_honest_programs_still_pass_under_the_process_limit(verifier):
 def test_a_language_file_chooses_spawn_and_a_multi_line_run_needs_it():
     lua = language_spec("lua")
     assert lua.script("/py").splitlines()[-1] == "printf '%s\\0' lua5.4 main.lua \"$@\" >&3"
-    confine = {"reads": "", "source": "main.lua", "compile_reads": "luac5.4"}
+    confine = {"reads": "", "source": "main.lua", "compile_reads": "luac5.4", "compile": "luac5.4 -p main.lua"}
     assert lua.language().confine == confine  # the runner confines it
     spawning = spec_from_dict({"name": "lua-spawn", "file": "main.lua", "run": "lua5.4 {file}", "spawn": True})
     assert spawning.language().confine is None and "printf" not in spawning.script("/py")

@@ -33,7 +33,11 @@ and linker it starts (they may fork) read only the work dir, ``/bin/sh``, ``head
 common data and what the language file's ``compile_reads`` lists (:func:`listed_files`: paths,
 ``*`` patterns, program names, each program or shared library with the libraries it loads), so
 gcc cannot ``.incbin`` libpython into the program; ``compile_reads: any`` skips it. Run and
-compile share :func:`confine_reads`.
+compile share :func:`confine_reads`. A compile of simple commands (no shell syntax but ``&&``: every
+language file whose compiler can embed files) does not run in that script: :func:`compile_alone`
+starts the compiler itself, after the script, in a child that reads only the work dir, common data
+and ``compile_reads``, not ``/bin/sh``, ``head`` or ``grep`` (gcc could ``.incbin`` dash, which
+the program loads as a library and calls with ``-c SCRIPT``: a shell script computed the answer).
 
 PROGRAM may not be the answer's own source file (``source``) when that starts with ``#!``:
 its ``#!`` line would choose the interpreter (perl, sh) that computes the answer.
@@ -61,6 +65,13 @@ ALWAYS_READABLE = ("/proc", "/dev/null", "/dev/zero", "/dev/urandom", "/dev/rand
                    "/usr/lib/locale", "/usr/share/locale", "/usr/share/zoneinfo", "/usr/share/i18n",
                    "/sys/devices/system/cpu", "/etc/ld.so.cache", "/etc/localtime")
 MAX_OBJECTS = 512  # shared objects followed per program: a bound, not a limit any toolchain meets
+# The compile step's error report (zeroplay.sandbox.language_files re-exports these; the job's script writes the same)
+COMPILE_ERROR_EXIT = 97
+COMPILE_ERROR_MARK = "zeroplay: compile error"
+COMPILE_LOG = ".zeroplay-compile.log"
+COMPILE_LOG_BYTES = 4000
+COMPILE_DENIED_HINT = ("zeroplay: the compile step may read only the work dir and the language file's compile_reads; "
+                       "other files cannot be opened (Permission denied)")
 
 SYS_EXECVE, SYS_EXECVEAT = 59, 322
 SYS_LANDLOCK_CREATE_RULESET, SYS_LANDLOCK_ADD_RULE, SYS_LANDLOCK_RESTRICT_SELF = 444, 445, 446
@@ -287,6 +298,60 @@ def confine_compile(compile_reads, env):
         return False
     programs = ["/bin/sh", *filter(None, (find_program(tool, env) for tool in ("head", "grep")))]
     return confine_reads(libc(), programs, [e for e in compile_reads.split(":") if e], env)
+
+
+def compile_alone(commands, compile_reads, env):
+    """Run a compile step made of simple commands (``commands``: words separated by spaces, commands
+    by `` && ``, no other shell syntax) one after the other, each in a child that starts the program
+    itself, not through ``/bin/sh``: unless ``compile_reads`` is ``any`` it reads only the work dir,
+    ``ALWAYS_READABLE`` and what ``compile_reads`` lists, so the shell (an interpreter: dash,
+    embedded with ``.incbin`` and loaded by the program, would compute the answer), ``head`` and
+    ``grep`` are not readable to it as they are to the job's script. Stdin is ``/dev/null``, output
+    goes to ``COMPILE_LOG``, no other descriptor is inherited. Returns when every command succeeded;
+    else writes the compile error (``COMPILE_ERROR_MARK``, ``COMPILE_DENIED_HINT`` where a read was
+    refused, the log's first ``COMPILE_LOG_BYTES`` bytes) to stderr and exits ``COMPILE_ERROR_EXIT``."""
+    log = os.open(COMPILE_LOG, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
+    try:
+        failed = any(run_alone(command.split(), compile_reads, env, log) != 0 for command in commands.split(" && "))
+    finally:
+        os.close(log)
+    if not failed:
+        return
+    try:
+        with open(COMPILE_LOG, "rb") as f:
+            text = f.read(1 << 20)
+    except OSError:
+        text = b""
+    denied = b"Permission denied" in text or b"file not found" in text
+    os.write(2, "\n".join([COMPILE_ERROR_MARK, *([COMPILE_DENIED_HINT] if denied else []), ""]).encode()
+             + text[:COMPILE_LOG_BYTES])
+    os._exit(COMPILE_ERROR_EXIT)
+
+
+def run_alone(words, compile_reads, env, log):
+    """One command of :func:`compile_alone` in a child (stdin ``/dev/null``, output to ``log``, reads
+    confined); its wait status."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            null = os.open("/dev/null", os.O_RDONLY)
+            os.dup2(null, 0)
+            os.dup2(log, 1)
+            os.dup2(log, 2)
+            os.closerange(3, 1 << 16)
+            env = dict(env)
+            program = find_program(words[0], env) if words else None
+            if program is None:
+                os.write(2, f"{words[0] if words else '(empty command)'}: command not found\n".encode())
+                os._exit(127)
+            if compile_reads != "any":
+                confine_reads(libc(), [], [e for e in compile_reads.split(":") if e], env)
+            os.execve(program, words, env)
+        except BaseException as e:  # noqa: BLE001 - the child never returns into the runner
+            os.write(2, f"{words[0]}: {e}\n".encode("utf-8", "replace"))
+        finally:
+            os._exit(127)
+    return os.waitpid(pid, 0)[1]
 
 
 def exec_once_filter(pointer):

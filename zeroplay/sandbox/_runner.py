@@ -408,7 +408,9 @@ def _run_confined(job):
     writes the run's words to fd 3, NUL-terminated; this process then limits itself to one process
     (RLIMIT_NPROC 1) and starts them through ``_confine.py`` (one execve, reads of its own files).
     The script runs in a child that may read only what the language's ``compile_reads`` allows
-    (``_confine.confine_compile``; ``any``: no limit), so the compiler cannot embed other files.
+    (``_confine.confine_compile``; ``any``: no limit), so the compiler cannot embed other files; a
+    compile that is one simple command (``job["confine"]["compile"]``) runs after it, without the
+    shell (``_confine.compile_alone``).
     A failed script's exit status (a compile error's) is the job's. Never returns."""
     import resource
 
@@ -437,6 +439,8 @@ def _run_confined(job):
     if os.WEXITSTATUS(status) != 0:
         os._exit(os.WEXITSTATUS(status))
     argv = [os.fsdecode(word) for word in words.split(b"\0")[:-1]]
+    if job["confine"].get("compile"):  # a simple compile command: the compiler starts without the shell
+        functions["compile_alone"](job["confine"]["compile"], job["confine"].get("compile_reads", "any"), os.environ)
     resource.setrlimit(resource.RLIMIT_NPROC, (1, 1))
     functions["confine_and_exec"](argv, os.environ, job["confine"]["reads"], job["confine"]["source"])
     os._exit(70)  # not reached: confine_and_exec execs or exits

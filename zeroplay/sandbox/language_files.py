@@ -57,10 +57,16 @@ limit and drops the read limit. The run may not execute the answer's own file wh
 ``#!`` (its ``#!`` line would choose the interpreter).
 
 The compile step reads only what ``compile_reads`` lists (where the kernel has Landlock; without
-``spawn``): besides that, the work dir, ``/bin/sh`` (with ``head`` and ``grep``, which the job's
-script runs on a failed compile) and common data. Else a compiler could put another runtime into
-the program: gcc's ``.incbin`` (or ``#embed``) of libpython, which the program writes to the work
-dir and loads as its own code, so Python computes a C answer. Entries are absolute paths (a
+``spawn``): besides that, the work dir and common data. Else a compiler could put another runtime
+into the program: gcc's ``.incbin`` (or ``#embed``) of libpython, which the program writes to the
+work dir and loads as its own code, so Python computes a C answer. A compile of simple commands
+(words only, joined by ``&&``: :attr:`LanguageSpec.compiles_alone`) is started by the runner
+itself, without the shell; a compile with shell syntax runs in the job's ``/bin/sh`` script, which
+may also read ``/bin/sh``, ``head`` and ``grep``, and so may its compiler: a compile with shell
+syntax that runs a C compiler (:data:`EMBEDDING_COMPILERS`) is refused at load, since gcc could
+``.incbin`` dash, which the program loads as a library and runs a shell script with. A list that
+names ``sh`` (ocamlopt runs gcc through ``Sys.command``) is fine only for a compiler that cannot
+embed a file. Entries are absolute paths (a
 directory: all beneath it; ``*`` patterns allowed) and program names found on PATH; a listed
 program or shared library brings the libraries it loads. A file outside the list cannot be opened
 ("Permission denied"; gcc's assembler says "file not found"), and the compile error then says so
@@ -122,18 +128,17 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from zeroplay.core.errors import ConfigError
+# A failed compile's exit code (COMPILE_ERROR_EXIT) and report: its first line (COMPILE_ERROR_MARK), the hint
+# where a read was refused (COMPILE_DENIED_HINT), how much of the compiler's output follows (COMPILE_LOG_BYTES).
+# _confine.py defines them: it reports a compile it runs itself (compile_alone) the same way as the job's script.
+from zeroplay.sandbox._confine import COMPILE_DENIED_HINT, COMPILE_ERROR_EXIT, COMPILE_ERROR_MARK, COMPILE_LOG_BYTES
+from zeroplay.sandbox._confine import COMPILE_LOG as _COMPILE_LOG
 from zeroplay.sandbox.spec import PYTHON, Language
 
 #: Where the shipped language files are.
 SHIPPED = Path(__file__).with_name("languages")
-#: Exit code of a job whose compile step failed, and the first line it writes to stderr.
-COMPILE_ERROR_EXIT = 97
-COMPILE_ERROR_MARK = "zeroplay: compile error"
 #: Exit code of a job whose toolchain is missing (the same as ``_confine.py``'s for a program it cannot start).
 START_ERROR_EXIT = 96
-#: How much of the compiler's output a failed compile passes on.
-COMPILE_LOG_BYTES = 4000
-_COMPILE_LOG = ".zeroplay-compile.log"
 #: Compilers that can put any file they read into the program (``.incbin``, ``#embed``,
 #: ``#include``, ``include_bytes!``, ``staticRead``, Template Haskell): a language whose compile runs
 #: one must set ``compile_reads``. gfortran (``include`` reads Fortran source only) and ocamlopt (no
@@ -141,9 +146,8 @@ _COMPILE_LOG = ".zeroplay-compile.log"
 EMBEDDING_COMPILERS = ("gcc", "g++", "cc", "c++", "c89", "c99", "cpp", "clang", "clang++", "tcc", "icc", "icx",
                        "as", "gas", "nasm", "yasm", "zig", "rustc", "cargo", "nim", "ghc", "crystal")
 _EMBEDDER = re.compile(r"^([a-z0-9_]+-)*(" + "|".join(map(re.escape, EMBEDDING_COMPILERS)) + r")(-[0-9.]+)?$")
-#: What the job's script adds to a compile error where something was not readable.
-COMPILE_DENIED_HINT = ("zeroplay: the compile step may read only the work dir and the language file's compile_reads; "
-                       "other files cannot be opened (Permission denied)")
+#: A word of a simple compile command (run without the shell): no quotes, no shell syntax.
+_SIMPLE_WORD = re.compile(r"^(?:[A-Za-z0-9_./+=,:@%-]|\{file\})+$")
 _PROGRAM = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+-]*$")
 _NAME = re.compile(r"^[a-z][a-z0-9_+-]{0,31}$")
 _FILE = re.compile(r"^[A-Za-z0-9_+-][A-Za-z0-9_.+-]{0,63}$")  # it is pasted into shell commands
@@ -251,12 +255,28 @@ class LanguageSpec(BaseModel):
                 "#embed, #include), so an answer could carry another language's runtime; list what the compile "
                 "may read (compile_reads: [gcc, as, ld, /usr/lib/gcc, /usr/include, ...]: see "
                 "zeroplay.sandbox.language_files) or accept the risk with compile_reads: any")
+        compiler = None if self.spawn or self.compile_reads in (None, "any") else embedding_compiler(self.compile)
+        if compiler and not self.compiles_alone:
+            raise ValueError(
+                f"compile runs {compiler} through the shell (it has shell syntax: quotes, ;, |, $, {{python}}, "
+                "several lines), so the compiler could read and embed /bin/sh, an interpreter; make it simple "
+                "commands (words only, joined by &&: gcc -O1 -o main {file} -lm), which start without the shell")
         return self
 
     @field_validator("fences")
     @classmethod
     def _fences_lower(cls, v: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(f.lower() for f in v)
+
+    @property
+    def compiles_alone(self) -> bool:
+        """Whether the runner starts the compile commands itself, without ``/bin/sh`` (so the compiler
+        cannot read the shell): a non-``spawn`` language with ``compile_reads`` listed whose compile is
+        simple commands joined by ``&&`` (words of letters, digits, ``_./+=,:@%-`` and ``{file}``)."""
+        if self.spawn or self.compile_reads in (None, "any") or "\n" in (self.compile or "\n").strip():
+            return False
+        commands = [c.split() for c in f" {self.compile} ".split(" && ")]
+        return all(words and "=" not in words[0] and all(_SIMPLE_WORD.match(w) for w in words) for words in commands)
 
     @property
     def prompt_name(self) -> str:
@@ -267,12 +287,14 @@ class LanguageSpec(BaseModel):
         return frozenset(self.fences or (self.name,))
 
     def script(self, python: str) -> str:
-        """The /bin/sh script one job runs: the compile step (if any), then the program."""
+        """The /bin/sh script one job runs: the compile step (if any, unless :attr:`compiles_alone`:
+        the runner then compiles after the script), then the program (its words back to the runner)."""
         def fill(command: str) -> str:  # plain replacement: shell braces (${VAR}) stay as they are
             return command.strip().replace("{file}", self.file).replace("{python}", python)
 
         lines = [self._requires_check()] if self.requires else []
-        if self.compile:  # fd 3 (the runner's pipe for the run's argv) is closed for the compile step
+        if self.compile and not self.compiles_alone:  # else the runner compiles, without the shell, after it
+            # fd 3 (the runner's pipe for the run's argv) is closed for the compile step
             denied = ""
             if not self.spawn and self.compile_reads not in (None, "any"):  # a denied read is EACCES
                 denied = (f"grep -q -e 'Permission denied' -e 'file not found' {_COMPILE_LOG} && "
@@ -308,6 +330,9 @@ class LanguageSpec(BaseModel):
         compile_reads = "any" if self.compile is None or self.compile_reads is None else _joined(self.compile_reads)
         confine = None if self.spawn else {"reads": _joined(self.reads), "source": self.file,
                                            "compile_reads": compile_reads}
+        if confine is not None and self.compiles_alone:
+            confine["compile"] = " && ".join(" ".join(c.split()) for c in f" {self.compile} ".split(" && ")).replace(
+                "{file}", self.file)
         return Language(self.name, self.file, lambda python, path: ["/bin/sh", "-c", self.script(python), self.name],
                         confine=confine)
 

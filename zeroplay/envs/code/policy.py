@@ -3,6 +3,16 @@
 This is an early-rejection **filter**, not a security boundary: it turns away programs that
 import ``os`` or call ``open`` so they cost no sandbox time and the proposer learns the rule.
 A program that slips past it still runs only inside the sandbox, under its hard limits.
+
+It is also the only guard against a task whose output follows a *coarse* clock: the proposer
+env's ``determinism`` stage reruns a program a few milliseconds after its first run, so today's
+weekday (``email.utils.formatdate``) or the second of ``/proc/uptime`` (``linecache``,
+``codecs.open``, ``posixpath.getmtime('/proc/self')``, ``argparse``'s ``@file`` arguments) reads
+the same in every rerun, while to a solver later it is a coin flip it guesses right half the time
+(the proposer paid for noise).
+:data:`CLOCK_AND_FILE_MODULES` and the ``open`` attribute close the standard library's ways to a
+clock or a file found so far (tests/envs/code/test_determinism_attacks.py); not guaranteed: that
+no other module reads the clock for a program.
 """
 
 from __future__ import annotations
@@ -27,6 +37,20 @@ DEFAULT_BANNED_MODULES: frozenset[str] = frozenset({
     "numpy", "torch",
 })
 
+#: Standard-library modules (banned with the above) that read the clock or any file by name: a
+#: coarse clock keeps its value over the determinism reruns, a few ms apart, yet is noise to the
+#: solver (see the module docstring). ``posixpath``/``ntpath``/``genericpath`` are ``os.path``.
+CLOCK_AND_FILE_MODULES: frozenset[str] = frozenset({
+    "timeit", "email", "mailbox", "logging", "profile", "cProfile", "pstats", "trace", "unittest", "doctest",
+    "linecache", "warnings", "bdb", "cgitb", "pydoc", "tokenize", "tabnanny", "pyclbr", "modulefinder",
+    "py_compile", "compileall", "zipimport", "zipapp", "configparser", "mimetypes", "netrc", "filecmp",
+    "imghdr", "sndhdr", "posixpath", "ntpath", "genericpath", "imaplib", "poplib", "nntplib", "wsgiref",
+    "lib2to3", "distutils", "ensurepip", "venv", "idlelib", "tkinter", "turtle", "turtledemo", "curses",
+    "argparse", "shlex", "gettext", "mailcap", "uu", "cgi", "pipes", "asyncore", "asynchat", "smtpd",
+    "socketserver",
+})
+DEFAULT_BANNED_MODULES = DEFAULT_BANNED_MODULES | CLOCK_AND_FILE_MODULES
+
 #: Builtins a task program may not name at all: code execution, files, I/O, introspection, exiting.
 DEFAULT_BANNED_NAMES: frozenset[str] = frozenset({
     "open", "exec", "eval", "compile", "__import__", "input", "breakpoint", "globals", "locals",
@@ -46,6 +70,8 @@ DEFAULT_BANNED_ATTRIBUTES: frozenset[str] = frozenset({
     "ag_frame", "tb_frame", "tb_next", "co_code",
     # the way from an allowed module to the interpreter's own (``typing.sys.modules['os']``)
     "modules", "attrgetter", "methodcaller",
+    # a file by name through an allowed module (codecs.open, wave.open)
+    "open",
 })
 
 

@@ -35,7 +35,9 @@ case is a set of two strings shown in one input, whose order agrees with the fir
 each new seed about half the time: such a program passes with probability about
 ``2 ** -determinism_seeds`` (under 1% with the default 7). Larger sets and several inputs
 (induction) are caught far more surely. Output that depends on something no rerun varies (the
-sandbox's fixed state, a countdown that always ends the same way) is not caught.
+sandbox's fixed state, a countdown that always ends the same way) is not caught, nor is a coarse
+clock (the reruns come milliseconds later): :mod:`~zeroplay.envs.code.policy` refuses the standard
+library's clocks and file readers (tests/envs/code/test_determinism_attacks.py).
 """
 
 from __future__ import annotations
