@@ -129,8 +129,7 @@ def test_plugins_are_listed_with_their_docstring_and_a_broken_one_with_its_error
     assert rows["says_it"] == f"Two points for saying it. (plug-in {PKG}.parts:says_it)"
     assert rows["quiet"] == f"plug-in {PKG}.parts:undocumented"
     assert rows["gone"] == (f"does not load: reward 'gone' (entry point '{PKG}.nowhere:says_it'): cannot import module "
-                            f"'{PKG}.nowhere'; add the directory that holds {PKG} to PYTHONPATH (PYTHONPATH=DIR "
-                            "zeroplay ...) or install its package")
+                            f"'{PKG}.nowhere'; module {PKG} has no submodule nowhere ({PKG} is at {site / PKG})")
     assert rows["counted"] == (f"does not load: advantage estimator 'counted' (entry point '{PKG}.parts:Counted'): "
                                f"module '{PKG}.parts' has no 'Counted'; fix the registration")
     assert rows["correctness"].startswith("solver: +1 correct")  # the built-ins are still there

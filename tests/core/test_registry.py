@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import gymnasium
 import pytest
 
@@ -188,3 +193,57 @@ def test_a_missing_optional_dependency_comes_as_zeroplay_s_own_error(tmp_path) -
     for load in (lambda: load_entry_point("zp_walk_needs:X"), lambda: load_registered("loop", "l", "zp_walk_needs:X")):
         with pytest.raises(MissingDependencyError, match=r"pip install 'zeroplay\[zz-extra\]'"):
             load()
+
+
+# ---------------------------------------------------------------------------------------------
+# What a module that does not import is said to need: the path, or a submodule that is not there
+
+
+def _play(spec: str, cwd, pythonpath: str | None) -> subprocess.CompletedProcess[str]:
+    """``zeroplay play SPEC`` as a user runs it: the console script, from ``cwd``, with ``PYTHONPATH`` or without."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    if pythonpath is not None:
+        env["PYTHONPATH"] = pythonpath
+    script = Path(sys.executable).parent / "zeroplay"
+    return subprocess.run([str(script), "play", spec, "--agents", "random,random", "-n", "1"], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_a_package_that_imports_but_lacks_the_submodule_is_not_a_path_problem(tmp_path) -> None:
+    (tmp_path / "r" / "zp_hint_pkg" / "sub").mkdir(parents=True)
+    (tmp_path / "r" / "zp_hint_pkg" / "__init__.py").write_text("")
+    (tmp_path / "r" / "zp_hint_pkg" / "sub" / "__init__.py").write_text("")
+    here = tmp_path / "r"
+    pkg = (here / "zp_hint_pkg").resolve()
+    # the bug: the package imported (PYTHONPATH=.), its submodule does not exist, and the hint said PYTHONPATH=.
+    proc = _play("zp_hint_pkg.nosuch:Env", here, ".")
+    assert proc.returncode == 2
+    err = proc.stderr.strip()
+    assert err == ("zeroplay play: error: env 'zp_hint_pkg.nosuch:Env': cannot import module 'zp_hint_pkg.nosuch'; "
+                   f"module zp_hint_pkg has no submodule nosuch (zp_hint_pkg is at {pkg})"), err
+    # deeper: the deepest package that imported is named, with the first part missing under it
+    proc = _play("zp_hint_pkg.sub.gone.deeper:Env", tmp_path, str(here))
+    assert proc.returncode == 2 and ("module zp_hint_pkg.sub has no submodule gone (zp_hint_pkg.sub is at "
+                                     f"{pkg / 'sub'})") in proc.stderr, proc.stderr
+    # the top package itself missing: today's hints, the current directory one only when it holds the package
+    proc = _play("zp_hint_pkg.nosuch:Env", here, None)
+    assert proc.returncode == 2 and proc.stderr.strip().endswith(
+        "zp_hint_pkg is in the current directory, which is not on the import path: run with PYTHONPATH=."), proc.stderr
+    proc = _play("zp_hint_absent.nosuch:Env", here, ".")
+    assert proc.returncode == 2 and proc.stderr.strip().endswith(
+        "add the directory that holds zp_hint_absent to PYTHONPATH (PYTHONPATH=DIR zeroplay ...) or install its "
+        "package"), proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_the_current_directory_is_not_advised_when_it_is_already_on_the_path(tmp_path, monkeypatch) -> None:
+    from zeroplay.core.registry import _path_hint
+
+    here = tmp_path / "cwd"  # not tmp_path: the autouse fixture put that on the path
+    here.mkdir()
+    (here / "zp_hint_here.py").write_text("")
+    monkeypatch.chdir(here)
+    assert _path_hint("zp_hint_here.x").endswith("run with PYTHONPATH=.")
+    monkeypatch.syspath_prepend(str(here))  # as PYTHONPATH=. puts it; the module failed for some other reason
+    assert _path_hint("zp_hint_here.x") == ("add the directory that holds zp_hint_here to PYTHONPATH "
+                                            "(PYTHONPATH=DIR zeroplay ...) or install its package")

@@ -29,6 +29,7 @@ import importlib
 import importlib.metadata
 import inspect
 import re
+import sys
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -189,10 +190,32 @@ def _one_line(e: Exception) -> str:
 
 
 def _path_hint(module_name: str) -> str:
-    top = module_name.split(".")[0]
-    if Path(f"{top}.py").is_file() or Path(top).is_dir():
+    """What to do about ``module_name`` (or a package above it) not existing: a package that imports but
+    lacks the submodule is named with where it is (PYTHONPATH is not the problem there); a missing top
+    package is looked for in the current directory, which is advised only when it is not on the path."""
+    parts = module_name.split(".")
+    found = [".".join(parts[:i]) for i in range(len(parts) - 1, 0, -1) if ".".join(parts[:i]) in sys.modules]
+    if found:  # the failed import got this far: the deepest package above the missing part imported
+        package = sys.modules[found[0]]
+        where = (getattr(package, "__path__", None) or [getattr(package, "__file__", None) or "?"])[0]
+        missing = parts[found[0].count(".") + 1]
+        return f"module {found[0]} has no submodule {missing} ({found[0]} is at {where})"
+    top = parts[0]
+    if (Path(f"{top}.py").is_file() or Path(top).is_dir()) and not _cwd_on_path():
         return f"{top} is in the current directory, which is not on the import path: run with PYTHONPATH=."
     return f"add the directory that holds {top} to PYTHONPATH (PYTHONPATH=DIR zeroplay ...) or install its package"
+
+
+def _cwd_on_path() -> bool:
+    """Whether the current directory is on ``sys.path`` (``""`` or ``"."``, as ``python -m`` puts it, included)."""
+    cwd = Path.cwd().resolve()
+    for entry in sys.path:
+        try:
+            if Path(entry or ".").resolve() == cwd:
+                return True
+        except (OSError, RuntimeError):  # an unreadable or looping path entry is not the current directory
+            continue
+    return False
 
 
 def _entry_points(group: str) -> list[importlib.metadata.EntryPoint]:

@@ -19,7 +19,7 @@ from pydantic import (BaseModel, ConfigDict, Field, ValidationError, field_valid
                       model_validator)
 
 from zeroplay.core.errors import ConfigError
-from zeroplay.training.registry import ADVANTAGES, LOOPS, LOSS_TERMS, REWARDS, check_name, lookup
+from zeroplay.training.registry import ADVANTAGES, LOOPS, LOSS_TERMS, check_name, lookup, reward_field
 from zeroplay.training.rewards import RewardShaping
 
 
@@ -337,7 +337,7 @@ class GamesConfig(_EnvSection):
     reasoning_eval: ReasoningEval | None = None
     """Also evaluate on a reasoning env at each evaluation (e.g. math), to measure transfer from play."""
 
-    _registered = field_validator("reward")(lambda v: check_name(REWARDS, v))
+    _registered = field_validator("reward")(reward_field("game"))
 
     @model_validator(mode="after")
     def _check_held_out(self) -> GamesConfig:
@@ -367,7 +367,7 @@ class RLVRConfig(_EnvSection):
     """``novelty: embedding`` only: a local Hugging Face model directory (an encoder or a decoder), loaded
     once on the run's device; never downloaded."""
 
-    _registered = field_validator("reward")(lambda v: check_name(REWARDS, v))
+    _registered = field_validator("reward")(reward_field("solver", "group"))
 
     @model_validator(mode="after")
     def _novelty_model(self) -> RLVRConfig:
@@ -404,7 +404,8 @@ class ProposeSolveConfig(_Strict):
     proposer_reward: str = "learnability"
     """A registered proposer reward: ``learnability`` (1 - solve rate; 0 if trivial or impossible; -1 invalid)."""
 
-    _registered = field_validator("solver_reward", "proposer_reward")(lambda v: check_name(REWARDS, v))
+    _solver = field_validator("solver_reward")(reward_field("solver"))
+    _proposer = field_validator("proposer_reward")(reward_field("proposer"))
 
 
 class PolicyConfig(_Strict):

@@ -16,7 +16,10 @@ or, in Python, ``LOOPS.register("myloop", "mypkg.loops:MyLoop")``. A config then
 - A **loop** is a class following :class:`~zeroplay.training.rollout.Loop`; its ``config_class``
   (a pydantic model, or None) is the schema of its config section.
 - A **reward** is a function; which signature depends on where a loop uses it
-  (:mod:`zeroplay.training.rewards` lists the three kinds: solver, proposer, game).
+  (:mod:`zeroplay.training.rewards` lists the kinds: solver, proposer, game, group, likelihood and
+  loops' own). A reward field accepts the kinds its loop calls (:func:`check_reward`); a reward
+  declares its kind with :func:`~zeroplay.training.rewards.reward_kind` (one that declares none is
+  accepted anywhere).
 - An **advantage estimator** is a class built with the run's ``AdvantageConfig``, called with a
   step's samples (:class:`~zeroplay.training.advantages.AdvantageEstimator`).
 - A **loss term** is a function from :class:`~zeroplay.training.loss.TokenInputs` to a per-token
@@ -142,3 +145,39 @@ def check_name(registry: Registry, name: str) -> str:
                          f"(a package adds one through the {registry.group!r} entry-point group)")
     lookup(registry, name)
     return name
+
+
+def check_reward(name: str, kinds: tuple[str, ...], field: str) -> str:
+    """:func:`check_name` for a reward field that takes rewards of ``kinds`` only (for validators): a
+    reward that declares another kind (:func:`~zeroplay.training.rewards.reward_kind`) is a ValueError
+    naming ``field``, the reward's kind and the registered rewards of the right kinds; one that declares
+    none (a plug-in's) is accepted. Only the error loads every registered reward, to list them."""
+    from zeroplay.training.rewards import kind_of
+
+    kind = kind_of(lookup(REWARDS, check_name(REWARDS, name)))
+    if kind is None or kind in kinds:
+        return name
+    right = [n for n in REWARDS.registered() if _reward_kind(n) in kinds]
+    wanted = " or ".join(kinds)
+    raise ValueError(f"{name!r} is a {kind} reward, not a {wanted} reward; " + (
+        f"{field} takes one of: {', '.join(right)}" if right else f"no {wanted} reward is registered"))
+
+
+def reward_field(*kinds: str) -> Any:
+    """A field validator (``field_validator("solver_reward")(reward_field("solver"))``) that accepts a
+    registered reward of ``kinds`` (:func:`check_reward`)."""
+    def check(name: str, info: Any) -> str:
+        return check_reward(name, kinds, info.field_name)
+    return check
+
+
+def _reward_kind(name: str) -> str | None:
+    """The kind reward ``name`` declares; None if it declares none or does not load (its own error is for
+    the field that names it)."""
+    from zeroplay.core.errors import ZeroplayError
+    from zeroplay.training.rewards import kind_of
+
+    try:
+        return kind_of(lookup(REWARDS, name))
+    except (ZeroplayError, ImportError):
+        return None

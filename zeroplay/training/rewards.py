@@ -28,7 +28,16 @@ scores how much each completion's wording differs from the rest of its group, an
 :func:`embedding_novelty` how much its meaning does, as a local model's embeddings see it
 (:class:`TextEmbedder`; the loop adds ``rlvr.novelty_weight`` times either to any solver reward).
 
-A loop section picks them by name, e.g. ``propose_solve.proposer_reward: learnability``.
+A loop section picks them by name, e.g. ``propose_solve.proposer_reward: learnability``. Each built-in
+reward declares its kind with :func:`reward_kind` (:func:`group_reward` declares ``group``), and each
+config field that takes a reward accepts only the kinds its loop can call, so a proposer reward in a
+solver's place is refused when the config is validated (``--dry-run`` included), with the rewards of
+the right kind. Besides the five kinds above, loops declare their own: ``proposer_band`` (a proposer
+reward that also takes ``band=``: ``svs_band``), ``generator`` (``(stage, novelty, shaping)``:
+``env_admission``), ``test_writer`` and ``coder`` (UTRL's, ``(outcome, weights)`` and ``(passed,
+well_formed, weights)``). A plug-in reward that declares no kind is accepted by every reward field and
+is called there as that field's kind is: decorate it with ``@reward_kind("solver")`` (or another kind)
+to have it checked too. What is not checked: that a function's signature matches the kind it declares.
 """
 
 from __future__ import annotations
@@ -79,12 +88,37 @@ class GameReward(Protocol):
         ...
 
 
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def reward_kind(kind: str) -> Callable[[_F], _F]:
+    """Declare the kind of reward ``fn`` is (``@reward_kind("proposer")``): the signature a loop calls it
+    with (this module's docstring lists them); a config field that takes a reward checks it."""
+    if not isinstance(kind, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", kind):
+        raise ValueError(f"a reward kind is one lower-case word (solver, proposer, game...), got {kind!r}")
+
+    def mark(fn: _F) -> _F:
+        fn.reward_kind = kind  # type: ignore[attr-defined]
+        return fn
+    return mark
+
+
+def kind_of(fn: Any) -> str | None:
+    """The kind ``fn`` declares (:func:`reward_kind`; ``group`` for a :func:`group_reward`), None if none."""
+    kind = getattr(fn, "reward_kind", None)
+    if isinstance(kind, str):
+        return kind
+    return "group" if is_group_reward(fn) else None
+
+
+@reward_kind("solver")
 def solver_reward(correct: bool, well_formed: bool, shaping: RewardShaping) -> float:
     if not well_formed:
         return shaping.solver_malformed
     return shaping.solver_correct if correct else shaping.solver_wrong
 
 
+@reward_kind("solver")
 def binary_reward(correct: bool, well_formed: bool, shaping: RewardShaping) -> float:
     """1 for a correct, well-formed answer, else 0 (no format penalty)."""
     return 1.0 if correct and well_formed else 0.0
@@ -98,12 +132,14 @@ def learnability(solve_rate: float) -> float:
     return 1.0 - solve_rate
 
 
+@reward_kind("proposer")
 def proposer_reward(valid: bool, solve_rate: float | None, shaping: RewardShaping) -> float:
     if not valid or solve_rate is None:
         return shaping.proposer_invalid
     return learnability(solve_rate)
 
 
+@reward_kind("game")
 def game_training_returns(returns: Sequence[float], info: dict[str, Any], shaping: RewardShaping) -> list[float]:
     """The env's final returns, with the training penalty applied when an invalid move ended
     the game (``info["invalid_move"]`` with ``info["offender"]``).
@@ -124,6 +160,7 @@ def game_training_returns(returns: Sequence[float], info: dict[str, Any], shapin
             for p in range(len(returns))]
 
 
+@reward_kind("game")
 def env_returns(returns: Sequence[float], info: dict[str, Any], shaping: RewardShaping) -> list[float]:
     """The env's own returns, unchanged (its rule for illegal moves applies in training too)."""
     return [float(r) for r in returns]
@@ -139,17 +176,16 @@ class GroupReward(Protocol):
         ...
 
 
-_F = TypeVar("_F", bound=Callable[..., Any])
-
-
 def group_reward(fn: _F) -> _F:
-    """Mark ``fn`` as a :class:`GroupReward` (the rlvr loop calls it once per group, not per sample)."""
+    """Mark ``fn`` as a :class:`GroupReward` (the rlvr loop calls it once per group, not per sample): its
+    kind is ``group``."""
     fn.group_reward = True  # type: ignore[attr-defined]
-    return fn
+    return reward_kind("group")(fn)
 
 
 def is_group_reward(fn: Any) -> bool:
-    return bool(getattr(fn, "group_reward", False))
+    """Marked with :func:`group_reward`, or declared ``@reward_kind("group")``."""
+    return bool(getattr(fn, "group_reward", False)) or getattr(fn, "reward_kind", None) == "group"
 
 
 @dataclass(frozen=True)
@@ -347,6 +383,7 @@ def hint_delta(without: Sequence[float], with_hint: Sequence[float]) -> float:
     return float(sum(a - b for a, b in zip(without, with_hint)) / len(without))
 
 
+@reward_kind("likelihood")
 def hint_delta_reward(without: Sequence[Sequence[float]], with_hint: Sequence[Sequence[float]],
                       shaping: RewardShaping | None = None) -> float:
     """The proposer's reward for one (query, hint): the mean :func:`hint_delta` over the generator's

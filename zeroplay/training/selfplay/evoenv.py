@@ -44,7 +44,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from zeroplay.core.errors import ConfigError
 from zeroplay.training.policies import sampler_for
-from zeroplay.training.registry import REWARDS, check_name, lookup
+from zeroplay.training.registry import REWARDS, lookup, reward_field
+from zeroplay.training.rewards import reward_kind
 from zeroplay.training.rollout import (Sample, Sampler, ShardedLoop, ShardResult, concat_stats, reward_by_env_role,
                                        seed_for, split_over_mixture, to_sample)
 
@@ -86,7 +87,8 @@ class EvoEnvConfig(BaseModel):
     timeout_s: float = Field(20.0, gt=0)
     """Wall-time limit of one sandbox job."""
 
-    _registered = field_validator("solver_reward", "generator_reward")(lambda v: check_name(REWARDS, v))
+    _solver = field_validator("solver_reward")(reward_field("solver"))
+    _generator = field_validator("generator_reward")(reward_field("generator"))
 
     @field_validator("band")
     @classmethod
@@ -96,6 +98,7 @@ class EvoEnvConfig(BaseModel):
         return v
 
 
+@reward_kind("generator")
 def env_admission_reward(stage: str | None, novelty: float, shaping: Any = None) -> float:
     """The generator's reward for one env source: -1 rejected by a validation stage, 0 a near-duplicate
     (``novelty``), 0.25 valid and novel but no difficulty level in the calibration band

@@ -46,7 +46,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from zeroplay.core.errors import ConfigError
 from zeroplay.training.policies import sampler_for
-from zeroplay.training.registry import REWARDS, check_name, lookup
+from zeroplay.training.registry import REWARDS, lookup, reward_field
 from zeroplay.training.rewards import majority_vote
 from zeroplay.training.rollout import (Sample, Sampler, ShardedLoop, ShardResult, concat_stats, reward_by_env_role,
                                        seed_for, shard_range, to_sample)
@@ -91,7 +91,7 @@ class GZeroConfig(BaseModel):
     max_hint_chars: int = Field(400, ge=1)
     """A longer hint makes the proposal invalid."""
 
-    _registered = field_validator("proposer_reward")(lambda v: check_name(REWARDS, v))
+    _registered = field_validator("proposer_reward")(reward_field("likelihood"))
 
 
 # -- proposals ----------------------------------------------------------------------------------

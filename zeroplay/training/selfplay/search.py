@@ -44,8 +44,8 @@ from zeroplay.core import answers
 from zeroplay.core.tools import ToolEnv
 from zeroplay.core.types import Task, Verdict
 from zeroplay.training.policies import sampler_for
-from zeroplay.training.registry import REWARDS, check_name, lookup
-from zeroplay.training.rewards import RewardShaping
+from zeroplay.training.registry import REWARDS, lookup, reward_field
+from zeroplay.training.rewards import RewardShaping, reward_kind
 from zeroplay.training.rollout import (Sample, Sampler, ShardedLoop, ShardResult, concat_stats, reward_by_env_role,
                                        seed_for, shard_range)
 
@@ -62,6 +62,7 @@ RAG_PROMPT = ("Answer the question using only these documents. Write the answer 
               "Documents:\n{documents}\n\nQuestion: {question}")
 
 
+@reward_kind("proposer")
 def adversarial_reward(valid: bool, solve_rate: float | None, shaping: RewardShaping) -> float:
     """Proposer (Search Self-play): ``1 - solve_rate`` for a valid question (the solver failing pays),
     ``shaping.proposer_invalid`` for an invalid one."""
@@ -112,7 +113,8 @@ class SearchSelfPlayConfig(BaseModel):
     proposer_reward: str = "adversarial"
     """A registered proposer reward: ``adversarial`` (1 - solve rate of a valid question, SSP), ``learnability``."""
 
-    _registered = field_validator("solver_reward", "proposer_reward")(lambda v: check_name(REWARDS, v))
+    _solver = field_validator("solver_reward")(reward_field("solver"))
+    _proposer = field_validator("proposer_reward")(reward_field("proposer"))
 
 
 class SearchProposerEnv(ToolEnv):

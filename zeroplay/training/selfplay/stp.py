@@ -40,7 +40,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from zeroplay.training.advantages import AdvantageEstimator
 from zeroplay.training.policies import sampler_for
-from zeroplay.training.registry import REWARDS, check_name, lookup
+from zeroplay.training.registry import REWARDS, lookup, reward_field
+from zeroplay.training.rewards import reward_kind
 from zeroplay.training.rollout import (Sample, Sampler, ShardedLoop, ShardResult, concat_stats, reward_by_env_role,
                                        seed_for, to_sample)
 
@@ -69,10 +70,12 @@ class StpConfig(BaseModel):
     memory_mb: int = Field(1024, ge=256)
     """Memory limit of one coqc run."""
 
-    _registered = field_validator("conjecturer_reward", "prover_reward")(lambda v: check_name(REWARDS, v))
+    _conjecturer = field_validator("conjecturer_reward")(reward_field("proposer"))
+    _prover = field_validator("prover_reward")(reward_field("solver"))
 
 
 # -- rewards and the estimator -----------------------------------------------------------------------
+@reward_kind("proposer")
 def barely_provable(valid: bool, solve_rate: float | None, shaping: Any) -> float:
     """STP's conjecturer signal: 1 when the prover's solve rate is above 0 and at most 1/4 (the
     conjecture is barely provable), 0 when never or more often proved, ``shaping.proposer_invalid``
@@ -82,6 +85,7 @@ def barely_provable(valid: bool, solve_rate: float | None, shaping: Any) -> floa
     return 1.0 if 0.0 < solve_rate <= BARELY_PROVABLE_MAX else 0.0
 
 
+@reward_kind("proposer")
 def middle_solve_rate(valid: bool, solve_rate: float | None, shaping: Any) -> float:
     """A conjecturer reward peaking at a solve rate of 1/2: ``1 - |2 r - 1|`` (0 when never or
     always proved), ``shaping.proposer_invalid`` (-1) for an invalid conjecture."""

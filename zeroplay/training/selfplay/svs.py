@@ -46,8 +46,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from zeroplay.core.types import Task
 from zeroplay.envs.proposer.env import ProblemProposerEnv
 from zeroplay.training.policies import sampler_for
-from zeroplay.training.registry import REWARDS, check_name, lookup
-from zeroplay.training.rewards import RewardShaping
+from zeroplay.training.registry import REWARDS, lookup, reward_field
+from zeroplay.training.rewards import RewardShaping, reward_kind
 from zeroplay.training.rlvr import pass_at_k
 from zeroplay.training.rollout import (Sample, Sampler, ShardedLoop, ShardResult, concat_stats, reward_by_env_role,
                                        seed_for, to_sample)
@@ -92,7 +92,8 @@ class SvSConfig(BaseModel):
     pool_size: int | None = Field(1024, ge=1)
     """Most problems the pool keeps (training problems are never evicted); None: no limit."""
 
-    _registered = field_validator("solver_reward", "synthesizer_reward")(lambda v: check_name(REWARDS, v))
+    _solver = field_validator("solver_reward")(reward_field("solver"))
+    _synthesizer = field_validator("synthesizer_reward")(reward_field("proposer_band"))
 
     @field_validator("challenging", "band")
     @classmethod
@@ -102,6 +103,7 @@ class SvSConfig(BaseModel):
         return v
 
 
+@reward_kind("proposer_band")
 def band_reward(valid: bool, solve_rate: float | None, shaping: RewardShaping | None = None,
                 band: Sequence[float] = (0.125, 0.625)) -> float:
     """SvS's reward for a variant: 1 when it is valid and its solve rate (answers reaching the original's

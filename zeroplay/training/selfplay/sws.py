@@ -47,7 +47,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from zeroplay.core.types import Task
 from zeroplay.training.policies import sampler_for
-from zeroplay.training.registry import REWARDS, check_name, lookup
+from zeroplay.training.registry import REWARDS, lookup, reward_field
 from zeroplay.training.rollout import (Sample, Sampler, ShardedLoop, ShardResult, concat_stats, reward_by_env_role,
                                        seed_for, to_sample)
 
@@ -88,7 +88,7 @@ class SwSConfig(BaseModel):
     pool_size: int = Field(4096, ge=1)
     """At most this many problems kept (synthesized ones evicted first: always-solved, then the oldest)."""
 
-    _registered = field_validator("reward")(lambda v: check_name(REWARDS, v))
+    _registered = field_validator("reward")(reward_field("solver"))
 
     @field_validator("generators")
     @classmethod

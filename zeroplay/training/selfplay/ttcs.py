@@ -58,8 +58,8 @@ from zeroplay.core.types import Task
 from zeroplay.envs.proposer.env import ProblemProposerEnv
 from zeroplay.envs.proposer.pool import fold_text
 from zeroplay.training.policies import sampler_for
-from zeroplay.training.registry import REWARDS, check_name, lookup
-from zeroplay.training.rewards import RewardShaping, is_group_reward, jaccard, majority_vote, ngrams
+from zeroplay.training.registry import REWARDS, lookup, reward_field
+from zeroplay.training.rewards import RewardShaping, is_group_reward, jaccard, majority_vote, ngrams, reward_kind
 from zeroplay.training.rlvr import pass_at_k, same_answer
 from zeroplay.training.rollout import (Sample, Sampler, ShardedLoop, ShardResult, concat_stats, reward_by_env_role,
                                        seed_for, to_sample)
@@ -111,7 +111,8 @@ class TTCSConfig(BaseModel):
     pool_size: int | None = Field(512, ge=1)
     """Most problems the pool keeps (test questions are never evicted); None: no limit."""
 
-    _registered = field_validator("solver_reward", "synthesizer_reward")(lambda v: check_name(REWARDS, v))
+    _solver = field_validator("solver_reward")(reward_field("group"))
+    _synthesizer = field_validator("synthesizer_reward")(reward_field("proposer"))
 
     @field_validator("solver_filter")
     @classmethod
@@ -137,6 +138,7 @@ def self_consistency(answers: Sequence[str | None], same: Callable[[str, str], b
     return 0.0 if missing > top else top / len(answers)
 
 
+@reward_kind("proposer")
 def frontier_reward(valid: bool, consistency: float | None, shaping: RewardShaping | None = None) -> float:
     """TTCS's synthesizer reward for a variant: ``(4 s (1 - s)) ** 1.2`` with ``s`` the solver's
     self-consistency on it; highest (1) at s = 0.5, where the solver is least sure, 0 at s = 0 or 1.

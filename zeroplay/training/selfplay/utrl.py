@@ -53,7 +53,8 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from zeroplay.training.policies import sampler_for
-from zeroplay.training.registry import REWARDS, check_name, lookup
+from zeroplay.training.registry import REWARDS, lookup, reward_field
+from zeroplay.training.rewards import reward_kind
 from zeroplay.training.rollout import (Sample, Sampler, ShardedLoop, ShardResult, concat_stats, reward_by_env_role,
                                        seed_for, shard_range, to_sample)
 
@@ -107,7 +108,8 @@ class UTRLConfig(BaseModel):
     float_tol: float = Field(0.0, ge=0)
     """Compare floats within this relative and absolute tolerance (0: Python ``==``)."""
 
-    _registered = field_validator("test_writer_reward", "coder_reward")(lambda v: check_name(REWARDS, v))
+    _test_writer = field_validator("test_writer_reward")(reward_field("test_writer"))
+    _coder = field_validator("coder_reward")(reward_field("coder"))
 
     @model_validator(mode="after")
     def _timeouts(self) -> UTRLConfig:
@@ -131,6 +133,7 @@ class CoderReward(Protocol):
         ...
 
 
+@reward_kind("test_writer")
 def utrl_discrimination_reward(outcome: Any, weights: UTRLConfig) -> float:
     """UTRL's test-writer reward: ``discrimination_weight * discrimination + validity_weight *
     n_valid / max(validity_tau, n_tests) + test_format_weight * well_formed - invalid_cost * n_invalid / n_tests``."""
@@ -141,6 +144,7 @@ def utrl_discrimination_reward(outcome: Any, weights: UTRLConfig) -> float:
                              tau=weights.validity_tau, invalid_cost=weights.invalid_cost)
 
 
+@reward_kind("coder")
 def utrl_code_reward(passed: Sequence[bool], well_formed: bool, weights: UTRLConfig) -> float:
     """UTRL's code reward: ``code_pass_weight * (fraction passed; 0 without tests) +
     code_format_weight * well_formed``."""
