@@ -204,7 +204,7 @@ def test_a_rank_that_fails_is_its_own_error_and_one_line_not_the_launchers_trace
     lines = [line for line in out.stderr.splitlines() if line.strip()]
     assert "Traceback" not in out.stderr and "ChildFailedError" not in out.stderr, out.stderr
     assert any("backend vllm does not run under torchrun" in line for line in lines), out.stderr
-    assert "exited with status 2" in lines[-1] and "its error is above" in lines[-1], out.stderr
+    assert "exited with status 2" in lines[-1] and "error is above" in lines[-1], out.stderr
 
 
 def test_two_processes_with_packed_micro_batches_give_the_one_process_run(tmp_path):
@@ -212,3 +212,42 @@ def test_two_processes_with_packed_micro_batches_give_the_one_process_run(tmp_pa
     one = train(config_from_dict({**cfg, "name": "one_packed"}), quiet=True)
     two = torchrun(cfg, tmp_path, "two_packed", 2)
     assert_same_run(one, two)
+
+
+def test_sigterm_on_a_two_process_run_stops_every_rank_and_says_what_to_resume(tmp_path):
+    """``kill`` (a scheduler's SIGTERM) on ``zeroplay train --nproc 2``: torchrun stops both ranks (none
+    trains on unseen), the launcher says the run can be resumed and exits 143, as a one-process run does."""
+    cfg = base(tmp_path)
+    path = tmp_path / "term.yaml"
+    # many steps: ranks left running would still be training when the test looks (3 would end in time)
+    path.write_text(yaml.safe_dump({**cfg, "name": "term", "steps": 100, "step_delay_s": 1.0}))
+    run_dir = Path(cfg["out_dir"]) / "term"
+    proc = subprocess.Popen([sys.executable, "-m", "zeroplay.cli", "train", str(path), "--quiet", "--nproc", "2"],
+                            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    tree: list[int] = []
+    try:
+        deadline = time.monotonic() + DEADLINE_S
+        while time.monotonic() < deadline and proc.poll() is None and not (
+                (run_dir / "metrics.jsonl").is_file() and any(r["step"] >= 1 for r in read_metrics(run_dir))):
+            time.sleep(0.05)
+        assert proc.poll() is None, "the run ended before it was sent SIGTERM"
+        tree = descendants(proc.pid)
+        assert len(tree) >= 3, tree  # torchrun and its two ranks
+        proc.send_signal(signal.SIGTERM)  # the launcher alone, as `kill PID` does
+        proc.wait(timeout=120)
+        gone = time.monotonic() + 30
+        while any(_state(p) != "Z" for p in tree) and time.monotonic() < gone:
+            time.sleep(0.05)
+        assert [p for p in tree if _state(p) != "Z"] == [], "a process of the run outlived SIGTERM"
+    finally:
+        for p in tree:  # ranks that outlived the launcher (the failure above) are not left training
+            kill_tree(p)
+        if proc.poll() is None:
+            kill_tree(proc.pid)
+        proc.wait(timeout=30)
+        err = proc.stderr.read().decode(errors="replace")
+        proc.stderr.close()
+    assert proc.returncode == 143, err[-3000:]
+    assert err.strip().splitlines()[-1] == f"interrupted: run the same command again to resume {run_dir} from its last checkpoint", err[-3000:]
+    assert "Traceback" not in err and "SignalException" not in err, err[-3000:]
+    assert load_checkpoint(run_dir)["step"] >= 0

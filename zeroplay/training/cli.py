@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
         print(describe(cfg, allow_config_change=args.allow_config_change))
         return 0
     if launching:
-        return launch(args)
+        return launch(args, Path(cfg.out_dir) / cfg.name)
     from zeroplay.training.trainer import train
 
     if "WORLD_SIZE" not in os.environ:  # under torchrun its agent stops the ranks
@@ -122,10 +122,14 @@ def interrupted_message(run_dir: Path) -> str:
             f"nothing to resume in {run_dir}; run the same command again to start the run over")
 
 
-def launch(args: argparse.Namespace) -> int:
+def launch(args: argparse.Namespace, run_dir: Path) -> int:
     """Run this command again under torchrun with ``args.nproc`` processes (through
     :mod:`zeroplay.training.torchrun`: a failed rank is one line, not the launcher's traceback); the
-    exit status of the rank that failed first, or 0."""
+    exit status of the rank that failed first, or 0. SIGTERM (``kill``, ``timeout``, a batch scheduler)
+    is passed on to torchrun, which stops every rank, and the run ends as a Ctrl-C does: the message
+    says what can be resumed, exit status 143. (Left alone, the launcher alone would die and the ranks
+    train on, unseen.)"""
+    import signal
     import subprocess
 
     cmd = [sys.executable, "-m", "zeroplay.training.torchrun", "--standalone", f"--nproc_per_node={args.nproc}",
@@ -139,10 +143,25 @@ def launch(args: argparse.Namespace) -> int:
         cmd.append("--quiet")
     if args.allow_config_change:
         cmd.append("--allow-config-change")
+    terminated = []
+    proc = subprocess.Popen(cmd)
+
+    def forward(signum: int, frame: Any) -> None:
+        terminated.append(signum)
+        proc.send_signal(signum)
+
+    previous = signal.signal(signal.SIGTERM, forward)
     try:
-        return subprocess.call(cmd)
-    except KeyboardInterrupt:
+        code = proc.wait()
+    except KeyboardInterrupt:  # Ctrl-C went to the whole process group: torchrun stops the ranks
+        proc.wait()
         return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    if terminated:
+        print(interrupted_message(run_dir), file=sys.stderr)
+        return 143
+    return code
 
 
 def describe(cfg: Any, allow_config_change: bool = False) -> str:
