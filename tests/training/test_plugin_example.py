@@ -94,3 +94,14 @@ def test_a_plugin_section_read_as_an_attribute_says_to_use_loop_config(example):
         cfg.stepz  # noqa: B018
     assert cfg.games is None and cfg.steps == 100  # fields and built-in loop sections as before
     assert pickle.loads(pickle.dumps(cfg)) == cfg
+
+
+def test_the_example_reward_declares_its_kind_and_fields_check_it(example):
+    # a proposer reward in the example's solver field, and the example's solver reward in a proposer's
+    # field, are refused when the config is validated, naming the rewards that fit
+    with pytest.raises(ConfigError, match=r"'learnability' is a proposer reward, not a solver reward.*hit_or_miss"):
+        load_config(CONFIG, {"target_length.reward": "learnability"})
+    with pytest.raises(ConfigError, match=r"'hit_or_miss' is a solver reward, not a proposer reward"):
+        load_config(Path(__file__).resolve().parents[2] / "configs" / "propose_solve_tiny.yaml",
+                    {"propose_solve.proposer_reward": "hit_or_miss"})
+    assert load_config(CONFIG, {"target_length.reward": "binary"}).loop_config.reward == "binary"

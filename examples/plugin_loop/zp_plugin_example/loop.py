@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from zeroplay.training.registry import REWARDS, check_name, lookup
+from zeroplay.training.registry import REWARDS, lookup, reward_field
 from zeroplay.training.rollout import Sample, ShardedLoop, ShardResult, concat_stats, shard_range, to_sample
 
 
@@ -49,7 +49,7 @@ class TargetLengthConfig(BaseModel):
     eval_prompts: int = Field(8, ge=1)
     """Answers sampled per evaluation."""
 
-    _registered = field_validator("reward")(lambda v: check_name(REWARDS, v))
+    _registered = field_validator("reward")(reward_field("solver"))  # registered, and of the solver kind
 
 
 def prompt(target: int, i: int) -> str:
