@@ -248,6 +248,7 @@ def test_sigterm_on_a_two_process_run_stops_every_rank_and_says_what_to_resume(t
         err = proc.stderr.read().decode(errors="replace")
         proc.stderr.close()
     assert proc.returncode == 143, err[-3000:]
-    assert err.strip().splitlines()[-1] == f"interrupted: run the same command again to resume {run_dir} from its last checkpoint", err[-3000:]
+    resume = f"interrupted: run the same command again to resume {run_dir} from its last checkpoint"
+    assert err.strip().splitlines()[-1] == resume, err[-3000:]
     assert "Traceback" not in err and "SignalException" not in err, err[-3000:]
     assert load_checkpoint(run_dir)["step"] >= 0

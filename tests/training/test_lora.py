@@ -21,7 +21,7 @@ from zeroplay.training import config_from_dict, read_metrics, train  # noqa: E40
 from zeroplay.training.adapters import (adapter_keys, adapters_off, is_lora, load_model_state,  # noqa: E402
                                         require_peft, trainable_counts)
 from zeroplay.training.build import build_policy  # noqa: E402
-from zeroplay.training.checkpoint import load_checkpoint  # noqa: E402
+from zeroplay.training.checkpoint import CheckpointError, load_checkpoint  # noqa: E402
 from zeroplay.training.learner import Learner  # noqa: E402
 from zeroplay.training.loss import completion_logprobs, pack  # noqa: E402
 from zeroplay.training.rollout import Sample  # noqa: E402
@@ -256,3 +256,50 @@ def test_a_policy_of_several_trains_with_lora_and_resumes(tmp_path):
     assert load_checkpoint(run_dir)["step"] == 2
     assert (run_dir / "final_model" / "solver" / "model.safetensors").is_file()
     assert not is_lora(HFAgent(path=str(run_dir / "final_model" / "solver"), device="cpu").model)
+
+
+# -- the base a resume puts the adapters back on ------------------------------------------------------
+def overwrite_weights(model_dir, how):
+    """Save the model at ``model_dir`` again, its weights changed by ``how`` (in place), as a user re-saving
+    a fine-tune or another checkpoint to the same directory would."""
+    model = plain_model(model_dir)
+    how(model)
+    model.save_pretrained(str(model_dir))
+
+
+def test_a_resume_refuses_adapters_on_a_base_that_changed_at_model_path(tmp_path, tiny_model_dir, capsys):
+    import shutil
+
+    base = tmp_path / "base"
+    shutil.copytree(tiny_model_dir, base)
+    cfg = {**lora_run(tmp_path, **{"model": {"path": str(base), "lora": LORA}}), "steps": 1}
+    run_dir = train(config_from_dict(cfg), quiet=True)
+    assert len(load_checkpoint(run_dir)["extra"]["lora_base"]) == 1  # the one policy's base, recorded
+    # the same weights saved again in bfloat16: the same base as far as bfloat16 sees it, so it resumes
+    overwrite_weights(base, lambda m: m.to(torch.bfloat16))
+    train(config_from_dict({**cfg, "steps": 2}), quiet=True)
+    assert load_checkpoint(run_dir)["step"] == 2
+    # a fine-tune of it (every weight moved a little) is another base: refused, in one clear error
+    overwrite_weights(base, lambda m: [p.data.add_(1e-2 * torch.randn_like(p)) for p in m.parameters()])
+    with pytest.raises(ConfigError, match=r"base model's weights differ from those the checkpoint's LoRA adapters "
+                                          r"were trained on .*--allow-config-change"):
+        train(config_from_dict({**cfg, "steps": 3}), quiet=True)
+    assert load_checkpoint(run_dir)["step"] == 2  # nothing trained
+    capsys.readouterr()
+    train(config_from_dict({**cfg, "steps": 3}), quiet=True, allow_config_change=True)  # accepted, with a warning
+    assert "warning: the base model's weights differ" in capsys.readouterr().err
+    assert load_checkpoint(run_dir)["step"] == 3
+
+
+def test_a_resume_with_another_lora_rank_names_the_weight_and_both_shapes(unbroken, tmp_path):
+    import shutil
+
+    cfg, one = unbroken
+    shutil.copytree(one, tmp_path / "one")
+    over = {**cfg, "out_dir": str(tmp_path), "name": "one", "steps": 4,
+            "model": {**cfg["model"], "lora": {**LORA, "r": 8}}}
+    with pytest.raises(ConfigError, match=r"model\.lora\.r"):  # a config change, refused first
+        train(config_from_dict(over), quiet=True)
+    with pytest.raises(CheckpointError, match=r"lora_A\.default\.weight is torch\.Size\(\[4, 32\]\) in the checkpoint, "
+                                              r"torch\.Size\(\[8, 32\]\) in this model \(3 more weights differ"):
+        train(config_from_dict(over), quiet=True, allow_config_change=True)

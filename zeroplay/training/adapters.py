@@ -130,6 +130,30 @@ def load_model_state(model: Any, state: dict[str, Any]) -> None:
     model.load_state_dict(state, strict=False)  # the adapters only: the base weights stay the initial model's
 
 
+def base_fingerprint(model: Any, sample: int = 4096) -> str:
+    """A digest of a LoRA model's frozen base weights, for a resume to check that the adapters go back on
+    the base they were trained on (``model.path`` can be overwritten between runs): each base tensor's
+    name, shape and up to ``sample`` evenly spaced values, rounded to bfloat16 so that the dtype and
+    device the base is held in do not change it (nor does re-saving the same weights in another file
+    layout). A fine-tuned or another checkpoint of the same architecture differs in nearly every value."""
+    import hashlib
+
+    import torch
+
+    skip = set(adapter_keys(model))
+    digest = hashlib.sha256()
+    with torch.no_grad():
+        for key, value in model.state_dict().items():
+            if key in skip or not torch.is_tensor(value) or not value.is_floating_point():
+                continue
+            flat = value.detach().reshape(-1)
+            picked = flat[::max(1, flat.numel() // sample)][:sample]
+            name = key.replace(".base_layer.", ".")  # the same whichever layers carry adapters
+            digest.update(f"{name}{tuple(value.shape)}".encode())
+            digest.update(picked.to(torch.bfloat16).view(torch.int16).cpu().numpy().tobytes())
+    return digest.hexdigest()[:16]
+
+
 def merged_state_dict(model: Any) -> dict[str, Any]:
     """``model``'s weights as the plain model's: each adapter layer's base weight plus the update of its
     active adapters (summed in float32, stored in the base weight's dtype), under the base model's key

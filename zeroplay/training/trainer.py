@@ -40,6 +40,7 @@ import contextlib
 import copy
 import json
 import math
+import re
 import sys
 import time
 from collections.abc import Iterator
@@ -50,12 +51,12 @@ import numpy as np
 import torch
 
 from zeroplay.core.errors import ConfigError
-from zeroplay.training.adapters import load_model_state, save_model
+from zeroplay.training.adapters import base_fingerprint, is_lora, load_model_state, save_model
 from zeroplay.training.advantages import nonzero_mask
 from zeroplay.training.build import (PolicySlot, build_loop, build_policies, build_rollouts, init_model_dirs,
                                      resolve_device, run_sampler)
-from zeroplay.training.checkpoint import (CheckpointError, check_resume_config, latest_checkpoint, read_config_history,
-                                          record_config, restore_rng_states, save_checkpoint)
+from zeroplay.training.checkpoint import (CheckpointError, ConfigChangedError, check_resume_config, latest_checkpoint,
+                                          read_config_history, record_config, restore_rng_states, save_checkpoint)
 from zeroplay.training.config import TrainConfig
 from zeroplay.training.distributed import Dist, check_distributable, init_distributed, rank_device
 from zeroplay.training.learner import TrainingError, dpo_pairs
@@ -119,6 +120,7 @@ def _train(cfg: TrainConfig, run_dir: Path, device: torch.device, dist: Dist, qu
 
     # ---- resume, or warm up and evaluate the starting point
     if ckpt is not None:
+        _check_lora_bases(ckpt, slots, allow_config_change, main)
         eval_before, warmup_info, start = _resume(ckpt, ckpt_path, slots, loop, cfg)
         if main:
             _write_config(run_dir, cfg, start, changes, previous)
@@ -461,11 +463,54 @@ def _resume(ckpt: dict[str, Any], ckpt_path: Path, slots: list[PolicySlot], loop
         loop.load_state_dict(extra["loop"])
         return extra["eval_before"], extra["warmup"], int(ckpt["step"])
     except (KeyError, TypeError, ValueError, RuntimeError) as e:  # another model, loop or option set
-        detail = " ".join(str(e).split())[:200]
+        detail = _load_error(e)
         raise CheckpointError(
             f"{ckpt_path} does not fit this config ({type(e).__name__}: {detail}): it was written "
             "with another model, loop, policies, model.ref_model or loss.objective; resume with the config it was "
             "written with, or pass another --name to start a new run") from None
+
+
+def _load_error(e: Exception) -> str:
+    """One line for a checkpoint's state that did not load: torch's list of size mismatches as its first
+    mismatch, whole (both shapes), and how many more; anything else as its first 300 characters."""
+    text = " ".join(str(e).split())
+    mismatches = re.findall(r"size mismatch for (\S+): copying a param with shape (torch\.Size\(\[[^]]*\]\)) from "
+                            r"checkpoint, the shape in current model is (torch\.Size\(\[[^]]*\]\))", text)
+    if not mismatches:
+        return text[:300]
+    key, saved, now = mismatches[0]
+    more = f" ({len(mismatches) - 1} more weights differ in shape)" if len(mismatches) > 1 else ""
+    return f"{key} is {saved} in the checkpoint, {now} in this model{more}"
+
+
+def _lora_bases(slots: list[PolicySlot]) -> dict[str, str]:
+    """The :func:`~zeroplay.training.adapters.base_fingerprint` of each LoRA policy's base, by policy name."""
+    return {s.name: base_fingerprint(s.learner.model) for s in slots if is_lora(s.learner.model)}
+
+
+def _check_lora_bases(ckpt: dict[str, Any], slots: list[PolicySlot], allow: bool, say: bool = True) -> None:
+    """Refuse to put a checkpoint's LoRA adapters on another base than the one they were trained on: a
+    checkpoint holds the adapters only, and the base is read again from ``model.path``, which may have
+    been overwritten since (another model, a fine-tune of it). ``allow`` (``--allow-config-change``)
+    accepts it with a warning line (when ``say``: rank 0). A checkpoint from before bases were recorded
+    is not checked."""
+    saved = ckpt.get("extra", {}).get("lora_base") if isinstance(ckpt.get("extra"), dict) else None
+    if not isinstance(saved, dict):
+        return
+    now = _lora_bases(slots)
+    changed = [name for name, fp in now.items() if name in saved and saved[name] != fp]
+    if not changed:
+        return
+    where = ", ".join(str(s.init_path) if len(slots) == 1 else f"policy {s.name}: {s.init_path}"
+                      for s in slots if s.name in changed)
+    what = (f"the base model's weights differ from those the checkpoint's LoRA adapters were trained on ({where}); "
+            "the adapters would be resumed on another model")
+    if allow:
+        if say:
+            print(f"warning: {what} (accepted: --allow-config-change)", file=sys.stderr)
+        return
+    raise ConfigChangedError(f"{what}: put the original model back at model.path, pass --allow-config-change "
+                             "to resume on this one anyway, or another --name to start a new run")
 
 
 def _frozen_copy(model: Any) -> Any:
@@ -478,6 +523,9 @@ def _save(run_dir: Path, step: int, slots: list[PolicySlot], loop: Loop, eval_be
     ``extra["advantage"]`` map each policy's name to its state, and ``extra["policies"]`` lists them;
     ``extra["ref_model"]`` holds the frozen reference (by name, of each policy that keeps one)."""
     extra: dict[str, Any] = {"loop": loop.state_dict(), "eval_before": eval_before, "warmup": warmup}
+    bases = _lora_bases(slots)
+    if bases:
+        extra["lora_base"] = bases
     if not cfg.policies:
         learner = slots[0].learner
         extra["advantage"] = slots[0].estimator.state_dict()
