@@ -150,7 +150,7 @@ def test_the_new_users_example_through_the_console_script() -> None:
     proc = subprocess.run([str(script), "train", "recipes/evol_rl.yaml", "--set", "rlvr.reward=learnability",
                            "--dry-run"], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2, proc.stdout[-2000:]
-    assert ("rlvr.reward: Value error, 'learnability' is a proposer reward, not a solver or group reward; reward "
+    assert ("rlvr.reward: 'learnability' is a proposer reward, not a solver or group reward; reward "
             "takes one of: binary, correctness, majority_vote") in proc.stderr, proc.stderr
 
 

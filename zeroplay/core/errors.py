@@ -64,3 +64,11 @@ class SandboxUnavailableError(SandboxError):
 
 class AgentError(ZeroplayError):
     """An agent could not produce actions (server down, bad response, ...)."""
+
+
+def field_problem(err: dict) -> str:
+    """What one of pydantic's ``ValidationError.errors()`` says is wrong, for a message: a validator's own
+    text without pydantic's "Value error, " prefix, "unknown field" for a field the schema forbids."""
+    if err.get("type") == "extra_forbidden":
+        return "unknown field"
+    return str(err.get("msg", "")).removeprefix("Value error, ")

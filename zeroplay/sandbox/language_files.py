@@ -127,7 +127,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from zeroplay.core.errors import ConfigError
+from zeroplay.core.errors import ConfigError, field_problem
 # A failed compile's exit code (COMPILE_ERROR_EXIT) and report: its first line (COMPILE_ERROR_MARK), the hint
 # where a read was refused (COMPILE_DENIED_HINT), how much of the compiler's output follows (COMPILE_LOG_BYTES).
 # _confine.py defines them: it reports a compile it runs itself (compile_alone) the same way as the job's script.
@@ -394,7 +394,7 @@ def _format_errors(e: ValidationError, where: str) -> str:
         elif err["type"] == "missing":
             problems.append(f"{loc}: missing (every language file needs name, file and run)")
         else:
-            problems.append(f"{loc}: {err['msg']}")
+            problems.append(f"{loc}: {field_problem(err)}")
     return f"Bad language file {where}: " + "; ".join(problems)
 
 

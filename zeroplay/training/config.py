@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import (BaseModel, ConfigDict, Field, ValidationError, field_validator, model_serializer,
                       model_validator)
 
-from zeroplay.core.errors import ConfigError
+from zeroplay.core.errors import ConfigError, field_problem
 from zeroplay.training.registry import ADVANTAGES, LOOPS, LOSS_TERMS, check_name, lookup, reward_field
 from zeroplay.training.rewards import RewardShaping
 
@@ -269,7 +269,7 @@ class _EnvSection(_Strict):
                            item if isinstance(item, EnvEntry) else EnvEntry.model_validate(item))
             except ValidationError as e:
                 raise ValueError("; ".join(f"entry {i}: {'.'.join(map(str, err['loc'])) or 'the entry'}: "
-                                           f"{'unknown field' if err['type'] == 'extra_forbidden' else err['msg']}"
+                                           f"{field_problem(err)}"
                                            for err in e.errors())) from None
         return out
 
@@ -576,7 +576,7 @@ class TrainConfig(_Strict):
                 section = schema.model_validate(raw if raw is not None else {})
             except ValidationError as e:
                 what = "; ".join(f"{'.'.join(map(str, (self.loop, *err['loc'])))}: "
-                                 f"{'unknown field' if err['type'] == 'extra_forbidden' else err['msg']}"
+                                 f"{field_problem(err)}"
                                  for err in e.errors())
                 need = f" (loop {self.loop!r} needs a {self.loop + ':'!r} section)" if raw is None else ""
                 raise ValueError(what + need) from None
@@ -718,11 +718,11 @@ def _needs_ref(loss: LossConfig) -> bool:
 def _format_errors(e: ValidationError, where: str) -> str:
     errors = e.errors()
     if len(errors) == 1 and not errors[0]["loc"] and errors[0]["type"] == "value_error":  # a whole-config check
-        return f"Invalid training config {where}: {errors[0]['msg'].removeprefix('Value error, ')}"
+        return f"Invalid training config {where}: {field_problem(errors[0])}"
     lines = []
     for err in e.errors():
         loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
-        msg = err["msg"]
+        msg = field_problem(err)
         if err["type"] == "extra_forbidden":
             msg = "unknown field (check the spelling; see zeroplay/training/config.py for the fields)"
         lines.append(f"  {loc}: {msg}")
