@@ -110,3 +110,82 @@ def test_zeroplay_report_on_a_directory_that_is_no_run_says_so(tmp_path, capsys)
     assert main(["report", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert "holds no metrics.jsonl" in err and "OUT/NAME" in err
+
+
+class _Compare(HTMLParser):
+    """Every ``table.compare`` (runs as columns): {run: {row name: (text, data attributes)}}."""
+
+    def __init__(self):
+        super().__init__()
+        self.runs, self.rows, self.row, self.col, self.cell, self.attrs, self.inside = [], {}, None, -1, None, {}, False
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "table" and a.get("class") == "compare":
+            self.inside, self.runs = True, []
+        elif self.inside and tag == "th" and "data-run" in a:
+            self.runs.append(a["data-run"])
+            self.rows.setdefault(a["data-run"], {})
+        elif self.inside and tag == "tr":
+            self.row, self.col = None, -1
+        elif self.inside and tag == "td":
+            self.cell, self.attrs = "", a
+
+    def handle_endtag(self, tag):
+        if tag == "table":
+            self.inside = False
+        elif self.inside and tag == "td":
+            if self.col < 0:
+                self.row = self.cell.strip()  # the first cell names the row
+            else:
+                self.rows[self.runs[self.col]][self.row] = (self.cell.strip(), self.attrs)
+            self.col += 1
+            self.cell = None
+
+    def handle_data(self, data):
+        if self.cell is not None:
+            self.cell += data
+
+
+def test_zeroplay_report_on_a_directory_of_runs_compares_them(tmp_path, capsys):
+    """Two finished runs that differ in the learning rate and one stopped early, under one OUT: each gets
+    its own page, and OUT/report.html has one row per run with the differing field, each evaluation
+    metric after training (as summary.json says) with its change, links to the runs' pages, and curves."""
+    for name, lr, steps in (("slow", 1e-4, 2), ("fast", 1e-2, 2)):
+        train(config_from_dict(tiny_config(tmp_path, steps=steps, name=name, **{**QUICK, "optim.lr": lr})), quiet=True)
+    partial = train(config_from_dict(tiny_config(tmp_path, steps=1, name="partial", **QUICK)), quiet=True)
+    (partial / "summary.json").unlink()  # as a run stopped before its end leaves it
+    (tmp_path / "not_a_run").mkdir()
+    for run in ("slow", "fast", "partial"):
+        (tmp_path / run / "report.html").unlink(missing_ok=True)
+    assert main(["report", str(tmp_path)]) == 0
+    assert capsys.readouterr().out.strip() == str(tmp_path / "report.html")
+    assert all((tmp_path / run / "report.html").is_file() for run in ("slow", "fast", "partial"))
+    html = (tmp_path / "report.html").read_text()
+    assert "<script" not in html and "data:image/png;base64," in html
+    # the only links are to the runs' own pages
+    assert sorted(re.findall(r'href="([^"]+)"', html)) == ["fast/report.html", "partial/report.html",
+                                                          "slow/report.html"]
+    table = _Compare()
+    table.feed(html)
+    assert set(table.rows) == {"fast", "partial", "slow"}  # by name; not_a_run left out
+    assert table.rows["slow"]["optim.lr"][0] == "0.0001" and table.rows["fast"]["optim.lr"][0] == "0.01"
+    assert table.rows["partial"]["status"][0] == "1 of 1 steps" and table.rows["slow"]["status"][0] == "finished"
+    for run in ("slow", "fast"):
+        summary = json.loads((tmp_path / run / "summary.json").read_text())
+        metrics = [k for k, v in summary["eval_after"].items() if isinstance(v, (int, float))]
+        assert metrics
+        for metric in metrics:
+            text, attrs = table.rows[run][metric]
+            assert float(attrs["data-value"]) == pytest.approx(summary["eval_after"][metric])
+            assert float(attrs["data-before"]) == pytest.approx(summary["eval_before"][metric])
+            change = summary["eval_after"][metric] - summary["eval_before"][metric]
+            assert text == f"{summary['eval_after'][metric]:.4f} ({change:+.4f})"
+
+
+def test_zeroplay_report_on_a_directory_of_runs_with_another_out(tmp_path, capsys):
+    train(config_from_dict(tiny_config(tmp_path / "runs", steps=1, name="a", **QUICK)), quiet=True)
+    out = tmp_path / "page.html"
+    assert main(["report", str(tmp_path / "runs"), "--out", str(out)]) == 0
+    html = out.read_text()
+    assert 'data-run="a"' in html and "href=" not in html  # away from the runs, their pages are not linked

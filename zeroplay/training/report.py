@@ -8,6 +8,12 @@ rewarded, of the last step that sampled that env and role) and the timings (the 
 metrics summed over the steps). It reads only the run's files (no torch, no model) and refers to
 nothing outside itself: no scripts, no fonts, no links, so it opens anywhere, offline, and can be
 mailed as it is.
+
+``zeroplay report OUT`` on a directory of runs (``OUT`` of ``zeroplay train``, a sweep's parent)
+writes each run's page and ``OUT/report.html`` comparing them, per loop: the config fields that
+differ between the runs, each evaluation metric after training with its change, and the runs'
+curves overlaid. That page links to the runs' own pages (``NAME/report.html``) and is otherwise
+self-contained too.
 """
 
 from __future__ import annotations
@@ -33,21 +39,38 @@ th { text-align: left; background: #f5f5f5; } td.num { text-align: right; font-v
 td.up { color: #06702d; } td.down { color: #a11; } .muted { color: #777; }
 pre { background: #f7f7f7; padding: .7em; overflow-x: auto; font-size: 12px; white-space: pre-wrap; }
 .sample { border: 1px solid #e3e3e3; border-radius: 4px; margin: .6em 0; padding: .4em .8em; }
-img { max-width: 100%; }
+img { max-width: 100%; } table.compare th { white-space: nowrap; }
 """
 
 
 def write_report(run_dir: str | Path, out: str | Path | None = None) -> Path:
-    """Write the report of the run in ``run_dir`` (to ``run_dir/report.html`` unless ``out``); returns its path."""
+    """Write the report of the run in ``run_dir`` (to ``run_dir/report.html`` unless ``out``); returns its path.
+    A directory holding runs rather than being one (``OUT`` of ``zeroplay train``, a sweep's parent) gets
+    the page comparing them (:func:`write_comparison`)."""
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise RunFileError(f"{run_dir} is not a directory: give a run directory (OUT/NAME of `zeroplay train`)")
-    if not (run_dir / METRICS_NAME).is_file() and not (run_dir / "summary.json").is_file():
-        raise RunFileError(f"{run_dir} holds no {METRICS_NAME} or summary.json: give the directory of a run "
-                           "(OUT/NAME of `zeroplay train`), started at least")
+    if not is_run(run_dir):
+        if find_runs(run_dir):
+            return write_comparison(run_dir, out)
+        raise RunFileError(f"{run_dir} holds no {METRICS_NAME} or summary.json, nor runs that do: give the directory "
+                           "of a run (OUT/NAME of `zeroplay train`), started at least, or the OUT directory of runs")
     path = Path(out) if out else run_dir / REPORT_NAME
     write_atomically(path, render(run_dir))
     return path
+
+
+def is_run(path: Path) -> bool:
+    """Whether ``path`` is a run directory (it holds ``metrics.jsonl`` or ``summary.json``)."""
+    return (path / METRICS_NAME).is_file() or (path / "summary.json").is_file()
+
+
+def find_runs(parent: Path) -> list[Path]:
+    """The run directories directly under ``parent``, by name."""
+    try:
+        return sorted(p for p in parent.iterdir() if p.is_dir() and is_run(p))
+    except OSError:
+        return []
 
 
 def render(run_dir: Path) -> str:
@@ -76,15 +99,23 @@ def render(run_dir: Path) -> str:
     return "\n".join(parts)
 
 
-def _table(summary: dict[str, Any], rows: list[dict[str, Any]]) -> str:
+def _before_after(summary: dict[str, Any], rows: list[dict[str, Any]]) -> tuple[dict, dict, int | None]:
+    """The evaluations before and after training, and the step "after" was taken at when the run has
+    not finished (its latest evaluation; 0 when there is none yet), else None."""
     before = summary.get("eval_before") or _eval_of(rows[0] if rows and rows[0]["step"] == 0 else {})
     after = summary.get("eval_after")
+    if after:
+        return before, after, None
+    last = next((r for r in reversed(rows) if r["step"] > 0 and _eval_of(r)), None)  # a run in progress
+    return before, (_eval_of(last) if last else {}), (last["step"] if last else 0)
+
+
+def _table(summary: dict[str, Any], rows: list[dict[str, Any]]) -> str:
+    before, after, at = _before_after(summary, rows)
     note = ""
-    if not after:  # a run in progress: its latest evaluation, if any
-        last = next((r for r in reversed(rows) if r["step"] > 0 and _eval_of(r)), None)
-        after = _eval_of(last) if last else {}
-        note = (f'<p class="muted">the run has not finished: "after" is its evaluation at step {last["step"]}</p>'
-                if last else '<p class="muted">the run has not finished: no evaluation after step 0 yet</p>')
+    if at is not None:
+        note = (f'<p class="muted">the run has not finished: "after" is its evaluation at step {at}</p>'
+                if at else '<p class="muted">the run has not finished: no evaluation after step 0 yet</p>')
     table = table_rows(before, after)
     if not table:
         return note + '<p class="muted">no evaluation logged yet</p>'
@@ -209,12 +240,145 @@ def _raw(v: Any) -> str:
     return repr(float(v)) if isinstance(v, (int, float)) and not isinstance(v, bool) else ""
 
 
+# -- several runs: OUT/report.html ---------------------------------------------------------------------
+
+def write_comparison(parent: str | Path, out: str | Path | None = None) -> Path:
+    """Write each run's own report under ``parent`` and ``parent/report.html`` (or ``out``) comparing them:
+    per loop, a table of the runs (status, the config fields that differ between them, each evaluation
+    metric after training with its change from before) and their curves overlaid (``reward/mean`` and
+    the evaluation metrics training moved most). Returns the comparison page's path."""
+    parent = Path(parent)
+    runs = find_runs(parent)
+    if not runs:
+        raise RunFileError(f"{parent} holds no run directories (each with {METRICS_NAME} or summary.json)")
+    for run_dir in runs:
+        write_report(run_dir)
+    path = Path(out) if out else parent / REPORT_NAME
+    write_atomically(path, render_comparison(parent, runs, links=path.parent.resolve() == parent.resolve()))
+    return path
+
+
+def render_comparison(parent: Path, runs: list[Path], links: bool = True) -> str:
+    """The page comparing ``runs`` (``links``: each run's name links to its own report, ``NAME/report.html``)."""
+    facts = [_run_facts(r) for r in runs]
+    loops: dict[str, list[dict[str, Any]]] = {}
+    for f in facts:
+        loops.setdefault(f["loop"], []).append(f)
+    parts = [
+        "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>zeroplay runs in {escape(parent.name)}</title><style>{_CSS}</style></head><body>",
+        f"<h1>zeroplay runs in <code>{escape(str(parent))}</code></h1>",
+        f'<p class="muted">{len(runs)} runs, grouped by loop; "after" is the evaluation at the end of training '
+        "(the latest one for a run not finished), with its change from before training; each run's own report "
+        "is report.html in its directory</p>",
+    ]
+    for loop, group in sorted(loops.items()):
+        parts += [f"<h2>loop {escape(loop)}</h2>", _compare_table(group, links), _compare_curves(group)]
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def _run_facts(run_dir: Path) -> dict[str, Any]:
+    summary = _read_json(run_dir / "summary.json")
+    config = summary.get("config") or _read_json(run_dir / "config.json")
+    rows = read_metrics(run_dir)
+    before, after, _ = _before_after(summary, rows)
+    steps = rows[-1]["step"] if rows else 0
+    status = "finished" if summary else f"{steps} of {config.get('steps', '?')} steps"
+    return {"dir": run_dir, "name": run_dir.name, "loop": str(config.get("loop", "?")), "config": _flat(config),
+            "status": status, "rows": rows, "table": {k: (b, a) for k, b, a in table_rows(before, after)}}
+
+
+def _flat(config: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in config.items():
+        if isinstance(v, dict) and v:
+            out.update(_flat(v, f"{prefix}{k}."))
+        else:
+            out[f"{prefix}{k}"] = v
+    return out
+
+
+def _differing(group: list[dict[str, Any]]) -> list[str]:
+    """The config fields whose values are not the same in every run of ``group`` (name and out_dir aside)."""
+    keys = dict.fromkeys(k for f in group for k in f["config"])
+    return [k for k in keys if k not in ("name", "out_dir")
+            and len({json.dumps(f["config"].get(k), sort_keys=True, default=str) for f in group}) > 1]
+
+
+def _compare_table(group: list[dict[str, Any]], links: bool) -> str:
+    """Runs as columns; rows: the status, each config field that differs between the runs, then each
+    evaluation metric after training with its change from before (``data-value``, ``data-before``)."""
+    fields = _differing(group)
+    metrics = sorted(dict.fromkeys(k for f in group for k in f["table"]))
+    names = [escape(f["name"]) for f in group]
+    head = "".join(f'<th data-run="{n}">' + (f'<a href="{n}/{REPORT_NAME}">{n}</a>' if links else n) + "</th>"
+                   for n in names)
+    status = "".join(f"<td>{escape(f['status'])}</td>" for f in group)
+    out = [f'<table class="compare"><thead><tr><th></th>{head}</tr></thead><tbody>',
+           f'<tr data-row="status"><td>status</td>{status}</tr>']
+    for k in fields:
+        out.append(f'<tr data-field="{escape(k)}"><td>{escape(k)}</td>'
+                   + "".join(f"<td>{escape(_short(f['config'].get(k)))}</td>" for f in group) + "</tr>")
+    for k in metrics:
+        cells = []
+        for f in group:
+            b, a = f["table"].get(k, (None, None))
+            trend = "" if b is None or a is None or abs(a - b) < 5e-5 else (" up" if a > b else " down")
+            change = f" ({a - b:+.4f})" if a is not None and b is not None else ""
+            cells.append(f'<td class="num{trend}" data-value="{_raw(a)}" data-before="{_raw(b)}">'
+                         f"{_fmt(a)}{change}</td>")
+        out.append(f'<tr data-metric="{escape(k)}"><td class="metric">{escape(k)}</td>{"".join(cells)}</tr>')
+    out.append("</tbody></table>")
+    if len(group) > 1 and not fields:
+        out.append('<p class="muted">these runs have the same config (name and out_dir aside)</p>')
+    return "".join(out)
+
+
+def _short(v: Any) -> str:
+    text = v if isinstance(v, str) else json.dumps(v, default=str)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _compare_curves(group: list[dict[str, Any]]) -> str:
+    """``reward/mean`` and the three evaluation metrics training moved most (the largest change from
+    before, over the runs) of every run of ``group``, one line per run."""
+    moved: dict[str, float] = {}
+    for f in group:
+        for k, (b, a) in f["table"].items():
+            if a is not None and b is not None:
+                moved[k] = max(moved.get(k, 0.0), abs(a - b))
+    metrics = ["reward/mean"] + sorted(moved, key=lambda k: (-moved[k], k))[:3]
+    rows: dict[int, dict[str, Any]] = {}
+    labels: dict[str, str] = {}
+    for i, f in enumerate(group):
+        for r in f["rows"]:
+            for m in metrics:
+                if isinstance(r.get(m), (int, float)) and not isinstance(r[m], bool):
+                    key = f"{m}#{i}"
+                    rows.setdefault(r["step"], {"step": r["step"]})[key] = r[m]
+                    labels[key] = f["name"]
+    try:
+        from zeroplay.training.runlog import draw_curves
+
+        png = draw_curves([rows[s] for s in sorted(rows)],
+                          [(m, [f"{m}#{i}" for i in range(len(group))]) for m in metrics], labels=labels)
+    except ImportError:  # matplotlib comes with the train extra; the page works without it
+        png = None
+    if png is None:
+        return '<p class="muted">no curves (nothing logged over steps yet, or no matplotlib)</p>'
+    data64 = base64.b64encode(png).decode("ascii")
+    return f'<img class="curves" alt="curves of the runs" src="data:image/png;base64,{data64}">'
+
+
 # -- `zeroplay report RUN_DIR` -----------------------------------------------------------------------
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.description = ("Write a run's report: one self-contained HTML page (config, before/after table, curves, "
-                          "samples, timings), RUN_DIR/report.html unless --out.")
-    parser.add_argument("run_dir", metavar="RUN_DIR", help="a run directory (OUT/NAME of `zeroplay train`)")
+                          "samples, timings), RUN_DIR/report.html unless --out. Given a directory of runs (OUT, "
+                          "a sweep's parent), write each run's report and OUT/report.html comparing them.")
+    parser.add_argument("run_dir", metavar="RUN_DIR", help="a run directory (OUT/NAME of `zeroplay train`), or a "
+                        "directory of runs")
     parser.add_argument("--out", help="where to write the page (default RUN_DIR/report.html)")
 
 

@@ -132,10 +132,11 @@ class RunLog:
 
 
 def draw_curves(rows: Sequence[dict[str, Any]], panels: Sequence[tuple[str, Sequence[str]]],
-                title: str = "") -> bytes | None:
+                title: str = "", labels: dict[str, str] | None = None) -> bytes | None:
     """A PNG of one panel per (title, metric keys) of ``panels``, each metric a line over the steps of
-    ``rows``; None when no panel has a logged metric. matplotlib is imported here, lazily, with the
-    non-interactive Agg backend (ImportError without it)."""
+    ``rows`` (named in the legend by ``labels[key]``, else the key); None when no panel has a logged
+    metric. matplotlib is imported here, lazily, with the non-interactive Agg backend (ImportError
+    without it)."""
     import io
 
     import matplotlib
@@ -153,7 +154,7 @@ def draw_curves(rows: Sequence[dict[str, Any]], panels: Sequence[tuple[str, Sequ
             pts = [(r["step"], r[k]) for r in rows if isinstance(r.get(k), (int, float)) and not isinstance(r[k], bool)]
             if pts:
                 xs, ys = zip(*pts)
-                ax.plot(xs, ys, marker="o" if len(pts) < 30 else None, ms=3, label=k)
+                ax.plot(xs, ys, marker="o" if len(pts) < 30 else None, ms=3, label=(labels or {}).get(k, k))
         ax.set_title(panel_title)
         ax.set_xlabel("step")
         ax.grid(alpha=0.3)
