@@ -142,3 +142,12 @@ def landlock() -> bool:
 
     return ctypes.CDLL(None, use_errno=True).syscall(444, None, 0, 1) >= 1  # LANDLOCK_CREATE_RULESET_VERSION
 
+
+@pytest.fixture(scope="module", params=ALL)
+def lbox(request):
+    """A sandbox per backend with room for a compiler (the `box` fixture's 2 s and 256 MiB are not), one per
+    test module."""
+    need(request.param)
+    with sandbox.Sandbox(backend=request.param, timeout_s=20, memory_mb=1024, max_output_bytes=64_000,
+                         disk_mb=128, workers=2) as b:
+        yield b

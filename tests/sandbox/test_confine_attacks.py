@@ -32,7 +32,7 @@ import pytest
 from zeroplay import sandbox
 from zeroplay.sandbox.language_files import COMPILE_DENIED_HINT, COMPILE_ERROR_EXIT, available
 
-from .conftest import ALL, C_LANGUAGE, landlock, need
+from .conftest import C_LANGUAGE, landlock
 
 # The runtime an answer would borrow: libpython where the host has one (Debian), else liblua.
 RUNTIME = next(iter([*sorted(glob.glob("/usr/lib/x86_64-linux-gnu/libpython3*.so.1*")),
@@ -51,15 +51,6 @@ def toolchain(language: str) -> str:
     if not ok:
         pytest.skip(why)
     return language
-
-
-@pytest.fixture(scope="module", params=ALL)
-def lbox(request):
-    """A sandbox per backend with room for a compiler (the `box` fixture's 2 s and 256 MiB are not)."""
-    need(request.param)
-    with sandbox.Sandbox(backend=request.param, timeout_s=20, memory_mb=1024, max_output_bytes=64_000,
-                         disk_mb=128, workers=2) as b:
-        yield b
 
 
 def run(box, code: str, language: str, stdin: str = STDIN, argv=ARGV):

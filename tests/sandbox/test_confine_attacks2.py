@@ -27,16 +27,7 @@ from zeroplay.core.errors import ConfigError
 from zeroplay.sandbox import language_files as lf
 from zeroplay.sandbox.language_files import COMPILE_DENIED_HINT, COMPILE_ERROR_EXIT, available
 
-from .conftest import ALL, C_LANGUAGE, landlock, need
-
-@pytest.fixture(scope="module", params=ALL)
-def lbox(request):
-    """A sandbox per backend with room for a compiler."""
-    need(request.param)
-    with sandbox.Sandbox(backend=request.param, timeout_s=20, memory_mb=1024, max_output_bytes=64_000,
-                         disk_mb=128, workers=2) as b:
-        yield b
-
+from .conftest import C_LANGUAGE, landlock
 
 # dash, embedded at compile time, loaded as a library at run time and asked to run a script: before
 # the fix it printed "sh ran 5" for stdin "2 3" in the pool, namespace and process backends.

@@ -1,6 +1,7 @@
 """Shared fixtures: one tiny model built per session (real tokenizer, real random-init weights)."""
 
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -18,6 +19,19 @@ def tiny_model_dir(tmp_path_factory):
     from zeroplay.agents.tiny import build_tiny_model
 
     return build_tiny_model(tmp_path_factory.mktemp("tiny") / "model", hidden_size=32, num_layers=2, num_heads=2, seed=0)
+
+
+def random_samples(n=6, seed=0):
+    """``n`` samples of random token ids (prompt 2-8, completion 2-6 tokens) with random old log-probs."""
+    from zeroplay.training.rollout import Sample
+
+    rng = random.Random(seed)
+    out = []
+    for _ in range(n):
+        c = [rng.randrange(3, 300) for _ in range(rng.randrange(2, 7))]
+        out.append(Sample(prompt_ids=[rng.randrange(3, 300) for _ in range(rng.randrange(2, 9))], completion_ids=c,
+                          logprobs=[-rng.random() * 3 for _ in c]))
+    return out
 
 
 def tiny_config(tmp_path, **over):

@@ -4,7 +4,6 @@ and without LoRA, and the HF sampler keeps its KV cache (same generations, dynam
 
 from __future__ import annotations
 
-import random
 from pathlib import Path
 
 import pytest
@@ -17,21 +16,10 @@ from zeroplay.training import config_from_dict, read_metrics, train  # noqa: E40
 from zeroplay.training.build import build_policy  # noqa: E402
 from zeroplay.training.checkpoint import significant  # noqa: E402
 from zeroplay.training.learner import Learner  # noqa: E402
-from zeroplay.training.rollout import Sample  # noqa: E402
 
-from .conftest import tiny_config  # noqa: E402
+from .conftest import random_samples, tiny_config  # noqa: E402
 
 CPU = torch.device("cpu")
-
-
-def samples(n=6, seed=0):
-    rng = random.Random(seed)
-    out = []
-    for _ in range(n):
-        c = [rng.randrange(3, 300) for _ in range(rng.randrange(2, 7))]
-        out.append(Sample(prompt_ids=[rng.randrange(3, 300) for _ in range(rng.randrange(2, 9))], completion_ids=c,
-                          logprobs=[-rng.random() * 3 for _ in c]))
-    return out
 
 
 def learner(tmp_path, model_dir, checkpointing, lora=None):
@@ -67,7 +55,7 @@ def test_checkpointing_recomputes_the_layers_and_gives_the_same_losses_and_weigh
     for on in (False, True):
         policy, lrn = learner(tmp_path, tiny_model_dir, on, lora)
         calls = mlp_calls(policy.model)
-        batch, adv = samples(), torch.tensor([1.0, -1.0, 0.5, -0.5, 2.0, -2.0])
+        batch, adv = random_samples(), torch.tensor([1.0, -1.0, 0.5, -0.5, 2.0, -2.0])
         losses = [lrn.update(batch, adv)["loss/pg"] for _ in range(3)]
         runs[on] = (losses, calls[0], {k: v.clone() for k, v in policy.model.state_dict().items()})
     (loss_a, calls_a, w_a), (loss_b, calls_b, w_b) = runs[False], runs[True]

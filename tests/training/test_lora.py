@@ -6,7 +6,6 @@ from the adapted model, and two processes give the one-process weights."""
 from __future__ import annotations
 
 import math
-import random
 import sys
 from pathlib import Path
 
@@ -26,7 +25,7 @@ from zeroplay.training.learner import Learner  # noqa: E402
 from zeroplay.training.loss import completion_logprobs, pack  # noqa: E402
 from zeroplay.training.rollout import Sample  # noqa: E402
 
-from .conftest import kill_mid_run, tiny_config  # noqa: E402
+from .conftest import kill_mid_run, random_samples, tiny_config  # noqa: E402
 
 LORA = {"r": 4, "alpha": 8, "target_modules": ["q_proj", "v_proj"]}
 CPU = torch.device("cpu")
@@ -34,16 +33,6 @@ CPU = torch.device("cpu")
 
 def lora_config(tmp_path, **over):
     return config_from_dict(tiny_config(tmp_path, **{"model.lora": LORA, **over}))
-
-
-def random_samples(n=6, seed=0):
-    rng = random.Random(seed)
-    out = []
-    for _ in range(n):
-        c = [rng.randrange(3, 300) for _ in range(rng.randrange(2, 7))]
-        out.append(Sample(prompt_ids=[rng.randrange(3, 300) for _ in range(rng.randrange(2, 9))], completion_ids=c,
-                          logprobs=[-rng.random() * 3 for _ in c]))
-    return out
 
 
 def lora_learner(tmp_path, model_dir, **over):

@@ -151,27 +151,28 @@ def test_zeroplay_report_on_a_directory_of_runs_compares_them(tmp_path, capsys):
     """Two finished runs that differ in the learning rate and one stopped early, under one OUT: each gets
     its own page, and OUT/report.html has one row per run with the differing field, each evaluation
     metric after training (as summary.json says) with its change, links to the runs' pages, and curves."""
-    for name, lr, steps in (("slow", 1e-4, 2), ("fast", 1e-2, 2)):
+    for name, lr, steps in (("slow", 1e-4, 2), ("fast #2", 1e-2, 2)):
         train(config_from_dict(tiny_config(tmp_path, steps=steps, name=name, **{**QUICK, "optim.lr": lr})), quiet=True)
     partial = train(config_from_dict(tiny_config(tmp_path, steps=1, name="partial", **QUICK)), quiet=True)
     (partial / "summary.json").unlink()  # as a run stopped before its end leaves it
     (tmp_path / "not_a_run").mkdir()
-    for run in ("slow", "fast", "partial"):
+    for run in ("slow", "fast #2", "partial"):
         (tmp_path / run / "report.html").unlink(missing_ok=True)
     assert main(["report", str(tmp_path)]) == 0
     assert capsys.readouterr().out.strip() == str(tmp_path / "report.html")
-    assert all((tmp_path / run / "report.html").is_file() for run in ("slow", "fast", "partial"))
+    assert all((tmp_path / run / "report.html").is_file() for run in ("slow", "fast #2", "partial"))
     html = (tmp_path / "report.html").read_text()
     assert "<script" not in html and "data:image/png;base64," in html
     # the only links are to the runs' own pages
-    assert sorted(re.findall(r'href="([^"]+)"', html)) == ["fast/report.html", "partial/report.html",
+    # (a name that is no plain URL path is quoted: "fast #2" is the directory fast%20%232)
+    assert sorted(re.findall(r'href="([^"]+)"', html)) == ["fast%20%232/report.html", "partial/report.html",
                                                           "slow/report.html"]
     table = _Compare()
     table.feed(html)
-    assert set(table.rows) == {"fast", "partial", "slow"}  # by name; not_a_run left out
-    assert table.rows["slow"]["optim.lr"][0] == "0.0001" and table.rows["fast"]["optim.lr"][0] == "0.01"
+    assert set(table.rows) == {"fast #2", "partial", "slow"}  # by name; not_a_run left out
+    assert table.rows["slow"]["optim.lr"][0] == "0.0001" and table.rows["fast #2"]["optim.lr"][0] == "0.01"
     assert table.rows["partial"]["status"][0] == "1 of 1 steps" and table.rows["slow"]["status"][0] == "finished"
-    for run in ("slow", "fast"):
+    for run in ("slow", "fast #2"):
         summary = json.loads((tmp_path / run / "summary.json").read_text())
         metrics = [k for k, v in summary["eval_after"].items() if isinstance(v, (int, float))]
         assert metrics

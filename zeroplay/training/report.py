@@ -24,6 +24,7 @@ import json
 from html import escape
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from zeroplay.training.runlog import (METRICS_NAME, RunFileError, config_changes_of, read_metrics, read_samples,
                                       write_atomically)
@@ -311,9 +312,9 @@ def _compare_table(group: list[dict[str, Any]], links: bool) -> str:
     evaluation metric after training with its change from before (``data-value``, ``data-before``)."""
     fields = _differing(group)
     metrics = sorted(dict.fromkeys(k for f in group for k in f["table"]))
-    names = [escape(f["name"]) for f in group]
-    head = "".join(f'<th data-run="{n}">' + (f'<a href="{n}/{REPORT_NAME}">{n}</a>' if links else n) + "</th>"
-                   for n in names)
+    head = "".join(f'<th data-run="{escape(f["name"])}">' + (
+        f'<a href="{escape(quote(f["name"]))}/{REPORT_NAME}">{escape(f["name"])}</a>' if links else escape(f["name"]))
+        + "</th>" for f in group)
     status = "".join(f"<td>{escape(f['status'])}</td>" for f in group)
     out = [f'<table class="compare"><thead><tr><th></th>{head}</tr></thead><tbody>',
            f'<tr data-row="status"><td>status</td>{status}</tr>']
