@@ -278,6 +278,12 @@ def test_a_resume_refuses_adapters_on_a_base_that_changed_at_model_path(tmp_path
     train(config_from_dict({**cfg, "steps": 3}), quiet=True, allow_config_change=True)  # accepted, with a warning
     assert "warning: the base model's weights differ" in capsys.readouterr().err
     assert load_checkpoint(run_dir)["step"] == 3
+    # ... and recorded as a change of the run's config, as the summary and report show it
+    from zeroplay.training.runlog import config_changes_of
+
+    (change,) = config_changes_of(run_dir)
+    assert change["step"] == 2 and list(change["changes"]) == ["model.path (its weights)"]
+    assert "model.path (its weights)" in (run_dir / "report.html").read_text()
 
 
 def test_a_resume_with_another_lora_rank_names_the_weight_and_both_shapes(unbroken, tmp_path):

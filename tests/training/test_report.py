@@ -190,3 +190,22 @@ def test_zeroplay_report_on_a_directory_of_runs_with_another_out(tmp_path, capsy
     assert main(["report", str(tmp_path / "runs"), "--out", str(out)]) == 0
     html = out.read_text()
     assert 'data-run="a"' in html and "href=" not in html  # away from the runs, their pages are not linked
+
+
+def test_only_metrics_with_a_better_side_are_coloured_and_by_which_side(finished_run):
+    from zeroplay.training.report import direction
+
+    directed = ("eval/exploitability", "eval/random/invalid_rate", "eval/nash/win_rate",
+                "eval/exact/random/mean_return", "eval/pass@4", "eval/accuracy")
+    assert [direction(k) for k in directed] == [-1, -1, 1, 1, 1, 1]
+    assert [direction(k) for k in ("policy/P(b|J)", "eval/random/mean_return_ci95", "eval/length")] == [0, 0, 0]
+    html = (finished_run / "report.html").read_text()
+    summary = json.loads((finished_run / "summary.json").read_text())
+    cells = re.findall(r'<tr data-metric="([^"]+)">.*?<td class="num after( better| worse)?"', html)
+    assert cells
+    for metric, trend in cells:
+        b, a = summary["eval_before"].get(metric), summary["eval_after"].get(metric)
+        if not direction(metric) or a is None or b is None or abs(a - b) < 5e-5:
+            assert trend == "", metric  # a policy's probability going down is neither better nor worse
+        else:
+            assert trend == (" better" if (a - b) * direction(metric) > 0 else " worse"), metric

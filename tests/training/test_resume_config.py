@@ -66,6 +66,15 @@ def test_what_a_resume_may_change_passes_and_everything_else_is_refused(tmp_path
             check_resume_config(tmp_path, old, _dump(tmp_path, **{key: value}), allow=False)
 
 
+def test_the_tiny_models_shape_never_changes_on_resume_even_when_changes_are_allowed(tmp_path):
+    # the run's model was built once with it: a new value could not take effect, only be recorded as if it had
+    old = _dump(tmp_path)
+    for key, value in {"model.tiny.hidden_size": 48, "model.tiny.num_layers": 3}.items():
+        with pytest.raises(ConfigChangedError, match=re.escape(key) + r": \d+ -> \d+: the tiny model's shape cannot "
+                                                     r"change .* even with --allow-config-change.*another --name"):
+            check_resume_config(tmp_path, old, _dump(tmp_path, **{key: value}), allow=True)
+
+
 def test_ray_workers_may_change_only_while_the_rollout_shards_stay():
     old = {"ray_workers": 0, "rollout_shards": 2}
     assert check_resume_config(Path("r"), old, {"ray_workers": 2, "rollout_shards": 2}, allow=False) == {
@@ -139,6 +148,26 @@ def test_an_allowed_config_change_is_recorded_with_its_step_and_noted_in_summary
     with pytest.raises(CheckpointError, match="does not fit"):
         train(config_from_dict(no_fit), quiet=True, allow_config_change=True)
     assert all(p.read_bytes() == data for p, data in kept.items())
+
+
+def test_a_finished_run_evaluated_anew_under_a_changed_config_logs_the_new_evaluation(tmp_path):
+    """A finished run resumed at its own step count with an accepted change trains nothing: it is
+    evaluated anew, and its last metrics row carries that evaluation, as summary.json does."""
+    run_dir = train(config_from_dict(tiny_config(tmp_path, steps=1, **QUICK)), quiet=True)
+    old_row = read_metrics(run_dir)[-1]
+    train(config_from_dict(tiny_config(tmp_path, steps=1, **{**QUICK, "eval.games": 6})), quiet=True,
+          allow_config_change=True)
+    rows = read_metrics(run_dir)
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert [r["step"] for r in rows] == [0, 1]
+    assert {k: rows[-1][k] for k in summary["eval_after"]} == summary["eval_after"]
+    assert rows[-1]["loss/pg"] == old_row["loss/pg"]  # the step's training metrics are kept
+    assert summary["config_changes"] == [{"step": 1, "changes": {"eval.games": [2, 6]}}]
+    # the page comparing the runs of tmp_path says so beside the run's figures
+    from zeroplay.training.report import write_comparison
+
+    page = write_comparison(tmp_path).read_text()
+    assert "finished; config changed from step 1 (see its report)" in page
 
 
 def test_a_new_run_starts_its_history_over(tmp_path):

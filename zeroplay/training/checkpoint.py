@@ -270,6 +270,11 @@ runs. The last may change float rounding, never what is trained on, with which o
 evaluated. ``ray_workers`` is free only while the rollout shards stay the same: the comparison sees
 ``rollout_shards`` as the run's shard count (``ray_workers`` when unset)."""
 
+FIXED = ("model.tiny.*", "policies.*.model.tiny.*")
+"""Fields no resume may change, even with ``allow_config_change``: the run's tiny model was built once
+from them (``RUN/init_model``) and is what the checkpoint's weights belong to, so a new value could not
+take effect and would only be recorded as if it had."""
+
 UNSET = "(unset)"
 """How a change shows a field that one of the two configs lacks."""
 
@@ -310,6 +315,15 @@ def check_resume_config(run_dir: Path, old: dict[str, Any], new: dict[str, Any],
     """The changes from ``old`` (the config ``run_dir`` was trained with) to ``new``; raises
     :class:`ConfigChangedError` when one is significant and ``allow`` is false."""
     changes = config_changes(comparable(old), comparable(new))
+    from fnmatch import fnmatchcase
+
+    fixed = [p for p in changes if any(fnmatchcase(p, pattern) for pattern in FIXED)]
+    if fixed:
+        shown = ", ".join(f"{p}: {_brief(changes[p][0])} -> {_brief(changes[p][1])}" for p in fixed)
+        raise ConfigChangedError(
+            f"{shown}: the tiny model's shape cannot change when {run_dir} resumes, even with "
+            "--allow-config-change: the run's model was built with it and its checkpoint holds that model's "
+            "weights; pass another --name or --out to start a new run with this shape")
     refused = significant(changes)
     if refused and not allow:
         shown = ", ".join(f"{p}: {_brief(changes[p][0])} -> {_brief(changes[p][1])}" for p in refused[:3])

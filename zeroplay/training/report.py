@@ -37,7 +37,7 @@ body { font: 14px/1.45 system-ui, sans-serif; margin: 2em auto; max-width: 1100p
 h1 { font-size: 1.5em; margin-bottom: .2em; } h2 { font-size: 1.15em; margin-top: 1.8em; border-bottom: 1px solid #ddd; }
 table { border-collapse: collapse; margin: .5em 0; } td, th { padding: .25em .8em; border-bottom: 1px solid #eee; }
 th { text-align: left; background: #f5f5f5; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
-td.up { color: #06702d; } td.down { color: #a11; } .muted { color: #777; }
+td.better { color: #06702d; } td.worse { color: #a11; } .muted { color: #777; }
 pre { background: #f7f7f7; padding: .7em; overflow-x: auto; font-size: 12px; white-space: pre-wrap; }
 .sample { border: 1px solid #e3e3e3; border-radius: 4px; margin: .6em 0; padding: .4em .8em; }
 img { max-width: 100%; } table.compare th { white-space: nowrap; }
@@ -122,12 +122,42 @@ def _table(summary: dict[str, Any], rows: list[dict[str, Any]]) -> str:
         return note + '<p class="muted">no evaluation logged yet</p>'
     out = ['<table id="before-after"><thead><tr><th>metric</th><th>before</th><th>after</th></tr></thead><tbody>']
     for k, b, a in table:
-        trend = "" if b is None or a is None or a == b else (" up" if a > b else " down")
+        trend = _trend(k, b, a)
         out.append(f'<tr data-metric="{escape(k)}"><td class="metric">{escape(k)}</td>'
                    f'<td class="num before" data-value="{_raw(b)}">{_fmt(b)}</td>'
                    f'<td class="num after{trend}" data-value="{_raw(a)}">{_fmt(a)}</td></tr>')
-    out.append("</tbody></table>")
+    out.append(f"</tbody></table>{_LEGEND}")
     return note + "".join(out)
+
+
+#: Metric names (their last part) where higher is better, and where lower is; any other metric (a
+#: policy's probabilities, a confidence interval, a length) has no better side and is not coloured.
+HIGHER_IS_BETTER = ("accuracy", "win_rate", "mean_return", "pass@*", "pass_rate", "gt_pass_rate", "valid_rate",
+                    "hit_rate", "legal_mass", "*_accuracy", "*score", "accepted_rate", "admitted_rate", "parse_rate")
+LOWER_IS_BETTER = ("exploitability", "invalid_rate", "truncated_rate", "error_rate", "malformed_rate",
+                   "*_invalid_rate")
+
+
+_LEGEND = ('<p class="muted">green: better after training, red: worse, for metrics with a better side '
+           "(accuracy, win rate, return, exploitability, invalid rate...); others are not coloured</p>")
+
+
+def direction(metric: str) -> int:
+    """1 where a higher ``metric`` is better, -1 where lower is, 0 where neither (by its last ``/`` part)."""
+    from fnmatch import fnmatchcase
+
+    leaf = metric.rsplit("/", 1)[-1]
+    if any(fnmatchcase(leaf, p) for p in LOWER_IS_BETTER):
+        return -1
+    return 1 if any(fnmatchcase(leaf, p) for p in HIGHER_IS_BETTER) else 0
+
+
+def _trend(metric: str, before: float | None, after: float | None) -> str:
+    """`` better`` or `` worse`` (a cell's class: green, red) for a change of ``metric`` that shows at 4
+    decimals; "" for no change or a metric with no better side."""
+    if before is None or after is None or abs(after - before) < 5e-5 or not direction(metric):
+        return ""
+    return " better" if (after - before) * direction(metric) > 0 else " worse"
 
 
 def _config_note(run_dir: Path) -> str:
@@ -274,6 +304,7 @@ def render_comparison(parent: Path, runs: list[Path], links: bool = True) -> str
         "is report.html in its directory</p>",
     ]
     for loop, group in sorted(loops.items()):
+        group = _ordered(group)
         parts += [f"<h2>loop {escape(loop)}</h2>", _compare_table(group, links), _compare_curves(group)]
     parts.append("</body></html>")
     return "\n".join(parts)
@@ -286,6 +317,9 @@ def _run_facts(run_dir: Path) -> dict[str, Any]:
     before, after, _ = _before_after(summary, rows)
     steps = rows[-1]["step"] if rows else 0
     status = "finished" if summary else f"{steps} of {config.get('steps', '?')} steps"
+    changed = config_changes_of(run_dir)
+    if changed:  # "before" was evaluated under the first config: the change may not measure training alone
+        status += f"; config changed from step {changed[0]['step']} (see its report)"
     return {"dir": run_dir, "name": run_dir.name, "loop": str(config.get("loop", "?")), "config": _flat(config),
             "status": status, "rows": rows, "table": {k: (b, a) for k, b, a in table_rows(before, after)}}
 
@@ -307,6 +341,16 @@ def _differing(group: list[dict[str, Any]]) -> list[str]:
             and len({json.dumps(f["config"].get(k), sort_keys=True, default=str) for f in group}) > 1]
 
 
+def _ordered(group: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The runs by the value of the one config field that differs between them, when it is a number in
+    every run (a sweep of one setting), else by name."""
+    fields = _differing(group)
+    if len(fields) == 1 and all(isinstance(f["config"].get(fields[0]), (int, float))
+                                and not isinstance(f["config"].get(fields[0]), bool) for f in group):
+        return sorted(group, key=lambda f: (f["config"][fields[0]], f["name"]))
+    return group
+
+
 def _compare_table(group: list[dict[str, Any]], links: bool) -> str:
     """Runs as columns; rows: the status, each config field that differs between the runs, then each
     evaluation metric after training with its change from before (``data-value``, ``data-before``)."""
@@ -325,12 +369,12 @@ def _compare_table(group: list[dict[str, Any]], links: bool) -> str:
         cells = []
         for f in group:
             b, a = f["table"].get(k, (None, None))
-            trend = "" if b is None or a is None or abs(a - b) < 5e-5 else (" up" if a > b else " down")
+            trend = _trend(k, b, a)
             change = f" ({a - b:+.4f})" if a is not None and b is not None else ""
             cells.append(f'<td class="num{trend}" data-value="{_raw(a)}" data-before="{_raw(b)}">'
                          f"{_fmt(a)}{change}</td>")
         out.append(f'<tr data-metric="{escape(k)}"><td class="metric">{escape(k)}</td>{"".join(cells)}</tr>')
-    out.append("</tbody></table>")
+    out.append(f"</tbody></table>{_LEGEND}")
     if len(group) > 1 and not fields:
         out.append('<p class="muted">these runs have the same config (name and out_dir aside)</p>')
     return "".join(out)
@@ -342,14 +386,15 @@ def _short(v: Any) -> str:
 
 
 def _compare_curves(group: list[dict[str, Any]]) -> str:
-    """``reward/mean`` and the three evaluation metrics training moved most (the largest change from
-    before, over the runs) of every run of ``group``, one line per run."""
+    """``reward/mean`` and three evaluation metrics of every run of ``group``, one line per run: those
+    training moved most (the largest change from before, over the runs), metrics with a better side
+    (:func:`direction`) first."""
     moved: dict[str, float] = {}
     for f in group:
         for k, (b, a) in f["table"].items():
             if a is not None and b is not None:
                 moved[k] = max(moved.get(k, 0.0), abs(a - b))
-    metrics = ["reward/mean"] + sorted(moved, key=lambda k: (-moved[k], k))[:3]
+    metrics = ["reward/mean"] + sorted(moved, key=lambda k: (not direction(k), -moved[k], k))[:3]
     rows: dict[int, dict[str, Any]] = {}
     labels: dict[str, str] = {}
     for i, f in enumerate(group):

@@ -120,7 +120,7 @@ def _train(cfg: TrainConfig, run_dir: Path, device: torch.device, dist: Dist, qu
 
     # ---- resume, or warm up and evaluate the starting point
     if ckpt is not None:
-        _check_lora_bases(ckpt, slots, allow_config_change, main)
+        changes = {**changes, **_check_lora_bases(ckpt, slots, allow_config_change, main)}
         eval_before, warmup_info, start = _resume(ckpt, ckpt_path, slots, loop, cfg)
         if main:
             _write_config(run_dir, cfg, start, changes, previous)
@@ -202,6 +202,9 @@ def _train(cfg: TrainConfig, run_dir: Path, device: torch.device, dist: Dist, qu
     eval_after = eval_metrics if cfg.steps > start else evaluate(loop, sampler, cfg.seed, cfg.steps)
     if not main:
         return run_dir
+    if cfg.steps <= start:  # a finished run evaluated anew (its config changed): its last row says so too
+        old = next((r for r in log.rows if r["step"] == cfg.steps), {})
+        log.log(cfg.steps, {**{k: v for k, v in old.items() if k != "step"}, **eval_after})
     summary = {"config": cfg.model_dump(mode="json"), "steps": cfg.steps, "final_metrics": last,
                "eval_before": eval_before, "eval_after": eval_after, "warmup": warmup_info}
     changed = config_changes_of(run_dir)
@@ -488,19 +491,21 @@ def _lora_bases(slots: list[PolicySlot]) -> dict[str, str]:
     return {s.name: base_fingerprint(s.learner.model) for s in slots if is_lora(s.learner.model)}
 
 
-def _check_lora_bases(ckpt: dict[str, Any], slots: list[PolicySlot], allow: bool, say: bool = True) -> None:
+def _check_lora_bases(ckpt: dict[str, Any], slots: list[PolicySlot], allow: bool,
+                      say: bool = True) -> dict[str, tuple[Any, Any]]:
     """Refuse to put a checkpoint's LoRA adapters on another base than the one they were trained on: a
     checkpoint holds the adapters only, and the base is read again from ``model.path``, which may have
     been overwritten since (another model, a fine-tune of it). ``allow`` (``--allow-config-change``)
-    accepts it with a warning line (when ``say``: rank 0). A checkpoint from before bases were recorded
-    is not checked."""
+    accepts it with a warning line (when ``say``: rank 0) and returns it as a config change to record
+    (``model.path (its weights)``: the old and new fingerprints), else {}. A checkpoint from before bases
+    were recorded is not checked."""
     saved = ckpt.get("extra", {}).get("lora_base") if isinstance(ckpt.get("extra"), dict) else None
     if not isinstance(saved, dict):
-        return
+        return {}
     now = _lora_bases(slots)
     changed = [name for name, fp in now.items() if name in saved and saved[name] != fp]
     if not changed:
-        return
+        return {}
     where = ", ".join(str(s.init_path) if len(slots) == 1 else f"policy {s.name}: {s.init_path}"
                       for s in slots if s.name in changed)
     what = (f"the base model's weights differ from those the checkpoint's LoRA adapters were trained on ({where}); "
@@ -508,7 +513,8 @@ def _check_lora_bases(ckpt: dict[str, Any], slots: list[PolicySlot], allow: bool
     if allow:
         if say:
             print(f"warning: {what} (accepted: --allow-config-change)", file=sys.stderr)
-        return
+        prefix = {s.name: "" if len(slots) == 1 else f"policies.{s.name}." for s in slots}
+        return {f"{prefix[n]}model.path (its weights)": (saved[n], now[n]) for n in changed}
     raise ConfigChangedError(f"{what}: put the original model back at model.path, pass --allow-config-change "
                              "to resume on this one anyway, or another --name to start a new run")
 
