@@ -270,3 +270,33 @@ def test_checking_a_kind_imports_nothing_heavy() -> None:
 @pytest.mark.parametrize("path", CONFIGS, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_every_shipped_config_still_validates(path: Path) -> None:
     load_config(path)
+
+
+# -- what a plug-in reward returns ----------------------------------------------------------------------
+def forgot_return(returns, info, shaping):
+    """A game reward that computes its value and forgets to return it."""
+    [float(r) for r in returns]
+
+
+@reward_kind("solver")
+def says_yes(correct, well_formed, shaping):
+    return "yes" if correct else 0.0
+
+
+def test_a_plugin_reward_that_returns_no_number_is_one_error_naming_it(own_rewards, tmp_path) -> None:
+    from zeroplay.training import train
+    from zeroplay.training.rewards import RewardError
+
+    from .conftest import tiny_config
+
+    REWARDS.register("zp_forgot_return", forgot_return)
+    cfg = config_from_dict(tiny_config(tmp_path, **{"games.reward": "zp_forgot_return", "eval.exploitability": False}))
+    with pytest.raises(RewardError, match=r"^reward 'zp_forgot_return' returned None \(NoneType\); a reward returns a "
+                                          r"number \(a float\), or a list of numbers for a game's or a group's reward$"):
+        train(cfg, quiet=True)
+    REWARDS.register("zp_says_yes", says_yes)
+    checked = lookup(REWARDS, "zp_says_yes")
+    assert kind_of(checked) == "solver" and checked(False, True, None) == 0.0  # its kind and values pass through
+    with pytest.raises(RewardError, match=r"'zp_says_yes' returned 'yes' \(str\); a solver reward returns a number"):
+        checked(True, True, None)
+    assert lookup(REWARDS, "correctness") is lookup(REWARDS, "correctness")  # zeroplay's own: not wrapped

@@ -132,8 +132,15 @@ def lookup(registry: Registry, name: str) -> Any:
     """The object registered as ``name`` (imported now); an unknown name lists the known ones. An entry
     point that does not load (no such module, a module that raises on import, no such attribute, not a
     class or function) is one :class:`~zeroplay.core.registry.EntryPointError` naming the kind, the name
-    and the module (a missing optional dependency: zeroplay's own error, as is)."""
-    return load_registered(registry.kind, name, registry.spec(name).entry_point)
+    and the module (a missing optional dependency: zeroplay's own error, as is). A reward that is not
+    zeroplay's own comes wrapped in :func:`~zeroplay.training.rewards.checked_reward`."""
+    found = load_registered(registry.kind, name, registry.spec(name).entry_point)
+    entry = registry.spec(name).entry_point
+    if registry is REWARDS and not (isinstance(entry, str) and entry.startswith("zeroplay.")):
+        from zeroplay.training.rewards import checked_reward
+
+        return checked_reward(name, found)  # a plug-in's: what it returns is checked at each call
+    return found
 
 
 def check_name(registry: Registry, name: str) -> str:

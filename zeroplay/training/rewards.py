@@ -38,10 +38,14 @@ reward that also takes ``band=``: ``svs_band``), ``generator`` (``(stage, novelt
 well_formed, weights)``). A plug-in reward that declares no kind is accepted by every reward field and
 is called there as that field's kind is: decorate it with ``@reward_kind("solver")`` (or another kind)
 to have it checked too. What is not checked: that a function's signature matches the kind it declares.
+What a plug-in reward returns is checked at each call (:func:`checked_reward`): a number, or numbers
+(a game's returns, a group's rewards); anything else is a :class:`RewardError` naming the reward.
 """
 
 from __future__ import annotations
 
+import functools
+import numbers
 import operator
 import re
 from collections.abc import Callable, Sequence
@@ -49,6 +53,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict
+
+from zeroplay.core.errors import ZeroplayError
 
 
 class RewardShaping(BaseModel):
@@ -101,6 +107,45 @@ def reward_kind(kind: str) -> Callable[[_F], _F]:
         fn.reward_kind = kind  # type: ignore[attr-defined]
         return fn
     return mark
+
+
+class RewardError(ZeroplayError, TypeError):
+    """A reward returned something that is not a reward: not a number, nor a sequence of numbers."""
+
+
+def checked_reward(name: str, fn: _F) -> _F:
+    """``fn`` (the reward registered as ``name``), with each return value checked: a real number, or a
+    list, tuple or array of them (a game reward's returns, a group reward's rewards); anything else
+    (None, a string, a dict...) is a :class:`RewardError` naming the reward, raised where it was called,
+    instead of a TypeError from deep inside the step's statistics. Its kind and signature are ``fn``'s.
+    NaN and infinities are numbers here: the trainer refuses them with the step and the source."""
+    @functools.wraps(fn)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        value = fn(*args, **kwargs)
+        if not _is_reward_value(value):
+            shown = repr(value)
+            shown = shown if len(shown) <= 60 else shown[:57] + "..."
+            kind = kind_of(fn)
+            want = ("a list of numbers, one per player" if kind == "game" else
+                    "a list of numbers, one per sample" if kind == "group" else "a number (a float)" if kind else
+                    "a number (a float), or a list of numbers for a game's or a group's reward")
+            raise RewardError(f"reward {name!r} returned {shown} ({type(value).__name__}); a "
+                              f"{kind + ' ' if kind else ''}reward returns {want}")
+        return value
+    return call  # type: ignore[return-value]
+
+
+def _is_reward_value(value: Any) -> bool:
+    def number(x: Any) -> bool:
+        return isinstance(x, numbers.Real)
+    if number(value):
+        return True
+    if isinstance(value, (list, tuple)) or type(value).__name__ == "ndarray":
+        try:
+            return len(value) > 0 and all(number(x) for x in value)
+        except TypeError:  # a 0-d array
+            return False
+    return False
 
 
 def kind_of(fn: Any) -> str | None:
