@@ -24,6 +24,16 @@ def _threads_per_process(argv: list[str]) -> int:
         return 1
 
 
+def _quiet_elastic_loggers() -> None:
+    """Silence torch elastic's loggers below CRITICAL: those made through its ``get_logger`` (which read
+    ``LOGLEVEL``) and those made with ``logging.getLogger``, which torch's own logging setup prints."""
+    import logging
+
+    for name in ["torch.distributed.elastic", *logging.root.manager.loggerDict]:
+        if name.startswith("torch.distributed.elastic"):
+            logging.getLogger(name).setLevel(logging.CRITICAL)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     os.environ.setdefault("LOGLEVEL", "CRITICAL")  # torch elastic's loggers read it when made: the line below says it
@@ -31,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
     from torch.distributed.run import parse_args, run
 
+    _quiet_elastic_loggers()  # its "Sending process N closing signal SIGTERM" warnings: the stop is told below
     os.environ.setdefault("OMP_NUM_THREADS", str(_threads_per_process(argv)))
     try:
         run(parse_args(argv))
