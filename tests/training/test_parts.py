@@ -140,3 +140,24 @@ def test_loops_whose_step_is_one_piece_refuse_rollout_shards():
         cfg = config_from_dict({"loop": name, name: {}, "rollout_shards": 2})
         with pytest.raises(ConfigError, match=rf"{name}: a step is one piece \(.+\); use rollout_shards: 1"):
             lookup(LOOPS, name)(cfg, None, None)
+
+
+@pytest.mark.skipif("zeroplay/MathArithmetic-v0" not in zp.registered(), reason="math envs not registered")
+def test_a_run_without_a_learning_signal_says_so_once(tmp_path, capsys):
+    """The random tiny model never answers right in 2 tokens: every reward is the wrong answer's, every
+    GRPO advantage 0, and the policy never changes. After 3 such steps the run says so (once), naming
+    samples.jsonl; it still runs to the end."""
+    cfg = config_from_dict({
+        "name": "flat", "out_dir": str(tmp_path), "seed": 0, "loop": "rlvr", "steps": 4,
+        "model": {"tiny": {"hidden_size": 32, "num_layers": 1, "num_heads": 2}},
+        "sampling": {"max_new_tokens": 2, "batch_size": 16},
+        "rlvr": {"env": "zeroplay/MathArithmetic-v0", "prompts_per_step": 2, "group_size": 2},
+        "eval": {"samples": 2, "every": 0},
+    })
+    run_dir = train(cfg, quiet=True)
+    rows = read_metrics(run_dir)[1:]
+    assert [r["adv/mean_abs"] for r in rows] == [0.0] * 4 and {r["reward/mean"] for r in rows} == {-0.5}
+    err = capsys.readouterr().err
+    assert err.count("no learning signal") == 1, err
+    assert "warning: steps 1-3 had no learning signal: every advantage was 0 (rewards seen: -0.5)" in err
+    assert str(run_dir / "samples.jsonl") in err

@@ -148,6 +148,7 @@ def _train(cfg: TrainConfig, run_dir: Path, device: torch.device, dist: Dist, qu
     last: dict[str, Any] = {}
     eval_metrics: dict[str, Any] = {}
     progress.start("RL", cfg.steps, start)
+    signal_less, dpo = 0, any(slot.learner.objective == "dpo" for slot in slots)  # steps in a row without a gradient
     try:
         for step in range(start + 1, cfg.steps + 1):
             torch.manual_seed(seed_for(cfg.seed, step))
@@ -178,6 +179,9 @@ def _train(cfg: TrainConfig, run_dir: Path, device: torch.device, dist: Dist, qu
             metrics.update({"reward/mean": float(rewards.mean()) if rewards.size else 0.0,
                             "adv/mean_abs": float(all_adv.abs().mean()) if all_adv.numel() else 0.0,
                             "count/trained_samples": float(len(trained))})
+            signal_less = signal_less + 1 if metrics["adv/mean_abs"] == 0.0 and not dpo else 0
+            if signal_less == NO_SIGNAL_STEPS and main:
+                print(_no_signal_warning(step, rewards, run_dir), file=sys.stderr)
             if (cfg.eval.every and step % cfg.eval.every == 0) or step == cfg.steps:
                 eval_metrics = evaluate(loop, sampler, cfg.seed, step)
                 metrics.update(eval_metrics)
@@ -310,6 +314,19 @@ def evaluate(loop: Loop, sampler: Any, seed: int, step: int) -> dict[str, float]
     """The loop's evaluation, sampled with a seed of its own (the same wherever the rollouts ran)."""
     sampler.reseed(seed_for(seed, step, 3))
     return loop.evaluate(step)
+
+
+#: Steps in a row whose advantages are all 0 (nothing to learn from) before the run says so, once.
+NO_SIGNAL_STEPS = 3
+
+
+def _no_signal_warning(step: int, rewards: np.ndarray, run_dir: Path) -> str:
+    values = sorted({round(float(r), 4) for r in rewards})
+    seen = ", ".join(map(str, values[:5])) + (" ..." if len(values) > 5 else "")
+    return (f"warning: steps {step - NO_SIGNAL_STEPS + 1}-{step} had no learning signal: every advantage was 0 "
+            f"(rewards seen: {seen}), so the policy is not changing. Every answer of a group was rewarded "
+            f"alike, e.g. none is well formed or none is right; look at {run_dir / 'samples.jsonl'} and the "
+            "template, the reward and sampling.max_new_tokens")
 
 
 def _update_policy(slot: PolicySlot, samples: list[Any], cfg: TrainConfig,
