@@ -32,7 +32,7 @@ import re
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -298,9 +298,15 @@ def config_changes(old: dict[str, Any], new: dict[str, Any], prefix: str = "") -
 
 def significant(changes: dict[str, Any]) -> list[str]:
     """The changed fields a resume refuses without ``allow_config_change`` (those :data:`RESUMABLE` does not list)."""
+    resumable = set(_matching(changes, RESUMABLE))
+    return [path for path in changes if path not in resumable]
+
+
+def _matching(paths: Iterable[str], patterns: Sequence[str]) -> list[str]:
+    """The dotted ``paths`` that one of ``patterns`` matches (fnmatch patterns: ``*`` matches any text)."""
     from fnmatch import fnmatchcase
 
-    return [path for path in changes if not any(fnmatchcase(path, pattern) for pattern in RESUMABLE)]
+    return [path for path in paths if any(fnmatchcase(path, pattern) for pattern in patterns)]
 
 
 def comparable(config: dict[str, Any]) -> dict[str, Any]:
@@ -315,9 +321,7 @@ def check_resume_config(run_dir: Path, old: dict[str, Any], new: dict[str, Any],
     """The changes from ``old`` (the config ``run_dir`` was trained with) to ``new``; raises
     :class:`ConfigChangedError` when one is significant and ``allow`` is false."""
     changes = config_changes(comparable(old), comparable(new))
-    from fnmatch import fnmatchcase
-
-    fixed = [p for p in changes if any(fnmatchcase(p, pattern) for pattern in FIXED)]
+    fixed = _matching(changes, FIXED)
     if fixed:
         shown = ", ".join(f"{p}: {_brief(changes[p][0])} -> {_brief(changes[p][1])}" for p in fixed)
         raise ConfigChangedError(

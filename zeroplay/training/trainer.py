@@ -114,13 +114,14 @@ def _train(cfg: TrainConfig, run_dir: Path, device: torch.device, dist: Dist, qu
 
     # ---- policies (model, sampler, learner, estimator each), loop (and rollout actors on Ray, if asked)
     slots = build_policies(cfg, run_dir, device, dist)
+    bases = _lora_bases(slots)  # the frozen LoRA bases' fingerprints: once, they never change
     sampler = run_sampler(cfg, slots)
     loop = build_loop(cfg, sampler, slots[0].policy)
     progress = _Progress(quiet or not main)
 
     # ---- resume, or warm up and evaluate the starting point
     if ckpt is not None:
-        changes = {**changes, **_check_lora_bases(ckpt, slots, allow_config_change, main)}
+        changes = {**changes, **_check_lora_bases(ckpt, slots, bases, allow_config_change, main)}
         eval_before, warmup_info, start = _resume(ckpt, ckpt_path, slots, loop, cfg)
         if main:
             _write_config(run_dir, cfg, start, changes, previous)
@@ -139,7 +140,7 @@ def _train(cfg: TrainConfig, run_dir: Path, device: torch.device, dist: Dist, qu
     samples_log = SampleLog(run_dir, resume_step=start) if main else None
     if ckpt is None and main:
         log.log(0, {**eval_before, **{f"warmup/{k}": v for k, v in warmup_info.items()}})
-        _save(run_dir, 0, slots, loop, eval_before, warmup_info, cfg)
+        _save(run_dir, 0, slots, loop, eval_before, warmup_info, cfg, bases)
     _sync(slots)
 
     remote = build_rollouts(cfg, slots[0].init_path) if cfg.steps > start else None  # None: rollouts run here
@@ -188,7 +189,7 @@ def _train(cfg: TrainConfig, run_dir: Path, device: torch.device, dist: Dist, qu
             if main:
                 log.log(step, metrics)
             if main and (step % cfg.checkpoint_every == 0 or step == cfg.steps):
-                _save(run_dir, step, slots, loop, eval_before, warmup_info, cfg)
+                _save(run_dir, step, slots, loop, eval_before, warmup_info, cfg, bases)
             last = metrics
             progress.advance(step, metrics)
             if cfg.step_delay_s:
@@ -508,18 +509,18 @@ def _lora_bases(slots: list[PolicySlot]) -> dict[str, str]:
     return {s.name: base_fingerprint(s.learner.model) for s in slots if is_lora(s.learner.model)}
 
 
-def _check_lora_bases(ckpt: dict[str, Any], slots: list[PolicySlot], allow: bool,
+def _check_lora_bases(ckpt: dict[str, Any], slots: list[PolicySlot], now: dict[str, str], allow: bool,
                       say: bool = True) -> dict[str, tuple[Any, Any]]:
     """Refuse to put a checkpoint's LoRA adapters on another base than the one they were trained on: a
     checkpoint holds the adapters only, and the base is read again from ``model.path``, which may have
-    been overwritten since (another model, a fine-tune of it). ``allow`` (``--allow-config-change``)
+    been overwritten since (another model, a fine-tune of it). ``now``: this run's bases (:func:`_lora_bases`).
+    ``allow`` (``--allow-config-change``)
     accepts it with a warning line (when ``say``: rank 0) and returns it as a config change to record
     (``model.path (its weights)``: the old and new fingerprints), else {}. A checkpoint from before bases
     were recorded is not checked."""
     saved = ckpt.get("extra", {}).get("lora_base") if isinstance(ckpt.get("extra"), dict) else None
     if not isinstance(saved, dict):
         return {}
-    now = _lora_bases(slots)
     changed = [name for name, fp in now.items() if name in saved and saved[name] != fp]
     if not changed:
         return {}
@@ -541,12 +542,12 @@ def _frozen_copy(model: Any) -> Any:
 
 
 def _save(run_dir: Path, step: int, slots: list[PolicySlot], loop: Loop, eval_before: dict, warmup: dict,
-          cfg: TrainConfig) -> None:
+          cfg: TrainConfig, bases: dict[str, str]) -> None:
     """One checkpoint file for the whole run; with several policies, ``model``, ``optimizer`` and
     ``extra["advantage"]`` map each policy's name to its state, and ``extra["policies"]`` lists them;
+    ``extra["lora_base"]`` holds ``bases``, the LoRA policies' base fingerprints (:func:`_lora_bases`);
     ``extra["ref_model"]`` holds the frozen reference (by name, of each policy that keeps one)."""
     extra: dict[str, Any] = {"loop": loop.state_dict(), "eval_before": eval_before, "warmup": warmup}
-    bases = _lora_bases(slots)
     if bases:
         extra["lora_base"] = bases
     if not cfg.policies:
