@@ -311,7 +311,9 @@ def test_bombs_in_another_language_are_bounded():
         bombs = {
             "spawns_in_a_loop": "for i = 1, 3000 do os.execute('sleep 5 &') end\nprint(0)\n",
             "floods_stdout": "local s = string.rep('5 ', 1 << 15)\nwhile true do io.write(s) end\n",
-            "eats_memory": "local t = {}\nfor i = 1, 1e9 do t[i] = string.rep('x', 1 << 20) .. i end\n",
+            # one 1 MiB string made once, then a fresh copy per step: string.rep of a 1-byte unit copies byte by
+            # byte (0.5 s of CPU to reach 256 MiB), which a loaded 2-core machine stretched past the 2 s timeout
+            "eats_memory": "local b = string.rep('x', 1 << 20)\nlocal t = {}\nfor i = 1, 1e9 do t[i] = b .. i end\n",
             "spins": "while true do end\n",
         }
         verdicts = v.verify_batch([fenced("lua", b) for b in bombs.values()], [ref] * len(bombs))
