@@ -238,10 +238,13 @@ class Registry:
     """Names to lazily imported factories, with plugins from an entry-point group.
 
     With ``base``, an unregistered name ``"module.path:Name"`` imports ``Name``: a subclass of
-    ``base`` or a factory that returns an instance of it (checked when built)."""
+    ``base`` or a factory that returns an instance of it (checked when built). With ``import_specs``
+    and no ``base``, such a name imports any class or function."""
 
-    def __init__(self, kind: str, group: str, base: type | None = None):
+    def __init__(self, kind: str, group: str, base: type | None = None,
+                 import_specs: bool = False) -> None:
         self.kind, self.group, self.base = kind, group, base
+        self.import_specs = import_specs or base is not None
         self._specs: dict[str, Spec] = {}
         self._plugins_loaded = False
 
@@ -278,7 +281,7 @@ class Registry:
         if name not in self._specs:
             self._load_plugins()
         if name not in self._specs:
-            if self.base is not None and is_import_spec(name):
+            if self.import_specs and is_import_spec(name):
                 return self._imported_spec(name)
             raise UnknownIdError(self.kind, name, self._specs)
         return self._specs[name]
@@ -287,13 +290,12 @@ class Registry:
         """A one-off spec for ``"module.path:Name"`` (not added to the registry)."""
         obj = import_attribute(name, self.kind, import_module_of(name, self.kind))
         base = self.base
-        assert base is not None
-        if inspect.isclass(obj) and not issubclass(obj, base):
+        if base is not None and inspect.isclass(obj) and not issubclass(obj, base):
             raise ImportSpecError(self.kind, name, f"{self.kind} {name!r}: {obj.__name__} is a class but not a "
                                   f"{base.__module__}.{base.__name__} subclass; subclass it")
         if not callable(obj):
-            raise ImportSpecError(self.kind, name, f"{self.kind} {name!r} is a {type(obj).__name__}, not a "
-                                  f"{base.__name__} class or a function that returns one")
+            what = "class or a function" if base is None else f"{base.__name__} class or a function that returns one"
+            raise ImportSpecError(self.kind, name, f"{self.kind} {name!r} is a {type(obj).__name__}, not a {what}")
         return Spec(name, obj, {}, f"imported from {name}")
 
     def make(self, name: str, **kwargs: Any) -> Any:

@@ -11,7 +11,10 @@ without editing zeroplay:
 
 or, in Python, ``LOOPS.register("myloop", "mypkg.loops:MyLoop")``. A config then picks them by name:
 ``loop: myloop`` (with the loop's own ``myloop:`` section), ``advantage.estimator: mine``,
-``propose_solve.proposer_reward: mine``.
+``propose_solve.proposer_reward: mine``. A reward, an advantage estimator or a loss term may also be
+named by where it lives, unregistered: ``rlvr.reward: mypkg.rewards:my_reward``,
+``loss.terms: {"mypkg.loss:my_term": 0.1}`` (the module must import where the run runs: a script's
+directory goes on ``PYTHONPATH``). A loop is always registered: its name is its config section's key.
 
 - A **loop** is a class following :class:`~zeroplay.training.rollout.Loop`; its ``config_class``
   (a pydantic model, or None) is the schema of its config section.
@@ -33,12 +36,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from zeroplay.core.registry import Registry, load_registered
+from zeroplay.core.registry import Registry, is_import_spec, load_registered
 
 LOOPS = Registry("loop", "zeroplay.loops")
-REWARDS = Registry("reward", "zeroplay.rewards")
-ADVANTAGES = Registry("advantage estimator", "zeroplay.advantages")
-LOSS_TERMS = Registry("loss term", "zeroplay.loss_terms")
+REWARDS = Registry("reward", "zeroplay.rewards", import_specs=True)
+ADVANTAGES = Registry("advantage estimator", "zeroplay.advantages", import_specs=True)
+LOSS_TERMS = Registry("loss term", "zeroplay.loss_terms", import_specs=True)
 
 LOOPS.register("games", "zeroplay.training.selfplay.games:GamesLoop",
                description="game self-play, one policy in every seat (SPIRAL)")
@@ -144,12 +147,15 @@ def lookup(registry: Registry, name: str) -> Any:
 
 
 def check_name(registry: Registry, name: str) -> str:
-    """``name`` if registered (plug-ins included), else a ValueError naming the choices (for validators).
-    A registered name is loaded too, so a config naming a broken plug-in fails when it is validated
-    (``--dry-run`` included), with :func:`lookup`'s one-line error, not when the run gets to it."""
-    if name not in registry.registered():
+    """``name`` if registered (plug-ins included) or, where the registry takes them, an import spec
+    ``"module.path:Name"`` that imports; else a ValueError naming the choices (for validators). The name
+    is loaded too, so a config naming a broken plug-in fails when it is validated (``--dry-run``
+    included), with :func:`lookup`'s one-line error, not when the run gets to it."""
+    imported = registry.import_specs and is_import_spec(name)
+    if not imported and name not in registry.registered():
+        spec = " or name one by where it lives, 'mypkg.module:Name'" if registry.import_specs else ""
         raise ValueError(f"no {registry.kind} named {name!r}; registered: {', '.join(registry.registered())} "
-                         f"(a package adds one through the {registry.group!r} entry-point group)")
+                         f"(a package adds one through the {registry.group!r} entry-point group{spec})")
     lookup(registry, name)
     return name
 
