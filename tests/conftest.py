@@ -1,11 +1,20 @@
-"""Shared test set-up: GPU and docker tests skip with a reason where the machine has neither."""
+"""Shared test set-up: GPU and docker tests skip with a reason where the machine has neither; Ctrl-C
+works in the tests even when the run was started with SIGINT ignored."""
 
 from __future__ import annotations
 
 import shutil
+import signal
 import subprocess
 
 import pytest
+
+# A run started in the background of a script (``pytest ... &`` with no job control) inherits an
+# ignored SIGINT, as would every process a test starts (an ignored signal stays ignored across exec):
+# the Ctrl-C tests would see nothing happen. A Python handler is reset at exec, so children get
+# Python's own KeyboardInterrupt again. (This runs in each pytest-xdist worker too.)
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def _has_cuda() -> bool:
