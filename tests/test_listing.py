@@ -84,7 +84,11 @@ def test_list_shows_the_training_sections_with_their_descriptions(monkeypatch, c
     out = capsys.readouterr().out
     titles = [line.split()[0] for line in out.splitlines() if line and not line.startswith(" ")]
     assert titles == list(SECTIONS), titles
-    assert "loops  (loop: NAME)" in out and "advantages  (advantage.estimator: NAME)" in out
+    assert "loops  (loop: NAME)" in out and "advantages  (advantage.estimator: NAME or mypkg.module:Name)" in out
+    # every section whose parts may be named by where they live says so in its title; loops and sandbox may not
+    unregistered = [line.split()[0] for line in out.splitlines() if line and not line.startswith(" ")
+                    and "mypkg.module:" in line]
+    assert unregistered == ["envs", "verifiers", "agents", "rewards", "advantages", "loss_terms"], unregistered
     rows = _rows(out)
     assert rows["rlvr"] == "RL with verifiable rewards on single-step envs"
     assert rows["correctness"] == "solver: +1 correct, -0.5 wrong, -1 malformed (Absolute Zero)"

@@ -5,7 +5,8 @@ advantages, loss_terms: :mod:`zeroplay.training.registry`), plug-ins from entry 
 ``zeroplay list SECTION`` shows one. Each section is built only when shown, so ``zeroplay list envs``
 imports no training code. A built-in training part shows the description it was registered with (no
 import); a plug-in shows the first sentence of its docstring, which imports its module (and what that
-imports, torch maybe); a plug-in that does not load is listed with its one-line error.
+imports, torch maybe); a plug-in that does not load is listed with its one-line error. A section's title
+says how a config names its parts, and where an unregistered ``mypkg.module:Name`` is taken too.
 """
 
 from __future__ import annotations
@@ -29,9 +30,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 #: the training registries listed: section -> (registry in zeroplay.training.registry, where a config names one)
 TRAINING: dict[str, tuple[str, str]] = {
     "loops": ("LOOPS", "loop: NAME"),
-    "rewards": ("REWARDS", "a loop section's reward or *_reward: NAME"),
-    "advantages": ("ADVANTAGES", "advantage.estimator: NAME"),
-    "loss_terms": ("LOSS_TERMS", "loss.terms: {NAME: weight}"),
+    "rewards": ("REWARDS", "a loop section's reward or *_reward: NAME or mypkg.module:name"),
+    "advantages": ("ADVANTAGES", "advantage.estimator: NAME or mypkg.module:Name"),
+    "loss_terms": ("LOSS_TERMS", "loss.terms: {NAME or mypkg.module:name: weight}"),
+}
+
+#: the other sections whose parts may also be named by where they live, unregistered
+UNREGISTERED = {
+    "envs": "or mypkg.module:Name, an env class or factory",
+    "verifiers": "or mypkg.module:Name, a Verifier class or factory",
+    "agents": "or mypkg.module:Name, an Agent class or factory",
 }
 
 
@@ -151,7 +159,8 @@ def run(args: argparse.Namespace) -> int:
     for name, rows in sections.items():
         if args.what not in (None, name):
             continue
-        title = f"{name}  [dim]({escape(TRAINING[name][1])})[/dim]" if name in TRAINING else name
+        hint = TRAINING[name][1] if name in TRAINING else UNREGISTERED.get(name)
+        title = f"{name}  [dim]({escape(hint)})[/dim]" if hint else name
         table = Table(title=title, title_justify="left", show_header=False, box=None)
         table.add_column(style="bold cyan")
         table.add_column()
