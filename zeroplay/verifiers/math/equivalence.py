@@ -4,16 +4,18 @@ Expressions: structurally equal after sympy's automatic simplification; else, wi
 symbols, numerically equal at 30 digits (complex numbers included); else equal at
 ``random_points`` points (deterministic per pair; integers, fixed irrational-looking values and
 uniform random values, of both signs, so ``|x|`` is not ``x`` and ``ceil(x) - 1`` is not
-``floor(x)``; points where one side is real and the other is not are skipped, so ``ln(x^2)`` is
-``2 ln x``) and, where too few points evaluate, ``simplify(a - b) == 0``.
+``floor(x)``; points where the gold is not real are skipped, so the answer ``ln(x^2)`` is the gold
+``2 ln x``, but an answer that is not real where the gold is differs: ``2 ln x`` is not the gold
+``ln(x^2)``, ``ln x`` is not ``ln|x|``) and, where too few points evaluate, ``simplify(a - b) == 0``.
 
 Numeric policy: a decimal is a rounded value, so ``rel_tol`` applies only where one is involved
 and the gold is not exact: a decimal gold (``3.1416``), or a decimal answer to an irrational
 gold constant (``1.41421356237`` for ``\\sqrt2``). A gold written exactly (no decimal point) is
 exact: a decimal answer is read as the exact fraction it spells (``0.5`` is ``1/2``, ``0.3333``
-is not ``1/3``, ``1234567891.0`` is not ``1234567890``), and two exact expressions must agree to
-20 significant digits (at random points: 15, with an absolute floor of 1e-20 for values near 0),
-so ``1234567890 + 10^{-10}\\pi`` is not ``1234567890``.
+is not ``1/3``, ``1234567891.0`` is not ``1234567890``), and two exact numbers are equal only when
+their difference evaluates to zero (sympy's evalf raises its precision until it knows: ``e^{-1000}``
+is not 0, ``e^{\\pi\\sqrt{163}}`` is not 262537412640768744, ``1234567890 + 10^{-10}\\pi`` is not
+``1234567890``); at random points they must agree to 15 digits, with an absolute floor of 1e-20.
 
 Rounding rule (containers only): inside an answer matrix, vector, tuple or interval, a decimal
 cell equals an exact gold cell whose value does not terminate (``8/3``, ``\\sqrt2``, ``\\pi``) when
@@ -72,8 +74,8 @@ from zeroplay.verifiers.math.parse import Value, as_set
 _PREC = 30
 #: Exact against exact, no free symbols: relative agreement of the 30-digit difference.
 _EXACT_REL = 1e-20
-#: What evalf leaves of a difference that is exactly zero (about 1e-165 in practice).
-_EVALF_ZERO = 1e-100
+#: What evalf leaves of a difference that is exactly zero: a Float of about 1e-165 with no significant bits.
+_NOISE_BITS = 8
 #: Exact against exact at random points: (relative, absolute) tolerance, above 30-digit rounding noise.
 _EXACT_POINTS = (1e-15, 1e-20)
 #: The identity test's points cycle through: integers (floor/ceil and other step functions differ
@@ -92,6 +94,31 @@ def _number(e: sympy.Basic) -> complex | None:
     if c != c or abs(c) == float("inf"):
         return None
     return c
+
+
+def _vanishes(d: sympy.Basic) -> bool:
+    """An evaluated difference is zero: exactly, or what evalf leaves when it cancels to nothing
+    (``0.e-165``: a Float with no significant bits), in both parts of a complex one."""
+    return d == 0 or all(f._prec <= _NOISE_BITS for f in d.atoms(sympy.Float))
+
+
+def _difference_vanishes(d: sympy.Basic, size: float) -> bool:
+    """Two exact numbers whose difference is ``d`` are equal: it evaluates to zero (:func:`_vanishes`),
+    or, when tiny next to them (``size``), it shrinks as the precision doubles: rounding noise of a
+    function evaluated at fixed precision. A real difference keeps its value at any precision, however
+    small: ``e^{-1000}`` is not 0 and ``e^{\pi\sqrt{163}}`` is not 262537412640768744."""
+    try:
+        first = sympy.N(d, _PREC)
+        if _vanishes(first):
+            return True
+        small = _number(first)
+        if small is None or abs(small) > _EXACT_REL * size:
+            return False
+        again = sympy.N(d, 2 * _PREC)
+        later = _number(again)
+        return _vanishes(again) or (later is not None and abs(later) < 1e-10 * abs(small))
+    except (TypeError, ValueError, OverflowError, ZeroDivisionError, AttributeError, RecursionError):
+        return False
 
 
 def _close(x: complex, y: complex, tol: tuple[float, float]) -> bool:
@@ -184,9 +211,8 @@ def _expr_equal(a: sympy.Basic, b: sympy.Basic, opts: MathOptions) -> tuple[bool
             eq = sympy.simplify(a - b) == 0
             return eq, "symbolic-equal (simplify)" if eq else "not-equal (not numbers)"
         if exact:
-            d = _number(a - b)
-            if d is not None and (abs(d) <= _EXACT_REL * max(abs(x), abs(y)) or abs(d) < _EVALF_ZERO):
-                return True, "numeric-equal (exact to 20 digits)"
+            if _difference_vanishes(a - b, max(abs(x), abs(y))):
+                return True, "numeric-equal (exact: the difference vanishes)"
         elif _close(x, y, (opts.rel_tol, opts.abs_tol)):
             return True, f"numeric-equal rel={opts.rel_tol:g}"
         beyond = "" if exact else f", beyond rel_tol={opts.rel_tol:g}"  # the knob that would change it
@@ -243,8 +269,11 @@ def _random_points(a: sympy.Expr, b: sympy.Expr, free: list[sympy.Symbol], tol: 
     for k in range(opts.random_points * 4):
         point = _draw(rng, free, k)
         x, y = _number(a.xreplace(point)), _number(b.xreplace(point))
-        if x is None or y is None or _real(x) != _real(y):
-            continue  # outside one side's (real) domain: e.g. 2 ln x at x < 0 against ln(x^2)
+        if x is None or y is None or (_real(x) and not _real(y)):
+            continue  # a pole, or outside the gold's real domain: ln(x^2) for the gold 2 ln x at x < 0
+        if _real(y) and not _real(x):  # the gold's real domain is the answer's too: 2 ln x is not ln(x^2)
+            where = ", ".join(f"{s}={float(v):.3g}" for s, v in point.items())
+            return False, f"not-equal (not real at {where}, where the gold is)"
         if not _close(x, y, tol):
             where = ", ".join(f"{s}={float(v):.3g}" for s, v in point.items())
             return False, f"numeric-different at {where}"
@@ -391,6 +420,8 @@ def values_equal(answer: Value, gold: Value, opts: MathOptions) -> tuple[bool, s
         if sa is not None and sg is not None:
             eq = _sets_equal(sa, sg, opts)
             return eq, "interval-equal" if eq else "interval-different"
+        if _half_open(answer) or _half_open(gold):  # (0, 0]: an interval that holds no number, never a point
+            return False, "not-equal (an interval that holds no number)"
     if ak == gk == "seq":
         if len(answer.items) != len(gold.items):
             return False, f"tuple-different (length {len(answer.items)} vs {len(gold.items)})"
@@ -409,6 +440,11 @@ def values_equal(answer: Value, gold: Value, opts: MathOptions) -> tuple[bool, s
     if ak == gk == "rel":
         return _relations_equal(answer, gold, opts)
     return False, f"not-equal ({ak} vs {gk})"
+
+
+def _half_open(v: Value) -> bool:
+    """A pair in mixed brackets, ``(a, b]`` or ``[a, b)``: only an interval can be written so."""
+    return v.kind == "seq" and v.brackets in ("(]", "[)")
 
 
 def _named_values(v: Value) -> tuple[Value, ...] | None:

@@ -71,18 +71,30 @@ _UNITS = frozenset(
 )
 _LAST_WORD = re.compile(r"\s*([A-Za-z/]+)(?:\^\{?[23]\}?)?$")
 _NUMBER_THEN_WORDS = re.compile(r"^([+-]?\d[\d,]*(?:\.\d+)?)\s+[a-z]{3,}(?:\s+[a-z]{2,}){0,2}$")
+#: A number and a note in parentheses: ``10 (songs)``, ``63 (cookies)``.
+_NUMBER_THEN_NOTE = re.compile(r"^([+-]?\d[\d,]*(?:\.\d+)?)\s*\(\s*[a-z]{3,}(?:\s+[a-z]{2,}){0,2}\s*\)$")
+#: A ``\text{...}`` (or a like wrapper) that ends the text before a trailing ``\text{}`` unit.
+_ENDS_IN_TEXT = re.compile(r"\\(?:text\w*|mbox|mathrm|operatorname)\s*\{[^{}]*\}$")
 #: Words that change the number before them (``3 million``, ``5 minus two``): never dropped as units.
 _VALUE_WORDS = frozenset(
     """plus minus times over and or divided multiplied less more than hundred thousand million billion trillion
-    dozen percent squared cubed half halves third thirds quarter quarters tenth tenths point not""".split()
+    dozen percent squared cubed half halves third quarter fourth fifth sixth seventh eighth ninth tenth hundredth
+    thousandth point not factorial power root double triple twice inverse reciprocal negative""".split()
     + list(_NUMBER_WORDS))
+
+
+def changes_value(word: str) -> bool:
+    """``word`` (lower case) changes the number before it, in the singular or plural (``3 fourths``,
+    ``5 hundreds``, ``5 factorial``): it is never dropped as a unit."""
+    return word in _VALUE_WORDS or (word.endswith("s") and word[:-1] in _VALUE_WORDS)
 
 _NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d{1,4})?$")
 _RATIO = re.compile(r"^([+-]?)(\d{1,400})/(\d{1,400})$")
 _FRAC = re.compile(r"^([+-]?)\\frac(?:\{([+-]?\d{1,400})\}|(\d))(?:\{(\d{1,400})\}|(\d))$")
 _CHOICE = re.compile(r"^\(?([A-E])\)?$")
 _CHOICE_ANSWER = re.compile(r"^\(?([A-E])\)?(?:[\s:.)]|$)")
-_OTHER_CHOICE = re.compile(r"(?<![A-Za-z])\(?[A-E]\)?(?![A-Za-z])")
+#: Another choice after the first: ``B``, ``(B)`` or ``(b)`` (a bare lower-case letter is a word: ``a``).
+_OTHER_CHOICE = re.compile(r"(?<![A-Za-z])(?:\(?[A-E]\)?|\([a-e]\))(?![A-Za-z])")
 _VAR_EQ = re.compile(r"^[A-Za-z]\s*=\s*(?!.*=)")
 
 
@@ -171,10 +183,19 @@ def strip_text_unit(s: str) -> str:
     if m is None:
         return s
     words = m.group(1).lower().replace("/", " ").split()
-    if any(w in _VALUE_WORDS or w in ("e", "i") for w in words):
+    if any(changes_value(w) or w in ("e", "i") for w in words):
         return s
     rest = s[: m.start()].rstrip()
+    if _ENDS_IN_TEXT.search(rest):  # \text{yes}\text{ maybe no}: words after words are no unit
+        return s
     return rest if rest and (rest[-1] in "0123456789})]" or rest.endswith("\\pi")) else s
+
+
+def _degrees_of_radians(s: str) -> bool:
+    """A degree sign on something that is not a plain number, in an answer that names pi
+    (``\\frac{\\pi}{6}^\\circ``): an angle in radians marked as degrees, which no sign-stripping may turn
+    into the radians. ``180^\\circ \\cdot \\frac{\\pi}{180}`` marks a number: its sign goes as usual."""
+    return "\\pi" in s and any(not re.search(r"\d\s*$", s[: m.start()]) for m in _DEGREES.finditer(s))
 
 
 def clock_or_ratio(s: str) -> str:
@@ -195,8 +216,8 @@ def clock_or_ratio(s: str) -> str:
 def strip_units(s: str) -> str:
     """Drop trailing unit words after a number or closing bracket (``12 square feet`` -> ``12``), and
     lower-case nouns after a plain number (``42 apples`` -> ``42``)."""
-    m = _NUMBER_THEN_WORDS.match(s)
-    if m and not any(w == "pi" or w in _VALUE_WORDS for w in s.split()):
+    m = _NUMBER_THEN_WORDS.match(s) or _NUMBER_THEN_NOTE.match(s)
+    if m and not any(w == "pi" or changes_value(w) for w in re.findall(r"[a-z]+", s)):
         return m.group(1)
     rest = s
     for _ in range(3):
@@ -222,7 +243,7 @@ def normalize(s: str, opts: MathOptions) -> str:
     s = unwrap(s, _WRAPPER)
     s = _LETTER_UNION.sub(" \\\\cup ", s)
     s = s.replace("\\$", "").replace("$", "")
-    if opts.strip_degrees:
+    if opts.strip_degrees and not _degrees_of_radians(s):
         trig = bool(_TRIG.search(s))
         # inside trig functions degrees are an angle unit that changes the value; elsewhere just a sign
         if trig:

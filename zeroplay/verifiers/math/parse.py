@@ -223,6 +223,9 @@ def _function(func: str, s: str, i: int, depth: int) -> tuple[str, int]:
             raise ParseFailure("unbalanced parentheses after a function")
         inner, end = got
         return f" ({func}({latex_to_text(inner, depth + 1)}){power})", end
+    if j < len(s) and s[j] == "|":  # \ln|x+1| is ln(|x+1|), not ln|x| + 1|
+        end = _closing_bar(s, j)
+        return f" ({func}(|{latex_to_text(s[j + 1 : end], depth + 1)}|){power})", end + 1
     end = j
     braces = 0
     while end < len(s):
@@ -237,6 +240,25 @@ def _function(func: str, s: str, i: int, depth: int) -> tuple[str, int]:
     if not arg:
         raise ParseFailure(f"{func} without an argument")
     return f" ({func}({latex_to_text(arg, depth + 1)}){power})", end
+
+
+def _closing_bar(s: str, start: int) -> int:
+    """The index of the ``|`` that closes the one opening at ``s[start]``: a bar after an operator,
+    an opening bracket or another bar opens (``||x| - 1|``), any other closes; braces are skipped."""
+    bars, braces = 0, 0
+    for k in range(start, len(s)):
+        c = s[k]
+        braces += {"{": 1, "}": -1}.get(c, 0)
+        if c != "|" or braces:
+            continue
+        before = s[start:k].rstrip()[-1:]
+        if k == start or before in ("", "|", "(", "[", "{", "+", "-", "*", "/", "^", ",", "="):
+            bars += 1
+        else:
+            bars -= 1
+            if bars == 0:
+                return k
+    raise ParseFailure("unpaired | bars after a function")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -361,10 +383,14 @@ def _parse_cached(s: str, constants_i_e: bool) -> sympy.Basic:
     return _parse_expression(s, constants_i_e)
 
 
+#: ``\lvert``, ``\rvert``, ``\vert``: the bar ``|`` (so that ``\ln\lvert x+1 \rvert`` reads as ``\ln|x+1|``).
+_BAR = re.compile(r"\\[lr]?vert(?![a-zA-Z])\s*")
+
+
 def _parse_expression(s: str, constants_i_e: bool) -> sympy.Basic:
     if re.search(r"\d{%d,}" % (MAX_DIGITS + 1), s):
         raise Oversized(f"number with more than {MAX_DIGITS} digits")
-    text = latex_to_text(s)
+    text = latex_to_text(_BAR.sub("|", s))
     text = _SCIENTIFIC.sub(r"\1*10**(\2)", text)
     text = _abs_bars(text)
     if not _SAFE_TEXT.match(text):
@@ -438,6 +464,8 @@ _REAL_LINE = re.compile(r"^(?:\\mathbb\{R\}|ℝ|\\R)$")
 _WORDS_SIDE = re.compile(r"^[A-Za-z][A-Za-z ]*[A-Za-z]$")
 _AND = ("\\text{ and }", " and ")
 _WORDS = re.compile(r"^[A-Za-z][A-Za-z\s'\-]*$")
+#: Two-letter answers read as words, not as products of two variables (``xy`` stays x*y).
+_SHORT_WORDS = frozenset("no ok on up is it of or to so we us my go do if".split())
 
 
 def split_top(s: str, seps: tuple[str, ...] = (",",)) -> list[str]:
@@ -498,9 +526,10 @@ def parse_value(s: str, opts: MathOptions) -> Value:
     return v
 
 
-#: What a text answer is compared by: words, and every other mark (signs, brackets, operators)
-#: one by one; LaTeX escapes, braces, dollars, quotes and sentence punctuation do not count.
-_TEXT_TOKEN = re.compile(r"\w+|[^\w\s\\{}$'\"`.!?:;]")
+#: What a text answer is compared by: words, numbers with their points and colons (``1.5`` is not
+#: ``1:5`` nor ``15``), a factorial, and every other mark (signs, brackets, operators) one by one;
+#: LaTeX escapes, braces, dollars, quotes and sentence punctuation do not count.
+_TEXT_TOKEN = re.compile(r"\d+(?:[.:]\d+)+|\w+|(?<=\d)!|[^\w\s\\{}$'\"`.!?:;]")
 
 
 def text_key(s: str) -> str:
@@ -517,6 +546,8 @@ def _structured(s: str, opts: MathOptions, depth: int) -> Value:
     if not s:
         raise ParseFailure("empty")
     if _WORDS.match(s) and any(len(w) >= 3 and w not in _FUNCS and w not in _CONSTANTS for w in re.findall(r"[A-Za-z]+", s)):
+        raise ParseFailure("a word answer")
+    if s.lower() in _SHORT_WORDS:  # "no" is a word, not n*o (which "on" would equal)
         raise ParseFailure("a word answer")
     if _DECIMAL_COMMA.match(s):
         raise ParseFailure("a decimal comma or a list: ambiguous")
@@ -678,13 +709,16 @@ def _relation(s: str, opts: MathOptions) -> Value | None:
     if len(exprs) == 3 and isinstance(exprs[1], sympy.Symbol) and exprs[0].is_number and exprs[2].is_number:
         a, b = exprs[0], exprs[2]
         if norm[0] in ("<", "<=") and norm[1] in ("<", "<="):
-            return Value("interval", (sympy.Interval(a, b, norm[0] == "<", norm[1] == "<"),))
+            return Value("interval", (_interval(a, b, norm[0] == "<", norm[1] == "<"),))
         if norm[0] in (">", ">=") and norm[1] in (">", ">="):
-            return Value("interval", (sympy.Interval(b, a, norm[1] == ">", norm[0] == ">"),))
+            return Value("interval", (_interval(b, a, norm[1] == ">", norm[0] == ">"),))
     if len(exprs) == 3 and (norm[0] in "<<=") == (norm[1] in "<<="):
         left, right = _solution_set(exprs[0], norm[0], exprs[1]), _solution_set(exprs[1], norm[1], exprs[2])
         if left is not None and right is not None and (exprs[0] - exprs[2]).free_symbols == set():
-            return Value("interval", (sympy.Intersection(left, right),))
+            meet = sympy.Intersection(left, right)
+            if meet is sympy.S.EmptySet:
+                raise ParseFailure("a chain of relations that no number satisfies")
+            return Value("interval", (meet,))
     raise ParseFailure("unsupported chain of relations")
 
 
@@ -759,12 +793,22 @@ def _as_set(v: Value) -> sympy.Set:
         return v.items[0]
     if v.kind == "seq" and len(v.items) == 2 and all(i.kind == "expr" for i in v.items):
         a, b = v.items[0].items[0], v.items[1].items[0]
-        return sympy.Interval(a, b, v.brackets[0] == "(", v.brackets[1] == ")")
+        return _interval(a, b, v.brackets[0] == "(", v.brackets[1] == ")")
     if v.kind == "set" and all(i.kind == "expr" for i in v.items):
         return sympy.FiniteSet(*(i.items[0] for i in v.items))
     if v.kind == "list":
         return sympy.Union(*(_as_set(i) for i in v.items))
     raise ParseFailure(f"not an interval or set: {v.kind}")
+
+
+def _interval(a: sympy.Basic, b: sympy.Basic, left_open: bool, right_open: bool) -> sympy.Set:
+    """The interval from ``a`` to ``b``; :class:`ParseFailure` when it holds no number (``[1, 0]``,
+    ``(2, 2)``, ``1 < x < 0``): such notation is a pair or a slip, never the empty set, and two of
+    them must not compare equal (``[1, 0]`` would match every pair ``(a, b)`` with ``a >= b``)."""
+    interval = sympy.Interval(a, b, left_open, right_open)
+    if interval is sympy.S.EmptySet:
+        raise ParseFailure("an interval that holds no number (its start is not below its end)")
+    return interval
 
 
 def as_set(v: Value) -> sympy.Set | None:

@@ -89,16 +89,17 @@ class MathVerifier(Verifier):
     budget (``timeout_s``; the worker is killed and the verdict is ``timeout``), enforced from any
     thread without signals; power towers, huge factorials and oversized inputs are refused before
     sympy computes them. Every verdict names its rule in ``reason`` and carries the extracted answer.
-    A gold with no content (empty, or only punctuation and brackets such as ``.``, ``()``, ``\\{\\}``;
-    the empty set must be named: ``\\emptyset``) matches nothing: the verdict is ``bad-gold``.
+    A gold with no content (None, NaN, empty, or only punctuation and brackets such as ``.``, ``()``,
+    ``\\{\\}``; the empty set must be named: ``\\emptyset``) matches nothing: the verdict is ``bad-gold``.
     Verdicts from sympy are cached per (answer, gold), refusals included: a timeout is answered
     again from the cache for any budget up to the one it ran past, so a policy repeating a
     runaway answer does not cost a worker restart each time (``worker_calls`` counts the misses).
 
     Numbers: a gold written exactly (integer, fraction, no decimal point) is compared exactly: a
     decimal answer must spell the same value (``2.0`` for ``2``, ``0.5`` for ``1/2``; never
-    ``0.3333`` for ``1/3`` nor ``1234567891.0`` for ``1234567890``), and exact expressions must
-    agree to 20 digits (15 at random points). ``rel_tol``/``abs_tol`` apply only to a decimal gold (whatever
+    ``0.3333`` for ``1/3`` nor ``1234567891.0`` for ``1234567890``), and exact numbers must be equal:
+    their difference evaluates to zero (``e^{-1000}`` is not 0); with free symbols, they must agree to
+    15 digits at random points. ``rel_tol``/``abs_tol`` apply only to a decimal gold (whatever
     the answer: ``\\pi`` against ``3.14159``), and to a decimal answer for an irrational gold constant
     (``3.14159265359`` for ``\\pi``). The default ``rel_tol=1e-9`` asks for about ten significant digits: a
     gold ``3.14159`` or ``1.41421`` does not accept ``\\pi`` or ``\\sqrt{2}``, nor the gold ``\\pi`` the answer
@@ -125,8 +126,10 @@ class MathVerifier(Verifier):
     Does not: give partial credit; read answers that are not marked (beyond the ``fallback`` policy);
     guarantee symbolic proofs: expressions with free symbols are equal when they agree at
     ``random_points`` random points of both signs (a probabilistic identity test that is exact for
-    polynomials with overwhelming probability; points outside one side's real domain are skipped,
-    so identities that hold wherever both sides are real, like ``ln(x^2) = 2 ln x``, are accepted). The first hard item waits for a worker to start (about a second).
+    polynomials with overwhelming probability; points outside the gold's real domain are skipped, so
+    the answer ``ln(x^2)`` is the gold ``2 ln x``; an answer that is not real where the gold is, is
+    wrong: ``2 ln x`` for the gold ``ln(x^2)``, ``ln x`` for ``ln|x|``). The first hard item waits for a
+    worker to start (about a second).
     Verifiers with the same ``workers`` and ``worker_memory_mb`` share one pool of processes.
     """
 
@@ -198,6 +201,8 @@ class MathVerifier(Verifier):
                                 f"nor an answer by fallback={opts.fallback!r}",
                                 fallback=opts.fallback)
         details: dict[str, Any] = {"extraction": found.rule}
+        if _no_gold(reference):  # str(None) is "None": an answer must not score against a missing gold
+            return Verdict.fail(f"bad-gold: no gold ({reference!r}; fix the dataset item)", found.text, **details)
         gold_text = _gold_text(reference if isinstance(reference, str) else _gold_str(reference))
         if len(found.text) > opts.max_chars:
             return Verdict.fail(f"oversized-input: answer has {_answer_length(response, found)} chars "
@@ -367,6 +372,13 @@ def _gold_text(gold: str) -> str:
 def _has_content(gold: str, normalized: str) -> bool:
     """Whether a gold says anything: a letter, digit or math symbol once normalized, or the empty set by name."""
     return bool(_CONTENT.search(normalized) or _NAMED_EMPTY_SET.search(gold))
+
+
+def _no_gold(reference: Any) -> bool:
+    """A missing gold: None or NaN (a blank cell of a table), bare or as a task dict's ``answer``."""
+    if isinstance(reference, dict) and "answer" in reference:
+        reference = reference["answer"]
+    return reference is None or (isinstance(reference, float) and reference != reference)
 
 
 def _gold_str(reference: Any) -> str:
