@@ -44,7 +44,12 @@ def test_raw_regex_pattern():
 def test_partial_credit_is_a_shaping_score():
     v = verifiers.make("format", partial_credit=True)
     got = v.verify("<think>only reasoning</think> 5")
-    assert not got.correct and got.score == 0.5
+    assert not got.correct and got.score == 2 / 5  # 2 of 4 tags, over tags + 1: below a match even with all
+    # every tag in place around a mismatch (text outside the tags, an empty hole) is still below a match's 1.0
+    for response in ("junk <think>a</think> junk <answer>b</answer> junk", "<think></think><answer></answer>",
+                     "<think>\u200b</think><answer>\u2800</answer>"):
+        got = v.verify(response)
+        assert not got.correct and got.score == 4 / 5, got
 
 
 def test_hostile_inputs_fail_cleanly():

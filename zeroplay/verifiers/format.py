@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,6 +17,16 @@ DEFAULT_TEMPLATE = "<think>…</think><answer>…</answer>"
 MAX_CHARS = 1 << 17
 _HOLE = re.compile(r"…|\.\.\.")
 _TAG = re.compile(r"</?[A-Za-z][\w-]*>")
+
+
+#: Characters that show nothing although ``str.strip`` keeps them: Braille blank, Hangul fillers.
+_INVISIBLE = frozenset("\u2800\u3164\u115f\u1160\uffa0")
+
+
+def _blank(text: str) -> bool:
+    """Nothing visible: whitespace, format characters (zero-width space and joiners, BOM, bidi marks)
+    and fillers only."""
+    return all(c.isspace() or c in _INVISIBLE or unicodedata.category(c) in ("Cf", "Cc") for c in text)
 
 
 def template_regex(template: str) -> re.Pattern[str]:
@@ -42,8 +53,10 @@ class FormatVerifier(Verifier):
     means ``<think>…</think><answer>…</answer>``), or from a raw ``pattern`` (a Python regex matched
     against the whole response with ``re.S``). With ``unique_tags`` (default) every tag of the
     template must occur exactly once, so an ``<answer>`` smuggled inside ``<think>`` fails. Holes must
-    be non-empty unless ``allow_empty``. ``partial_credit`` scores the fraction of template tags
-    present once, in order, when the whole template does not match (a shaping reward).
+    be non-empty unless ``allow_empty``; a hole of only spaces or invisible characters (zero-width
+    spaces, fillers) is empty. ``partial_credit`` scores a response that does not match by the template
+    tags present once, in order: ``hit / (tags + 1)``, so even all tags around a mismatch (text
+    outside them, an empty hole) stay below the 1.0 of a match (a shaping reward).
 
     The reference is ignored (a task may pass None). ``extracted`` is the text of the last hole
     (the answer, for the default template).
@@ -102,7 +115,7 @@ class FormatVerifier(Verifier):
             what = f"template {self.template!r}" if self.template else f"pattern {self.regex.pattern!r}"
             return self._partial(response, f"format-mismatch: does not match {what}")
         groups = tuple(g.strip() if g is not None and self.template else g for g in m.groups())
-        if groups and not self.allow_empty and any(g is not None and not g.strip() for g in groups):
+        if groups and not self.allow_empty and any(g is not None and _blank(g) for g in groups):
             return self._partial(response, "format-mismatch: a template part is empty")
         extracted = groups[-1] if groups else m.group(0)
         return Verdict(True, 1.0, "format-match", extracted)
@@ -116,5 +129,5 @@ class FormatVerifier(Verifier):
             if at >= 0 and response.count(tag) == 1:
                 hit += 1
                 pos = at + len(tag)
-        score = hit / len(self.tags)
+        score = hit / (len(self.tags) + 1)  # below a match's 1.0 even with every tag in place
         return Verdict(False, score, f"{reason}; partial credit {hit}/{len(self.tags)} tags")

@@ -1,0 +1,143 @@
+"""Answers a red-team found rewarded although wrong (a helper who had not read the rules, attacking the
+math, exact and format verifiers as a policy under RL would), each beside a right answer that must
+still score. Every wrong answer here scored 1 before its fix."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from zeroplay import verifiers
+
+DATA = Path(__file__).resolve().parents[2] / "zeroplay" / "verifiers" / "data"
+
+
+@pytest.fixture(scope="module")
+def math_v():
+    return verifiers.make("math", workers=1)
+
+
+# (response, gold): wrong answers that were rewarded
+WRONG = [
+    # a reversed or degenerate interval held no number, and two empty sets compared equal: one constant
+    # answer matched every pair (a, b) with a >= b
+    (r"\boxed{[1, 0]}", "(3, -2)"),
+    (r"\boxed{(1, 0]}", "(7, 4)"),
+    (r"\boxed{1 < x < 0}", r"\left(\frac{1}{2}, -\frac{3}{2}\right)"),
+    (r"\boxed{(0, 0]}", "(2, 2)"),
+    (r"\boxed{(1, 0)}", "[5, 1]"),
+    # a function's argument in bars ended at the first + or -: \ln|x+1| read as \ln|x| + 1
+    (r"\boxed{-2}", r"\ln|x-1| - \ln|x+1|"),
+    (r"\boxed{\ln|x+1| - \ln|x+3| + C}", r"\ln|x-1| - \ln|x+1| + C"),
+    (r"\boxed{\ln|x| + 1 + C}", r"\ln\left|x+1\right| + C"),
+    (r"\boxed{\sin|x| - 1}", r"\sin|x-1|"),
+    (r"\boxed{\ln\lvert x \rvert + 1}", r"\ln\lvert x+1 \rvert"),
+    # points where the answer was not real were skipped even where the gold is real
+    (r"\boxed{\ln x + C}", r"\ln|x| + C"),
+    (r"\boxed{\ln(-x)}", r"\ln|x|"),
+    (r"\boxed{2\ln x}", r"\ln(x^2)"),
+    (r"\boxed{7 + \sqrt{\lfloor x \rfloor - x}}", "7"),
+    # exact numbers agreed "to 20 digits": relative, so 1e-435 was 0 and an 18-digit integer took a neighbour
+    (r"\boxed{e^{-1000}}", "0"),
+    (r"\boxed{10^{-200}\pi}", "0"),
+    (r"\boxed{e^{\pi\sqrt{163}}}", "262537412640768744"),
+    (r"\boxed{10^{25} + \sqrt{2}}", "10000000000000000000000000"),
+    # words that change the value were dropped as units
+    (r"\boxed{5 hundreds}", "5"),
+    (r"\boxed{3 fourths}", "3"),
+    (r"\boxed{5 factorial}", "5"),
+    (r"\boxed{3 \text{ millions}}", "3"),
+    # a hedge in a second \text{} was dropped as a unit
+    (r"\boxed{\text{yes}\text{ maybe no}}", r"\text{yes}"),
+    # a two-letter word was a product of symbols: "on" was n*o
+    (r"\boxed{on}", r"\text{no}"),
+    (r"\boxed{ON}", "NO"),
+    # a parenthesized lower-case second choice was no hedge
+    (r"\boxed{(B) or (c)}", "B"),
+    # text golds ignored points and colons inside numbers
+    (r"\boxed{(1:5, north)}", r"(1.5, \text{north})"),
+    # a degree sign on an angle in radians was stripped
+    (r"\boxed{\frac{\pi}{6}^\circ}", r"\frac{\pi}{6}"),
+]
+
+# (response, gold): right answers next to the fixes, which must still score
+RIGHT = [
+    (r"\boxed{[1, 3)}", "[1, 3)"),
+    (r"\boxed{1 \le x < 3}", "[1, 3)"),
+    (r"\boxed{[3, -2]}", "(3, -2)"),  # the same point in other brackets
+    (r"\boxed{\ln\left|\frac{x-1}{x+1}\right| + C}", r"\ln|x-1| - \ln|x+1| + C"),
+    (r"\boxed{\ln|x+1|}", r"\ln\left|x+1\right|"),
+    (r"\boxed{\ln||x|-1|}", r"\ln\left|\left|x\right|-1\right|"),
+    (r"\boxed{\ln|x|}", r"\ln x"),  # the gold's real domain is x > 0, where they agree
+    (r"\boxed{\ln(x^2)}", r"2\ln x"),
+    (r"\boxed{\frac{x^2-1}{x-1}}", "x+1"),
+    (r"\boxed{\sin^2 x + \cos^2 x}", "1"),
+    (r"\boxed{\sqrt{2}\sqrt{3}}", r"\sqrt{6}"),
+    (r"\boxed{\cos\frac{\pi}{5}}", r"\frac{1+\sqrt{5}}{4}"),
+    (r"\boxed{\tan\frac{\pi}{8}}", r"\sqrt{2}-1"),
+    (r"\boxed{\sqrt{5+2\sqrt{6}}}", r"\sqrt{2}+\sqrt{3}"),
+    (r"\boxed{\log_2 8}", "3"),
+    (r"\boxed{5 meters}", "5"),
+    (r"\boxed{500 \text{ nm}}", "500"),
+    (r"\boxed{10}", "10 (songs)"),
+    (r"\boxed{no}", "No"),
+    (r"\boxed{yx}", "xy"),  # two letters that are no word stay a product
+    (r"\boxed{(B) 12}", "B"),
+    (r"\boxed{(1.5, north)}", r"(1.5, \text{north})"),
+    (r"\boxed{30^\circ}", "30"),
+    (r"\boxed{180^\circ \cdot \frac{\pi}{180}}", r"\pi"),
+]
+
+
+@pytest.mark.parametrize("response, gold", WRONG)
+def test_wrong_answers_the_red_team_found_score_nothing(math_v, response: str, gold: str) -> None:
+    got = math_v.verify(response, gold)
+    assert not got.correct and got.score == 0.0, got
+
+
+@pytest.mark.parametrize("response, gold", RIGHT)
+def test_right_answers_beside_the_fixes_still_score(math_v, response: str, gold: str) -> None:
+    got = math_v.verify(response, gold)
+    assert got.correct, got
+
+
+def test_one_constant_answer_matches_no_pair_gold_of_the_data(math_v) -> None:
+    """``[1, 0]`` used to match about a third of the data's two-coordinate golds."""
+    golds = set()
+    for path in DATA.glob("*.jsonl"):
+        for line in path.read_text().splitlines():
+            gold = json.loads(line)["gold"]
+            if isinstance(gold, str) and gold.count(",") == 1:
+                golds.add(gold)
+    assert len(golds) > 20
+    for answer in (r"\boxed{[1, 0]}", r"\boxed{(0, 0]}", r"\boxed{1 < x < 0}"):
+        taken = [g for g in sorted(golds) if math_v.verify(answer, g).correct]
+        assert taken == [], (answer, taken)
+
+
+@pytest.mark.parametrize("gold", [None, float("nan"), {"answer": None}])
+def test_a_missing_gold_pays_for_no_answer(math_v, gold) -> None:
+    for response in (r"\boxed{None}", "None", r"\boxed{nan}"):
+        got = math_v.verify(response, gold)
+        assert not got.correct and got.reason.startswith("bad-gold"), got
+    assert verifiers.as_trl_reward("math")(completions=[r"\boxed{None}"], answer=[None]) == [0.0]
+
+
+def test_exact_keeps_the_marks_that_are_part_of_a_value() -> None:
+    exact = verifiers.make("exact")
+    for response, reference in (("5", "5!"), ("f", "f'"), (".5", "5"), ("none", None), ("nan", float("nan")),
+                                ("?!", ""), ("", "")):
+        assert not exact.verify(response, reference).correct, (response, reference)
+    for response, reference in (("Yes!", "yes"), ('"Yes."', "yes"), ("  Paris. ", "paris"), ("5!", "5!"),
+                                ("`x`", "x")):
+        assert exact.verify(response, reference).correct, (response, reference)
+
+
+def test_format_holes_of_invisible_characters_are_empty() -> None:
+    fmt = verifiers.make("format")
+    for blank in ("\u200b", "\u2800", "\u3164", "\ufeff", "\u200d \u200c"):
+        got = fmt.verify(f"<think>{blank}</think><answer>{blank}</answer>")
+        assert not got.correct and "empty" in got.reason, (blank, got)
+    assert fmt.verify("<think>a</think><answer>\u200b5</answer>").correct  # visible text beside them counts
