@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from zeroplay import verifiers
 from zeroplay.core.tools import ToolEnv, Turn
 from zeroplay.core.types import Task, Verdict
 from zeroplay.envs.proposer import ProblemPool, ProblemProposerEnv, problem_key, solver_env
@@ -237,12 +238,24 @@ def test_problems_that_differ_in_a_decimal_point_are_two_problems():
     assert problem_key("Compute 1,5 + 2") != problem_key("Compute 15 + 2")
 
 
-@pytest.mark.parametrize("answer", ["...", "?", "''", "!!"])
+@pytest.mark.parametrize("answer", ["...", "''", ". ,"])
 def test_an_exact_answer_that_equals_every_blank_answer_is_refused(answer):
     env = ProblemProposerEnv("exact", examples=0)
     env.reset(seed=0)
     info = env.validate(f"<problem>What colour is the sky at noon?</problem><answer>{answer}</answer>")
     assert info.get("stage") == "check" and "matches any answer" in info["error"]
+
+
+@pytest.mark.parametrize("answer", ["?", "!!"])
+def test_an_exact_answer_of_marks_is_kept_and_no_blank_answer_matches_it(answer):
+    """``?`` is no sentence's end (nothing before it): it is the answer itself, which only ``?`` matches."""
+    env = ProblemProposerEnv("exact", examples=0)
+    env.reset(seed=0)
+    info = env.validate(f"<problem>Which mark ends a question, twice over?</problem><answer>{answer}</answer>")
+    assert "task" in info, info
+    exact = verifiers.make("exact")
+    assert exact.verify(answer, answer).correct
+    assert not any(exact.verify(blank, answer).correct for blank in ("", " ", "''", "...", "\n"))
 
 
 def test_the_exact_family_scores_the_answer_tag_its_prompt_asks_for():
