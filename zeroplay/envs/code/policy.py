@@ -4,6 +4,11 @@ This is an early-rejection **filter**, not a security boundary: it turns away pr
 import ``os`` or call ``open`` so they cost no sandbox time and the proposer learns the rule.
 A program that slips past it still runs only inside the sandbox, under its hard limits.
 
+Besides names, it reads ``from m import name`` and class patterns' keywords (``case object(os=o)``)
+as attribute accesses, and refuses an attribute of an imported module that the module's own source
+got by an import (``enum.bltns``, ``enum`` having done ``import builtins as bltns``), found by reading
+that source, never importing it (:func:`module_bindings`).
+
 It is also the only guard against a task whose output follows a *coarse* clock: the proposer
 env's ``determinism`` stage reruns a program a few milliseconds after its first run, so today's
 weekday (``email.utils.formatdate``) or the second of ``/proc/uptime`` (``linecache``,
@@ -18,7 +23,10 @@ no other module reads the clock for a program.
 from __future__ import annotations
 
 import ast
+import functools
+import importlib.machinery
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from zeroplay.envs.code.triplet import ENTRY
 
@@ -72,7 +80,36 @@ DEFAULT_BANNED_ATTRIBUTES: frozenset[str] = frozenset({
     "modules", "attrgetter", "methodcaller",
     # a file by name through an allowed module (codecs.open, wave.open)
     "open",
+    # getattr and eval in other clothes: a format field walks attributes by name, annotations given as
+    # strings are evaluated (typing.get_type_hints, and singledispatch's register through it)
+    "get_field", "get_type_hints", "ForwardRef", "_evaluate", "singledispatch", "singledispatchmethod",
 })
+
+
+@functools.lru_cache(maxsize=512)
+def module_bindings(module: str, banned: frozenset[str]) -> frozenset[str]:
+    """The names ``module``'s own Python source binds with ``import x [as y]`` (modules) or with
+    ``from <banned module> import name`` (a clock or file function), found by reading the source, never
+    by importing it (an import may have side effects); empty for a C module or one not found."""
+    try:
+        parts = module.split(".")
+        spec = importlib.machinery.PathFinder.find_spec(parts[0])
+        for part in parts[1:]:
+            if spec is None or not spec.submodule_search_locations:
+                return frozenset()
+            spec = importlib.machinery.PathFinder.find_spec(part, list(spec.submodule_search_locations))
+        if spec is None or not spec.origin or not spec.origin.endswith(".py"):
+            return frozenset()
+        tree = ast.parse(Path(spec.origin).read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError, ImportError, UnicodeDecodeError):
+        return frozenset()
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.asname or alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in banned:
+            names.update(alias.asname or alias.name for alias in node.names)
+    return frozenset(names)
 
 
 class PolicyError(ValueError):
@@ -133,27 +170,61 @@ class CodePolicy:
             raise PolicyError("parse", f"the program must define a top-level function `def {ENTRY}(...)`")
         return tree
 
+    def _attribute_banned(self, name: str, modules: frozenset[str]) -> str | None:
+        """Why the attribute ``name`` (``x.name``, ``from m import name``, ``case C(name=...)``) is banned."""
+        if name in self.banned_attributes or name.startswith("__"):
+            return f"access to banned attribute {name!r}"
+        if name in modules:  # an allowed module re-exports the banned ones it imported (typing.sys, functools.os...)
+            return f"access to banned module {name!r} through an attribute"
+        return None
+
     def find_banned(self, tree: ast.AST) -> str | None:
         """A description of the first banned construct in ``tree``, or None."""
         modules = self.modules()
+        imported: dict[str, str] = {}  # a name the program binds to a module -> that module
         for node in ast.walk(tree):
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     if self._module_banned(alias.name, modules):
                         return f"line {node.lineno}: import of banned module {alias.name!r}"
-            elif isinstance(node, ast.ImportFrom):
+                    bound = alias.asname or alias.name.split(".")[0]
+                    imported[bound] = alias.name if alias.asname else bound
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
                 if node.level:
                     return f"line {node.lineno}: relative imports are not allowed"
                 if self._module_banned(node.module or "", modules):
                     return f"line {node.lineno}: import from banned module {node.module!r}"
+                for alias in node.names:  # from m import name is m.name
+                    why = ("a star import hides what it takes" if alias.name == "*" else
+                           self._attribute_banned(alias.name, modules)
+                           or self._imported_module(node.module, alias.name))
+                    if why:
+                        return f"line {node.lineno}: {why}"
+            elif isinstance(node, ast.MatchClass):  # case object(os=o) reads the attribute os
+                for name in node.kwd_attrs:
+                    why = self._attribute_banned(name, modules) or next(
+                        (w for w in (self._imported_module(m, name) for m in set(imported.values())) if w), None)
+                    if why:
+                        return f"line {node.lineno}: {why} (in a class pattern)"
+            elif (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in imported
+                  and self._imported_module(imported[node.value.id], node.attr)):
+                return f"line {node.lineno}: {self._imported_module(imported[node.value.id], node.attr)}"
             elif isinstance(node, ast.Name) and (node.id in self.banned_names or node.id.startswith("__")):
                 if node.id != "__name__":
                     return f"line {node.lineno}: use of banned name {node.id!r}"
             elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in self.banned_calls:
                 return f"line {node.lineno}: call of banned function {node.func.id!r}"
-            elif isinstance(node, ast.Attribute) and node.attr in self.banned_attributes:
-                return f"line {node.lineno}: access to banned attribute {node.attr!r}"
-            elif isinstance(node, ast.Attribute) and node.attr in modules:
-                # an allowed module re-exports the banned ones it imported (typing.sys, functools.os...)
-                return f"line {node.lineno}: access to banned module {node.attr!r} through an attribute"
+            elif isinstance(node, ast.Attribute) and (node.attr in self.banned_attributes or node.attr in modules):
+                return f"line {node.lineno}: {self._attribute_banned(node.attr, modules)}"
+        return None
+
+    def _imported_module(self, module: str | None, name: str) -> str | None:
+        """Why ``module.name`` is banned when ``module``'s own source binds ``name`` with an import
+        statement to a module or to a banned module's function (``enum`` does ``import builtins as
+        bltns``: ``enum.bltns.eval``), else None."""
+        if not module or module.split(".")[0] in DEFAULT_BANNED_MODULES:
+            return None  # a module the defaults ban that this policy allows (os, for a permissive one) comes whole
+        if name in module_bindings(module, self.modules()):
+            return f"{module}.{name} is what {module} imported, not its own: import what you need yourself"
         return None

@@ -11,8 +11,9 @@ Validation runs in stages, cheapest first, and stops at the first that fails:
                 renamed variables (:mod:`~zeroplay.envs.code.canonical`), same inputs
 ``run``         runs in the sandbox within the time, memory and output limits, and every call returns
 ``output``      every returned value is a Python literal of bounded size
-``determinism`` ``determinism_seeds`` more runs, each under a string-hash seed of its own, give
-                the same outputs (equal values: a dict's key order is not compared)
+``determinism`` ``determinism_seeds`` more runs, each under a string-hash seed of its own and with
+                the inputs in the reverse order, give the same outputs (equal values: a dict's key
+                order is not compared; state kept between calls shows)
 ``distinct``    the inputs are pairwise different (checked with the static stages) and, for
                 induction, so are their outputs
 ==============  ==================================================================================
@@ -44,7 +45,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -234,9 +235,13 @@ class ProposalValidator:
             return []
         seeds = hash_check_seeds(self.determinism_seeds)
         share = max(1, -(-getattr(self.runner.sandbox, "workers", 1) // len(seeds)))
+        # in the reverse order: a program that keeps state between calls (a counter in a global) gives
+        # other outputs, where the first run's order would repeat them (its own task then fails it)
+        backwards = [(program, inputs[::-1]) for program, inputs in jobs]
         with ThreadPoolExecutor(len(seeds), thread_name_prefix="zeroplay-determinism") as pool:
-            per_seed = list(pool.map(lambda seed: self.runner.with_hash_seed(seed, share).run_many(jobs), seeds))
-        return list(zip(*per_seed))
+            per_seed = list(pool.map(lambda seed: self.runner.with_hash_seed(seed, share).run_many(backwards), seeds))
+        return [tuple(replace(outcome, calls=outcome.calls[::-1]) for outcome in outcomes)
+                for outcomes in zip(*per_seed)]
 
 
 def _same_values(outputs: list[str], again: list[str]) -> bool:

@@ -122,11 +122,43 @@ def values_equal(a: Any, b: Any, *, rel_tol: float = 1e-9) -> bool:
         return a == b or math.isclose(a, b, rel_tol=rel_tol, abs_tol=0.0)
     if isinstance(a, (list, tuple)):
         return len(a) == len(b) and all(values_equal(x, y, rel_tol=rel_tol) for x, y in zip(a, b))
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(values_equal(a[k], b[k], rel_tol=rel_tol) for k in a)
+    if isinstance(a, dict):  # keys by type too: {1: 'x'} is not {True: 'x'}
+        ka, kb = {_typed(k): v for k, v in a.items()}, {_typed(k): v for k, v in b.items()}
+        return ka.keys() == kb.keys() and all(values_equal(ka[k], kb[k], rel_tol=rel_tol) for k in ka)
+    if isinstance(a, (set, frozenset)):  # {1, 'a'} is not {True, 'a'}
+        return len(a) == len(b) and ({_typed(x) for x in a} == {_typed(x) for x in b} or _matched(a, b, rel_tol))
     if isinstance(a, complex):
         return values_equal(a.real, b.real, rel_tol=rel_tol) and values_equal(a.imag, b.imag, rel_tol=rel_tol)
-    return a == b  # int, str, bytes, bool, None, set, frozenset
+    return a == b  # int, str, bytes, bool, None
+
+
+def _typed(x: Any) -> Any:
+    """A hashable key of ``x`` that keeps types apart inside (``1``, ``1.0`` and ``True`` are three keys)."""
+    if isinstance(x, tuple):
+        return (tuple, tuple(_typed(i) for i in x))
+    if isinstance(x, frozenset):
+        return (frozenset, frozenset(_typed(i) for i in x))
+    if isinstance(x, float) and math.isnan(x):
+        return (float, "nan")
+    return (type(x), x)
+
+
+#: Sets up to this size whose elements differ as keys are matched pairwise (floats with the tolerance).
+_MATCHED_SET_SIZE = 64
+
+
+def _matched(a: Any, b: Any, rel_tol: float) -> bool:
+    """Each element of ``a`` equals (:func:`values_equal`) its own element of ``b``: floats in a set get the
+    tolerance they get in a list. Larger sets must be equal as typed keys."""
+    if len(a) > _MATCHED_SET_SIZE:
+        return False
+    left = list(b)
+    for x in a:
+        k = next((k for k, y in enumerate(left) if values_equal(x, y, rel_tol=rel_tol)), None)
+        if k is None:
+            return False
+        del left[k]
+    return True
 
 
 def program_key(program: str) -> str:
@@ -143,7 +175,8 @@ class CodeTask:
     """A program defining ``f`` with inputs and their outputs (see the module docstring).
 
     ``outputs[i]`` is the ``repr`` of ``f(*inputs[i])`` as the sandbox computed it. ``n_shown`` is
-    how many pairs an induction prompt shows; the rest are held out for checking.
+    how many pairs an induction prompt shows; the rest are held out for checking (at least one when
+    there are two pairs or more: a larger ``n_shown`` is cut to ``len(inputs) - 1``).
     """
 
     program: str
@@ -160,6 +193,8 @@ class CodeTask:
             raise ValueError(f"a CodeTask needs as many outputs as inputs (>= 1); got {len(self.inputs)} and {len(self.outputs)}")
         if self.n_shown <= 0:
             object.__setattr__(self, "n_shown", max(1, len(self.inputs) // 2))
+        if len(self.inputs) >= 2 and self.n_shown >= len(self.inputs):  # keep one pair to check induction on:
+            object.__setattr__(self, "n_shown", len(self.inputs) - 1)  # else a lookup table of the shown ones passes
 
     @property
     def pairs(self) -> list[tuple[str, str]]:

@@ -80,8 +80,9 @@ class CodeVerifier(Verifier):
       ``inf``, ``1_0`` or non-ASCII digits); the run must exit 0. A failed
       compile fails every test with reason ``compile error: <first lines of the compiler's message>``;
     - ``{"calls": [{"args": [...], "kwargs": {...}, "expected": ...}], "entry_point": NAME}``:
-      each call's return value must equal ``expected`` (JSON values; exact types; floats within
-      ``float_tol``).
+      each call's return value must equal ``expected`` (JSON values, types kept apart: ``"3"`` is not
+      ``3``, ``true`` not ``1``, ``null`` only ``None``; a list is a list or tuple; an integer and a float
+      are one number type, as in JSON: ``3.0`` for ``3`` counts, floats within ``float_tol``).
 
     Without ``entry_point``, assert-style tests that call exactly one function the solution
     defines test that function (:func:`infer_entry_point`, which parses both on the host and runs
