@@ -60,6 +60,37 @@ WRONG = [
     (r"\boxed{(1:5, north)}", r"(1.5, \text{north})"),
     # a degree sign on an angle in radians was stripped
     (r"\boxed{\frac{\pi}{6}^\circ}", r"\frac{\pi}{6}"),
+    # second round --------------------------------------------------------------------------------
+    # abs_tol 1e-12 made every tiny decimal gold a zero: 0, the wrong sign, the wrong power of ten
+    (r"\boxed{0}", r"1.6 \times 10^{-19}"),
+    (r"\boxed{-1.6e-19}", "1.6e-19"),
+    (r"\boxed{9.11 \times 10^{-13}}", r"9.11 \times 10^{-31}"),
+    # spaces were dropped before reading a plain number: 2 1/2 was 21/2, Euler's 2e - 1 was 0.2
+    (r"\boxed{10.5}", "2 1/2"),
+    (r"\boxed{4}", "1 2/3"),
+    (r"\boxed{0.2}", "2e - 1"),
+    (r"\boxed{23}", "2 3"),
+    # ^{-1} was the inverse for sin, cos and tan only: \cot^{-1} was tan
+    (r"\boxed{\tan x + C}", r"\cot^{-1} x + C"),
+    # an unbraced exponent of several digits: 2^10 was 2^1 * 0
+    (r"\boxed{0}", "2^10"),
+    # a variable the gold has not, close at every test point
+    (r"\boxed{5 + 10^{-30}x}", "5"),
+    (r"\boxed{(x/10)^{999}}", "0"),
+    (r"\boxed{262537412640768744 + x}", "262537412640768743"),
+    # an unbracketed function argument ran across /: \sin x / x was sin(1)
+    (r"\boxed{\sin(1)}", r"\sin x / x"),
+    # a bare list matched a named gold in any order
+    (r"\boxed{5, 3}", "x = 3, y = 5"),
+    # \approx before "or": two roots read as the last one
+    (r"\boxed{x \approx 1.41 \text{ or } x \approx -1.41}", "-1.41"),
+    # \circ of a composition stripped as a degree sign
+    (r"\boxed{g \circ f}", r"f \circ g"),
+    # a repeating decimal in parentheses, a mixed number with unbraced \frac
+    (r"\boxed{6}", "1.(6)"),
+    (r"\boxed{0}", "0.(3)"),
+    (r"\boxed{\frac{3}{2}}", r"3\frac12"),
+    (r"\boxed{3 twelfths}", "3"),
 ]
 
 # (response, gold): right answers next to the fixes, which must still score
@@ -88,6 +119,25 @@ RIGHT = [
     (r"\boxed{(1.5, north)}", r"(1.5, \text{north})"),
     (r"\boxed{30^\circ}", "30"),
     (r"\boxed{180^\circ \cdot \frac{\pi}{180}}", r"\pi"),
+    # second round
+    (r"\boxed{1.6 \times 10^{-19}}", "1.6e-19"),
+    (r"\boxed{10^{-13}}", "0.0"),  # abs_tol still serves a gold of zero
+    (r"\boxed{\frac{5}{2}}", "2 1/2"),
+    (r"\boxed{2.5}", r"2\frac{1}{2}"),
+    (r"\boxed{\frac{7}{2}}", r"3\frac12"),
+    (r"\boxed{\frac{1}{3}}", "0.(3)"),
+    (r"\boxed{\frac{5}{3}}", "1.(6)"),
+    (r"\boxed{1024}", "2^10"),
+    (r"\boxed{2e - 1}", "2e-1"),  # the same characters
+    (r"\boxed{\arctan\frac{1}{x}}", r"\cot^{-1} x"),
+    (r"\boxed{\frac{\sin x}{x}}", r"\sin x / x"),
+    (r"\boxed{3, 5}", "x = 3, y = 5"),
+    (r"\boxed{x = 3, y = 5}", "x = 3, y = 5"),
+    (r"\boxed{-1.41, 1.41}", r"x \approx 1.41 \text{ or } x \approx -1.41"),
+    (r"\boxed{30^\circ}", r"30^\circ"),
+    (r"\boxed{1000000}", "1\u2009000\u2009000"),
+    (r"\boxed{300 \text{ K}}", "300"),
+    ("#### Final Answer\nThe answer is 42.", "42"),
 ]
 
 
@@ -141,3 +191,11 @@ def test_format_holes_of_invisible_characters_are_empty() -> None:
         got = fmt.verify(f"<think>{blank}</think><answer>{blank}</answer>")
         assert not got.correct and "empty" in got.reason, (blank, got)
     assert fmt.verify("<think>a</think><answer>\u200b5</answer>").correct  # visible text beside them counts
+
+
+def test_a_long_list_against_a_short_set_is_decided_not_timed_out(math_v) -> None:
+    """Deduplicating 150 terms pairwise (each a sympy comparison) ran past the 3 s budget every time; now
+    it stops once it holds more distinct terms than the gold."""
+    answer = r"\boxed{" + ",".join(f"{k}x^2" for k in range(1, 151)) + "}"
+    got = math_v.verify(answer, r"\{x^2, 2x^2\}")
+    assert not got.correct and not got.reason.startswith("timeout"), got

@@ -273,14 +273,19 @@ def code_block(text: str, *, unclosed: bool = False) -> str | None:
 
 # -- plain-text answers --------------------------------------------------------------------------
 def gsm8k_answer(text: str) -> str | None:
-    """The stripped rest of the line after the last ``####`` (GSM8K's answer mark), or None."""
+    """The stripped rest of the line after the last ``####`` (GSM8K's answer mark), or None; a markdown
+    heading such as ``#### Final Answer`` is no answer (the answer follows it)."""
     if not isinstance(text, str):
         return None
     at = text.rfind("####")
     if at < 0:
         return None
-    found = text[at + 4:].split("\n", 1)[0].strip()
-    return found or None
+    found = text[at + 4:].split("\n", 1)[0].strip().lstrip("#").strip()
+    return found if found and not _HEADING.match(found) else None
+
+
+#: A markdown heading's words where GSM8K's mark would hold the answer.
+_HEADING = re.compile(r"^\**(?:the\s+)?(?:final\s+)?(?:answer|solution|result|conclusion|summary)s?\s*:?\**$", re.I)
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,8 @@ _SPACES = re.compile(r"(?<!\\)(?:\\[,;:! ]|\\(?:quad|qquad|displaystyle|textstyl
 _WRAPPERS = ("text", "textnormal", "textup", "textsf", "textbf", "textit", "textrm", "mathrm", "mathbf", "mathit",
              "mbox", "boxed", "operatorname", "mathsf")
 _WRAPPER = re.compile(r"\\(" + "|".join(_WRAPPERS) + r")\s*(?=\{)")
-_DEGREES = re.compile(r"\^\s*\{?\s*\\circ\s*\}?|°|\\degree(?![a-zA-Z])|\\circ(?![a-zA-Z])")
+#: A degree sign; a bare ``\\circ`` only after a number (``g \\circ f`` is a composition).
+_DEGREES = re.compile(r"\^\s*\{?\s*\\circ\s*\}?|°|\\degree(?![a-zA-Z])|(?<=\d)\s*\\circ(?![a-zA-Z])")
 #: A percent sign that ends a value (end of answer, or before a separator or closing bracket).
 _PERCENT = re.compile(r"\\?%(?=\s*(?:$|[,;)\]}]|\\[}\]]))")
 #: Minus signs other than ASCII ``-``: MINUS SIGN, SMALL HYPHEN-MINUS, FULLWIDTH HYPHEN-MINUS.
@@ -54,14 +55,18 @@ _DOUBLED_COMMAND = re.compile(r"(?<!\\)\\\\(?:frac|dfrac|tfrac|sqrt|left|right|b
 _SINGLE_COMMAND = re.compile(r"(?<!\\)\\[a-zA-Z{}]")
 _TRIG = re.compile(r"\\(?:sin|cos|tan|cot|sec|csc)(?![a-zA-Z])")
 _ANGLE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:\^\s*\{?\s*\\circ\s*\}?|°|\\degree(?![a-zA-Z]))")
-_REPEATING = re.compile(r"^([+-]?)(\d*)\.(\d*)\\overline\{(\d{1,50})\}$")
+_REPEATING = re.compile(r"^([+-]?)(\d*)\.(\d*)(?:\\overline\{(\d{1,50})\}|\((\d{1,50})\))$")  # 0.1\overline{6}, 0.1(6)
 _EMPTY_SET = re.compile(r"\\emptyset|\\varnothing|∅|\\\{\s*\\\}")
 _REALS = re.compile(r"^(?:\\mathbb\{R\}|ℝ|all real numbers|\(-\\infty,\s*\+?\\infty\))$", re.I)
 _NUMBER_WORDS = {w: str(i) for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
     "seventeen eighteen nineteen twenty".split())}
-_MIXED = re.compile(r"^([+-]?)(\d+)\s*\\frac\{(\d+)\}\{(\d+)\}$")
+_MIXED = re.compile(r"^([+-]?)(\d+)\s*\\frac(?:\{(\d+)\}|(\d))(?:\{(\d+)\}|(\d))$")  # 3\frac{1}{2}, 3\frac12
+#: A mixed number in plain text: ``2 1/2`` is 5/2 (never 21/2).
+_MIXED_PLAIN = re.compile(r"^([+-]?)(\d+)\s+(\d+)\s*/\s*(\d+)$")
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
+#: Digits in groups of three set apart by (thin) spaces: ``1 000 000``.
+_SPACED_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?: \d{3})+(?:\.\d+)?$")
 _UNITS = frozenset(
     """units unit sq square cubic cm mm m km in inch inches ft feet foot yd yard yards mi mile miles meter meters
     metre metres centimeter centimeters kilometer kilometers millimeter millimeters degrees degree deg radians
@@ -79,7 +84,9 @@ _ENDS_IN_TEXT = re.compile(r"\\(?:text\w*|mbox|mathrm|operatorname)\s*\{[^{}]*\}
 _VALUE_WORDS = frozenset(
     """plus minus times over and or divided multiplied less more than hundred thousand million billion trillion
     dozen percent squared cubed half halves third quarter fourth fifth sixth seventh eighth ninth tenth hundredth
-    thousandth point not factorial power root double triple twice inverse reciprocal negative""".split()
+    thousandth point not factorial power root double triple twice inverse reciprocal negative eleventh twelfth
+    thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth quadrillion quintillion
+    pair score gross""".split()
     + list(_NUMBER_WORDS))
 
 
@@ -259,19 +266,22 @@ def normalize(s: str, opts: MathOptions) -> str:
     s = clock_or_ratio(s)
     if opts.strip_units:
         s = strip_units(s)
-    if opts.thousands_separators and _THOUSANDS.match(s):
-        s = s.replace(",", "")
+    if opts.thousands_separators and (_THOUSANDS.match(s) or _SPACED_THOUSANDS.match(s)):
+        s = s.replace(",", "").replace(" ", "")
     s = _EMPTY_SET.sub("\\\\{\\\\}", s)
     if _REALS.match(s):
         s = "(-\\infty,\\infty)"
     s = _NUMBER_WORDS.get(s.lower(), s)
     m = _REPEATING.match(s)
-    if m:  # 0.1\overline{6} = 1/6
-        s = _repeating_fraction(*m.groups())
-    m = _MIXED.match(s)
-    if m and int(m.group(3)) < int(m.group(4)):  # 3\frac{1}{2} is the mixed number 7/2
-        sign, whole, num, den = m.group(1), int(m.group(2)), int(m.group(3)), int(m.group(4))
-        s = f"{sign}\\frac{{{whole * den + num}}}{{{den}}}"
+    if m:  # 0.1\overline{6} = 0.1(6) = 1/6
+        sign, whole, fixed, over, paren = m.groups()
+        s = _repeating_fraction(sign, whole, fixed, over or paren)
+    m = _MIXED.match(s) or _MIXED_PLAIN.match(s)
+    if m:
+        sign, whole = m.group(1), int(m.group(2))
+        num, den = (int(g) for g in [g for g in m.groups()[2:] if g is not None])
+        if 0 < num < den:  # 3\frac{1}{2} and 3 1/2 are the mixed number 7/2
+            s = f"{sign}\\frac{{{whole * den + num}}}{{{den}}}"
     return s
 
 
@@ -284,13 +294,22 @@ def _repeating_fraction(sign: str, whole: str, fixed: str, period: str) -> str:
 
 
 def compact(s: str) -> str:
-    """``s`` without spaces: the key of the exact-string fast path."""
-    return "".join(s.split())
+    """``s`` without spaces, but for one between two digits (``2 3`` is not ``23``): the key of the
+    exact-string fast path."""
+    return "".join(_DIGIT_GAP.sub("\x00", s).split()).replace("\x00", " ")
+
+
+_DIGIT_GAP = re.compile(r"(?<=\d)\s+(?=\d)")
 
 
 def plain_number(s: str) -> tuple[Fraction, bool] | None:
     """``(value, is_decimal)`` when ``s`` is a plain number (``12``, ``-0.5``, ``1e-3``, ``3/4``,
     ``\\frac{3}{4}``, ``\\frac34``), else None. Exact: no floats involved."""
+    s = s.strip()
+    if re.search(r"\s", s) and not s.startswith("\\frac"):  # 2e - 1 is Euler's e, not 0.2; 2 1/2 not 21/2
+        s = re.sub(r"\s*/\s*", "/", s)
+        if re.search(r"\s", s):
+            return None
     s = compact(s)
     if _NUMBER.match(s):
         return Fraction(s), ("." in s or "e" in s.lower())

@@ -18,7 +18,7 @@ class MathOptions:
     #: constant. An exact gold (integer, fraction) is compared exactly (see MathVerifier). The default wants about
     #: ten significant digits (``\\pi`` is not the gold ``3.14159``); ``1e-5`` suits golds rounded to about six.
     rel_tol: float = 1e-9
-    #: Absolute tolerance, for golds at or near zero.
+    #: Absolute tolerance, for a gold of zero only (a gold ``1.6e-19`` wants its own digits: 0 is not it).
     abs_tol: float = 1e-12
     #: What to read when no marked answer is found (see extract.py): ``"last-math"`` (the last mathematical
     #: answer, as Math-Verify reads it: final display math, else the last sentence's math or number), or the

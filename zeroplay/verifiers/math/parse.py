@@ -45,6 +45,8 @@ _FUNCS = {
     "sqrt": sympy.sqrt, "root": sympy.root, "log": sympy.log, "exp": sympy.exp, "sin": sympy.sin, "cos": sympy.cos,
     "tan": sympy.tan, "cot": sympy.cot, "sec": sympy.sec, "csc": sympy.csc, "asin": sympy.asin, "acos": sympy.acos,
     "atan": sympy.atan, "sinh": sympy.sinh, "cosh": sympy.cosh, "tanh": sympy.tanh, "Abs": sympy.Abs,
+    "acot": sympy.acot, "asec": sympy.asec, "acsc": sympy.acsc, "asinh": sympy.asinh, "acosh": sympy.acosh,
+    "atanh": sympy.atanh,
     "floor": sympy.floor, "ceiling": sympy.ceiling, "binomial": sympy.binomial, "gcd": sympy.gcd, "lcm": sympy.lcm,
 }
 _LATEX_FUNCS = {
@@ -128,6 +130,10 @@ def _log_argument(s: str, i: int) -> tuple[str, int]:
     return m.group(0), i + m.end()
 
 
+#: An unbraced exponent of several digits: ``2^10``, ``x^{10}``'s plain-text twin.
+_EXPONENT_DIGITS = re.compile(r"\s*(\d+)")
+
+
 def latex_to_text(s: str, depth: int = 0) -> str:
     """Plain math text for ``s`` (LaTeX or plain), ready for the whitelist and ``parse_expr``."""
     if depth > 30:
@@ -149,7 +155,9 @@ def latex_to_text(s: str, depth: int = 0) -> str:
             out.append("(" + latex_to_text(got[0], depth + 1) + ")")
             i = got[1]
         elif c == "^":
-            arg, i = _arg(s, i + 1)
+            digits = _EXPONENT_DIGITS.match(s, i + 1)
+            # 2^10 is 1024 as everyone types it (LaTeX would set 2^1 0); a braced exponent is as written
+            arg, i = (digits.group(1), digits.end()) if digits else _arg(s, i + 1)
             out.append("**(" + latex_to_text(arg, depth + 1) + ")")
         elif c == "_":
             arg, i = _arg(s, i + 1)
@@ -199,7 +207,7 @@ def _command(name: str, s: str, i: int, depth: int) -> tuple[str, int]:
     raise ParseFailure(f"unsupported LaTeX command \\{name}")
 
 
-_ARG_END = re.compile(r"[+\-=,;<>]|\\(?:cdot|times|div|" + "|".join(_LATEX_FUNCS) + r")(?![a-zA-Z])")
+_ARG_END = re.compile(r"[+\-=,;<>/]|\\(?:cdot|times|div|" + "|".join(_LATEX_FUNCS) + r")(?![a-zA-Z])")
 
 
 def _function(func: str, s: str, i: int, depth: int) -> tuple[str, int]:
@@ -211,7 +219,7 @@ def _function(func: str, s: str, i: int, depth: int) -> tuple[str, int]:
         j += 1
     if j < len(s) and s[j] == "^":
         exp, j = _arg(s, j + 1)
-        if exp.strip() == "-1" and func in ("sin", "cos", "tan"):
+        if exp.strip() == "-1" and func in ("sin", "cos", "tan", "cot", "sec", "csc", "sinh", "cosh", "tanh"):
             func = "a" + func  # \cos^{-1} is arccos, not 1/cos
         else:
             power = f"**({latex_to_text(exp, depth + 1)})"
@@ -463,6 +471,7 @@ _REAL_LINE = re.compile(r"^(?:\\mathbb\{R\}|ℝ|\\R)$")
 #: The first side of a chain named in words (``Total cost = 4 \times 12 + 8 = 56``).
 _WORDS_SIDE = re.compile(r"^[A-Za-z][A-Za-z ]*[A-Za-z]$")
 _AND = ("\\text{ and }", " and ")
+_LIST_SEPARATORS = (",", ";", "\\text{ and }", " and ", " or ", "\\text{ or }")
 _WORDS = re.compile(r"^[A-Za-z][A-Za-z\s'\-]*$")
 #: Two-letter answers read as words, not as products of two variables (``xy`` stays x*y).
 _SHORT_WORDS = frozenset("no ok on up is it of or to so we us my go do if".split())
@@ -555,8 +564,8 @@ def _structured(s: str, opts: MathOptions, depth: int) -> Value:
         matrix = _matrix(s, opts)
         if matrix is not None:
             return matrix
-    if any(a in s for a in _APPROX):
-        return _approximation(s, opts, depth)
+    if any(a in s for a in _APPROX) and len(split_top(s, _LIST_SEPARATORS)) == 1:
+        return _approximation(s, opts, depth)  # (x \approx 1.41 or x \approx -1.41 is a list of two)
     if _REAL_LINE.match(s):
         return Value("interval", (sympy.Interval(-sympy.oo, sympy.oo),))
     for minus in _SET_MINUS:
@@ -573,7 +582,7 @@ def _structured(s: str, opts: MathOptions, depth: int) -> Value:
             parts = split_top(s, (union,))
             if len(parts) > 1:
                 return Value("interval", (_as_set(Value("list", tuple(_structured(p, opts, depth + 1) for p in parts))),))
-    pieces = split_top(s, (",", ";", "\\text{ and }", " and ", " or ", "\\text{ or }"))
+    pieces = split_top(s, _LIST_SEPARATORS)
     if len(pieces) > 1:
         return Value("list", tuple(_structured(p, opts, depth + 1) for p in pieces if p))
     if s.startswith("{") and s.endswith("}") and braced(s, 0) == (s[1:-1], len(s)) and "," in s:

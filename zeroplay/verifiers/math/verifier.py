@@ -392,6 +392,7 @@ def _numbers_equal(a: tuple[Fraction, bool], g: tuple[Fraction, bool], opts: Mat
     if x == y:
         return True, "number-equal (exact)"
     if y_dec:  # a decimal gold is a rounded value: compare with the tolerance; an exact gold is exact
-        if abs(x - y) <= max(Fraction(opts.rel_tol) * max(abs(x), abs(y)), Fraction(opts.abs_tol)):
+        floor = Fraction(opts.abs_tol) if y == 0 else 0  # a tiny gold (1.6e-19) is no zero: 0 is not it
+        if abs(x - y) <= max(Fraction(opts.rel_tol) * max(abs(x), abs(y)), floor):
             return True, f"numeric-equal rel={opts.rel_tol:g}"
     return False, "number-different"
