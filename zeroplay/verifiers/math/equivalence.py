@@ -106,7 +106,7 @@ def _difference_vanishes(d: sympy.Basic, size: float) -> bool:
     """Two exact numbers whose difference is ``d`` are equal: it evaluates to zero (:func:`_vanishes`),
     or, when tiny next to them (``size``), it shrinks as the precision doubles: rounding noise of a
     function evaluated at fixed precision. A real difference keeps its value at any precision, however
-    small: ``e^{-1000}`` is not 0 and ``e^{\pi\sqrt{163}}`` is not 262537412640768744."""
+    small: ``e^{-1000}`` is not 0 and ``e^{\\pi\\sqrt{163}}`` is not 262537412640768744."""
     try:
         first = sympy.N(d, _PREC)
         if _vanishes(first):
