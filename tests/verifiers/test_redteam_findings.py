@@ -199,3 +199,39 @@ def test_a_long_list_against_a_short_set_is_decided_not_timed_out(math_v) -> Non
     answer = r"\boxed{" + ",".join(f"{k}x^2" for k in range(1, 151)) + "}"
     got = math_v.verify(answer, r"\{x^2, 2x^2\}")
     assert not got.correct and not got.reason.startswith("timeout"), got
+
+
+QUESTIONS = [  # (question, gold, the answer that restates it, a right answer)
+    (r"Express $\frac{7}{16}$ as a decimal.", "0.4375", r"\boxed{\frac{7}{16}}", r"\boxed{0.4375}"),
+    (r"Simplify $\sqrt{12}$.", r"2\sqrt{3}", r"\boxed{\sqrt{12}}", r"\boxed{2\sqrt{3}}"),
+    (r"Rationalize the denominator: $\frac{5}{\sqrt{3} - 1}$.", r"\frac{5\sqrt{3}+5}{2}",
+     r"\boxed{\frac{5}{\sqrt{3}-1}}", r"\boxed{\frac{5+5\sqrt{3}}{2}}"),
+    ("Express 7/16 as a decimal.", "0.4375", "Express 7/16 as a decimal.", "The answer is 0.4375."),
+]
+
+
+@pytest.mark.parametrize("question, gold, restated, right", QUESTIONS)
+def test_an_answer_that_restates_the_question_earns_nothing(math_v, question, gold, restated, right) -> None:
+    """Copying the question's value into the answer ('Express 7/16 as a decimal' -> 7/16) is equal in
+    value: without the question it scores, with it (as task envs pass it) it does not."""
+    assert math_v.verify(restated, gold).correct  # the verifier alone cannot tell
+    got = math_v.verify(restated, {"answer": gold, "question": question})
+    assert not got.correct and got.reason.startswith("restates-question"), got
+    assert math_v.verify(right, {"answer": gold, "question": question}).correct
+    assert [v.correct for v in math_v.verify_batch([restated, right], [{"answer": gold, "question": question}] * 2)] \
+        == [False, True]
+
+
+def test_task_envs_pass_the_question_and_exempt_choices_and_the_golds_own_form(math_v) -> None:
+    from zeroplay.core.tasks import TaskEnv
+    from zeroplay.core.types import Task
+
+    tasks = [Task("a", r"Express $\frac{7}{16}$ as a decimal.", "0.4375"),
+             Task("b", r"Which is larger: (A) $\frac34$ (B) $0.7$?", r"\frac{3}{4}"),
+             Task("c", "Tom has $12$ apples and eats none. How many are left?", "12")]
+    env = TaskEnv(tasks, verifier=math_v)
+    rewards = {}
+    for task, answer in zip(tasks, (r"\boxed{\frac{7}{16}}", r"\boxed{\frac{3}{4}}", r"\boxed{12}")):
+        env.reset(seed=0, options={"task": task})
+        rewards[task.id] = env.step(answer)[1]
+    assert rewards == {"a": 0.0, "b": 1.0, "c": 1.0}

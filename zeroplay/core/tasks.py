@@ -219,8 +219,13 @@ class TaskEnv(TextEnv):
         return self._last_obs, float(verdict.score), True, False, info
 
     def verify(self, answer: str, task: Task) -> Verdict:
-        """The verdict on ``answer``; a verifier that raises gives a failing verdict, not an exception."""
+        """The verdict on ``answer``; a verifier that raises gives a failing verdict, not an exception. A
+        verifier that reads the question (``reads_question``: the math one, which refuses an answer that
+        only restates a value of the question) gets ``{"answer": reference, "question": prompt}``."""
         try:
-            return self.verifier_for(task).verify(answer, task.reference)
+            verifier = self.verifier_for(task)
+            if getattr(verifier, "reads_question", False) and not isinstance(task.reference, dict):
+                return verifier.verify(answer, {"answer": task.reference, "question": task.prompt})
+            return verifier.verify(answer, task.reference)
         except Exception as e:  # a verifier bug must not crash a training run
             return Verdict.fail(f"verifier-error: {type(e).__name__}: {str(e)[:200]}")

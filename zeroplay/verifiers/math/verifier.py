@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from zeroplay.core.answers import MAX_SCAN
+from zeroplay.core.answers import MAX_SCAN, math_spans
 from zeroplay.core.types import Verdict
 from zeroplay.core.verifier import Verifier
 from zeroplay.verifiers.math.extract import Extracted, extract_answer, gold_answer
@@ -119,6 +119,13 @@ class MathVerifier(Verifier):
     gold that gives the value too (``\\textbf{(C) }12``) accepts the letter C, the value 12, or both
     together; another letter, or C with another value, is wrong.
 
+    The question: a reference dict may give it (``{"answer": ..., "question": ...}``; task envs pass it,
+    :class:`~zeroplay.core.tasks.TaskEnv`). Then an answer that only restates a value the question
+    writes, in another form than the gold's, is wrong (``restates-question``): "Express
+    $\\frac{7}{16}$ as a decimal" answered with 7/16, or the question copied whole, "Simplify
+    $\\sqrt{12}$" answered with ``\\sqrt{12}``: equal in value, and the policy would learn to copy.
+    Multiple-choice questions and answers written as the gold is are exempt (:func:`restates_question`).
+
     Base-n numerals: against a gold numeral with its base (``1011_2``, ``4A_{16}``), the same digits
     count with or without the subscript (``1011``, ``4a``: the question states the base); the value
     in base ten (``11``) does not, since it is not what was asked.
@@ -134,6 +141,8 @@ class MathVerifier(Verifier):
     """
 
     name = "math"
+    #: Task envs pass the question with the gold (see "The question" above).
+    reads_question = True
 
     def __init__(self, *, workers: int | None = None, **options: Any):
         self.options = MathOptions.from_dict(options)
@@ -153,7 +162,7 @@ class MathVerifier(Verifier):
         and ``extracted`` holds the answer read. Decided in-process when a fast path can, else by a
         sympy worker within ``timeout_s`` (see the class docstring)."""
         prepared = self._prepare(response, reference)
-        return prepared if isinstance(prepared, Verdict) else self._decide(prepared)
+        return self._unless_restated(prepared if isinstance(prepared, Verdict) else self._decide(prepared), reference)
 
     def verify_batch(self, responses: Sequence[str], references: Sequence[Any]) -> list[Verdict]:
         """Verdicts in order; undecided pairs run on up to ``workers`` sympy processes at once, each
@@ -170,7 +179,20 @@ class MathVerifier(Verifier):
             chunks = [todo[k:k + size] for k in range(0, len(todo), size)]
             with ThreadPoolExecutor(max_workers=min(self.workers, len(chunks))) as ex:
                 list(ex.map(self._decide_chunk, chunks))
-        return [p if isinstance(p, Verdict) else self._decide(p) for p in prepared]
+        return [self._unless_restated(p if isinstance(p, Verdict) else self._decide(p), g)
+                for p, g in zip(prepared, references)]
+
+    def _unless_restated(self, verdict: Verdict, reference: Any) -> Verdict:
+        """``verdict``, or a failure when a reference dict gives the ``question`` and the answer only
+        restates a value the question wrote (see the class docstring)."""
+        question = reference.get("question") if isinstance(reference, dict) else None
+        if not verdict.correct or not isinstance(question, str) or not verdict.extracted:
+            return verdict
+        if restates_question(self._normalized(verdict.extracted), self._normalized(_gold_str(reference)), question,
+                             self._normalized):
+            return Verdict.fail("restates-question: the answer is a value the question wrote, not the form it asks for "
+                                "(the gold is written otherwise)", verdict.extracted, **verdict.details)
+        return verdict
 
     def __getstate__(self) -> dict[str, Any]:  # picklable (e.g. into vector-env workers): processes stay behind
         state = dict(self.__dict__)
@@ -372,6 +394,28 @@ def _gold_text(gold: str) -> str:
 def _has_content(gold: str, normalized: str) -> bool:
     """Whether a gold says anything: a letter, digit or math symbol once normalized, or the empty set by name."""
     return bool(_CONTENT.search(normalized) or _NAMED_EMPTY_SET.search(gold))
+
+
+#: A multiple-choice question: its options are values the answer may restate.
+_CHOICES_IN_QUESTION = re.compile(r"\(\s*[A-Ea-e]\s*\)|\\textbf\{\s*\(?[A-E]\)?|^\s*[A-E][.)]\s", re.M)
+#: Values a question may write outside math delimiters: a fraction or a decimal (a bare integer is
+#: too often the answer itself to count).
+_PLAIN_VALUE = re.compile(r"(?<![\w.])\d+\s*/\s*\d+(?![\w.])|(?<![\w.])\d*\.\d+(?![\w.])")
+
+
+def restates_question(answer: str, gold: str, question: str, normalized: Any) -> bool:
+    """Whether the (normalized) ``answer`` is a value the question itself writes, in a form other than
+    the gold's: "Express $\\frac{7}{16}$ as a decimal" answered ``\\frac{7}{16}`` (or the question copied
+    whole), "Simplify $\\sqrt{12}$" answered ``\\sqrt{12}``. Such an answer equals the gold in value and
+    earns nothing. Not for a multiple-choice question (its options are values to restate), nor when the
+    answer is written as the gold is, nor for two integers."""
+    if _CHOICES_IN_QUESTION.search(question):
+        return False
+    a, g = compact(answer), compact(gold)
+    if a == g or (a.lstrip("+-").isdigit() and g.lstrip("+-").isdigit()):
+        return False
+    written = [span.content for span in math_spans(question)] + _PLAIN_VALUE.findall(question)
+    return any(compact(normalized(w.strip())) == a for w in written if w.strip())
 
 
 def _no_gold(reference: Any) -> bool:
