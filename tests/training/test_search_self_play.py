@@ -11,7 +11,7 @@ from zeroplay.training.policies import RoleSamplers, ScriptedSampler
 from zeroplay.training.rewards import RewardShaping
 from zeroplay.training.rollout import Sampler
 from zeroplay.training.selfplay.search import (ClozeProposer, OverlapReader, SearchProposerEnv, SearchSelfPlayLoop,
-                                               SearchThenRead, adversarial_reward, proposal_problem,
+                                               SearchThenRead, _hits, adversarial_reward, proposal_problem,
                                                verifier_for_answer)
 from zeroplay.training.templates import get_template
 from zeroplay.envs.search.index import builtin_index
@@ -32,6 +32,14 @@ def test_adversarial_reward_by_hand():
     ("Who?", "", "empty answer"),
     ("Where is Cask?", "cask", "written in the question"),
     ("q" * 401, "a", "over 400"),
+    ("Where was Osric Pen-hallow born?", "Osric Penhallow", "written in the question"),  # across a hyphen
+    # whole words only: "ore" is not written in "before", nor 4 in 1645
+    ("What was mined before the war?", "Ore", None),
+    ("How many provinces existed in 1645?", "4", None),
+    # a question that points at how the RAG check shows the documents names nothing a searcher can find
+    ("What is the title of the second document in the list of documents?", "Royal Library", "stand on its own"),
+    ("Which place is named in the passage shown first?", "Harrowgate", "stand on its own"),
+    ("What is the last word of the search result above?", "Harrowgate", "stand on its own"),
 ])
 def test_proposal_problems(question, answer, problem):
     found = proposal_problem(question, answer)
@@ -121,7 +129,8 @@ class WrongReader:
     """A RAG reader that never finds the answer: no question passes the check."""
 
     def act(self, observations, infos=None):
-        assert all("Documents:\n[1]" in o for o in observations)
+        # the documents come unnumbered, without ids: nothing tells a document's place
+        assert all("Documents:\nTitle: " in o and "\n[1] (" not in o for o in observations)
         return ["<answer>?</answer>"] * len(observations)
 
 
@@ -130,3 +139,27 @@ def test_rag_noise_documents_and_a_failing_rag_check(tmp_path, tiny_model_dir):
     loop.sampler.scripted["rag"] = ScriptedSampler(WrongReader(), get_template("plain"), "rag")
     samples, metrics = loop.collect(step=0)
     assert metrics["propose/valid_rate"] == 0.0 and all(s.role == "proposer" and s.reward == -1.0 for s in samples)
+
+
+class OrderReader:
+    """A RAG reader that notes the order of the titles it is shown, and reads like OverlapReader."""
+
+    def __init__(self):
+        self.orders = []
+
+    def act(self, observations, infos=None):
+        for o in observations:
+            self.orders.append(tuple(title for _, title, _ in _hits(o)))
+        return OverlapReader().act(observations, infos)
+
+
+def test_each_rag_sample_sees_the_documents_in_its_own_order(tmp_path, tiny_model_dir):
+    """'The second document' meant one fixed document when the list was numbered in the proposer's own
+    order: the RAG check passed it, no searcher could answer it, and the proposer earned 1.0."""
+    loop = _loop(tmp_path, tiny_model_dir, solver_scripted=True, rag_noise_docs=4, rag_samples=4)
+    reader = OrderReader()
+    loop.sampler.scripted["rag"] = ScriptedSampler(reader, get_template("plain"), "rag")
+    loop.collect(step=0)
+    assert reader.orders and all(len(order) >= 3 for order in reader.orders)
+    by_question = [reader.orders[k:k + 4] for k in range(0, len(reader.orders), 4)]
+    assert all(len(set(orders)) > 1 for orders in by_question), by_question  # each sample shuffles anew

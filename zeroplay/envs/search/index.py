@@ -76,6 +76,16 @@ def format_hits(hits: Sequence[tuple[Document, float]], max_doc_chars: int = 600
     return "\n\n".join(parts)
 
 
+def format_documents(documents: Sequence[Document], max_doc_chars: int = 600) -> str:
+    """Documents as a reader sees them: each title, then its text cut to ``max_doc_chars``; no numbers
+    and no ids, so nothing in them tells one document's place."""
+    parts = []
+    for doc in documents:
+        text = doc.text if len(doc.text) <= max_doc_chars else doc.text[:max_doc_chars] + " ..."
+        parts.append(f"Title: {doc.title}\n{text}")
+    return "\n\n".join(parts)
+
+
 class SearchTool:
     """The ``search`` tool: BM25 over a corpus, the top ``k`` documents as text.
 

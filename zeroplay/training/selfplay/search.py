@@ -15,8 +15,11 @@ Each step:
    prompt asks for an answer written in them: an answer from nowhere cannot be checked by reading).
 2. RAG check: the ``rag`` role (the policy itself unless scripted) answers each well-formed
    question in one turn with every document the proposer saw in its context (plus
-   ``rag_noise_docs`` random others), ``rag_samples`` times; the question is **valid** when one of
-   those answers matches the proposed answer (the ``exact`` verifier, ``math`` for a number). Not trained on.
+   ``rag_noise_docs`` random others), ``rag_samples`` times, each time in another order and without
+   numbers or ids (a question about "the second document" names nothing); the question is **valid**
+   when most of those answers match the proposed answer (the ``exact`` verifier, ``math`` for a
+   number). Not trained on. A question must stand on its own: one that points at the documents,
+   their order or how they were shown is malformed.
 3. solve: ``solver_samples`` multi-turn search episodes per valid question
    (:class:`~zeroplay.envs.search.env.SearchQAEnv`), one GRPO group each; reward
    ``search_self_play.solver_reward`` (default ``binary``: 1 correct, else 0).
@@ -179,8 +182,11 @@ def proposal_problem(question: str, answer: str, documents: str | None = None) -
     said = _words(answer)
     if not said:
         return "the answer has no letter or digit"
-    if "".join(said) in "".join(_words(question)):
+    if _joined_run(_words(question), "".join(said)):
         return "the answer is written in the question"
+    if _PRESENTATION.search(question):
+        return ("the question must stand on its own: it may not point at the documents, their order or how "
+                "they were shown (the solver searches; it sees no list)")
     if documents is not None and not _contains_run(_words(documents), said):
         return "the answer is not written in the documents you were shown"
     return None
@@ -191,6 +197,24 @@ def _words(text: str) -> list[str]:
     from zeroplay.envs.proposer.pool import fold_text
 
     return _WORD.findall(fold_text(text).replace("_", " "))
+
+
+#: Words with which a question points at how its documents were shown, not at what they say.
+_PRESENTATION = re.compile(r"\b(?:documents?|passages?|search results?|snippets?|shown|listed|above|below)\b", re.I)
+
+
+def _joined_run(words: list[str], target: str) -> bool:
+    """Whether consecutive whole ``words`` join to ``target`` (``pen hallow`` is ``penhallow``; ``ore`` is
+    not in ``before``, nor ``4`` in ``1645``)."""
+    for i, word in enumerate(words):
+        joined = ""
+        for w in words[i:]:
+            joined += w
+            if not target.startswith(joined):
+                break
+            if joined == target:
+                return True
+    return False
 
 
 def _contains_run(words: list[str], run: list[str]) -> bool:
@@ -300,7 +324,7 @@ class SearchSelfPlayLoop(ShardedLoop):
     def _rag_check(self, step: int, tasks: dict[int, Task], seen: dict[int, list[str]]) -> dict[int, bool]:
         """Whether the ``rag`` role recovers each task's answer from the documents its proposer saw."""
         from zeroplay import verifiers
-        from zeroplay.envs.search.index import format_hits
+        from zeroplay.envs.search.index import format_documents
 
         if not tasks:
             return {}
@@ -313,18 +337,18 @@ class SearchSelfPlayLoop(ShardedLoop):
                 extra = rng.choice(len(self.index.documents), size=min(self.sc.rag_noise_docs, len(self.index)),
                                    replace=False)
                 docs += [self.index.documents[int(j)] for j in extra if self.index.documents[int(j)] not in docs]
-                docs = [docs[int(j)] for j in rng.permutation(len(docs))]
-            text = format_hits([(d, 0.0) for d in docs], self.sc.max_doc_chars)
-            for _ in range(self.sc.rag_samples):
-                prompts.append(RAG_PROMPT.format(documents=text, question=task.prompt))
+            for _ in range(self.sc.rag_samples):  # each sample its own order, unnumbered: "the second document"
+                order = [docs[int(j)] for j in rng.permutation(len(docs))]  # names nothing the proposer knows
+                prompts.append(RAG_PROMPT.format(documents=format_documents(order, self.sc.max_doc_chars),
+                                                 question=task.prompt))
                 owners.append(i)
         outs = sampler_for(self.sampler, "rag").generate(prompts)
-        ok = {i: False for i in tasks}
+        passed = {i: 0 for i in tasks}
         for (gen, _, _), i in zip(outs, owners):
             said = answers.last_tag(gen.text, "answer")
             if said is not None and verifiers.make(tasks[i].verifier).verify(said.strip(), tasks[i].reference).correct:
-                ok[i] = True
-        return ok
+                passed[i] += 1
+        return {i: 2 * n > self.sc.rag_samples for i, n in passed.items()}  # a majority of the samples
 
     def merge(self, step: int, results: list[ShardResult]) -> tuple[list[Sample], dict[str, float]]:
         samples = [s for r in results for s in r.samples if s.role == "proposer"]
@@ -356,13 +380,16 @@ class SearchSelfPlayLoop(ShardedLoop):
 # -- scripted roles (text in, text out): CPU tests and demos --------------------------------------
 
 _HIT = re.compile(r"^\[\d+\] \(([^)\n]*)\) ([^\n]*)\n([^\n]*)", re.MULTILINE)
+#: A document as the RAG reader sees it (:func:`~zeroplay.envs.search.index.format_documents`): no id.
+_DOC = re.compile(r"^Title: ()([^\n]*)\n([^\n]*)", re.MULTILINE)
 _WORD = re.compile(r"\w+")
 _RESULT = "<result>\n"  # where tool output starts (the prompts mention the tag too, without the line break)
 
 
 def _hits(text: str) -> list[tuple[str, str, str]]:
-    """(id, title, text) of every document shown in ``text`` (search results or a prompt's documents)."""
-    return _HIT.findall(text)
+    """(id, title, text) of every document shown in ``text`` (search results, or a RAG prompt's documents,
+    whose id is empty)."""
+    return _HIT.findall(text) or _DOC.findall(text)
 
 
 class ClozeProposer:
