@@ -37,9 +37,12 @@ from zeroplay.core.verifier import Verifier
 #: What the judge is told when no rubric is given.
 DEFAULT_RUBRIC = "Is the response correct, complete and clearly argued? Judge only what the response shows."
 #: How the judge is asked for the score (the parser also reads ``Score: X/10``).
+#: Neither shows a number in its score tag: an example would be a grade (0.5 passes the default threshold), which a
+#: judge talked into copying its instructions would give.
 SCORE_INSTRUCTION = ("Grade the response against the rubric. End your reply with the grade, a number from 0 "
-                     "(worst) to 1 (best), in a score tag, e.g. <score>0.7</score>.")
-REMINDER = "Your previous reply had no readable grade. Reply with one score tag only, e.g. <score>0.5</score>."
+                     "(worst) to 1 (best), in a score tag: <score>your grade</score>.")
+REMINDER = ("Your previous reply had no readable grade. Reply with one score tag only: <score>your grade, "
+            "a number from 0 to 1</score>.")
 
 #: The judge's score syntax inside quoted text, and what it is defused to.
 _SCORE_TAG = re.compile(r"<(/?)score>", re.IGNORECASE)
@@ -100,12 +103,35 @@ def quote(text: str) -> str:
 
 def unquote(prompt: str, label: str) -> str | None:
     """The text quoted under the line starting ``label`` (``"Response"``, ``"Question"``, ``"Reference
-    answer"``) in a :func:`judge_prompt`, or None."""
-    m = re.search(rf"^{re.escape(label)}[^\n]*:\n(<{{3,}})\n", prompt, re.MULTILINE)
-    if m is None:
-        return None
-    close = prompt.find("\n" + ">" * len(m.group(1)), m.end() - 1)
-    return prompt[m.end():close] if close >= 0 else None
+    answer"``) in a :func:`judge_prompt`, or None. Only the prompt's own sections count: a header written
+    inside quoted text (a question carrying a forged ``Response:`` block) is part of that text."""
+    for header, quoted in _sections(prompt):
+        if quoted is not None and header.startswith(label) and header.endswith(":"):
+            return quoted
+    return None
+
+
+def rubric_of(prompt: str) -> str | None:
+    """The rubric of a :func:`judge_prompt` (its own ``Rubric:`` line, never one inside quoted text)."""
+    return next((header[len("Rubric: "):] for header, quoted in _sections(prompt)
+                 if quoted is None and header.startswith("Rubric: ")), None)
+
+
+def _sections(prompt: str) -> list[tuple[str, str | None]]:
+    """A prompt's top-level lines, in order: (line, None), or (header, quoted text) for a header followed
+    by a :func:`quote`, whose text is skipped whole (its fences are longer than any run inside)."""
+    lines, out, i = prompt.split("\n"), [], 0
+    while i < len(lines):
+        fence = lines[i + 1] if i + 1 < len(lines) else ""
+        if len(fence) >= 3 and fence == "<" * len(fence):
+            close = next((j for j in range(i + 2, len(lines)) if lines[j] == ">" * len(fence)), None)
+            if close is not None:
+                out.append((lines[i], "\n".join(lines[i + 2:close])))
+                i = close + 1
+                continue
+        out.append((lines[i], None))
+        i += 1
+    return out
 
 
 def judge_prompt(response: str, reference: Any = None, rubric: str = DEFAULT_RUBRIC,

@@ -457,13 +457,13 @@ class ScriptedMathJudge:
     def _grade(self, obs: str) -> str:
         from zeroplay.core.answers import last_boxed
         from zeroplay.envs.math.proofs import value_of
-        from zeroplay.verifiers.judge import unquote
+        from zeroplay.verifiers.judge import rubric_of, unquote
 
         self.replies += 1
         if self.unreadable_every and self.replies % self.unreadable_every == 0:
             return "Hard to say."
         text = unquote(obs, "Response") or ""
-        if ANSWER_RUBRIC in obs:
+        if rubric_of(obs) == ANSWER_RUBRIC:  # the prompt's own rubric, not one quoted in a question
             question = unquote(obs, "Question")
             value = arithmetic_value(question) if question else None
             box = last_boxed(text)
