@@ -137,6 +137,19 @@ def last_bracketed(text: str) -> str | None:
     return found[-1] if found else None
 
 
+_NUMBER_TOKEN = re.compile(r"[-+]?\d+(?:[.,]\d+)?")
+
+
+def move_numbers(move: str, max_digits: int = 3) -> list[int] | None:
+    """The whole numbers written in a move, in order; None when one is signed, has a decimal part or
+    more than ``max_digits`` digits (``[0 -1]`` is no ``0 1``, ``[1.4 2]`` no ``4 2``): a garbled move is
+    an invalid one, never another legal move."""
+    tokens = _NUMBER_TOKEN.findall(move)
+    if any(not t.isdigit() or len(t) > max_digits for t in tokens):
+        return None
+    return [int(t) for t in tokens]
+
+
 class TurnBasedEnv(TextEnv):
     """A turn-based game of ``num_players`` players in one env (the protocol of DESIGN.md).
 

@@ -13,19 +13,17 @@ the share the viewer would get by accepting (empty when there is no proposal), t
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from itertools import product
 from typing import ClassVar
 
 import numpy as np
 
-from zeroplay.core.env import last_bracketed
+from zeroplay.core.env import last_bracketed, move_numbers
 from zeroplay.envs.games.base import ANSWER_FORMAT, Game, GameEnv
 
 ITEMS = ("books", "hats", "balls")
 TOTAL_VALUE = 10
-_NUMBER = re.compile(r"\d{1,2}")
 
 
 @lru_cache(maxsize=None)
@@ -148,8 +146,8 @@ class DealOrNoDeal(GameEnv):
             return None
         if move.strip().lower() == "accept":
             return "Accept" if state.proposal is not None and state.proposal[0] != state.current_player() else None
-        numbers = _NUMBER.findall(move)
-        if not move.lower().lstrip().startswith("propose") or len(numbers) != 3:
+        numbers = move_numbers(move, max_digits=2)
+        if not move.lower().lstrip().startswith("propose") or numbers is None or len(numbers) != 3:
             return None
         share = tuple(int(x) for x in numbers)
         if any(s > c for s, c in zip(share, state.pool)):

@@ -19,7 +19,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from zeroplay.core.env import last_bracketed
+from zeroplay.core.env import last_bracketed, move_numbers
 from zeroplay.envs.games.base import ANSWER_FORMAT, Game, GameEnv
 
 _NUMBER = re.compile(r"\d{1,3}")
@@ -139,8 +139,8 @@ class LiarsDice(GameEnv):
         word = move.strip().lower()
         if word == "call":
             return "Call" if state.bids else None
-        numbers = _NUMBER.findall(move)
-        if not word.startswith("bid") or len(numbers) != 2:
+        numbers = move_numbers(move)
+        if not word.startswith("bid") or numbers is None or len(numbers) != 2:
             return None
         q, f = int(numbers[0]), int(numbers[1])
         return f"Bid: {q}, {f}" if state.is_raise(q, f) else None

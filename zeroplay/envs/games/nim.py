@@ -7,17 +7,15 @@ A move is ``[pile count]``, e.g. ``[0 3]`` takes 3 from pile 0. Kwargs: ``piles`
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import ClassVar
 
 import numpy as np
 
-from zeroplay.core.env import last_bracketed
+from zeroplay.core.env import last_bracketed, move_numbers
 from zeroplay.envs.games.base import ANSWER_FORMAT, Game, GameEnv, bracket_list
 
-_NUMBER = re.compile(r"\d{1,3}")
 
 
 @lru_cache(maxsize=4096)
@@ -100,8 +98,8 @@ class Nim(GameEnv):
         if move is not None:
             return move
         found = last_bracketed(text)
-        numbers = [int(x) for x in _NUMBER.findall(found)[:2]] if found else []
-        if len(numbers) == 2:
+        numbers = move_numbers(found) if found else None
+        if numbers is not None and len(numbers) == 2:
             move = f"{numbers[0]} {numbers[1]}"
             if 0 <= numbers[0] < len(state.piles) and 1 <= numbers[1] <= state.piles[numbers[0]]:
                 return move
