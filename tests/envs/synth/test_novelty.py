@@ -20,7 +20,18 @@ def test_identical_and_renamed_copies_are_near_duplicates() -> None:
 def test_seeds_and_test_sources_are_mutually_novel() -> None:
     sources = {**seed_sources(), "ListSum": GOOD, "MaxSubarray": MAX_SUBARRAY, "RomanNumerals": ROMAN}
     worst = max((similarity(a, b), na, nb) for (na, a), (nb, b) in itertools.combinations(sources.items(), 2))
-    assert worst[0] < 0.5, worst
+    assert worst[0] < 0.7 < DEFAULT_THRESHOLD, worst  # the overlap of distinct envs stays well under it
+
+
+def test_a_copy_padded_with_code_is_still_the_copy() -> None:
+    """A red team's generator earned 0.94 for a seed plus a helper never called (its 400 attribute loads
+    diluted the Jaccard index to 0.11); the overlap is over the smaller set of grams."""
+    seed = seed_sources()["WordSort"]
+    loads = ", ".join(f"o.q{k}" for k in range(400))
+    padded = seed + f"\n\ndef unused_helper(o):\n    return [{loads}]\n"
+    assert similarity(padded, seed) >= DEFAULT_THRESHOLD
+    fewer = seed + "\n\ndef unused_helper(o):\n    return [" + ", ".join(f"o.r{k}" for k in range(20)) + "]\n"
+    assert similarity(fewer, seed) >= DEFAULT_THRESHOLD
 
 
 def test_nearest_finds_the_copy() -> None:
