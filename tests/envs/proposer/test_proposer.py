@@ -202,3 +202,23 @@ def test_answers_are_shown_only_when_asked_for_by_default():
     assert "Answer: 7" in shown.reset(seed=0, options={"original": original})[0]
     examples = ProblemProposerEnv("math", with_answer=False)
     assert "Answer:" not in examples.reset(seed=0)[0]
+
+
+def test_a_variant_that_is_the_original_with_words_added_is_a_copy():
+    """A red team's synthesizer wrote back the original plus 'Show your work.' with the same answer: 17 of 18
+    such variants earned SvS's full reward, and TTCS's difflib similarity (0.70) let it under its 0.88."""
+    from zeroplay.training.selfplay.ttcs import shaped_synthesizer_reward, similarity
+
+    original = task("A train travels 120 km in 2 hours. What is its average speed in km/h?", "60")
+    e = ProblemProposerEnv("math", mode="variant")
+    for copy in (original.prompt + "\nShow your work.", "Note: " + original.prompt + " Be careful."):
+        info = e.validate(f"<problem>{copy}</problem><answer>60</answer>", shown=[original])
+        assert info.get("stage") == "check" and "copy" in info["error"], info
+        assert similarity(original.prompt, copy) == 1.0 and shaped_synthesizer_reward(0.875, original.prompt, copy,
+                                                                                       0.0, 0.88) == 0.0
+    honest = "A cyclist rides 45 km in 3 hours. What is her average speed in km/h?"
+    assert "task" in e.validate(f"<problem>{honest}</problem><answer>15</answer>", shown=[original])
+    assert similarity(original.prompt, honest) < 0.88
+    short = task("Compute 3 + 4.", "7")  # a short problem is a fragment a real variant may keep
+    assert "task" in e.validate("<problem>Compute 3 + 4. Then double the result.</problem><answer>14</answer>",
+                                shown=[short])

@@ -46,7 +46,7 @@ from zeroplay.core.errors import EpisodeOverError
 from zeroplay.core.env import TextEnv
 from zeroplay.core.tasks import TaskEnv, TaskSource
 from zeroplay.core.types import Task, Verdict
-from zeroplay.envs.proposer.pool import problem_key
+from zeroplay.envs.proposer.pool import contains_problem, problem_key
 
 MIN_PROBLEM_CHARS = 10
 MAX_ANSWER_CHARS = 200
@@ -257,8 +257,9 @@ class ProblemProposerEnv(TextEnv):
         if (p.hint and len(p.hint) > self.max_chars) or (p.answer and len(p.answer) > MAX_ANSWER_CHARS):
             return {"error": f"the answer must be at most {MAX_ANSWER_CHARS} characters and the hint at most "
                              f"{self.max_chars}", "stage": "check"}
-        if any(problem_key(p.problem) == problem_key(t.prompt) for t in shown):
-            return {"error": "the problem is one the prompt showed", "stage": "check"}
+        if any(problem_key(p.problem) == problem_key(t.prompt) or contains_problem(p.problem, t.prompt) for t in shown):
+            return {"error": "the problem is one the prompt showed (a copy with words added is a copy)",
+                    "stage": "check"}
         if p.answer is not None and self.with_answer:
             if not self._readable(p.answer):
                 return {"error": f"the {self.family.verifier} verifier cannot read the answer {p.answer[:60]!r}, or "

@@ -68,6 +68,17 @@ def problem_key(prompt: str) -> str:
     return _PUNCTUATION.sub("", fold_text(prompt).replace(" ", ""))
 
 
+#: A problem key at least this long is not a fragment: a text that contains it holds the whole problem.
+MIN_CONTAINED_KEY = 15
+
+
+def contains_problem(text: str, problem: str) -> bool:
+    """Whether ``text`` holds all of ``problem`` (under :func:`problem_key`): the original with a sentence
+    added ("... Show your work.") is the original, not a variant of it."""
+    key = problem_key(problem)
+    return len(key) >= MIN_CONTAINED_KEY and key in problem_key(text)
+
+
 @dataclass
 class PoolEntry:
     task: Task

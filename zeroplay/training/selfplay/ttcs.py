@@ -56,7 +56,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from zeroplay.core.errors import ConfigError
 from zeroplay.core.types import Task
 from zeroplay.envs.proposer.env import ProblemProposerEnv
-from zeroplay.envs.proposer.pool import fold_text
+from zeroplay.envs.proposer.pool import contains_problem, fold_text
 from zeroplay.training.policies import sampler_for
 from zeroplay.training.registry import REWARDS, lookup, reward_field
 from zeroplay.training.rewards import RewardShaping, is_group_reward, jaccard, majority_vote, ngrams, reward_kind
@@ -152,7 +152,10 @@ def frontier_reward(valid: bool, consistency: float | None, shaping: RewardShapi
 def similarity(a: str, b: str) -> float:
     """How alike two problem texts are: ``difflib``'s ratio on the texts as
     :func:`~zeroplay.envs.proposer.pool.fold_text` folds them (case, spacing, invisible characters,
-    look-alike letters: a copy in disguise is a copy), on at most 4,000 characters of each (1: the same text)."""
+    look-alike letters: a copy in disguise is a copy), on at most 4,000 characters of each (1: the same text,
+    or one that holds the other whole: the original with "Show your work." added is the original)."""
+    if contains_problem(b, a) or contains_problem(a, b):
+        return 1.0
     return difflib.SequenceMatcher(None, fold_text(a)[:4000], fold_text(b)[:4000]).ratio()
 
 
