@@ -91,6 +91,10 @@ WRONG = [
     (r"\boxed{0}", "0.(3)"),
     (r"\boxed{\frac{3}{2}}", r"3\frac12"),
     (r"\boxed{3 twelfths}", "3"),
+    # third round
+    (r"\boxed{0}", r"1.6\times10^{-19}\,\mathrm{C}"),  # abs_tol was still a floor at random points
+    (r"\boxed{1}", "2^1.5"),  # an unbraced decimal exponent: 2^1 * 0.5
+    (r"\boxed{5 millionths}", "5"),
 ]
 
 # (response, gold): right answers next to the fixes, which must still score
@@ -138,6 +142,10 @@ RIGHT = [
     (r"\boxed{1000000}", "1\u2009000\u2009000"),
     (r"\boxed{300 \text{ K}}", "300"),
     ("#### Final Answer\nThe answer is 42.", "42"),
+    # third round
+    (r"\boxed{2\sqrt{2}}", "2^1.5"),
+    ("#### Answer: 7", "7"),
+    ("#### **Final Answer:** 7", "7"),
 ]
 
 
@@ -207,7 +215,26 @@ QUESTIONS = [  # (question, gold, the answer that restates it, a right answer)
     (r"Rationalize the denominator: $\frac{5}{\sqrt{3} - 1}$.", r"\frac{5\sqrt{3}+5}{2}",
      r"\boxed{\frac{5}{\sqrt{3}-1}}", r"\boxed{\frac{5+5\sqrt{3}}{2}}"),
     ("Express 7/16 as a decimal.", "0.4375", "Express 7/16 as a decimal.", "The answer is 0.4375."),
+    # third round: another notation of the question's value, normalized into the gold's form, or in a span's side
+    (r"Express $\frac{7}{16}$ as a decimal.", "0.4375", r"\boxed{7/16}", r"\boxed{.4375}"),
+    (r"Express $\frac{7}{16}$ as a decimal.", "0.4375", r"\boxed{\frac{14}{32}}", r"\boxed{0.4375}"),
+    (r"Express $0.\overline{36}$ as a common fraction in lowest terms.", r"\frac{4}{11}", r"\boxed{0.\overline{36}}",
+     r"\boxed{\frac{4}{11}}"),
+    (r"Write $3\frac{1}{2}$ as an improper fraction.", r"\frac{7}{2}", r"\boxed{3\frac{1}{2}}", r"\boxed{\frac72}"),
+    (r"If $P(A) = \frac{7}{16}$, write it as a decimal.", "0.4375", r"\boxed{\frac{7}{16}}", r"\boxed{0.4375}"),
+    (r"Simplify $\frac{6}{3}$.", "2", r"\boxed{\frac{4}{2}}", r"\boxed{2}"),
 ]
+
+
+@pytest.mark.parametrize("question, gold, answer", [
+    (r"Which is larger, $\sqrt2$ or $1.5$?", r"\sqrt2", r"\boxed{\sqrt{2}}"),  # the gold's own form is a value of it
+    (r"Which is larger, $2/3$ or $0.6$?", "2/3", r"\boxed{\frac{2}{3}}"),
+    (r"What is $\sqrt{9}$?", r"Since $\sqrt9=3$, the answer is \boxed{3}", r"\boxed{3}"),  # a solution as the gold
+    (r"What fraction is $0.25$?", r"\frac{1}{4}", r"\boxed{\frac14}"),
+])
+def test_right_answers_to_questions_that_write_values_still_score(math_v, question, gold, answer) -> None:
+    got = math_v.verify(answer, {"answer": gold, "question": question})
+    assert got.correct, got
 
 
 @pytest.mark.parametrize("question, gold, restated, right", QUESTIONS)

@@ -281,9 +281,12 @@ def gsm8k_answer(text: str) -> str | None:
     if at < 0:
         return None
     found = text[at + 4:].split("\n", 1)[0].strip().lstrip("#").strip()
+    found = _ANSWER_LABEL.sub("", found, count=1).strip()  # "#### Answer: 7", "#### **Final Answer:** 7"
     return found if found and not _HEADING.match(found) else None
 
 
+#: A label before the answer on GSM8K's line.
+_ANSWER_LABEL = re.compile(r"^\**\s*(?:the\s+)?(?:final\s+)?answer\s*(?:is\s*)?:\s*\**\s*(?=\S)", re.I)
 #: A markdown heading's words where GSM8K's mark would hold the answer.
 _HEADING = re.compile(r"^\**(?:the\s+)?(?:final\s+)?(?:answer|solution|result|conclusion|summary)s?\s*:?\**$", re.I)
 

@@ -86,7 +86,7 @@ _VALUE_WORDS = frozenset(
     dozen percent squared cubed half halves third quarter fourth fifth sixth seventh eighth ninth tenth hundredth
     thousandth point not factorial power root double triple twice inverse reciprocal negative eleventh twelfth
     thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth quadrillion quintillion
-    pair score gross""".split()
+    pair score gross millionth billionth doubled tripled halved fold lakh crore googol""".split()
     + list(_NUMBER_WORDS))
 
 

@@ -131,7 +131,7 @@ def _log_argument(s: str, i: int) -> tuple[str, int]:
 
 
 #: An unbraced exponent of several digits: ``2^10``, ``x^{10}``'s plain-text twin.
-_EXPONENT_DIGITS = re.compile(r"\s*(\d+)")
+_EXPONENT_DIGITS = re.compile(r"\s*(\d+(?:\.\d+)?)")  # 2^10, 2^1.5
 
 
 def latex_to_text(s: str, depth: int = 0) -> str:

@@ -188,8 +188,7 @@ class MathVerifier(Verifier):
         question = reference.get("question") if isinstance(reference, dict) else None
         if not verdict.correct or not isinstance(question, str) or not verdict.extracted:
             return verdict
-        if restates_question(self._normalized(verdict.extracted), self._normalized(_gold_str(reference)), question,
-                             self._normalized):
+        if restates_question(verdict.extracted, _gold_text(_gold_str(reference)), question, self._normalized):
             return Verdict.fail("restates-question: the answer is a value the question wrote, not the form it asks for "
                                 "(the gold is written otherwise)", verdict.extracted, **verdict.details)
         return verdict
@@ -396,26 +395,54 @@ def _has_content(gold: str, normalized: str) -> bool:
     return bool(_CONTENT.search(normalized) or _NAMED_EMPTY_SET.search(gold))
 
 
-#: A multiple-choice question: its options are values the answer may restate.
-_CHOICES_IN_QUESTION = re.compile(r"\(\s*[A-Ea-e]\s*\)|\\textbf\{\s*\(?[A-E]\)?|^\s*[A-E][.)]\s", re.M)
+#: A multiple-choice question: its options are values the answer may restate (``(A)`` after a space or
+#: at a line's start, not ``P(A)``).
+_CHOICES_IN_QUESTION = re.compile(r"(?:^|\s|\$)\(\s*[A-Ea-e]\s*\)|\\textbf\{\s*\(?[A-E]\)?|^\s*[A-E][.)]\s", re.M)
 #: Values a question may write outside math delimiters: a fraction or a decimal (a bare integer is
 #: too often the answer itself to count).
 _PLAIN_VALUE = re.compile(r"(?<![\w.])\d+\s*/\s*\d+(?![\w.])|(?<![\w.])\d*\.\d+(?![\w.])")
 
 
 def restates_question(answer: str, gold: str, question: str, normalized: Any) -> bool:
-    """Whether the (normalized) ``answer`` is a value the question itself writes, in a form other than
-    the gold's: "Express $\\frac{7}{16}$ as a decimal" answered ``\\frac{7}{16}`` (or the question copied
-    whole), "Simplify $\\sqrt{12}$" answered ``\\sqrt{12}``. Such an answer equals the gold in value and
-    earns nothing. Not for a multiple-choice question (its options are values to restate), nor when the
-    answer is written as the gold is, nor for two integers."""
+    """Whether ``answer`` (as extracted) is a value the question itself writes, in a form other than the
+    gold's: "Express $\\frac{7}{16}$ as a decimal" answered ``\\frac{7}{16}``, ``7/16`` or ``\\frac{14}{32}``
+    (or the question copied whole), "Simplify $\\sqrt{12}$" answered ``\\sqrt{12}``, "Write
+    $0.\\overline{36}$ as a fraction" answered ``0.\\overline{36}``. Such an answer equals the gold in value
+    and earns nothing. Forms are compared as written (:func:`_form`), before normalization turns
+    ``0.\\overline{36}`` into the gold's ``\\frac{4}{11}``; a plain number also by value, against the
+    question's numbers of its own kind (a fraction against fractions). Not for a multiple-choice question,
+    nor one that writes the gold's own form among its values ("Which is larger, $\\sqrt2$ or $1.5$?"), nor
+    when the answer is written as the gold is, nor for two integers. A first line only: a notation the
+    rules do not know (``1\\cdot\\frac{7}{16}``) still passes."""
     if _CHOICES_IN_QUESTION.search(question):
         return False
-    a, g = compact(answer), compact(gold)
+    a, g = _form(answer, normalized), _form(gold, normalized)
     if a == g or (a.lstrip("+-").isdigit() and g.lstrip("+-").isdigit()):
         return False
-    written = [span.content for span in math_spans(question)] + _PLAIN_VALUE.findall(question)
-    return any(compact(normalized(w.strip())) == a for w in written if w.strip())
+    spans = [span.content for span in math_spans(question)]
+    written = [w.strip() for w in spans + [p for s in spans for p in re.split(r"=|,|\\le|\\ge|<|>", s)]
+               + _PLAIN_VALUE.findall(question)]  # a span's sides too: $P(A) = \frac{7}{16}$
+    forms = {_form(w, normalized) for w in written if w}
+    if g in forms:
+        return False
+    if a in forms:
+        return True
+    mine = plain_number(normalized(drop_variable(answer)))
+    return mine is not None and any(plain_number(normalized(w)) == mine for w in written if w)  # value and kind
+
+
+def _form(text: str, normalized: Any) -> str:
+    """How a value is written, for :func:`restates_question`: the text without ``x =``, spaces, braces,
+    parentheses and ``\\left``/``\\right`` (``\\sqrt2`` and ``\\sqrt{2}`` are one form), decimals as
+    written (never turned into the fractions they are)."""
+    text = drop_variable(text.strip())
+    if not _REPEATING_OR_MIXED.search(text):
+        text = normalized(text)
+    return re.sub(r"\\(?:left|right|d|t)(?=[a-z(|.\[])|[\s{}()]", "", text)
+
+
+#: Notation normalization would turn into the gold's form (a repeating decimal, a mixed number): kept.
+_REPEATING_OR_MIXED = re.compile(r"\\overline|\.\(\d|\d\s*\\frac|\d\s+\d+\s*/")
 
 
 def _no_gold(reference: Any) -> bool:
