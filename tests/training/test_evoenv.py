@@ -110,3 +110,28 @@ def test_a_policy_generator_and_a_solver_as_two_policies(tmp_path):
     assert last["policies/solver/count/trained_samples"] == 4
     assert sum(v for k, v in last.items() if k.startswith("evoenv/rejected/")) == 3
     assert "evoenv/author/generator/reward" in last and "policies/solver/loss/pg" in last
+
+
+def test_an_admitted_env_that_fails_in_training_leaves_the_mixture_and_the_run_goes_on(tmp_path):
+    """A red team's env passed validation (it recognised the validation seeds) and then raised on every
+    training reset: the run died. Now it leaves the solver's mixture with a warning, its problem goes to a
+    seed env, and the run goes on; a real synth env in the real sandbox."""
+    from zeroplay.envs.synth.env import SynthEnv
+    from zeroplay.envs.synth.pipeline import seed_sources
+    from zeroplay.training.selfplay.evoenv import EvoEnvLoop
+
+    source = seed_sources()["WordSort"].replace('NAME = "WordSort"', 'NAME = "Broken"').replace(
+        "def sample_instance(rng, difficulty):\n",
+        "def sample_instance(rng, difficulty):\n    raise RuntimeError('only outside validation')\n")
+    loop = EvoEnvLoop(config_from_dict(evoenv_config(tmp_path)), None, None)
+    loop.admitted = [{"name": "Broken", "source": source}]
+    loop._envs["Broken"] = SynthEnv(source=source, difficulty="mixed", batch_size=1, runner=loop.runner)
+    with pytest.warns(UserWarning, match="'Broken' failed to make a problem"):
+        task = loop._task("Broken", 7)
+    assert task.prompt and loop.admitted == [] and loop.quarantined == 1
+    assert all(key.startswith("seed:") for key, _ in loop.mixture())
+    from zeroplay.core.errors import ZeroplayError
+
+    with pytest.raises(ZeroplayError, match="failed on every instance"):  # a seed env's failure is ours: not hidden
+        loop._envs["seed:WordSort"] = SynthEnv(source=source, difficulty="mixed", batch_size=1, runner=loop.runner)
+        loop._task("seed:WordSort", 7)

@@ -36,6 +36,7 @@ import ast
 import random
 import shutil
 import time
+import warnings
 from pathlib import Path
 from typing import Any, Literal
 
@@ -136,6 +137,7 @@ class EvoEnvLoop(ShardedLoop):
         self.runner = EnvRunner(RunnerConfig(timeout_s=self.ec.timeout_s))
         self.library = Library(Path(cfg.out_dir) / cfg.name / "library")
         self.admitted: list[dict[str, Any]] = []  # library entries with their sources: the checkpointed truth
+        self.quarantined = 0  # admitted envs dropped since the run (re)started: they failed to make a problem
         self._envs: dict[str, Any] = {}
         self._materialize()
 
@@ -229,13 +231,32 @@ class EvoEnvLoop(ShardedLoop):
         """``n`` answers to each problem, scored by the synth verifier (one batch)."""
         from zeroplay.envs.synth.verify import SynthVerifier
 
-        tasks = [self.env(key).reset(seed=s)[1]["task"] for key, s in problems]
+        tasks = [self._task(key, s) for key, s in problems]
         outs = sampler_for(self.sampler, "solver").generate([t.prompt for t in tasks for _ in range(n)])
         t0 = time.perf_counter()
         verdicts = SynthVerifier(runner=self.runner).verify_batch([a for _, a, _ in outs],
                                                                   [t.reference for t in tasks for _ in range(n)])
         self.sampler.timer.add("verify", time.perf_counter() - t0, len(outs))
         return outs, [v.correct for v in verdicts]
+
+    def _task(self, key: str, seed: int) -> Any:
+        """The task of problem (``key``, ``seed``). An admitted env that fails to make it (it passed
+        validation, whose seeds it may recognise, or has a bug validation missed) leaves the mixture for
+        the rest of the run, with a warning; its problem goes to a seed env. A seed env's failure is ours."""
+        from zeroplay.core.errors import ZeroplayError
+        from zeroplay.envs.synth.pipeline import seed_sources
+
+        try:
+            return self.env(key).reset(seed=seed)[1]["task"]
+        except ZeroplayError as e:
+            if key.startswith("seed:"):
+                raise
+            warnings.warn(f"evoenv: admitted env {key!r} failed to make a problem and leaves the solver's mixture: "
+                          f"{' '.join(str(e).split())[:300]}", stacklevel=2)
+            self.admitted = [entry for entry in self.admitted if entry["name"] != key]
+            self.quarantined += 1
+            names = list(seed_sources())
+            return self.env(f"seed:{names[seed % len(names)]}").reset(seed=seed)[1]["task"]
 
     def _solve(self, step: int) -> tuple[list[Sample], list[bool]]:
         n = self.ec.group_size
@@ -260,6 +281,7 @@ class EvoEnvLoop(ShardedLoop):
         metrics = {"evoenv/proposals": float(len(stats.get("stage", []))),
                    "evoenv/admitted": float(sum(stats.get("admitted", []))), "evoenv/admitted_rate": mean("admitted"),
                    "evoenv/library_size": float(len(self.admitted)), "evoenv/novelty": mean("novelty"),
+                   "evoenv/quarantined": float(self.quarantined),
                    "evoenv/generator/reward": mean("generator_reward"),
                    "evoenv/author/generator/reward": mean("generator_reward"),
                    "evoenv/solver/accuracy": mean("correct"),
