@@ -9,6 +9,12 @@ from typing import Any
 from zeroplay.core.types import Verdict
 
 
+def missing_reference(reference: Any) -> bool:
+    """No gold at all: None, or NaN (a blank cell of a table). A verifier must not compare an answer with
+    its text: ``str(None)`` is ``"None"``, which the answer ``None`` would match."""
+    return reference is None or (isinstance(reference, float) and reference != reference)
+
+
 class Verifier(abc.ABC):
     """Decides whether a model's response matches a reference.
 

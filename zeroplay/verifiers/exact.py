@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from zeroplay.core.types import Verdict
-from zeroplay.core.verifier import Verifier
+from zeroplay.core.verifier import Verifier, missing_reference
 
 
 _QUOTES = "\"'`"
@@ -22,13 +22,6 @@ def normalize_text(s: str) -> str:
     while len(text) >= 2 and text[0] == text[-1] and text[0] in _QUOTES:
         text = text[1:-1].strip()
     return _SENTENCE_END.sub("", text.rstrip(".,;:")).rstrip(".,;: ")
-
-
-def _missing(reference: Any) -> bool:
-    """No gold: None, NaN (a blank cell of a table), or text that normalizes to nothing."""
-    if reference is None or (isinstance(reference, float) and reference != reference):
-        return True
-    return not normalize_text(reference)
 
 
 class ExactVerifier(Verifier):
@@ -49,9 +42,10 @@ class ExactVerifier(Verifier):
         """Whether ``response`` is ``reference`` as text (case and spaces normalized unless ``normalize=False``)."""
         if not isinstance(response, str):
             return Verdict.fail(f"response must be str, got {type(response).__name__}")
-        if _missing(reference) if self.normalize else reference is None or str(reference) == "":
+        b = None if missing_reference(reference) else normalize_text(reference) if self.normalize else str(reference)
+        if not b:  # None, NaN, or text that normalizes to nothing
             return Verdict.fail(f"bad-gold: no reference to compare with ({reference!r}; fix the dataset item)")
-        a, b = (normalize_text(response), normalize_text(reference)) if self.normalize else (response, str(reference))
+        a = normalize_text(response) if self.normalize else response
         if a == b:
             return Verdict(True, 1.0, "exact-equal", a)
         return Verdict(False, 0.0, "not-equal", a)

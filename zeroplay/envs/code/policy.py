@@ -208,8 +208,8 @@ class CodePolicy:
                     if why:
                         return f"line {node.lineno}: {why} (in a class pattern)"
             elif (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in imported
-                  and self._imported_module(imported[node.value.id], node.attr)):
-                return f"line {node.lineno}: {self._imported_module(imported[node.value.id], node.attr)}"
+                  and (why := self._imported_module(imported[node.value.id], node.attr))):
+                return f"line {node.lineno}: {why}"
             elif isinstance(node, ast.Name) and (node.id in self.banned_names or node.id.startswith("__")):
                 if node.id != "__name__":
                     return f"line {node.lineno}: use of banned name {node.id!r}"

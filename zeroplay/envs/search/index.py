@@ -69,21 +69,18 @@ def format_hits(hits: Sequence[tuple[Document, float]], max_doc_chars: int = 600
     """Search results as the agent sees them: ``[n] (id) Title`` then the text, cut to ``max_doc_chars``."""
     if not hits:
         return "No documents match this query. Try other words."
-    parts = []
-    for n, (doc, _) in enumerate(hits, 1):
-        text = doc.text if len(doc.text) <= max_doc_chars else doc.text[:max_doc_chars] + " ..."
-        parts.append(f"[{n}] ({doc.id}) {doc.title}\n{text}")
-    return "\n\n".join(parts)
+    return "\n\n".join(f"[{n}] ({doc.id}) {doc.title}\n{_cut(doc.text, max_doc_chars)}"
+                       for n, (doc, _) in enumerate(hits, 1))
 
 
 def format_documents(documents: Sequence[Document], max_doc_chars: int = 600) -> str:
     """Documents as a reader sees them: each title, then its text cut to ``max_doc_chars``; no numbers
     and no ids, so nothing in them tells one document's place."""
-    parts = []
-    for doc in documents:
-        text = doc.text if len(doc.text) <= max_doc_chars else doc.text[:max_doc_chars] + " ..."
-        parts.append(f"Title: {doc.title}\n{text}")
-    return "\n\n".join(parts)
+    return "\n\n".join(f"Title: {doc.title}\n{_cut(doc.text, max_doc_chars)}" for doc in documents)
+
+
+def _cut(text: str, max_chars: int) -> str:
+    return text if len(text) <= max_chars else text[:max_chars] + " ..."
 
 
 class SearchTool:

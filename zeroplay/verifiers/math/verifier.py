@@ -14,7 +14,7 @@ from typing import Any
 
 from zeroplay.core.answers import MAX_SCAN, math_spans
 from zeroplay.core.types import Verdict
-from zeroplay.core.verifier import Verifier
+from zeroplay.core.verifier import Verifier, missing_reference
 from zeroplay.verifiers.math.extract import Extracted, extract_answer, gold_answer
 from zeroplay.verifiers.math.normalize import choice_letter, compact, drop_variable, normalize, plain_number
 from zeroplay.verifiers.math.options import MathOptions
@@ -449,7 +449,7 @@ def _no_gold(reference: Any) -> bool:
     """A missing gold: None or NaN (a blank cell of a table), bare or as a task dict's ``answer``."""
     if isinstance(reference, dict) and "answer" in reference:
         reference = reference["answer"]
-    return reference is None or (isinstance(reference, float) and reference != reference)
+    return missing_reference(reference)
 
 
 def _gold_str(reference: Any) -> str:
