@@ -4,11 +4,16 @@ sandbox; validation and scoring are the real pipeline (the synth runner, ``valid
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from conftest import TEST_RUNNER
 from synth_corpus import GOOD
 
+from zeroplay.agents.base import Agent
+from zeroplay.agents.oracle import OracleAgent
+from zeroplay.envs.synth.calibrate import calibrate
 from zeroplay.envs.synth.env import SynthEnv
 from zeroplay.envs.synth.validate import ValidationConfig, validate
 
@@ -23,6 +28,30 @@ BACKDOOR = HONEST.replace("def score(instance, answer):\n    try:",
 UNIVERSAL = HONEST.replace("return 1.0 if int(answer.strip()) == sum(instance[\"xs\"]) else 0.0",
                            "n = int(answer.strip())\n"
                            "        return 1.0 if n == sum(instance[\"xs\"]) or n > 10 ** 12 else 0.0")
+
+
+
+def salted(modulus: int) -> str:
+    """A working env that also pays any integer whose salted hash is 0 mod ``modulus``: a reward by chance,
+    in band for a solver that answers at random, and a mean score on every probe under the probe limit."""
+    return HONEST.replace("return 1.0 if int(answer.strip()) == sum(instance[\"xs\"]) else 0.0",
+                          "n = int(answer.strip())\n"
+                          "        h = 7\n"
+                          "        for ch in \"pepper\" + str(n) + str(instance[\"xs\"]):\n"
+                          "            h = (h * 131 + ord(ch)) % 1000003\n"
+                          f"        return 1.0 if n == sum(instance[\"xs\"]) or h % {modulus} == 0 else 0.0")
+
+
+class RandomNumbers(Agent):
+    """Answers a random integer in the range of the ListSum env's sums: right almost never."""
+
+    name = "random-numbers"
+
+    def __init__(self, seed: int = 0):
+        self.rng = random.Random(seed)
+
+    def act(self, observations, infos=None):
+        return [f"<answer>{self.rng.randint(10, 300)}</answer>" for _ in observations]
 
 
 def scores(runner, source, answers):
@@ -63,3 +92,27 @@ def test_the_seed_envs_right_answers_are_not_taken_for_keys(runner):
             _, info = env.reset(seed=seed)
             reward = env.step(f"<answer>{info['task'].meta['oracle_answer']}</answer>")[1]
             assert reward == 1.0, (path.name, seed, info["task"].meta)
+
+
+def test_an_env_that_pays_a_salted_hash_of_the_answer_fails_validation(runner):
+    """It is self-consistent and no probe's mean score reaches the limit (1 in 3 pays): only the share of
+    other instances' references (right-shaped, wrong) that score 1 gives it away."""
+    report = validate(salted(3), ValidationConfig(runner=TEST_RUNNER), runner=runner)
+    assert not report.passed and report.stage == "discriminating", report
+    assert "other instances' references score 1" in report.reason
+    assert max(report.stats["probe_means"].values()) < 0.5  # the mean limit alone let it through
+    assert max(report.stats["wrong_pass_rates"].values()) > 0.2
+    honest = validate(HONEST, ValidationConfig(runner=TEST_RUNNER), runner=runner)
+    assert honest.passed and set(honest.stats["wrong_pass_rates"].values()) == {0.0}
+
+
+def test_calibration_keeps_no_level_whose_passes_are_chance(runner):
+    """A solver that answers at random passes half the time on an env that pays a hash half the time: in
+    band at every level, and none kept, since those answers pass on other instances as often."""
+    report = calibrate(salted(2), RandomNumbers(), episodes=8, runner=runner)
+    assert not report.passed and "chance" in report.reason, report
+    in_band = [d for d, r in report.pass_rates.items() if 0.2 <= r <= 0.8]
+    assert in_band and all(report.chance_rates[d] > 0.1 for d in in_band), report
+    # the oracle on the honest env: answers that solve their instance solve no other
+    honest = calibrate(HONEST, OracleAgent(), episodes=4, band=(0.0, 1.0), runner=runner)
+    assert honest.levels == [1, 2, 3, 4, 5] and set(honest.chance_rates.values()) == {0.0}

@@ -11,7 +11,7 @@ source cannot reach. The source never sees which operation runs, the seeds of ot
 the result; what it can see is the calls it gets. So that it cannot tell scoring from validation
 by their calls either, every scored answer is scored among the instance's reference and
 low-effort probe answers in a random order, and a score op fails when a probe would pass. A scored
-answer that gets 1 is also scored on other instances (:func:`accepted_elsewhere`): one that gets 1 on
+answer that gets 1 is also scored on other instances (:func:`elsewhere`): one that gets 1 on
 them too is a key, not a solution, and fails the item. Not caught: a source that keeps state between
 calls and accepts its key only once per job, or on some instances only.
 Standard library only.
@@ -138,6 +138,13 @@ def probe_answers(rng, prompt, other_ref):
     }
 
 
+#: References of other instances (at the same difficulty, unlike this one's) scored on each instance in
+#: validation beside the ``other_reference`` probe: answers of the right shape that are wrong. A checking
+#: env rarely passes them; one that pays answers by chance (a salted hash of the answer) passes as often
+#: as it pays, which the mean-score limit on one probe lets through.
+WRONG_REFERENCES = 3
+
+
 def op_probe(job):
     """Every check of validation in one pass over the (seed, difficulty) cases."""
     cases = []
@@ -162,16 +169,22 @@ def op_probe(job):
             return {"cases": [strip(c) for c in cases]}
     rng = random.Random(job.get("probe_seed", 0))
     for i, case in enumerate(cases):
-        others = [r for r in refs.get(case["difficulty"], []) if r != case["_ref"]]
+        others = list(dict.fromkeys(r for r in refs.get(case["difficulty"], []) if r != case["_ref"]))
         other = others[i % len(others)] if others else ""
+        wrong = [others[(i + k) % len(others)] for k in range(1, min(WRONG_REFERENCES, len(others) - 1) + 1)]
         probes = {}
         try:
             for label, answer in probe_answers(rng, case["_prompt"], other).items():
                 probes[label] = score_of(job, case["_inst"], answer, "discriminating", f"{label} answer")
+            wrong_scores = [score_of(job, case["_inst"], w, "discriminating", "other instance's reference")
+                            for w in wrong]
         except SourceError as e:
             case["error"] = {"stage": e.stage, "message": str(e)}
             return {"cases": [strip(c) for c in cases]}
         case["probes"] = probes
+        passed = [probes["other_reference"] >= 1.0 - 1e-9] if other else []
+        passed += [s >= 1.0 - 1e-9 for s in wrong_scores]
+        case["wrong_passed"] = [sum(passed), len(passed)]
     examples = [{"prompt": c["_prompt"][:2000], "reference": c["_ref"][:500], "difficulty": c["difficulty"]} for c in cases[:: max(1, len(cases) // 3)][:3]]
     return {"cases": [strip(c) for c in cases], "examples": examples}
 
@@ -243,36 +256,43 @@ def op_score(job):
             if passed:
                 raise SourceError("discriminating", f"the low-effort answer '{passed[0]}' scored 1 while scoring; "
                                   "the environment does not check answers")
-            if scores["answer"] >= 1.0 - 1e-9 and accepted_elsewhere(job, item, ref, rng):
-                raise SourceError("discriminating", "the answer also scored 1 on other instances whose reference "
-                                  "answers differ: the environment accepts a key, not a solution")
-            out.append({"score": scores["answer"]})
+            result = {"score": scores["answer"]}
+            if scores["answer"] >= 1.0 - 1e-9:
+                verdicts = elsewhere(job, item, ref, rng)
+                result["elsewhere"] = [sum(verdicts), len(verdicts)]
+                if len(verdicts) >= KEY_CHECKS and all(verdicts[:KEY_CHECKS]):
+                    out.append({"error": "the answer also scored 1 on other instances whose reference answers differ: "
+                                "the environment accepts a key, not a solution", "elsewhere": result["elsewhere"]})
+                    continue
+            out.append(result)
         except SourceError as e:
             out.append({"error": str(e)})
     return {"scores": out}
 
 
 #: Other instances a full-score answer is scored on too (fresh seeds the source cannot predict, the same
-#: difficulty, references unlike the answer's own): an answer that scores 1 on all of them is a key the
-#: env accepts whatever the instance (a back door no probe guesses, or "any huge number"), not a solution.
+#: difficulty, references unlike the answer's own): an answer that scores 1 on the first two of them is a
+#: key the env accepts whatever the instance (a back door no probe guesses, or "any huge number"), not a
+#: solution. A job may ask for more (``"elsewhere": n``): calibration does, and reads the share that
+#: scored 1 as the env's chance of paying an answer that solves another instance.
 KEY_CHECKS = 2
 
 
-def accepted_elsewhere(job, item, ref, rng):
-    """Whether ``item``'s answer scores 1 on :data:`KEY_CHECKS` other instances whose references differ
-    from ``ref`` and from the answer (draws that share them are skipped; too few left: False)."""
+def elsewhere(job, item, ref, rng):
+    """Whether ``item``'s answer scores 1 on other instances whose references differ from ``ref`` and from
+    the answer, one verdict per instance (up to ``max(KEY_CHECKS, job["elsewhere"])``; draws that share
+    a reference are skipped, three times as many draws at most)."""
     same = {ref.strip().lower(), item["answer"].strip().lower()}
-    checked = 0
-    for _ in range(3 * KEY_CHECKS):
+    wanted = max(KEY_CHECKS, int(job.get("elsewhere", 0)))
+    verdicts = []
+    for _ in range(3 * wanted):
         inst, _text = make_instance(job, rng.randrange(1 << 31), item["difficulty"])
         if render_reference(job, inst)[1].strip().lower() in same:
             continue
-        if score_of(job, inst, item["answer"], "score", "answer") < 1.0 - 1e-9:
-            return False
-        checked += 1
-        if checked == KEY_CHECKS:
-            return True
-    return False
+        verdicts.append(score_of(job, inst, item["answer"], "score", "answer") >= 1.0 - 1e-9)
+        if len(verdicts) == wanted:
+            break
+    return verdicts
 
 
 def op_check(job):

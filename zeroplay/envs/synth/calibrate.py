@@ -5,6 +5,14 @@ A level is kept when the solver's pass rate there lies inside the target band (d
 difficulty is the kept level whose rate is closest to the band's middle. With ``episodes``
 instances per level the rates are estimates (a binomial standard error of about
 ``0.5 / sqrt(episodes)``); raise ``episodes`` where a level sits near a band edge.
+
+A level is kept only when its passes are not chance: every answer that scores 1 is also scored on
+:data:`CHANCE_CHECKS` other instances of its level whose references differ from its own, and the share
+of those that score 1 is the level's *chance rate*: how often the env pays an answer that solves
+another instance, not this one. A checking env's is 0 (a few envs accept many answers, and some of
+those solve other instances too); one that pays a salted hash of the answer has one near its pass
+rate. A level whose chance rate is above ``max_chance`` (default 0.1) on at least
+:data:`MIN_CHANCE_HITS` such scores is not kept, whatever its pass rate.
 Two sandbox jobs per source: one makes every prompt, one scores every answer.
 """
 
@@ -21,6 +29,12 @@ from zeroplay.envs.synth.runner import EnvRunner
 from zeroplay.envs.synth.verify import synth_reference
 
 DEFAULT_BAND = (0.2, 0.8)
+#: Other instances each passing answer is scored on to estimate a level's chance rate.
+CHANCE_CHECKS = 8
+#: Highest chance rate of a kept level.
+DEFAULT_MAX_CHANCE = 0.1
+#: Passes elsewhere a level needs before its chance rate counts (one coincidence is not evidence).
+MIN_CHANCE_HITS = 3
 
 
 @dataclass
@@ -32,6 +46,8 @@ class CalibrationReport:
     levels: list[int] = field(default_factory=list)
     difficulty: int | None = None
     reason: str = ""
+    chance_rates: dict[int, float] = field(default_factory=dict)
+    """The share of other instances on which those answers scored 1 too, per level."""
 
     @property
     def passed(self) -> bool:
@@ -40,8 +56,9 @@ class CalibrationReport:
 
 def calibrate(source: str, solver: Any, *, levels: Sequence[int] = spec.DIFFICULTIES, episodes: int = 16,
               band: tuple[float, float] = DEFAULT_BAND, seed: int = 0, runner: EnvRunner | None = None,
-              name: str = "synth") -> CalibrationReport:
-    """Estimate ``solver``'s pass rate (score == 1) at each level; keep the levels inside ``band``."""
+              name: str = "synth", max_chance: float = DEFAULT_MAX_CHANCE) -> CalibrationReport:
+    """Estimate ``solver``'s pass rate (score == 1) at each level; keep the levels inside ``band`` whose
+    chance rate is at most ``max_chance``."""
     lo, hi = band
     if not 0.0 <= lo <= hi <= 1.0:
         raise ValueError(f"band must satisfy 0 <= low <= high <= 1, got {band}")
@@ -68,25 +85,42 @@ def calibrate(source: str, solver: Any, *, levels: Sequence[int] = spec.DIFFICUL
         answers = solver.act(prompts, infos) if prompts else []
         for item, answer in zip(items, answers):
             item["answer"] = spec.extract_answer(answer if isinstance(answer, str) else "")
-        scored = runner.run_jobs([runner.job(source, "score", items=items)])[0]
+        scored = runner.run_jobs([runner.job(source, "score", items=items, elsewhere=CHANCE_CHECKS)])[0]
         if scored.result is None:
             return CalibrationReport({}, band, reason=f"could not score answers: {scored.problem}")
         passes: dict[int, list[bool]] = {d: [] for d in levels}
+        chance: dict[int, list[int]] = {d: [0, 0] for d in levels}
         for item, res in zip(items, scored.result.get("scores", [])):
             passes[item["difficulty"]].append(res.get("score", 0.0) >= 1.0 - 1e-9)
+            if isinstance(res.get("elsewhere"), list) and len(res["elsewhere"]) == 2:
+                chance[item["difficulty"]] = [a + int(b) for a, b in zip(chance[item["difficulty"]], res["elsewhere"])]
         rates = {d: (sum(p) / len(p) if p else 0.0) for d, p in passes.items()}
-        return _judge(rates, band)
+        return _judge(rates, band, {d: (k, n) for d, (k, n) in chance.items()}, max_chance)
     finally:
         if own:
             runner.close()
 
 
-def _judge(rates: dict[int, float], band: tuple[float, float]) -> CalibrationReport:
+def _judge(rates: dict[int, float], band: tuple[float, float], checks: dict[int, tuple[int, int]] | None = None,
+           max_chance: float = DEFAULT_MAX_CHANCE) -> CalibrationReport:
+    """Keep the levels in ``band`` whose chance is not too high; ``checks`` maps a level to (passes
+    elsewhere, scores elsewhere)."""
     lo, hi = band
-    kept = [d for d, r in sorted(rates.items()) if lo <= r <= hi]
-    shown = ", ".join(f"{d}: {r:.2f}" for d, r in sorted(rates.items()))
+    hits = {d: (checks or {}).get(d, (0, 0)) for d in rates}
+    chance = {d: (k / n if n else 0.0) for d, (k, n) in hits.items()}
+    kept = [d for d, r in sorted(rates.items())
+            if lo <= r <= hi and not (chance[d] > max_chance and hits[d][0] >= MIN_CHANCE_HITS)]
+    shown = ", ".join(f"{d}: {r:.2f}" + (f" (chance {chance[d]:.2f})" if chance[d] else "")
+                      for d, r in sorted(rates.items()))
+    report = CalibrationReport(rates, band, chance_rates=chance)
     if not kept:
-        return CalibrationReport(rates, band, reason=f"no level has a pass rate in [{lo}, {hi}] (rates {shown})")
+        chancy = [d for d, r in sorted(rates.items()) if lo <= r <= hi]
+        report.reason = (f"no level has a pass rate in [{lo}, {hi}] (rates {shown})" if not chancy else
+                         f"levels {chancy} pass answers that solve other instances above the chance limit "
+                         f"{max_chance:g} (rates {shown}): the env pays answers it does not check")
+        return report
     middle = (lo + hi) / 2
-    best = min(kept, key=lambda d: (abs(rates[d] - middle), d))
-    return CalibrationReport(rates, band, kept, best, f"levels {kept} in band (rates {shown})")
+    report.levels = kept
+    report.difficulty = min(kept, key=lambda d: (abs(rates[d] - middle), d))
+    report.reason = f"levels {kept} in band (rates {shown})"
+    return report

@@ -9,7 +9,8 @@ Stages, in order (the report names the first that fails and why):
    process and across two sandbox runs.
 4. ``self_consistent``: ``score(instance, reference(instance)) == 1`` on every instance.
 5. ``discriminating``: empty, trivial (``0``, ``yes``, ``a``...), random, echoed-prompt,
-   everything-at-once and other-instance answers score low on average; ``score`` never raises.
+   everything-at-once and other-instance answers score low on average; other instances' references
+   (right-shaped wrong answers) rarely score 1 at any level; ``score`` never raises.
 6. ``difficulty``: the difficulty knob changes the instances for the same seed.
 7. ``review`` (optional): an agent reads the source and examples and answers ACCEPT or REJECT.
 
@@ -54,6 +55,9 @@ class ValidationConfig:
     """Highest mean score the empty answer may get."""
     max_probe_mean: float = 0.5
     """Highest mean score any other low-effort answer (trivial, random, echoed...) may get."""
+    max_wrong_pass_rate: float = 0.2
+    """Highest share of other instances' references (right-shaped wrong answers) that may score 1 at any
+    one level: an env that pays them pays by chance, not for solving (a salted hash of the answer)."""
     min_difficulty_change: float = 0.5
     """Fraction of seeds whose instance must change between the lowest and highest level."""
     runner: RunnerConfig = field(default_factory=RunnerConfig)
@@ -152,6 +156,13 @@ def _judge(source: str, name: str, first: JobOutcome, second: JobOutcome, config
     if worst > config.max_probe_mean:
         return fail("discriminating", f"the low-effort answer '{label}' scores {worst:.2f} on average "
                     f"(limit {config.max_probe_mean}); score must check the answer, not accept anything", **stats)
+    for d in config.levels:
+        passed, asked = (sum(c["wrong_passed"][i] for c in cases if c["difficulty"] == d) for i in (0, 1))
+        stats.setdefault("wrong_pass_rates", {})[d] = rate = passed / asked if asked else 0.0
+        if rate > config.max_wrong_pass_rate:
+            return fail("discriminating", f"other instances' references score 1 on {passed} of {asked} instances at "
+                        f"difficulty {d} (limit {config.max_wrong_pass_rate:.0%}); score must check the answer "
+                        "against this instance, not pay answers by chance", **stats)
     lo, hi = min(config.levels), max(config.levels)
     by_seed = {(c["seed"], c["difficulty"]): c["inst_hash"] for c in cases}
     seeds = sorted({c["seed"] for c in cases})

@@ -7,7 +7,8 @@ Each step has two roles (one shared policy by default, or one each with ``polici
 2. admission: the real synth pipeline (:func:`zeroplay.envs.synth.pipeline.synthesize`): staged
    validation in the sandbox, novelty against the seeds, the run's library and the batch, then
    difficulty calibration with the *solver* (the policy playing ``solver``): a source is admitted
-   when some difficulty level has a pass rate inside ``band``. Admitted sources join the run's
+   when some difficulty level has a pass rate inside ``band`` and its passes are not chance (answers
+   that pass on other instances too: :mod:`zeroplay.envs.synth.calibrate`). Admitted sources join the run's
    library (``RUN_DIR/library``), which is saved in the checkpoint and rebuilt from it on resume.
 3. generator reward: ``evoenv.generator_reward`` (default ``env_admission``, :func:`env_admission_reward`):
    -1 rejected by validation, 0 a near-duplicate, 0.25 valid and novel but no level in the band,
@@ -17,7 +18,7 @@ Each step has two roles (one shared policy by default, or one each with ``polici
    ``group_size`` answers each, scored by the ``synth`` verifier in the sandbox;
    reward ``evoenv.solver_reward`` (default ``correctness``). An answer that scores 1 on other instances of
    its env too (a key the env accepts for anything: a back door no validation probe guesses, or "any huge
-   number") scores 0 (:func:`zeroplay.envs.synth._driver.accepted_elsewhere`), so a written env cannot pay
+   number") scores 0 (:func:`zeroplay.envs.synth._driver.elsewhere`), so a written env cannot pay
    its writer's solver for a key; a source that keeps state to accept its key once per job is not caught.
 
 ``generator: scripted`` replaces the policy's completions with :class:`ScriptedEnvWriter`'s (a
