@@ -44,7 +44,7 @@ def test_the_bank_has_twenty_odd_problems_with_unique_names_and_only_supported_g
 
 def test_every_reference_passes_its_ground_truth_and_every_buggy_solution_fails_some(runner):
     problems = load_problems()
-    jobs = [TestJob(q.reference, q.entry_point, parsed_tests(q.tests, q.entry_point)) for q in problems]
+    jobs = [TestJob(q.judged_reference, q.entry_point, parsed_tests(q.tests, q.entry_point)) for q in problems]
     owners = [q.id for q in problems for _ in q.buggy]
     jobs += [TestJob(b, q.entry_point, parsed_tests(q.tests, q.entry_point)) for q in problems for b in q.buggy]
     results = runner.run(jobs)
@@ -317,6 +317,52 @@ def test_tests_that_always_fail_or_pass_on_everything_earn_no_discrimination(run
         assert outcome.n_valid == n_valid and outcome.discrimination == 0.0
 
 
+#: (problem, a correct solution that behaves otherwise outside the spec, a test outside the spec that
+#: the bare reference passes). Judged on the bare reference, such a test was valid and caught every
+#: correct solution that differs there: discrimination 1.0 for a test of nothing.
+OUT_OF_SPEC = [
+    ("clamp", "def clamp(x, lo, hi):\n    return min(max(x, lo), hi)\n", "assert clamp(5, 10, 0) == 10"),
+    ("gcd", "import math\n\ndef gcd(a, b):\n    return math.gcd(a, b)\n", "assert gcd(4, -6) == -2"),
+    ("int_to_roman", "def int_to_roman(n):\n    th = ['', 'M', 'MM', 'MMM'][n // 1000]\n"
+     "    h = ['', 'C', 'CC', 'CCC', 'CD', 'D', 'DC', 'DCC', 'DCCC', 'CM'][n // 100 % 10]\n"
+     "    t = ['', 'X', 'XX', 'XXX', 'XL', 'L', 'LX', 'LXX', 'LXXX', 'XC'][n // 10 % 10]\n"
+     "    o = ['', 'I', 'II', 'III', 'IV', 'V', 'VI', 'VII', 'VIII', 'IX'][n % 10]\n    return th + h + t + o\n",
+     "assert int_to_roman(4000) == 'MMMM'"),
+    ("binary_search", "def binary_search(nums, target):\n    return nums.index(target) if target in nums else -1\n",
+     "assert binary_search([3, 1, 2], 3) == -1"),
+    ("rotate_list", "def rotate_list(xs, k):\n    xs = list(xs)\n    for _ in range(k):\n"
+     "        xs = xs[-1:] + xs[:-1]\n    return xs\n", "assert rotate_list([1, 2, 3], -1) == [2, 3, 1]"),
+    ("is_prime", "def is_prime(n):\n    return n > 1 and all(n % d for d in range(2, n))\n",
+     "assert is_prime(7.0) == True"),
+    ("roman_to_int", "def roman_to_int(s):\n    total = 0\n    for sym, v in [('M', 1000), ('CM', 900), ('D', 500), "
+     "('CD', 400), ('C', 100), ('XC', 90), ('L', 50), ('XL', 40), ('X', 10), ('IX', 9), ('V', 5), ('IV', 4), "
+     "('I', 1)]:\n        while s.startswith(sym):\n            total += v\n            s = s[len(sym):]\n"
+     "    return total\n",
+     "assert roman_to_int('IC') == 99"),
+    ("flatten", "def flatten(nested):\n    out = []\n    for x in nested:\n        if isinstance(x, (list, tuple)):\n"
+     "            out.extend(flatten(x))\n        else:\n            out.append(x)\n    return out\n",
+     "assert flatten([1, (2, 3)]) == [1, (2, 3)]"),
+]
+
+
+@pytest.mark.parametrize("problem, correct, outside", OUT_OF_SPEC, ids=[c[0] for c in OUT_OF_SPEC])
+def test_a_test_outside_the_spec_is_invalid_and_catches_no_correct_solution(runner, problem, correct, outside):
+    q = next(q for q in load_problems() if q.id == problem)
+    lines = [q.tests[0], outside]
+    parsed = parse_tests("\n".join(lines), q.entry_point)
+    gt = parsed_tests(q.tests, q.entry_point)
+    assert q.precondition and q.judged_reference != q.reference
+    bare, ref, cand, cand_gt = runner.run([TestJob(q.reference, q.entry_point, parsed.tests),
+                                           TestJob(q.judged_reference, q.entry_point, parsed.tests),
+                                           TestJob(correct, q.entry_point, parsed.tests),
+                                           TestJob(correct, q.entry_point, gt)])
+    assert all(r.passed for r in cand_gt)  # the other solution is right on every ground-truth test
+    assert not cand[1].passed and bare[1].passed  # it differs outside the spec, where the bare reference holds
+    assert [r.verdict for r in ref] == ["pass", "error"]  # the judged reference refuses input outside the spec
+    outcome = suite_outcome(parsed, [ref], [cand])
+    assert outcome.valid == (True, False) and outcome.discrimination == 0.0
+
+
 # -- the discrimination reward on hand-made cases ------------------------------------------------------
 
 def test_discrimination_counts_candidates_failing_at_least_one_valid_test():
@@ -381,6 +427,10 @@ def test_the_writer_env_rewards_ground_truth_tests_with_the_hand_computed_score(
     assert reward == pytest.approx(0.05 / 12 + 0.1)
     env.reset(seed=0)
     assert env.step("no tests here")[1] == 0.0
+    env.reset(seed=0)
+    _, reward, *_ = env.step("assert clamp(5, 0, 10) == 5\nassert clamp(5, 10, 0) == 10")
+    # lo > hi: outside the spec, so invalid though the bare reference returns 10 there
+    assert reward == pytest.approx(0.05 / 12 + 0.1)
 
 
 def test_the_coder_env_scores_the_fraction_of_ground_truth_tests_passed():

@@ -4,7 +4,8 @@ A :class:`UnitTestProblem` is a function to write: its name, signature and descr
 model sees), a reference solution, a few ground-truth tests and some known-buggy solutions (what a
 model never sees). The built-in bank (``utrl_problems.jsonl``, 21 problems written for zeroplay)
 is checked by the tests: every reference passes its ground-truth tests and every buggy solution
-fails at least one.
+fails at least one. Each has a precondition on the arguments (types, ``lo <= hi``, sorted input, a
+valid numeral...), so a test outside the spec is invalid; give yours one.
 
 - ``zeroplay/UnitTestWriter-v0`` (:class:`UnitTestWriterEnv`): write tests for a problem, one
   ``assert NAME(ARGS) == EXPECTED`` a line (:func:`~zeroplay.verifiers.code.unit_tests.parse_tests`).
@@ -46,11 +47,23 @@ class UnitTestProblem:
     signature: str
     description: str
     reference: str
-    """A correct solution (it decides which generated tests are valid)."""
+    """A correct solution (with :attr:`precondition`, it decides which generated tests are valid)."""
     tests: tuple[str, ...]
     """Ground-truth tests, ``assert NAME(...) == ...`` lines (the coder's evaluation)."""
     buggy: tuple[str, ...] = ()
     """Wrong solutions that fail at least one ground-truth test (the test-writer env's candidates)."""
+    precondition: str = ""
+    """Source of ``def precondition(ARGS) -> bool`` (the entry point's arguments): True when they are
+    inside the description's spec. A generated test whose arguments it refuses is invalid; without
+    one, a test outside the spec that holds on the one reference catches every correct solution
+    that returns something else there (``clamp(5, 10, 0)`` with ``lo > hi``)."""
+
+    @property
+    def judged_reference(self) -> str:
+        """The reference as tests are judged on it: raising ``ValueError`` outside the precondition."""
+        from zeroplay.verifiers.code.unit_tests import with_precondition
+
+        return with_precondition(self.reference, self.entry_point, self.precondition)
 
     @property
     def example(self) -> str:
@@ -62,11 +75,15 @@ class UnitTestProblem:
         missing = [k for k in _FIELDS if k not in row]
         if missing:
             raise ConfigError(f"unit-test problem {where}: missing field(s) {', '.join(missing)}; a row has "
-                              f"{', '.join(_FIELDS)} and optionally 'buggy'")
+                              f"{', '.join(_FIELDS)} and optionally 'buggy' and 'precondition'")
         if not row["tests"] or not all(isinstance(t, str) for t in row["tests"]):
             raise ConfigError(f"unit-test problem {where}: 'tests' must be a non-empty list of assert lines")
+        if not isinstance(row.get("precondition", ""), str):
+            raise ConfigError(f"unit-test problem {where}: 'precondition' must be the source of "
+                              "`def precondition(ARGS)` returning True inside the spec")
         return cls(str(row["id"]), str(row["entry_point"]), str(row["signature"]), str(row["description"]),
-                   str(row["reference"]), tuple(row["tests"]), tuple(str(b) for b in row.get("buggy", ())))
+                   str(row["reference"]), tuple(row["tests"]), tuple(str(b) for b in row.get("buggy", ())),
+                   row.get("precondition", ""))
 
 
 def load_problems(path: str | Path | None = None) -> list[UnitTestProblem]:
@@ -170,7 +187,7 @@ class UnitTestWriterEnv(TaskEnv):
                                          call_timeout_s=call_timeout_s, memory_mb=memory_mb, sandbox=sandbox)
         tasks = _tasks(problems, lambda q: Task(f"tests-{q.id}", writer_prompt(q, max_tests),
                                                 {"entry_point": q.entry_point, "references": [q.reference],
-                                                 "solutions": list(q.buggy)},
+                                                 "precondition": q.precondition, "solutions": list(q.buggy)},
                                                 "unit-test-suite", {"problem": q.id}))
         super().__init__(tasks, verifier=verifier, render_mode=render_mode)
         self.verifier = verifier

@@ -11,7 +11,8 @@ for each problem:
    the problem's reference solution and every coder solution each run the union of the problem's
    unique generated tests as a split job (the solution an untrusted subject, the tests data that
    never enter its process); coder solutions also run the ground-truth tests (for the metrics, and
-   the reward when ``coder_tests`` asks for them). A test is *valid* when it passes on the reference.
+   the reward when ``coder_tests`` asks for them). A test is *valid* when it passes on the reference
+   and the problem's precondition holds for its arguments (a test outside the spec is invalid).
 4. rewards, as UTRL's authors compute them:
    - test writer (``utrl.test_writer_reward``, default ``utrl_discrimination``):
      ``0.85 * discrimination + 0.05 * n_valid / max(12, n_tests) + 0.1 * well_formed``, where
@@ -223,7 +224,7 @@ class UTRLLoop(ShardedLoop):
         codes = self._write_code([q for _, q in mine], self.uc.coder_samples)
         suites = self._write_tests([q for _, q in mine], self.uc.test_samples)
         t0 = time.perf_counter()
-        scored = self._score([q for _, q in mine], codes, suites, [[q.reference] for _, q in mine])
+        scored = self._score([q for _, q in mine], codes, suites, [[q.judged_reference] for _, q in mine])
         self.sampler.timer.add("verify", time.perf_counter() - t0, sum(len(c) + len(s) for c, s in zip(codes, suites)))
         samples: list[Sample] = []
         stats: dict[str, list[Any]] = {}
@@ -347,7 +348,8 @@ class UTRLLoop(ShardedLoop):
         suites = self._write_tests(problems, 1)
         # the bank's buggy solutions stand in for the coder's: a fixed yardstick for the tests
         buggy = [[(None, "", True, b) for b in q.buggy] for q in problems]
-        scored = self._score(problems, [c + b for c, b in zip(codes, buggy)], suites, [[q.reference] for q in problems])
+        scored = self._score(problems, [c + b for c, b in zip(codes, buggy)], suites,
+                             [[q.judged_reference] for q in problems])
         gt_rates, gt_all, disc, valid = [], [], [], []
         for (outcomes, coder), q in zip(scored, problems):
             gt = coder[0][1]

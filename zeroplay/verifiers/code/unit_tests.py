@@ -12,7 +12,9 @@ Guarantees:
 - A test is data, never code: it cannot inspect the sandbox, read a solution, print result lines,
   exit, raise or crash the judge; tests of any other form are rejected with a reason (and count as
   invalid where a reward counts them). A test whose arguments make the reference fail or time out
-  is invalid: :func:`suite_outcome` keeps only tests that pass on every reference solution.
+  is invalid: :func:`suite_outcome` keeps only tests that pass on every reference solution. So is
+  one whose arguments a problem's precondition refuses (:func:`with_precondition`): a test outside
+  the spec cannot earn discrimination from correct solutions that differ there.
 - A solution sees only the arguments of its calls, never a test's expected value, the other tests'
   text or a reference solution (those are never in its process); its only influence on a verdict
   is the value it returns (plain built-in data; anything else fails). Every call is bounded by
@@ -39,6 +41,7 @@ import ast
 import base64
 import json
 import marshal
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -538,5 +541,26 @@ class UnitTestSuiteVerifier(Verifier):
 def _suite_reference(ref: Any) -> tuple[str, list[str], list[str]]:
     if not (isinstance(ref, dict) and isinstance(ref.get("entry_point"), str) and ref.get("references")):
         raise ConfigError("a unit-test-suite reference is {'entry_point': NAME, 'references': [CODE, ...] "
-                          "(at least one), 'solutions': [CODE, ...]}")
-    return ref["entry_point"], [str(c) for c in ref["references"]], [str(c) for c in ref.get("solutions", [])]
+                          "(at least one), 'solutions': [CODE, ...], optionally 'precondition': CODE}")
+    entry, pre = ref["entry_point"], ref.get("precondition") or ""
+    if not isinstance(pre, str):
+        raise ConfigError("a unit-test-suite reference's 'precondition' is the source of `def precondition(ARGS)`")
+    refs = [with_precondition(str(c), entry, pre) for c in ref["references"]]
+    return entry, refs, [str(c) for c in ref.get("solutions", [])]
+
+
+def with_precondition(code: str, entry_point: str, precondition: str) -> str:
+    """``code`` whose ``entry_point`` raises ``ValueError`` on arguments that ``precondition`` (the source
+    of ``def precondition(ARGS) -> bool``, taking the entry point's arguments) refuses; ``code`` itself
+    when there is none. On a reference, this makes a test of input outside the spec invalid: without
+    it, such a test holds on the one reference and catches every correct solution that returns
+    something else there (``clamp(5, 10, 0)`` with ``lo > hi``), a discrimination it did not earn."""
+    if not precondition.strip():
+        return code
+    return (f"{code}\n\n\ndef _zp_precondition_scope():\n{textwrap.indent(precondition, '    ')}\n"
+            f"    return precondition\n\n\n_zp_precondition = _zp_precondition_scope()\n"
+            f"_zp_solution = {entry_point}\n\n\n"
+            f"def {entry_point}(*args, **kwargs):\n"
+            f"    if not _zp_precondition(*args, **kwargs):\n"
+            f"        raise ValueError('the arguments are outside the problem\\'s spec')\n"
+            f"    return _zp_solution(*args, **kwargs)\n")
