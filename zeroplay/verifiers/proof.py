@@ -297,8 +297,26 @@ def judge_file(reference: CoqReference, statement: str) -> str:
             "Print Assumptions zp_check.\n")
 
 
-def statement_file(reference: CoqReference, statement: str) -> str:
-    return f"{reference.prelude()}\nDefinition zp_statement : Prop := ({statement}).\n"
+def statement_file(reference: CoqReference, statement: str, premises: Sequence[str] = ()) -> str:
+    """The type check of ``statement``; with ``premises`` (true statements), also the attempt of
+    :data:`DERIVE_TACTIC` to prove it from them, which succeeds when it follows from them by first-order
+    logic alone (coqc then fails with :data:`DERIVED`)."""
+    text = f"{reference.prelude()}\nDefinition zp_statement : Prop := ({statement}).\n"
+    if premises:
+        hyps = "".join(f"Hypothesis zp_premise{i} : ({p}).\n" for i, p in enumerate(premises))
+        text += (f"Section zp_derived.\n{hyps}Goal ({statement}).\nProof.\n"
+                 f"Fail Timeout {DERIVE_TIMEOUT_S} solve [{DERIVE_TACTIC}].\nAbort.\nEnd zp_derived.\n")
+    return text
+
+
+#: How a conjecture is tried against known theorems (:func:`statement_file`): ``firstorder`` with the
+#: theorems as hypotheses proves what follows from them by logic, instances and congruence alone
+#: (``True -> S``, ``S /\ True``, ``~ ~ S``, ``S \/ T``, ``S`` at ``n + 1``, ``S (a) = S (b)`` from
+#: ``a = b``, ``b = a``), not what needs induction or arithmetic beyond them.
+DERIVE_TACTIC = "intros; firstorder"
+DERIVE_TIMEOUT_S = 2
+#: What coqc says when the derivation succeeded inside ``Fail``.
+DERIVED = "The command has not failed"
 
 
 #: findlib's configuration (coqc looks its plugins up through it; the sandbox has no /etc).
@@ -468,9 +486,12 @@ class CoqVerifier(SandboxOwner, Verifier):
                                       job.proof[:2000], details)
 
     # -- statements (conjectures) -----------------------------------------------------------------
-    def check_statements(self, statements: Sequence[str], imports: Sequence[str] = DEFAULT_IMPORTS) -> list[str | None]:
+    def check_statements(self, statements: Sequence[str], imports: Sequence[str] = DEFAULT_IMPORTS,
+                         premises: Sequence[str] = ()) -> list[str | None]:
         """For each statement: None when it parses and type-checks as a proposition (``Prop``) with
-        ``imports``, else the reason it is refused. One sandbox run each, all at once."""
+        ``imports``, else the reason it is refused; with ``premises`` (statements known to be true,
+        e.g. proved theorems), one that follows from them by first-order logic alone is refused too,
+        with a reason that starts with ``derivative:``. One sandbox run each, all at once."""
         from zeroplay.sandbox import Program
 
         ref = CoqReference.coerce({"statement": "True", "imports": list(imports)})
@@ -485,12 +506,16 @@ class CoqVerifier(SandboxOwner, Verifier):
             return [NO_COQ if r is None else r for r in out]
         if todo:
             _ensure_language()
+            premises = [clean_statement(p) for p in premises]
             programs = [Program(STATEMENT_SCRIPT, language=LANGUAGE_NAME,
-                                files={"Stmt.v": statement_file(ref, s), "zp_findlib.conf": FINDLIB_CONF})
+                                files={"Stmt.v": statement_file(ref, s, premises), "zp_findlib.conf": FINDLIB_CONF})
                         for _, s in todo]
             for (i, _), res in zip(todo, self.sandbox().run_many(programs)):
                 if res.status not in ("ok", "error"):
                     out[i] = _status_reason(res, "type-checking the statement")
+                elif res.exit_code != 0 and DERIVED in res.stdout:
+                    out[i] = ("derivative: it follows from known theorems by first-order logic alone "
+                              f"({DERIVE_TACTIC} proves it from them)")
                 elif res.exit_code != 0:
                     out[i] = f"ill-typed: {_first_error(res.stdout)}"
         return out

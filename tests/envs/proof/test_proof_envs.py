@@ -59,21 +59,59 @@ def test_conjecture_env_shows_a_seed_and_is_deterministic():
 def test_conjectures_go_through_every_stage():
     env = CoqConjectureEnv()
     infos = env.validate_batch([
-        "```coq\nTheorem conjecture : forall n : nat, 0 + n = n.\n```",        # valid
-        "Theorem c : forall n : nat, 0 + n = n.",                              # repeat within the batch
+        "```coq\nTheorem conjecture : forall n : nat, n * 1 = n.\n```",        # valid
+        "Theorem c : forall n : nat, n * 1 = n.",                              # repeat within the batch
         f"Theorem c : {builtin_seeds()[0].statement}.",                        # a seed
         "Theorem c : forall n : nat, n + true = n.",                           # ill-typed
         "Theorem c : forall n : nat, n = n. Axiom cheat : False.",             # a second command
         "every number is even",                                                # prose
         "Theorem c : forall n : nat, S n = 0.",                                # false, but a valid statement
+        "Theorem c : True -> forall n : nat, n + 0 = n.",                      # a seed by logic alone
     ])
-    assert [i["stage"] for i in infos] == [None, "duplicate", "duplicate", "typecheck", "parse", "parse", None]
-    assert set(i["stage"] for i in infos if i["stage"]) <= set(STAGES)
+    assert [i["stage"] for i in infos] == [None, "duplicate", "duplicate", "typecheck", "parse", "parse", None,
+                                           "derivative"]
+    assert set(i["stage"] for i in infos if i["stage"]) == set(STAGES)
     task = infos[0]["task"]
-    assert task.reference == theorem_task("forall n : nat, 0 + n = n").reference and task.verifier == "coq"
+    assert task.reference == theorem_task("forall n : nat, n * 1 = n").reference and task.verifier == "coq"
     env.reset(seed=0)
-    _, reward, terminated, _, info = env.step("Theorem c : forall n : nat, 0 + n = n.")
+    _, reward, terminated, _, info = env.step("Theorem c : forall n : nat, n * 1 = n.")
     assert info["stage"] == "duplicate" and reward == -1.0 and terminated  # accepted statements become known
+    env.close()
+
+
+#: Rewrites of the seed ``forall n m : nat, n + m = m + n`` (a policy farming a hard theorem's reward) and
+#: of ``forall n : nat, n + 0 = n``: each follows from a seed by logic, instances or congruence alone.
+TRIVIAL_REWRITES = [
+    "True -> forall n m : nat, n + m = m + n",
+    "(forall n m : nat, n + m = m + n) /\\ True",
+    "True /\\ (forall n m : nat, n + m = m + n)",
+    "~ ~ (forall n m : nat, n + m = m + n)",
+    "(forall n m : nat, n + m = m + n) \\/ False",
+    "forall a b : nat, b + a = a + b",
+    "forall a b c : nat, (a + c) + b = b + (a + c)",
+    "forall n : nat, S (n + 0) = S n",
+    "7 + 0 = 7",
+    "forall n : nat, 0 = 0 -> n + 0 = n",
+    "forall n m : nat, (n + m = m + n) /\\ (n + 0 = n)",
+]
+
+
+@needs_coq
+def test_a_conjecture_that_follows_from_known_theorems_by_logic_alone_is_refused():
+    env = CoqConjectureEnv()
+    infos = env.validate_batch([f"Theorem c : {s}." for s in TRIVIAL_REWRITES])
+    assert [i["stage"] for i in infos] == ["derivative"] * len(TRIVIAL_REWRITES), infos
+    assert infos[0]["error"].startswith("derivative: it follows from known theorems")
+    # new statements of the same topics are not (induction or arithmetic beyond the seeds is needed)
+    from zeroplay.envs.proof.scripted import RELATED
+
+    related = [s for group in RELATED.values() for s in group]
+    assert [i["stage"] for i in env.validate_batch([f"Theorem c : {s}." for s in related])] == [None] * len(related)
+    # a proved theorem becomes a premise; an accepted one that nobody proved (here false) does not
+    env.add_theorems(["forall n : nat, n * 1 = n"])
+    infos = env.validate_batch(["Theorem c : forall n : nat, True /\\ n * 1 = n.",
+                                "Theorem c : forall n : nat, S n = 0.", "Theorem c : forall n : nat, S (S n) = 0."])
+    assert [i["stage"] for i in infos] == ["derivative", None, None]
     env.close()
 
 

@@ -12,8 +12,12 @@
   valid conjectures with one from how the prover then fares (STP: ``barely_provable``).
 
 A conjecture is accepted only when it parses (one proposition, no other commands), is not a known
-statement (whitespace-normalized), and type-checks as a ``Prop`` in the sandbox. Whether it is true
-is not checked here: an unprovable conjecture simply never gets a proof.
+statement (whitespace-normalized, bound names renamed), type-checks as a ``Prop`` in the sandbox, and
+does not follow from the known theorems (the seeds and those added with ``add_theorems``: the ones
+proved so far) by first-order logic alone: ``firstorder`` with them as hypotheses, in the same coqc
+run, must fail to prove it, so ``True -> S``, ``S /\\ True``, ``~ ~ S``, ``S`` flipped or instantiated
+are not new conjectures. Whether it is true is not checked here: an unprovable conjecture simply
+never gets a proof.
 """
 
 from __future__ import annotations
@@ -35,7 +39,9 @@ from zeroplay.verifiers.proof import DEFAULT_IMPORTS, CoqVerifier, ProofRejected
 
 SEEDS_PATH = Path(__file__).with_name("seeds.jsonl")
 #: Conjecture validation stages, in order.
-STAGES = ("parse", "duplicate", "typecheck")
+STAGES = ("parse", "duplicate", "typecheck", "derivative")
+#: Known theorems a conjecture is tried against (the seeds first, then the latest proved ones).
+MAX_PREMISES = 64
 
 
 @dataclass(frozen=True)
@@ -129,7 +135,9 @@ class Conjecture:
 class CoqConjectureEnv(TextEnv):
     """Propose a Coq conjecture (see the module docstring). ``seeds`` are shown as examples (default:
     the built-in ones); ``known`` statements (plus the seeds) count as duplicates; statements accepted
-    by this env join ``known``."""
+    by this env join ``known``. The seeds, and theorems given to :meth:`add_theorems`, are the premises
+    a conjecture must not follow from by logic alone (never unproved ones: a false premise proves
+    anything)."""
 
     def __init__(self, seeds: Sequence[Theorem] | None = None, *, known: Sequence[str] = (), timeout_s: float = 10.0,
                  memory_mb: int = 1024, sandbox: Any = None, valid_reward: float = 0.0, invalid_penalty: float = -1.0,
@@ -140,6 +148,7 @@ class CoqConjectureEnv(TextEnv):
             raise ValueError("CoqConjectureEnv needs at least one seed theorem to show")
         self.verifier = CoqVerifier(timeout_s=timeout_s, memory_mb=memory_mb, sandbox=sandbox)
         self.known = {normal_statement(s.statement) for s in self.seeds} | {normal_statement(s) for s in known}
+        self.theorems: list[str] = [s.statement for s in self.seeds]
         self.valid_reward, self.invalid_penalty = valid_reward, invalid_penalty
         self.seed_theorem: Theorem | None = None
         self._done = True
@@ -165,6 +174,21 @@ class CoqConjectureEnv(TextEnv):
         reward = self.valid_reward if info.get("task") is not None else self.invalid_penalty
         return self._last_obs, reward, True, False, info
 
+    def add_theorems(self, statements: Sequence[str]) -> None:
+        """Statements now known to be true (proved): premises of the derivative check, and duplicates."""
+        for statement in statements:
+            key = normal_statement(statement)
+            self.known.add(key)
+            if all(normal_statement(t) != key for t in self.theorems):
+                self.theorems.append(statement)
+
+    def premises(self) -> list[str]:
+        """The theorems a conjecture is tried against: the seeds, then the latest added, at most
+        :data:`MAX_PREMISES` in all (more slow ``firstorder`` down past its time limit)."""
+        seeds, added = self.theorems[:len(self.seeds)][:MAX_PREMISES], self.theorems[len(self.seeds):]
+        room = MAX_PREMISES - len(seeds)
+        return seeds + (added[-room:] if room > 0 else [])
+
     def validate_batch(self, proposals: Sequence[str]) -> list[dict[str, Any]]:
         """Validate many conjectures at once (one sandbox batch): the step info of each, in order.
         Accepted statements join ``known`` (so a repeat within the batch is a duplicate). Needs no ``reset``."""
@@ -184,8 +208,10 @@ class CoqConjectureEnv(TextEnv):
             batch.add(key)
             results.append(None)
             pending.append((i, statement))
-        for (i, statement), error in zip(pending, self.verifier.check_statements([s for _, s in pending])):
-            results[i] = Conjecture(statement) if error is None else Conjecture(None, "typecheck", error)
+        checked = self.verifier.check_statements([s for _, s in pending], premises=self.premises())
+        for (i, statement), error in zip(pending, checked):
+            stage = "derivative" if error and error.startswith("derivative:") else "typecheck"
+            results[i] = Conjecture(statement) if error is None else Conjecture(None, stage, error)
         out = []
         for r in results:
             assert r is not None

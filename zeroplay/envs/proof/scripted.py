@@ -6,9 +6,11 @@ Both are real agents (``act(observations, infos) -> list[str]``, ``reseed(seed)`
 - :class:`ScriptedProver` answers a prove prompt with one of :data:`PROOF_SCRIPTS`, standard tactic
   scripts drawn at random; each works on some statements and not others, so solve rates over a
   few attempts land anywhere in [0, 1] (the seeds range from 0 to 8 scripts of 11).
-- :class:`ScriptedConjecturer` reads the seed theorem of a conjecture prompt and writes a variant:
-  the equation flipped, a conjunct added, the statement negated (type-checks, never provable),
-  a copy (a duplicate), a type error, or prose (unparsable). So a run sees every validation stage.
+- :class:`ScriptedConjecturer` reads the seed theorem of a conjecture prompt and writes a related
+  statement of its topic (:data:`RELATED`: new, some provable by the scripts, some not) or a variant:
+  the equation flipped or a conjunct added (derivative: they follow from the seed by logic alone),
+  the statement negated (type-checks, never provable), a copy (a duplicate), a type error, or prose
+  (unparsable). So a run sees every validation stage.
 """
 
 from __future__ import annotations
@@ -57,11 +59,28 @@ class ScriptedProver:
         return [_reply(f"Proof.\n{self.rng.choice(self.scripts)}\nQed.") for _ in observations]
 
 
+#: Statements related to the seeds of each topic, none of which follows from the seeds by logic alone;
+#: the scripted prover's scripts prove most of them (0 to 5 scripts of 11 each).
+RELATED = {
+    "nat": ("forall n : nat, n * 1 = n", "forall n m : nat, n <= n + m", "forall n : nat, 3 * n = n + n + n",
+            "forall n m : nat, n + m + 0 = m + n", "forall n : nat, Nat.min n n = n",
+            "forall n m : nat, Nat.max n m = Nat.max m n", "forall n m : nat, n * m = m * n",
+            "forall n : nat, n - n = 0"),
+    "bool": ("forall b : bool, orb b false = b", "forall b : bool, andb b true = b",
+             "forall a b : bool, orb a b = orb b a", "forall b : bool, andb b (negb b) = false",
+             "forall b : bool, orb b (negb b) = true"),
+    "list": ("forall l : list nat, length (l ++ l) = 2 * length l", "forall l : list nat, length (l ++ []) = length l",
+             "forall (x : nat) (l : list nat), In x (l ++ [x])",
+             "forall l1 l2 : list nat, length (l1 ++ l2) = length (l2 ++ l1)"),
+}
+
+
 class ScriptedConjecturer:
-    """Writes a variant of the seed theorem shown in each conjecture prompt (see the module docstring)."""
+    """Writes a statement related to the seed theorem shown in each conjecture prompt, or a variant of
+    it (see the module docstring)."""
 
     name = "scripted-coq-conjecturer"
-    VARIANTS = ("flip", "flip", "conjunct", "conjunct", "negate", "copy", "type_error", "prose")
+    VARIANTS = ("related", "related", "related", "flip", "conjunct", "negate", "copy", "type_error", "prose")
 
     def __init__(self, seed: int = 0):
         self.rng = random.Random(seed)
@@ -105,6 +124,10 @@ class ScriptedConjecturer:
     def _negate(self, statement: str) -> str:
         head, body = self._split(statement)
         return f"{head}~ ({body})"
+
+    def _related(self, statement: str) -> str:
+        topic = "list" if "list" in statement else "bool" if "bool" in statement else "nat"
+        return self.rng.choice(RELATED[topic])
 
     def _copy(self, statement: str) -> str:
         return statement

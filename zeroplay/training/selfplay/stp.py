@@ -7,7 +7,8 @@ played by an agent with ``scripted:``):
 1. conjecture: ``conjectures_per_step`` prompts, each showing a theorem of the pool (the seed
    theorems, then every conjecture proved so far) with its proof; each completion is a conjecture,
    validated by the conjecture env (:class:`~zeroplay.envs.proof.env.CoqConjectureEnv`: parses,
-   is new, type-checks as a ``Prop`` in the sandbox).
+   is new, type-checks as a ``Prop`` in the sandbox, and does not follow from the pool's theorems
+   by first-order logic alone: ``True -> S`` or ``S /\\ True`` of a hard theorem is not a new one).
 2. prove: every valid conjecture, plus ``prove_tasks_per_step`` theorems drawn from the pool, gets
    ``prover_samples`` proof attempts, checked by the ``coq`` verifier (coqc in the sandbox; no
    axioms, no admitted steps; see :mod:`zeroplay.verifiers.proof`).
@@ -24,9 +25,9 @@ the rest: the prover is trained on its checked proofs only (its failed attempts 
 and the conjecturer on its barely-provable conjectures only, a policy-gradient step on the selected
 samples, the on-policy counterpart of STP's fine-tuning on them.
 
-Not built: STP's re-weighting of conjectures by proof length and its de-duplication across
-iterations beyond exact statements; rollout shards and Ray actors (a step is one piece: the pool
-grows within it).
+Not built: STP's re-weighting of conjectures by proof length; de-duplication beyond renaming
+and first-order consequence (a rewrite that needs arithmetic or induction reads as new); rollout
+shards and Ray actors (a step is one piece: the pool grows within it).
 """
 
 from __future__ import annotations
@@ -206,6 +207,7 @@ class StpLoop(ShardedLoop):
     def merge(self, step: int, results: Sequence[ShardResult]) -> tuple[list[Sample], dict[str, float]]:
         for r in results:
             self.proved += r.state.get("proved", [])
+            self.conjectures.add_theorems([d["statement"] for d in r.state.get("proved", [])])
         samples, stats = concat_stats(results)
 
         def mean(key: str) -> float:
@@ -234,14 +236,15 @@ class StpLoop(ShardedLoop):
     # -- warm-up: the formats, from the seeds ------------------------------------------------------
     def warmup_pairs(self, n: int, seed: int) -> list[tuple[str, str]]:
         """``n`` supervised pairs: prover prompts of the seed theorems answered with their checked
-        proofs, and conjecturer prompts answered with a flipped or extended seed statement (the
-        format of a conjecture; whether it pays is left to RL)."""
+        proofs, and conjecturer prompts answered with a statement related to the seed
+        (:data:`~zeroplay.envs.proof.scripted.RELATED`: the format of a conjecture; whether it pays
+        is left to RL; a flipped or extended seed would teach conjectures the env refuses as derivative)."""
         from zeroplay.envs.proof.env import conjecturer_prompt, prover_prompt
         from zeroplay.envs.proof.scripted import ScriptedConjecturer
 
         rng = np.random.default_rng(seed)
         writer = ScriptedConjecturer(seed)
-        writer.VARIANTS = ("flip", "conjunct")
+        writer.VARIANTS = ("related",)
         pairs = []
         for i in range(n):
             th = self.seeds[int(rng.integers(len(self.seeds)))]
@@ -257,7 +260,5 @@ class StpLoop(ShardedLoop):
         return {"proved": [dict(d) for d in self.proved]}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        from zeroplay.envs.proof.env import normal_statement
-
         self.proved = [dict(d) for d in state.get("proved", [])]
-        self.conjectures.known |= {normal_statement(d["statement"]) for d in self.proved}
+        self.conjectures.add_theorems([d["statement"] for d in self.proved])
