@@ -39,6 +39,10 @@ apt_install() {
 
 # 1. bubblewrap gives the sandbox its namespace backend; without it the sandbox falls back (and says so).
 command -v bwrap >/dev/null 2>&1 || apt_install bubblewrap "the sandbox will use its weaker fallback"
+# 1a. libfaketime runs the clocks of the code tasks' determinism reruns ahead, so a task whose output
+#     follows a clock (today's weekday) is caught whatever module it reads the clock through.
+ls /usr/lib/*/faketime/libfaketime.so.1 >/dev/null 2>&1 \
+  || apt_install faketime "the determinism reruns will read the host's clock (the static policy still refuses clocks)"
 
 # 1b. --dev: Debian's chromium renders the run report in a test (tests/training/test_report.py; ~1 min
 #     to install, skipped with a reason where it is missing).

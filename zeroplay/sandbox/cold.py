@@ -25,6 +25,7 @@ from zeroplay.sandbox.isolation import (
     UIDS,
     Runtime,
     bwrap_argv,
+    clock_env,
     host_launcher,
     is_root,
 )
@@ -39,14 +40,16 @@ class Backend(ABC):
     """One way of running programs. Thread-safe: ``run`` may be called from many threads.
 
     ``hash_seed`` (see :class:`~zeroplay.sandbox.Sandbox`): the string-hash seed of every
-    interpreter the backend starts, or None for a random one per interpreter."""
+    interpreter the backend starts, or None for a random one per interpreter; ``clock_shift_s``:
+    how far ahead the clocks of its processes run (0: the host's)."""
 
     name: str
 
-    def __init__(self, limits: Limits, hash_seed: int | None = None) -> None:
+    def __init__(self, limits: Limits, hash_seed: int | None = None, clock_shift_s: int = 0) -> None:
         self.limits = limits
         self.runtime = Runtime.current()
         self.hash_seed = hash_seed
+        self.clock_shift_s = clock_shift_s
 
     def python_flags(self) -> list[str]:
         """The runner interpreter's flags. ``-I`` would ignore ``PYTHONHASHSEED``, so a pinned seed
@@ -57,8 +60,10 @@ class Backend(ABC):
         return ["-S", "-s", "-P"] if sys.version_info >= (3, 11) else ["-S", "-s"]
 
     def seed_env(self) -> dict[str, str]:
-        """Environment variables that pin the string-hash seed (none when it is random)."""
-        return {} if self.hash_seed is None else {"PYTHONHASHSEED": str(self.hash_seed)}
+        """Environment variables that pin the string-hash seed (none when it is random) and shift the
+        wall clock (:func:`~zeroplay.sandbox.isolation.clock_env`)."""
+        seed = {} if self.hash_seed is None else {"PYTHONHASHSEED": str(self.hash_seed)}
+        return {**seed, **clock_env(self.clock_shift_s)}
 
     def bwrap_seed_args(self) -> list[str]:
         """bubblewrap options that set :meth:`seed_env` inside the sandbox."""
@@ -228,7 +233,8 @@ class NamespaceBackend(ColdBackend):
     def argv_for(
         self, uid: int | None, runner_args: list[str], group: cgroup.MemoryCgroup | None = None,
     ) -> tuple[list[str], str | None]:
-        launcher, prefix = host_launcher(uid, self.runtime, cgroup_procs=group and group.procs)
+        launcher, prefix = host_launcher(uid, self.runtime, cgroup_procs=group and group.procs,
+                                         clock_shift_s=self.clock_shift_s)
         runner = [self._python_inside(), *self.python_flags(), "-c", RUNNER_SOURCE, *runner_args]
         # The runner is PID 1: the job cannot signal or trace it, and when it exits the kernel kills
         # everything left in the namespace.
@@ -249,7 +255,7 @@ class ProcessBackend(ColdBackend):
         self, uid: int | None, runner_args: list[str], group: cgroup.MemoryCgroup | None = None,
     ) -> tuple[list[str], str | None]:
         launcher, prefix = host_launcher(uid, self.runtime, work_mb=self.limits.disk_mb,
-                                         cgroup_procs=group and group.procs)
+                                         cgroup_procs=group and group.procs, clock_shift_s=self.clock_shift_s)
         runner = [self.runtime.python_at(prefix), *self.python_flags(), "-c", RUNNER_SOURCE, *runner_args]
         return [*launcher, *runner], (None if uid is not None else "")
 

@@ -213,8 +213,42 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=UIDS._after_fork_in_child)
 
 
+@lru_cache(maxsize=1)
+def faketime_library() -> str | None:
+    """libfaketime's preload library (Debian's ``faketime`` package), or None when it is missing."""
+    found = [*sorted(Path("/usr/lib").glob("*/faketime/libfaketime.so.1")), Path("/usr/lib/faketime/libfaketime.so.1")]
+    found = [f for f in found if f.is_file()]
+    return str(found[0]) if found else None
+
+
+@lru_cache(maxsize=1)
+def time_namespace_support() -> bool:
+    """Whether ``unshare --time`` with clock offsets works here (root hosts; kernel 5.6+)."""
+    if not is_root() or not shutil.which("unshare"):
+        return False
+    import subprocess
+
+    try:
+        done = subprocess.run(["unshare", "--time", "--monotonic", "1", "--boottime", "1", "true"],
+                              capture_output=True, timeout=10, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return done.returncode == 0
+
+
+def clock_env(shift_s: int) -> dict[str, str]:
+    """Environment that shifts the wall clock of a sandbox's processes by ``shift_s`` seconds
+    (libfaketime preloaded; empty when there is no shift). The monotonic and boot clocks are shifted by
+    the launcher's time namespace instead (:func:`host_launcher`), where it can make one."""
+    lib = faketime_library()
+    if not shift_s or lib is None:
+        return {}
+    return {"LD_PRELOAD": lib, "FAKETIME": f"+{int(shift_s)}", "FAKETIME_DONT_FAKE_MONOTONIC": "1"}
+
+
 def host_launcher(
     uid: int | None, runtime: Runtime, work_mb: int | None = None, cgroup_procs: str | None = None,
+    clock_shift_s: int = 0,
 ) -> tuple[list[str], str]:
     """argv prefix that drops to ``uid`` (root hosts only) and the interpreter prefix path it exposes.
 
@@ -224,7 +258,9 @@ def host_launcher(
     missing), then ``setpriv`` to ``uid`` with no groups and no capabilities. With ``work_mb``
     (the process backend) the command also starts in a fresh ``/tmp/work`` owned by ``uid``, on
     that private /tmp capped at ``work_mb``. With ``cgroup_procs`` (a memory cgroup's
-    ``cgroup.procs``) the launcher joins that cgroup before it runs anything else.
+    ``cgroup.procs``) the launcher joins that cgroup before it runs anything else. With
+    ``clock_shift_s`` (root hosts whose kernel has time namespaces) the namespace's monotonic and
+    boot clocks, and so ``/proc/uptime``, run ``clock_shift_s`` seconds ahead.
     """
     join = f"echo $$ > {shlex.quote(cgroup_procs)} && " if cgroup_procs else ""
     if uid is None:
@@ -240,7 +276,9 @@ def host_launcher(
         f"{join}mount -t tmpfs -o mode=1777,size={size} tmpfs /tmp && {stage}{work}"
         'shift 2 && exec setpriv --reuid="$0" --regid="$0" --clear-groups --inh-caps=-all --bounding-set=-all -- "$@"'
     )
-    argv = ["unshare", "--mount", "--propagation", "private", "--", "/bin/sh", "-c", script, str(uid)]
+    shift = (["--time", "--monotonic", str(int(clock_shift_s)), "--boottime", str(int(clock_shift_s))]
+             if clock_shift_s and time_namespace_support() else [])
+    argv = ["unshare", "--mount", "--propagation", "private", *shift, "--", "/bin/sh", "-c", script, str(uid)]
     return [*argv, runtime.prefix, STAGED_PREFIX], STAGED_PREFIX
 
 

@@ -66,7 +66,8 @@ class Zygote:
         self.cgroup = cgroup.new_for(self.limits)
         host, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.sock = host
-        launcher, prefix = host_launcher(self.uid, backend.runtime, cgroup_procs=self.cgroup and self.cgroup.procs)
+        launcher, prefix = host_launcher(self.uid, backend.runtime, cgroup_procs=self.cgroup and self.cgroup.procs,
+                                         clock_shift_s=backend.clock_shift_s)
         argv = [*launcher, *bwrap_argv(prefix, backend.runtime, self.limits, as_pid_1=True), *backend.bwrap_seed_args()]
         argv += [self.python, *backend.python_flags(), "-c", RUNNER_SOURCE, *runner_flags(self.cgroup), "zygote",
                  str(child.fileno())]
@@ -203,8 +204,8 @@ class PoolBackend(Backend):
 
     name = "pool"
 
-    def __init__(self, limits: Limits, workers: int, hash_seed: int | None = None) -> None:
-        super().__init__(limits, hash_seed)
+    def __init__(self, limits: Limits, workers: int, hash_seed: int | None = None, clock_shift_s: int = 0) -> None:
+        super().__init__(limits, hash_seed, clock_shift_s)
         self.size = workers
         self._idle: queue.SimpleQueue[Zygote] = queue.SimpleQueue()
         self._all: set[Zygote] = set()

@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from zeroplay.core.errors import ConfigError, SandboxError, SandboxUnavailableError, UnknownIdError
 from zeroplay.core.types import ExecResult
 from zeroplay.sandbox.cold import Backend
+from zeroplay.sandbox.isolation import faketime_library
 from zeroplay.sandbox.spec import Limits, Program
 
 log = logging.getLogger(__name__)
@@ -74,7 +75,8 @@ def describe_backends() -> list[tuple[str, str]]:
     ]
 
 
-def _make_backend(name: str, limits: Limits, workers: int, hash_seed: int | None = None) -> Backend:
+def _make_backend(name: str, limits: Limits, workers: int, hash_seed: int | None = None,
+                  clock_shift_s: int = 0) -> Backend:
     if name == "auto":
         name, why = auto_backend()
         if name != "pool" and not _warned_fallback.is_set():
@@ -91,18 +93,19 @@ def _make_backend(name: str, limits: Limits, workers: int, hash_seed: int | None
     if name == "pool":
         from zeroplay.sandbox.pool import PoolBackend
 
-        return PoolBackend(limits, workers, hash_seed)
+        return PoolBackend(limits, workers, hash_seed, clock_shift_s)
     if name == "namespace":
         from zeroplay.sandbox.cold import NamespaceBackend
 
-        return NamespaceBackend(limits, hash_seed)
+        return NamespaceBackend(limits, hash_seed, clock_shift_s)
     if name == "process":
         from zeroplay.sandbox.cold import ProcessBackend
 
-        return ProcessBackend(limits, hash_seed)
+        return ProcessBackend(limits, hash_seed, clock_shift_s)
     if name == "docker":
-        if hash_seed is not None:
-            raise ConfigError("hash_seed is not supported by the docker backend; use pool, namespace or process")
+        if hash_seed is not None or clock_shift_s:
+            raise ConfigError("hash_seed and clock_shift_s are not supported by the docker backend; "
+                              "use pool, namespace or process")
         from zeroplay.sandbox.docker import DockerBackend
 
         return DockerBackend(limits, workers)
@@ -137,6 +140,13 @@ class Sandbox:
     of its runs; None (the default) gives each interpreter a random one (each warm-pool worker
     has its own, shared by the jobs it runs). Sandboxes with different seeds let a caller tell a
     program that depends on hash order from a deterministic one. Not with ``docker``.
+
+    ``clock_shift_s`` runs the clocks of every process this Sandbox starts that many seconds ahead:
+    the wall clock (libfaketime preloaded, Debian's ``faketime`` package; a ConfigError when it is
+    missing, or when the backend is not ``pool``) and, on root hosts with time namespaces, the
+    monotonic and boot clocks and ``/proc/uptime``. Sandboxes with different shifts let a caller tell
+    a program that reads a clock (even a coarse one: today's weekday) from a deterministic one. A
+    statically linked runtime ignores the preload.
     """
 
     def __init__(
@@ -152,7 +162,16 @@ class Sandbox:
         max_open_files: int = 256,
         workers: int | None = None,
         hash_seed: int | None = None,
+        clock_shift_s: int = 0,
     ) -> None:
+        if not isinstance(clock_shift_s, int) or isinstance(clock_shift_s, bool) or not 0 <= clock_shift_s < 10**9:
+            raise ConfigError(f"clock_shift_s must be an int of seconds from 0 to 10**9, got {clock_shift_s!r}")
+        if clock_shift_s and faketime_library() is None:
+            raise ConfigError("clock_shift_s needs libfaketime: apt-get install faketime (setup.sh installs it)")
+        if clock_shift_s and backend != "pool" and not (backend == "auto" and auto_backend()[0] == "pool"):
+            raise ConfigError(f"clock_shift_s needs the pool backend (its jobs fork from one interpreter that "
+                              f"loaded libfaketime), not {backend!r}")
+        self.clock_shift_s = clock_shift_s
         if hash_seed is not None and (
                 not isinstance(hash_seed, int) or isinstance(hash_seed, bool) or not 0 <= hash_seed < 1 << 32):
             raise ConfigError(f"hash_seed must be None or an int from 0 to 4294967295, got {hash_seed!r}")
@@ -162,7 +181,7 @@ class Sandbox:
             max_processes=max_processes, max_open_files=max_open_files, disk_mb=disk_mb, network=network,
         )
         self.workers = workers or os.cpu_count() or 1
-        self._backend = _make_backend(backend, self.limits, self.workers, hash_seed)
+        self._backend = _make_backend(backend, self.limits, self.workers, hash_seed, clock_shift_s)
         self.backend = self._backend.name
         self._executor: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()

@@ -6,9 +6,11 @@ What got through: a *coarse* clock. The reruns come milliseconds after the first
 ``int(uptime) % 2`` (``linecache``/``codecs.open`` of ``/proc/uptime``), the hundredths-second
 stamp of ``email.utils.make_msgid`` cut to seconds, ``timeit.default_timer()`` in whole seconds, or
 today's weekday (``email.utils.formatdate``) read the same in all 8 runs (measured: each coin passed
-5 of 6 validations once the twins were warm). No rerun can vary the wall clock, so the static policy
-now refuses the standard library's clocks and file readers
-(``zeroplay.envs.code.policy.CLOCK_AND_FILE_MODULES``, the ``open`` attribute).
+5 of 6 validations once the twins were warm). The static policy refuses the standard library's
+clocks and file readers (``zeroplay.envs.code.policy.CLOCK_AND_FILE_MODULES``, the ``open``
+attribute), and the reruns now run their clocks ahead (a day, an hour, a minute and a second more
+each), which catches a clock read through any module; not the idle-time field of ``/proc/uptime``
+nor procfs timestamps, which only the policy keeps out.
 
 Kept as regression tests: what the reruns do catch (addresses through ``repr(object())`` and
 ``__hash__``, string hashes through ``__hash__``, ``/dev/urandom``), that a warm worker's history
@@ -22,7 +24,8 @@ from pathlib import Path
 import pytest
 from code_corpus import prop
 
-from zeroplay.envs.code.policy import CLOCK_AND_FILE_MODULES, DEFAULT_BANNED_MODULES, CodePolicy
+from zeroplay.envs.code.policy import (CLOCK_AND_FILE_MODULES, DEFAULT_BANNED_ATTRIBUTES, DEFAULT_BANNED_MODULES,
+                                       CodePolicy)
 from zeroplay.envs.code.propose import ProposalValidator
 
 _ASLR = Path("/proc/sys/kernel/randomize_va_space")
@@ -64,13 +67,42 @@ def test_a_coarse_clock_is_refused_before_the_sandbox(quick_box, name) -> None:
     assert result.stage == "banned", (name, result.stage, result.error, result.task)
 
 
-def test_the_reruns_alone_cannot_see_a_coarse_clock(quick_box) -> None:
-    """Why the policy has to refuse it: with the clock modules allowed, a weekday passes every stage
-    (it changes at midnight only; the reruns come milliseconds later)."""
-    lax = CodePolicy(banned_modules=DEFAULT_BANNED_MODULES - CLOCK_AND_FILE_MODULES)
-    result = ProposalValidator("deduction", sandbox=quick_box, policy=lax).validate(prop(CLOCKS["weekday"], "1"))
-    assert result.ok, (result.stage, result.error)
-    assert result.task.outputs[0][1:4] in {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"}
+#: Clocks the shifted reruns see with the policy's clock and file modules allowed, and what moves them:
+#: libfaketime (the wall clock) or the time namespace (the monotonic and boot clocks, /proc/uptime).
+SHIFTED = {
+    "weekday": "wall", "make_msgid stamp": "wall", "log record time": "wall",
+    "time.time parity": "wall", "datetime hour": "wall",
+    "timeit seconds": "boot", "uptime via linecache": "boot", "uptime via codecs.open": "boot",
+    "shlex source": "boot", "monotonic": "boot",
+}
+CLOCKS_TOO = {
+    "time.time parity": "import time\ndef f(x):\n    return int(time.time()) % 2 + x",
+    "datetime hour": "import datetime\ndef f(x):\n    return datetime.datetime.now().hour + x",
+    "monotonic": "import time\ndef f(x):\n    return int(time.monotonic()) % 2 + x",
+}
+
+
+@pytest.mark.parametrize("name", list(SHIFTED))
+def test_the_reruns_shifted_clocks_catch_a_coarse_clock_whatever_module_reads_it(quick_box, name) -> None:
+    """With the policy's clock modules (and ``time``, ``datetime``, ``open``) allowed, a program whose
+    output follows a coarse clock fails at ``determinism``: each rerun's clocks run a day, an hour, a
+    minute and a second further ahead. (Without the shifts a weekday passed every stage: the reruns
+    come milliseconds after the first run.)"""
+    from zeroplay.envs.code.runner import clock_shift_for
+    from zeroplay.sandbox.isolation import time_namespace_support
+
+    if not clock_shift_for(quick_box, 1):
+        pytest.skip("no clock shift here: it needs libfaketime (setup.sh installs faketime) and the pool backend")
+    if SHIFTED[name] == "boot" and not time_namespace_support():
+        pytest.skip("the monotonic and boot clocks shift only on root hosts with time namespaces")
+    lax = CodePolicy(banned_modules=DEFAULT_BANNED_MODULES - CLOCK_AND_FILE_MODULES - {"time", "datetime"},
+                     banned_attributes=DEFAULT_BANNED_ATTRIBUTES - {"open"})
+    program = {**CLOCKS, **CLOCKS_TOO}[name]
+    result = ProposalValidator("deduction", sandbox=quick_box, policy=lax).validate(prop(program, "1"))
+    assert result.stage == "determinism", (name, result.stage, result.error, result.task)
+    honest = ProposalValidator("deduction", sandbox=quick_box, policy=lax).validate(
+        prop("import time\ndef f(x):\n    return x + len(time.strftime('%Y', time.gmtime(0)))", "1"))
+    assert honest.ok, (honest.stage, honest.error)  # a fixed date reads the same under any shift
 
 
 @pytest.mark.parametrize("name", [

@@ -18,6 +18,8 @@ from zeroplay.core.errors import ConfigError
 from zeroplay.envs.code.propose import ProposalValidator
 from zeroplay.envs.code.runner import hash_check_seeds
 from zeroplay.sandbox import Sandbox
+from zeroplay.sandbox.isolation import faketime_library
+from zeroplay.sandbox.sandbox import auto_backend
 
 _ASLR = Path("/proc/sys/kernel/randomize_va_space")
 _NO_ASLR = _ASLR.is_file() and _ASLR.read_text().strip() == "0"
@@ -134,3 +136,39 @@ def test_sandbox_hash_seed_refuses_bad_values() -> None:
             Sandbox(backend="process", hash_seed=bad)
     with pytest.raises(ConfigError, match="docker"):
         Sandbox(backend="docker", hash_seed=3)
+
+
+_needs_faketime = pytest.mark.skipif(
+    faketime_library() is None, reason="libfaketime is not installed (setup.sh installs Debian's faketime)")
+
+
+@_needs_faketime
+def test_sandbox_clock_shift_runs_the_clocks_of_its_jobs_ahead() -> None:
+    from zeroplay.sandbox.isolation import time_namespace_support
+
+    if auto_backend()[0] != "pool":
+        pytest.skip("the clock shift needs the pool backend (bubblewrap and user namespaces)")
+    code = ("import time\nprint(int(time.time()), int(time.monotonic()),"
+            " int(float(open('/proc/uptime').read().split()[0])))")
+    seen = {}
+    for shift in (0, 90061):
+        with Sandbox(backend="pool", timeout_s=5, memory_mb=256, workers=1, clock_shift_s=shift) as box:
+            results = box.run_many([code] * 3)  # jobs forked one after another from one warm interpreter
+        assert [r.status for r in results] == ["ok"] * 3, results[0].stderr
+        seen[shift] = [int(v) for v in results[-1].stdout.split()]
+    wall, mono, uptime = (b - a for a, b in zip(seen[0], seen[90061]))
+    assert 90061 - 60 < wall < 90061 + 60
+    if time_namespace_support():
+        assert 90061 - 60 < mono < 90061 + 60 and 90061 - 60 < uptime < 90061 + 60
+    with Sandbox(backend="pool", timeout_s=5, memory_mb=256, workers=1) as plain:
+        assert abs(int(plain.run(code).stdout.split()[0]) - seen[0][0]) < 60  # the host's clock again
+
+
+def test_sandbox_clock_shift_refuses_bad_values_and_other_backends() -> None:
+    for bad in (-1, 10**9, 1.5, True, "3"):
+        with pytest.raises(ConfigError, match="clock_shift_s"):
+            Sandbox(backend="process", clock_shift_s=bad)
+    if faketime_library() is not None:
+        for backend in ("process", "namespace", "docker"):
+            with pytest.raises(ConfigError, match="pool backend"):
+                Sandbox(backend=backend, clock_shift_s=60)

@@ -9,15 +9,16 @@ as attribute accesses, and refuses an attribute of an imported module that the m
 got by an import (``enum.bltns``, ``enum`` having done ``import builtins as bltns``), found by reading
 that source, never importing it (:func:`module_bindings`).
 
-It is also the only guard against a task whose output follows a *coarse* clock: the proposer
+It is also the first guard against a task whose output follows a *coarse* clock: the proposer
 env's ``determinism`` stage reruns a program a few milliseconds after its first run, so today's
 weekday (``email.utils.formatdate``) or the second of ``/proc/uptime`` (``linecache``,
-``codecs.open``, ``posixpath.getmtime('/proc/self')``, ``argparse``'s ``@file`` arguments) reads
-the same in every rerun, while to a solver later it is a coin flip it guesses right half the time
-(the proposer paid for noise).
-:data:`CLOCK_AND_FILE_MODULES` and the ``open`` attribute close the standard library's ways to a
-clock or a file found so far (tests/envs/code/test_determinism_attacks.py); not guaranteed: that
-no other module reads the clock for a program.
+``codecs.open``, ``posixpath.getmtime('/proc/self')``, ``argparse``'s ``@file`` arguments) would
+read the same in every rerun, while to a solver later it is a coin flip it guesses right half the
+time (the proposer paid for noise). The reruns now run their clocks ahead (libfaketime and a time
+namespace: :func:`zeroplay.envs.code.runner.clock_shift_for`), which catches a clock read through
+any module, where the sandbox can shift them; the idle-time field of ``/proc/uptime`` and procfs
+timestamps they do not move. :data:`CLOCK_AND_FILE_MODULES` and the ``open`` attribute close the
+standard library's ways to a clock or a file found so far (tests/envs/code/test_determinism_attacks.py).
 """
 
 from __future__ import annotations

@@ -31,14 +31,20 @@ iteration order of a set of strings (or a dict built from one, ``hash``, ``id``)
 first run (other addresses). The reruns cost ``determinism_seeds`` sandbox runs per proposal;
 the seeds' batches run at once, sharing the sandbox's ``workers`` between them.
 
+Each rerun also runs its clocks further ahead than the last (:func:`~zeroplay.envs.code.runner.clock_shift_for`:
+1 day 1 h 1 min 1 s more each; the pool backend with libfaketime, Debian's ``faketime``): a program
+whose output follows a clock, even a coarse one (today's weekday, the hour, the second of
+``/proc/uptime``), reads another value in a rerun and fails, whichever module it reached the clock
+through. Without libfaketime or the pool backend the reruns read the host's clock.
+
 Not guaranteed: a different seed changes a set's order only with some probability. The worst
 case is a set of two strings shown in one input, whose order agrees with the first run's under
 each new seed about half the time: such a program passes with probability about
 ``2 ** -determinism_seeds`` (under 1% with the default 7). Larger sets and several inputs
 (induction) are caught far more surely. Output that depends on something no rerun varies (the
-sandbox's fixed state, a countdown that always ends the same way) is not caught, nor is a coarse
-clock (the reruns come milliseconds later): :mod:`~zeroplay.envs.code.policy` refuses the standard
-library's clocks and file readers (tests/envs/code/test_determinism_attacks.py).
+sandbox's fixed state, a countdown that always ends the same way) is not caught; a coarse clock is
+caught only by the shifted clocks above, and :mod:`~zeroplay.envs.code.policy` also refuses the
+standard library's clocks and file readers (tests/envs/code/test_determinism_attacks.py).
 """
 
 from __future__ import annotations
@@ -55,7 +61,7 @@ from zeroplay.envs.code.answers import ParseError, parse_proposal
 from zeroplay.envs.code.buffer import TaskBuffer, builtin_seeds
 from zeroplay.envs.code.policy import CodePolicy, PolicyError
 from zeroplay.envs.code.prompts import proposer_prompt
-from zeroplay.envs.code.runner import ProgramRunner, RunOutcome, hash_check_seeds
+from zeroplay.envs.code.runner import ProgramRunner, RunOutcome, clock_shift_for, hash_check_seeds
 from zeroplay.envs.code.triplet import (
     KINDS,
     CodeTask,
@@ -238,8 +244,10 @@ class ProposalValidator:
         # in the reverse order: a program that keeps state between calls (a counter in a global) gives
         # other outputs, where the first run's order would repeat them (its own task then fails it)
         backwards = [(program, inputs[::-1]) for program, inputs in jobs]
+        shifts = [clock_shift_for(self.runner.sandbox, k) for k in range(1, len(seeds) + 1)]
         with ThreadPoolExecutor(len(seeds), thread_name_prefix="zeroplay-determinism") as pool:
-            per_seed = list(pool.map(lambda seed: self.runner.with_hash_seed(seed, share).run_many(backwards), seeds))
+            per_seed = list(pool.map(lambda s: self.runner.with_hash_seed(s[0], share, s[1]).run_many(backwards),
+                                     zip(seeds, shifts)))
         return [tuple(replace(outcome, calls=outcome.calls[::-1]) for outcome in outcomes)
                 for outcomes in zip(*per_seed)]
 

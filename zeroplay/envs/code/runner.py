@@ -184,15 +184,30 @@ def hash_check_seeds(n: int) -> list[int]:
         return _check_seeds[:n]
 
 
-def seeded_sandbox(like: Any, seed: int, workers: int | None = None) -> Any:
+def clock_shift_for(like: Any, index: int) -> int:
+    """The clock shift of the ``index``-th rerun twin of ``like`` (1, 2...): ``index`` times a day, an
+    hour, a minute and a second (:data:`CLOCK_STEP_S`), so every rerun reads another weekday (up to
+    the 7th), hour, minute and second; 0 where the sandbox cannot shift clocks (no libfaketime, or
+    not the pool backend)."""
+    from zeroplay.sandbox.isolation import faketime_library
+
+    return index * CLOCK_STEP_S if getattr(like, "backend", None) == "pool" and faketime_library() else 0
+
+
+#: How much further ahead each determinism rerun's clock runs (1 day 1 h 1 min 1 s).
+CLOCK_STEP_S = 90061
+
+
+def seeded_sandbox(like: Any, seed: int, workers: int | None = None, clock_shift_s: int = 0) -> Any:
     """A twin of the :class:`zeroplay.sandbox.Sandbox` ``like`` (same backend and limits; ``workers``,
-    default ``like``'s) whose interpreters all use string-hash seed ``seed``; made on first use and
-    shared, so each seed keeps one warm pool per process."""
+    default ``like``'s) whose interpreters all use string-hash seed ``seed`` and whose clocks run
+    ``clock_shift_s`` seconds ahead; made on first use and shared, so each seed keeps one warm pool
+    per process."""
     if not all(hasattr(like, a) for a in ("backend", "limits", "workers")):
         raise TypeError(f"a rerun under another string-hash seed needs a zeroplay.sandbox.Sandbox, got "
                         f"{type(like).__name__}; pass one as sandbox=")
     workers = workers or like.workers
-    key = (os.getpid(), like.backend, like.limits, workers, int(seed))  # a forked child makes its own
+    key = (os.getpid(), like.backend, like.limits, workers, int(seed), clock_shift_s)  # a forked child makes its own
     with _seed_lock:
         if key not in _seeded_sandboxes:
             from zeroplay.sandbox import Sandbox
@@ -201,7 +216,7 @@ def seeded_sandbox(like: Any, seed: int, workers: int | None = None) -> Any:
             _seeded_sandboxes[key] = Sandbox(
                 backend=like.backend, timeout_s=lim.timeout_s, memory_mb=lim.memory_mb,
                 max_output_bytes=lim.max_output_bytes, max_processes=lim.max_processes, disk_mb=lim.disk_mb,
-                max_open_files=lim.max_open_files, workers=workers, hash_seed=int(seed))
+                max_open_files=lim.max_open_files, workers=workers, hash_seed=int(seed), clock_shift_s=clock_shift_s)
         return _seeded_sandboxes[key]
 
 
@@ -224,10 +239,10 @@ class ProgramRunner:
             self._sandbox = default_sandbox(self.timeout_s, self.memory_mb)
         return self._sandbox
 
-    def with_hash_seed(self, seed: int, workers: int | None = None) -> ProgramRunner:
+    def with_hash_seed(self, seed: int, workers: int | None = None, clock_shift_s: int = 0) -> ProgramRunner:
         """A runner on a twin of this one's sandbox whose interpreters use string-hash seed ``seed``
-        (see :func:`seeded_sandbox`)."""
-        return ProgramRunner(seeded_sandbox(self.sandbox, seed, workers), timeout_s=self.timeout_s,
+        and whose clocks run ``clock_shift_s`` seconds ahead (see :func:`seeded_sandbox`)."""
+        return ProgramRunner(seeded_sandbox(self.sandbox, seed, workers, clock_shift_s), timeout_s=self.timeout_s,
                              memory_mb=self.memory_mb, max_output_chars=self.max_output_chars)
 
     def run(self, program: str, inputs: Sequence[str]) -> RunOutcome:
