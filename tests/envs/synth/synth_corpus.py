@@ -90,7 +90,6 @@ BROKEN: list[tuple[str, str, str]] = [
     # -- 3. deterministic ------------------------------------------------------------------
     ("global_random", "deterministic", "import random\n" + _swap(_SAMPLE, 'def sample_instance(rng, difficulty):\n    return {"xs": [random.randint(1, 50) for _ in range(2 + 2 * difficulty)]}')),
     ("unseeded_rng", "deterministic", "import random\n" + _swap(_SAMPLE, 'def sample_instance(rng, difficulty):\n    mine = random.Random()\n    return {"xs": [mine.randint(1, 50) for _ in range(2 + 2 * difficulty)]}')),
-    ("module_counter", "deterministic", "CALLS = []\n" + _swap(_SAMPLE, 'def sample_instance(rng, difficulty):\n    CALLS.append(1)\n    return {"xs": [len(CALLS)] + [rng.randint(1, 50) for _ in range(2 + 2 * difficulty)]}')),
     ("render_random", "deterministic", "import random\n" + _swap(_RENDER, 'def render(instance):\n    xs = list(instance["xs"])\n    random.shuffle(xs)\n    return "Add these numbers: " + " ".join(str(x) for x in xs) + "."')),
     # -- 4. self-consistent ----------------------------------------------------------------
     ("reference_off_by_one", "self_consistent", _swap(_REFERENCE, 'def reference(instance):\n    return str(sum(instance["xs"]) + 1)')),
@@ -224,3 +223,10 @@ def reference(instance):
 def score(instance, answer):
     return 1.0 if answer.strip() == str(_count(instance)) else 0.0
 '''
+
+
+#: A source that counts its calls in a module-level list: every call runs in a fresh fork of the loaded
+#: source, so it counts 1 each time (it used to draw a new instance for a seed on each call).
+MODULE_COUNTER = "CALLS = []\n" + _swap(_SAMPLE, 'def sample_instance(rng, difficulty):\n    CALLS.append(1)\n'
+                                         '    xs = [rng.randint(1, 50) for _ in range(2 + 2 * difficulty)]\n'
+                                         '    return {"xs": [len(CALLS)] + xs}')

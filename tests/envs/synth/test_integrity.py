@@ -66,8 +66,8 @@ def test_the_frame_spy_sees_nothing_of_the_job(runner) -> None:
 
 def test_the_frame_spy_still_behaves_honestly_so_right_answers_score(runner) -> None:
     inst = runner.run_jobs([runner.job(GOOD, "instances", cases=[[0, 2]])])[0].result["instances"][0]
-    # it passed on neither of the other instances it was scored on
-    assert _score(runner, FRAME_SPY, inst["reference"]) == [{"score": 1.0, "elsewhere": [0, 2]}]
+    # it passed on none of the other instances it was scored on
+    assert _score(runner, FRAME_SPY, inst["reference"]) == [{"score": 1.0, "elsewhere": [0, 4]}]
 
 
 def test_a_source_that_accepts_anything_fails_every_item_while_scoring(runner) -> None:

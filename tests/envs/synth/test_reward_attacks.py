@@ -73,6 +73,42 @@ def test_a_key_the_env_accepts_for_any_instance_is_not_paid(runner, source):
     assert scores(runner, source, [None] * 3) == [1.0] * 3  # honest answers still score
 
 
+#: The back door paid only the first time it is scored in a process (a module-level dict, no ``global``):
+#: the key checks score it on other instances later in the same job, where it no longer paid, and every
+#: step of an env is a job of its own, so it paid every time.
+ONCE = HONEST.replace("def score(instance, answer):\n    try:",
+                      "_PAID = {}\n\n\ndef score(instance, answer):\n"
+                      f"    if answer.strip() == {KEY!r}:\n"
+                      "        first = _PAID.setdefault('inst', str(instance))\n"
+                      "        return 1.0 if first == str(instance) else 0.0\n"
+                      "    try:")
+#: ... and one paid on three instances in five, no state needed: the first two key checks both pay it
+#: 36% of the time; two of four, 82%.
+MOSTLY = HONEST.replace("def score(instance, answer):\n    try:",
+                        "def score(instance, answer):\n"
+                        f"    if answer.strip() == {KEY!r}:\n"
+                        "        return 1.0 if instance['xs'][0] % 5 < 3 else 0.0\n"
+                        "    try:")
+
+
+def test_a_key_paid_once_per_process_or_on_most_instances_is_not_paid(runner):
+    assert validate(ONCE, ValidationConfig(runner=TEST_RUNNER, seeds_per_level=4), runner=runner).passed
+    assert scores(runner, ONCE, [KEY] * 6) == [0.0] * 6  # every call runs in a fresh fork: no first time
+    paid = scores(runner, MOSTLY, [KEY] * 40)
+    assert sum(paid) <= 11, paid  # 40 * 0.6 * 0.18 = 4.3 expected (sd 2); the old rule paid 15.4
+    assert scores(runner, ONCE, [None] * 3) == [1.0] * 3
+
+
+def test_a_source_keeps_no_state_between_calls(runner):
+    """Its module-level list counts one call every time: the same seed gives the same instance."""
+    from synth_corpus import MODULE_COUNTER
+
+    report = validate(MODULE_COUNTER, ValidationConfig(runner=TEST_RUNNER, seeds_per_level=2), runner=runner)
+    assert report.passed, report
+    made = runner.run_jobs([runner.job(MODULE_COUNTER, "instances", cases=[[5, 2]] * 3)])[0].result["instances"]
+    assert len({m["prompt"] for m in made}) == 1 and made[0]["prompt"].startswith("Add these numbers: 1 ")
+
+
 def test_honest_env_right_answers_score_and_wrong_ones_do_not(runner):
     assert scores(runner, HONEST, [None, None, "-1", KEY]) == [1.0, 1.0, 0.0, 0.0]
 

@@ -12,8 +12,11 @@ the result; what it can see is the calls it gets. So that it cannot tell scoring
 by their calls either, every scored answer is scored among the instance's reference and
 low-effort probe answers in a random order, and a score op fails when a probe would pass. A scored
 answer that gets 1 is also scored on other instances (:func:`elsewhere`): one that gets 1 on
-them too is a key, not a solution, and fails the item. Not caught: a source that keeps state between
-calls and accepts its key only once per job, or on some instances only.
+two of four of them too is a key, not a solution, and fails the item. Every call runs in a fresh fork
+of the source's process (``_env_host._isolated``), so a source cannot keep state between calls (pay
+its key once per job, remember an answer). A key the env accepts on a few instances only (one in
+three, say) still pays there now and then; calibration's chance rate sees it when the calibrating
+solver sends it.
 Standard library only.
 """
 
@@ -43,6 +46,11 @@ def ask(fn, *args):
         raise SourceError("sandbox", f"the environment's process ended ({e})") from None
     except Exception as e:  # noqa: BLE001 - the source's process broke its own set-up
         raise SourceError("sandbox", f"{fn} failed: {type(e).__name__}: {str(e)[:200]}") from None
+    return value_of(fn, reply)
+
+
+def value_of(fn, reply):
+    """The value in one reply of the source's process (``["ok", v]``, ``["obj", type]`` or an error)."""
     if type(reply) is not list or not reply:
         raise SourceError("sandbox", f"{fn} sent back something unreadable")
     if reply[0] == "ok" and len(reply) == 2:
@@ -73,22 +81,29 @@ def digest(*parts):
     return h.hexdigest()[:16]
 
 
-def make_instance(job, seed, difficulty):
-    index, text, is_dict = ask("sample", seed, difficulty)
+def make_rendered(job, seed, difficulty):
+    """``(index, text, prompt, reference)`` of a new instance: sample, render and reference in one call."""
+    replies = ask("make", seed, difficulty)
+    if type(replies) is not list or len(replies) != 3:
+        raise SourceError("sandbox", "make sent back something unreadable")
+    index, text, is_dict = value_of("sample", replies[0])
     if not is_dict:
         raise SourceError("sandbox", "sample_instance returned something else than a dict, expected dict")
-    return index, text
+    return (index, text, *checked_rendered(job, value_of("render", replies[1]), value_of("reference", replies[2])))
 
 
 def render_reference(job, inst):
-    prompt = ask("render", inst)
+    return checked_rendered(job, ask("render", inst), ask("reference", inst))
+
+
+def checked_rendered(job, prompt, ref):
+    """The prompt and the reference (as a str) a source gave, checked."""
     if type(prompt) is not str:
         raise SourceError("sandbox", f"render returned {type_name(prompt)}, expected str")
     if len(prompt) > job["max_prompt_chars"]:
         raise SourceError("sandbox", f"render returned {len(prompt)} characters; the limit is {job['max_prompt_chars']}")
     if not prompt.strip():
         raise SourceError("sandbox", "render returned an empty prompt")
-    ref = ask("reference", inst)
     if type(ref) not in (str, int, float):
         raise SourceError("self_consistent", f"reference returned {type_name(ref)}; return the answer as a str")
     ref = str(ref)
@@ -153,13 +168,11 @@ def op_probe(job):
         case = {"seed": seed, "difficulty": difficulty}
         cases.append(case)
         try:
-            inst, text = make_instance(job, seed, difficulty)
-            prompt, ref = render_reference(job, inst)
+            inst, text, prompt, ref = make_rendered(job, seed, difficulty)
             case["hash"] = digest(text, prompt, ref)
             case["inst_hash"] = digest(text)
             case["prompt_chars"] = len(prompt)
-            again, text2 = make_instance(job, seed, difficulty)
-            prompt2, ref2 = render_reference(job, again)
+            _again, text2, prompt2, ref2 = make_rendered(job, seed, difficulty)
             case["hash_again"] = digest(text2, prompt2, ref2)
             case["ref_score"] = score_of(job, inst, ref, "self_consistent", "reference(instance)")
             case["_inst"], case["_prompt"], case["_ref"] = inst, prompt, ref
@@ -200,8 +213,7 @@ def op_hashes(job):
         case = {"seed": seed, "difficulty": difficulty}
         cases.append(case)
         try:
-            inst, text = make_instance(job, seed, difficulty)
-            prompt, ref = render_reference(job, inst)
+            _inst, text, prompt, ref = make_rendered(job, seed, difficulty)
             case["hash"] = digest(text, prompt, ref)
         except SourceError as e:
             case["error"] = {"stage": e.stage, "message": str(e)}
@@ -214,8 +226,7 @@ def op_instances(job):
     out = []
     for seed, difficulty in job["cases"]:
         try:
-            inst, text = make_instance(job, seed, difficulty)
-            prompt, ref = render_reference(job, inst)
+            _inst, text, prompt, ref = make_rendered(job, seed, difficulty)
             out.append({"prompt": prompt, "reference": ref, "inst_hash": digest(text)})
         except SourceError as e:
             out.append({"error": str(e)})
@@ -239,10 +250,9 @@ def op_score(job):
     out = []
     for item in job["items"]:
         try:
-            inst, text = make_instance(job, item["seed"], item["difficulty"])
+            inst, text, prompt, ref = make_rendered(job, item["seed"], item["difficulty"])
             if item.get("inst_hash") and digest(text) != item["inst_hash"]:
                 raise SourceError("deterministic", "the instance came out different from the one shown (non-deterministic env)")
-            prompt, ref = render_reference(job, inst)
             every = probe_answers(rng, prompt, "")
             probes = {label: every[label] for label in SCORING_PROBES}
             taken = {ref.strip().lower(), item["answer"].strip().lower()}
@@ -260,7 +270,7 @@ def op_score(job):
             if scores["answer"] >= 1.0 - 1e-9:
                 verdicts = elsewhere(job, item, ref, rng)
                 result["elsewhere"] = [sum(verdicts), len(verdicts)]
-                if len(verdicts) >= KEY_CHECKS and all(verdicts[:KEY_CHECKS]):
+                if sum(verdicts[:KEY_CHECKS]) >= KEY_HITS:
                     out.append({"error": "the answer also scored 1 on other instances whose reference answers differ: "
                                 "the environment accepts a key, not a solution", "elsewhere": result["elsewhere"]})
                     continue
@@ -271,11 +281,14 @@ def op_score(job):
 
 
 #: Other instances a full-score answer is scored on too (fresh seeds the source cannot predict, the same
-#: difficulty, references unlike the answer's own): an answer that scores 1 on the first two of them is a
-#: key the env accepts whatever the instance (a back door no probe guesses, or "any huge number"), not a
-#: solution. A job may ask for more (``"elsewhere": n``): calibration does, and reads the share that
-#: scored 1 as the env's chance of paying an answer that solves another instance.
-KEY_CHECKS = 2
+#: difficulty, references unlike the answer's own): an answer that scores 1 on :data:`KEY_HITS` of the
+#: first four is a key the env accepts whatever the instance (a back door no probe guesses, "any huge
+#: number", or one it pays on most instances), not a solution. A job may ask for more (``"elsewhere":
+#: n``): calibration does, and reads the share that scored 1 as the env's chance of paying an answer
+#: that solves another instance. An honest env whose right answers often solve other instances too
+#: (small task orders) loses a few of them (TaskOrder's level 1: about 5%).
+KEY_CHECKS = 4
+KEY_HITS = 2
 
 
 def elsewhere(job, item, ref, rng):
@@ -286,8 +299,8 @@ def elsewhere(job, item, ref, rng):
     wanted = max(KEY_CHECKS, int(job.get("elsewhere", 0)))
     verdicts = []
     for _ in range(3 * wanted):
-        inst, _text = make_instance(job, rng.randrange(1 << 31), item["difficulty"])
-        if render_reference(job, inst)[1].strip().lower() in same:
+        inst, _text, _prompt, other = make_rendered(job, rng.randrange(1 << 31), item["difficulty"])
+        if other.strip().lower() in same:
             continue
         verdicts.append(score_of(job, inst, item["answer"], "score", "answer") >= 1.0 - 1e-9)
         if len(verdicts) == wanted:

@@ -5,7 +5,9 @@ A synth job is a split job (see :mod:`zeroplay.sandbox.subject`): the env source
 functions below over a socket and holds the job (which operation runs, the seeds, the answers
 to score, the result) where the source cannot reach it. The source runs with guarded builtins:
 imports outside ``allowed`` fail, an allowed import yields a read-only view of the module's
-public names, prints go to a capped sink. Those guards keep honest sources from corrupting
+public names, prints go to a capped sink. Every call runs in a fork of the process as the source
+left it at load (:func:`_isolated`), on its instance made afresh, so a source keeps no state from
+one call to the next. Those guards keep honest sources from corrupting
 their own answers; against a hostile source they are best effort (code in one interpreter can
 always reach the rest of it), which is why nothing here is trusted by the judge: every call
 returns ``["ok", value]`` or ``["err", stage, message, crash]`` and the judge checks each value.
@@ -16,9 +18,12 @@ returns ``["ok", value]`` or ``["err", stage, message, crash]`` and the judge ch
 import builtins
 import json
 import marshal
+import os
 import random
+import select
 import signal
 import sys
+import time
 import traceback
 import types
 
@@ -148,7 +153,7 @@ def canonical(value):
 
 
 _ENV = {}
-_INSTANCES = []
+_RECIPES = []  # how to make each instance again: ("seed", seed, difficulty) or ("data", instance)
 _LOAD_ERROR = []
 
 
@@ -201,28 +206,82 @@ def _answer(fn):
     return ["ok", value]
 
 
-def sample(seed, difficulty):
-    """A new instance from ``sample_instance(Random(seed), difficulty)``: ``["ok", [index, canonical text, is a dict]]``."""
+def _instance(index):
+    """The instance ``index`` stands for, made afresh: drawn again from its seed (the source is
+    deterministic, which validation checks) or copied from the data it was given as."""
+    recipe = _RECIPES[index]
+    if recipe[0] == "data":
+        return recipe[1]
+    return call("sample_instance", _ENV, CONFIG["call_timeout_s"], random.Random(recipe[1]), recipe[2])
+
+
+def _isolated(fn, calls=2):
+    """:func:`_answer` of ``fn`` computed in a fork of this process, which holds the source just as it
+    loaded: whatever a call changes (a module-level dict, a closure, a cache, a function attribute, the
+    instance it was given) dies with its fork, so no call can see an earlier one (a key paid only the
+    first time it is scored, an answer remembered from one instance to the next)."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: answer, write, and leave without running any clean-up of the parent's
+        try:
+            os.close(r)
+            data = memoryview(marshal.dumps(_answer(fn)))
+            while data:
+                data = data[os.write(w, data):]
+        finally:
+            os._exit(0)
+    os.close(w)
+    chunks, budget = [], calls * CONFIG["call_timeout_s"] + 2.0  # each call of the source under its own alarm
+    deadline = time.monotonic() + budget
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([r], [], [], left)[0]:
+                os.kill(pid, signal.SIGKILL)
+                return ["err", "sandbox", f"a call ran past its {budget:g} s budget", False]
+            chunk = os.read(r, 1 << 16)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(r)
+        os.waitpid(pid, 0)
+    try:
+        reply = marshal.loads(b"".join(chunks))
+    except (EOFError, ValueError, TypeError):
+        return ["err", "sandbox", "the call's process ended without an answer (it exited or crashed)", True]
+    return reply if type(reply) is list and reply else ["err", "sandbox", "the call's process sent back nothing", True]
+
+
+def make(seed, difficulty):
+    """A new instance from ``sample_instance(Random(seed), difficulty)``, then :func:`render` and
+    :func:`reference` of it, in one fork: ``["ok", [[index, canonical text, is a dict], prompt reply,
+    reference reply]]``, or the failure of ``sample_instance``."""
+    _RECIPES.append(("seed", seed, difficulty))
+    index = len(_RECIPES) - 1
+
     def run():
-        inst = call("sample_instance", _ENV, CONFIG["call_timeout_s"], random.Random(seed), difficulty)
-        _INSTANCES.append(inst)
-        return [len(_INSTANCES) - 1, canonical(inst), type(inst) is dict]
-    return _answer(run)
+        inst = _instance(index)
+        replies = [["ok", [index, canonical(inst), type(inst) is dict]]]  # as a reply of its own
+        for fn in ("render", "reference"):
+            replies.append(_answer(lambda fn=fn: call(fn, _ENV, CONFIG["call_timeout_s"], inst)))
+        return replies
+    return _isolated(run, calls=3)
 
 
 def put(instance):
     """Keep an instance given as data (known-value checks); its index."""
-    _INSTANCES.append(instance)
-    return ["ok", [len(_INSTANCES) - 1, canonical(instance), type(instance) is dict]]
+    _RECIPES.append(("data", instance))
+    return ["ok", [len(_RECIPES) - 1, canonical(instance), type(instance) is dict]]
 
 
 def render(index):
-    return _answer(lambda: call("render", _ENV, CONFIG["call_timeout_s"], _INSTANCES[index]))
+    return _isolated(lambda: call("render", _ENV, CONFIG["call_timeout_s"], _instance(index)))
 
 
 def reference(index):
-    return _answer(lambda: call("reference", _ENV, CONFIG["call_timeout_s"], _INSTANCES[index]))
+    return _isolated(lambda: call("reference", _ENV, CONFIG["call_timeout_s"], _instance(index)))
 
 
 def score(index, answer):
-    return _answer(lambda: call("score", _ENV, CONFIG["call_timeout_s"], _INSTANCES[index], answer))
+    return _isolated(lambda: call("score", _ENV, CONFIG["call_timeout_s"], _instance(index), answer))

@@ -19,6 +19,7 @@ Two sandbox jobs per source: one makes every prompt, one scores every answer.
 from __future__ import annotations
 
 import random
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -55,17 +56,18 @@ class CalibrationReport:
 
 
 def calibrate(source: str, solver: Any, *, levels: Sequence[int] = spec.DIFFICULTIES, episodes: int = 16,
-              band: tuple[float, float] = DEFAULT_BAND, seed: int = 0, runner: EnvRunner | None = None,
+              band: tuple[float, float] = DEFAULT_BAND, seed: int | None = None, runner: EnvRunner | None = None,
               name: str = "synth", max_chance: float = DEFAULT_MAX_CHANCE) -> CalibrationReport:
     """Estimate ``solver``'s pass rate (score == 1) at each level; keep the levels inside ``band`` whose
-    chance rate is at most ``max_chance``."""
+    chance rate is at most ``max_chance``. ``seed`` picks the instances; None (the default) draws
+    them at random, so a source cannot recognise calibration's instances and behave there only."""
     lo, hi = band
     if not 0.0 <= lo <= hi <= 1.0:
         raise ValueError(f"band must satisfy 0 <= low <= high <= 1, got {band}")
     own = runner is None
     runner = runner or EnvRunner()
     try:
-        rng = random.Random(seed)
+        rng = random.Random(seed if seed is not None else secrets.randbits(64))
         cases = [[rng.randrange(2**31 - 1), d] for d in levels for _ in range(episodes)]
         made = runner.run_jobs([runner.job(source, "instances", cases=cases)])[0]
         why = made.failure()

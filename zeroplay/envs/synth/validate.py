@@ -27,6 +27,7 @@ is the only answer that does.
 from __future__ import annotations
 
 import re
+import secrets
 import statistics
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -49,8 +50,9 @@ class ValidationConfig:
     """Instances drawn at each difficulty level (so 8 x 5 = 40 instances by default)."""
     levels: tuple[int, ...] = spec.DIFFICULTIES
     """Difficulty levels exercised."""
-    first_seed: int = 1000
-    """Seeds used are first_seed, first_seed + 1, ..."""
+    first_seed: int | None = None
+    """Seeds used are first_seed, first_seed + 1, ...; None (the default) draws first_seed at random for
+    each validation, so a source cannot know the instances validation looks at (and behave there only)."""
     max_empty_score: float = 0.05
     """Highest mean score the empty answer may get."""
     max_probe_mean: float = 0.5
@@ -98,7 +100,8 @@ def validate_many(sources: Sequence[str], config: ValidationConfig | None = None
     try:
         given = list(names) if names is not None else [None] * len(sources)
         names = [n or _default_name(src) for n, src in zip(given, sources)]
-        cases = [[config.first_seed + i, d] for d in config.levels for i in range(config.seeds_per_level)]
+        first = config.first_seed if config.first_seed is not None else secrets.randbelow(1 << 30)
+        cases = [[first + i, d] for d in config.levels for i in range(config.seeds_per_level)]
         reports: list[ValidationReport | None] = []
         jobs: list[dict[str, Any]] = []
         for src, name in zip(sources, names):

@@ -18,8 +18,9 @@ Each step has two roles (one shared policy by default, or one each with ``polici
    ``group_size`` answers each, scored by the ``synth`` verifier in the sandbox;
    reward ``evoenv.solver_reward`` (default ``correctness``). An answer that scores 1 on other instances of
    its env too (a key the env accepts for anything: a back door no validation probe guesses, or "any huge
-   number") scores 0 (:func:`zeroplay.envs.synth._driver.elsewhere`), so a written env cannot pay
-   its writer's solver for a key; a source that keeps state to accept its key once per job is not caught.
+   number", or one it pays on most instances) scores 0 (:func:`zeroplay.envs.synth._driver.elsewhere`), so a
+   written env cannot pay its writer's solver for a key; every call into a source runs in a fresh fork,
+   so a source keeps no state to pay its key once per job.
 
 ``generator: scripted`` replaces the policy's completions with :class:`ScriptedEnvWriter`'s (a
 tiny random model almost never writes a valid env): it reads the example sources in the same
