@@ -339,6 +339,15 @@ OUT_OF_SPEC = [
      "('I', 1)]:\n        while s.startswith(sym):\n            total += v\n            s = s[len(sym):]\n"
      "    return total\n",
      "assert roman_to_int('IC') == 99"),
+    ("median", "def median(nums):\n    s = sorted(nums)\n    m = len(s) // 2\n"
+     "    return s[m] if len(s) % 2 else s[m - 1] + (s[m] - s[m - 1]) / 2\n", "assert median([1e308, 1e308]) == 1e999"),
+    ("word_count", "import re\n\ndef word_count(text):\n    counts = {}\n"
+     "    for w in re.split('[ \\t\\n\\r\\x0b\\x0c]+', text.lower()):\n        if w:\n"
+     "            counts[w] = counts.get(w, 0) + 1\n    return counts\n",
+     "assert word_count('a\\x1cb') == {'a': 1, 'b': 1}"),
+    ("merge_intervals", "def merge_intervals(intervals):\n    out = []\n    for p in sorted(intervals):\n"
+     "        if out and p[0] <= out[-1][1]:\n            out[-1][1] = max(out[-1][1], p[1])\n        else:\n"
+     "            out.append(p)\n    return out\n", "assert merge_intervals([(1, 3), (2, 4)]) == [[1, 4]]"),
     ("flatten", "def flatten(nested):\n    out = []\n    for x in nested:\n        if isinstance(x, (list, tuple)):\n"
      "            out.extend(flatten(x))\n        else:\n            out.append(x)\n    return out\n",
      "assert flatten([1, (2, 3)]) == [1, (2, 3)]"),
@@ -361,6 +370,23 @@ def test_a_test_outside_the_spec_is_invalid_and_catches_no_correct_solution(runn
     assert [r.verdict for r in ref] == ["pass", "error"]  # the judged reference refuses input outside the spec
     outcome = suite_outcome(parsed, [ref], [cand])
     assert outcome.valid == (True, False) and outcome.discrimination == 0.0
+
+
+def test_a_float_written_to_a_few_digits_catches_no_solution_that_rounds_otherwise(runner):
+    """0.2 + (0.939 - 0.2) / 2 is 0.5694999999999999; the tests compare floats within 1e-9 (UTRL's
+    ``float_tol`` default), so ``== 0.5695`` holds on it as on the reference."""
+    q = next(q for q in load_problems() if q.id == "median")
+    other = dict((c[0], c[1]) for c in OUT_OF_SPEC)["median"]
+    parsed = parse_tests("assert median([0.2, 0.939]) == 0.5695\nassert median([0.2, 0.939]) == 0.57", "median")
+    ref, cand = runner.run([TestJob(q.judged_reference, "median", parsed.tests),
+                            TestJob(other, "median", parsed.tests)])
+    outcome = suite_outcome(parsed, [ref], [cand])
+    assert outcome.valid == (True, False) and outcome.discrimination == 0.0
+    exact = UnitTestRunner(timeout_s=3.0, call_timeout_s=0.5, memory_mb=256, float_tol=0.0)
+    try:  # Python's == (the authors' asserts): the same valid test catches the correct solution
+        assert [r.verdict for r in exact.run([TestJob(other, "median", parsed.tests[:1])])[0]] == ["fail"]
+    finally:
+        exact.close()
 
 
 # -- the discrimination reward on hand-made cases ------------------------------------------------------

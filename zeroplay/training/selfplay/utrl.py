@@ -106,8 +106,9 @@ class UTRLConfig(BaseModel):
     """Memory limit of each process of a sandbox program."""
     max_rounds: int = Field(4, ge=1)
     """Fresh processes a solution gets when it dies mid-way (the tests after the fatal one run again)."""
-    float_tol: float = Field(0.0, ge=0)
-    """Compare floats within this relative and absolute tolerance (0: Python ``==``)."""
+    float_tol: float = Field(1e-9, ge=0)
+    """Compare floats within this relative and absolute tolerance (0: Python ``==``, the authors' asserts;
+    then a test like ``median([0.2, 0.939]) == 0.5695`` catches a correct solution that rounds once more)."""
 
     _test_writer = field_validator("test_writer_reward")(reward_field("test_writer"))
     _coder = field_validator("coder_reward")(reward_field("coder"))

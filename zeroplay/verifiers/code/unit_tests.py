@@ -264,10 +264,11 @@ class UnitTestRunner(SandboxOwner):
 
     ``timeout_s`` bounds one sandbox program (a solution with its tests, or what is left of them
     after its process died); ``call_timeout_s`` one call of the solution. ``float_tol`` > 0 compares
-    floats within it (relative and absolute). Thread-safe; the sandbox is built on first use."""
+    floats within it (relative and absolute; default 1e-9: a test's float written to a few digits must
+    not catch a correct solution that rounds differently). Thread-safe; the sandbox is built on first use."""
 
     def __init__(self, *, sandbox: Any = None, backend: str = "auto", timeout_s: float = 5.0,
-                 call_timeout_s: float = 1.0, memory_mb: int = 256, float_tol: float = 0.0, max_rounds: int = 4,
+                 call_timeout_s: float = 1.0, memory_mb: int = 256, float_tol: float = 1e-9, max_rounds: int = 4,
                  workers: int | None = None):
         if not 0 < call_timeout_s <= timeout_s - 1.0:
             raise ConfigError(f"call_timeout_s ({call_timeout_s}) must be > 0 and at least 1 s below timeout_s "
