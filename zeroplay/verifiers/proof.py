@@ -299,21 +299,30 @@ def judge_file(reference: CoqReference, statement: str) -> str:
 
 def statement_file(reference: CoqReference, statement: str, premises: Sequence[str] = ()) -> str:
     """The type check of ``statement``; with ``premises`` (true statements), also the attempt of
-    :data:`DERIVE_TACTIC` to prove it from them, which succeeds when it follows from them by first-order
-    logic alone (coqc then fails with :data:`DERIVED`)."""
+    :func:`derive_tactic` to prove it from them, which succeeds when it follows from them by first-order
+    logic and rewriting with them alone (coqc then fails with :data:`DERIVED`)."""
     text = f"{reference.prelude()}\nDefinition zp_statement : Prop := ({statement}).\n"
     if premises:
         hyps = "".join(f"Hypothesis zp_premise{i} : ({p}).\n" for i, p in enumerate(premises))
         text += (f"Section zp_derived.\n{hyps}Goal ({statement}).\nProof.\n"
-                 f"Fail Timeout {DERIVE_TIMEOUT_S} solve [{DERIVE_TACTIC}].\nAbort.\nEnd zp_derived.\n")
+                 f"Fail Timeout {DERIVE_TIMEOUT_S} solve [{derive_tactic(len(premises))}].\nAbort.\nEnd zp_derived.\n")
     return text
 
 
-#: How a conjecture is tried against known theorems (:func:`statement_file`): ``firstorder`` with the
-#: theorems as hypotheses proves what follows from them by logic, instances and congruence alone
-#: (``True -> S``, ``S /\ True``, ``~ ~ S``, ``S \/ T``, ``S`` at ``n + 1``, ``S (a) = S (b)`` from
-#: ``a = b``, ``b = a``), not what needs induction or arithmetic beyond them.
-DERIVE_TACTIC = "intros; firstorder"
+def derive_tactic(n_premises: int) -> str:
+    """How a conjecture is tried against ``n_premises`` known theorems (:func:`statement_file`):
+    ``firstorder`` with them as hypotheses, on the goal as it is, flipped (``symmetry``), after
+    rewriting with all of them left to right (twice over), and after one rewrite with each, so what
+    follows from them by logic, instances, congruence and rewriting alone is found (``True -> S``,
+    ``S /\\ True``, ``~ ~ S``,
+    ``S \\/ T``, ``S`` at ``n + 1``, ``S (a) = S (b)`` from ``a = b``, ``b = a``, ``n + 0 + 0 = n``,
+    ``rev (rev l) ++ [] = l``), not what needs induction, case analysis or arithmetic beyond them."""
+    sweep = "; ".join(f"try rewrite zp_premise{i}" for i in range(n_premises))
+    single = "".join(f" | solve [rewrite zp_premise{i}; firstorder]" for i in range(n_premises))
+    return ("intros; first [solve [firstorder] | solve [symmetry; firstorder]"
+            f" | solve [do 2 ({sweep}); firstorder] | solve [symmetry; do 2 ({sweep}); firstorder]{single}]")
+
+
 DERIVE_TIMEOUT_S = 2
 #: What coqc says when the derivation succeeded inside ``Fail``.
 DERIVED = "The command has not failed"
@@ -490,7 +499,8 @@ class CoqVerifier(SandboxOwner, Verifier):
                          premises: Sequence[str] = ()) -> list[str | None]:
         """For each statement: None when it parses and type-checks as a proposition (``Prop``) with
         ``imports``, else the reason it is refused; with ``premises`` (statements known to be true,
-        e.g. proved theorems), one that follows from them by first-order logic alone is refused too,
+        e.g. proved theorems), one that follows from them by first-order logic and rewriting alone
+        (:func:`derive_tactic`) is refused too,
         with a reason that starts with ``derivative:``. One sandbox run each, all at once."""
         from zeroplay.sandbox import Program
 
@@ -514,8 +524,8 @@ class CoqVerifier(SandboxOwner, Verifier):
                 if res.status not in ("ok", "error"):
                     out[i] = _status_reason(res, "type-checking the statement")
                 elif res.exit_code != 0 and DERIVED in res.stdout:
-                    out[i] = ("derivative: it follows from known theorems by first-order logic alone "
-                              f"({DERIVE_TACTIC} proves it from them)")
+                    out[i] = ("derivative: it follows from known theorems by first-order logic and rewriting "
+                              "(firstorder proves it from them, as it is, flipped or rewritten with them)")
                 elif res.exit_code != 0:
                     out[i] = f"ill-typed: {_first_error(res.stdout)}"
         return out

@@ -93,6 +93,14 @@ TRIVIAL_REWRITES = [
     "7 + 0 = 7",
     "forall n : nat, 0 = 0 -> n + 0 = n",
     "forall n m : nat, (n + m = m + n) /\\ (n + 0 = n)",
+    # rewriting with the seeds (a red team's: each proved by the seed's own proof, or one tactic more)
+    "forall n : nat, n + 0 + 0 = n",
+    "forall l : list nat, rev (rev l) ++ [] = l",
+    "forall l : list nat, length (rev (rev l)) = length l",
+    "forall l : list nat, l = rev (rev l)",
+    "forall l1 l2 : list nat, length l1 + length l2 = length (l1 ++ l2)",
+    "forall b : bool, b = negb (negb b)",
+    "forall n : nat, Nat.even (n + n + 0) = true",
 ]
 
 

@@ -14,9 +14,12 @@
 A conjecture is accepted only when it parses (one proposition, no other commands), is not a known
 statement (whitespace-normalized, bound names renamed), type-checks as a ``Prop`` in the sandbox, and
 does not follow from the known theorems (the seeds and those added with ``add_theorems``: the ones
-proved so far) by first-order logic alone: ``firstorder`` with them as hypotheses, in the same coqc
-run, must fail to prove it, so ``True -> S``, ``S /\\ True``, ``~ ~ S``, ``S`` flipped or instantiated
-are not new conjectures. Whether it is true is not checked here: an unprovable conjecture simply
+proved so far) by first-order logic and rewriting alone: ``firstorder`` with them as hypotheses,
+on the goal as it is, flipped, or rewritten with them, in the same coqc run, must fail to prove it
+(:func:`~zeroplay.verifiers.proof.derive_tactic`), so ``True -> S``, ``S /\\ True``, ``~ ~ S``, ``S``
+flipped, instantiated or with ``++ []`` added are not new conjectures. Not caught: a rewrite that
+needs case analysis, arithmetic or a new witness (``exists u : unit, S``), or a seed generalized to
+another type (``l ++ [] = l`` on ``list bool``). Whether it is true is not checked here: an unprovable conjecture simply
 never gets a proof.
 """
 
@@ -136,7 +139,7 @@ class CoqConjectureEnv(TextEnv):
     """Propose a Coq conjecture (see the module docstring). ``seeds`` are shown as examples (default:
     the built-in ones); ``known`` statements (plus the seeds) count as duplicates; statements accepted
     by this env join ``known``. The seeds, and theorems given to :meth:`add_theorems`, are the premises
-    a conjecture must not follow from by logic alone (never unproved ones: a false premise proves
+    a conjecture must not follow from by logic and rewriting alone (never unproved ones: a false premise proves
     anything)."""
 
     def __init__(self, seeds: Sequence[Theorem] | None = None, *, known: Sequence[str] = (), timeout_s: float = 10.0,

@@ -8,7 +8,7 @@ Both are real agents (``act(observations, infos) -> list[str]``, ``reseed(seed)`
   few attempts land anywhere in [0, 1] (the seeds range from 0 to 8 scripts of 11).
 - :class:`ScriptedConjecturer` reads the seed theorem of a conjecture prompt and writes a related
   statement of its topic (:data:`RELATED`: new, some provable by the scripts, some not) or a variant:
-  the equation flipped or a conjunct added (derivative: they follow from the seed by logic alone),
+  the equation flipped or a conjunct added (derivative: they follow from the seed by logic and rewriting alone),
   the statement negated (type-checks, never provable), a copy (a duplicate), a type error, or prose
   (unparsable). So a run sees every validation stage.
 """
@@ -59,19 +59,17 @@ class ScriptedProver:
         return [_reply(f"Proof.\n{self.rng.choice(self.scripts)}\nQed.") for _ in observations]
 
 
-#: Statements related to the seeds of each topic, none of which follows from the seeds by logic alone;
-#: the scripted prover's scripts prove most of them (0 to 5 scripts of 11 each).
+#: Statements related to the seeds of each topic, none of which follows from the seeds by logic and
+#: rewriting alone; the scripted prover's scripts prove most of them (0 to 5 scripts of 11 each).
 RELATED = {
-    "nat": ("forall n : nat, n * 1 = n", "forall n m : nat, n <= n + m", "forall n : nat, 3 * n = n + n + n",
-            "forall n m : nat, n + m + 0 = m + n", "forall n : nat, Nat.min n n = n",
-            "forall n m : nat, Nat.max n m = Nat.max m n", "forall n m : nat, n * m = m * n",
-            "forall n : nat, n - n = 0"),
-    "bool": ("forall b : bool, orb b false = b", "forall b : bool, andb b true = b",
+    "nat": ("forall n : nat, n * 1 = n", "forall n m : nat, n <= n + m", "forall n : nat, n * 2 = n + n",
+            "forall n : nat, Nat.min n n = n", "forall n m : nat, Nat.max n m = Nat.max m n",
+            "forall n m : nat, n * m = m * n", "forall n : nat, n - n = 0"),
+    "bool": ("forall b : bool, orb b false = b", "forall b : bool, xorb b b = false",
              "forall a b : bool, orb a b = orb b a", "forall b : bool, andb b (negb b) = false",
              "forall b : bool, orb b (negb b) = true"),
-    "list": ("forall l : list nat, length (l ++ l) = 2 * length l", "forall l : list nat, length (l ++ []) = length l",
-             "forall (x : nat) (l : list nat), In x (l ++ [x])",
-             "forall l1 l2 : list nat, length (l1 ++ l2) = length (l2 ++ l1)"),
+    "list": ("forall l : list nat, 0 <= length l", "forall (x : nat) (l : list nat), In x (l ++ [x])",
+             "forall l : list nat, rev l = [] -> l = []", "forall (x : nat) (l : list nat), x :: l <> []"),
 }
 
 

@@ -8,7 +8,8 @@ played by an agent with ``scripted:``):
    theorems, then every conjecture proved so far) with its proof; each completion is a conjecture,
    validated by the conjecture env (:class:`~zeroplay.envs.proof.env.CoqConjectureEnv`: parses,
    is new, type-checks as a ``Prop`` in the sandbox, and does not follow from the pool's theorems
-   by first-order logic alone: ``True -> S`` or ``S /\\ True`` of a hard theorem is not a new one).
+   by first-order logic and rewriting alone: ``True -> S`` or ``S /\\ True`` of a hard theorem is not a
+   new one).
 2. prove: every valid conjecture, plus ``prove_tasks_per_step`` theorems drawn from the pool, gets
    ``prover_samples`` proof attempts, checked by the ``coq`` verifier (coqc in the sandbox; no
    axioms, no admitted steps; see :mod:`zeroplay.verifiers.proof`).
