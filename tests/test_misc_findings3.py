@@ -87,7 +87,7 @@ def test_a_response_never_chooses_a_language_file(tmp_path):
     v = verifiers.make("code", timeout_s=3.0, memory_mb=256)
     try:
         for response in (str(evil), f"```{evil}\nprint(5)\n```", f"language: {evil}\n```python\nprint(5)\n```",
-                         f"```misc3-evil\necho 5\n```"):
+                         "```misc3-evil\necho 5\n```"):
             v.verify(response, SUM)
         assert "misc3-evil" not in {s.name for s in registered_specs()}
     finally:
