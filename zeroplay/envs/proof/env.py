@@ -19,8 +19,8 @@ on the goal as it is, flipped, or rewritten with them, in the same coqc run, mus
 (:func:`~zeroplay.verifiers.proof.derive_tactic`), so ``True -> S``, ``S /\\ True``, ``~ ~ S``, ``S``
 flipped, instantiated or with ``++ []`` added are not new conjectures. Not caught: a rewrite that
 needs case analysis, arithmetic or a new witness (``exists u : unit, S``), or a seed generalized to
-another type (``l ++ [] = l`` on ``list bool``). Whether it is true is not checked here: an unprovable conjecture simply
-never gets a proof.
+another type (``l ++ [] = l`` on ``list bool``). Whether it is true is not checked here: an
+unprovable conjecture simply never gets a proof.
 """
 
 from __future__ import annotations
@@ -138,9 +138,9 @@ class Conjecture:
 class CoqConjectureEnv(TextEnv):
     """Propose a Coq conjecture (see the module docstring). ``seeds`` are shown as examples (default:
     the built-in ones); ``known`` statements (plus the seeds) count as duplicates; statements accepted
-    by this env join ``known``. The seeds, and theorems given to :meth:`add_theorems`, are the premises
-    a conjecture must not follow from by logic and rewriting alone (never unproved ones: a false premise proves
-    anything)."""
+    by this env join ``known``. The seeds, and theorems given to :meth:`add_theorems`, are the
+    premises a conjecture must not follow from by logic and rewriting alone (never unproved ones: a
+    false premise proves anything)."""
 
     def __init__(self, seeds: Sequence[Theorem] | None = None, *, known: Sequence[str] = (), timeout_s: float = 10.0,
                  memory_mb: int = 1024, sandbox: Any = None, valid_reward: float = 0.0, invalid_penalty: float = -1.0,

@@ -8,9 +8,9 @@ Both are real agents (``act(observations, infos) -> list[str]``, ``reseed(seed)`
   few attempts land anywhere in [0, 1] (the seeds range from 0 to 8 scripts of 11).
 - :class:`ScriptedConjecturer` reads the seed theorem of a conjecture prompt and writes a related
   statement of its topic (:data:`RELATED`: new, some provable by the scripts, some not) or a variant:
-  the equation flipped or a conjunct added (derivative: they follow from the seed by logic and rewriting alone),
-  the statement negated (type-checks, never provable), a copy (a duplicate), a type error, or prose
-  (unparsable). So a run sees every validation stage.
+  the equation flipped or a conjunct added (derivative: they follow from the seed by logic and
+  rewriting alone), the statement negated (type-checks, never provable), a copy (a duplicate), a
+  type error, or prose (unparsable). So a run sees every validation stage.
 """
 
 from __future__ import annotations
