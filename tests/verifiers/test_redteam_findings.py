@@ -95,6 +95,8 @@ WRONG = [
     (r"\boxed{0}", r"1.6\times10^{-19}\,\mathrm{C}"),  # abs_tol was still a floor at random points
     (r"\boxed{1}", "2^1.5"),  # an unbraced decimal exponent: 2^1 * 0.5
     (r"\boxed{5 millionths}", "5"),
+    # 0 is not sqrt(10^300 + 1) - 10^150 (5e-151): evalf's default working precision cancelled to 0.e-15
+    (r"\boxed{0}", r"\sqrt{10^{300}+1}-10^{150}"),
 ]
 
 # (response, gold): right answers next to the fixes, which must still score
@@ -146,6 +148,7 @@ RIGHT = [
     (r"\boxed{2\sqrt{2}}", "2^1.5"),
     ("#### Answer: 7", "7"),
     ("#### **Final Answer:** 7", "7"),
+    (r"\boxed{\sin^2(\pi/7)+\cos^2(\pi/7)}", "1"),  # a true zero stays noise at any working precision
 ]
 
 

@@ -76,6 +76,8 @@ _PREC = 30
 _EXACT_REL = 1e-20
 #: What evalf leaves of a difference that is exactly zero: a Float of about 1e-165 with no significant bits.
 _NOISE_BITS = 8
+#: Working precision (digits) evalf may go up to before a difference that vanished is believed zero.
+_DEEP_PREC = 600
 #: Exact against exact at random points: (relative, absolute) tolerance, above 30-digit rounding noise.
 _EXACT_POINTS = (1e-15, 1e-20)
 #: The identity test's points cycle through: integers (floor/ceil and other step functions differ
@@ -110,7 +112,9 @@ def _difference_vanishes(d: sympy.Basic, size: float) -> bool:
     try:
         first = sympy.N(d, _PREC)
         if _vanishes(first):
-            return True
+            # cancellation can eat every bit evalf works with by default (sqrt(10^300 + 1) - 10^150 came
+            # out 0.e-15): only a zero that stays noise at a far higher working precision is one
+            return first == 0 or _vanishes(sympy.N(d, _PREC, maxn=_DEEP_PREC))
         small = _number(first)
         if small is None or abs(small) > _EXACT_REL * size:
             return False
