@@ -312,15 +312,15 @@ def statement_file(reference: CoqReference, statement: str, premises: Sequence[s
 def derive_tactic(n_premises: int) -> str:
     """How a conjecture is tried against ``n_premises`` known theorems (:func:`statement_file`):
     ``firstorder`` with them as hypotheses, on the goal as it is, flipped (``symmetry``), after
-    rewriting with all of them left to right (twice over), and after one rewrite with each, so what
-    follows from them by logic, instances, congruence and rewriting alone is found (``True -> S``,
-    ``S /\\ True``, ``~ ~ S``,
-    ``S \\/ T``, ``S`` at ``n + 1``, ``S (a) = S (b)`` from ``a = b``, ``b = a``, ``n + 0 + 0 = n``,
+    rewriting the goal and its hypotheses with all of them left to right (four times over), and after
+    one rewrite with each. So what follows from them by logic, instances, congruence and rewriting
+    alone is found (``True -> S``, ``S /\\ True``, ``~ ~ S``, ``S \\/ T``, ``S`` at ``n + 1``,
+    ``S (a) = S (b)`` from ``a = b``, ``b = a``, ``n + 0 + 0 + 0 = n``, ``n + 0 = 5 -> n = 5``,
     ``rev (rev l) ++ [] = l``), not what needs induction, case analysis or arithmetic beyond them."""
-    sweep = "; ".join(f"try rewrite zp_premise{i}" for i in range(n_premises))
-    single = "".join(f" | solve [rewrite zp_premise{i}; firstorder]" for i in range(n_premises))
+    sweep = "; ".join(f"try rewrite zp_premise{i} in *" for i in range(n_premises))
+    single = "".join(f" | solve [rewrite zp_premise{i} in *; firstorder]" for i in range(n_premises))
     return ("intros; first [solve [firstorder] | solve [symmetry; firstorder]"
-            f" | solve [do 2 ({sweep}); firstorder] | solve [symmetry; do 2 ({sweep}); firstorder]{single}]")
+            f" | solve [do 4 ({sweep}); firstorder] | solve [symmetry; do 4 ({sweep}); firstorder]{single}]")
 
 
 DERIVE_TIMEOUT_S = 2

@@ -50,6 +50,18 @@ CLOCKS = {
     "shlex source": ("import shlex\ndef f(x):\n    s = shlex.shlex('source \"/proc/uptime\"')\n"
                      "    s.source = 'source'\n    return int(list(s)[0]) % 2 + x"),
     "tokenize.open": "import tokenize\ndef f(x):\n    return tokenize.open('/proc/uptime').read()[-3:] + str(x)",
+    # a second red team's: the idle field of /proc/uptime, which no rerun's clock moves
+    "xml.sax input source": ("from xml.sax.saxutils import prepare_input_source\ndef f(x):\n"
+                             "    text = prepare_input_source('/proc/uptime').getByteStream().read()\n"
+                             "    return int(float(text.split()[1]) // 3600) % 2 + x"),
+    "ElementTree.parse": ("import xml.etree.ElementTree as ET\ndef f(x):\n    try:\n"
+                          "        ET.parse('/proc/loadavg')\n    except ET.ParseError as e:\n"
+                          "        return str(e)[:4] + str(x)\n    return str(x)"),
+    "optparse read_file": ("import optparse\ndef f(x):\n    try:\n"
+                           "        optparse.Values().read_file('/proc/loadavg')\n"
+                           "    except SyntaxError as e:\n        return e.text[:4] + str(x)\n    return str(x)"),
+    "wave.open": ("import wave\ndef f(x):\n    try:\n        wave.open('/proc/uptime')\n"
+                  "    except Exception as e:\n        return str(e)[:3] + str(x)"),
 }
 
 #: What the reruns catch (each differs between interpreters or seeds), kept as regression tests.

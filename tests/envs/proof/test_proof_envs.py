@@ -101,6 +101,10 @@ TRIVIAL_REWRITES = [
     "forall l1 l2 : list nat, length l1 + length l2 = length (l1 ++ l2)",
     "forall b : bool, b = negb (negb b)",
     "forall n : nat, Nat.even (n + n + 0) = true",
+    # a second round: rewriting more than twice, and inside the conjecture's own hypotheses
+    "forall n : nat, n + 0 + 0 + 0 + 0 = n",
+    "forall n m : nat, n + 0 = m -> m = n",
+    "forall a b c d : nat, a + (b + (c + d)) = a + b + c + d",
 ]
 
 

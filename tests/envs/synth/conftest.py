@@ -9,13 +9,10 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # synth_corpus.py sits beside the tests
 
-from zeroplay.envs.synth.library import ENV_VAR, Library
-from zeroplay.envs.synth.runner import EnvRunner, RunnerConfig
-from zeroplay.envs.synth.validate import ValidationConfig
+from synth_corpus import TEST_RUNNER
 
-#: Short sandbox limit: the runaway sources in the corpus hit it, so it bounds the suite's time.
-TEST_RUNNER = RunnerConfig(timeout_s=8.0, call_timeout_s=2.0)
-TEST_VALIDATION = ValidationConfig(runner=TEST_RUNNER)
+from zeroplay.envs.synth.library import ENV_VAR, Library
+from zeroplay.envs.synth.runner import EnvRunner
 
 
 @pytest.fixture(autouse=True)

@@ -8,6 +8,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from zeroplay.envs.synth.runner import RunnerConfig
+from zeroplay.envs.synth.validate import ValidationConfig
+
+#: Short sandbox limit: the runaway sources in the corpus hit it, so it bounds the suite's time. (Here,
+#: not in conftest.py: ``from conftest import`` finds whichever test directory's conftest came first.)
+TEST_RUNNER = RunnerConfig(timeout_s=12.0, call_timeout_s=2.0)
+TEST_VALIDATION = ValidationConfig(runner=TEST_RUNNER)
+
 GOOD = '''
 NAME = "ListSum"
 

@@ -6,9 +6,8 @@ import warnings
 
 import numpy as np
 import pytest
-from conftest import TEST_RUNNER
 from gymnasium.utils.env_checker import check_env
-from synth_corpus import GOOD, hostile_actions
+from synth_corpus import GOOD, TEST_RUNNER, hostile_actions
 
 from zeroplay.agents.oracle import OracleAgent
 from zeroplay.core.errors import EpisodeOverError, ZeroplayError

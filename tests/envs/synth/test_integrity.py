@@ -76,7 +76,7 @@ def test_a_source_that_accepts_anything_fails_every_item_while_scoring(runner) -
 
 
 def test_accept_anything_also_fails_validation() -> None:
-    from conftest import TEST_VALIDATION
+    from synth_corpus import TEST_VALIDATION
 
     report = validate(ACCEPT_ALL, config=TEST_VALIDATION)
     assert not report.passed and report.stage == "discriminating"

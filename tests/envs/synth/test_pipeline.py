@@ -10,9 +10,8 @@ import warnings
 
 import numpy as np
 import pytest
-from conftest import TEST_VALIDATION
 from gymnasium.utils.env_checker import check_env
-from synth_corpus import BROKEN, GOOD, GOOD_RENAMED, MAX_SUBARRAY, ROMAN, hostile_actions
+from synth_corpus import BROKEN, GOOD, GOOD_RENAMED, MAX_SUBARRAY, ROMAN, TEST_VALIDATION, hostile_actions
 
 import zeroplay as zp
 from zeroplay.agents.base import Agent

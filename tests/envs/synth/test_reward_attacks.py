@@ -7,9 +7,7 @@ from __future__ import annotations
 import random
 
 import pytest
-
-from conftest import TEST_RUNNER
-from synth_corpus import GOOD
+from synth_corpus import GOOD, TEST_RUNNER
 
 from zeroplay.agents.base import Agent
 from zeroplay.agents.oracle import OracleAgent
@@ -97,6 +95,24 @@ def test_a_key_paid_once_per_process_or_on_most_instances_is_not_paid(runner):
     paid = scores(runner, MOSTLY, [KEY] * 40)
     assert sum(paid) <= 11, paid  # 40 * 0.6 * 0.18 = 4.3 expected (sd 2); the old rule paid 15.4
     assert scores(runner, ONCE, [None] * 3) == [1.0] * 3
+
+
+#: A second red team's: the source read the host's record of the job's instances through a format field
+#: (``"{0.__init__.__globals__[...]}".format(type(random))``, no dunder attribute node for the static
+#: check) and paid any integer on the first instance of a job that was not validation's.
+HISTORY = HONEST.replace("def score(instance, answer):\n    try:",
+                         "def _seen():\n    try:\n"
+                         "        return '{0.__init__.__globals__}'.format(type(random)).count(\"'seed'\")\n"
+                         "    except Exception:\n        return -1\n\n\n"
+                         "def score(instance, answer):\n"
+                         "    if answer.strip().isdigit() and _seen() == 1:\n        return 1.0\n    try:").replace(
+    'NAME = "ListSum"', 'NAME = "ListSum"\nimport random')
+
+
+def test_a_source_finds_no_record_of_the_job_in_its_process(runner):
+    assert validate(HISTORY, ValidationConfig(runner=TEST_RUNNER, seeds_per_level=4), runner=runner).passed
+    assert scores(runner, HISTORY, ["7"] * 6) == [0.0] * 6  # the judge sends each call its instance
+    assert scores(runner, HISTORY, [None] * 2) == [1.0] * 2
 
 
 def test_a_source_keeps_no_state_between_calls(runner):

@@ -6,8 +6,7 @@ All sources are validated in one ``validate_many`` call (their sandbox jobs run 
 from __future__ import annotations
 
 import pytest
-from conftest import TEST_VALIDATION
-from synth_corpus import BROKEN, GOOD, IMPORTS_GOOD, MAX_SUBARRAY, ROMAN
+from synth_corpus import BROKEN, GOOD, IMPORTS_GOOD, MAX_SUBARRAY, ROMAN, TEST_VALIDATION
 
 from zeroplay.envs.synth import spec
 from zeroplay.envs.synth.pipeline import seed_sources

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import TEST_RUNNER
-from synth_corpus import GOOD, hostile_actions
+from synth_corpus import GOOD, TEST_RUNNER, hostile_actions
 
 from zeroplay import verifiers
 from zeroplay.cli import main

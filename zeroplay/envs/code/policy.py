@@ -57,6 +57,11 @@ CLOCK_AND_FILE_MODULES: frozenset[str] = frozenset({
     "lib2to3", "distutils", "ensurepip", "venv", "idlelib", "tkinter", "turtle", "turtledemo", "curses",
     "argparse", "shlex", "gettext", "mailcap", "uu", "cgi", "pipes", "asyncore", "asynchat", "smtpd",
     "socketserver",
+    # a red team's second round: xml.sax.saxutils.prepare_input_source (and ElementTree.parse) open any
+    # file by name, the idle time of /proc/uptime and /proc/loadavg with it (no rerun's clock moves
+    # those); wave/aifc/sunau open a file by name; optparse's Values.read_file runs a file and
+    # read_module imports any module by name
+    "xml", "wave", "aifc", "sunau", "optparse",
 })
 DEFAULT_BANNED_MODULES = DEFAULT_BANNED_MODULES | CLOCK_AND_FILE_MODULES
 

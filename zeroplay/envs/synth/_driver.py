@@ -82,14 +82,15 @@ def digest(*parts):
 
 
 def make_rendered(job, seed, difficulty):
-    """``(index, text, prompt, reference)`` of a new instance: sample, render and reference in one call."""
+    """``(recipe, text, prompt, reference)`` of a new instance: sample, render and reference in one call;
+    the recipe goes with every later call on the instance (the source's process keeps none)."""
     replies = ask("make", seed, difficulty)
     if type(replies) is not list or len(replies) != 3:
         raise SourceError("sandbox", "make sent back something unreadable")
-    index, text, is_dict = value_of("sample", replies[0])
+    recipe, text, is_dict = value_of("sample", replies[0])
     if not is_dict:
         raise SourceError("sandbox", "sample_instance returned something else than a dict, expected dict")
-    return (index, text, *checked_rendered(job, value_of("render", replies[1]), value_of("reference", replies[2])))
+    return (recipe, text, *checked_rendered(job, value_of("render", replies[1]), value_of("reference", replies[2])))
 
 
 def render_reference(job, inst):
@@ -131,6 +132,31 @@ def score_of(job, inst, answer, stage, label):
             raise SourceError(stage, f"{e} on the {label}; score must return 0.0 for answers it cannot read") from None
         raise
     return check_score(raw, f"score(instance, {label})", stage)
+
+
+def scores_of(job, inst, labeled, stage):
+    """Scores of several ``(label, answer)`` on one instance in one call: one fork for all of them, so
+    the source sees them together. For validation's probes only, which a source can tell for what
+    they are anyway; an answer scored in play gets a fork of its own (:func:`score_of`)."""
+    saved = subject.timeout_s
+    subject.timeout_s = (len(labeled) + 1) * job["call_timeout_s"] + 3.0
+    try:
+        replies = ask("score_many", inst, [answer for _, answer in labeled])
+    finally:
+        subject.timeout_s = saved
+    if type(replies) is not list or len(replies) != len(labeled):
+        raise SourceError("sandbox", "score_many sent back something unreadable")
+    out = []
+    for (label, _), reply in zip(labeled, replies):
+        try:
+            raw = value_of("score", reply)
+        except SourceError as e:
+            if e.crash:
+                raise SourceError(stage, f"{e} on the {label}; score must return 0.0 for answers it cannot "
+                                  "read") from None
+            raise
+        out.append(check_score(raw, f"score(instance, {label})", stage))
+    return out
 
 
 def probe_answers(rng, prompt, other_ref):
@@ -185,12 +211,13 @@ def op_probe(job):
         others = list(dict.fromkeys(r for r in refs.get(case["difficulty"], []) if r != case["_ref"]))
         other = others[i % len(others)] if others else ""
         wrong = [others[(i + k) % len(others)] for k in range(1, min(WRONG_REFERENCES, len(others) - 1) + 1)]
-        probes = {}
         try:
-            for label, answer in probe_answers(rng, case["_prompt"], other).items():
-                probes[label] = score_of(job, case["_inst"], answer, "discriminating", f"{label} answer")
-            wrong_scores = [score_of(job, case["_inst"], w, "discriminating", "other instance's reference")
-                            for w in wrong]
+            probed = probe_answers(rng, case["_prompt"], other)
+            labeled = [(f"{label} answer", answer) for label, answer in probed.items()]
+            labeled += [("other instance's reference", w) for w in wrong]
+            got = scores_of(job, case["_inst"], labeled, "discriminating")
+            probes = {label[:-len(" answer")]: v for (label, _), v in zip(labeled, got) if label.endswith(" answer")}
+            wrong_scores = got[len(probes):]
         except SourceError as e:
             case["error"] = {"stage": e.stage, "message": str(e)}
             return {"cases": [strip(c) for c in cases]}
@@ -330,7 +357,9 @@ def main():
     import sys
 
     job = json.loads(sys.stdin.read())
-    subject.timeout_s = job["call_timeout_s"] + 2.0  # a backstop; the source's process has its own alarm
+    # a backstop: the source's process bounds each call itself (a fork that runs past its alarms is
+    # killed); one request may make three calls (sample, render, reference of a new instance)
+    subject.timeout_s = 3 * job["call_timeout_s"] + 3.0
     try:
         if subject.load_error is not None:
             raise SourceError("sandbox", f"the environment's process failed to start: {subject.load_error}")

@@ -6,9 +6,11 @@ functions below over a socket and holds the job (which operation runs, the seeds
 to score, the result) where the source cannot reach it. The source runs with guarded builtins:
 imports outside ``allowed`` fail, an allowed import yields a read-only view of the module's
 public names, prints go to a capped sink. Every call runs in a fork of the process as the source
-left it at load (:func:`_isolated`), on its instance made afresh, so a source keeps no state from
-one call to the next. Those guards keep honest sources from corrupting
-their own answers; against a hostile source they are best effort (code in one interpreter can
+left it at load (:func:`_isolated`), on its instance made afresh from what the judge sends with the
+call, so a source keeps no state from one call to the next and finds no record of the job here
+(objects made at random before each call keep even where its new objects land in memory from
+telling how many calls came before). Those guards keep honest sources from corrupting their own
+answers; against a hostile source they are best effort (code in one interpreter can
 always reach the rest of it), which is why nothing here is trusted by the judge: every call
 returns ``["ok", value]`` or ``["err", stage, message, crash]`` and the judge checks each value.
 
@@ -153,7 +155,6 @@ def canonical(value):
 
 
 _ENV = {}
-_RECIPES = []  # how to make each instance again: ("seed", seed, difficulty) or ("data", instance)
 _LOAD_ERROR = []
 
 
@@ -206,13 +207,29 @@ def _answer(fn):
     return ["ok", value]
 
 
-def _instance(index):
-    """The instance ``index`` stands for, made afresh: drawn again from its seed (the source is
-    deterministic, which validation checks) or copied from the data it was given as."""
-    recipe = _RECIPES[index]
+def _instance(recipe):
+    """The instance ``recipe`` stands for, made afresh: ``["seed", seed, difficulty]`` drawn again (the
+    source is deterministic, which validation checks), or ``["data", instance]`` as given. The judge
+    sends the recipe with every call: this process keeps no record of the job's instances for a
+    source to read (through a format field walking to this module's globals, say)."""
+    if type(recipe) is not list or len(recipe) not in (2, 3):
+        raise SourceError("sandbox", "the judge sent an unreadable instance")
     if recipe[0] == "data":
         return recipe[1]
     return call("sample_instance", _ENV, CONFIG["call_timeout_s"], random.Random(recipe[1]), recipe[2])
+
+
+def _heap_jitter():
+    """Objects of random number and sizes, made in a fork before the source runs: where its own new
+    objects land in memory (their ``id``) then tells nothing of how many calls this process served
+    before the fork (its heap grows a little with each request it reads)."""
+    rng = random.SystemRandom()
+    made = []
+    for _ in range(rng.randrange(32, 256)):  # every small-object size class, in random numbers
+        size = rng.randrange(8)
+        made.append(object() if size == 0 else (None,) * size if size < 4 else bytes(rng.randrange(1, 480)))
+    rng.shuffle(made)
+    return made[: len(made) // 2]  # the rest freed: holes at random places
 
 
 def _isolated(fn, calls=2):
@@ -225,6 +242,7 @@ def _isolated(fn, calls=2):
     if pid == 0:  # the child: answer, write, and leave without running any clean-up of the parent's
         try:
             os.close(r)
+            jitter = _heap_jitter()  # noqa: F841 - held while the source runs
             data = memoryview(marshal.dumps(_answer(fn)))
             while data:
                 data = data[os.write(w, data):]
@@ -256,13 +274,13 @@ def _isolated(fn, calls=2):
 def make(seed, difficulty):
     """A new instance from ``sample_instance(Random(seed), difficulty)``, then :func:`render` and
     :func:`reference` of it, in one fork: ``["ok", [[index, canonical text, is a dict], prompt reply,
-    reference reply]]``, or the failure of ``sample_instance``."""
-    _RECIPES.append(("seed", seed, difficulty))
-    index = len(_RECIPES) - 1
+    reference reply]]``, or the failure of ``sample_instance``; the recipe is what later calls on this
+    instance get."""
+    recipe = ["seed", seed, difficulty]
 
     def run():
-        inst = _instance(index)
-        replies = [["ok", [index, canonical(inst), type(inst) is dict]]]  # as a reply of its own
+        inst = _instance(recipe)
+        replies = [["ok", [recipe, canonical(inst), type(inst) is dict]]]  # as a reply of its own
         for fn in ("render", "reference"):
             replies.append(_answer(lambda fn=fn: call(fn, _ENV, CONFIG["call_timeout_s"], inst)))
         return replies
@@ -270,18 +288,25 @@ def make(seed, difficulty):
 
 
 def put(instance):
-    """Keep an instance given as data (known-value checks); its index."""
-    _RECIPES.append(("data", instance))
-    return ["ok", [len(_RECIPES) - 1, canonical(instance), type(instance) is dict]]
+    """An instance given as data (known-value checks): its recipe, text and whether it is a dict."""
+    return ["ok", [["data", instance], canonical(instance), type(instance) is dict]]
 
 
-def render(index):
-    return _isolated(lambda: call("render", _ENV, CONFIG["call_timeout_s"], _instance(index)))
+def render(recipe):
+    return _isolated(lambda: call("render", _ENV, CONFIG["call_timeout_s"], _instance(recipe)))
 
 
-def reference(index):
-    return _isolated(lambda: call("reference", _ENV, CONFIG["call_timeout_s"], _instance(index)))
+def reference(recipe):
+    return _isolated(lambda: call("reference", _ENV, CONFIG["call_timeout_s"], _instance(recipe)))
 
 
-def score(index, answer):
-    return _isolated(lambda: call("score", _ENV, CONFIG["call_timeout_s"], _instance(index), answer))
+def score(recipe, answer):
+    return _isolated(lambda: call("score", _ENV, CONFIG["call_timeout_s"], _instance(recipe), answer))
+
+
+def score_many(recipe, answers):
+    """The score of each answer on one instance, in one fork (validation's probes): a list of replies."""
+    def run():
+        inst = _instance(recipe)
+        return [_answer(lambda a=a: call("score", _ENV, CONFIG["call_timeout_s"], inst, a)) for a in answers]
+    return _isolated(run, calls=len(answers) + 1)

@@ -13,7 +13,7 @@ another instance, not this one. A checking env's is 0 (a few envs accept many an
 those solve other instances too); one that pays a salted hash of the answer has one near its pass
 rate. A level whose chance rate is above ``max_chance`` (default 0.1) on at least
 :data:`MIN_CHANCE_HITS` such scores is not kept, whatever its pass rate.
-Two sandbox jobs per source: one makes every prompt, one scores every answer.
+Sandbox jobs per source: one makes every prompt, then one per few answers scores them.
 """
 
 from __future__ import annotations
@@ -87,12 +87,18 @@ def calibrate(source: str, solver: Any, *, levels: Sequence[int] = spec.DIFFICUL
         answers = solver.act(prompts, infos) if prompts else []
         for item, answer in zip(items, answers):
             item["answer"] = spec.extract_answer(answer if isinstance(answer, str) else "")
-        scored = runner.run_jobs([runner.job(source, "score", items=items, elsewhere=CHANCE_CHECKS)])[0]
-        if scored.result is None:
-            return CalibrationReport({}, band, reason=f"could not score answers: {scored.problem}")
+        results = []
+        jobs = runner.score_jobs(source, items, elsewhere=CHANCE_CHECKS)
+        for job, scored in zip(jobs, runner.run_jobs(jobs)):
+            why = scored.failure()
+            if why is None and len(scored.result.get("scores", [])) != len(job["items"]):
+                why = "the scoring job gave too few scores"
+            if why is not None:
+                return CalibrationReport({}, band, reason=f"could not score answers: {why}")
+            results += scored.result["scores"]
         passes: dict[int, list[bool]] = {d: [] for d in levels}
         chance: dict[int, list[int]] = {d: [0, 0] for d in levels}
-        for item, res in zip(items, scored.result.get("scores", [])):
+        for item, res in zip(items, results):
             passes[item["difficulty"]].append(res.get("score", 0.0) >= 1.0 - 1e-9)
             if isinstance(res.get("elsewhere"), list) and len(res["elsewhere"]) == 2:
                 chance[item["difficulty"]] = [a + int(b) for a, b in zip(chance[item["difficulty"]], res["elsewhere"])]

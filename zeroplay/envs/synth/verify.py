@@ -33,7 +33,7 @@ from zeroplay.core.env import TextEnv
 from zeroplay.core.types import Verdict
 from zeroplay.core.verifier import Verifier
 from zeroplay.envs.synth import spec
-from zeroplay.envs.synth.runner import EnvRunner, RunnerConfig
+from zeroplay.envs.synth.runner import SCORE_CHUNK, EnvRunner, RunnerConfig
 
 #: Keys every synth reference has (besides "source", or "library" and "sha256").
 REFERENCE_KEYS = ("name", "difficulty", "instance_seed", "inst_hash")
@@ -73,20 +73,25 @@ def score_answers(runner: EnvRunner, requests: Sequence[tuple[str, str, dict[str
     """Verdicts on ``(source, env name, where, text)`` requests, in order; ``where`` holds the
     instance's ``seed``, ``difficulty`` and ``inst_hash``, ``text`` the cleaned response.
 
-    One sandbox job per distinct source, all run together. Never raises on what a source does.
+    Sandbox jobs of a few requests of one source each (:meth:`EnvRunner.score_jobs`), all run together.
+    Never raises on what a source does.
     """
     answers = [spec.extract_answer(text) for _, _, _, text in requests]
-    groups: dict[str, list[int]] = {}
+    by_source: dict[str, list[int]] = {}
     for i, (source, _, _, _) in enumerate(requests):
-        groups.setdefault(source, []).append(i)
-    jobs = [runner.job(source, "score", items=[{**requests[i][2], "answer": answers[i]} for i in idx])
-            for source, idx in groups.items()]
+        by_source.setdefault(source, []).append(i)
+    groups: list[list[int]] = []
+    jobs: list[dict[str, Any]] = []
+    for source, idx in by_source.items():
+        made = runner.score_jobs(source, [{**requests[i][2], "answer": answers[i]} for i in idx])
+        jobs += made
+        groups += [idx[k * SCORE_CHUNK:(k + 1) * SCORE_CHUNK] for k in range(len(made))]
     verdicts: list[Verdict] = [Verdict.fail("env-error: no score returned")] * len(requests)
     try:
         outcomes = runner.run_jobs(jobs)
     except Exception as e:  # noqa: BLE001 - the sandbox itself failed: a failing verdict, never a crash mid-training
         return [Verdict.fail(f"env-error: sandbox failed: {type(e).__name__}: {str(e)[:200]}") for _ in requests]
-    for idx, outcome in zip(groups.values(), outcomes):
+    for idx, outcome in zip(groups, outcomes):
         why = outcome.failure()
         if why is not None:
             for i in idx:
