@@ -151,7 +151,9 @@ class CoqConjectureEnv(TextEnv):
             raise ValueError("CoqConjectureEnv needs at least one seed theorem to show")
         self.verifier = CoqVerifier(timeout_s=timeout_s, memory_mb=memory_mb, sandbox=sandbox)
         self.known = {normal_statement(s.statement) for s in self.seeds} | {normal_statement(s) for s in known}
-        self.theorems: list[str] = [s.statement for s in self.seeds]
+        #: The premises, by their normal form (:func:`normal_statement`): seeds first, then in the order added.
+        self.theorems: dict[str, str] = {normal_statement(s.statement): s.statement for s in self.seeds}
+        self._n_seeds = len(self.theorems)
         self.valid_reward, self.invalid_penalty = valid_reward, invalid_penalty
         self.seed_theorem: Theorem | None = None
         self._done = True
@@ -182,13 +184,13 @@ class CoqConjectureEnv(TextEnv):
         for statement in statements:
             key = normal_statement(statement)
             self.known.add(key)
-            if all(normal_statement(t) != key for t in self.theorems):
-                self.theorems.append(statement)
+            self.theorems.setdefault(key, statement)
 
     def premises(self) -> list[str]:
         """The theorems a conjecture is tried against: the seeds, then the latest added, at most
         :data:`MAX_PREMISES` in all (more slow ``firstorder`` down past its time limit)."""
-        seeds, added = self.theorems[:len(self.seeds)][:MAX_PREMISES], self.theorems[len(self.seeds):]
+        every = list(self.theorems.values())
+        seeds, added = every[:self._n_seeds][:MAX_PREMISES], every[self._n_seeds:]
         room = MAX_PREMISES - len(seeds)
         return seeds + (added[-room:] if room > 0 else [])
 

@@ -125,8 +125,13 @@ def check_score(value, fn_desc, stage):
 
 
 def score_of(job, inst, answer, stage, label):
+    return checked_score(lambda: ask("score", inst, answer), stage, label)
+
+
+def checked_score(get, stage, label):
+    """The score ``get()`` fetches, checked; a source whose score raised fails ``stage``."""
     try:
-        raw = ask("score", inst, answer)
+        raw = get()
     except SourceError as e:
         if e.crash:  # score must never raise on an answer: that is this stage's failure
             raise SourceError(stage, f"{e} on the {label}; score must return 0.0 for answers it cannot read") from None
@@ -146,17 +151,8 @@ def scores_of(job, inst, labeled, stage):
         subject.timeout_s = saved
     if type(replies) is not list or len(replies) != len(labeled):
         raise SourceError("sandbox", "score_many sent back something unreadable")
-    out = []
-    for (label, _), reply in zip(labeled, replies):
-        try:
-            raw = value_of("score", reply)
-        except SourceError as e:
-            if e.crash:
-                raise SourceError(stage, f"{e} on the {label}; score must return 0.0 for answers it cannot "
-                                  "read") from None
-            raise
-        out.append(check_score(raw, f"score(instance, {label})", stage))
-    return out
+    return [checked_score(lambda reply=reply: value_of("score", reply), stage, label)
+            for (label, _), reply in zip(labeled, replies)]
 
 
 def probe_answers(rng, prompt, other_ref):
@@ -216,8 +212,7 @@ def op_probe(job):
             labeled = [(f"{label} answer", answer) for label, answer in probed.items()]
             labeled += [("other instance's reference", w) for w in wrong]
             got = scores_of(job, case["_inst"], labeled, "discriminating")
-            probes = {label[:-len(" answer")]: v for (label, _), v in zip(labeled, got) if label.endswith(" answer")}
-            wrong_scores = got[len(probes):]
+            probes, wrong_scores = dict(zip(probed, got)), got[len(probed):]
         except SourceError as e:
             case["error"] = {"stage": e.stage, "message": str(e)}
             return {"cases": [strip(c) for c in cases]}

@@ -97,19 +97,20 @@ def calibrate(source: str, solver: Any, *, levels: Sequence[int] = spec.DIFFICUL
                 return CalibrationReport({}, band, reason=f"could not score answers: {why}")
             results += scored.result["scores"]
         passes: dict[int, list[bool]] = {d: [] for d in levels}
-        chance: dict[int, list[int]] = {d: [0, 0] for d in levels}
+        chance: dict[int, list[int]] = {d: [0, 0] for d in levels}  # (passes elsewhere, scores elsewhere)
         for item, res in zip(items, results):
             passes[item["difficulty"]].append(res.get("score", 0.0) >= 1.0 - 1e-9)
             if isinstance(res.get("elsewhere"), list) and len(res["elsewhere"]) == 2:
-                chance[item["difficulty"]] = [a + int(b) for a, b in zip(chance[item["difficulty"]], res["elsewhere"])]
+                chance[item["difficulty"]][0] += int(res["elsewhere"][0])
+                chance[item["difficulty"]][1] += int(res["elsewhere"][1])
         rates = {d: (sum(p) / len(p) if p else 0.0) for d, p in passes.items()}
-        return _judge(rates, band, {d: (k, n) for d, (k, n) in chance.items()}, max_chance)
+        return _judge(rates, band, chance, max_chance)
     finally:
         if own:
             runner.close()
 
 
-def _judge(rates: dict[int, float], band: tuple[float, float], checks: dict[int, tuple[int, int]] | None = None,
+def _judge(rates: dict[int, float], band: tuple[float, float], checks: dict[int, Sequence[int]] | None = None,
            max_chance: float = DEFAULT_MAX_CHANCE) -> CalibrationReport:
     """Keep the levels in ``band`` whose chance is not too high; ``checks`` maps a level to (passes
     elsewhere, scores elsewhere)."""

@@ -33,7 +33,7 @@ from zeroplay.core.env import TextEnv
 from zeroplay.core.types import Verdict
 from zeroplay.core.verifier import Verifier
 from zeroplay.envs.synth import spec
-from zeroplay.envs.synth.runner import SCORE_CHUNK, EnvRunner, RunnerConfig
+from zeroplay.envs.synth.runner import EnvRunner, RunnerConfig
 
 #: Keys every synth reference has (besides "source", or "library" and "sha256").
 REFERENCE_KEYS = ("name", "difficulty", "instance_seed", "inst_hash")
@@ -80,12 +80,13 @@ def score_answers(runner: EnvRunner, requests: Sequence[tuple[str, str, dict[str
     by_source: dict[str, list[int]] = {}
     for i, (source, _, _, _) in enumerate(requests):
         by_source.setdefault(source, []).append(i)
-    groups: list[list[int]] = []
+    groups: list[list[int]] = []  # the requests of each job, in its items' order
     jobs: list[dict[str, Any]] = []
     for source, idx in by_source.items():
-        made = runner.score_jobs(source, [{**requests[i][2], "answer": answers[i]} for i in idx])
-        jobs += made
-        groups += [idx[k * SCORE_CHUNK:(k + 1) * SCORE_CHUNK] for k in range(len(made))]
+        for job in runner.score_jobs(source, [{**requests[i][2], "answer": answers[i]} for i in idx]):
+            jobs.append(job)
+            groups.append(idx[:len(job["items"])])
+            idx = idx[len(job["items"]):]
     verdicts: list[Verdict] = [Verdict.fail("env-error: no score returned")] * len(requests)
     try:
         outcomes = runner.run_jobs(jobs)
