@@ -198,6 +198,8 @@ def hostile_actions(rng: np.random.Generator) -> list[str]:
 
 
 #: A good source that leans on allowed imports in every form: plain, from-import, submodule, decorator.
+#: (Its answer is never 0 or 1: counting pairs with a given sum, "0" was right half the time and failed
+#: validation's probe limit 1 time in 13.)
 IMPORTS_GOOD = '''
 import collections.abc
 import dataclasses
@@ -211,17 +213,17 @@ class Pairs:
 
 
 def sample_instance(rng, difficulty):
-    return {"xs": [rng.randint(1, 9) for _ in range(3 + difficulty)], "target": rng.randint(5, 14)}
+    return {"xs": [rng.randint(1, 99) for _ in range(3 + difficulty)]}
 
 
 def render(instance):
-    return f"Numbers: {instance['xs']}. How many pairs of positions hold numbers summing to {instance['target']}? One integer."
+    return f"Numbers: {instance['xs']}. How many pairs of positions hold numbers with an even sum? One integer."
 
 
 def _count(instance):
     assert isinstance(instance["xs"], collections.abc.Sequence)
     pairs = Pairs(list(combinations(instance["xs"], 2)))
-    return Counter(a + b for a, b in pairs.xs)[instance["target"]]
+    return Counter((a + b) % 2 for a, b in pairs.xs)[0]  # 4 or more numbers: never 0 or 1 such pair
 
 
 def reference(instance):

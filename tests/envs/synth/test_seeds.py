@@ -60,3 +60,16 @@ def test_alternative_valid_answers_score(runner) -> None:
     ])
     assert [c["score"] for c in out[0].result["checks"]] == [1.0, 0.0]
     assert [c["score"] for c in out[1].result["checks"]] == [1.0, 0.0]
+
+
+def test_every_seed_changes_with_difficulty_for_nearly_every_seed(runner) -> None:
+    """Validation draws 8 random seeds and needs half to change between the lowest and highest level;
+    a seed env that changes for only ~70% of seeds failed that 1 time in 17 (ExpressionEval, whose root
+    was a leaf a quarter of the time). Every shipped seed must change for at least 95% of 150 seeds."""
+    seeds = seed_sources()
+    cases = [[s, d] for s in range(150) for d in (1, 5)]
+    jobs = [runner.job(src, "instances", cases=cases) for src in seeds.values()]
+    for name, out in zip(seeds, runner.run_jobs(jobs)):
+        hashes = [i["inst_hash"] for i in out.result["instances"]]
+        changed = sum(a != b for a, b in zip(hashes[::2], hashes[1::2])) / 150
+        assert changed >= 0.95, (name, changed)

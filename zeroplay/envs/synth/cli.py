@@ -121,17 +121,20 @@ def _make_agent(registry, name: str, kwargs: dict):
 
 def _add_seeds(console: Console, library, config) -> int:
     from zeroplay.envs.synth.pipeline import seed_sources
+    from zeroplay.envs.synth.spec import source_sha
     from zeroplay.envs.synth.validate import validate_many
 
     present = {e.sha256 for e in library.entries().values()}
-    seeds = seed_sources()
-    with console.status(f"validating {len(seeds)} seed environments..."):
-        reports = validate_many(list(seeds.values()), config, names=list(seeds))
+    seeds = {name: src for name, src in seed_sources().items() if source_sha(src) not in present}
+    reports = []
+    if seeds:
+        with console.status(f"validating {len(seeds)} seed environments..."):
+            reports = validate_many(list(seeds.values()), config, names=list(seeds))
     added = 0
     for (name, source), report in zip(seeds.items(), reports):
         if not report.passed:
             console.print(f"[red]{report}")
-        elif report.sha not in present:
+        else:
             library.add(source, name=name, sha256=report.sha, origin="seed")
             added += 1
     console.print(f"{added} seed environments added to {library.path}")
