@@ -26,7 +26,8 @@ class MathOptions:
     fallback: str = "last-math"
     #: Longest unmarked response (or last line) the fallback takes whole.
     short_chars: int = 80
-    #: Drop trailing units (``5 cm``, ``\\text{ dollars}``) after a number.
+    #: Drop trailing units (``5 cm``, ``\\text{ dollars}``) after a number; where both sides have a
+    #: physical unit, they must agree or convert (``500 cm`` is ``5 m``; ``5 cm`` is not).
     strip_units: bool = True
     #: ``50\\%`` reads as ``50`` (the usual convention when the gold is written without the sign), and as
     #: ``0.5`` against a proportion gold (strictly between -1 and 1); ``5000\\%`` is never ``50``.

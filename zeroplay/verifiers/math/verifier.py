@@ -18,6 +18,7 @@ from zeroplay.core.verifier import Verifier, missing_reference
 from zeroplay.verifiers.math.extract import Extracted, extract_answer, gold_answer
 from zeroplay.verifiers.math.normalize import choice_letter, compact, drop_variable, normalize, plain_number
 from zeroplay.verifiers.math.options import MathOptions
+from zeroplay.verifiers.math.units import unit_ratio
 from zeroplay.verifiers.workers import WorkerPool
 
 _CACHE_SIZE = 1 << 16
@@ -113,6 +114,12 @@ class MathVerifier(Verifier):
     not ``50``; ``150%`` is not ``1.5``: such golds are read as the percent number). A gold ``50%``
     is the number 50: the answer ``0.5`` does not match it. Only a ``%`` that ends a value is read
     (``5%0`` is not ``50``).
+
+    Units (with ``strip_units``, the default): a unit after the value may be left out on either side
+    (``5`` for ``5 \\text{ m}``). When both sides end in a physical unit, the units must agree: the same
+    unit in any spelling, or one of the same kind, converted (``500 cm`` for ``5 m``, ``2 hours`` for
+    ``120 minutes``); ``5 cm`` for ``5 m``, ``3 minutes`` for ``3 hours`` are wrong (``unit-different``;
+    :mod:`~zeroplay.verifiers.math.units`).
 
     Multiple choice: a gold ``B`` or ``(B)`` wants that letter (``(B) 12`` counts; an answer found
     only by the fallback takes the letter that ends the response: ``... which is option (b).``). A
@@ -239,6 +246,13 @@ class MathVerifier(Verifier):
         if not a:
             return Verdict.fail("no-answer: the extracted answer is empty", found.text, **details)
         a, g = _multiple_choice(a, g, response, found.rule)
+        if opts.strip_units:
+            ratio = unit_ratio(found.text, gold_text)
+            if isinstance(ratio, str):
+                return Verdict.fail(f"unit-different: {ratio}", found.text, **details)
+            if ratio is not None:  # 500 cm against 5 m: the answer's value in the gold's unit
+                a = _scaled(a, ratio)
+                details.update(answer=a, unit_ratio=str(ratio))
         if opts.literal_answer and plain_number(drop_variable(g)) is not None and plain_number(drop_variable(a)) is None:
             return Verdict.fail("unsimplified: the gold is a number and the answer is not written as one "
                                 "(literal_answer)", found.text, **details)
@@ -356,6 +370,18 @@ class MathVerifier(Verifier):
 
 
 _CHOICE_ANSWER_PREFIX = re.compile(r"\(?([A-E])\)?(?=[\s:.)]|$)")
+
+
+def _scaled(answer: str, ratio: Fraction) -> str:
+    """``answer`` (normalized) times ``ratio``: exact for a plain number, a product for sympy otherwise."""
+    factor = f"\\frac{{{ratio.numerator}}}{{{ratio.denominator}}}"
+    number = plain_number(drop_variable(answer))
+    if number is None:
+        return f"{factor}\\cdot({drop_variable(answer)})"
+    value = number[0] * ratio
+    if value.denominator == 1:
+        return str(value.numerator)
+    return f"{'-' if value < 0 else ''}\\frac{{{abs(value.numerator)}}}{{{value.denominator}}}"
 
 
 def _multiple_choice(a: str, g: str, response: str, rule: str) -> tuple[str, str]:

@@ -1,0 +1,130 @@
+"""Units after the value: a unit dropped on one side is fine, a different unit on both sides is not.
+
+Dropping trailing units alone had paid ``5 cm`` for the gold ``5 m``, ``3 minutes`` for ``3 hours`` and
+``10 cents`` for ``10 dollars``: a policy could collect the reward with the right number of the wrong
+quantity. Every pair goes through ``verify`` end to end, the answer in a ``\\boxed{}``.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+
+from zeroplay.verifiers.math.units import trailing_unit, unit_ratio
+from zeroplay.verifiers.math.verifier import MathVerifier
+
+B = r"\boxed{%s}"
+
+
+@pytest.fixture(scope="module")
+def verifier():
+    v = MathVerifier(workers=1)
+    yield v
+    v.close()
+
+#: (gold, answer): the same number of another unit, or another kind of quantity.
+WRONG_UNIT = [
+    ("5 m", "5 cm"),
+    (r"5\text{ m}", r"5\text{ cm}"),
+    (r"10 \text{ dollars}", r"10 \text{ cents}"),
+    (r"3 \text{ hours}", r"3 \text{ minutes}"),
+    (r"7\text{ inches}", r"7\text{ feet}"),
+    (r"12 \text{ km/h}", r"12 \text{ m/s}"),
+    (r"12 \text{ mph}", r"12 \text{ km/h}"),
+    (r"4 \text{ cm}^2", r"4 \text{ cm}"),
+    (r"4\text{ square meters}", r"4\text{ meters}"),
+    (r"8 \text{ cm}^3", r"8 \text{ cm}^2"),
+    (r"6 \text{ kg}", r"6 \text{ g}"),
+    (r"6 \text{ kg}", r"6 \text{ m}"),
+    (r"2 \text{ months}", r"2 \text{ days}"),
+    (r"60 \text{ days}", r"2 \text{ months}"),
+    (r"100^\circ C", r"100^\circ F"),
+    (r"300 \text{ K}", r"300 \text{ m}"),
+    (r"\$5", r"5 \text{ cents}"),
+    (r"5\sqrt{2} \text{ cm}", r"5\sqrt{2} \text{ m}"),
+    (r"\frac{\pi}{4} \text{ radians}", r"\frac{\pi}{4} \text{ degrees}"),
+    (r"2 \text{ liters}", r"2 \text{ ml}"),
+    (r"3 \text{ weeks}", r"3 \text{ days}"),
+    ("5 meters", "500 mm"),
+]
+
+#: (gold, answer): right, with the unit dropped on either side, spelled another way, or converted.
+RIGHT = [
+    (r"5\text{ m}", "5"),
+    ("5", r"5 \text{ m}"),
+    (r"5\text{ m}", r"5\text{ meters}"),
+    (r"5\text{ metres}", "5 m"),
+    (r"5\,\text{m}", r"500\,\text{cm}"),
+    (r"2 \text{ kg}", r"2000 \text{ g}"),
+    (r"2 \text{ hours}", r"120 \text{ minutes}"),
+    (r"1.5 \text{ hours}", r"90 \text{ min}"),
+    (r"1 \text{ ft}", r"12 \text{ inches}"),
+    (r"2.54 \text{ cm}", r"1 \text{ in}"),
+    (r"1 \text{ yd}^2", r"9 \text{ square feet}"),
+    (r"1 \text{ m}^2", r"10000 \text{ cm}^2"),
+    (r"1000 \text{ cm}^3", r"1 \text{ liter}"),
+    (r"36 \text{ km/h}", r"10 \text{ m/s}"),
+    (r"60 \text{ mph}", r"88 \text{ feet per second}"),
+    (r"\$2.50", r"250 \text{ cents}"),
+    (r"2 \text{ weeks}", r"14 \text{ days}"),
+    (r"5\sqrt{2} \text{ m}", r"500\sqrt{2} \text{ cm}"),
+    (r"3 \text{ months}", r"3 \text{ months}"),
+    (r"16\pi \text{ square units}", r"16\pi \text{ cm}^2"),  # "units" names no unit
+    (r"42 \text{ students}", r"42 \text{ people}"),  # nouns are no units
+    (r"100^\circ C", r"100^\circ \text{C}"),
+    (r"45^\circ", r"45 \text{ degrees}"),
+]
+
+
+@pytest.mark.parametrize(("gold", "answer"), WRONG_UNIT)
+def test_a_different_unit_is_wrong(verifier, gold: str, answer: str) -> None:
+    verdict = verifier.verify(B % answer, gold)
+    assert verdict.score == 0.0, (gold, answer, verdict.reason)
+
+
+@pytest.mark.parametrize(("gold", "answer"), RIGHT)
+def test_the_same_quantity_is_right(verifier, gold: str, answer: str) -> None:
+    verdict = verifier.verify(B % answer, gold)
+    assert verdict.score == 1.0, (gold, answer, verdict.reason)
+
+
+def test_the_reason_names_both_units(verifier) -> None:
+    verdict = verifier.verify(B % r"5 \text{ cm}", r"5 \text{ kg}")
+    assert verdict.reason.startswith("unit-different") and "cm" in verdict.reason and "kg" in verdict.reason
+
+
+def test_a_wrong_converted_value_is_wrong(verifier) -> None:
+    assert verifier.verify(B % r"50 \text{ cm}", r"5 \text{ m}").score == 0.0
+    assert verifier.verify(B % r"3.28 \text{ ft}", r"1 \text{ m}").score == 0.0  # 0.999744 m
+
+
+@pytest.mark.parametrize("text", ["x + 5", r"2\pi r", r"x \in (0, 1)", "300 K", "5 apples", r"5\text{ units}",
+                                  r"\min(3, 4)", "3 in 4", r"(C) 12", "$5$"])
+def test_no_unit_is_read_where_there_is_none(text: str) -> None:
+    assert trailing_unit(text) is None, text
+
+
+def test_ratios() -> None:
+    assert unit_ratio("500 cm", "5 m") == Fraction(1, 100)
+    assert unit_ratio("5 m", "5 meters") is None
+    assert unit_ratio("5", "5 m") is None
+    assert isinstance(unit_ratio("5 kg", "5 m"), str)
+
+
+def test_hostile_text_never_raises() -> None:
+    """Model output is hostile: any mix of numbers, unit words, wrappers and junk gives a unit or None."""
+    import random
+
+    rng = random.Random(7)
+    tokens = ["5", "0", "}", ")", r"\pi", " ", "/", "per", "square", "cubic", "sq.", "^2", "^{3}", r"\text{", "{",
+              "m", "cm", "K", "C", "°", r"^\circ", r"\$", "$", "months", "feet", "mph", "km/h", "inches", "s", ".",
+              "é", "\x00", "\\", "per per", "//", "lbs", "units", "1e308"]
+    for _ in range(3000):
+        text = "".join(rng.choice(tokens) for _ in range(rng.randint(0, 12)))
+        got = trailing_unit(text)
+        assert got is None or got.name
+        ratio = unit_ratio(text, "5 m")
+        assert ratio is None or isinstance(ratio, (Fraction, str))
+    assert trailing_unit("1" + "a" * 100_000 + "!") is None
+    assert trailing_unit("1 " * 50_000 + "m") is not None

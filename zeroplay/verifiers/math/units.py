@@ -1,0 +1,127 @@
+"""Physical units after an answer's value: ``5 \\text{ cm}``, ``12 square feet``, ``3 km/h``.
+
+Normalization drops a trailing unit (golds often leave it out: ``5`` is right for ``5 \\text{ m}``), which
+alone would pay ``5 cm`` for the gold ``5 m``. So when both the answer and the gold end in a unit this
+module knows, the verifier compares the units first (:func:`unit_ratio`): the same unit (in any spelling:
+``m``, ``meters``, ``metre``) goes on as before; a unit of the same kind converts the answer to the
+gold's unit (``500 cm`` is ``5 m``, ``2 hours`` is ``120 minutes``); units of different kinds, or of one
+kind with no fixed ratio (months and days), make the answer wrong. A side without a known unit (none, or
+a noun such as ``students`` or ``square units``) is compared as before.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+
+#: Base dimensions: length, mass, time, money. Each unit is (dimension exponents, size in base units).
+_L, _M, _T, _D = (1, 0, 0, 0), (0, 1, 0, 0), (0, 0, 1, 0), (0, 0, 0, 1)
+_INCH = Fraction(254, 10000)
+_POUND = Fraction(45359237, 10**8)
+_BASE: dict[str, tuple[tuple[int, ...], Fraction]] = {
+    "mm": (_L, Fraction(1, 1000)), "cm": (_L, Fraction(1, 100)), "m": (_L, Fraction(1)), "km": (_L, Fraction(1000)),
+    "nm": (_L, Fraction(1, 10**9)), "in": (_L, _INCH), "ft": (_L, 12 * _INCH), "yd": (_L, 36 * _INCH),
+    "mi": (_L, 63360 * _INCH),
+    "mg": (_M, Fraction(1, 10**6)), "g": (_M, Fraction(1, 1000)), "kg": (_M, Fraction(1)), "lb": (_M, _POUND),
+    "oz": (_M, _POUND / 16),
+    "s": (_T, Fraction(1)), "min": (_T, Fraction(60)), "h": (_T, Fraction(3600)), "day": (_T, Fraction(86400)),
+    "week": (_T, Fraction(7 * 86400)),
+    "dollar": (_D, Fraction(1)), "cent": (_D, Fraction(1, 100)),
+    # volume: a litre is a cubic decimetre
+    "l": ((3, 0, 0, 0), Fraction(1, 1000)), "ml": ((3, 0, 0, 0), Fraction(1, 10**6)),
+}
+#: Units of a kind of their own: the same unit matches, any other is a different quantity (a month has no
+#: fixed number of days; kelvin and degrees Celsius differ by an offset; an angle in degrees is not one
+#: in radians by a rational factor).
+_OWN_KIND = ("month", "year", "kelvin", "celsius", "fahrenheit", "degree", "radian")
+_SPELLINGS: dict[str, str] = {
+    "millimeter": "mm", "millimetre": "mm", "centimeter": "cm", "centimetre": "cm", "meter": "m", "metre": "m",
+    "kilometer": "km", "kilometre": "km", "nanometer": "nm", "nanometre": "nm", "inch": "in", "inche": "in",
+    "foot": "ft", "feet": "ft", "yard": "yd", "mile": "mi", "milligram": "mg", "gram": "g", "kilogram": "kg",
+    "pound": "lb", "lbs": "lb", "ounce": "oz", "sec": "s", "second": "s", "minute": "min", "hr": "h",
+    "hour": "h", "dollar": "dollar", "cent": "cent", "liter": "l", "litre": "l", "milliliter": "ml",
+    "millilitre": "ml", "mins": "min", "secs": "s", "hrs": "h", "deg": "degree", "rad": "radian",
+    "mph": "mi/h", "kph": "km/h", "kmh": "km/h",
+}
+#: A value, then its unit: optional ``square``/``sq``/``cubic``, one or two unit words joined by ``/`` or
+#: ``per``, an optional power ``^2``/``^3``, and nothing after it but a full stop.
+_TRAILING = re.compile(
+    r"(?:[\d)\]}]|\\pi)\s*(?:(square|sq\.?|cubic)\s+)?([A-Za-z]+)(?:\s*(?:/|\bper\b)\s*([A-Za-z]+))?"
+    r"(?:\s*\^\s*\{?\s*([23])\s*\}?)?\s*\.?$")
+_WRAPPED = re.compile(r"\\(?:text|textnormal|textrm|textup|mathrm|mbox|operatorname)\s*\{([^{}]*)\}")
+_SPACING = re.compile(r"\\[,;:! ]|~|(?<!\\)\$")
+#: Degrees Celsius or Fahrenheit: ``20^\circ C``, ``20°F``, ``20^{\circ}\text{C}``.
+_TEMPERATURE = re.compile(r"(?:\^\s*\{?\s*\\circ\s*\}?|°)\s*([CF])$")
+#: A dollar sign before the value: ``\$5``, ``\$1,000.50`` (a bare ``$`` delimits math).
+_DOLLARS = re.compile(r"^\\\$\s*\d[\d,]*(?:\.\d+)?$")
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A unit as written (``name``), its dimension and size in base units; ``kind`` names a unit of a kind
+    of its own (see ``_OWN_KIND``), which converts to nothing else."""
+
+    name: str
+    dims: tuple[int, ...] = (0, 0, 0, 0)
+    size: Fraction = Fraction(1)
+    kind: str = ""
+
+
+def _word(word: str) -> tuple[tuple[int, ...], Fraction] | str | None:
+    """One unit word: (dims, size), the name of a unit of its own kind, or None when it is no unit."""
+    w = word.lower()
+    for cut in (w, w[:-1] if w.endswith("s") and len(w) > 3 else w):
+        cut = _SPELLINGS.get(cut, cut)
+        if cut in _BASE:
+            return _BASE[cut]
+        if cut in _OWN_KIND:
+            return cut
+        if "/" in cut:
+            top, bottom = (_word(p) for p in cut.split("/"))
+            if isinstance(top, tuple) and isinstance(bottom, tuple):
+                return tuple(a - b for a, b in zip(top[0], bottom[0])), top[1] / bottom[1]
+    return None
+
+
+def trailing_unit(text: str) -> Unit | None:
+    """The physical unit that ends ``text`` after a value, or None (no unit, or a word this module does not
+    know as one). Case matters only to keep ``K`` (kelvin) apart from ``k``: ``300 K`` reads as kelvin only
+    when set in text (``300 \\text{ K}``); bare, it may be a variable."""
+    flat = _SPACING.sub(" ", _WRAPPED.sub(lambda m: " " + m.group(1) + " ", text)).strip().rstrip(".").strip()
+    if _DOLLARS.match(flat):
+        return Unit("dollar", *_BASE["dollar"])
+    flat = _TEMPERATURE.sub(lambda m: " " + {"C": "celsius", "F": "fahrenheit"}[m.group(1)], flat)
+    m = _TRAILING.search(flat)
+    if m is None:
+        return None
+    shape, top, bottom, power = m.groups()
+    if top == "K" and "\\text" not in text and "\\mathrm" not in text:
+        return None
+    words = [top] + ([bottom] if bottom else [])
+    read = [_word({"K": "kelvin", "C": "celsius", "F": "fahrenheit"}.get(w, w)) for w in words]
+    if any(r is None for r in read) or (len(words) == 1 and len(top) == 1 and top not in "mgshK"):
+        return None
+    exp = {"square": 2, "sq": 2, "sq.": 2, "cubic": 3}.get((shape or "").lower(), 1) * int(power or 1)
+    name = " ".join(p for p in (shape, "/".join(words), f"^{power}" if power else "") if p)
+    if any(isinstance(r, str) for r in read):  # a unit of its own kind: only the same one matches
+        return Unit(name, kind="/".join(r if isinstance(r, str) else str(r) for r in read) + f"^{exp}")
+    dims, size = read[0]
+    if bottom:
+        dims, size = tuple(a - b for a, b in zip(dims, read[1][0])), size / read[1][1]
+    return Unit(name, tuple(d * exp for d in dims), size**exp)
+
+
+def unit_ratio(answer: str, gold: str) -> Fraction | str | None:
+    """How the answer's unit relates to the gold's: None when either has no known unit or both name the same
+    unit (compare as usual); a Fraction to multiply the answer's value by to have it in the gold's unit; or
+    the reason the units cannot match (a string)."""
+    a, g = trailing_unit(answer), trailing_unit(gold)
+    if a is None or g is None:
+        return None
+    if a.kind or g.kind:
+        return None if a.kind == g.kind else f"the answer is in {a.name}, the gold in {g.name}"
+    if a.dims != g.dims:
+        return f"the answer is in {a.name}, the gold in {g.name}: not the same kind of quantity"
+    ratio = a.size / g.size
+    return None if ratio == 1 else ratio
