@@ -1,10 +1,12 @@
 """`zeroplay bench verifiers`: verifier accuracy and speed against the peers, measured in one run.
 
-Math: three labelled sets, reported apart and together: ``labelled`` (our 692 items, shipped in
+Math: four labelled sets, reported apart and together: ``labelled`` (our 692 items, shipped in
 zeroplay/verifiers/data/math_labelled.jsonl; the rules were written on them), ``outside`` (589
 pairs written and labelled by someone who never read our rules, math_outside.jsonl; rules were
 later fixed on its false negatives) and ``holdout`` (714 pairs by a second labeller who read neither,
-math_holdout.jsonl; no rule was written on it, so it is the honest estimate). Each is
+math_holdout.jsonl; no rule was written on it, so it is the honest estimate) and ``units`` (120 answers
+with units by a third labeller who read no rule, math_units.jsonl; litres, months to years and
+temperatures were made to convert after its first run, which had 105 of 120 right). Each is
 judged by zeroplay's math verifier (batched across worker processes, and one item at a time) and
 by Math-Verify run as its users run it (``verify(parse("$" + gold + "$"), parse(response))``, one
 call per item). Reports accuracy, false-positive and false-negative rates with their counts, and
@@ -53,9 +55,10 @@ console = Console(width=max(Console().width, 132))  # the math table has seven c
 #: The parts of the math set: name -> (file, field holding the model text).
 MATH_PARTS = {"labelled": (DATA / "math_labelled.jsonl", "response"),
               "outside": (DATA / "math_outside.jsonl", "answer"),
-              "holdout": (DATA / "math_holdout.jsonl", "answer")}
+              "holdout": (DATA / "math_holdout.jsonl", "answer"),
+              "units": (DATA / "math_units.jsonl", "answer")}
 #: How each part is reported: the sets, the whole, and the whole without the adversarial items.
-GROUPS = ("labelled", "outside", "holdout", "whole", "whole without adversarial")
+GROUPS = ("labelled", "outside", "holdout", "units", "whole", "whole without adversarial")
 RUNNERS = ("zeroplay (batch)", "zeroplay (one by one)", "Math-Verify 0.9")
 
 

@@ -11,7 +11,7 @@ from fractions import Fraction
 
 import pytest
 
-from zeroplay.verifiers.math.units import trailing_unit, unit_ratio
+from zeroplay.verifiers.math.units import Conversion, conversion, trailing_unit
 from zeroplay.verifiers.math.verifier import MathVerifier
 
 B = r"\boxed{%s}"
@@ -47,6 +47,10 @@ WRONG_UNIT = [
     (r"2 \text{ liters}", r"2 \text{ ml}"),
     (r"3 \text{ weeks}", r"3 \text{ days}"),
     ("5 meters", "500 mm"),
+    (r"6 \text{ cm}^3", r"6\text{ L}"),
+    (r"20 \text{ m}^3", r"20\text{ L}"),
+    (r"18 \text{ months}", r"18 \text{ years}"),
+    (r"37^\circ C", r"37^\circ \text{F}"),
 ]
 
 #: (gold, answer): right, with the unit dropped on either side, spelled another way, or converted.
@@ -74,6 +78,12 @@ RIGHT = [
     (r"42 \text{ students}", r"42 \text{ people}"),  # nouns are no units
     (r"100^\circ C", r"100^\circ \text{C}"),
     (r"45^\circ", r"45 \text{ degrees}"),
+    (r"18 \text{ months}", r"1.5\text{ years}"),
+    (r"100^\circ C", r"212^\circ\text{F}"),
+    (r"0^\circ\text{C}", r"273.15\text{ K}"),
+    (r"1000 \text{ cm}^3", r"1\text{ L}"),
+    (r"20 \text{ m}^3", r"20000\text{ L}"),
+    (r"-40^\circ F", r"-40^\circ C"),
 ]
 
 
@@ -105,11 +115,18 @@ def test_no_unit_is_read_where_there_is_none(text: str) -> None:
     assert trailing_unit(text) is None, text
 
 
-def test_ratios() -> None:
-    assert unit_ratio("500 cm", "5 m") == Fraction(1, 100)
+def unit_ratio(answer: str, gold: str):
+    a, g = trailing_unit(answer), trailing_unit(gold)
+    return None if a is None or g is None else conversion(a, g)
+
+
+def test_conversions() -> None:
+    assert unit_ratio("500 cm", "5 m") == Conversion(Fraction(1, 100))
+    assert unit_ratio(r"212^\circ F", r"100^\circ C") == Conversion(Fraction(5, 9), Fraction(-160, 9))
     assert unit_ratio("5 m", "5 meters") is None
     assert unit_ratio("5", "5 m") is None
     assert isinstance(unit_ratio("5 kg", "5 m"), str)
+    assert trailing_unit(r"5\sqrt{2}\,\text{ square cm}").value == r"5\sqrt{2}"
 
 
 def test_hostile_text_never_raises() -> None:
@@ -125,6 +142,6 @@ def test_hostile_text_never_raises() -> None:
         got = trailing_unit(text)
         assert got is None or got.name
         ratio = unit_ratio(text, "5 m")
-        assert ratio is None or isinstance(ratio, (Fraction, str))
+        assert ratio is None or isinstance(ratio, (Conversion, str))
     assert trailing_unit("1" + "a" * 100_000 + "!") is None
     assert trailing_unit("1 " * 50_000 + "m") is not None

@@ -15,8 +15,9 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 
-#: Base dimensions: length, mass, time, money. Each unit is (dimension exponents, size in base units).
-_L, _M, _T, _D = (1, 0, 0, 0), (0, 1, 0, 0), (0, 0, 1, 0), (0, 0, 0, 1)
+#: Base dimensions: length, mass, time, money, calendar time (months: no fixed number of days), temperature.
+#: Each unit is (dimension exponents, size in base units).
+_L, _M, _T, _D, _CAL, _TEMP = (tuple(int(i == k) for i in range(6)) for k in range(6))
 _INCH = Fraction(254, 10000)
 _POUND = Fraction(45359237, 10**8)
 _BASE: dict[str, tuple[tuple[int, ...], Fraction]] = {
@@ -29,19 +30,22 @@ _BASE: dict[str, tuple[tuple[int, ...], Fraction]] = {
     "week": (_T, Fraction(7 * 86400)),
     "dollar": (_D, Fraction(1)), "cent": (_D, Fraction(1, 100)),
     # volume: a litre is a cubic decimetre
-    "l": ((3, 0, 0, 0), Fraction(1, 1000)), "ml": ((3, 0, 0, 0), Fraction(1, 10**6)),
+    "l": ((3, 0, 0, 0, 0, 0), Fraction(1, 1000)), "ml": ((3, 0, 0, 0, 0, 0), Fraction(1, 10**6)),
+    "month": (_CAL, Fraction(1)), "year": (_CAL, Fraction(12)),
+    "kelvin": (_TEMP, Fraction(1)), "celsius": (_TEMP, Fraction(1)), "fahrenheit": (_TEMP, Fraction(5, 9)),
 }
-#: Units of a kind of their own: the same unit matches, any other is a different quantity (a month has no
-#: fixed number of days; kelvin and degrees Celsius differ by an offset; an angle in degrees is not one
-#: in radians by a rational factor).
-_OWN_KIND = ("month", "year", "kelvin", "celsius", "fahrenheit", "degree", "radian")
+#: Temperatures are affine: kelvin = (value + offset) * size.
+_OFFSET = {"celsius": Fraction(27315, 100), "fahrenheit": Fraction(45967, 100)}
+#: Units of a kind of their own: the same unit matches, any other is a different quantity (an angle in
+#: degrees is not one in radians by a rational factor).
+_OWN_KIND = ("degree", "radian")
 _SPELLINGS: dict[str, str] = {
     "millimeter": "mm", "millimetre": "mm", "centimeter": "cm", "centimetre": "cm", "meter": "m", "metre": "m",
     "kilometer": "km", "kilometre": "km", "nanometer": "nm", "nanometre": "nm", "inch": "in", "inche": "in",
     "foot": "ft", "feet": "ft", "yard": "yd", "mile": "mi", "milligram": "mg", "gram": "g", "kilogram": "kg",
     "pound": "lb", "lbs": "lb", "ounce": "oz", "sec": "s", "second": "s", "minute": "min", "hr": "h",
     "hour": "h", "dollar": "dollar", "cent": "cent", "liter": "l", "litre": "l", "milliliter": "ml",
-    "millilitre": "ml", "mins": "min", "secs": "s", "hrs": "h", "deg": "degree", "rad": "radian",
+    "millilitre": "ml", "ltr": "l", "mins": "min", "secs": "s", "hrs": "h", "deg": "degree", "rad": "radian",
     "mph": "mi/h", "kph": "km/h", "kmh": "km/h",
 }
 #: A value, then its unit: optional ``square``/``sq``/``cubic``, one or two unit words joined by ``/`` or
@@ -63,14 +67,17 @@ class Unit:
     of its own (see ``_OWN_KIND``), which converts to nothing else."""
 
     name: str
-    dims: tuple[int, ...] = (0, 0, 0, 0)
+    value: str
+    """The text before the unit (wrappers and spacing commands gone): ``5\\sqrt{2}`` of ``5\\sqrt{2}\\text{ cm}``."""
+    dims: tuple[int, ...] = (0,) * 6
     size: Fraction = Fraction(1)
     kind: str = ""
+    offset: Fraction = Fraction(0)
 
 
 def _word(word: str) -> tuple[tuple[int, ...], Fraction] | str | None:
     """One unit word: (dims, size), the name of a unit of its own kind, or None when it is no unit."""
-    w = word.lower()
+    w = "l" if word == "L" else word.lower()
     for cut in (w, w[:-1] if w.endswith("s") and len(w) > 3 else w):
         cut = _SPELLINGS.get(cut, cut)
         if cut in _BASE:
@@ -90,38 +97,48 @@ def trailing_unit(text: str) -> Unit | None:
     when set in text (``300 \\text{ K}``); bare, it may be a variable."""
     flat = _SPACING.sub(" ", _WRAPPED.sub(lambda m: " " + m.group(1) + " ", text)).strip().rstrip(".").strip()
     if _DOLLARS.match(flat):
-        return Unit("dollar", *_BASE["dollar"])
+        return Unit("dollar", flat[2:].strip(), *_BASE["dollar"])
     flat = _TEMPERATURE.sub(lambda m: " " + {"C": "celsius", "F": "fahrenheit"}[m.group(1)], flat)
     m = _TRAILING.search(flat)
     if m is None:
         return None
     shape, top, bottom, power = m.groups()
+    value = flat[: m.start(2) if shape is None else m.start(1)].rstrip()
     if top == "K" and "\\text" not in text and "\\mathrm" not in text:
         return None
     words = [top] + ([bottom] if bottom else [])
     read = [_word({"K": "kelvin", "C": "celsius", "F": "fahrenheit"}.get(w, w)) for w in words]
-    if any(r is None for r in read) or (len(words) == 1 and len(top) == 1 and top not in "mgshK"):
+    if any(r is None for r in read) or (len(words) == 1 and len(top) == 1 and top not in "mgshKL"):
         return None
     exp = {"square": 2, "sq": 2, "sq.": 2, "cubic": 3}.get((shape or "").lower(), 1) * int(power or 1)
     name = " ".join(p for p in (shape, "/".join(words), f"^{power}" if power else "") if p)
     if any(isinstance(r, str) for r in read):  # a unit of its own kind: only the same one matches
-        return Unit(name, kind="/".join(r if isinstance(r, str) else str(r) for r in read) + f"^{exp}")
+        return Unit(name, value, kind="/".join(r if isinstance(r, str) else str(r) for r in read) + f"^{exp}")
     dims, size = read[0]
     if bottom:
         dims, size = tuple(a - b for a, b in zip(dims, read[1][0])), size / read[1][1]
-    return Unit(name, tuple(d * exp for d in dims), size**exp)
+    if dims == _TEMP and exp == 1:
+        word = {"K": "kelvin", "C": "celsius", "F": "fahrenheit"}.get(top, top).lower()
+        return Unit(name, value, dims, size, offset=_OFFSET.get(_SPELLINGS.get(word, word), Fraction(0)))
+    return Unit(name, value, tuple(d * exp for d in dims), size**exp)
 
 
-def unit_ratio(answer: str, gold: str) -> Fraction | str | None:
-    """How the answer's unit relates to the gold's: None when either has no known unit or both name the same
-    unit (compare as usual); a Fraction to multiply the answer's value by to have it in the gold's unit; or
-    the reason the units cannot match (a string)."""
-    a, g = trailing_unit(answer), trailing_unit(gold)
-    if a is None or g is None:
-        return None
+@dataclass(frozen=True)
+class Conversion:
+    """The answer's value in the gold's unit is ``value * scale + shift`` (a shift only between temperatures)."""
+
+    scale: Fraction
+    shift: Fraction = Fraction(0)
+
+
+def conversion(a: Unit, g: Unit) -> Conversion | str | None:
+    """How the answer's unit ``a`` relates to the gold's ``g``: None when they are the same unit; the
+    :class:`Conversion` that takes the answer's value to the gold's unit; or the reason they cannot match."""
     if a.kind or g.kind:
         return None if a.kind == g.kind else f"the answer is in {a.name}, the gold in {g.name}"
     if a.dims != g.dims:
         return f"the answer is in {a.name}, the gold in {g.name}: not the same kind of quantity"
-    ratio = a.size / g.size
-    return None if ratio == 1 else ratio
+    # the gold's value v_g from the answer's v_a, through base units: (v_a + o_a) * s_a = (v_g + o_g) * s_g
+    scale = a.size / g.size
+    shift = a.offset * scale - g.offset
+    return None if scale == 1 and shift == 0 else Conversion(scale, shift)

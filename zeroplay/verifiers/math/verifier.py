@@ -18,7 +18,7 @@ from zeroplay.core.verifier import Verifier, missing_reference
 from zeroplay.verifiers.math.extract import Extracted, extract_answer, gold_answer
 from zeroplay.verifiers.math.normalize import choice_letter, compact, drop_variable, normalize, plain_number
 from zeroplay.verifiers.math.options import MathOptions
-from zeroplay.verifiers.math.units import unit_ratio
+from zeroplay.verifiers.math.units import Conversion, conversion, trailing_unit
 from zeroplay.verifiers.workers import WorkerPool
 
 _CACHE_SIZE = 1 << 16
@@ -246,13 +246,15 @@ class MathVerifier(Verifier):
         if not a:
             return Verdict.fail("no-answer: the extracted answer is empty", found.text, **details)
         a, g = _multiple_choice(a, g, response, found.rule)
-        if opts.strip_units:
-            ratio = unit_ratio(found.text, gold_text)
-            if isinstance(ratio, str):
-                return Verdict.fail(f"unit-different: {ratio}", found.text, **details)
-            if ratio is not None:  # 500 cm against 5 m: the answer's value in the gold's unit
-                a = _scaled(a, ratio)
-                details.update(answer=a, unit_ratio=str(ratio))
+        units = (trailing_unit(found.text), trailing_unit(gold_text)) if opts.strip_units else (None, None)
+        if units[0] is not None and units[1] is not None:  # both in units: compare their values in the gold's
+            to = conversion(*units)
+            if isinstance(to, str):
+                return Verdict.fail(f"unit-different: {to}", found.text, **details)
+            a, g = self._normalized(units[0].value), self._normalized(units[1].value)
+            if to is not None:  # 500 cm against 5 m
+                a = _scaled(a, to)
+            details.update(answer=a, gold=g, units=f"{units[0].name} -> {units[1].name}")
         if opts.literal_answer and plain_number(drop_variable(g)) is not None and plain_number(drop_variable(a)) is None:
             return Verdict.fail("unsimplified: the gold is a number and the answer is not written as one "
                                 "(literal_answer)", found.text, **details)
@@ -372,13 +374,16 @@ class MathVerifier(Verifier):
 _CHOICE_ANSWER_PREFIX = re.compile(r"\(?([A-E])\)?(?=[\s:.)]|$)")
 
 
-def _scaled(answer: str, ratio: Fraction) -> str:
-    """``answer`` (normalized) times ``ratio``: exact for a plain number, a product for sympy otherwise."""
-    factor = f"\\frac{{{ratio.numerator}}}{{{ratio.denominator}}}"
+def _scaled(answer: str, to: Conversion) -> str:
+    """``answer`` (normalized) in the gold's unit: exact for a plain number, an expression for sympy otherwise."""
     number = plain_number(drop_variable(answer))
     if number is None:
-        return f"{factor}\\cdot({drop_variable(answer)})"
-    value = number[0] * ratio
+        shift = "" if not to.shift else f"{'+' if to.shift > 0 else '-'}{_latex_fraction(abs(to.shift))}"
+        return f"{_latex_fraction(to.scale)}\\cdot({drop_variable(answer)}){shift}"
+    return _latex_fraction(number[0] * to.scale + to.shift)
+
+
+def _latex_fraction(value: Fraction) -> str:
     if value.denominator == 1:
         return str(value.numerator)
     return f"{'-' if value < 0 else ''}\\frac{{{abs(value.numerator)}}}{{{value.denominator}}}"
