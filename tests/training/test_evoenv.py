@@ -75,9 +75,10 @@ def test_evoenv_recipe_runs_two_steps_on_cpu_and_logs_per_role_metrics(tmp_path)
     last = rows[-1]
     assert last["evoenv/library_size"] > 0 or any(k.startswith("evoenv/rejected/") for k in last)
     # the library on disk is the checkpoint's
-    state = load_checkpoint(run_dir)["extra"]["loop"]["library"]
-    index = json.loads((run_dir / "library" / "index.json").read_text())["envs"] if state else {}
-    assert sorted(index) == sorted(e["name"] for e in state) and len(state) == last["evoenv/library_size"]
+    loop_state = load_checkpoint(run_dir)["extra"]["loop"]
+    state, retired = loop_state["library"], loop_state["retired"]
+    index = json.loads((run_dir / "library" / "index.json").read_text())["envs"] if state or retired else {}
+    assert sorted(index) == sorted(e["name"] for e in state + retired) and len(state) == last["evoenv/library_size"]
     assert "eval/accuracy" in json.loads((run_dir / "summary.json").read_text())["eval_after"]
 
 
@@ -128,10 +129,43 @@ def test_an_admitted_env_that_fails_in_training_leaves_the_mixture_and_the_run_g
     loop._envs["Broken"] = SynthEnv(source=source, difficulty="mixed", batch_size=1, runner=loop.runner)
     with pytest.warns(UserWarning, match="'Broken' failed to make a problem"):
         task = loop._task("Broken", 7)
-    assert task.prompt and loop.admitted == [] and loop.quarantined == 1
+    assert task.prompt and loop.admitted == [] and loop.quarantined == 1 and loop.retired[0]["name"] == "Broken"
     assert all(key.startswith("seed:") for key, _ in loop.mixture())
     from zeroplay.core.errors import ZeroplayError
 
     with pytest.raises(ZeroplayError, match="failed on every instance"):  # a seed env's failure is ours: not hidden
         loop._envs["seed:WordSort"] = SynthEnv(source=source, difficulty="mixed", batch_size=1, runner=loop.runner)
         loop._task("seed:WordSort", 7)
+
+
+def test_an_admitted_env_whose_pass_rate_leaves_the_band_is_retired_and_stays_known(tmp_path):
+    """The solver passes every answer of an admitted env (too easy now, or it found a shortcut the env
+    pays): after ``retire_window`` answers the env leaves the mixture. It stays in the library, so the
+    generator writing it again is paid for no novelty; a checkpoint keeps the retired envs and the window."""
+    from zeroplay.envs.synth.library import Library
+    from zeroplay.envs.synth.pipeline import seed_sources
+    from zeroplay.envs.synth.spec import source_sha
+    from zeroplay.training.selfplay.evoenv import EvoEnvLoop
+
+    cfg = config_from_dict(evoenv_config(tmp_path, evoenv={"generator": "scripted", **SMALL, "retire_window": 4}))
+    loop = EvoEnvLoop(cfg, None, None)
+    for name in ("Easy", "Fine"):
+        source = seed_sources()["WordSort"].replace('NAME = "WordSort"', f'NAME = "{name}"')
+        loop.admitted.append({"name": name, "source": source, "sha256": source_sha(source), "levels": [1, 2],
+                              "difficulty": 1})
+    loop._materialize()
+    for passed in (True, True, True):
+        loop._watch("Easy", passed)
+        loop._watch("Fine", not passed)
+    assert [e["name"] for e in loop.admitted] == ["Easy", "Fine"]  # the window is not full yet
+    loop._watch("Easy", True)
+    loop._watch("Fine", True)  # 1 of 4: inside the band [0.0, 0.8]
+    assert [e["name"] for e in loop.admitted] == ["Fine"] and "1.00" in loop.retired[0]["retired"]
+    assert "Easy" not in dict(loop.mixture()) and "Fine" in dict(loop.mixture())
+    state = loop.state_dict()
+    again = EvoEnvLoop(cfg, None, None)
+    again.load_state_dict(state)
+    assert [e["name"] for e in again.retired] == ["Easy"] and again.recent == {"Fine": [False, False, False, True]}
+    assert sorted(Library(again.library.path).names()) == ["Easy", "Fine"]  # still known to novelty
+    loop._watch("seed:WordSort", True)  # seed envs are never retired
+    assert "seed:WordSort" in dict(loop.mixture())

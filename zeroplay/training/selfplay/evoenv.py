@@ -85,6 +85,11 @@ class EvoEnvConfig(BaseModel):
     """Calibration: the solver pass rates a level must lie in to be kept; an env with no such level is refused."""
     calibration_episodes: int = Field(8, ge=1)
     """Instances per difficulty level in calibration."""
+    retire_window: int = Field(32, ge=0)
+    """The solver's last answers on each admitted env that are watched: once there are this many and their
+    pass rate has left ``band``, the env leaves the mixture (too easy: nothing left to learn, or a shortcut
+    the env pays was found; too hard: no signal). It stays in the library, so it is no novelty when written
+    again. 0: envs are never retired."""
     validation_seeds_per_level: int = Field(8, ge=1)
     """Instances per difficulty level in validation."""
     timeout_s: float = Field(20.0, gt=0)
@@ -140,6 +145,9 @@ class EvoEnvLoop(ShardedLoop):
         self.library = Library(Path(cfg.out_dir) / cfg.name / "library")
         self.admitted: list[dict[str, Any]] = []  # library entries with their sources: the checkpointed truth
         self.quarantined = 0  # admitted envs dropped since the run (re)started: they failed to make a problem
+        #: Admitted envs out of the mixture (retired or quarantined): kept in the library and for novelty.
+        self.retired: list[dict[str, Any]] = []
+        self.recent: dict[str, list[bool]] = {}  # admitted env -> the solver's last answers (pass or not)
         self._envs: dict[str, Any] = {}
         self._materialize()
 
@@ -152,7 +160,7 @@ class EvoEnvLoop(ShardedLoop):
 
     def panels(self) -> list[tuple[str, list[str]]]:
         return [("generator", ["evoenv/admitted_rate", "evoenv/generator/reward"]),
-                ("library", ["evoenv/library_size"]),
+                ("library", ["evoenv/library_size", "evoenv/retired"]),
                 ("solver", ["evoenv/solver/accuracy", "eval/accuracy"]), ("reward", ["reward/mean"])]
 
     # -- the env mixture ----------------------------------------------------------------------------
@@ -193,7 +201,8 @@ class EvoEnvLoop(ShardedLoop):
         from zeroplay.envs.synth.runner import RunnerConfig
         from zeroplay.envs.synth.validate import ValidationConfig
 
-        known = [fingerprint(s) for s in seed_sources().values()] + [fingerprint(e["source"]) for e in self.admitted]
+        known = [fingerprint(s) for s in seed_sources().values()]
+        known += [fingerprint(e["source"]) for e in self.admitted + self.retired]
         author = _Author(self, random.Random(seed_for(self.seed, step, 8)))
         t0 = time.perf_counter()
         results = synthesize(
@@ -255,7 +264,7 @@ class EvoEnvLoop(ShardedLoop):
                 raise
             warnings.warn(f"evoenv: admitted env {key!r} failed to make a problem and leaves the solver's mixture: "
                           f"{' '.join(str(e).split())[:300]}", stacklevel=2)
-            self.admitted = [entry for entry in self.admitted if entry["name"] != key]
+            self._retire(key, "failed to make a problem")
             self.quarantined += 1
             names = list(seed_sources())
             return self.env(f"seed:{names[seed % len(names)]}").reset(seed=seed)[1]["task"]
@@ -271,7 +280,30 @@ class EvoEnvLoop(ShardedLoop):
             samples.append(to_sample(gen, reward=self.solver_reward(c, ok, self.cfg.rewards), role="solver",
                                      env=f"synth/{label}", task_type=label, group=f"{step}-{i}",
                                      episode=f"{step}-s{i}", well_formed=ok))
+        for j, c in enumerate(correct):
+            self._watch(problems[j // n][0], bool(c))
         return samples, correct
+
+    def _watch(self, key: str, passed: bool) -> None:
+        """Note one solver answer on env ``key``; retire an admitted env whose last ``retire_window``
+        answers' pass rate has left the band."""
+        window = self.ec.retire_window
+        if not window or key.startswith("seed:") or all(e["name"] != key for e in self.admitted):
+            return
+        recent = self.recent.setdefault(key, [])
+        recent.append(passed)
+        del recent[:-window]
+        rate, (lo, hi) = sum(recent) / len(recent), self.ec.band
+        if len(recent) == window and not lo <= rate <= hi:
+            self._retire(key, f"the solver's pass rate over its last {window} answers was {rate:.2f}, "
+                              f"outside the band [{lo}, {hi}]")
+
+    def _retire(self, key: str, why: str) -> None:
+        """Move admitted env ``key`` out of the mixture (``why`` is kept with it)."""
+        self.retired += [{**e, "retired": why} for e in self.admitted if e["name"] == key]
+        self.admitted = [e for e in self.admitted if e["name"] != key]
+        self.recent.pop(key, None)
+        self._envs.pop(key, None)
 
     def merge(self, step: int, results: list[ShardResult]) -> tuple[list[Sample], dict[str, float]]:
         samples, stats = concat_stats(results)
@@ -283,7 +315,7 @@ class EvoEnvLoop(ShardedLoop):
         metrics = {"evoenv/proposals": float(len(stats.get("stage", []))),
                    "evoenv/admitted": float(sum(stats.get("admitted", []))), "evoenv/admitted_rate": mean("admitted"),
                    "evoenv/library_size": float(len(self.admitted)), "evoenv/novelty": mean("novelty"),
-                   "evoenv/quarantined": float(self.quarantined),
+                   "evoenv/quarantined": float(self.quarantined), "evoenv/retired": float(len(self.retired)),
                    "evoenv/generator/reward": mean("generator_reward"),
                    "evoenv/author/generator/reward": mean("generator_reward"),
                    "evoenv/solver/accuracy": mean("correct"),
@@ -307,23 +339,26 @@ class EvoEnvLoop(ShardedLoop):
 
     # -- checkpoint state: the library ---------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
-        return {"library": [dict(e) for e in self.admitted]}
+        return {"library": [dict(e) for e in self.admitted], "retired": [dict(e) for e in self.retired],
+                "recent": {k: list(v) for k, v in self.recent.items()}}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.admitted = [dict(e) for e in state.get("library", [])]
+        self.retired = [dict(e) for e in state.get("retired", [])]
+        self.recent = {k: [bool(x) for x in v] for k, v in state.get("recent", {}).items()}
         self._materialize()
 
     def _materialize(self) -> None:
-        """Make ``RUN_DIR/library`` hold exactly ``self.admitted`` (a killed step may have added more)."""
+        """Make ``RUN_DIR/library`` hold exactly the admitted and retired envs (a killed step may have added more)."""
         shutil.rmtree(self.library.path, ignore_errors=True)
         self._envs = {k: v for k, v in self._envs.items() if k.startswith("seed:")}
-        for e in self.admitted:
-            meta = {k: v for k, v in e.items() if k not in ("name", "file", "sha256", "created", "source")}
+        for e in self.admitted + self.retired:
+            meta = {k: v for k, v in e.items() if k not in ("name", "file", "sha256", "created", "source", "retired")}
             entry = self.library.add(e["source"], name=e["name"], sha256=e["sha256"], **meta)
             if entry.name != e["name"]:
                 raise ConfigError(f"evoenv: the library in {self.library.path} could not be rebuilt "
                                   f"({entry.name} != {e['name']}); delete the run directory to start over")
-        if self.admitted:
+        if self.admitted or self.retired:
             self.library.register()
 
 
