@@ -21,6 +21,9 @@ Each step has two roles (one shared policy by default, or one each with ``polici
    number", or one it pays on most instances) scores 0 (:func:`zeroplay.envs.synth._driver.elsewhere`), so a
    written env cannot pay its writer's solver for a key; every call into a source runs in a fresh fork,
    so a source keeps no state to pay its key once per job.
+5. retirement: an admitted env whose solver pass rate over its last ``retire_window`` answers has left
+   ``band`` leaves the mixture (learned, or a shortcut the env pays was found, or no signal left); an
+   admitted env that fails to make a problem leaves it too. Both stay in the library and count for novelty.
 
 ``generator: scripted`` replaces the policy's completions with :class:`ScriptedEnvWriter`'s (a
 tiny random model almost never writes a valid env): it reads the example sources in the same
