@@ -11,7 +11,7 @@ from fractions import Fraction
 
 import pytest
 
-from zeroplay.verifiers.math.units import Conversion, conversion, trailing_unit
+from zeroplay.verifiers.math.units import Conversion, conversion, names_a_unit, trailing_unit
 from zeroplay.verifiers.math.verifier import MathVerifier
 
 B = r"\boxed{%s}"
@@ -51,6 +51,14 @@ WRONG_UNIT = [
     (r"20 \text{ m}^3", r"20\text{ L}"),
     (r"18 \text{ months}", r"18 \text{ years}"),
     (r"37^\circ C", r"37^\circ \text{F}"),
+    # hedges: several units, or a unit the answer names where it cannot be read as the value's
+    (r"5\text{ m}", "5 m cm"),
+    (r"5\text{ m}", "5 cm m"),
+    (r"5\text{ m}", r"5 \text{ m}\text{ cm}"),
+    (r"5\text{ m}", "5 apples cm"),
+    (r"5\text{ m}", r"5 \, \text{c m}"),
+    (r"5\text{ m}", r"5\text{cm}\quad"),
+    (r"5\text{ m}", "5 cms"),
 ]
 
 #: (gold, answer): right, with the unit dropped on either side, spelled another way, or converted.
@@ -84,6 +92,7 @@ RIGHT = [
     (r"1000 \text{ cm}^3", r"1\text{ L}"),
     (r"20 \text{ m}^3", r"20000\text{ L}"),
     (r"-40^\circ F", r"-40^\circ C"),
+    (r"2 \text{ kg m}^2", r"2\text{ kg m}^2"),
 ]
 
 
@@ -118,6 +127,11 @@ def test_no_unit_is_read_where_there_is_none(text: str) -> None:
 def unit_ratio(answer: str, gold: str):
     a, g = trailing_unit(answer), trailing_unit(gold)
     return None if a is None or g is None else conversion(a, g)
+
+
+def test_names_a_unit() -> None:
+    assert names_a_unit("5 apples cm") and names_a_unit(r"5 \, \text{c m}") and names_a_unit("3 hours later")
+    assert not names_a_unit("x in [1, 2]") and not names_a_unit(r"\min(3, 4)") and not names_a_unit("5 m")
 
 
 def test_conversions() -> None:

@@ -6,7 +6,9 @@ module knows, the verifier compares the units first (:func:`unit_ratio`): the sa
 ``m``, ``meters``, ``metre``) goes on as before; a unit of the same kind converts the answer to the
 gold's unit (``500 cm`` is ``5 m``, ``2 hours`` is ``120 minutes``); units of different kinds, or of one
 kind with no fixed ratio (months and days), make the answer wrong. A side without a known unit (none, or
-a noun such as ``students`` or ``square units``) is compared as before.
+a noun such as ``students`` or ``square units``) is compared as before, except an answer that names a
+known unit where it cannot be read as its value's (``5 m cm``, ``5 apples cm``, ``5 meters long``) against
+a gold in units: a hedge between units, wrong.
 """
 
 from __future__ import annotations
@@ -53,8 +55,12 @@ _SPELLINGS: dict[str, str] = {
 _TRAILING = re.compile(
     r"(?:[\d)\]}]|\\pi)\s*(?:(square|sq\.?|cubic)\s+)?([A-Za-z]+)(?:\s*(?:/|\bper\b)\s*([A-Za-z]+))?"
     r"(?:\s*\^\s*\{?\s*([23])\s*\}?)?\s*\.?$")
+#: A word not part of a command (``\\min``).
+_WORD = re.compile(r"(?<![\\A-Za-z])[A-Za-z]+")
+#: The last word of a text, with a power (``m^2``), after a space.
+_LAST_UNIT_WORD = re.compile(r"\s([A-Za-z]+)(?:\s*\^\s*\{?\s*[23]\s*\}?)?\s*$")
 _WRAPPED = re.compile(r"\\(?:text|textnormal|textrm|textup|mathrm|mbox|operatorname)\s*\{([^{}]*)\}")
-_SPACING = re.compile(r"\\[,;:! ]|~|(?<!\\)\$")
+_SPACING = re.compile(r"\\[,;:! ]|\\q?quad(?![A-Za-z])|~|(?<!\\)\$")
 #: Degrees Celsius or Fahrenheit: ``20^\circ C``, ``20°F``, ``20^{\circ}\text{C}``.
 _TEMPERATURE = re.compile(r"(?:\^\s*\{?\s*\\circ\s*\}?|°)\s*([CF])$")
 #: A dollar sign before the value: ``\$5``, ``\$1,000.50`` (a bare ``$`` delimits math).
@@ -78,7 +84,7 @@ class Unit:
 def _word(word: str) -> tuple[tuple[int, ...], Fraction] | str | None:
     """One unit word: (dims, size), the name of a unit of its own kind, or None when it is no unit."""
     w = "l" if word == "L" else word.lower()
-    for cut in (w, w[:-1] if w.endswith("s") and len(w) > 3 else w):
+    for cut in (w, w[:-1] if w.endswith("s") and len(w) >= 3 else w):
         cut = _SPELLINGS.get(cut, cut)
         if cut in _BASE:
             return _BASE[cut]
@@ -95,13 +101,13 @@ def trailing_unit(text: str) -> Unit | None:
     """The physical unit that ends ``text`` after a value, or None (no unit, or a word this module does not
     know as one). Case matters only to keep ``K`` (kelvin) apart from ``k``: ``300 K`` reads as kelvin only
     when set in text (``300 \\text{ K}``); bare, it may be a variable."""
-    flat = _SPACING.sub(" ", _WRAPPED.sub(lambda m: " " + m.group(1) + " ", text)).strip().rstrip(".").strip()
+    flat = _flat(text)
     if _DOLLARS.match(flat):
         return Unit("dollar", flat[2:].strip(), *_BASE["dollar"])
     flat = _TEMPERATURE.sub(lambda m: " " + {"C": "celsius", "F": "fahrenheit"}[m.group(1)], flat)
     m = _TRAILING.search(flat)
     if m is None:
-        return None
+        return _several_units(flat)
     shape, top, bottom, power = m.groups()
     value = flat[: m.start(2) if shape is None else m.start(1)].rstrip()
     if top == "K" and "\\text" not in text and "\\mathrm" not in text:
@@ -121,6 +127,39 @@ def trailing_unit(text: str) -> Unit | None:
         word = {"K": "kelvin", "C": "celsius", "F": "fahrenheit"}.get(top, top).lower()
         return Unit(name, value, dims, size, offset=_OFFSET.get(_SPELLINGS.get(word, word), Fraction(0)))
     return Unit(name, value, tuple(d * exp for d in dims), size**exp)
+
+
+def _flat(text: str) -> str:
+    """``text`` with text wrappers unwrapped, spacing commands and math dollars as spaces, no final stop."""
+    return _SPACING.sub(" ", _WRAPPED.sub(lambda m: " " + m.group(1) + " ", text)).strip().rstrip(".").strip()
+
+
+def names_a_unit(text: str) -> bool:
+    """Whether a word of ``text`` is a unit this module knows: two letters or more (``in`` aside, a common
+    word), or one letter set in text (``\\text{m}``); a bare letter may be a variable. An answer that names a
+    unit :func:`trailing_unit` cannot read (``5 apples cm``) must not be compared as if it named none."""
+    wrapped = " ".join(m.group(1) for m in _WRAPPED.finditer(text))
+    words = _WORD.findall(_flat(text))
+    return any(_word(w) is not None and (len(w) > 1 or w in wrapped.split()) and w.lower() != "in" for w in words)
+
+
+def _several_units(flat: str) -> Unit | None:
+    """Two to four unit words in a row after a value (``5 m cm``, ``2 kg m^2``): a unit of its own kind named
+    by all of them, so only the same words match (a policy unsure of the unit must not be paid for naming
+    several); None when the words before the last are no unit after a value."""
+    words: list[str] = []
+    rest = flat
+    for _ in range(3):
+        last = _LAST_UNIT_WORD.search(rest)
+        if last is None or _word(last.group(1)) is None:
+            return None
+        words.insert(0, last.group(0).strip())
+        rest = rest[: last.start()]
+        inner = trailing_unit(rest) if _TRAILING.search(rest) else None
+        if inner is not None:
+            name = " ".join([inner.name, *words])
+            return Unit(name, inner.value, kind=name)
+    return None
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from zeroplay.core.verifier import Verifier, missing_reference
 from zeroplay.verifiers.math.extract import Extracted, extract_answer, gold_answer
 from zeroplay.verifiers.math.normalize import choice_letter, compact, drop_variable, normalize, plain_number
 from zeroplay.verifiers.math.options import MathOptions
-from zeroplay.verifiers.math.units import Conversion, conversion, trailing_unit
+from zeroplay.verifiers.math.units import Conversion, conversion, names_a_unit, trailing_unit
 from zeroplay.verifiers.workers import WorkerPool
 
 _CACHE_SIZE = 1 << 16
@@ -247,6 +247,9 @@ class MathVerifier(Verifier):
             return Verdict.fail("no-answer: the extracted answer is empty", found.text, **details)
         a, g = _multiple_choice(a, g, response, found.rule)
         units = (trailing_unit(found.text), trailing_unit(gold_text)) if opts.strip_units else (None, None)
+        if units[1] is not None and units[0] is None and names_a_unit(found.text):
+            return Verdict.fail(f"unit-different: the answer names a unit, but not as one unit after its value "
+                                f"(the gold is in {units[1].name})", found.text, **details)
         if units[0] is not None and units[1] is not None:  # both in units: compare their values in the gold's
             to = conversion(*units)
             if isinstance(to, str):
