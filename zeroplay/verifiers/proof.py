@@ -309,6 +309,10 @@ def statement_file(reference: CoqReference, statement: str, premises: Sequence[s
     return text
 
 
+#: Witnesses tried on an existential goal whose witness does not matter (``exists u : unit, S``).
+_WITNESSES = "exists tt | exists 0 | exists true | exists I | exists nil"
+
+
 def derive_tactic(n_premises: int) -> str:
     """How a conjecture is tried against ``n_premises`` known theorems (:func:`statement_file`):
     ``firstorder`` with them as hypotheses, on the goal as it is, flipped (``symmetry``), after
@@ -316,10 +320,12 @@ def derive_tactic(n_premises: int) -> str:
     one rewrite with each. So what follows from them by logic, instances, congruence and rewriting
     alone is found (``True -> S``, ``S /\\ True``, ``~ ~ S``, ``S \\/ T``, ``S`` at ``n + 1``,
     ``S (a) = S (b)`` from ``a = b``, ``b = a``, ``n + 0 + 0 + 0 = n``, ``n + 0 = 5 -> n = 5``,
-    ``rev (rev l) ++ [] = l``), not what needs induction, case analysis or arithmetic beyond them."""
+    ``rev (rev l) ++ [] = l``, ``exists u : unit, S``), not what needs induction, case analysis or
+    arithmetic beyond them."""
     sweep = "; ".join(f"try rewrite zp_premise{i} in *" for i in range(n_premises))
     single = "".join(f" | solve [rewrite zp_premise{i} in *; firstorder]" for i in range(n_premises))
     return ("intros; first [solve [firstorder] | solve [symmetry; firstorder]"
+            f" | solve [repeat (first [{_WITNESSES}]); firstorder]"
             f" | solve [do 4 ({sweep}); firstorder] | solve [symmetry; do 4 ({sweep}); firstorder]{single}]")
 
 

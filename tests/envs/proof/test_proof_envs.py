@@ -105,6 +105,10 @@ TRIVIAL_REWRITES = [
     "forall n : nat, n + 0 + 0 + 0 + 0 = n",
     "forall n m : nat, n + 0 = m -> m = n",
     "forall a b c d : nat, a + (b + (c + d)) = a + b + c + d",
+    # existentials whose witness does not matter
+    "exists u : unit, forall n m : nat, n + m = m + n",
+    "exists k : nat, forall n : nat, n + 0 = n",
+    "exists b : bool, forall l : list nat, rev (rev l) = l",
 ]
 
 
