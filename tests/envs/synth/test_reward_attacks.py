@@ -182,3 +182,21 @@ def test_chance_rule_keeps_no_chancy_level():
     assert report.levels == [2, 3] and report.chance_rates[1] == 0.5
     report = _judge({1: 0.5, 2: 0.5}, (0.2, 0.8), {1: (20, 40), 2: (9, 40)})
     assert not report.passed and "chance limit" in report.reason
+
+
+#: Shows where its new objects land in memory. A fork of the same process gave the calls of a job ids in a
+#: fixed cycle (the host's heap grows a little with each request it reads), the same in every job: a source
+#: could count calls by it. Each call now runs on a heap of random layout.
+HEAP_READER = GOOD.replace(
+    'def sample_instance(rng, difficulty):\n    return {"xs": [',
+    'def sample_instance(rng, difficulty):\n    return {"where": id(object()), "xs": [').replace(
+    'return "Add these numbers: "', 'return str(instance["where"]) + " Add these numbers: "')
+
+
+def test_a_source_reading_its_heap_sees_a_random_layout(runner):
+    assert '"where": id(object())' in HEAP_READER and 'str(instance["where"])' in HEAP_READER
+    jobs = [runner.job(HEAP_READER, "instances", cases=[[5, 2]] * 8) for _ in range(2)]
+    seen = [[int(m["prompt"].split()[0]) for m in out.result["instances"]] for out in runner.run_jobs(jobs)]
+    assert seen[0] != seen[1] and len(set(seen[0])) > 3, seen  # was a cycle of 3 ids, the same in both jobs
+    report = validate(HEAP_READER, ValidationConfig(runner=TEST_RUNNER, seeds_per_level=2), runner=runner)
+    assert not report.passed and report.stage == "deterministic", report
