@@ -2,7 +2,7 @@
 
 Normalization drops a trailing unit (golds often leave it out: ``5`` is right for ``5 \\text{ m}``), which
 alone would pay ``5 cm`` for the gold ``5 m``. So when both the answer and the gold end in a unit this
-module knows, the verifier compares the units first (:func:`unit_ratio`): the same unit (in any spelling:
+module knows, the verifier compares the units first (:func:`conversion`): the same unit (in any spelling:
 ``m``, ``meters``, ``metre``) goes on as before; a unit of the same kind converts the answer to the
 gold's unit (``500 cm`` is ``5 m``, ``2 hours`` is ``120 minutes``); units of different kinds, or of one
 kind with no fixed ratio (months and days), make the answer wrong. A side without a known unit (none, or
