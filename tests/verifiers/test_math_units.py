@@ -96,13 +96,73 @@ RIGHT = [
 ]
 
 
-@pytest.mark.parametrize(("gold", "answer"), WRONG_UNIT)
+#: A red team's second round (a helper who read the code): unknown units (dm, ms, tons, knots, euros),
+#: upper-case prefixes (Mm, Mg, ML, NM), other wrappers (\mathbf, \textsf), a unit split by a wrapper
+#: (\text{k}m), Unicode powers, golds whose unit was not read, degrees against radians, a power after a
+#: compound unit read on the whole (m/s^2 as (m/s)^2), dollar signs in other places, and letters in golds
+#: that are variables (2mg, 2\pi h). Every (gold, answer) pair below was paid.
+RED_TEAM_WRONG = [
+    (r"5 \text{ m}", r"5 \text{ dm}"), (r"5 \text{ m}", "5 decimeters"), (r"5 \text{ s}", r"5 \text{ ms}"),
+    (r"5 \text{ s}", "5 milliseconds"), (r"5 \text{ kg}", "5 tons"), (r"5 \text{ kg}", r"5 \text{ tonnes}"),
+    (r"5 \text{ L}", "5 gallons"), (r"5 \text{ L}", r"5 \text{ dm}^2"), (r"5 \text{ m}^2", r"5 \text{ square dm}"),
+    (r"5 \text{ hours}", r"5 \text{ d}"), (r"5 \text{ hours}", r"5 \text{ wks}"),
+    (r"5 \text{ months}", r"5 \text{ yrs}"),
+    (r"5 \text{ months}", r"5 \text{ yr}"), (r"5 \text{ years}", r"5 \text{ decades}"),
+    (r"60 \text{ mph}", r"60 \text{ kmph}"),
+    (r"60 \text{ km/h}", "60 knots"), (r"30^\circ", "30 gradians"), (r"\$5", r"5 \text{ c}"), (r"\$5", r"5 \text{ ct}"),
+    (r"\$5", r"5 \text{ pennies}"), (r"\$5", "5 euros"), (r"5 \text{ cents}", r"5 \text{ nickels}"),
+    (r"5 \text{ cents}", r"5 \text{ dimes}"), (r"5 \text{ cents}", r"5 \text{ USD}"),
+    (r"5 \text{ m}", r"5 \text{ square}"),
+    (r"5 \text{ m}", r"5 \text{ sq}"), (r"5 \text{ m}", r"5 \text{ cubic}"),
+    (r"5 \text{ mm}", r"5 \text{ Mm}"), (r"5 \text{ mg}", r"5 \text{ Mg}"), (r"5 \text{ mL}", r"5 \text{ ML}"),
+    (r"5 \text{ nm}", r"5 \text{ NM}"),
+    (r"5 \text{ cm}", r"5 \mathbf{m}"), (r"5 \text{ cm}", r"5 \textbf{m}"), (r"5 \text{ cm}", r"5 \mathit{m}"),
+    (r"5 \text{ cm}", r"5 \mathsf{m}"), (r"5 \text{ cm}", r"5 \mathbf{in}"), (r"5 \text{ kg}", r"5 \mathbf{g}"),
+    (r"5 \text{ kg}", r"5 \textsf{g}"),
+    (r"5 \text{ m}", r"5 \text{c}m"), (r"5 \text{ m}", r"5 \text{k}m"), (r"5 \text{ m}", r"5 \mathrm{k}m"),
+    (r"5 \text{ g}", r"5 \text{k}g"),
+    (r"5 \text{ cm}^2", "5 m²"), (r"5 \text{ km}^2", "5 m²"), (r"5 \text{ m}", "5 m²"), (r"5 \text{ m}^2", "5 m³"),
+    (r"5 \text{ L}", "5 m³"), (r"5 \text{ cm}^2", "5 in²"),
+    ("5 cm²", r"5 \text{ m}^2"), ("5 m²", r"5 \text{ cm}^2"), ("5 cm³", r"5 \text{ m}^3"), ("5 m³", r"5 \text{ L}"),
+    (r"5 \mathbf{cm}", r"5 \text{ m}"), (r"5 \textbf{cm}", r"5 \text{ m}"), (r"5 \text{ l}", r"5 \text{ mL}"),
+    (r"5 \text{ t}", r"5 \text{ kg}"), (r"30^\circ", r"30 \text{ rad}"), (r"30^\circ", "30 radians"),
+    (r"\frac{\pi}{6}", r"\frac{\pi}{6} \text{ degrees}"), (r"\frac{\pi}{6}", r"\frac{\pi}{6}\text{ deg}"),
+    (r"2 \text{ radians}", r"2^\circ"), (r"2 \text{ rad}", "2°"),
+    (r"9.8 \text{ m/s}^2", r"98000 \text{ cm/s}^2"), (r"1 \text{ g/cm}^3", r"0.001 \text{ kg/m}^3"),
+    (r"1000 \text{ kg/m}^3", r"1000000 \text{ g/cm}^3"), (r"2 \text{ km/h}^2", r"2000000 \text{ m/h}^2"),
+    (r"10 \text{ cubic feet per minute}", r"2160000 \text{ cubic feet per hour}"),
+    (r"5 \text{ cents}", r"5\$"), (r"5 \text{ cents}", r"\${5}"), (r"5 \text{ cents}", r"\$ {5}"),
+    (r"5 \text{ cents}", r"\$(5)"),
+    (r"5 \text{ cents}", r"\$\mathbf{5}"), (r"5 \text{ cents}", r"\$\frac{5}{1}"),
+    ("2m", r"200 \text{ cm}"), ("3h", r"180 \text{ min}"), ("2mg", r"0.002 \text{ g}"),
+    (r"\frac{3}{2}mg", r"0.0015 \text{ g}"),
+    (r"2\pi h", r"7200\pi \text{ s}"), ("4s", r"\frac{1}{15}\text{ min}"), ("2L", r"2000 \text{ mL}"),
+    ("1990s", "1990 seconds"),
+    (r"300 \text{ K}", r"300 \text{ k}"),
+]
+RED_TEAM_RIGHT = [
+    (r"9.8 \text{ m/s}^2", r"980 \text{ cm/s}^2"), (r"1 \text{ g/cm}^3", r"1000 \text{ kg/m}^3"),
+    (r"1000 \text{ kg/m}^3", r"1 \text{ g/cm}^3"), (r"1 \text{ g/cm}^3", r"1000 \text{ g/L}"),
+    (r"2 \text{ km/h}^2", r"2000 \text{ m/h}^2"),
+    (r"10 \text{ cubic feet per minute}", r"600 \text{ cubic feet per hour}"),
+    (r"5 \text{ cm}^2", "5 cm²"), (r"5 \text{ m}^2", "50000 cm²"),
+    (r"20^\circ C", r"20 \text{ degrees Celsius}"), (r"20^\circ C", "20"), (r"20^\circ C", r"20^\circ"),
+    (r"20^\circ C", "20 ℃"),
+    (r"20 \text{ degrees Celsius}", r"68 \text{ degrees Fahrenheit}"), (r"300 \text{ K}", "300 K"),
+    (r"27^\circ C", "300.15 K"),
+    (r"5 \text{ m}", r"5\displaystyle\text{ m}"), (r"5 \text{ m}", r"5\hspace{1mm}\text{m}"),
+    (r"5 \text{ m}", "5m"), (r"5 \text{ m}", "5 m"), (r"45^\circ", r"45 \text{ degrees}"), (r"45^\circ", "45"),
+    (r"\$5", "5"), (r"\$5", "5 dollars"), (r"\$5", "500 cents"),
+]
+
+
+@pytest.mark.parametrize(("gold", "answer"), WRONG_UNIT + RED_TEAM_WRONG)
 def test_a_different_unit_is_wrong(verifier, gold: str, answer: str) -> None:
     verdict = verifier.verify(B % answer, gold)
     assert verdict.score == 0.0, (gold, answer, verdict.reason)
 
 
-@pytest.mark.parametrize(("gold", "answer"), RIGHT)
+@pytest.mark.parametrize(("gold", "answer"), RIGHT + RED_TEAM_RIGHT)
 def test_the_same_quantity_is_right(verifier, gold: str, answer: str) -> None:
     verdict = verifier.verify(B % answer, gold)
     assert verdict.score == 1.0, (gold, answer, verdict.reason)
@@ -118,7 +178,7 @@ def test_a_wrong_converted_value_is_wrong(verifier) -> None:
     assert verifier.verify(B % r"3.28 \text{ ft}", r"1 \text{ m}").score == 0.0  # 0.999744 m
 
 
-@pytest.mark.parametrize("text", ["x + 5", r"2\pi r", r"x \in (0, 1)", "300 K", "5 apples", r"5\text{ units}",
+@pytest.mark.parametrize("text", ["x + 5", r"2\pi r", r"x \in (0, 1)", "300K", "2m", "5 apples", r"5\text{ units}",
                                   r"\min(3, 4)", "3 in 4", r"(C) 12", "$5$"])
 def test_no_unit_is_read_where_there_is_none(text: str) -> None:
     assert trailing_unit(text) is None, text

@@ -1,14 +1,25 @@
-"""Physical units after an answer's value: ``5 \\text{ cm}``, ``12 square feet``, ``3 km/h``.
+"""Physical units after an answer's value: ``5 \\text{ cm}``, ``12 square feet``, ``3 km/h``, ``9.8 m/s^2``.
 
 Normalization drops a trailing unit (golds often leave it out: ``5`` is right for ``5 \\text{ m}``), which
-alone would pay ``5 cm`` for the gold ``5 m``. So when both the answer and the gold end in a unit this
-module knows, the verifier compares the units first (:func:`conversion`): the same unit (in any spelling:
-``m``, ``meters``, ``metre``) goes on as before; a unit of the same kind converts the answer to the
-gold's unit (``500 cm`` is ``5 m``, ``2 hours`` is ``120 minutes``); units of different kinds, or of one
-kind with no fixed ratio (months and days), make the answer wrong. A side without a known unit (none, or
-a noun such as ``students`` or ``square units``) is compared as before, except an answer that names a
-known unit where it cannot be read as its value's (``5 m cm``, ``5 apples cm``, ``5 meters long``) against
-a gold in units: a hedge between units, wrong.
+alone would pay ``5 cm`` for the gold ``5 m``. So the verifier asks :func:`unit_check` first:
+
+- both sides end in a unit this module knows: the same unit (in any spelling: ``m``, ``meters``,
+  ``metre``) compares the values as usual; a unit of the same kind converts the answer to the gold's
+  unit (``500 cm`` is ``5 m``, ``2 hours`` is ``120 minutes``, ``212^\\circ F`` is ``100^\\circ C``);
+  another kind, or one with no fixed ratio (months and days; degrees and radians), is wrong;
+- the gold is in a known unit and the answer ends in a word that is not that unit (``5 dm``, ``5 Mm``,
+  ``5 apples``), or names a unit elsewhere (``5 m cm``, ``5 meters long``): wrong, a hedge or an unknown
+  unit is not the gold's;
+- the answer is in a known unit and the gold ends in some other word (``5 furlongs``, ``2m`` with ``m`` a
+  variable): wrong, unless the word is ``units``; an angle in degrees against a gold that names ``\\pi``
+  (radians) is wrong too;
+- only one side has a unit and the other a bare value: the values are compared (``20`` for ``20^\\circ C``);
+- neither: compare as usual.
+
+Abbreviations of up to three letters are read in lower case only (``Mm`` is no millimetre), except
+``L``, ``mL``, ``K``, ``C``, ``F``; a one-letter unit needs a space or a text wrapper before it (``2m`` may
+be a variable). A gold is read more strictly, as datasets write variables there (``2\\pi h``, ``2mg``): its
+unit must stand apart from the value, and a one-letter one must be set in text or follow a plain number.
 """
 
 from __future__ import annotations
@@ -41,6 +52,11 @@ _OFFSET = {"celsius": Fraction(27315, 100), "fahrenheit": Fraction(45967, 100)}
 #: Units of a kind of their own: the same unit matches, any other is a different quantity (an angle in
 #: degrees is not one in radians by a rational factor).
 _OWN_KIND = ("degree", "radian")
+#: Words after a value that name no unit of their own (``16\\pi`` square units): they match any unit.
+_GENERIC = ("unit", "units")
+#: Unit abbreviations of three letters or fewer are read in lower case only (``Mm`` is a megametre, not a
+#: millimetre; ``NM`` a nautical mile), but for these.
+_CASED = ("L", "mL", "K", "C", "F")
 _SPELLINGS: dict[str, str] = {
     "millimeter": "mm", "millimetre": "mm", "centimeter": "cm", "centimetre": "cm", "meter": "m", "metre": "m",
     "kilometer": "km", "kilometre": "km", "nanometer": "nm", "nanometre": "nm", "inch": "in", "inche": "in",
@@ -50,21 +66,33 @@ _SPELLINGS: dict[str, str] = {
     "millilitre": "ml", "ltr": "l", "mins": "min", "secs": "s", "hrs": "h", "deg": "degree", "rad": "radian",
     "mph": "mi/h", "kph": "km/h", "kmh": "km/h",
 }
-#: A value, then its unit: optional ``square``/``sq``/``cubic``, one or two unit words joined by ``/`` or
-#: ``per``, an optional power ``^2``/``^3``, and nothing after it but a full stop.
-_TRAILING = re.compile(
-    r"(?:[\d)\]}]|\\pi)\s*(?:(square|sq\.?|cubic)\s+)?([A-Za-z]+)(?:\s*(?:/|\bper\b)\s*([A-Za-z]+))?"
-    r"(?:\s*\^\s*\{?\s*([23])\s*\}?)?\s*\.?$")
+_POWER = r"(?:\s*\^\s*\{?\s*([23])\s*\}?)?"
+_SHAPE = r"(?:(square|sq\.?|cubic)\s+)?"
+#: A value, then its unit: a unit word with an optional ``square``/``sq``/``cubic`` and power, and
+#: optionally ``/`` or ``per`` another (the power binds to the word before it: ``m/s^2``), then nothing
+#: but a full stop.
+_TRAILING = re.compile(r"(?:[\d)\]}]|\\pi)(\s*)" + _SHAPE + r"([A-Za-z]+)" + _POWER
+                       + r"(?:\s*(?:/|\bper\b)\s*" + _SHAPE + r"([A-Za-z]+)" + _POWER + r")?\s*\.?$")
 #: A word not part of a command (``\\min``).
 _WORD = re.compile(r"(?<![\\A-Za-z])[A-Za-z]+")
 #: The last word of a text, with a power (``m^2``), after a space.
 _LAST_UNIT_WORD = re.compile(r"\s([A-Za-z]+)(?:\s*\^\s*\{?\s*[23]\s*\}?)?\s*$")
-_WRAPPED = re.compile(r"\\(?:text|textnormal|textrm|textup|mathrm|mbox|operatorname)\s*\{([^{}]*)\}")
-_SPACING = re.compile(r"\\[,;:! ]|\\q?quad(?![A-Za-z])|~|(?<!\\)\$")
-#: Degrees Celsius or Fahrenheit: ``20^\circ C``, ``20°F``, ``20^{\circ}\text{C}``.
-_TEMPERATURE = re.compile(r"(?:\^\s*\{?\s*\\circ\s*\}?|°)\s*([CF])$")
-#: A dollar sign before the value: ``\$5``, ``\$1,000.50`` (a bare ``$`` delimits math).
-_DOLLARS = re.compile(r"^\\\$\s*\d[\d,]*(?:\.\d+)?$")
+_PLAIN_VALUE = re.compile(r"^[+-]?\d[\d,]*(?:\.\d+)?$")
+_VALUE_END = re.compile(r"(?:[\d)\]}]|\\pi)\s*$")
+#: A word (not a command) that ends a text after a value or bracket, maybe glued to it (``5m``, ``5 dm^2``).
+_DANGLING = re.compile(r"(?<![\\A-Za-z])([A-Za-z]+)(?:\s*\^\s*\{?\s*-?\d\s*\}?)?\s*\.?$")
+_WRAPPERS = ("text", "textnormal", "textrm", "textup", "textbf", "textit", "textsf", "texttt", "mathrm", "mathbf",
+             "mathit", "mathsf", "mathtt", "mathnormal", "boldsymbol", "mbox", "operatorname")
+_WRAPPED = re.compile(r"\\(?:" + "|".join(_WRAPPERS) + r")\s*\{([^{}]*)\}")
+_SPACING = re.compile(r"\\[,;:! ]|\\(?:q?quad|displaystyle|textstyle)(?![A-Za-z])|\\hspace\*?\s*\{[^{}]*\}|~|(?<!\\)\$")
+_SUPERSCRIPTS = str.maketrans({"²": "^2", "³": "^3", "℃": "°C", "℉": "°F"})
+#: Degrees Celsius or Fahrenheit: ``20^\circ C``, ``20°F``, ``20^{\circ}\text{C}``, ``20 degrees Celsius``.
+_TEMPERATURE = re.compile(r"(?:\^\s*\{?\s*\\circ\s*\}?|°|\s+degrees?\s+)\s*(C|F|[Cc]elsius|[Ff]ahrenheit)$")
+#: A degree sign that ends the text (an angle: ``45^\circ``).
+_DEGREE_SIGN = re.compile(r"(?:\^\s*\{?\s*\\circ\s*\}?|°|\\degree(?![A-Za-z]))\s*$")
+_TRIG = re.compile(r"\\(?:sin|cos|tan|cot|sec|csc)(?![A-Za-z])")
+#: An escaped dollar sign (``\$5``, ``5\$``, ``\${5}``); a bare ``$`` delimits math.
+_DOLLAR = re.compile(r"\\\$")
 
 
 @dataclass(frozen=True)
@@ -83,7 +111,9 @@ class Unit:
 
 def _word(word: str) -> tuple[tuple[int, ...], Fraction] | str | None:
     """One unit word: (dims, size), the name of a unit of its own kind, or None when it is no unit."""
-    w = "l" if word == "L" else word.lower()
+    if len(word) <= 3 and word != word.lower() and word not in _CASED:
+        return None
+    w = {"K": "kelvin", "C": "celsius", "F": "fahrenheit"}.get(word, word).lower()
     for cut in (w, w[:-1] if w.endswith("s") and len(w) >= 3 else w):
         cut = _SPELLINGS.get(cut, cut)
         if cut in _BASE:
@@ -97,50 +127,72 @@ def _word(word: str) -> tuple[tuple[int, ...], Fraction] | str | None:
     return None
 
 
-def trailing_unit(text: str) -> Unit | None:
+def _flat(text: str) -> str:
+    """``text`` with text wrappers unwrapped, spacing commands and math dollars as spaces, superscript
+    digits as powers, no final stop."""
+    text = _WRAPPED.sub(lambda m: m.group(1), _WRAPPED.sub(lambda m: m.group(1), text.translate(_SUPERSCRIPTS)))
+    return _SPACING.sub(" ", text).strip().rstrip(".").strip()
+
+
+def _exponent(shape: str | None, power: str | None) -> int:
+    return {"square": 2, "sq": 2, "sq.": 2, "cubic": 3}.get((shape or "").lower(), 1) * int(power or 1)
+
+
+def trailing_unit(text: str, strict: bool = False) -> Unit | None:
     """The physical unit that ends ``text`` after a value, or None (no unit, or a word this module does not
-    know as one). Case matters only to keep ``K`` (kelvin) apart from ``k``: ``300 K`` reads as kelvin only
-    when set in text (``300 \\text{ K}``); bare, it may be a variable."""
+    know as one; see the module docstring for case and one-letter units). ``strict`` (for golds, where
+    letters are often variables: ``2\\pi h``, ``2mg``) reads a unit only apart from its value, and a
+    one-letter unit only set in text (``5 \\text{ m}``) or after a plain number (``0.2 m``)."""
     flat = _flat(text)
-    if _DOLLARS.match(flat):
-        return Unit("dollar", flat[2:].strip(), *_BASE["dollar"])
-    flat = _TEMPERATURE.sub(lambda m: " " + {"C": "celsius", "F": "fahrenheit"}[m.group(1)], flat)
+    if _DOLLAR.search(flat):
+        rest = _DOLLAR.sub(" ", flat).strip()
+        return None if _DANGLING.search(rest) else Unit("dollar", rest, *_BASE["dollar"])
+    flat = _TEMPERATURE.sub(lambda m: " " + {"c": "celsius", "f": "fahrenheit"}[m.group(1)[0].lower()], flat)
+    sign = _DEGREE_SIGN.search(flat)
+    if sign is not None:  # an angle in degrees, unless a trig function reads it (sin 30^\circ is a number)
+        value = flat[: sign.start()].strip()
+        return None if _TRIG.search(value) or not value else Unit("°", value, kind="degree^1")
     m = _TRAILING.search(flat)
     if m is None:
         return _several_units(flat)
-    shape, top, bottom, power = m.groups()
-    value = flat[: m.start(2) if shape is None else m.start(1)].rstrip()
-    if top == "K" and "\\text" not in text and "\\mathrm" not in text:
+    gap, shape, top, power, shape2, bottom, power2 = m.groups()
+    if len(top) == 1 and not bottom and (not gap or top not in "mgshLKCF"):
         return None
-    words = [top] + ([bottom] if bottom else [])
-    read = [_word({"K": "kelvin", "C": "celsius", "F": "fahrenheit"}.get(w, w)) for w in words]
-    if any(r is None for r in read) or (len(words) == 1 and len(top) == 1 and top not in "mgshKL"):
+    if top in "KCF" and not strict and top not in _wrapped_words(text):  # 300 K may be 300 thousand
         return None
-    exp = {"square": 2, "sq": 2, "sq.": 2, "cubic": 3}.get((shape or "").lower(), 1) * int(power or 1)
-    name = " ".join(p for p in (shape, "/".join(words), f"^{power}" if power else "") if p)
+    if strict and (not gap or (len(top) == 1 and not bottom and top not in _wrapped_words(text)
+                               and not _PLAIN_VALUE.match(flat[: m.start(1)]))):
+        return None
+    read = [_word(w) for w in (top, bottom) if w]
+    if any(r is None for r in read):
+        return None
+    value = flat[: m.start(1)]
+    exps = [_exponent(shape, power), _exponent(shape2, power2)]
+    name = flat[m.end(1):].strip().rstrip(".").strip()
     if any(isinstance(r, str) for r in read):  # a unit of its own kind: only the same one matches
-        return Unit(name, value, kind="/".join(r if isinstance(r, str) else str(r) for r in read) + f"^{exp}")
-    dims, size = read[0]
+        kinds = [f"{r}^{e}" if isinstance(r, str) else f"{r[0]}:{r[1]}^{e}" for r, e in zip(read, exps)]
+        return Unit(name, value, kind="/".join(kinds))
+    dims = tuple(d * exps[0] for d in read[0][0])
+    size = read[0][1] ** exps[0]
     if bottom:
-        dims, size = tuple(a - b for a, b in zip(dims, read[1][0])), size / read[1][1]
-    if dims == _TEMP and exp == 1:
+        dims = tuple(d - b * exps[1] for d, b in zip(dims, read[1][0]))
+        size /= read[1][1] ** exps[1]
+    if dims == _TEMP:
         word = {"K": "kelvin", "C": "celsius", "F": "fahrenheit"}.get(top, top).lower()
         return Unit(name, value, dims, size, offset=_OFFSET.get(_SPELLINGS.get(word, word), Fraction(0)))
-    return Unit(name, value, tuple(d * exp for d in dims), size**exp)
+    return Unit(name, value, dims, size)
 
 
-def _flat(text: str) -> str:
-    """``text`` with text wrappers unwrapped, spacing commands and math dollars as spaces, no final stop."""
-    return _SPACING.sub(" ", _WRAPPED.sub(lambda m: " " + m.group(1) + " ", text)).strip().rstrip(".").strip()
+def _wrapped_words(text: str) -> list[str]:
+    return " ".join(m.group(1) for m in _WRAPPED.finditer(text)).split()
 
 
 def names_a_unit(text: str) -> bool:
     """Whether a word of ``text`` is a unit this module knows: two letters or more (``in`` aside, a common
-    word), or one letter set in text (``\\text{m}``); a bare letter may be a variable. An answer that names a
-    unit :func:`trailing_unit` cannot read (``5 apples cm``) must not be compared as if it named none."""
-    wrapped = " ".join(m.group(1) for m in _WRAPPED.finditer(text))
+    word), or one letter set in text (``\\text{m}``); a bare letter may be a variable."""
+    wrapped = _wrapped_words(text)
     words = _WORD.findall(_flat(text))
-    return any(_word(w) is not None and (len(w) > 1 or w in wrapped.split()) and w.lower() != "in" for w in words)
+    return any(_word(w) is not None and (len(w) > 1 or w in wrapped) and w.lower() != "in" for w in words)
 
 
 def _several_units(flat: str) -> Unit | None:
@@ -162,6 +214,24 @@ def _several_units(flat: str) -> Unit | None:
     return None
 
 
+def _dangling(text: str) -> tuple[str, str] | None:
+    """The word that ends ``text`` (not a command) with its power, and the text before it when that ends in
+    a value (else ``""``: another word comes before, ``c m``): ``("dm", "5")`` of ``5 dm``, ``("m", "2")``
+    of ``2m``."""
+    flat = _flat(text)
+    m = _DANGLING.search(flat)
+    if m is None:
+        return None
+    before = flat[: m.start()].rstrip()
+    return m.group(0).strip().rstrip(".").strip(), before if _VALUE_END.search(before) else ""
+
+
+def _as_unit(word: str, value: str) -> Unit | None:
+    """``word`` read as a unit set in text after ``value`` (a bare ``K`` or one glued to its value is not
+    read by :func:`trailing_unit`)."""
+    return trailing_unit(f"{value} \\text{{ {word}}}") if value else None
+
+
 @dataclass(frozen=True)
 class Conversion:
     """The answer's value in the gold's unit is ``value * scale + shift`` (a shift only between temperatures)."""
@@ -181,3 +251,48 @@ def conversion(a: Unit, g: Unit) -> Conversion | str | None:
     scale = a.size / g.size
     shift = a.offset * scale - g.offset
     return None if scale == 1 and shift == 0 else Conversion(scale, shift)
+
+
+@dataclass(frozen=True)
+class UnitCheck:
+    """What the units of an answer and its gold decide: ``wrong`` (the reason), or the values to compare
+    (the texts before the units) and the :class:`Conversion` of the answer's (None: the same unit)."""
+
+    wrong: str = ""
+    answer: str = ""
+    gold: str = ""
+    to: Conversion | None = None
+
+
+def unit_check(answer: str, gold: str) -> UnitCheck | None:
+    """The units' verdict on ``answer`` against ``gold`` (see the module docstring); None when units decide
+    nothing and the texts are compared as they are."""
+    a, g = trailing_unit(answer), trailing_unit(gold, strict=True)
+    if a is not None and g is not None:
+        if a.name == "°" and g.dims == _TEMP:  # 20^\circ for 20^\circ C
+            return UnitCheck(answer=a.value, gold=g.value)
+        to = conversion(a, g)
+        return UnitCheck(wrong=to) if isinstance(to, str) else UnitCheck(answer=a.value, gold=g.value, to=to)
+    if g is not None:
+        word, before = _dangling(answer) or ("", "")
+        read = _as_unit(word, before)  # 500cm, 300 K, 5m: a unit glued to its value or bare
+        to = conversion(read, g) if read is not None else "no unit"
+        if not isinstance(to, str):
+            return UnitCheck(answer=read.value, gold=g.value, to=to)
+        if word and word.lower() not in _GENERIC:
+            return UnitCheck(wrong=f"the answer ends in {word!r}, not a unit read as the gold's {g.name}")
+        if names_a_unit(answer):
+            return UnitCheck(wrong=f"the answer names a unit, but not as one unit after its value "
+                                   f"(the gold is in {g.name})")
+        return UnitCheck(answer=answer, gold=g.value)  # no unit: the gold's value
+    if a is not None:
+        word, before = _dangling(gold) or ("", "")
+        read = _as_unit(word, before) if len(word.split("^")[0]) > 1 else None  # 1990s: no seconds
+        if read is not None and conversion(a, read) is None:  # the same unit, glued in the gold (5m): no
+            return UnitCheck(answer=a.value, gold=read.value)  # conversion, as 2mg may be m times g
+        if word and word.lower() not in _GENERIC:
+            return UnitCheck(wrong=f"the answer is in {a.name}, the gold ends in {word!r}")
+        if a.kind == "degree^1" and "\\pi" in gold:
+            return UnitCheck(wrong="the answer is an angle in degrees, the gold one in radians")
+        return UnitCheck(answer=a.value, gold=gold)  # the gold has no unit: the answer's value
+    return None

@@ -18,7 +18,7 @@ from zeroplay.core.verifier import Verifier, missing_reference
 from zeroplay.verifiers.math.extract import Extracted, extract_answer, gold_answer
 from zeroplay.verifiers.math.normalize import choice_letter, compact, drop_variable, normalize, plain_number
 from zeroplay.verifiers.math.options import MathOptions
-from zeroplay.verifiers.math.units import Conversion, conversion, names_a_unit, trailing_unit
+from zeroplay.verifiers.math.units import Conversion, unit_check
 from zeroplay.verifiers.workers import WorkerPool
 
 _CACHE_SIZE = 1 << 16
@@ -246,18 +246,14 @@ class MathVerifier(Verifier):
         if not a:
             return Verdict.fail("no-answer: the extracted answer is empty", found.text, **details)
         a, g = _multiple_choice(a, g, response, found.rule)
-        units = (trailing_unit(found.text), trailing_unit(gold_text)) if opts.strip_units else (None, None)
-        if units[1] is not None and units[0] is None and names_a_unit(found.text):
-            return Verdict.fail(f"unit-different: the answer names a unit, but not as one unit after its value "
-                                f"(the gold is in {units[1].name})", found.text, **details)
-        if units[0] is not None and units[1] is not None:  # both in units: compare their values in the gold's
-            to = conversion(*units)
-            if isinstance(to, str):
-                return Verdict.fail(f"unit-different: {to}", found.text, **details)
-            a, g = self._normalized(units[0].value), self._normalized(units[1].value)
-            if to is not None:  # 500 cm against 5 m
-                a = _scaled(a, to)
-            details.update(answer=a, gold=g, units=f"{units[0].name} -> {units[1].name}")
+        units = unit_check(found.text, gold_text) if opts.strip_units else None
+        if units is not None and units.wrong:
+            return Verdict.fail(f"unit-different: {units.wrong}", found.text, **details)
+        if units is not None:  # both in units: their values compared in the gold's (500 cm against 5 m)
+            a, g = self._normalized(units.answer), self._normalized(units.gold)
+            if units.to is not None:
+                a = _scaled(a, units.to)
+            details.update(answer=a, gold=g)
         if opts.literal_answer and plain_number(drop_variable(g)) is not None and plain_number(drop_variable(a)) is None:
             return Verdict.fail("unsimplified: the gold is a number and the answer is not written as one "
                                 "(literal_answer)", found.text, **details)
