@@ -93,6 +93,8 @@ RIGHT = [
     (r"20 \text{ m}^3", r"20000\text{ L}"),
     (r"-40^\circ F", r"-40^\circ C"),
     (r"2 \text{ kg m}^2", r"2\text{ kg m}^2"),
+    # algebra is no unit: variables after a coefficient are compared as usual
+    ("3x^2y", "3yx^2"), ("2a+3b", "3b+2a"), ("4x^2y^3", "4y^3x^2"), ("6x^3-4x^2+2x", "2x-4x^2+6x^3"),
 ]
 
 
@@ -156,15 +158,92 @@ RED_TEAM_RIGHT = [
 ]
 
 
-@pytest.mark.parametrize(("gold", "answer"), WRONG_UNIT + RED_TEAM_WRONG)
+#: A third round (another helper): a unit written after the box (\boxed{5}\text{ cm}), unknown symbols on
+#: both sides (N and J, kN and N, gallons and quarts), percent against units, square units for a length,
+#: unbalanced brackets around a converted value, a ~ b with a decimal a. An answer here may be a whole
+#: response (it has its own \boxed).
+RED_TEAM3_WRONG = [
+    ('5 \\text{ m}', 'The length is \\boxed{5}\\text{ cm}.'),
+    ('5 \\text{ m}', 'The length is \\boxed{5} cm.'),
+    ('5 \\text{ kg}', 'So $\\boxed{5}$ grams.'),
+    ('5 \\text{ m}', 'The answer is $\\boxed{5}$ km.'),
+    ('5 \\text{ m}', '\\boxed{5}\\,\\mathrm{cm}'),
+    ('5 \\text{ N}', '5 \\text{ J}'),
+    ('5 \\text{ kN}', '5 \\text{ N}'),
+    ('5 \\text{ kJ}', '5 \\text{ J}'),
+    ('100 \\text{ J}', '100 \\text{ W}'),
+    ('5 \\text{ MHz}', '5 \\text{ kHz}'),
+    ('2 \\text{ atm}', '2 \\text{ Pa}'),
+    ('5 \\text{ mol}', '5 \\text{ mmol}'),
+    ('5 \\text{ V}', '5 \\text{ A}'),
+    ('5 \\text{ W}', '5 \\text{ kW}'),
+    ('3 \\text{ ms}', '3 \\text{ ns}'),
+    ('5 \\text{ MJ}', '5 \\text{ mJ}'),
+    ('5 \\text{ gallons}', '5 \\text{ quarts}'),
+    ('5 gallons', '5 quarts'),
+    ('5 acres', '5 hectares'),
+    ('5 \\text{ tons}', '5 \\text{ tonnes}'),
+    ('5 \\text{ dm}', '5 \\text{ dam}'),
+    ('1 \\text{ century}', '1 \\text{ decade}'),
+    ('5 kilonewtons', '5 newtons'),
+    ('5m', '5 \\text{ dm}'),
+    ('5m', '5 \\text{ Mm}'),
+    ('5m', '5 \\text{ nmi}'),
+    ('12cm', '12 \\text{ dm}'),
+    ('0.5 \\text{ m}', '50\\%'),
+    ('0.5 \\text{ m}', '50 \\%'),
+    ('\\frac{1}{2} \\text{ m}', '50\\%'),
+    ('0.25 \\text{ kg}', '25\\%'),
+    ('\\$0.50', '50\\%'),
+    ('5 \\text{ m}', '5\\%'),
+    ('\\$5', '5\\%'),
+    ('5^\\circ C', '5\\%'),
+    ('30^\\circ', '30\\%'),
+    ('30\\%', '30^\\circ'),
+    ('5\\%', '5 \\text{ cents}'),
+    ('20\\%', '20 \\text{ kg}'),
+    ('5 \\text{ m}', '5 \\text{ square units}'),
+    ('5 \\text{ m}^2', '5 \\text{ cubic units}'),
+    ('5 \\text{ square units}', '5 \\text{ cm}'),
+    ('5 \\text{ cubic units}', '5 \\text{ m}^2'),
+    ('5 \\text{ m}', '0)+5+(0 \\text{ cm}'),
+    ('5 \\text{ m}', '1)\\cdot(500 \\text{ cm}'),
+    ('5 \\text{ m}', '5)/(1/100 \\text{ cm}'),
+    ('5 \\text{ m}', '5.0 \\text{ cm} \\approx 5 \\text{ m}'),
+    ('5 \\text{ m}', '5.0 \\text{ kg} \\approx 5 \\text{ m}'),
+    ('5 \\text{ m}', '0.05 \\text{ m} \\approx 5 \\text{ m}'),
+    ('5', '0.05 \\approx 5'),
+    ('293.15 \\text{ K}', '293.15^\\circ'),
+]
+RED_TEAM3_RIGHT = [
+    ('5 \\text{ m}', 'Final answer: \\boxed{500}\\text{ cm}'),
+    ('5 \\text{ kg}', '5 Kg'),
+    ('5 \\text{ km}', '5 KM'),
+    ('5 \\text{ km}', '5 Km'),
+    ('5 \\text{ hrs}', '5 Hrs'),
+    ('5 \\text{ min}', '5 Min'),
+    ('\\$5', '5 USD'),
+    ('\\$5', '5 bucks'),
+    ('\\$5', '500¢'),
+    ('0.005 \\text{ s}', '5 \\text{ ms}'),
+    ('5 \\mu\\text{m}', '5000 \\text{ nm}'),
+    ('5 \\text{ L}', '5 \\text{ dm}^3'),
+    ('5 \\text{ mL}', '5 \\text{ cc}'),
+    ('1 \\text{ km}^2', '100 \\text{ ha}'),
+    ('5 \\text{ kPa}', '5000 \\text{ Pa}'),
+    ('20^\\circ C', '20 \\text{ degrees}'),
+]
+
+
+@pytest.mark.parametrize(("gold", "answer"), WRONG_UNIT + RED_TEAM_WRONG + RED_TEAM3_WRONG)
 def test_a_different_unit_is_wrong(verifier, gold: str, answer: str) -> None:
-    verdict = verifier.verify(B % answer, gold)
+    verdict = verifier.verify(answer if r"\boxed" in answer else B % answer, gold)
     assert verdict.score == 0.0, (gold, answer, verdict.reason)
 
 
-@pytest.mark.parametrize(("gold", "answer"), RIGHT + RED_TEAM_RIGHT)
+@pytest.mark.parametrize(("gold", "answer"), RIGHT + RED_TEAM_RIGHT + RED_TEAM3_RIGHT)
 def test_the_same_quantity_is_right(verifier, gold: str, answer: str) -> None:
-    verdict = verifier.verify(B % answer, gold)
+    verdict = verifier.verify(answer if r"\boxed" in answer else B % answer, gold)
     assert verdict.score == 1.0, (gold, answer, verdict.reason)
 
 
@@ -219,3 +298,11 @@ def test_hostile_text_never_raises() -> None:
         assert ratio is None or isinstance(ratio, (Conversion, str))
     assert trailing_unit("1" + "a" * 100_000 + "!") is None
     assert trailing_unit("1 " * 50_000 + "m") is not None
+
+
+def test_unit_after_the_box() -> None:
+    from zeroplay.verifiers.math.units import unit_after
+
+    assert unit_after(r"\text{ cm}.") == r"\text{ cm}" and unit_after(" grams.") == "grams"
+    assert unit_after("$ km.") == "km" and unit_after(r"\%") == r"\%"
+    assert unit_after(" is the answer.") == "" and unit_after(" in total.") == "" and unit_after("") == ""

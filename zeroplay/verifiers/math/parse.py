@@ -678,15 +678,30 @@ def _approximation(s: str, opts: MathOptions, depth: int) -> Value:
     exact = _structured(first, opts, depth + 1)
     value = exact.items[1] if exact.kind == "eq" and isinstance(exact.items[0], sympy.Symbol) else exact.items[0]
     rounded = _structured(last, opts, depth + 1)
-    if exact.kind not in ("expr", "eq") or not isinstance(value, sympy.Expr) or value.has(sympy.Float):
+    if exact.kind not in ("expr", "eq") or not isinstance(value, sympy.Expr):
         return rounded
     literal = last.strip()
+    if value.has(sympy.Float):  # a decimal a: b, unless b is no rounding of it (0.05 \approx 5 is 0.05)
+        return exact if _inconsistent(value, rounded, literal, first) else rounded
     if rounded.kind == "expr" and _PLAIN_LITERAL.match(literal) and value.is_number and not value.free_symbols:
         ulp_half = sympy.Rational(1, 2) / 10 ** len(literal.partition(".")[2])
         diff = sympy.N(value - sympy.Rational(literal), 30)
         if diff.is_real and abs(diff) <= ulp_half:
             return Value("approx", (exact, rounded))
     return exact
+
+
+def _inconsistent(value: sympy.Expr, rounded: Value, literal: str, first: str) -> bool:
+    """Whether the plain number ``literal`` (``b`` of ``a \\approx b``, parsed as ``rounded``) differs from the
+    number ``value`` (``a``) by more than half a unit in the last digit either writes."""
+    plain_first = first.split("=")[-1].strip()
+    if rounded.kind != "expr" or not _PLAIN_LITERAL.match(literal) or value.free_symbols or not value.is_number:
+        return False
+    digits = [len(literal.partition(".")[2])]
+    if _PLAIN_LITERAL.match(plain_first):
+        digits.append(len(plain_first.partition(".")[2]))
+    diff = sympy.N(value - sympy.Rational(literal), 30)
+    return bool(diff.is_real and abs(diff) > sympy.Rational(1, 2) / 10 ** min(digits))
 
 
 def _relation(s: str, opts: MathOptions) -> Value | None:

@@ -14,7 +14,17 @@ alone would pay ``5 cm`` for the gold ``5 m``. So the verifier asks :func:`unit_
   variable): wrong, unless the word is ``units``; an angle in degrees against a gold that names ``\\pi``
   (radians) is wrong too;
 - only one side has a unit and the other a bare value: the values are compared (``20`` for ``20^\\circ C``);
-- neither: compare as usual.
+  a percentage against a unit, either way, is wrong;
+- neither side's unit is known but both are a number, a space and a word, and one of the words looks like
+  a symbol (three letters or fewer, or a capital: ``N``, ``kJ``, ``atm``): the words must be the same
+  (``5 N`` is not ``5 J``); nouns (``students``, ``people``) and algebra (``3x^2y``) are compared as usual;
+- an answer with a unit that names another unit in its value (``0.05 m \\approx 5 m``, ``500 cm = 5 m``)
+  is wrong: one quantity, one unit.
+
+The verifier also reads a unit written right after the answer's box (``\\boxed{5}\\text{ cm}``,
+``$\\boxed{5}$ grams.``: :func:`unit_after`). Left to context, and read one fixed way: ``C`` is Celsius
+(not coulombs), ``K`` after a number in a gold is kelvin (not thousand), ``pounds`` are mass, ``oz`` are
+mass ounces, ``g`` is grams, and a one-letter gold unit after a plain number (``2 h``) is a unit.
 
 Abbreviations of up to three letters are read in lower case only (``Mm`` is no millimetre), except
 ``L``, ``mL``, ``K``, ``C``, ``F``; a one-letter unit needs a space or a text wrapper before it (``2m`` may
@@ -28,64 +38,106 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 
-#: Base dimensions: length, mass, time, money, calendar time (months: no fixed number of days), temperature.
-#: Each unit is (dimension exponents, size in base units).
-_L, _M, _T, _D, _CAL, _TEMP = (tuple(int(i == k) for i in range(6)) for k in range(6))
+#: Base dimensions: length, mass, time, money, calendar time (months: no fixed number of days), temperature,
+#: electric current, amount of substance. Each unit is (dimension exponents, size in base units).
+_L, _M, _T, _D, _CAL, _TEMP, _I, _N = (tuple(int(i == k) for i in range(8)) for k in range(8))
+
+
+def _dims(**powers: int) -> tuple[int, ...]:
+    """Dimension exponents from base names: ``_dims(L=2, M=1, T=-2)`` is the joule's."""
+    order = ("L", "M", "T", "D", "CAL", "TEMP", "I", "N")
+    return tuple(powers.get(k, 0) for k in order)
+
+
 _INCH = Fraction(254, 10000)
 _POUND = Fraction(45359237, 10**8)
+_GALLON = Fraction(3785411784, 10**12)  # US gallon, in cubic metres
+#: Unit symbols that take SI prefixes (``km``, ``ms``, ``kN``, ``MHz``, ``mmol``), with their size in base units.
+_SI: dict[str, tuple[tuple[int, ...], Fraction]] = {
+    "m": (_L, Fraction(1)), "g": (_M, Fraction(1, 1000)), "s": (_T, Fraction(1)),
+    "l": (_dims(L=3), Fraction(1, 1000)), "L": (_dims(L=3), Fraction(1, 1000)),
+    "N": (_dims(L=1, M=1, T=-2), Fraction(1)), "J": (_dims(L=2, M=1, T=-2), Fraction(1)),
+    "W": (_dims(L=2, M=1, T=-3), Fraction(1)), "Pa": (_dims(L=-1, M=1, T=-2), Fraction(1)),
+    "A": (_I, Fraction(1)), "V": (_dims(L=2, M=1, T=-3, I=-1), Fraction(1)), "Hz": (_dims(T=-1), Fraction(1)),
+    "mol": (_N, Fraction(1)), "cal": (_dims(L=2, M=1, T=-2), Fraction(4184, 1000)),
+}
+_PREFIXES = {"n": Fraction(1, 10**9), "u": Fraction(1, 10**6), "µ": Fraction(1, 10**6), "μ": Fraction(1, 10**6),
+             "m": Fraction(1, 1000), "c": Fraction(1, 100), "d": Fraction(1, 10), "k": Fraction(1000),
+             "M": Fraction(10**6), "G": Fraction(10**9)}
 _BASE: dict[str, tuple[tuple[int, ...], Fraction]] = {
-    "mm": (_L, Fraction(1, 1000)), "cm": (_L, Fraction(1, 100)), "m": (_L, Fraction(1)), "km": (_L, Fraction(1000)),
-    "nm": (_L, Fraction(1, 10**9)), "in": (_L, _INCH), "ft": (_L, 12 * _INCH), "yd": (_L, 36 * _INCH),
-    "mi": (_L, 63360 * _INCH),
-    "mg": (_M, Fraction(1, 10**6)), "g": (_M, Fraction(1, 1000)), "kg": (_M, Fraction(1)), "lb": (_M, _POUND),
-    "oz": (_M, _POUND / 16),
-    "s": (_T, Fraction(1)), "min": (_T, Fraction(60)), "h": (_T, Fraction(3600)), "day": (_T, Fraction(86400)),
+    "in": (_L, _INCH), "ft": (_L, 12 * _INCH), "yd": (_L, 36 * _INCH), "mi": (_L, 63360 * _INCH),
+    "nmi": (_L, Fraction(1852)), "lb": (_M, _POUND), "oz": (_M, _POUND / 16), "tonne": (_M, Fraction(1000)),
+    "min": (_T, Fraction(60)), "h": (_T, Fraction(3600)), "day": (_T, Fraction(86400)),
     "week": (_T, Fraction(7 * 86400)),
     "dollar": (_D, Fraction(1)), "cent": (_D, Fraction(1, 100)),
-    # volume: a litre is a cubic decimetre
-    "l": ((3, 0, 0, 0, 0, 0), Fraction(1, 1000)), "ml": ((3, 0, 0, 0, 0, 0), Fraction(1, 10**6)),
-    "month": (_CAL, Fraction(1)), "year": (_CAL, Fraction(12)),
+    "gallon": (_dims(L=3), _GALLON), "quart": (_dims(L=3), _GALLON / 4), "pint": (_dims(L=3), _GALLON / 8),
+    "cc": (_dims(L=3), Fraction(1, 10**6)), "acre": (_dims(L=2), Fraction(40468564224, 10**7)),
+    "ha": (_dims(L=2), Fraction(10**4)), "atm": (_dims(L=-1, M=1, T=-2), Fraction(101325)),
+    "bar": (_dims(L=-1, M=1, T=-2), Fraction(10**5)),
+    "month": (_CAL, Fraction(1)), "year": (_CAL, Fraction(12)), "decade": (_CAL, Fraction(120)),
+    "century": (_CAL, Fraction(1200)),
     "kelvin": (_TEMP, Fraction(1)), "celsius": (_TEMP, Fraction(1)), "fahrenheit": (_TEMP, Fraction(5, 9)),
 }
 #: Temperatures are affine: kelvin = (value + offset) * size.
 _OFFSET = {"celsius": Fraction(27315, 100), "fahrenheit": Fraction(45967, 100)}
 #: Units of a kind of their own: the same unit matches, any other is a different quantity (an angle in
-#: degrees is not one in radians by a rational factor).
-_OWN_KIND = ("degree", "radian")
-#: Words after a value that name no unit of their own (``16\\pi`` square units): they match any unit.
+#: degrees is not one in radians by a rational factor; a ton is short, long or metric).
+_OWN_KIND = ("degree", "radian", "ton", "knot")
+#: Words after a value that name no unit of their own (``16\\pi`` square units): they match any unit of their
+#: power (square units an area, cubic units a volume).
 _GENERIC = ("unit", "units")
-#: Unit abbreviations of three letters or fewer are read in lower case only (``Mm`` is a megametre, not a
-#: millimetre; ``NM`` a nautical mile), but for these.
-_CASED = ("L", "mL", "K", "C", "F")
+#: Unit abbreviations of three letters or fewer are read as written (``kN``, ``MHz``, ``mL``), or else in
+#: lower case (``Kg``, ``KM``, ``Hrs``, ``USD``), but not where a capital is a prefix or names another unit
+#: before one of these (``Mm`` is a megametre, ``NM`` a nautical mile: neither is read).
+_PREFIXED = ("m", "g", "s", "l", "n", "j", "w", "a", "v", "hz", "pa", "mol", "mi")
 _SPELLINGS: dict[str, str] = {
     "millimeter": "mm", "millimetre": "mm", "centimeter": "cm", "centimetre": "cm", "meter": "m", "metre": "m",
-    "kilometer": "km", "kilometre": "km", "nanometer": "nm", "nanometre": "nm", "inch": "in", "inche": "in",
+    "kilometer": "km", "kilometre": "km", "nanometer": "nm", "nanometre": "nm", "decimeter": "dm",
+    "decimetre": "dm", "micrometer": "um", "micrometre": "um", "micron": "um", "inch": "in", "inche": "in",
     "foot": "ft", "feet": "ft", "yard": "yd", "mile": "mi", "milligram": "mg", "gram": "g", "kilogram": "kg",
-    "pound": "lb", "lbs": "lb", "ounce": "oz", "sec": "s", "second": "s", "minute": "min", "hr": "h",
-    "hour": "h", "dollar": "dollar", "cent": "cent", "liter": "l", "litre": "l", "milliliter": "ml",
-    "millilitre": "ml", "ltr": "l", "mins": "min", "secs": "s", "hrs": "h", "deg": "degree", "rad": "radian",
-    "mph": "mi/h", "kph": "km/h", "kmh": "km/h",
+    "pound": "lb", "lbs": "lb", "ounce": "oz", "sec": "s", "second": "s", "millisecond": "ms",
+    "microsecond": "us", "nanosecond": "ns", "minute": "min", "hr": "h", "hour": "h", "dollar": "dollar",
+    "cent": "cent", "usd": "dollar", "buck": "dollar", "penny": "cent", "pennie": "cent", "liter": "l",
+    "litre": "l", "milliliter": "ml", "millilitre": "ml", "ltr": "l", "mins": "min", "secs": "s", "hrs": "h",
+    "yr": "year", "yrs": "year", "wk": "week", "wks": "week", "d": "day", "deg": "degree", "rad": "radian",
+    "mph": "mi/h", "kph": "km/h", "kmh": "km/h", "kmph": "km/h", "newton": "N", "joule": "J", "watt": "W",
+    "volt": "V", "ampere": "A", "amp": "A", "hertz": "Hz", "mole": "mol", "pascal": "Pa", "calorie": "cal",
+    "kilocalorie": "kcal", "kilonewton": "kN", "kilojoule": "kJ", "kilowatt": "kW", "kilopascal": "kPa",
+    "t": "tonne", "centurie": "century", "hectare": "ha",
 }
 _POWER = r"(?:\s*\^\s*\{?\s*([23])\s*\}?)?"
 _SHAPE = r"(?:(square|sq\.?|cubic)\s+)?"
 #: A value, then its unit: a unit word with an optional ``square``/``sq``/``cubic`` and power, and
 #: optionally ``/`` or ``per`` another (the power binds to the word before it: ``m/s^2``), then nothing
 #: but a full stop.
-_TRAILING = re.compile(r"(?:[\d)\]}]|\\pi)(\s*)" + _SHAPE + r"([A-Za-z]+)" + _POWER
-                       + r"(?:\s*(?:/|\bper\b)\s*" + _SHAPE + r"([A-Za-z]+)" + _POWER + r")?\s*\.?$")
+_TRAILING = re.compile(r"(?:[\d)\]}]|\\pi)(\s*)" + _SHAPE + r"([A-Za-zµμ]+)" + _POWER
+                       + r"(?:\s*(?:/|\bper\b)\s*" + _SHAPE + r"([A-Za-zµμ]+)" + _POWER + r")?\s*\.?$")
 #: A word not part of a command (``\\min``).
 _WORD = re.compile(r"(?<![\\A-Za-z])[A-Za-z]+")
 #: The last word of a text, with a power (``m^2``), after a space.
 _LAST_UNIT_WORD = re.compile(r"\s([A-Za-z]+)(?:\s*\^\s*\{?\s*[23]\s*\}?)?\s*$")
 _PLAIN_VALUE = re.compile(r"^[+-]?\d[\d,]*(?:\.\d+)?$")
 _VALUE_END = re.compile(r"(?:[\d)\]}]|\\pi)\s*$")
+#: A word right after a value (``m`` of ``0.05 m``): a unit there is a second unit in an answer.
+_AFTER_VALUE = re.compile(r"(?:[\d)\]}]|\\pi)\s*([A-Za-zµμ]+)(?![A-Za-z])")
+#: A plain number, a space, and one word (with a power): ``5 N``, ``100 kJ``, ``3 m^{-1}``.
+_NUMBER_WORD = re.compile(r"^[+-]?\d[\d,]*(?:\.\d+)?\s+([A-Za-zµμ]+(?:\s*\^\s*\{?\s*-?\d\s*\}?)?)$")
+_PERCENT_END = re.compile(r"\\?%\s*$")
+#: Generic units at the end of a text: ``units``, ``square units``, ``units^2``.
+_GENERIC_END = re.compile(r"\s(?:(square|sq\.?|cubic)\s+)?units?(?:\s*\^\s*\{?\s*([23])\s*\}?)?\s*$")
 #: A word (not a command) that ends a text after a value or bracket, maybe glued to it (``5m``, ``5 dm^2``).
 _DANGLING = re.compile(r"(?<![\\A-Za-z])([A-Za-z]+)(?:\s*\^\s*\{?\s*-?\d\s*\}?)?\s*\.?$")
 _WRAPPERS = ("text", "textnormal", "textrm", "textup", "textbf", "textit", "textsf", "texttt", "mathrm", "mathbf",
              "mathit", "mathsf", "mathtt", "mathnormal", "boldsymbol", "mbox", "operatorname")
 _WRAPPED = re.compile(r"\\(?:" + "|".join(_WRAPPERS) + r")\s*\{([^{}]*)\}")
+#: What may follow an answer's box as its unit: spacing, a closing ``$``, then one unit (a word, a
+#: wrapped word, a degree or percent sign, with a power or ``/`` another), then the end of a sentence.
+_UNIT_AFTER = re.compile(
+    r"\s*\$*\s*(?:\\[,;: !]\s*)*((?:\\(?:" + "|".join(_WRAPPERS) + r")\s*\{[^{}]*\}|[A-Za-z]+|\\?%|°[CF]?"
+    r"|\^\s*\{?\s*\\circ\s*\}?\s*[CF]?)(?:\s*\^\s*\{?\s*[23]\s*\}?)?(?:\s*/\s*[A-Za-z]+)?)\s*\$*\s*(?:[.,;:!)]|$|\n)")
 _SPACING = re.compile(r"\\[,;:! ]|\\(?:q?quad|displaystyle|textstyle)(?![A-Za-z])|\\hspace\*?\s*\{[^{}]*\}|~|(?<!\\)\$")
-_SUPERSCRIPTS = str.maketrans({"²": "^2", "³": "^3", "℃": "°C", "℉": "°F"})
+_MICRO = re.compile(r"\\mu\s*(?=[A-Za-z])")
+_SUPERSCRIPTS = str.maketrans({"²": "^2", "³": "^3", "℃": "°C", "℉": "°F", "¢": " cents"})
 #: Degrees Celsius or Fahrenheit: ``20^\circ C``, ``20°F``, ``20^{\circ}\text{C}``, ``20 degrees Celsius``.
 _TEMPERATURE = re.compile(r"(?:\^\s*\{?\s*\\circ\s*\}?|°|\s+degrees?\s+)\s*(C|F|[Cc]elsius|[Ff]ahrenheit)$")
 #: A degree sign that ends the text (an angle: ``45^\circ``).
@@ -111,13 +163,19 @@ class Unit:
 
 def _word(word: str) -> tuple[tuple[int, ...], Fraction] | str | None:
     """One unit word: (dims, size), the name of a unit of its own kind, or None when it is no unit."""
-    if len(word) <= 3 and word != word.lower() and word not in _CASED:
-        return None
-    w = {"K": "kelvin", "C": "celsius", "F": "fahrenheit"}.get(word, word).lower()
+    if word in ("K", "C", "F"):
+        word = {"K": "kelvin", "C": "celsius", "F": "fahrenheit"}[word]
+    if len(word) <= 3 and word != word.lower():
+        if word in _SI or (word[0] in _PREFIXES and word[1:] in _SI):  # as written: kN, MHz, mL, Pa
+            return _si(word)
+        if word[0] in "MGNTP" and word[1:].lower() in _PREFIXED:  # Mm, MG, NM: a prefix or another unit
+            return None
+    w = word.lower()
     for cut in (w, w[:-1] if w.endswith("s") and len(w) >= 3 else w):
         cut = _SPELLINGS.get(cut, cut)
-        if cut in _BASE:
-            return _BASE[cut]
+        read = _BASE.get(cut) or _si(cut)
+        if read is not None:
+            return read
         if cut in _OWN_KIND:
             return cut
         if "/" in cut:
@@ -127,10 +185,21 @@ def _word(word: str) -> tuple[tuple[int, ...], Fraction] | str | None:
     return None
 
 
+def _si(symbol: str) -> tuple[tuple[int, ...], Fraction] | None:
+    """A unit symbol with an optional SI prefix (``km``, ``ms``, ``kN``, ``mmol``, ``µm``), or None."""
+    if symbol in _SI:
+        return _SI[symbol]
+    if len(symbol) > 1 and symbol[0] in _PREFIXES and symbol[1:] in _SI:
+        dims, size = _SI[symbol[1:]]
+        return dims, size * _PREFIXES[symbol[0]]
+    return None
+
+
 def _flat(text: str) -> str:
     """``text`` with text wrappers unwrapped, spacing commands and math dollars as spaces, superscript
     digits as powers, no final stop."""
     text = _WRAPPED.sub(lambda m: m.group(1), _WRAPPED.sub(lambda m: m.group(1), text.translate(_SUPERSCRIPTS)))
+    text = _MICRO.sub("µ", text)
     return _SPACING.sub(" ", text).strip().rstrip(".").strip()
 
 
@@ -269,30 +338,92 @@ def unit_check(answer: str, gold: str) -> UnitCheck | None:
     nothing and the texts are compared as they are."""
     a, g = trailing_unit(answer), trailing_unit(gold, strict=True)
     if a is not None and g is not None:
-        if a.name == "°" and g.dims == _TEMP:  # 20^\circ for 20^\circ C
+        if a.kind == "degree^1" and g.dims == _TEMP and g.offset:  # 20^\circ for 20^\circ C (not for kelvin)
             return UnitCheck(answer=a.value, gold=g.value)
         to = conversion(a, g)
-        return UnitCheck(wrong=to) if isinstance(to, str) else UnitCheck(answer=a.value, gold=g.value, to=to)
+        if isinstance(to, str):
+            return UnitCheck(wrong=to)
+        if names_a_unit(a.value) or any(_word(w) for w in _AFTER_VALUE.findall(a.value)):  # 5.0 cm \approx 5 m
+            return UnitCheck(wrong="the answer names more than one unit")
+        if to is not None and not _balanced(a.value):  # 0)+5+(0 cm: a scale must cover the whole value
+            return UnitCheck(wrong="the answer's value has unbalanced brackets")
+        return UnitCheck(answer=a.value, gold=g.value, to=to)
     if g is not None:
+        if _percent_tail(answer):
+            return UnitCheck(wrong=f"the answer is a percentage, the gold in {g.name}")
         word, before = _dangling(answer) or ("", "")
         read = _as_unit(word, before)  # 500cm, 300 K, 5m: a unit glued to its value or bare
         to = conversion(read, g) if read is not None else "no unit"
-        if not isinstance(to, str):
+        if not isinstance(to, str) and (to is None or _balanced(read.value)):
             return UnitCheck(answer=read.value, gold=g.value, to=to)
-        if word and word.lower() not in _GENERIC:
+        if word and not _generic_fits(answer, g):
             return UnitCheck(wrong=f"the answer ends in {word!r}, not a unit read as the gold's {g.name}")
         if names_a_unit(answer):
             return UnitCheck(wrong=f"the answer names a unit, but not as one unit after its value "
                                    f"(the gold is in {g.name})")
-        return UnitCheck(answer=answer, gold=g.value)  # no unit: the gold's value
+        return UnitCheck(answer=answer if not word else _value_before_generic(answer), gold=g.value)
     if a is not None:
+        if _percent_tail(gold):
+            return UnitCheck(wrong=f"the answer is in {a.name}, the gold a percentage")
         word, before = _dangling(gold) or ("", "")
         read = _as_unit(word, before) if len(word.split("^")[0]) > 1 else None  # 1990s: no seconds
         if read is not None and conversion(a, read) is None:  # the same unit, glued in the gold (5m): no
             return UnitCheck(answer=a.value, gold=read.value)  # conversion, as 2mg may be m times g
-        if word and word.lower() not in _GENERIC:
+        if word and not _generic_fits(gold, a):
             return UnitCheck(wrong=f"the answer is in {a.name}, the gold ends in {word!r}")
         if a.kind == "degree^1" and "\\pi" in gold:
             return UnitCheck(wrong="the answer is an angle in degrees, the gold one in radians")
-        return UnitCheck(answer=a.value, gold=gold)  # the gold has no unit: the answer's value
+        return UnitCheck(answer=a.value, gold=gold if not word else _value_before_generic(gold))
+    # neither unit known: a number then a symbol on both sides (5 N, 5 J) must be the same symbol
+    words = [_NUMBER_WORD.match(_flat(answer)), _NUMBER_WORD.match(_flat(gold))]
+    if words[0] and words[1] and any(_symbol_like(w.group(1)) for w in words) and words[0][1] != words[1][1]:
+        return UnitCheck(wrong=f"the answer ends in {words[0][1]!r}, the gold in {words[1][1]!r}")
     return None
+
+
+def _balanced(text: str) -> bool:
+    """Whether the brackets of ``text`` close in order (``(1)+(2)``; not ``0)+(5``, ``[1, 2)``)."""
+    stack: list[str] = []
+    for ch in text:
+        if ch in "([{":
+            stack.append(")]}"["([{".index(ch)])
+        elif ch in ")]}" and (not stack or stack.pop() != ch):
+            return False
+    return not stack
+
+
+def unit_after(text: str) -> str:
+    """A unit that ``text`` (what follows an answer's box) starts with: `` cm.`` of ``\\boxed{5} cm.``,
+    ``\\text{ grams}`` of ``\\boxed{5}\\text{ grams}``; ``""`` when it starts with no known unit (``is the
+    answer``, ``in total``)."""
+    m = _UNIT_AFTER.match(text[:200])
+    if m is None:
+        return ""
+    unit = m.group(1)
+    read = trailing_unit(f"1 {unit}") or trailing_unit(f"1 \\text{{ {unit}}}")
+    return unit if read is not None or _PERCENT_END.search(unit) else ""
+
+
+def _percent_tail(text: str) -> bool:
+    return bool(_PERCENT_END.search(_flat(text)))
+
+
+def _symbol_like(word: str) -> bool:
+    """A word that reads as a unit symbol (``N``, ``kJ``, ``atm``, ``MHz``), not a noun (``students``)."""
+    return len(word.split("^")[0]) <= 3 or word != word.lower()
+
+
+def _generic_fits(text: str, unit: Unit) -> bool:
+    """Whether ``text`` ends in generic units that fit ``unit``: ``units`` any, ``square units`` an area,
+    ``cubic units`` a volume."""
+    m = _GENERIC_END.search(_flat(text))
+    if m is None:
+        return False
+    power = _exponent(m.group(1), m.group(2))
+    return m.group(1) is None and m.group(2) is None or unit.dims == _dims(L=power)
+
+
+def _value_before_generic(text: str) -> str:
+    flat = _flat(text)
+    m = _GENERIC_END.search(flat)
+    return flat[: m.start()].strip() if m else text

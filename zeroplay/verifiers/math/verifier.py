@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from zeroplay.core.answers import MAX_SCAN, math_spans
+from zeroplay.core.answers import MAX_SCAN, braced, math_spans
 from zeroplay.core.types import Verdict
 from zeroplay.core.verifier import Verifier, missing_reference
 from zeroplay.verifiers.math.extract import Extracted, extract_answer, gold_answer
 from zeroplay.verifiers.math.normalize import choice_letter, compact, drop_variable, normalize, plain_number
 from zeroplay.verifiers.math.options import MathOptions
-from zeroplay.verifiers.math.units import Conversion, unit_check
+from zeroplay.verifiers.math.units import Conversion, unit_after, unit_check
 from zeroplay.verifiers.workers import WorkerPool
 
 _CACHE_SIZE = 1 << 16
@@ -246,7 +246,7 @@ class MathVerifier(Verifier):
         if not a:
             return Verdict.fail("no-answer: the extracted answer is empty", found.text, **details)
         a, g = _multiple_choice(a, g, response, found.rule)
-        units = unit_check(found.text, gold_text) if opts.strip_units else None
+        units = unit_check(found.text + _unit_after_box(response, found), gold_text) if opts.strip_units else None
         if units is not None and units.wrong:
             return Verdict.fail(f"unit-different: {units.wrong}", found.text, **details)
         if units is not None:  # both in units: their values compared in the gold's (500 cm against 5 m)
@@ -371,6 +371,19 @@ class MathVerifier(Verifier):
 
 
 _CHOICE_ANSWER_PREFIX = re.compile(r"\(?([A-E])\)?(?=[\s:.)]|$)")
+
+
+def _unit_after_box(response: str, found: Extracted) -> str:
+    """The unit written right after the answer's box (``\\boxed{5}\\text{ cm}``, ``$\\boxed{5}$ grams.``), with a
+    space before it; ``""`` when there is none (or the answer was not found in a box)."""
+    if found.rule != "boxed":
+        return ""
+    start = response.rfind("\\boxed")
+    got = braced(response, start + len("\\boxed")) if start >= 0 else None
+    if got is None or got[0].strip() != found.text.strip():
+        return ""
+    unit = unit_after(response[got[1]:])
+    return " " + unit if unit else ""
 
 
 def _scaled(answer: str, to: Conversion) -> str:
