@@ -200,7 +200,7 @@ def _flat(text: str) -> str:
     digits as powers, no final stop."""
     text = _WRAPPED.sub(lambda m: m.group(1), _WRAPPED.sub(lambda m: m.group(1), text.translate(_SUPERSCRIPTS)))
     text = _MICRO.sub("µ", text)
-    return _SPACING.sub(" ", text).strip().rstrip(".").strip()
+    return " ".join(_SPACING.sub(" ", text).split()).rstrip(".").rstrip()  # one space at most: linear regexes
 
 
 def _exponent(shape: str | None, power: str | None) -> int:
