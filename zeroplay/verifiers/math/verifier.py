@@ -118,8 +118,9 @@ class MathVerifier(Verifier):
     Units (with ``strip_units``, the default): a unit after the value may be left out on either side
     (``5`` for ``5 \\text{ m}``). When both sides end in a physical unit, the units must agree: the same
     unit in any spelling, or one of the same kind, converted (``500 cm`` for ``5 m``, ``2 hours`` for
-    ``120 minutes``); ``5 cm`` for ``5 m``, ``3 minutes`` for ``3 hours`` are wrong (``unit-different``;
-    :mod:`~zeroplay.verifiers.math.units`).
+    ``120 minutes``); ``5 cm`` for ``5 m``, ``3 minutes`` for ``3 hours``, ``5 dm`` (an unknown unit) for
+    ``5 m``, ``5 N`` for ``5 J``, a hedge (``5 m cm``) are wrong (``unit-different``). A unit written
+    right after the box counts (``\\boxed{5}\\text{ cm}``). See :mod:`~zeroplay.verifiers.math.units`.
 
     Multiple choice: a gold ``B`` or ``(B)`` wants that letter (``(B) 12`` counts; an answer found
     only by the fallback takes the letter that ends the response: ``... which is option (b).``). A
