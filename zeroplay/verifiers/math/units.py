@@ -83,9 +83,6 @@ _OFFSET = {"celsius": Fraction(27315, 100), "fahrenheit": Fraction(45967, 100)}
 #: Units of a kind of their own: the same unit matches, any other is a different quantity (an angle in
 #: degrees is not one in radians by a rational factor; a ton is short, long or metric).
 _OWN_KIND = ("degree", "radian", "ton", "knot")
-#: Words after a value that name no unit of their own (``16\\pi`` square units): they match any unit of their
-#: power (square units an area, cubic units a volume).
-_GENERIC = ("unit", "units")
 #: Unit abbreviations of three letters or fewer are read as written (``kN``, ``MHz``, ``mL``), or else in
 #: lower case (``Kg``, ``KM``, ``Hrs``, ``USD``), but not where a capital is a prefix or names another unit
 #: before one of these (``Mm`` is a megametre, ``NM`` a nautical mile: neither is read).
@@ -105,28 +102,31 @@ _SPELLINGS: dict[str, str] = {
     "kilocalorie": "kcal", "kilonewton": "kN", "kilojoule": "kJ", "kilowatt": "kW", "kilopascal": "kPa",
     "t": "tonne", "centurie": "century", "hectare": "ha",
 }
-_POWER = r"(?:\s*\^\s*\{?\s*([23])\s*\}?)?"
+_POWER = r"(?:\s*\^\s*\{?\s*([23])\s*\}?)?"  # ^2, ^{3}: captured
+_ANY_POWER = r"(?:\s*\^\s*\{?\s*-?\d\s*\}?)?"  # ^2, ^{-1}: not captured
 _SHAPE = r"(?:(square|sq\.?|cubic)\s+)?"
+_VALUE_CHAR = r"(?:[\d)\]}]|\\pi)"  # what a value ends in: a digit, a closing bracket, pi
+_NUM = r"[+-]?\d[\d,]*(?:\.\d+)?"  # a plain number
 #: A value, then its unit: a unit word with an optional ``square``/``sq``/``cubic`` and power, and
 #: optionally ``/`` or ``per`` another (the power binds to the word before it: ``m/s^2``), then nothing
 #: but a full stop.
-_TRAILING = re.compile(r"(?:[\d)\]}]|\\pi)(\s*)" + _SHAPE + r"([A-Za-zµμ]+)" + _POWER
+_TRAILING = re.compile(_VALUE_CHAR + r"(\s*)" + _SHAPE + r"([A-Za-zµμ]+)" + _POWER
                        + r"(?:\s*(?:/|\bper\b)\s*" + _SHAPE + r"([A-Za-zµμ]+)" + _POWER + r")?\s*\.?$")
 #: A word not part of a command (``\\min``).
 _WORD = re.compile(r"(?<![\\A-Za-z])[A-Za-z]+")
 #: The last word of a text, with a power (``m^2``), after a space.
-_LAST_UNIT_WORD = re.compile(r"\s([A-Za-z]+)(?:\s*\^\s*\{?\s*[23]\s*\}?)?\s*$")
-_PLAIN_VALUE = re.compile(r"^[+-]?\d[\d,]*(?:\.\d+)?$")
-_VALUE_END = re.compile(r"(?:[\d)\]}]|\\pi)\s*$")
+_LAST_UNIT_WORD = re.compile(r"\s([A-Za-z]+)" + _POWER.replace("([23])", "[23]") + r"\s*$")
+_PLAIN_VALUE = re.compile(f"^{_NUM}$")
+_VALUE_END = re.compile(_VALUE_CHAR + r"\s*$")
 #: A word right after a value (``m`` of ``0.05 m``): a unit there is a second unit in an answer.
-_AFTER_VALUE = re.compile(r"(?:[\d)\]}]|\\pi)\s*([A-Za-zµμ]+)(?![A-Za-z])")
+_AFTER_VALUE = re.compile(_VALUE_CHAR + r"\s*([A-Za-zµμ]+)(?![A-Za-z])")
 #: A plain number, a space, and one word (with a power): ``5 N``, ``100 kJ``, ``3 m^{-1}``.
-_NUMBER_WORD = re.compile(r"^[+-]?\d[\d,]*(?:\.\d+)?\s+([A-Za-zµμ]+(?:\s*\^\s*\{?\s*-?\d\s*\}?)?)$")
+_NUMBER_WORD = re.compile(f"^{_NUM}" + r"\s+([A-Za-zµμ]+" + _ANY_POWER + ")$")
 _PERCENT_END = re.compile(r"\\?%\s*$")
 #: Generic units at the end of a text: ``units``, ``square units``, ``units^2``.
-_GENERIC_END = re.compile(r"\s(?:(square|sq\.?|cubic)\s+)?units?(?:\s*\^\s*\{?\s*([23])\s*\}?)?\s*$")
+_GENERIC_END = re.compile(r"\s" + _SHAPE + "units?" + _POWER + r"\s*$")
 #: A word (not a command) that ends a text after a value or bracket, maybe glued to it (``5m``, ``5 dm^2``).
-_DANGLING = re.compile(r"(?<![\\A-Za-z])([A-Za-z]+)(?:\s*\^\s*\{?\s*-?\d\s*\}?)?\s*\.?$")
+_DANGLING = re.compile(r"(?<![\\A-Za-z])([A-Za-z]+)" + _ANY_POWER + r"\s*\.?$")
 _WRAPPERS = ("text", "textnormal", "textrm", "textup", "textbf", "textit", "textsf", "texttt", "mathrm", "mathbf",
              "mathit", "mathsf", "mathtt", "mathnormal", "boldsymbol", "mbox", "operatorname")
 _WRAPPED = re.compile(r"\\(?:" + "|".join(_WRAPPERS) + r")\s*\{([^{}]*)\}")
