@@ -59,6 +59,7 @@ WRONG_UNIT = [
     (r"5\text{ m}", r"5 \, \text{c m}"),
     (r"5\text{ m}", r"5\text{cm}\quad"),
     (r"5\text{ m}", "5 cms"),
+    (r"(3, 4)\text{ m}", r"(300, 500)\text{ cm}"), (r"(3, 4)\text{ m}", r"(3, 4)\text{ cm}"),
 ]
 
 #: (gold, answer): right, with the unit dropped on either side, spelled another way, or converted.
@@ -93,6 +94,7 @@ RIGHT = [
     (r"20 \text{ m}^3", r"20000\text{ L}"),
     (r"-40^\circ F", r"-40^\circ C"),
     (r"2 \text{ kg m}^2", r"2\text{ kg m}^2"),
+    (r"(3, 4)\text{ m}", r"(300, 400)\text{ cm}"), (r"[2, 5)\text{ m}", r"[200, 500)\text{ cm}"),
     # algebra is no unit: variables after a coefficient are compared as usual
     ("3x^2y", "3yx^2"), ("2a+3b", "3b+2a"), ("4x^2y^3", "4y^3x^2"), ("6x^3-4x^2+2x", "2x-4x^2+6x^3"),
 ]

@@ -382,9 +382,9 @@ def unit_check(answer: str, gold: str) -> UnitCheck | None:
 
 
 def _balanced(text: str) -> bool:
-    """Whether the brackets of ``text`` close in order (``(1)+(2)``; not ``0)+(5``, ``[1, 2)``)."""
+    """Whether the brackets of ``text`` close in order (``(1)+(2)``, ``[1, 2)``; not ``0)+(5``)."""
     stack: list[str] = []
-    for ch in text:
+    for ch in text.replace("[", "(").replace("]", ")"):  # an interval may open with one and close with the other
         if ch in "([{":
             stack.append(")]}"["([{".index(ch)])
         elif ch in ")]}" and (not stack or stack.pop() != ch):

@@ -374,6 +374,10 @@ class MathVerifier(Verifier):
 _CHOICE_ANSWER_PREFIX = re.compile(r"\(?([A-E])\)?(?=[\s:.)]|$)")
 
 
+#: A tuple or interval of numbers: ``(3, 4)``, ``[2.5, 5)``.
+_NUMBER_GROUP = re.compile(r"([(\[])([^()\[\]]*,[^()\[\]]*)([)\]])")
+
+
 def _unit_after_box(response: str, found: Extracted) -> str:
     """The unit written right after the answer's box (``\\boxed{5}\\text{ cm}``, ``$\\boxed{5}$ grams.``), with a
     space before it; ``""`` when there is none (or the answer was not found in a box)."""
@@ -388,7 +392,14 @@ def _unit_after_box(response: str, found: Extracted) -> str:
 
 
 def _scaled(answer: str, to: Conversion) -> str:
-    """``answer`` (normalized) in the gold's unit: exact for a plain number, an expression for sympy otherwise."""
+    """``answer`` (normalized) in the gold's unit: exact for a plain number, each number of a tuple or interval
+    of plain numbers (``(300, 400)`` cm), an expression for sympy otherwise."""
+    group = _NUMBER_GROUP.fullmatch(answer.strip())
+    if group is not None:
+        items = [plain_number(x) for x in group.group(2).split(",")]
+        if all(items):
+            scaled = ", ".join(_latex_fraction(x[0] * to.scale + to.shift) for x in items)  # type: ignore[index]
+            return f"{group.group(1)}{scaled}{group.group(3)}"
     number = plain_number(drop_variable(answer))
     if number is None:
         shift = "" if not to.shift else f"{'+' if to.shift > 0 else '-'}{_latex_fraction(abs(to.shift))}"
