@@ -322,6 +322,7 @@ def test_tests_that_always_fail_or_pass_on_everything_earn_no_discrimination(run
 #: correct solution that differs there: discrimination 1.0 for a test of nothing.
 OUT_OF_SPEC = [
     ("clamp", "def clamp(x, lo, hi):\n    return min(max(x, lo), hi)\n", "assert clamp(5, 10, 0) == 10"),
+    ("clamp", "def clamp(x, lo, hi):\n    return min(max(x, lo), hi)\n", "assert clamp(hi=0, x=5, lo=10) == 10"),
     ("gcd", "import math\n\ndef gcd(a, b):\n    return math.gcd(a, b)\n", "assert gcd(4, -6) == -2"),
     ("int_to_roman", "def int_to_roman(n):\n    th = ['', 'M', 'MM', 'MMM'][n // 1000]\n"
      "    h = ['', 'C', 'CC', 'CCC', 'CD', 'D', 'DC', 'DCC', 'DCCC', 'CM'][n // 100 % 10]\n"
@@ -354,7 +355,7 @@ OUT_OF_SPEC = [
 ]
 
 
-@pytest.mark.parametrize("problem, correct, outside", OUT_OF_SPEC, ids=[c[0] for c in OUT_OF_SPEC])
+@pytest.mark.parametrize("problem, correct, outside", OUT_OF_SPEC, ids=[f"{c[0]}-{i}" for i, c in enumerate(OUT_OF_SPEC)])
 def test_a_test_outside_the_spec_is_invalid_and_catches_no_correct_solution(runner, problem, correct, outside):
     q = next(q for q in load_problems() if q.id == problem)
     lines = [q.tests[0], outside]
