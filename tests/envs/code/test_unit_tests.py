@@ -355,7 +355,8 @@ OUT_OF_SPEC = [
 ]
 
 
-@pytest.mark.parametrize("problem, correct, outside", OUT_OF_SPEC, ids=[f"{c[0]}-{i}" for i, c in enumerate(OUT_OF_SPEC)])
+@pytest.mark.parametrize("problem, correct, outside", OUT_OF_SPEC,
+                         ids=[f"{c[0]}-{i}" for i, c in enumerate(OUT_OF_SPEC)])
 def test_a_test_outside_the_spec_is_invalid_and_catches_no_correct_solution(runner, problem, correct, outside):
     q = next(q for q in load_problems() if q.id == problem)
     lines = [q.tests[0], outside]
