@@ -218,6 +218,37 @@ def final_boxes(text: str) -> list[str] | None:
     return found[::-1] if len(found) >= 2 else None
 
 
+#: Words and signs between two boxes that offer both as the answer (not a correction: ``no wait``).
+_HEDGE = re.compile(r"\b(?:or|OR|Or|either|maybe|possibly|perhaps|alternatively|Alternatively)\b|/|\||"
+                    r"\\(?:lor|vee|pm|mp)(?![A-Za-z])")
+
+
+def hedged_boxes(text: str) -> list[str] | None:
+    """The last two top-level boxes when they differ and what stands between them offers both (``\\boxed{5}
+    or maybe \\boxed{6}``, ``\\boxed{5} / \\boxed{6}``, ``\\boxed{5}\\text{ or }\\boxed{6}``): one answer
+    that names two values, to be read as both; None otherwise (one box, equal boxes, a correction: ``\\boxed{3}
+    no wait \\boxed{5}``, or boxes far apart). :func:`final_boxes` reads the joined forms it knows first."""
+    if not isinstance(text, str) or text.count("\\boxed") + text.count("\\fbox") < 2:
+        return None
+    text = text[-MAX_SCAN:]
+    spans = _box_spans(text)
+    if len(spans) < 2:
+        return None
+    (_, s1, e1, end1), (start2, s2, e2, _) = spans[-2], spans[-1]
+    first, last = text[s1:e1].strip(), text[s2:e2].strip()
+    between = _DELIMITERS.sub("", text[end1:start2])
+    if first == last or len(between) > 120 or not _HEDGE.search(between):
+        return None
+    return [first, last]
+
+
+def last_top_box(text: str) -> str | None:
+    """Stripped content of the last box not inside another (``\\boxed{\\boxed{5}, 6}`` is ``\\boxed{5}, 6``,
+    where :func:`last_boxed` reads the inner ``5``), or None."""
+    spans = _box_spans(text[-MAX_SCAN:]) if isinstance(text, str) else []
+    return text[-MAX_SCAN:][spans[-1][1]:spans[-1][2]].strip() if spans else None
+
+
 # -- fenced code -------------------------------------------------------------------------------
 class Fenced(NamedTuple):
     """A fenced block: ``lang`` is the first word of the info string (lower case, ``""`` if none);

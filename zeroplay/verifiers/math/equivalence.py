@@ -33,7 +33,8 @@ one answer cannot name two values. Chains (see parse.py): ``x = 5+5+1 = 7 = 11``
 ``2^{10} = 1024`` is ``1024`` (middle steps are not checked), ``3 = 3`` is no answer.
 
 Sequences compare in order, sets and bare lists as multisets (a bare list is never an interval
-nor a pair: ``1, 2`` is not ``(1, 2)``), intervals by endpoints and open/closed ends, matrices
+nor a pair: ``1, 2`` is not ``(1, 2)``), lists of named values by name (``y = 5, x = 3`` is
+``x = 3, y = 5``; ``y = 3, x = 5`` and ``x = 3, x = 5`` are not), intervals by endpoints and open/closed ends, matrices
 cell by cell (``pmatrix``, ``bmatrix``, bracketed ``array``, a number times a matrix; a
 ``vmatrix`` is a determinant and is compared as written), inequalities as sets: a relation in one
 variable (rational, degree at most 6) is its solution set over the reals (``-x > -1`` is
@@ -455,6 +456,11 @@ def values_equal(answer: Value, gold: Value, opts: MathOptions) -> tuple[bool, s
             return False, f"tuple-different (length {len(answer.items)} vs {len(gold.items)})"
         eq = all(values_equal(x, y, opts)[0] for x, y in zip(answer.items, gold.items))
         return eq, "tuple-equal (ordered)" if eq else "tuple-different"
+    if ak == gk == "list" and _name_map(gold) is not None and any(x.kind == "eq" for x in answer.items):
+        names, gnames = _name_map(answer), _name_map(gold)  # x = 3, y = 5: each value under its own name
+        eq = names is not None and names.keys() == gnames.keys() and all(  # type: ignore[union-attr]
+            values_equal(names[k], gnames[k], opts)[0] for k in names)  # type: ignore[index]
+        return eq, "list-equal (by name)" if eq else "list-different (by name)"
     if ak == gk == "list" and _named_values(gold) is not None and _named_values(answer) is None:
         values = _named_values(gold)  # 3, 5 for x = 3, y = 5: the values in the names' order, not any order
         eq = len(values) == len(answer.items) and all(values_equal(x, y, opts)[0] for x, y in zip(answer.items, values))
@@ -478,6 +484,19 @@ def values_equal(answer: Value, gold: Value, opts: MathOptions) -> tuple[bool, s
 def _half_open(v: Value) -> bool:
     """A pair in mixed brackets, ``(a, b]`` or ``[a, b)``: only an interval can be written so."""
     return v.kind == "seq" and v.brackets in ("(]", "[)")
+
+
+def _name_map(v: Value) -> dict[str, Value] | None:
+    """``y = 5, x = 3`` -> ``{x: 3, y: 5}``: a list whose every item names a distinct one-letter variable;
+    None otherwise (a bare value among them, or a name twice: ``x = 3, x = 5``)."""
+    if v.kind != "list" or len(v.items) < 2:
+        return None
+    out: dict[str, Value] = {}
+    for item in v.items:
+        if item.kind != "eq" or not isinstance(item.items[0], sympy.Symbol) or len(item.items[0].name) != 1:
+            return None
+        out[item.items[0].name] = Value("expr", (item.items[1],))
+    return out if len(out) == len(v.items) else None
 
 
 def _named_values(v: Value) -> tuple[Value, ...] | None:

@@ -8,7 +8,10 @@ models state the answer at the end):
 2. ``\\boxed{...}`` / ``\\fbox{...}`` with nested braces (also ``\\boxed 5``); several boxes that end
    the text together are one answer, joined by commas (``the roots are $\\boxed{2}$ and
    $\\boxed{3}$.`` is ``2, 3``; ``$a = \\boxed{3}$ and $b = \\boxed{7}$`` is ``a = 3, b = 7``; see
-   :func:`zeroplay.core.answers.final_boxes`);
+   :func:`zeroplay.core.answers.final_boxes`); the last two boxes offered together anywhere
+   (``\\boxed{5} or maybe \\boxed{6}``, ``\\boxed{5} / \\boxed{6}``) are both the answer, ``5, 6``
+   (:func:`~zeroplay.core.answers.hedged_boxes`; a correction, ``\\boxed{3} no wait \\boxed{5}``, is
+   ``5``); a box inside a box is read with the outer one (``\\boxed{\\boxed{5}, 6}`` is ``5, 6``);
 3. GSM8K's ``#### 42`` (the rest of its line);
 4. "final answer is X" / "the answer is X" (to the end of the line; ``The largest $n$ is 34``
    after the phrase gives what follows its last "is": ``34``);
@@ -39,9 +42,11 @@ from zeroplay.core.answers import (
     braced,
     final_boxes,
     gsm8k_answer,
+    hedged_boxes,
     last_boxed,
     last_math_answer,
     last_tag,
+    last_top_box,
     math_after,
 )
 
@@ -162,14 +167,18 @@ def extract_answer(response: str, *, fallback: str = "last-math", short_chars: i
     text = response[-MAX_SCAN:]
     inner = last_answer_tag(text)
     if inner is not None:
+        boxes = final_boxes(inner) or hedged_boxes(inner)
+        if boxes is not None:
+            return Extracted(", ".join(strip_math_delimiters(b) for b in boxes), "answer-tag")
         boxed = last_boxed(inner)
         return Extracted(strip_math_delimiters(boxed if boxed is not None else inner), "answer-tag")
-    boxes = final_boxes(text)
+    boxes = final_boxes(text) or hedged_boxes(text)
     if boxes is not None:
         return Extracted(", ".join(strip_math_delimiters(b) for b in boxes), "boxes")
     boxed = last_boxed(text)
     if boxed is not None:
-        return Extracted(strip_math_delimiters(boxed), "boxed")
+        outer = last_top_box(text)  # a box inside a box: the outer one is the answer
+        return Extracted(strip_math_delimiters(outer if outer is not None and boxed in outer else boxed), "boxed")
     marked = gsm8k_answer(text)
     if marked is not None:
         return Extracted(strip_math_delimiters(marked), "gsm8k")

@@ -652,6 +652,8 @@ def _matrix(s: str, opts: MathOptions) -> Value | None:
         cells = [[parse_expression(c.strip(), opts) for c in r.split("&")] for r in rows]
         if len({len(r) for r in cells}) != 1:
             raise ParseFailure("ragged matrix")
+        if m.group(1) in ("vmatrix", "Vmatrix"):  # a determinant or a norm: compared as written, never the matrix
+            raise ParseFailure("a determinant (or norm) is compared as written")
         return Value("matrix", (sympy.Matrix(cells),))
     m = _SCALED_MATRIX.match(s)
     if m and m.group(1).strip():
