@@ -245,8 +245,11 @@ def hedged_boxes(text: str) -> list[str] | None:
 def last_top_box(text: str) -> str | None:
     """Stripped content of the last box not inside another (``\\boxed{\\boxed{5}, 6}`` is ``\\boxed{5}, 6``,
     where :func:`last_boxed` reads the inner ``5``), or None."""
-    spans = _box_spans(text[-MAX_SCAN:]) if isinstance(text, str) else []
-    return text[-MAX_SCAN:][spans[-1][1]:spans[-1][2]].strip() if spans else None
+    text = text[-MAX_SCAN:] if isinstance(text, str) else ""
+    spans = _box_spans(text)
+    if not spans or "\\boxed" in text[spans[-1][3]:] or "\\fbox" in text[spans[-1][3]:]:
+        return None  # no box, or a later one without braces (\boxed 5): not this box's
+    return text[spans[-1][1]:spans[-1][2]].strip()
 
 
 # -- fenced code -------------------------------------------------------------------------------

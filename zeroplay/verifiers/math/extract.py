@@ -178,7 +178,7 @@ def extract_answer(response: str, *, fallback: str = "last-math", short_chars: i
     boxed = last_boxed(text)
     if boxed is not None:
         outer = last_top_box(text)  # a box inside a box: the outer one is the answer
-        return Extracted(strip_math_delimiters(outer if outer is not None and boxed in outer else boxed), "boxed")
+        return Extracted(strip_math_delimiters(outer if outer is not None else boxed), "boxed")
     marked = gsm8k_answer(text)
     if marked is not None:
         return Extracted(strip_math_delimiters(marked), "gsm8k")
