@@ -34,8 +34,8 @@ one answer cannot name two values. Chains (see parse.py): ``x = 5+5+1 = 7 = 11``
 
 Sequences compare in order, sets and bare lists as multisets (a bare list is never an interval
 nor a pair: ``1, 2`` is not ``(1, 2)``), lists of named values by name (``y = 5, x = 3`` is
-``x = 3, y = 5``; ``y = 3, x = 5`` and ``x = 3, x = 5`` are not), intervals by endpoints and open/closed ends, matrices
-cell by cell (``pmatrix``, ``bmatrix``, bracketed ``array``, a number times a matrix; a
+``x = 3, y = 5``; ``y = 3, x = 5`` and ``x = 3, x = 5`` are not), intervals by endpoints and
+open/closed ends, matrices cell by cell (``pmatrix``, ``bmatrix``, bracketed ``array``, a number times a matrix; a
 ``vmatrix`` is a determinant and is compared as written), inequalities as sets: a relation in one
 variable (rational, degree at most 6) is its solution set over the reals (``-x > -1`` is
 ``x < 1`` is ``(-\\infty, 1)``; ``x \\neq 3`` is ``(-\\infty, 3) \\cup (3, \\infty)``), and the variable's
