@@ -17,8 +17,9 @@ does not follow from the known theorems (the seeds and those added with ``add_th
 proved so far) by first-order logic and rewriting alone: ``firstorder`` with them as hypotheses,
 on the goal as it is, flipped, or rewritten with them, in the same coqc run, must fail to prove it
 (:func:`~zeroplay.verifiers.proof.derive_tactic`), so ``True -> S``, ``S /\\ True``, ``~ ~ S``, ``S``
-flipped, instantiated or with ``++ []`` added are not new conjectures. Not caught: a rewrite that
-needs case analysis, arithmetic or a new witness (``exists u : unit, S``), or a seed generalized to
+flipped, instantiated, with ``++ []`` added or behind a witness that does not matter
+(``exists u : unit, S``) are not new conjectures. Not caught: a rewrite that needs case analysis,
+arithmetic or a witness beyond ``tt``, ``0``, ``true``, ``I`` and ``nil``, or a seed generalized to
 another type (``l ++ [] = l`` on ``list bool``). Whether it is true is not checked here: an
 unprovable conjecture simply never gets a proof.
 """
