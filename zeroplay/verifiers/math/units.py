@@ -37,6 +37,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
+
+from zeroplay.verifiers.math.normalize import _WRAPPERS as _NORMALIZE_WRAPPERS
 
 #: Base dimensions: length, mass, time, money, calendar time (months: no fixed number of days), temperature,
 #: electric current, amount of substance. Each unit is (dimension exponents, size in base units).
@@ -78,7 +81,8 @@ _BASE: dict[str, tuple[tuple[int, ...], Fraction]] = {
     "century": (_CAL, Fraction(1200)),
     "kelvin": (_TEMP, Fraction(1)), "celsius": (_TEMP, Fraction(1)), "fahrenheit": (_TEMP, Fraction(5, 9)),
 }
-#: Temperatures are affine: kelvin = (value + offset) * size.
+#: Temperatures by their letters; they are affine: kelvin = (value + offset) * size.
+_TEMPERATURES = {"K": "kelvin", "C": "celsius", "F": "fahrenheit"}
 _OFFSET = {"celsius": Fraction(27315, 100), "fahrenheit": Fraction(45967, 100)}
 #: Units of a kind of their own: the same unit matches, any other is a different quantity (an angle in
 #: degrees is not one in radians by a rational factor; a ton is short, long or metric).
@@ -103,6 +107,8 @@ _SPELLINGS: dict[str, str] = {
     "t": "tonne", "centurie": "century", "hectare": "ha",
 }
 _POWER = r"(?:\s*\^\s*\{?\s*([23])\s*\}?)?"  # ^2, ^{3}: captured
+_POWER_23 = _POWER.replace("([23])", "[23]")  # the same, not captured
+_CIRC = r"\^\s*\{?\s*\\circ\s*\}?"  # a degree sign in LaTeX: ^\circ, ^{\circ}
 _ANY_POWER = r"(?:\s*\^\s*\{?\s*-?\d\s*\}?)?"  # ^2, ^{-1}: not captured
 _SHAPE = r"(?:(square|sq\.?|cubic)\s+)?"
 _VALUE_CHAR = r"(?:[\d)\]}]|\\pi)"  # what a value ends in: a digit, a closing bracket, pi
@@ -115,7 +121,7 @@ _TRAILING = re.compile(_VALUE_CHAR + r"(\s*)" + _SHAPE + r"([A-Za-zµμ]+)" + _P
 #: A word not part of a command (``\\min``).
 _WORD = re.compile(r"(?<![\\A-Za-z])[A-Za-z]+")
 #: The last word of a text, with a power (``m^2``), after a space.
-_LAST_UNIT_WORD = re.compile(r"\s([A-Za-z]+)" + _POWER.replace("([23])", "[23]") + r"\s*$")
+_LAST_UNIT_WORD = re.compile(r"\s([A-Za-z]+)" + _POWER_23 + r"\s*$")
 _PLAIN_VALUE = re.compile(f"^{_NUM}$")
 _VALUE_END = re.compile(_VALUE_CHAR + r"\s*$")
 #: A word right after a value (``m`` of ``0.05 m``): a unit there is a second unit in an answer.
@@ -127,21 +133,21 @@ _PERCENT_END = re.compile(r"\\?%\s*$")
 _GENERIC_END = re.compile(r"\s" + _SHAPE + "units?" + _POWER + r"\s*$")
 #: A word (not a command) that ends a text after a value or bracket, maybe glued to it (``5m``, ``5 dm^2``).
 _DANGLING = re.compile(r"(?<![\\A-Za-z])([A-Za-z]+)" + _ANY_POWER + r"\s*\.?$")
-_WRAPPERS = ("text", "textnormal", "textrm", "textup", "textbf", "textit", "textsf", "texttt", "mathrm", "mathbf",
-             "mathit", "mathsf", "mathtt", "mathnormal", "boldsymbol", "mbox", "operatorname")
+#: Text and font wrappers: normalization's (a box aside) and a few more.
+_WRAPPERS = tuple(w for w in _NORMALIZE_WRAPPERS if w != "boxed") + ("texttt", "mathtt", "mathnormal", "boldsymbol")
 _WRAPPED = re.compile(r"\\(?:" + "|".join(_WRAPPERS) + r")\s*\{([^{}]*)\}")
 #: What may follow an answer's box as its unit: spacing, a closing ``$``, then one unit (a word, a
 #: wrapped word, a degree or percent sign, with a power or ``/`` another), then the end of a sentence.
 _UNIT_AFTER = re.compile(
     r"\s*\$*\s*(?:\\[,;: !]\s*)*((?:\\(?:" + "|".join(_WRAPPERS) + r")\s*\{[^{}]*\}|[A-Za-z]+|\\?%|°[CF]?"
-    r"|\^\s*\{?\s*\\circ\s*\}?\s*[CF]?)(?:\s*\^\s*\{?\s*[23]\s*\}?)?(?:\s*/\s*[A-Za-z]+)?)\s*\$*\s*(?:[.,;:!)]|$|\n)")
+    r"|" + _CIRC + r"\s*[CF]?)" + _POWER_23 + r"(?:\s*/\s*[A-Za-z]+)?)\s*\$*\s*(?:[.,;:!)]|$|\n)")
 _SPACING = re.compile(r"\\[,;:! ]|\\(?:q?quad|displaystyle|textstyle)(?![A-Za-z])|\\hspace\*?\s*\{[^{}]*\}|~|(?<!\\)\$")
 _MICRO = re.compile(r"\\mu\s*(?=[A-Za-z])")
 _SUPERSCRIPTS = str.maketrans({"²": "^2", "³": "^3", "℃": "°C", "℉": "°F", "¢": " cents"})
 #: Degrees Celsius or Fahrenheit: ``20^\circ C``, ``20°F``, ``20^{\circ}\text{C}``, ``20 degrees Celsius``.
-_TEMPERATURE = re.compile(r"(?:\^\s*\{?\s*\\circ\s*\}?|°|\s+degrees?\s+)\s*(C|F|[Cc]elsius|[Ff]ahrenheit)$")
+_TEMPERATURE = re.compile(r"(?:" + _CIRC + r"|°|\s+degrees?\s+)\s*(C|F|[Cc]elsius|[Ff]ahrenheit)$")
 #: A degree sign that ends the text (an angle: ``45^\circ``).
-_DEGREE_SIGN = re.compile(r"(?:\^\s*\{?\s*\\circ\s*\}?|°|\\degree(?![A-Za-z]))\s*$")
+_DEGREE_SIGN = re.compile(r"(?:" + _CIRC + r"|°|\\degree(?![A-Za-z]))\s*$")
 _TRIG = re.compile(r"\\(?:sin|cos|tan|cot|sec|csc)(?![A-Za-z])")
 #: An escaped dollar sign (``\$5``, ``5\$``, ``\${5}``); a bare ``$`` delimits math.
 _DOLLAR = re.compile(r"\\\$")
@@ -155,7 +161,7 @@ class Unit:
     name: str
     value: str
     """The text before the unit (wrappers and spacing commands gone): ``5\\sqrt{2}`` of ``5\\sqrt{2}\\text{ cm}``."""
-    dims: tuple[int, ...] = (0,) * 6
+    dims: tuple[int, ...] = _dims()
     size: Fraction = Fraction(1)
     kind: str = ""
     offset: Fraction = Fraction(0)
@@ -163,8 +169,7 @@ class Unit:
 
 def _word(word: str) -> tuple[tuple[int, ...], Fraction] | str | None:
     """One unit word: (dims, size), the name of a unit of its own kind, or None when it is no unit."""
-    if word in ("K", "C", "F"):
-        word = {"K": "kelvin", "C": "celsius", "F": "fahrenheit"}[word]
+    word = _TEMPERATURES.get(word, word)
     if len(word) <= 3 and word != word.lower():
         if word in _SI or (word[0] in _PREFIXES and word[1:] in _SI):  # as written: kN, MHz, mL, Pa
             return _si(word)
@@ -195,6 +200,7 @@ def _si(symbol: str) -> tuple[tuple[int, ...], Fraction] | None:
     return None
 
 
+@lru_cache(maxsize=1024)  # a check reads the answer's and the gold's text several ways
 def _flat(text: str) -> str:
     """``text`` with text wrappers unwrapped, spacing commands and math dollars as spaces, superscript
     digits as powers, no final stop."""
@@ -216,7 +222,7 @@ def trailing_unit(text: str, strict: bool = False) -> Unit | None:
     if _DOLLAR.search(flat):
         rest = _DOLLAR.sub(" ", flat).strip()
         return None if _DANGLING.search(rest) else Unit("dollar", rest, *_BASE["dollar"])
-    flat = _TEMPERATURE.sub(lambda m: " " + {"c": "celsius", "f": "fahrenheit"}[m.group(1)[0].lower()], flat)
+    flat = _TEMPERATURE.sub(lambda m: " " + _TEMPERATURES[m.group(1)[0].upper()], flat)
     sign = _DEGREE_SIGN.search(flat)
     if sign is not None:  # an angle in degrees, unless a trig function reads it (sin 30^\circ is a number)
         value = flat[: sign.start()].strip()
@@ -247,7 +253,7 @@ def trailing_unit(text: str, strict: bool = False) -> Unit | None:
         dims = tuple(d - b * exps[1] for d, b in zip(dims, read[1][0]))
         size /= read[1][1] ** exps[1]
     if dims == _TEMP:
-        word = {"K": "kelvin", "C": "celsius", "F": "fahrenheit"}.get(top, top).lower()
+        word = _TEMPERATURES.get(top, top).lower()
         return Unit(name, value, dims, size, offset=_OFFSET.get(_SPELLINGS.get(word, word), Fraction(0)))
     return Unit(name, value, dims, size)
 
