@@ -175,10 +175,11 @@ def extract_answer(response: str, *, fallback: str = "last-math", short_chars: i
     boxes = final_boxes(text) or hedged_boxes(text)
     if boxes is not None:
         return Extracted(", ".join(strip_math_delimiters(b) for b in boxes), "boxes")
-    boxed = last_boxed(text)
+    boxed = last_top_box(text)  # a box inside a box: the outer one is the answer
+    if boxed is None:
+        boxed = last_boxed(text)  # \boxed 5, with no braces
     if boxed is not None:
-        outer = last_top_box(text)  # a box inside a box: the outer one is the answer
-        return Extracted(strip_math_delimiters(outer if outer is not None else boxed), "boxed")
+        return Extracted(strip_math_delimiters(boxed), "boxed")
     marked = gsm8k_answer(text)
     if marked is not None:
         return Extracted(strip_math_delimiters(marked), "gsm8k")
