@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from zeroplay.verifiers.math.verifier import MathVerifier
-
 #: (gold, whole response): named values swapped (y = 3, x = 5 for x = 3, y = 5), a name twice, two boxes
 #: offered together (or, /, |, \\pm, \\text{ or }, maybe, alternatively), a box in a box, a determinant
 #: (vmatrix) for the matrix.
@@ -61,20 +59,14 @@ RIGHT = [
 ]
 
 
-@pytest.fixture(scope="module")
-def verifier():
-    v = MathVerifier(workers=1)
-    yield v
-    v.close()
-
 
 @pytest.mark.parametrize(("gold", "response"), PAID_WRONG)
-def test_paid_wrong_answers_are_refused(verifier, gold: str, response: str) -> None:
-    verdict = verifier.verify(response, gold)
+def test_paid_wrong_answers_are_refused(math_v, gold: str, response: str) -> None:
+    verdict = math_v.verify(response, gold)
     assert verdict.score == 0.0, (gold, response, verdict.reason)
 
 
 @pytest.mark.parametrize(("gold", "response"), RIGHT)
-def test_right_answers_stay_right(verifier, gold: str, response: str) -> None:
-    verdict = verifier.verify(response, gold)
+def test_right_answers_stay_right(math_v, gold: str, response: str) -> None:
+    verdict = math_v.verify(response, gold)
     assert verdict.score == 1.0, (gold, response, verdict.reason)

@@ -12,16 +12,9 @@ from fractions import Fraction
 import pytest
 
 from zeroplay.verifiers.math.units import Conversion, conversion, names_a_unit, trailing_unit
-from zeroplay.verifiers.math.verifier import MathVerifier
 
 B = r"\boxed{%s}"
 
-
-@pytest.fixture(scope="module")
-def verifier():
-    v = MathVerifier(workers=1)
-    yield v
-    v.close()
 
 #: (gold, answer): the same number of another unit, or another kind of quantity.
 WRONG_UNIT = [
@@ -238,25 +231,25 @@ RED_TEAM3_RIGHT = [
 
 
 @pytest.mark.parametrize(("gold", "answer"), WRONG_UNIT + RED_TEAM_WRONG + RED_TEAM3_WRONG)
-def test_a_different_unit_is_wrong(verifier, gold: str, answer: str) -> None:
-    verdict = verifier.verify(answer if r"\boxed" in answer else B % answer, gold)
+def test_a_different_unit_is_wrong(math_v, gold: str, answer: str) -> None:
+    verdict = math_v.verify(answer if r"\boxed" in answer else B % answer, gold)
     assert verdict.score == 0.0, (gold, answer, verdict.reason)
 
 
 @pytest.mark.parametrize(("gold", "answer"), RIGHT + RED_TEAM_RIGHT + RED_TEAM3_RIGHT)
-def test_the_same_quantity_is_right(verifier, gold: str, answer: str) -> None:
-    verdict = verifier.verify(answer if r"\boxed" in answer else B % answer, gold)
+def test_the_same_quantity_is_right(math_v, gold: str, answer: str) -> None:
+    verdict = math_v.verify(answer if r"\boxed" in answer else B % answer, gold)
     assert verdict.score == 1.0, (gold, answer, verdict.reason)
 
 
-def test_the_reason_names_both_units(verifier) -> None:
-    verdict = verifier.verify(B % r"5 \text{ cm}", r"5 \text{ kg}")
+def test_the_reason_names_both_units(math_v) -> None:
+    verdict = math_v.verify(B % r"5 \text{ cm}", r"5 \text{ kg}")
     assert verdict.reason.startswith("unit-different") and "cm" in verdict.reason and "kg" in verdict.reason
 
 
-def test_a_wrong_converted_value_is_wrong(verifier) -> None:
-    assert verifier.verify(B % r"50 \text{ cm}", r"5 \text{ m}").score == 0.0
-    assert verifier.verify(B % r"3.28 \text{ ft}", r"1 \text{ m}").score == 0.0  # 0.999744 m
+def test_a_wrong_converted_value_is_wrong(math_v) -> None:
+    assert math_v.verify(B % r"50 \text{ cm}", r"5 \text{ m}").score == 0.0
+    assert math_v.verify(B % r"3.28 \text{ ft}", r"1 \text{ m}").score == 0.0  # 0.999744 m
 
 
 @pytest.mark.parametrize("text", ["x + 5", r"2\pi r", r"x \in (0, 1)", "300K", "2m", "5 apples", r"5\text{ units}",
