@@ -43,6 +43,12 @@ PAID_WRONG = [
     ('5', '\\boxed{\\boxed{5}, 6}'),
     ('5', '\\boxed{6\\boxed{5}}'),
     ('\\begin{pmatrix}1&2\\\\3&4\\end{pmatrix}', '\\boxed{\\begin{vmatrix}1&2\\\\3&4\\end{vmatrix}}'),
+    # every box alone must be right: one wrong box (or its unit) keeps the refusal
+    ('3', '\\boxed{3} or \\boxed{-3}'),
+    ('3', '\\boxed{3} (or equivalently \\boxed{4})'),
+    ('5 m', '\\boxed{5} or \\boxed{5}\\text{ cm}'),
+    ('5 m', '\\boxed{5\\text{ m}} or \\boxed{5\\text{ cm}}'),
+    ('x=3, y=5', '\\boxed{x=3, y=5} or \\boxed{x=5, y=3}'),
 ]
 
 #: Right answers these rules must not refuse: names in another order, a correction, one box per
@@ -56,6 +62,12 @@ RIGHT = [
     ('5, 6', '\\boxed{5} or \\boxed{6}'),
     ('x = 11', '\\boxed{x = 5+5+1 = 7 = 11}'),
     ('\\begin{pmatrix}1&2\\\\3&4\\end{pmatrix}', '\\boxed{\\begin{pmatrix}1&2\\\\3&4\\end{pmatrix}}'),
+    # boxes that each hold the answer: the same value twice or in two forms
+    ('3', '\\boxed{3} (or equivalently \\boxed{6/2})'),
+    ('5', '\\boxed{5} or \\boxed{5}'),
+    ('1/2', '\\boxed{0.5} or \\boxed{\\frac{1}{2}}'),
+    ('5 m', '\\boxed{5\\text{ m}} or \\boxed{500\\text{ cm}}'),
+    ('x=3, y=5', '\\boxed{x=3, y=5} or \\boxed{y=5, x=3}'),
 ]
 
 
@@ -70,3 +82,12 @@ def test_paid_wrong_answers_are_refused(math_v, gold: str, response: str) -> Non
 def test_right_answers_stay_right(math_v, gold: str, response: str) -> None:
     verdict = math_v.verify(response, gold)
     assert verdict.score == 1.0, (gold, response, verdict.reason)
+
+
+def test_every_box_in_a_batch_as_alone(math_v) -> None:
+    """verify_batch gives the verdicts verify gives, boxes re-read alone among other items."""
+    pairs = PAID_WRONG[-8:] + RIGHT[-5:]
+    batch = math_v.verify_batch([r for _, r in pairs], [g for g, _ in pairs])
+    assert [v.correct for v in batch] == [False] * 8 + [True] * 5
+    assert [v.reason for v in batch] == [math_v.verify(r, g).reason for g, r in pairs]
+    assert batch[-1].details["boxes"] == ["x=3, y=5", "y=5, x=3"]

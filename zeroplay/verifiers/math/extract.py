@@ -67,6 +67,8 @@ class Extracted:
 
     text: str
     rule: str
+    #: The boxes read as one answer (two or more: ``\\boxed{5} or \\boxed{6}``), each as written; else empty.
+    boxes: tuple[str, ...] = ()
 
 
 def strip_math_delimiters(s: str) -> str:
@@ -169,12 +171,12 @@ def extract_answer(response: str, *, fallback: str = "last-math", short_chars: i
     if inner is not None:
         boxes = final_boxes(inner) or hedged_boxes(inner)
         if boxes is not None:
-            return Extracted(", ".join(strip_math_delimiters(b) for b in boxes), "answer-tag")
+            return _joined(boxes, "answer-tag")
         boxed = last_boxed(inner)
         return Extracted(strip_math_delimiters(boxed if boxed is not None else inner), "answer-tag")
     boxes = final_boxes(text) or hedged_boxes(text)
     if boxes is not None:
-        return Extracted(", ".join(strip_math_delimiters(b) for b in boxes), "boxes")
+        return _joined(boxes, "boxes")
     boxed = last_top_box(text)  # a box inside a box: the outer one is the answer
     if boxed is None:
         boxed = last_boxed(text)  # \boxed 5, with no braces
@@ -200,6 +202,11 @@ def extract_answer(response: str, *, fallback: str = "last-math", short_chars: i
         if last and len(last) <= short_chars:
             return Extracted(strip_math_delimiters(last), "fallback-last-line")
     return None
+
+
+def _joined(boxes: list[str], rule: str) -> Extracted:
+    parts = tuple(strip_math_delimiters(b) for b in boxes)
+    return Extracted(", ".join(parts), rule, parts)
 
 
 def gold_answer(gold: str) -> str:

@@ -170,7 +170,10 @@ class MathVerifier(Verifier):
         and ``extracted`` holds the answer read. Decided in-process when a fast path can, else by a
         sympy worker within ``timeout_s`` (see the class docstring)."""
         prepared = self._prepare(response, reference)
-        return self._unless_restated(prepared if isinstance(prepared, Verdict) else self._decide(prepared), reference)
+        verdict = prepared if isinstance(prepared, Verdict) else self._decide(prepared)
+        if not verdict.correct and len(verdict.details.get("boxes", ())) >= 2:
+            verdict = self._every_box([verdict], [response], [reference])[0]
+        return self._unless_restated(verdict, reference)
 
     def verify_batch(self, responses: Sequence[str], references: Sequence[Any]) -> list[Verdict]:
         """Verdicts in order; undecided pairs run on up to ``workers`` sympy processes at once, each
@@ -187,8 +190,29 @@ class MathVerifier(Verifier):
             chunks = [todo[k:k + size] for k in range(0, len(todo), size)]
             with ThreadPoolExecutor(max_workers=min(self.workers, len(chunks))) as ex:
                 list(ex.map(self._decide_chunk, chunks))
-        return [self._unless_restated(p if isinstance(p, Verdict) else self._decide(p), g)
-                for p, g in zip(prepared, references)]
+        verdicts = self._every_box([p if isinstance(p, Verdict) else self._decide(p) for p in prepared],
+                                   responses, references)
+        return [self._unless_restated(v, g) for v, g in zip(verdicts, references)]
+
+    def _every_box(self, verdicts: list[Verdict], responses: Sequence[Any],
+                   references: Sequence[Any]) -> list[Verdict]:
+        """``verdicts``, where one that refused several boxes read as one answer passes when each box
+        alone is right: the same value offered twice or in two forms (``\\boxed{3}`` (or equivalently
+        ``\\boxed{6/2}``)) is the answer; one wrong box among them keeps the refusal."""
+        redo = [k for k, v in enumerate(verdicts) if not v.correct and len(v.details.get("boxes", ())) >= 2]
+        if not redo:
+            return verdicts
+        items = [(k, _box_alone(responses[k], verdicts[k].details["boxes"], j))
+                 for k in redo for j in range(len(verdicts[k].details["boxes"]))]
+        alone = self.verify_batch([r for _, r in items], [references[k] for k, _ in items])
+        out = list(verdicts)
+        for k in redo:
+            each = [v for (i, _), v in zip(items, alone) if i == k]
+            if all(v.correct for v in each):
+                old = verdicts[k]
+                out[k] = Verdict(True, 1.0, f"every-box-equal: each of the {len(each)} boxes alone is right "
+                                 f"({'; '.join(v.reason for v in each)})", old.extracted, old.details)
+        return out
 
     def _unless_restated(self, verdict: Verdict, reference: Any) -> Verdict:
         """``verdict``, or a failure when a reference dict gives the ``question`` and the answer only
@@ -230,6 +254,8 @@ class MathVerifier(Verifier):
                                 f"nor an answer by fallback={opts.fallback!r}",
                                 fallback=opts.fallback)
         details: dict[str, Any] = {"extraction": found.rule}
+        if found.boxes:
+            details["boxes"] = list(found.boxes)
         if _no_gold(reference):  # str(None) is "None": an answer must not score against a missing gold
             return Verdict.fail(f"bad-gold: no gold ({reference!r}; fix the dataset item)", found.text, **details)
         gold_text = _gold_text(reference if isinstance(reference, str) else _gold_str(reference))
@@ -381,14 +407,22 @@ _NUMBER_GROUP = re.compile(r"([(\[])([^()\[\]]*,[^()\[\]]*)([)\]])")
 def _unit_after_box(response: str, found: Extracted) -> str:
     """The unit written right after the answer's box (``\\boxed{5}\\text{ cm}``, ``$\\boxed{5}$ grams.``), with a
     space before it; ``""`` when there is none (or the answer was not found in a box)."""
-    if found.rule != "boxed":
-        return ""
+    after = _after_last_box(response, found.text) if found.rule == "boxed" else None
+    unit = unit_after(after) if after else ""
+    return " " + unit if unit else ""
+
+
+def _after_last_box(response: str, content: str) -> str | None:
+    """What follows the last ``\\boxed{...}`` of ``response`` when that box holds ``content``, else None."""
     start = response.rfind("\\boxed")
     got = braced(response, start + len("\\boxed")) if start >= 0 else None
-    if got is None or got[0].strip() != found.text.strip():
-        return ""
-    unit = unit_after(response[got[1]:])
-    return " " + unit if unit else ""
+    return response[got[1]:] if got is not None and got[0].strip() == content.strip() else None
+
+
+def _box_alone(response: str, boxes: list[str], k: int) -> str:
+    """A response of box ``k`` of ``boxes`` alone; the last keeps what the response writes after it (a unit)."""
+    after = _after_last_box(response, boxes[k]) if k == len(boxes) - 1 else None
+    return f"\\boxed{{{boxes[k]}}}" + (after or "")
 
 
 def _scaled(answer: str, to: Conversion) -> str:
