@@ -6,6 +6,8 @@ for a way to crash or hang the host. Each test is one attack, bounded in size, o
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -302,6 +304,98 @@ def test_svs_refuses_a_variant_that_states_the_answer_or_copies_in_disguise(stat
     assert loop.check_variant(leak, original) == (None, "check" if state_answer else "leak")
     copy = f"<problem>{ZW}{original.prompt.upper()}{ZW}</problem>{stated}"
     assert loop.check_variant(copy, original) == (None, "check")
+
+
+@pytest.mark.parametrize(("text", "copy"), [
+    ("Harder variant: Compute 3 - 7 + 7.", True),           # a red team's: SvS paid 1.0, TTCS 0.81, MAE 0.75
+    ("Note: compute 3-7+7, carefully (a tougher one).", True),
+    ("Level up! Compute 3 - 7 + 7. Show your work.", True),
+    ("Compute 3 - 7 + 7. Then double the result.", False),  # a real variant keeps a short original whole
+    ("Compute 3 - 7 + 7 - 12.", False),
+    ("Compute 3 - 7 + 75.", False),
+    ("Compute 3 - 7 + 7, then add 4.", False),
+    ("Compute 3 - 7.", False),
+])
+def test_a_short_original_with_words_around_it_is_a_copy_with_math_added_a_variant(text, copy):
+    from zeroplay.envs.proposer.pool import contains_problem
+
+    original = "Compute 3 - 7 + 7."
+    assert contains_problem(text, original) is copy
+    e = ProblemProposerEnv("math", mode="variant", with_answer=False)
+    info = e.validate(f"<problem>{text}</problem>", shown=[Task.from_dict({"prompt": original, "reference": "3"})])
+    assert ("task" not in info) is copy, info
+
+
+def test_svs_refuses_the_original_behind_any_words_and_a_near_copy():
+    """The answer is the original's: anything added around the original leaves the original. A red team's
+    word swap (and "Then, how many") kept the original's solve rate, in the band: 1.0 each."""
+    from zeroplay.training import config_from_dict
+    from zeroplay.training.selfplay.svs import SvSLoop
+
+    loop = SvSLoop(config_from_dict({"loop": "svs", "svs": {"train_problems": 2}}), None, None)
+    short = Task.from_dict({"prompt": "Compute 10 + 10 + 1.", "reference": "21", "verifier": "math"})
+    for text, stage in (("Harder variant: Compute 10 + 10 + 1.", "check"),  # the env's: no math added
+                        ("Solve problem 7: Compute 10 + 10 + 1.", "copy")):  # the loop's: the answer is the same
+        assert loop.check_variant(f"<problem>{text}</problem><answer>21</answer>", short) == (None, stage)
+    prompt = "A baker bakes 12 loaves every hour for 7 hours and sells 30 of them. How many loaves are left?"
+    long = Task.from_dict({"prompt": prompt, "reference": "54", "verifier": "math"})
+    for text in (prompt.replace("A baker", "A cook"), prompt.replace("How many", "Then, how many")):
+        assert loop.check_variant(f"<problem>{text}</problem><answer>54</answer>", long) == (None, "copy")
+    for text in ("A cook bakes 6 loaves every hour for 14 hours and sells 30 of them. How many loaves are left?",
+                 "Compute 12 * 7 - 30."):
+        variant, stage = loop.check_variant(f"<problem>{text}</problem><answer>54</answer>", long)
+        assert stage is None and variant.reference == "54"
+
+
+class CopiesTests:
+    """Writes another test question as its variant, or its own original behind a few words."""
+
+    def __init__(self, tests, prefixed=False):
+        self.tests, self.prefixed = [t.prompt for t in tests], prefixed
+
+    def act(self, observations, infos=None):
+        out = []
+        for k, obs in enumerate(observations):
+            own = next(t for t in self.tests if t in obs)
+            other = [t for t in self.tests if t != own][k % (len(self.tests) - 1)]
+            out.append(f"<problem>{'Harder variant: ' + own if self.prefixed else other}</problem>")
+        return out
+
+
+@pytest.mark.parametrize("prefixed", [False, True])
+def test_ttcs_a_test_question_or_its_own_original_is_no_variant(tmp_path, prefixed):
+    """A red team's synthesizer recited other test questions (0.875 each, as much as an honest variant)."""
+    from zeroplay.envs.proposer.scripted import ScriptedArithmeticSolver
+    from zeroplay.training import config_from_dict
+    from zeroplay.training.policies import RoleSamplers, ScriptedSampler
+    from zeroplay.training.selfplay.ttcs import TTCSLoop
+    from zeroplay.training.templates import get_template
+
+    from .test_ttcs import ttcs_config
+
+    cfg = config_from_dict(ttcs_config(tmp_path))
+    template = get_template(cfg.template)
+    tests = TTCSLoop(cfg, None, None).tests
+    solver = ScriptedSampler(ScriptedArithmeticSolver(accuracy=0.5), template, "solver")
+    writer = ScriptedSampler(CopiesTests(tests, prefixed), template, "synthesizer")
+    loop = TTCSLoop(cfg, RoleSamplers({"solver": solver}, {"solver": "solver"}, scripted={"synthesizer": writer}), None)
+    result = loop.collect_shard(0, 0, 1)
+    synth = [s for s in result.samples if s.role == "synthesizer"]
+    assert synth and all(s.reward == 0.0 for s in synth)
+    assert {s.meta["stage"] for s in synth} == {"check" if prefixed else "copy"}
+    assert loop.pool.counts().get("variant", 0) == 0
+
+
+def test_mae_a_shown_question_behind_words_is_refused():
+    class Prefixed:  # the first example shown, behind a few words
+        def act(self, observations, infos=None):
+            shown = [re.search(r"### Example 1\n(.+)", o).group(1) for o in observations]
+            return [f"<problem>Harder variant: {q}</problem>" for q in shown]
+
+    loop = mae_loop(mae_config(), proposer=Prefixed())
+    result = loop.collect_shard(0, 0, 1)
+    assert result.stats["valid"] == [False, False, False]
+    assert [s.reward for s in result.samples if s.role == "proposer"] == [-1.0] * 3
 
 
 # -- Multi-Agent Evolve: repeats within a step, a full pool --------------------------------------------

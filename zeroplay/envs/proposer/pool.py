@@ -27,6 +27,7 @@ every confusable of Unicode (:data:`CONFUSABLES` covers the Cyrillic and Greek l
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
@@ -70,13 +71,54 @@ def problem_key(prompt: str) -> str:
 
 #: A problem key at least this long is not a fragment: a text that contains it holds the whole problem.
 MIN_CONTAINED_KEY = 15
+#: What added text must carry to make a new problem of a short one it contains: a digit, an operator sign
+#: (``!`` after a bracket), LaTeX, or a word for a number or an operation.
+_MATH_ADDED = re.compile(
+    r"[\d+\-*/^=<>%|\\\u00d7\u00f7\u00b7\u221a]|\)\s*!|\b(?:zero|two|three|four|five|six|seven|eight|nine|ten|"
+    r"eleven|twelve|\w+teen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|"
+    r"billion|half|halve|third|quarter|twice|double|triple|thrice|plus|minus|times|multipl\w*|divid\w*|sum|"
+    r"differen\w*|product|quotient|square\w*|cube\w*|root|power|exponent|remainder|mod|modulo|percent|add\w*|"
+    r"subtract\w*|increas\w*|decreas\w*|reciprocal|negat\w*|opposite|absolute|factorial|round\w*|floor|"
+    r"ceiling|digits?|primes?|even|odd|more|less|fewer)\b")
+
+
+def _key_span(text: str, key: str) -> tuple[str, int, int] | None:
+    """``(fold_text(text), start, end)``: where the first occurrence of ``key`` in ``problem_key(text)``
+    lies in the folded text; None when the key is not in it."""
+    folded = fold_text(text)
+    places = [k for k, c in enumerate(folded) if c != " "]  # folded index of each character of the spaceless text
+    spaceless = "".join(folded[k] for k in places)
+    dropped = {m.start() for m in _PUNCTUATION.finditer(spaceless)}
+    kept = [places[k] for k in range(len(spaceless)) if k not in dropped]  # folded index of each key character
+    at = "".join(spaceless[k] for k in range(len(spaceless)) if k not in dropped).find(key)
+    return (folded, kept[at], kept[at + len(key) - 1] + 1) if at >= 0 else None
 
 
 def contains_problem(text: str, problem: str) -> bool:
     """Whether ``text`` holds all of ``problem`` (under :func:`problem_key`): the original with a sentence
-    added ("... Show your work.") is the original, not a variant of it."""
+    added ("... Show your work.", "Harder variant: ...") is the original, not a variant of it. A short
+    problem ("Compute 3 + 4.": a key under :data:`MIN_CONTAINED_KEY`) may be a fragment of a real variant
+    ("... Then double the result."): it counts as held only when what the text adds carries no math
+    (:data:`_MATH_ADDED`: no digit, sign, or word for a number or an operation)."""
     key = problem_key(problem)
-    return len(key) >= MIN_CONTAINED_KEY and key in problem_key(text)
+    if not key or not isinstance(text, str):
+        return False
+    if len(key) >= MIN_CONTAINED_KEY:
+        return key in problem_key(text)
+    found = _key_span(text, key)
+    if found is None:
+        return False
+    folded, start, end = found
+    return not _MATH_ADDED.search(folded[:start] + " " + folded[end:])
+
+
+def similarity(a: str, b: str) -> float:
+    """How alike two problem texts are: ``difflib``'s ratio on the texts as :func:`fold_text` folds them
+    (case, spacing, invisible characters, look-alike letters: a copy in disguise is a copy), on at most 4,000
+    characters of each (1: the same text, or one that holds the other whole: :func:`contains_problem`)."""
+    if contains_problem(b, a) or contains_problem(a, b):
+        return 1.0
+    return difflib.SequenceMatcher(None, fold_text(a)[:4000], fold_text(b)[:4000]).ratio()
 
 
 @dataclass

@@ -14,7 +14,9 @@ One policy plays two roles (``policies:`` may give each its own) on a labelled t
    (``ProblemProposerEnv`` in ``variant`` mode: the original, its answer and the correct solution; the
    default request: a different problem with the same answer), answered ``variants_per_solution``
    times (one GRPO group). A variant is valid when it parses, is new (not the original, even re-spaced,
-   re-punctuated or in look-alike letters: :func:`~zeroplay.envs.proposer.pool.problem_key`), its text
+   re-punctuated or in look-alike letters: :func:`~zeroplay.envs.proposer.pool.problem_key`; it does not
+   hold the original whole, words added or not, nor keep its numbers and come closer to it than ``near_copy``
+   by :func:`~zeroplay.envs.proposer.pool.similarity`: a word swapped is the original; stage ``copy``), its text
    does not state the original's answer where the family's verifier reads it (stage ``leak``), and, with
    ``state_answer``, its ``<answer>`` equals the original's by the family's verifier (else refused at
    stage ``answer``). A valid variant's reference is the original's answer.
@@ -30,12 +32,14 @@ Evaluation: ``eval.samples`` fixed problems of ``train_env`` (other seeds than t
 
 Not as in the paper: admitted variants stay in the pool and are drawn again as training problems in
 later steps (the paper solves each variant in the step that wrote it); the synthesizer states the
-answer and it is checked (``state_answer: false`` gives the paper's unchecked inheritance); a
+answer and it is checked (``state_answer: false`` gives the paper's unchecked inheritance); a near
+copy is refused (``near_copy``); a
 challenging problem seeds ``solutions_per_problem`` prompts, a fixed number. Not built: rollout shards.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -45,12 +49,16 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from zeroplay.core.types import Task
 from zeroplay.envs.proposer.env import ProblemProposerEnv
+from zeroplay.envs.proposer.pool import fold_text, problem_key, similarity
 from zeroplay.training.policies import sampler_for
 from zeroplay.training.registry import REWARDS, lookup, reward_field
 from zeroplay.training.rewards import RewardShaping, reward_kind
 from zeroplay.training.rlvr import pass_at_k
 from zeroplay.training.rollout import (Sample, Sampler, ShardedLoop, ShardResult, concat_stats, reward_by_env_role,
                                        seed_for, to_sample)
+
+#: Numbers as a text writes them (a near copy keeps the original's, in order).
+_NUMBERS = re.compile(r"\d+(?:[.,]\d+)*")
 
 
 class SvSConfig(BaseModel):
@@ -78,6 +86,9 @@ class SvSConfig(BaseModel):
     """Variants written per synthesis prompt (G_v; one GRPO group of the synthesizer)."""
     band: tuple[float, float] = (0.125, 0.625)
     """Accuracy band of a variant that is rewarded, trained on and joins the pool (the paper's positive band)."""
+    near_copy: float = Field(0.88, gt=0, le=1)
+    """A variant with the original's numbers, in order, and more similar than this to it (``pool.similarity``) is
+    a copy, refused; 1: off (the paper has no such check: one word swapped keeps the original's accuracy)."""
     state_answer: bool = True
     """The synthesizer writes ``<answer>``, which must equal the original's (checked by the verifier);
     false: it writes the problem only and the variant inherits the answer unchecked (the paper)."""
@@ -244,6 +255,8 @@ class SvSLoop(ShardedLoop):
         if "task" not in info:
             return None, info["stage"]
         proposed = info["task"]
+        if problem_key(original.prompt) in problem_key(proposed.prompt) or self._near_copy(proposed.prompt, original):
+            return None, "copy"  # the same answer is asked for: the original with anything added is the original
         if self.solver.verify(proposed.prompt, original).correct:  # the text states the answer: solved by copying
             return None, "leak"
         if self.sc.state_answer:
@@ -253,6 +266,11 @@ class SvSLoop(ShardedLoop):
         variant = Task.from_dict({"prompt": proposed.prompt, "reference": original.reference,
                                   "verifier": original.verifier, "meta": {**proposed.meta, "parent": original.id}})
         return variant, None
+
+    def _near_copy(self, text: str, original: Task) -> bool:
+        """The original's numbers in the same order, and words this close to it: a word swapped, one added."""
+        return (_NUMBERS.findall(fold_text(text)) == _NUMBERS.findall(fold_text(original.prompt))
+                and similarity(original.prompt, text) > self.sc.near_copy)
 
     def merge(self, step: int, results: list[ShardResult]) -> tuple[list[Sample], dict[str, float]]:
         """Metrics over every sample; solver samples of variants outside ``band`` are not trained on."""

@@ -18,7 +18,7 @@ one shared policy by default (the paper trains two models from one checkpoint: `
    ``ttcs_frontier``, :func:`frontier_reward`): with ``s`` its self-consistency (:func:`self_consistency`:
    the largest answer cluster over all answers), ``(4 s (1 - s)) ** 1.2``: 1 at s = 0.5, 0 when the
    solver always or never agrees with itself. Then, as in the paper's code, a variant too close to its
-   original (:func:`similarity` above ``similarity_threshold``) is scaled by ``1 - similarity``, and the
+   original (:func:`~zeroplay.envs.proposer.pool.similarity` above ``similarity_threshold``) is scaled by ``1 - similarity``, and the
    share of the step's proposals that repeat it (:func:`repetition_shares`) is subtracted; floor 0.
    An invalid variant gets ``synthesizer_reward(False, None)`` (0 for ``ttcs_frontier``, as in the paper).
    Gameable by design (the paper's reward): self-consistency cannot tell a hard variant from a meaningless
@@ -28,8 +28,10 @@ one shared policy by default (the paper trains two models from one checkpoint: `
 Valid variants join a :class:`~zeroplay.envs.proposer.pool.ProblemPool` (source ``variant``, ``parent``
 the test question's id) that also holds the test questions (source ``seed``); a problem's pool history is,
 per step, the share of its answers that agree with its pseudo-label (0 on a tie; labels are never
-consulted). A variant that repeats a pool problem is solved and rewarded but not added again. The pool
-is saved in the checkpoint.
+consulted). A variant that is a test question, or holds one whole
+(:func:`~zeroplay.envs.proposer.pool.contains_problem`), is invalid (stage ``copy``: a synthesizer could
+recite the test set, each question a variant of another); one that repeats an earlier variant is solved
+and rewarded but not added again. The pool is saved in the checkpoint.
 
 The test labels are used only to log how often the pseudo-label is right
 (``train/pseudo_label_agreement``, over test groups that have one), the test accuracy
@@ -45,7 +47,6 @@ writes an answer (required, never used), ours does not. Not built: rollout shard
 
 from __future__ import annotations
 
-import difflib
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -56,7 +57,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from zeroplay.core.errors import ConfigError
 from zeroplay.core.types import Task
 from zeroplay.envs.proposer.env import ProblemProposerEnv
-from zeroplay.envs.proposer.pool import contains_problem, fold_text
+from zeroplay.envs.proposer.pool import contains_problem, fold_text, problem_key, similarity
 from zeroplay.training.policies import sampler_for
 from zeroplay.training.registry import REWARDS, lookup, reward_field
 from zeroplay.training.rewards import RewardShaping, is_group_reward, jaccard, majority_vote, ngrams, reward_kind
@@ -149,16 +150,6 @@ def frontier_reward(valid: bool, consistency: float | None, shaping: RewardShapi
     return max(0.0, 4.0 * s * (1.0 - s)) ** FRONTIER_SHARPNESS
 
 
-def similarity(a: str, b: str) -> float:
-    """How alike two problem texts are: ``difflib``'s ratio on the texts as
-    :func:`~zeroplay.envs.proposer.pool.fold_text` folds them (case, spacing, invisible characters,
-    look-alike letters: a copy in disguise is a copy), on at most 4,000 characters of each (1: the same text,
-    or one that holds the other whole: the original with "Show your work." added is the original)."""
-    if contains_problem(b, a) or contains_problem(a, b):
-        return 1.0
-    return difflib.SequenceMatcher(None, fold_text(a)[:4000], fold_text(b)[:4000]).ratio()
-
-
 def repetition_shares(texts: Sequence[str | None], threshold: float = 0.5) -> list[float]:
     """Per text: the share of all ``texts`` (None: an invalid proposal, which repeats nothing) whose
     token 3-grams overlap its own with Jaccard similarity >= ``threshold``, itself included; 0 for None.
@@ -226,6 +217,7 @@ class TTCSLoop(ShardedLoop):
                                              max_chars=self.tc.max_chars)
         self.solver = solver_env(self.tc.family)
         self.tests = self._test_set()
+        self._test_keys = [problem_key(t.prompt) for t in self.tests]
         self.pool = ProblemPool(self.tests, max_size=self.tc.pool_size)
 
     def _test_set(self) -> list[Task]:
@@ -290,12 +282,18 @@ class TTCSLoop(ShardedLoop):
         samples, variants = [], []
         for j, ((gen, action, ok), original) in enumerate(zip(outs, originals)):
             info = self.synth_env.validate(action, shown=[original])
+            if "task" in info and self._copies_a_test(info["task"].prompt):
+                info = {"error": "the variant is a test question (or holds one whole)", "stage": "copy"}
             s = to_sample(gen, role="synthesizer", env="synthesize", task_type="synthesize",
                           group=f"{step}-synth-{j // k}", episode=f"{step}-y{j}", well_formed=ok)
             s.meta.update({"stage": info.get("stage"), "parent": original.id})
             samples.append(s)
             variants.append(info.get("task"))
         return samples, originals, variants
+
+    def _copies_a_test(self, prompt: str) -> bool:
+        key = problem_key(prompt)
+        return any(k in key and contains_problem(prompt, t.prompt) for k, t in zip(self._test_keys, self.tests))
 
     def _solve(self, step: int, questions: list[tuple[Task, str]]) -> tuple[list[Sample], dict[str, float], dict]:
         """``group_size`` answers to each question, label-free rewards, and each question's self-consistency."""
