@@ -115,8 +115,9 @@ def test_eval_pass_k_needs_enough_samples_per_task():
 # -- the rlvr loop with a scripted policy ----------------------------------------------------------
 class ScriptedArithmetic:
     """A policy that works out each arithmetic problem and answers by a script, one entry per sample
-    of a call in order: ``v`` the right value, ``v.0`` it as a decimal, ``w`` the value + 1, ``none``
-    no answer. (A real policy object, not a mock: it reads the prompt and computes.)"""
+    of a call in order: ``v`` the right value, ``v.0`` it as a decimal, ``w`` the value + 1, ``x`` + 2, ``none``
+    no answer (a sentence), ``empty`` nothing, ``copy`` the expression as given. (A real policy object, not
+    a mock: it reads the prompt and computes.)"""
 
     def __init__(self, script: Sequence[str]):
         self.script = list(script)
@@ -129,7 +130,8 @@ class ScriptedArithmetic:
             v = eval(expr)  # digits and + - * only (checked above)
             kind = self.script[j % len(self.script)]
             text = {"v": f"so it is \\boxed{{{v}}}", "v.0": f"I get \\boxed{{{v}.0}}", "w": f"maybe \\boxed{{{v + 1}}}",
-                    "none": "I do not know"}[kind]
+                    "none": "I do not know", "empty": "", "copy": f"it is \\boxed{{{expr}}}",
+                    "x": f"surely \\boxed{{{v + 2}}}"}[kind]
             out.append(Generation(text, [1, 2], [3, 4, 5], [-0.1, -0.2, -0.3], "stop"))
         return out
 
@@ -169,6 +171,33 @@ def test_rlvr_novelty_bonus_is_added_to_the_reward(tmp_path):
     # boxed { Y, { Y }} (6) share one trigram: J = 1/9; each text: 1 - (1 + 1/9 + 1/9) / 3 = 16/27
     assert bonus[4:8] == pytest.approx([16 / 27] * 4)
     assert metrics["train/novelty"] == pytest.approx(sum(bonus) / 12)
+
+
+@pytest.mark.skipif("zeroplay/MathArithmetic-v0" not in zp.registered(), reason="math envs not registered")
+def test_rlvr_novelty_is_only_for_samples_that_answer(tmp_path):
+    """A red team's: an empty completion shares no trigram with any other, so it was the most novel and,
+    outside the majority, earned 0.2 where an honest wrong answer earned 0.09 (EVOL-RL's code gives it -1)."""
+    samples, _ = _loop(["v", "v", "w", "empty"], tmp_path, reward="majority_vote", novelty_weight=0.2).collect(0)
+    for g in range(3):
+        group = samples[4 * g:4 * g + 4]
+        bonus = novelty([s.text for s in group[:3]])  # among the three that answer
+        assert [s.reward for s in group] == pytest.approx([1 + 0.2 * bonus[0], 1 + 0.2 * bonus[1], 0.2 * bonus[2], 0.0])
+        assert group[2].reward > group[3].reward
+
+
+@pytest.mark.skipif("zeroplay/MathArithmetic-v0" not in zp.registered(), reason="math envs not registered")
+def test_rlvr_votes_do_not_depend_on_the_order_of_the_samples(tmp_path):
+    """A red team's: a copy of the expression is wrong against the value (unsimplified) but the value is right
+    against it: voting first, the copy joined the right answers' cluster (4 of 8, all paid); voting fourth,
+    it made its own and the vote tied (all 0). Answers now match only when they match both ways."""
+    first = ["copy", "v", "v", "v", "w", "w", "w", "x"]
+    fourth = ["v", "v", "v", "copy", "w", "w", "w", "x"]
+    by_kind = []
+    for script in (first, fourth):
+        samples, _ = _loop(script, tmp_path, reward="majority_vote", group_size=8).collect(0)
+        by_kind.append(sorted(zip(script * 3, [s.reward for s in samples])))
+    assert by_kind[0] == by_kind[1]
+    assert all(r == 0.0 for _, r in by_kind[0])  # 3 right, 3 wrong: a tie either way
 
 
 @pytest.mark.skipif("zeroplay/MathArithmetic-v0" not in zp.registered(), reason="math envs not registered")

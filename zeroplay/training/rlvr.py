@@ -18,7 +18,9 @@ accepts one against the other; the majority answer is the pseudo-label
 only to log how often the pseudo-label is right: ``train/pseudo_label_agreement`` (over groups that
 have one; the representative sample's own verdict against the reference) and
 ``train/pseudo_label_rate`` (groups with a pseudo-label). ``rlvr.novelty_weight`` adds a novelty
-bonus to any reward: lexical (:func:`~zeroplay.training.rewards.novelty`, the default) or, with
+bonus to any reward, for a sample that gives an answer (well-formed, something extracted), measured among
+those only (an empty text shares nothing with any other): lexical
+(:func:`~zeroplay.training.rewards.novelty`, the default) or, with
 ``rlvr.novelty: embedding``, the cosine distance of a local model's embeddings
 (:func:`~zeroplay.training.rewards.embedding_novelty`; the model loaded once, with the loop).
 
@@ -83,21 +85,28 @@ def score_answer(env: Any, seed: int, action: str) -> tuple[float, bool]:
 
 
 def same_answer(env: Any) -> Callable[[str, str], bool]:
-    """Answer equivalence for votes: equal after stripping, or the env's verifier (for its current task)
-    accepts ``answer`` against ``other`` as the reference (``0.5`` and ``1/2`` with the math verifier).
-    Verdicts are remembered per pair, for the life of the returned function (one group)."""
+    """:func:`answers_match` with the env's verifier for its current task."""
     verifier = env.verifier_for(env.task) if hasattr(env, "verifier_for") and getattr(env, "task", None) else None
+    return answers_match(verifier)
 
+
+def answers_match(verifier: Any | None) -> Callable[[str, str], bool]:
+    """Answer equivalence for votes: equal after stripping, or ``verifier`` accepts each answer with the
+    other as the reference (``0.5`` and ``1/2`` with the math verifier). Both ways: a verifier's one-sided
+    rules (an unsimplified answer against a number) would otherwise make clusters depend on the order
+    of the samples (a copy of the question, voting first, led the majority; voting fourth, it tied it).
+    Verdicts are remembered per pair, for the life of the returned function (one group)."""
     seen: dict[tuple[str, str], bool] = {}  # a group votes more than once over the same pairs
+
+    def accepts(answer: str, reference: str) -> bool:
+        if (answer, reference) not in seen:
+            seen[(answer, reference)] = bool(verifier.verify(answer, reference).correct)  # type: ignore[union-attr]
+        return seen[(answer, reference)]
 
     def same(answer: str, other: str) -> bool:
         if answer.strip() == other.strip():
             return True
-        if verifier is None:
-            return False
-        if (answer, other) not in seen:
-            seen[(answer, other)] = bool(verifier.verify(answer, other).correct)
-        return seen[(answer, other)]
+        return verifier is not None and accepts(answer, other) and accepts(other, answer)
 
     return same
 
@@ -182,7 +191,13 @@ class RLVRLoop(ShardedLoop):
         else:
             rewards = [self.reward(v.correct, ok, self.cfg.rewards) for (_, _, ok), v in zip(outs, verdicts)]
         if self.rc.novelty_weight > 0:
-            bonus = self._novelty([gen.text for gen, _, _ in outs])
+            # among the samples that answer, only: an empty or answerless text is novel to every other, and it
+            # outranked honest answers (0.2 for "" against 0.09 for a wrong one; EVOL-RL's code gives it -1)
+            answered = [i for i, ((_, _, ok), v) in enumerate(zip(outs, verdicts))
+                        if ok and str(v.extracted or "").strip()]
+            bonus = [0.0] * len(outs)
+            for i, b in zip(answered, self._novelty([outs[i][0].text for i in answered])):
+                bonus[i] = b
             stats["novelty"] += bonus
             rewards = [r + self.rc.novelty_weight * b for r, b in zip(rewards, bonus)]
         return rewards

@@ -48,6 +48,7 @@ from zeroplay.core.errors import ConfigError
 from zeroplay.training.policies import sampler_for
 from zeroplay.training.registry import REWARDS, lookup, reward_field
 from zeroplay.training.rewards import majority_vote
+from zeroplay.training.rlvr import answers_match
 from zeroplay.training.rollout import (Sample, Sampler, ShardedLoop, ShardResult, concat_stats, reward_by_env_role,
                                        seed_for, shard_range, to_sample)
 
@@ -359,17 +360,8 @@ class GZeroLoop(ShardedLoop):
         gc = self.gc
         u_answers = [self._answer(a, ok) for _, a, ok in unguided]
         g_answers = [self._answer(a, ok) for _, a, ok in guided]
-        seen: dict[tuple[str, str], bool] = {}
-
-        def same(a: str, b: str) -> bool:
-            if a.strip() == b.strip():
-                return True
-            if (a, b) not in seen:
-                seen[(a, b)] = bool(self.verifier.verify(a, b).correct)
-            return seen[(a, b)]
-
-        pairs, labelled = preference_pairs(g_answers, u_answers, same, filter=gc.filter, agreement=gc.agreement,
-                                           limit=gc.pairs_per_query)
+        pairs, labelled = preference_pairs(g_answers, u_answers, answers_match(self.verifier), filter=gc.filter,
+                                           agreement=gc.agreement, limit=gc.pairs_per_query)
         stats["labelled"].append(labelled)
         stats["pairs"].append(len(pairs))
         stats["guided_answered"] += [a is not None for a in g_answers]

@@ -18,8 +18,9 @@ one shared policy by default (the paper trains two models from one checkpoint: `
    ``ttcs_frontier``, :func:`frontier_reward`): with ``s`` its self-consistency (:func:`self_consistency`:
    the largest answer cluster over all answers), ``(4 s (1 - s)) ** 1.2``: 1 at s = 0.5, 0 when the
    solver always or never agrees with itself. Then, as in the paper's code, a variant too close to its
-   original (:func:`~zeroplay.envs.proposer.pool.similarity` above ``similarity_threshold``) is scaled by ``1 - similarity``, and the
-   share of the step's proposals that repeat it (:func:`repetition_shares`) is subtracted; floor 0.
+   original (:func:`~zeroplay.envs.proposer.pool.similarity` above ``similarity_threshold``) is scaled by
+   ``1 - similarity``, and the share of the step's proposals that repeat it (:func:`repetition_shares`) is
+   subtracted; floor 0.
    An invalid variant gets ``synthesizer_reward(False, None)`` (0 for ``ttcs_frontier``, as in the paper).
    Gameable by design (the paper's reward): self-consistency cannot tell a hard variant from a meaningless
    or ambiguous one; a variant whose answers split evenly ("pick 1 or 2") earns the top reward 1, and one
