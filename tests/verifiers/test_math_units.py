@@ -229,14 +229,35 @@ RED_TEAM3_RIGHT = [
     ('20^\\circ C', '20 \\text{ degrees}'),
 ]
 
+#: Readings the unit bench's helper-labelled items asked for: an angle in degrees against one in radians
+#: (converted through pi/180), an amount written in parts (2 hours 30 minutes), and a product of units
+#: with a negative power (m s^{-2}). Each beside wrong pairs of the same shapes.
+ANGLES_PARTS_PRODUCTS_RIGHT = [
+    (r"45^\circ", r"\frac{\pi}{4}"), (r"\frac{\pi}{3}", r"60^\circ"), (r"180^\circ", r"\pi"),
+    (r"45^\circ", r"0.25\pi"), (r"\frac{\pi}{4}", r"45 \text{ degrees}"), (r"90^\circ", r"\frac{\pi}{2} \text{ rad}"),
+    ("2 hours 30 minutes", r"150\text{ minutes}"), ("1.5 h", r"1\text{ h } 30\text{ min}"), ("2.5", "2 hours 30 minutes"),
+    ("63 in", "5 ft 3 in"), ("5.25 ft", "5 feet 3 inches"), ("2 h", "1 h, 60 min"), ("1.25 m", "1 m 25 cm"),
+    ("9.8 m/s^2", r"9.8\text{ m s}^{-2}"), ("9.8 m/s^2", r"980 \text{ cm s}^{-2}"), ("3 m/s", r"3 m\cdot s^{-1}"),
+    (r"4.2 \text{ J/g}", r"4.2 \text{ J g}^{-1}"), (r"4200 \text{ J/kg}", r"4.2 \text{ J g}^{-1}"),
+]
+ANGLES_PARTS_PRODUCTS_WRONG = [
+    (r"45^\circ", r"\frac{\pi}{3}"), (r"\frac{\pi}{3}", r"45^\circ"), (r"\frac{\pi}{6}", r"\frac{\pi}{6}^\circ"),
+    (r"45^\circ", r"\frac{\pi}{4} \text{ m}"), (r"45^\circ", r"0.7853981634 \text{ rad}"),
+    (r"45^\circ", r"\frac{\pi}{4} \text{ cm } 45^\circ"), (r"\frac{\pi}{4}", "45"),
+    ("1.5 h", "1 h 20 min"), ("2 hours 30 minutes", "130 minutes"), ("2 h", "1 h 61 min"), ("5 m", "5 m 3 m"),
+    ("2.5 h", "30 min 2 h"), ("5 ft 3 in", "5 ft 4 in"), ("1.25 m", "1 m 25 kg"), ("2 h", "1 h 60 cm"),
+    ("9.8 m/s^2", "9.8 m s^{-1}"), ("9.8 m/s^2", "9.8 m s^{2}"), ("9.8 m/s^2", r"9.8 \text{ cm s}^{-2}"),
+    ("3 m/s", "3 m kg^{-1}"), ("3 m/s", "3 apples s^{-1}"),
+]
 
-@pytest.mark.parametrize(("gold", "answer"), WRONG_UNIT + RED_TEAM_WRONG + RED_TEAM3_WRONG)
+
+@pytest.mark.parametrize(("gold", "answer"), WRONG_UNIT + RED_TEAM_WRONG + RED_TEAM3_WRONG + ANGLES_PARTS_PRODUCTS_WRONG)
 def test_a_different_unit_is_wrong(math_v, gold: str, answer: str) -> None:
     verdict = math_v.verify(answer if r"\boxed" in answer else B % answer, gold)
     assert verdict.score == 0.0, (gold, answer, verdict.reason)
 
 
-@pytest.mark.parametrize(("gold", "answer"), RIGHT + RED_TEAM_RIGHT + RED_TEAM3_RIGHT)
+@pytest.mark.parametrize(("gold", "answer"), RIGHT + RED_TEAM_RIGHT + RED_TEAM3_RIGHT + ANGLES_PARTS_PRODUCTS_RIGHT)
 def test_the_same_quantity_is_right(math_v, gold: str, answer: str) -> None:
     verdict = math_v.verify(answer if r"\boxed" in answer else B % answer, gold)
     assert verdict.score == 1.0, (gold, answer, verdict.reason)

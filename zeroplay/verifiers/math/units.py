@@ -6,13 +6,16 @@ alone would pay ``5 cm`` for the gold ``5 m``. So the verifier asks :func:`unit_
 - both sides end in a unit this module knows: the same unit (in any spelling: ``m``, ``meters``,
   ``metre``) compares the values as usual; a unit of the same kind converts the answer to the gold's
   unit (``500 cm`` is ``5 m``, ``2 hours`` is ``120 minutes``, ``212^\\circ F`` is ``100^\\circ C``);
-  another kind, or one with no fixed ratio (months and days; degrees and radians), is wrong;
+  another kind, or one with no fixed ratio (months and days), is wrong. A unit may be a product with
+  negative powers (``9.8 m s^{-2}`` is ``9.8 m/s^2``), and an amount may be written in parts, largest unit
+  first (``2 hours 30 minutes`` is ``2.5`` hours, ``150 minutes``);
+- an angle in degrees against one in radians (``rad``, or a value that names ``\\pi`` with no unit), either
+  way: the answer's value is taken to the gold's unit through pi/180 (``\\frac{\\pi}{4}`` is ``45^\\circ``);
 - the gold is in a known unit and the answer ends in a word that is not that unit (``5 dm``, ``5 Mm``,
   ``5 apples``), or names a unit elsewhere (``5 m cm``, ``5 meters long``): wrong, a hedge or an unknown
   unit is not the gold's;
 - the answer is in a known unit and the gold ends in some other word (``5 furlongs``, ``2m`` with ``m`` a
-  variable): wrong, unless the word is ``units``; an angle in degrees against a gold that names ``\\pi``
-  (radians) is wrong too;
+  variable): wrong, unless the word is ``units``;
 - only one side has a unit and the other a bare value: the values are compared (``20`` for ``20^\\circ C``);
   a percentage against a unit, either way, is wrong;
 - neither side's unit is known but both are a number, a space and a word, and one of the words looks like
@@ -85,7 +88,8 @@ _BASE: dict[str, tuple[tuple[int, ...], Fraction]] = {
 _TEMPERATURES = {"K": "kelvin", "C": "celsius", "F": "fahrenheit"}
 _OFFSET = {"celsius": Fraction(27315, 100), "fahrenheit": Fraction(45967, 100)}
 #: Units of a kind of their own: the same unit matches, any other is a different quantity (an angle in
-#: degrees is not one in radians by a rational factor; a ton is short, long or metric).
+#: degrees is not one in radians by a rational factor: unit_check converts those two; a ton is short, long or
+#: metric).
 _OWN_KIND = ("degree", "radian", "ton", "knot")
 #: Unit abbreviations of three letters or fewer are read as written (``kN``, ``MHz``, ``mL``), or else in
 #: lower case (``Kg``, ``KM``, ``Hrs``, ``USD``), but not where a capital is a prefix or names another unit
@@ -129,6 +133,14 @@ _AFTER_VALUE = re.compile(_VALUE_CHAR + r"\s*([A-Za-zµμ]+)(?![A-Za-z])")
 #: A plain number, a space, and one word (with a power): ``5 N``, ``100 kJ``, ``3 m^{-1}``.
 _NUMBER_WORD = re.compile(f"^{_NUM}" + r"\s+([A-Za-zµμ]+" + _ANY_POWER + ")$")
 _PERCENT_END = re.compile(r"\\?%\s*$")
+#: One amount of a quantity written in parts (``2 hours`` of ``2 hours 30 minutes``), with what joins it to the next.
+_PIECE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z]+)\s*(?:,\s*|and\s+)?")
+_SIGNED_POWER = r"(?:\s*\^\s*\{?\s*(-?\d)\s*\}?)?"
+#: A unit word with a power that may be negative (``s^{-2}``).
+_FACTOR = re.compile(r"([A-Za-zµμ]+)" + _SIGNED_POWER)
+#: Two to four such words after a value and a space, apart or joined by ``\cdot``: a product of units.
+_PRODUCT = re.compile(r"(?<=[\d)\]}])\s+((?:[A-Za-zµμ]+" + _SIGNED_POWER.replace("(-?", "(?:-?")
+                      + r"(?:\s*\\cdot\s*|\s+)){1,3}[A-Za-zµμ]+" + _SIGNED_POWER.replace("(-?", "(?:-?") + r")\s*$")
 #: Generic units at the end of a text: ``units``, ``square units``, ``units^2``.
 _GENERIC_END = re.compile(r"\s" + _SHAPE + "units?" + _POWER + r"\s*$")
 #: A word (not a command) that ends a text after a value or bracket, maybe glued to it (``5m``, ``5 dm^2``).
@@ -227,9 +239,12 @@ def trailing_unit(text: str, strict: bool = False) -> Unit | None:
     if sign is not None:  # an angle in degrees, unless a trig function reads it (sin 30^\circ is a number)
         value = flat[: sign.start()].strip()
         return None if _TRIG.search(value) or not value else Unit("°", value, kind="degree^1")
+    compound = _compound(flat)
+    if compound is not None:
+        return compound
     m = _TRAILING.search(flat)
     if m is None:
-        return _several_units(flat)
+        return _product(flat) or _several_units(flat)
     gap, shape, top, power, shape2, bottom, power2 = m.groups()
     if len(top) == 1 and not bottom and (not gap or top not in "mgshLKCF"):
         return None
@@ -289,6 +304,49 @@ def _several_units(flat: str) -> Unit | None:
     return None
 
 
+def _compound(flat: str) -> Unit | None:
+    """Two or three amounts of one kind of quantity, largest unit first (``2 hours 30 minutes``, ``5 ft 3 in``,
+    ``1 h, 30 min``): their sum in the first unit (``\\frac{5}{2}`` hours); None otherwise."""
+    pieces, at = [], 0
+    while at < len(flat):
+        m = _PIECE.match(flat, at)
+        if m is None:
+            return None
+        pieces.append(m.groups())
+        at = m.end()
+    if not 2 <= len(pieces) <= 3:
+        return None
+    read = [_word(word) for _, word in pieces]
+    if not all(isinstance(r, tuple) for r in read) or len({r[0] for r in read}) != 1 or read[0][0] == _TEMP:
+        return None
+    sizes = [r[1] for r in read]  # type: ignore[index]
+    if any(later >= earlier for earlier, later in zip(sizes, sizes[1:])):
+        return None  # 5 m 3 m, 30 min 2 h: not one amount written in parts
+    total = sum(Fraction(n) * size for (n, _), size in zip(pieces, sizes)) / sizes[0]
+    value = str(total.numerator) if total.denominator == 1 else f"\\frac{{{total.numerator}}}{{{total.denominator}}}"
+    return Unit(pieces[0][1], value, read[0][0], sizes[0])  # type: ignore[index]
+
+
+def _product(flat: str) -> Unit | None:
+    """A product of unit words after a value, one with a negative power (``9.8 m s^{-2}``,
+    ``4.2 J g^{-1} K^{-1}``): that unit; None otherwise (``5 m cm`` is read by :func:`_several_units`)."""
+    m = _PRODUCT.search(flat)
+    if m is None:
+        return None
+    factors = _FACTOR.findall(m.group(1).replace("\\cdot", " "))
+    if not any(power.startswith("-") for _, power in factors):
+        return None
+    dims, size = _dims(), Fraction(1)
+    for word, power in factors:
+        read = _word(word)
+        if not isinstance(read, tuple):
+            return None
+        k = int(power or 1)
+        dims = tuple(d + e * k for d, e in zip(dims, read[0]))
+        size *= read[1] ** k
+    return Unit(m.group(1), flat[: m.start()].strip(), dims, size)
+
+
 def _dangling(text: str) -> tuple[str, str] | None:
     """The word that ends ``text`` (not a command) with its power, and the text before it when that ends in
     a value (else ``""``: another word comes before, ``c m``): ``("dm", "5")`` of ``5 dm``, ``("m", "2")``
@@ -343,6 +401,9 @@ def unit_check(answer: str, gold: str) -> UnitCheck | None:
     """The units' verdict on ``answer`` against ``gold`` (see the module docstring); None when units decide
     nothing and the texts are compared as they are."""
     a, g = trailing_unit(answer), trailing_unit(gold, strict=True)
+    angle = _angles(answer, gold, a, g)
+    if angle is not None:
+        return angle
     if a is not None and g is not None:
         if a.kind == "degree^1" and g.dims == _TEMP and g.offset:  # 20^\circ for 20^\circ C (not for kelvin)
             return UnitCheck(answer=a.value, gold=g.value)
@@ -377,14 +438,33 @@ def unit_check(answer: str, gold: str) -> UnitCheck | None:
             return UnitCheck(answer=a.value, gold=read.value)  # conversion, as 2mg may be m times g
         if word and not _generic_fits(gold, a):
             return UnitCheck(wrong=f"the answer is in {a.name}, the gold ends in {word!r}")
-        if a.kind == "degree^1" and "\\pi" in gold:
-            return UnitCheck(wrong="the answer is an angle in degrees, the gold one in radians")
         return UnitCheck(answer=a.value, gold=gold if not word else _value_before_generic(gold))
     # neither unit known: a number then a symbol on both sides (5 N, 5 J) must be the same symbol
     words = [_NUMBER_WORD.match(_flat(answer)), _NUMBER_WORD.match(_flat(gold))]
     if words[0] and words[1] and any(_symbol_like(w.group(1)) for w in words) and words[0][1] != words[1][1]:
         return UnitCheck(wrong=f"the answer ends in {words[0][1]!r}, the gold in {words[1][1]!r}")
     return None
+
+
+def _angles(answer: str, gold: str, a: Unit | None, g: Unit | None) -> UnitCheck | None:
+    """An angle in degrees against one in radians, either way: the answer's value taken to the gold's unit
+    (``60^\\circ`` for ``\\frac{\\pi}{3}``, ``\\frac{\\pi}{4}`` for ``45^\\circ``). Radians are ``rad`` or a value
+    with no unit that names ``\\pi``; None when the two are not degrees and radians."""
+    def radians(text: str, unit: Unit | None) -> str | None:
+        if unit is not None:
+            return unit.value if unit.kind == "radian^1" else None
+        return text if "\\pi" in text and not _DANGLING.search(_flat(text)) else None
+
+    a_deg, g_deg = a is not None and a.kind == "degree^1", g is not None and g.kind == "degree^1"
+    if a_deg and radians(gold, g) is not None:
+        value, factor, to = a.value, "\\frac{\\pi}{180}", radians(gold, g)  # type: ignore[union-attr]
+    elif g_deg and radians(answer, a) is not None:
+        value, factor, to = radians(answer, a), "\\frac{180}{\\pi}", g.value  # type: ignore[union-attr]
+    else:
+        return None
+    if names_a_unit(value) or not _balanced(value):  # type: ignore[arg-type]
+        return UnitCheck(wrong="the answer's angle is not one value in one unit")
+    return UnitCheck(answer=f"{factor}\\cdot\\left({value}\\right)", gold=to)  # type: ignore[arg-type]
 
 
 def _balanced(text: str) -> bool:

@@ -119,7 +119,8 @@ class MathVerifier(Verifier):
     (``5`` for ``5 \\text{ m}``). When both sides end in a physical unit, the units must agree: the same
     unit in any spelling, or one of the same kind, converted (``500 cm`` for ``5 m``, ``2 hours`` for
     ``120 minutes``); ``5 cm`` for ``5 m``, ``3 minutes`` for ``3 hours``, ``5 dm`` (an unknown unit) for
-    ``5 m``, ``5 N`` for ``5 J``, a hedge (``5 m cm``) are wrong (``unit-different``). A unit written
+    ``5 m``, ``5 N`` for ``5 J``, a hedge (``5 m cm``) are wrong (``unit-different``). Degrees and radians
+    convert (``\\frac{\\pi}{4}`` for ``45^\\circ``), as do amounts in parts (``2 h 30 min``). A unit written
     right after the box counts (``\\boxed{5}\\text{ cm}``). See :mod:`~zeroplay.verifiers.math.units`.
 
     Multiple choice: a gold ``B`` or ``(B)`` wants that letter (``(B) 12`` counts; an answer found
