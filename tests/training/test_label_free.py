@@ -160,11 +160,23 @@ def test_rlvr_majority_vote_rewards_and_pseudo_label_agreement(tmp_path):
     assert "train/novelty" not in metrics
 
 
+def answering_bonus(samples, measure, n=4):
+    """Per sample of groups of ``n``: ``measure`` over the group's samples that answer in a box (the novelty the
+    loop adds); 0 for one that does not (SCRIPT's ``none``: "I do not know", read only by a fallback rule)."""
+    out = []
+    for g in range(0, len(samples), n):
+        group = samples[g:g + n]
+        answering = [k for k, s in enumerate(group) if "\\boxed" in s.text]
+        got = dict(zip(answering, measure([group[k].text for k in answering])))
+        out += [got.get(k, 0.0) for k in range(len(group))]
+    return out
+
+
 @pytest.mark.skipif("zeroplay/MathArithmetic-v0" not in zp.registered(), reason="math envs not registered")
 def test_rlvr_novelty_bonus_is_added_to_the_reward(tmp_path):
     samples, metrics = _loop(SCRIPT, tmp_path, reward="majority_vote", novelty_weight=0.5).collect(0)
     vote = [1, 1, 0, 0, 0, 0, 0, 0, 1, 1, 1, 0]
-    bonus = [b for g in range(3) for b in novelty([s.text for s in samples[4 * g:4 * g + 4]])]
+    bonus = answering_bonus(samples, novelty)
     assert [s.reward for s in samples] == pytest.approx([r + 0.5 * b for r, b in zip(vote, bonus)])
     # problem 1: "maybe \boxed{X}" twice (identical) and "so it is \boxed{Y}" twice: trigram sets
     # {maybe \ boxed, \ boxed {, boxed { X, { X }} (4) and {so it is, it is \, is \ boxed, \ boxed {,
@@ -282,10 +294,10 @@ def test_rlvr_embedding_novelty_bonus_is_added_to_the_reward(tmp_path, encoder_d
                  novelty_model=encoder_dir)
     samples, metrics = loop.collect(0)
     embedder = TextEmbedder(encoder_dir)
-    bonus = [b for g in range(3) for b in embedding_novelty([s.text for s in samples[4 * g:4 * g + 4]], embedder)]
+    bonus = answering_bonus(samples, lambda texts: embedding_novelty(texts, embedder))
     vote = [1, 1, 0, 0, 0, 0, 0, 0, 1, 1, 1, 0]
     assert [s.reward for s in samples] == pytest.approx([r + 0.5 * b for r, b in zip(vote, bonus)])
-    assert bonus != pytest.approx([b for g in range(3) for b in novelty([s.text for s in samples[4 * g:4 * g + 4]])])
+    assert bonus != pytest.approx(answering_bonus(samples, novelty))
     assert metrics["train/novelty"] == pytest.approx(sum(bonus) / 12)
 
 

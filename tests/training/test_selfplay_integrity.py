@@ -310,13 +310,21 @@ def test_svs_refuses_a_variant_that_states_the_answer_or_copies_in_disguise(stat
     ("Harder variant: Compute 3 - 7 + 7.", True),           # a red team's: SvS paid 1.0, TTCS 0.81, MAE 0.75
     ("Note: compute 3-7+7, carefully (a tougher one).", True),
     ("Level up! Compute 3 - 7 + 7. Show your work.", True),
-    ("Compute 3 - 7 + 7. Then double the result.", False),  # a real variant keeps a short original whole
-    ("Compute 3 - 7 + 7 - 12.", False),
-    ("Compute 3 - 7 + 75.", False),
-    ("Compute 3 - 7 + 7, then add 4.", False),
+    ("Level 2: Compute 3 - 7 + 7.", True),                  # a second round's: a number in the label
+    ("Question 1: Compute 3 - 7 + 7.", True),
+    ("Compute 3 - 7 + 7 (level 2).", True),
+    ("$\\text{Compute 3 - 7 + 7.}$", True),
+    ("Compute \u0663 - \u0667 + \u0667.", True),             # Arabic-Indic digits
+    ("Compute 3 - 7 + 7. Then double the result.", True),   # appended words: write one new problem
+    ("Compute 3 - 7 + 7 = ?", True),
+    ("Compute 3 - 7 + 7 - 12.", False),                     # the expression goes on: a new one
+    ("Compute 3 - 7 + 7 * 2.", False),
+    ("Compute 3 - 7 + 75.", False),                         # number edges: 7 is not 75, 3 not 13
+    ("Compute 13 - 7 + 7.", False),
+    ("Compute 3 - 7 + 7.5", False),
     ("Compute 3 - 7.", False),
 ])
-def test_a_short_original_with_words_around_it_is_a_copy_with_math_added_a_variant(text, copy):
+def test_an_original_with_anything_around_it_is_a_copy_and_one_its_expression_continues_a_variant(text, copy):
     from zeroplay.envs.proposer.pool import contains_problem
 
     original = "Compute 3 - 7 + 7."
@@ -334,9 +342,15 @@ def test_svs_refuses_the_original_behind_any_words_and_a_near_copy():
 
     loop = SvSLoop(config_from_dict({"loop": "svs", "svs": {"train_problems": 2}}), None, None)
     short = Task.from_dict({"prompt": "Compute 10 + 10 + 1.", "reference": "21", "verifier": "math"})
-    for text, stage in (("Harder variant: Compute 10 + 10 + 1.", "check"),  # the env's: no math added
-                        ("Solve problem 7: Compute 10 + 10 + 1.", "copy")):  # the loop's: the answer is the same
-        assert loop.check_variant(f"<problem>{text}</problem><answer>21</answer>", short) == (None, stage)
+    for text, stage in (("Harder variant: Compute 10 + 10 + 1.", "check"),  # the env's: the original held
+                        ("Solve problem 7: Compute 10 + 10 + 1.", "check"),
+                        ("Evaluate 10 + 10 + 1.", "copy"),  # a second round's: the loop's, same numbers and signs
+                        ("What is 10 + 10 + 1?", "copy"), ("Compute 10 plus 10 plus 1, quickly.", "copy"),
+                        ("Compute (10 + 10) + 1.", "copy")):
+        assert loop.check_variant(f"<problem>{text}</problem><answer>21</answer>", short) == (None, stage), text
+    for text in ("Compute 2 + 18 + 1.", "Compute 10 + 10 + 1 + 0 * 5.", "Compute 10 * 2 + 1."):
+        variant, stage = loop.check_variant(f"<problem>{text}</problem><answer>21</answer>", short)
+        assert stage is None, text
     prompt = "A baker bakes 12 loaves every hour for 7 hours and sells 30 of them. How many loaves are left?"
     long = Task.from_dict({"prompt": prompt, "reference": "54", "verifier": "math"})
     for text in (prompt.replace("A baker", "A cook"), prompt.replace("How many", "Then, how many")):

@@ -18,8 +18,8 @@ accepts one against the other; the majority answer is the pseudo-label
 only to log how often the pseudo-label is right: ``train/pseudo_label_agreement`` (over groups that
 have one; the representative sample's own verdict against the reference) and
 ``train/pseudo_label_rate`` (groups with a pseudo-label). ``rlvr.novelty_weight`` adds a novelty
-bonus to any reward, for a sample that gives an answer (well-formed, something extracted), measured among
-those only (an empty text shares nothing with any other): lexical
+bonus to any reward, for a sample that gives an answer (well-formed, something extracted, not by a
+fallback rule), measured among those only (an empty text shares nothing with any other): lexical
 (:func:`~zeroplay.training.rewards.novelty`, the default) or, with
 ``rlvr.novelty: embedding``, the cosine distance of a local model's embeddings
 (:func:`~zeroplay.training.rewards.embedding_novelty`; the model loaded once, with the loop).
@@ -111,6 +111,13 @@ def answers_match(verifier: Any | None) -> Callable[[str, str], bool]:
     return same
 
 
+def _answers(verdict: Verdict) -> bool:
+    """Whether a verdict read an answer in the form the prompt asks for: something extracted, and not by a
+    fallback rule (the math verifier's ``fallback-short`` reads any short text, ``I am not sure.`` too)."""
+    rule = str(verdict.details.get("extraction", "")) if isinstance(verdict.details, dict) else ""
+    return bool(str(verdict.extracted or "").strip()) and not rule.startswith("fallback")
+
+
 def pass_at_k(n: int, c: int, k: int) -> float:
     """The unbiased pass@k from ``n`` samples of which ``c`` are correct: ``1 - C(n-c, k) / C(n, k)``
     (Chen et al. 2021), the chance that k samples drawn without replacement include a correct one."""
@@ -191,10 +198,10 @@ class RLVRLoop(ShardedLoop):
         else:
             rewards = [self.reward(v.correct, ok, self.cfg.rewards) for (_, _, ok), v in zip(outs, verdicts)]
         if self.rc.novelty_weight > 0:
-            # among the samples that answer, only: an empty or answerless text is novel to every other, and it
-            # outranked honest answers (0.2 for "" against 0.09 for a wrong one; EVOL-RL's code gives it -1)
-            answered = [i for i, ((_, _, ok), v) in enumerate(zip(outs, verdicts))
-                        if ok and str(v.extracted or "").strip()]
+            # among the samples that answer in the asked form, only: an empty or answerless text is novel to
+            # every other, and it outranked honest answers (0.2 for "" or "I am not sure." against 0.09 for a
+            # wrong answer; EVOL-RL's code gives an answer outside \boxed{} -1 and leaves it out of novelty)
+            answered = [i for i, ((_, _, ok), v) in enumerate(zip(outs, verdicts)) if ok and _answers(v)]
             bonus = [0.0] * len(outs)
             for i, b in zip(answered, self._novelty([outs[i][0].text for i in answered])):
                 bonus[i] = b

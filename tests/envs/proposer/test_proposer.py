@@ -219,6 +219,8 @@ def test_a_variant_that_is_the_original_with_words_added_is_a_copy():
     honest = "A cyclist rides 45 km in 3 hours. What is her average speed in km/h?"
     assert "task" in e.validate(f"<problem>{honest}</problem><answer>15</answer>", shown=[original])
     assert similarity(original.prompt, honest) < 0.88
-    short = task("Compute 3 + 4.", "7")  # a short problem is a fragment a real variant may keep
-    assert "task" in e.validate("<problem>Compute 3 + 4. Then double the result.</problem><answer>14</answer>",
-                                shown=[short])
+    short = task("Compute 3 + 4.", "7")  # an expression the variant continues is a fragment of a new one
+    assert "task" in e.validate("<problem>Compute 3 + 4 * 2.</problem><answer>11</answer>", shown=[short])
+    # anything else around the original leaves it whole: write the new problem as one
+    assert "task" not in e.validate("<problem>Compute 3 + 4. Then double the result.</problem><answer>14</answer>",
+                                    shown=[short])

@@ -53,13 +53,14 @@ CONFUSABLES: dict[int, str] = {ord(k): v for k, v in zip(
 
 
 def fold_text(text: str) -> str:
-    """``text`` as a reader sees it: NFKC, invisible format characters (category Cf) dropped, Cyrillic and
-    Greek look-alikes made Latin (:data:`CONFUSABLES`), dashes made ``-``, case folded, runs of whitespace
+    """``text`` as a reader sees it: NFKC, invisible format characters (category Cf) dropped, digits of any
+    script made ASCII (``١٠`` is ``10``), Cyrillic and Greek look-alikes made Latin (:data:`CONFUSABLES`), dashes made ``-``, case folded, runs of whitespace
     made one space. Linear; for non-text, ``""``."""
     if not isinstance(text, str):
         return ""
     text = unicodedata.normalize("NFKC", text)
-    text = "".join(c for c in text if unicodedata.category(c) != "Cf")
+    text = "".join(str(unicodedata.decimal(c)) if c.isdecimal() and not c.isascii() else c
+                   for c in text if unicodedata.category(c) != "Cf")
     return _SPACE.sub(" ", text.translate(CONFUSABLES).translate(_DASHES)).strip().casefold()
 
 
@@ -69,47 +70,28 @@ def problem_key(prompt: str) -> str:
     return _PUNCTUATION.sub("", fold_text(prompt).replace(" ", ""))
 
 
-#: A problem key at least this long is not a fragment: a text that contains it holds the whole problem.
-MIN_CONTAINED_KEY = 15
-#: What added text must carry to make a new problem of a short one it contains: a digit, an operator sign
-#: (``!`` after a bracket), LaTeX, or a word for a number or an operation.
-_MATH_ADDED = re.compile(
-    r"[\d+\-*/^=<>%|\\\u00d7\u00f7\u00b7\u221a]|\)\s*!|\b(?:zero|two|three|four|five|six|seven|eight|nine|ten|"
-    r"eleven|twelve|\w+teen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|"
-    r"billion|half|halve|third|quarter|twice|double|triple|thrice|plus|minus|times|multipl\w*|divid\w*|sum|"
-    r"differen\w*|product|quotient|square\w*|cube\w*|root|power|exponent|remainder|mod|modulo|percent|add\w*|"
-    r"subtract\w*|increas\w*|decreas\w*|reciprocal|negat\w*|opposite|absolute|factorial|round\w*|floor|"
-    r"ceiling|digits?|primes?|even|odd|more|less|fewer)\b")
-
-
-def _key_span(text: str, key: str) -> tuple[str, int, int] | None:
-    """``(fold_text(text), start, end)``: where the first occurrence of ``key`` in ``problem_key(text)``
-    lies in the folded text; None when the key is not in it."""
-    folded = fold_text(text)
-    places = [k for k, c in enumerate(folded) if c != " "]  # folded index of each character of the spaceless text
-    spaceless = "".join(folded[k] for k in places)
-    dropped = {m.start() for m in _PUNCTUATION.finditer(spaceless)}
-    kept = [places[k] for k in range(len(spaceless)) if k not in dropped]  # folded index of each key character
-    at = "".join(spaceless[k] for k in range(len(spaceless)) if k not in dropped).find(key)
-    return (folded, kept[at], kept[at + len(key) - 1] + 1) if at >= 0 else None
+#: What continues an expression right after it (``3 + 4`` in ``3 + 4 * 2``): the original is then a fragment.
+_EXTENDS = frozenset("+-*/^\\\u00d7\u00f7\u00b7")
 
 
 def contains_problem(text: str, problem: str) -> bool:
-    """Whether ``text`` holds all of ``problem`` (under :func:`problem_key`): the original with a sentence
-    added ("... Show your work.", "Harder variant: ...") is the original, not a variant of it. A short
-    problem ("Compute 3 + 4.": a key under :data:`MIN_CONTAINED_KEY`) may be a fragment of a real variant
-    ("... Then double the result."): it counts as held only when what the text adds carries no math
-    (:data:`_MATH_ADDED`: no digit, sign, or word for a number or an operation)."""
+    """Whether ``text`` holds all of ``problem`` (under :func:`problem_key`, at number boundaries: ``2 + 3`` is
+    not in ``2 + 37``): the original with anything written around it ("Harder variant: ...", "Level 2: ...",
+    "... Show your work.", "... Then double the result.") is the original, not a variant of it; write a new
+    problem instead. Only where an operator continues the original's expression right after it (``3 + 4``
+    in ``3 + 4 * 2 - 1``) is it a fragment of a new one."""
     key = problem_key(problem)
-    if not key or not isinstance(text, str):
-        return False
-    if len(key) >= MIN_CONTAINED_KEY:
-        return key in problem_key(text)
-    found = _key_span(text, key)
-    if found is None:
-        return False
-    folded, start, end = found
-    return not _MATH_ADDED.search(folded[:start] + " " + folded[end:])
+    whole = problem_key(text) if key else ""
+    at = whole.find(key) if key else -1
+    while at >= 0:
+        end = at + len(key)
+        before, after = whole[at - 1:at], whole[end:end + 1]
+        number_edge = not (key[0].isdigit() and (before.isdigit() or before == ".")) and not (
+            key[-1].isdigit() and (after.isdigit() or (after == "." and whole[end + 1:end + 2].isdigit())))
+        if number_edge and after not in _EXTENDS:
+            return True
+        at = whole.find(key, at + 1)
+    return False
 
 
 def similarity(a: str, b: str) -> float:

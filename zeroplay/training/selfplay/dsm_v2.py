@@ -97,8 +97,10 @@ class DeepSeekMathV2Config(BaseModel):
     """Weight of the verifier's grade of the proof in the generator's reward."""
     beta: float = Field(0.24, ge=0)
     """Weight of the self-evaluation's agreement with that grade in the generator's reward."""
-    verifier_fallback: float = Field(0.5, ge=0, le=1)
-    """``R_Y`` of a proof none of whose verifications had a readable grade (counted in ``verifier/fallbacks``)."""
+    verifier_fallback: float = Field(0.0, ge=0, le=1)
+    """``R_Y`` of a proof none of whose verifications had a readable grade (counted in ``verifier/fallbacks``).
+    Above 0, a proof that leaves its verifiers without a grade (one that derails them, or hands a parroting one
+    a defused box) earns more than an honest proof graded 0: 0.62 at 0.5 with a self-grade of 0.5."""
     max_proof_chars: int = Field(4000, ge=100)
     """A proof is cut to its first this many characters in the verifier's prompt."""
 
@@ -173,10 +175,15 @@ def generator_prompt(claim: Any) -> str:
             "with your grade of your own proof, 0, 0.5 or 1, in \\boxed{}.")
 
 
+#: The box macros a grade is read from (:func:`~zeroplay.core.answers.last_boxed`), defused in a quoted proof.
+_BOX_MACRO = re.compile(r"\\(boxed|fbox)(?![A-Za-z])")
+
+
 def verifier_prompt(claim: Any, proof: str, max_chars: int = 4000) -> str:
     """The verifier's prompt. The proof is quoted with a fence it cannot close (:func:`judge.quote`) and its
-    ``\\boxed`` defused, so a proof cannot pose as the rubric or hand a parroting verifier its grade."""
-    body = quote(proof[:max_chars].replace("\\boxed", "\\mathrm{boxed}"))
+    ``\\boxed`` and ``\\fbox`` defused (every box a grade is read from), so a proof cannot pose as the rubric or
+    hand a parroting verifier its grade."""
+    body = quote(_BOX_MACRO.sub(r"\\mathrm{\1}", proof[:max_chars]))
     return (f"Grade the proof of the claim below against this rubric:\n{RUBRIC}\n\nClaim: {claim.text}\n\n"
             f"Proof:\n{body}\n\nList the issues you find, then end with the grade, 0, 0.5 or 1, in \\boxed{{}}.")
 

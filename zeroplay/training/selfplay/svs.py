@@ -15,8 +15,9 @@ One policy plays two roles (``policies:`` may give each its own) on a labelled t
    default request: a different problem with the same answer), answered ``variants_per_solution``
    times (one GRPO group). A variant is valid when it parses, is new (not the original, even re-spaced,
    re-punctuated or in look-alike letters: :func:`~zeroplay.envs.proposer.pool.problem_key`; it does not
-   hold the original whole, words added or not, nor keep its numbers and come closer to it than ``near_copy``
-   by :func:`~zeroplay.envs.proposer.pool.similarity`: a word swapped is the original; stage ``copy``), its text
+   hold the original whole, :func:`~zeroplay.envs.proposer.pool.contains_problem`, nor keep its numbers in
+   order and come closer to it than ``near_copy`` by :func:`~zeroplay.envs.proposer.pool.similarity` or,
+   for an expression, keep its operators too: a word swapped is the original; stage ``copy``), its text
    does not state the original's answer where the family's verifier reads it (stage ``leak``), and, with
    ``state_answer``, its ``<answer>`` equals the original's by the family's verifier (else refused at
    stage ``answer``). A valid variant's reference is the original's answer.
@@ -49,7 +50,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from zeroplay.core.types import Task
 from zeroplay.envs.proposer.env import ProblemProposerEnv
-from zeroplay.envs.proposer.pool import fold_text, problem_key, similarity
+from zeroplay.envs.proposer.pool import fold_text, similarity
 from zeroplay.training.policies import sampler_for
 from zeroplay.training.registry import REWARDS, lookup, reward_field
 from zeroplay.training.rewards import RewardShaping, reward_kind
@@ -59,6 +60,11 @@ from zeroplay.training.rollout import (Sample, Sampler, ShardedLoop, ShardResult
 
 #: Numbers as a text writes them (a near copy keeps the original's, in order).
 _NUMBERS = re.compile(r"\d+(?:[.,]\d+)*")
+_OPERATORS = re.compile(r"[-+*/^\u00d7\u00f7\u00b7]|\\(?:times|cdot|div|frac)(?![A-Za-z])"
+                        r"|\b(?:plus|minus|times|multiplied by|divided by)\b")
+#: Each operator as one sign: ``plus`` and ``+`` are the same step.
+_SIGN = {"\u00d7": "*", "\u00b7": "*", "\\times": "*", "\\cdot": "*", "times": "*", "multiplied by": "*", "\u00f7": "/",
+         "\\div": "/", "\\frac": "/", "divided by": "/", "plus": "+", "minus": "-"}
 
 
 class SvSConfig(BaseModel):
@@ -255,8 +261,8 @@ class SvSLoop(ShardedLoop):
         if "task" not in info:
             return None, info["stage"]
         proposed = info["task"]
-        if problem_key(original.prompt) in problem_key(proposed.prompt) or self._near_copy(proposed.prompt, original):
-            return None, "copy"  # the same answer is asked for: the original with anything added is the original
+        if self._near_copy(proposed.prompt, original):
+            return None, "copy"
         if self.solver.verify(proposed.prompt, original).correct:  # the text states the answer: solved by copying
             return None, "leak"
         if self.sc.state_answer:
@@ -268,9 +274,15 @@ class SvSLoop(ShardedLoop):
         return variant, None
 
     def _near_copy(self, text: str, original: Task) -> bool:
-        """The original's numbers in the same order, and words this close to it: a word swapped, one added."""
-        return (_NUMBERS.findall(fold_text(text)) == _NUMBERS.findall(fold_text(original.prompt))
-                and similarity(original.prompt, text) > self.sc.near_copy)
+        """The original's numbers in the same order, and its words this close (a word swapped, one added) or,
+        for an expression, the same operators in the same order (``What is 10 + 10 + 1?`` for ``Compute
+        10 + 10 + 1.``): the same problem, with the same answer."""
+        a, b = fold_text(text), fold_text(original.prompt)
+        if _NUMBERS.findall(a) != _NUMBERS.findall(b):
+            return False
+        operators = [_SIGN.get(o, o) for o in _OPERATORS.findall(b)]
+        return (bool(operators) and [_SIGN.get(o, o) for o in _OPERATORS.findall(a)] == operators) or \
+            similarity(b, a) > self.sc.near_copy
 
     def merge(self, step: int, results: list[ShardResult]) -> tuple[list[Sample], dict[str, float]]:
         """Metrics over every sample; solver samples of variants outside ``band`` are not trained on."""
