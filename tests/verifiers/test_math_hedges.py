@@ -49,6 +49,12 @@ PAID_WRONG = [
     ('5 m', '\\boxed{5} or \\boxed{5}\\text{ cm}'),
     ('5 m', '\\boxed{5\\text{ m}} or \\boxed{5\\text{ cm}}'),
     ('x=3, y=5', '\\boxed{x=3, y=5} or \\boxed{x=5, y=3}'),
+    # a second round: a unit or factor outside a box, between boxes, is no glue
+    ('5 m', '\\boxed{5} cm or \\boxed{500} cm'),
+    ('5 m', '\\boxed{5}\\text{ cm} or \\boxed{500}\\text{ cm}'),
+    ('2 hours', '\\boxed{2} minutes or \\boxed{120} minutes'),
+    ('2 hours', '\\boxed{2} minutes or \\boxed{2} hours'),
+    ('3', '\\boxed{3} \\times 10^3 or \\boxed{3}'),
 ]
 
 #: Right answers these rules must not refuse: names in another order, a correction, one box per
@@ -86,8 +92,8 @@ def test_right_answers_stay_right(math_v, gold: str, response: str) -> None:
 
 def test_every_box_in_a_batch_as_alone(math_v) -> None:
     """verify_batch gives the verdicts verify gives, boxes re-read alone among other items."""
-    pairs = PAID_WRONG[-8:] + RIGHT[-5:]
+    pairs = PAID_WRONG[-13:] + RIGHT[-5:]
     batch = math_v.verify_batch([r for _, r in pairs], [g for g, _ in pairs])
-    assert [v.correct for v in batch] == [False] * 8 + [True] * 5
+    assert [v.correct for v in batch] == [False] * 13 + [True] * 5
     assert [v.reason for v in batch] == [math_v.verify(r, g).reason for g, r in pairs]
     assert batch[-1].details["boxes"] == ["x=3, y=5", "y=5, x=3"]

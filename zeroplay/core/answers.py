@@ -237,9 +237,28 @@ def hedged_boxes(text: str) -> list[str] | None:
     (_, s1, e1, end1), (start2, s2, e2, _) = spans[-2], spans[-1]
     first, last = text[s1:e1].strip(), text[s2:e2].strip()
     between = _DELIMITERS.sub("", text[end1:start2])
-    if first == last or len(between) > 120 or not _HEDGE.search(between):
-        return None
+    if (first == last and _GLUE_ONLY.fullmatch(between)) or len(between) > 120 or not _HEDGE.search(between):
+        return None  # the same box twice with only words between (\boxed{2} or \boxed{2}) is one answer
     return [first, last]
+
+
+#: Between two boxes offered as one answer, what adds nothing to either: spacing, math delimiters, brackets,
+#: punctuation and words that join or restate (``or``, ``and``, ``equivalently``, ``i.e.``).
+_GLUE_ONLY = re.compile(r"(?:\s|[,;:.()\[\]$]|\\[,;:! ()\[\]]|\\q?quad(?![A-Za-z])|\\(?:text|mathrm)\s*\{|\}|"
+                        r"\b(?:or|OR|Or|and|equivalently|i\.e|ie|that is|also|maybe|perhaps|possibly|either|"
+                        r"alternatively|Alternatively|simply|written as)\b)*")
+
+
+def boxes_glued(text: str, k: int) -> bool:
+    """Whether the last ``k`` top-level boxes of ``text`` stand apart by nothing that adds to either (see
+    :data:`_GLUE_ONLY`): ``\\boxed{3} (or equivalently \\boxed{6/2})`` yes, ``\\boxed{5} cm or \\boxed{500} cm``
+    and ``\\boxed{3} \\times 10^3 or \\boxed{3}`` no (a unit or a factor outside a box)."""
+    text = text[-MAX_SCAN:] if isinstance(text, str) else ""
+    spans = _box_spans(text)
+    if k < 2 or len(spans) < k:
+        return False
+    spans = spans[-k:]
+    return all(_GLUE_ONLY.fullmatch(text[a[3]:b[0]]) for a, b in zip(spans, spans[1:]))
 
 
 def last_top_box(text: str) -> str | None:

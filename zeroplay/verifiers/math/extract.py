@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from zeroplay.core.answers import (
     MAX_SCAN,
     _braced_scan,  # noqa: F401  (tests compare it with braced's shortcut)
+    boxes_glued,
     braced,
     final_boxes,
     gsm8k_answer,
@@ -171,12 +172,12 @@ def extract_answer(response: str, *, fallback: str = "last-math", short_chars: i
     if inner is not None:
         boxes = final_boxes(inner) or hedged_boxes(inner)
         if boxes is not None:
-            return _joined(boxes, "answer-tag")
+            return _joined(boxes, "answer-tag", boxes_glued(inner, len(boxes)))
         boxed = last_boxed(inner)
         return Extracted(strip_math_delimiters(boxed if boxed is not None else inner), "answer-tag")
     boxes = final_boxes(text) or hedged_boxes(text)
     if boxes is not None:
-        return _joined(boxes, "boxes")
+        return _joined(boxes, "boxes", boxes_glued(text, len(boxes)))
     boxed = last_top_box(text)  # a box inside a box: the outer one is the answer
     if boxed is None:
         boxed = last_boxed(text)  # \boxed 5, with no braces
@@ -204,9 +205,11 @@ def extract_answer(response: str, *, fallback: str = "last-math", short_chars: i
     return None
 
 
-def _joined(boxes: list[str], rule: str) -> Extracted:
+def _joined(boxes: list[str], rule: str, glued: bool) -> Extracted:
+    """The boxes as one answer; ``boxes`` kept (each box may then be read alone) only when nothing stands
+    between them but glue (:func:`~zeroplay.core.answers.boxes_glued`: no unit or factor outside a box)."""
     parts = tuple(strip_math_delimiters(b) for b in boxes)
-    return Extracted(", ".join(parts), rule, parts)
+    return Extracted(", ".join(parts), rule, parts if glued else ())
 
 
 def gold_answer(gold: str) -> str:
