@@ -11,7 +11,8 @@ Guarantees:
 - one problem per text: :meth:`ProblemPool.add` refuses a prompt whose :func:`problem_key` equals one
   already in the pool. The key folds what does not change a problem: Unicode compatibility forms
   (NFKC: fullwidth and mathematical letters), invisible format characters (zero-width spaces and
-  joiners, soft hyphens, direction marks), Latin look-alikes from Cyrillic and Greek, case, all
+  joiners, soft hyphens, direction marks), digits of other scripts, Latin look-alikes from Cyrillic and
+  Greek, case, all
   whitespace (line separators and ``\r`` included) and sentence punctuation (a period or comma
   between digits is kept: ``2.5`` is not ``25``). So a policy cannot grow the pool, or pass a shown
   problem off as new, by re-spacing, re-punctuating or disguising its letters;
