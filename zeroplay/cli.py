@@ -55,6 +55,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _main(argv: list[str]) -> int:
     chosen = next((a for a in argv if not a.startswith("-")), None)
+    if chosen == "verify":
+        argv = _answers_are_positional(argv, argv.index(chosen))
     parser = _parser(chosen if chosen in COMMANDS else None)
     args = parser.parse_args(argv)
     if args.command is None:
@@ -70,6 +72,30 @@ def _main(argv: list[str]) -> int:
             print(f"zeroplay {args.command}: error: {e}", file=sys.stderr)
             return 2
         raise
+
+
+def _answers_are_positional(argv: list[str], at: int) -> list[str]:
+    """``zeroplay verify math '-\\frac{1}{2}' -0.5``: after ``verify``, a word that starts with ``-`` and is no
+    option of it (``-h``, ``--json``, ``--verifier X``; a ``--word`` stays an option, to be refused when unknown)
+    is an answer, as if ``--`` came before it."""
+    options, values, rest = [], [], argv[at + 1:]
+    k = 0
+    while k < len(rest):
+        word = rest[k]
+        if word == "--":
+            values += rest[k + 1:]
+            break
+        if word in ("-h", "--help", "--json") or (word.startswith("--") and word[2:3].isalpha()):
+            options.append(word)
+            if word == "--verifier" and k + 1 < len(rest):
+                options.append(rest[k + 1])
+                k += 1
+        else:
+            values.append(word)
+        k += 1
+    if not any(v.startswith("-") for v in values):
+        return argv
+    return [*argv[:at + 1], *options, "--", *values]
 
 
 def _is_user_error(e: Exception) -> bool:

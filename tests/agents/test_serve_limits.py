@@ -120,7 +120,7 @@ def _run_dir(root: Path, roles: tuple[str, ...] = (), finished: bool = True) -> 
         (run / "summary.json").write_text("{}")
         for model in [run / "final_model" / r for r in roles] or [run / "final_model"]:
             model.mkdir(parents=True)
-            (model / "config.json").write_text("{}")
+            (model / "config.json").write_text('{"model_type": "llama"}')
     return run
 
 

@@ -43,6 +43,11 @@ def make(name: str, **kwargs: Any) -> Agent:
     return _registry.make(name, **kwargs)
 
 
+def check_name(name: str) -> None:
+    """Raise what :func:`make` would for a name no agent has (with suggestions), without building one."""
+    _registry.spec(name)
+
+
 def register(name: str, entry_point: Any, **kwargs: Any) -> None:
     """Register an agent: ``register("mine", "mypkg.agents:MyAgent")``."""
     _registry.register(name, entry_point, **kwargs)
@@ -58,4 +63,4 @@ def descriptions() -> dict[str, str]:
     return _registry.descriptions()
 
 
-__all__ = ["Agent", "descriptions", "make", "register", "registered"]
+__all__ = ["Agent", "check_name", "descriptions", "make", "register", "registered"]

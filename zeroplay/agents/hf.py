@@ -56,6 +56,7 @@ from typing import Any
 import numpy as np
 
 from zeroplay.agents.base import Agent
+from zeroplay.agents.local_model import check_device, check_model_dir, looks_local
 from zeroplay.agents.policy import Generation, Prompt, Prompter, SamplingParams, cut_at_stop, encode_prompt
 from zeroplay.core.errors import AgentError, ConfigError
 from zeroplay.core.optional import require
@@ -705,7 +706,13 @@ def _load(path: str | Path, tokenizer: Any, *, device: str | None, dtype: str | 
     where = str(path)
     if Path(where).expanduser().exists():
         where = str(Path(where).expanduser())
+    elif looks_local(where):  # a typo in a local path is no hub id to request
+        raise AgentError(f"{path} is not a local directory; pass one that save_pretrained wrote (config.json, the "
+                         "weights and the tokenizer)")
+    check_device(device, "device")
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    if Path(where).is_dir():
+        check_model_dir(Path(where), path, use="load")
     if Path(where).is_dir() and not (Path(where) / "config.json").is_file():
         raise AgentError(f"{where} holds no config.json, so it is not a transformers checkpoint; pass a directory "
                          "written by save_pretrained (config.json, the weights and the tokenizer)")

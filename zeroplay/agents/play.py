@@ -340,22 +340,30 @@ def run(args: argparse.Namespace) -> int:
     for i, agent in enumerate(built):
         agent.reset(seed=args.seed + i)
     session = _Session(args, env_kwargs, names, human)
+    status = 0
     try:
         _run_with_progress(args, env_kwargs, built, episodes_wanted, batch, session)
     except HumanQuit:
         print(f"\nquit after {len(session.episodes)} finished game(s)")
+    except KeyboardInterrupt:  # Ctrl-C: the games finished so far are summed up (and written) all the same
+        print(f"\ninterrupted after {len(session.episodes)} finished game(s)" if session.episodes else "interrupted",
+              file=sys.stderr)
+        status = 130
     finally:
-        for agent in built:
-            agent.close()
+        for name, agent in zip(names, built):
+            try:
+                agent.close()
+            except Exception as e:  # noqa: BLE001 - an agent failing to close must not cost the games played
+                print(f"warning: agent {name!r} failed to close: {type(e).__name__}: {e}")
     if not session.episodes:
-        return 0
+        return status
     summary = summarize(names, session.episodes)
     notes = fallback_notes(names, built)
     _print(args.env, summary, notes)
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"env": args.env, **asdict(summary), "notes": notes}, f, indent=2)
-    return 0
+    return status
 
 
 def fallback_notes(names: Sequence[str], agents: Sequence[Agent]) -> list[str]:

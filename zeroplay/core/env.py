@@ -151,7 +151,7 @@ def move_numbers(move: str, max_digits: int = 3) -> list[int] | None:
 
 
 class TurnBasedEnv(TextEnv):
-    """A turn-based game of ``num_players`` players in one env (the protocol of DESIGN.md).
+    """A turn-based game of ``num_players`` players in one env, under the turn protocol below.
 
     ``info["player"]`` is the player to act and ``info["legal_actions"]`` its legal moves;
     ``step`` applies that player's move and its reward goes to that player; at the end

@@ -306,9 +306,11 @@ class Registry:
             raise UnknownOptionError(f"{self.kind} {name!r} takes no option {', '.join(map(repr, unknown))}; "
                                      f"its options: {', '.join(known_kwargs(factory)) or 'none'}")
         made = factory(**{**spec.kwargs, **kwargs})
-        if self.base is not None and name not in self._specs and not isinstance(made, self.base):
-            raise ImportSpecError(self.kind, name, f"{self.kind} {name!r} returned a {type(made).__name__}, not a "
-                                  f"{self.base.__name__}; return an instance of a {self.base.__name__} subclass")
+        if self.base is not None and not isinstance(made, self.base):  # registered, a plugin's, or imported
+            where = f"{name!r} (the plugin {spec.entry_point})" if spec.plugin else repr(name)
+            raise ImportSpecError(self.kind, name, f"{self.kind} {where} returned a {type(made).__name__}, not a "
+                                  f"{self.base.__name__}; return an instance of a {self.base.__module__}."
+                                  f"{self.base.__name__} subclass (it gives what {self.kind}s share: reset, close)")
         return made
 
 
@@ -449,6 +451,27 @@ def make(env_id: str, **kwargs: Any) -> Any:
             e = e.__context__  # gymnasium re-raises a TypeError with the kwargs appended: show the original
         raise EnvCreationError(f"Could not build env {env_id!r} with kwargs {kwargs}: {type(e).__name__}: {e}"
                                f"{_known_env_kwargs(env_id)}") from e
+
+
+def check_env_id(env_id: str) -> None:
+    """Raise what :func:`make` would for an id that names no env (an unknown id, with suggestions; a
+    ``"module:Name"`` whose module or name does not import), without building an env (a dry run's check)."""
+    import gymnasium
+
+    if not isinstance(env_id, str):
+        raise UnknownIdError("env", env_id, registered())
+    if env_id not in _env_ids:
+        _load_env_plugins()
+        _run_deferred(env_id)
+    env_id = zeroplay_id(env_id)
+    if env_id in _env_ids:
+        return
+    if not is_import_spec(env_id):
+        raise UnknownIdError("env", env_id, _env_ids)
+    module = import_module_of(env_id, "env")
+    name = env_id.partition(":")[2]
+    if zeroplay_id(name) not in _env_ids and name not in gymnasium.registry:
+        import_attribute(env_id, "env", module)
 
 
 def _make_from_import_spec(spec: str, kwargs: dict[str, Any]) -> Any:

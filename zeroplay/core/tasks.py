@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import abc
 import json
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from zeroplay.core.env import TextEnv
-from zeroplay.core.errors import EpisodeOverError
+from zeroplay.core.errors import ConfigError, EpisodeOverError, ZeroplayError
 from zeroplay.core.types import Task, Verdict
 
 
@@ -159,6 +160,10 @@ def as_source(tasks: TaskSource | Sequence[Task | dict] | str | Path) -> TaskSou
     return ListSource(tasks)
 
 
+class VerifierErrorWarning(UserWarning):
+    """A task's verifier raised: the answer was scored as wrong (``verifier-error``). Shown once per message."""
+
+
 class TaskEnv(TextEnv):
     """A single-step env over a task source.
 
@@ -192,7 +197,14 @@ class TaskEnv(TextEnv):
         if name not in self._verifiers:
             from zeroplay import verifiers
 
-            self._verifiers[name] = verifiers.make(name)
+            try:
+                self._verifiers[name] = verifiers.make(name)
+            except ZeroplayError:
+                raise
+            except Exception as e:  # a function that is no factory (verify's signature), a constructor's bug
+                raise ConfigError(f"the verifier {name!r} of task {task.id!r} could not be built: {type(e).__name__}: "
+                                  f"{e}; name a Verifier subclass, or a function that returns one, built with no "
+                                  "arguments") from e
         return self._verifiers[name]
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
@@ -227,5 +239,8 @@ class TaskEnv(TextEnv):
             if getattr(verifier, "reads_question", False) and not isinstance(task.reference, dict):
                 return verifier.verify(answer, {"answer": task.reference, "question": task.prompt})
             return verifier.verify(answer, task.reference)
-        except Exception as e:  # a verifier bug must not crash a training run
+        except Exception as e:  # a verifier bug must not crash a training run, nor pass unnoticed
+            warnings.warn(f"{type(self).__name__}: its verifier raised {type(e).__name__}: {str(e)[:120]}; such "
+                          "answers score as wrong (reason 'verifier-error'): fix the verifier", VerifierErrorWarning,
+                          stacklevel=2)
             return Verdict.fail(f"verifier-error: {type(e).__name__}: {str(e)[:200]}")

@@ -15,6 +15,7 @@ from typing import Any
 
 import torch
 
+from zeroplay.agents.local_model import check_device, check_model_dir
 from zeroplay.core.errors import ConfigError
 from zeroplay.training.advantages import AdvantageEstimator, make_estimator
 from zeroplay.training.config import TrainConfig
@@ -29,7 +30,11 @@ from zeroplay.training.templates import get_template
 def resolve_device(name: str) -> torch.device:
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
+    check_device(name, "model.device")
+    try:
+        return torch.device(name)
+    except RuntimeError as e:
+        raise ConfigError(f"model.device {name!r} is no device torch knows ({e}); use auto, cpu, cuda or cuda:N") from e
 
 
 def tokenizer_corpus(cfg: TrainConfig) -> list[str]:
@@ -53,6 +58,7 @@ def model_dir(cfg: TrainConfig, run_dir: Path, name: str = "init_model", seed: i
         if not path.exists():
             raise ConfigError(f"model.path {path} does not exist: give a local Hugging Face model directory, "
                               "or leave model.path empty to build a tiny model")
+        check_model_dir(path, cfg.model.path, use="train from")
         return path
     path = run_dir / name
     if (path / "config.json").is_file():

@@ -176,6 +176,7 @@ def describe(cfg: Any, allow_config_change: bool = False) -> str:
     from zeroplay.training.trackers import check_trackers
 
     check_trackers(cfg.log)  # what the run itself would fail on first
+    _check_names(cfg)
     run_dir = Path(cfg.out_dir) / cfg.name
     for parent in (run_dir, *run_dir.parents):
         if parent.exists() and not parent.is_dir():
@@ -229,6 +230,32 @@ def describe(cfg: Any, allow_config_change: bool = False) -> str:
     lines.append(f"checkpoints: every {cfg.checkpoint_every} step(s), keeping {cfg.checkpoint_keep}")
     lines.append(f"log: {', '.join(cfg.log)}")
     return "\n".join(lines)
+
+
+def _check_names(cfg: Any) -> None:
+    """Refuse, as the run would seconds or minutes later, an env, an opponent or a ``model.path`` that names
+    nothing: cheap checks that build nothing."""
+    from zeroplay import agents
+    from zeroplay.agents.local_model import check_model_dir
+    from zeroplay.core.registry import check_env_id
+
+    section = cfg.loop_config
+    entries = [*(getattr(section, "mixture", None) or []), *(getattr(section, "held_out", None) or [])]
+    for entry in entries:
+        check_env_id(entry.id)
+    opponents = [*(getattr(cfg.eval, "opponents", None) or []), *(getattr(section, "opponents", None) or [])]
+    for entry in entries:
+        opponents += getattr(entry, "opponents", None) or []
+    for name in dict.fromkeys(opponents):
+        if name != "self":
+            agents.check_name(name)
+    for name in cfg.policies or [None]:
+        path = (cfg.for_policy(name) if name else cfg).model.path
+        if path:
+            if not Path(path).expanduser().exists():
+                raise ConfigError(f"model.path {path} does not exist: give a local Hugging Face model directory, "
+                                  "or leave model.path empty to build a tiny model")
+            check_model_dir(Path(path).expanduser(), path, use="train from")
 
 
 def _resume_changes(cfg: Any, run_dir: Path, allow: bool) -> list[str]:

@@ -37,6 +37,12 @@ class TinyModel(_Strict):
     corpus: list[str] | None = None
     """Extra lines for the tokenizer's BPE merges (e.g. the env's observations), added to the default corpus."""
 
+    @model_validator(mode="after")
+    def _heads_divide(self) -> TinyModel:
+        if self.hidden_size % self.num_heads:
+            raise ValueError(f"hidden_size ({self.hidden_size}) must be a multiple of num_heads ({self.num_heads})")
+        return self
+
 
 class LoraSettings(_Strict):
     """LoRA adapters on the policy (``model.lora``; the ``hf`` backend, ``pip install -e '.[lora]'``): the
@@ -738,6 +744,30 @@ def config_from_dict(data: dict[str, Any], where: str = "(dict)") -> TrainConfig
         raise ConfigError(_format_errors(e, where)) from None
 
 
+def _unique_keys_loader() -> Any:
+    """yaml's safe loader, refusing a key given twice in one mapping (``steps: 2`` then ``steps: 3``: which one
+    did the user mean?) where it would keep the last silently."""
+    import yaml
+
+    class UniqueKeys(yaml.SafeLoader):
+        def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+            seen: dict[Any, Any] = {}
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":  # <<: *defaults, which keys after it override
+                    continue
+                key = self.construct_object(key_node, deep=deep)
+                if not isinstance(key, (str, int, float, bool)) or key is None:
+                    continue
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"{key!r} is given twice in one mapping (line {seen[key] + 1} and line "
+                        f"{key_node.start_mark.line + 1}); keep one", key_node.start_mark)
+                seen[key] = key_node.start_mark.line
+            return super().construct_mapping(node, deep=deep)
+
+    return UniqueKeys
+
+
 def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> TrainConfig:
     """Read a YAML config; ``overrides`` maps dotted keys (``optim.lr``) to values."""
     import yaml
@@ -746,7 +776,7 @@ def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> Tr
     if not path.is_file():
         raise FileNotFoundError(f"No config file at {path}: pass the path of a YAML file (see configs/)")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_unique_keys_loader()) or {}  # noqa: S506
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: not UTF-8 text; a training config is a YAML file (see configs/)") from None
     except yaml.YAMLError as e:

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from zeroplay.core.errors import ConfigError
 from zeroplay.training.runlog import (METRICS_NAME, RunFileError, config_changes_of, read_metrics, read_samples,
                                       write_atomically)
 from zeroplay.training.trackers import table_rows
@@ -429,5 +430,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.out and not Path(args.out).expanduser().parent.is_dir():
+        raise ConfigError(f"--out {args.out}: its directory {Path(args.out).parent} does not exist; create it or "
+                          "give a path in an existing directory")
     print(write_report(args.run_dir, args.out))
     return 0

@@ -222,9 +222,10 @@ class RLVRLoop(ShardedLoop):
             part = slice(g * n, (g + 1) * n)
             rewards = self._group_rewards(asked[g], outs[part], verdicts[part], references[g], stats)
             key = self.mixture[entry[i]].key
-            for (gen, _, ok), r in zip(outs[part], rewards):
-                samples.append(to_sample(gen, reward=r, role="solver", env=key, task_type=key,
-                                         group=f"{step}-{i}", episode=f"{step}-{i}", well_formed=ok))
+            for (gen, _, ok), r, v in zip(outs[part], rewards, verdicts[part]):
+                samples.append(to_sample(gen, reward=r, role="solver", env=key, task_type=key, group=f"{step}-{i}",
+                                         episode=f"{step}-{i}", well_formed=ok, meta={"reason": v.reason[:200]}))
+        stats["verifier_errors"] = [v.reason.startswith("verifier-error") for v in verdicts]
         return ShardResult(samples, stats)
 
     def merge(self, step: int, results: list[ShardResult]) -> tuple[list[Sample], dict[str, float]]:
@@ -238,6 +239,8 @@ class RLVRLoop(ShardedLoop):
             out["train/pseudo_label_agreement"] = float(np.mean(stats["pseudo_agree"]))
         if stats.get("novelty"):
             out["train/novelty"] = float(np.mean(stats["novelty"]))
+        if any(stats.get("verifier_errors", [])):  # a verifier that raised: its answers scored wrong (see warnings)
+            out["train/verifier_errors"] = float(sum(stats["verifier_errors"]))
         return samples, out
 
     def evaluate(self, step: int) -> dict[str, float]:

@@ -195,7 +195,8 @@ class SampleLog:
                 self.rows.append(_jsonable({
                     "step": step, "role": role or "policy", "env": x.env, "reward": float(x.reward),
                     "prompt": decode(x)[-self.MAX_CHARS:], "completion": x.text[:self.MAX_CHARS],
-                    "finish_reason": x.finish_reason, "well_formed": bool(x.well_formed)}))
+                    "finish_reason": x.finish_reason, "well_formed": bool(x.well_formed),
+                    **({"reason": str(x.meta["reason"])} if x.meta.get("reason") else {})}))
         steps = sorted({r["step"] for r in self.rows})[-self.STEPS:]
         self.rows = [r for r in self.rows if r["step"] >= steps[0]] if steps else []
         write_atomically(self.path, "".join(json.dumps(r) + "\n" for r in self.rows))

@@ -52,7 +52,8 @@ Layout: :mod:`~zeroplay.agents.serve.worker` (the thread that owns the model and
 
 from __future__ import annotations
 
-from zeroplay.agents.serve.cli import DTYPES, RUN_MARKERS, add_arguments, build_server, run
+from zeroplay.agents.local_model import RUN_MARKERS
+from zeroplay.agents.serve.cli import DTYPES, add_arguments, build_server, run
 from zeroplay.agents.serve.request import (
     CHAT_FIELDS,
     COMPLETION_FIELDS,

@@ -17,6 +17,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from zeroplay.agents.local_model import check_device, check_model_dir
 from zeroplay.agents.serve.server import OpenAIServer
 from zeroplay.core.errors import ConfigError
 
@@ -67,11 +68,11 @@ def build_server(args: argparse.Namespace, on_ready: Callable[[OpenAIServer], No
     path = Path(args.model_dir).expanduser()
     if not path.is_dir():
         raise FileNotFoundError(f"{args.model_dir} is not a directory; pass a checkpoint saved with save_pretrained")
-    _check_model_dir(path, Path(args.model_dir))
+    check_model_dir(path, Path(args.model_dir))
     if not 0 <= args.port <= 65535:
         raise ConfigError(f"--port must be 0..65535 (0 picks a free one), got {args.port}")
     _check_address_free(args.host, args.port)  # before the slow model load
-    _check_device(args.device)
+    check_device(args.device)
     # no compiled decode step: each new (batch, length) shape of a request would pause it for a compile
     agent = HFAgent(str(path), chat=False, batch_size=args.batch_size, device=args.device, dtype=args.dtype,
                     compile=False)
@@ -86,57 +87,6 @@ def build_server(args: argparse.Namespace, on_ready: Callable[[OpenAIServer], No
     if on_ready is not None:
         on_ready(server)
     return server
-
-
-#: what ``zeroplay train`` writes into a run's directory, and no checkpoint holds
-RUN_MARKERS = ("metrics.jsonl", "summary.json", "final_model")
-
-
-def _check_model_dir(path: Path, shown: Path) -> None:
-    """Point at the model when given a training run's directory (its config.json is the run's,
-    not a model's) or a directory of per-role models; ``shown`` is the path as the user wrote it."""
-    if any((path / name).exists() for name in RUN_MARKERS):
-        roles = _models_in(path / "final_model")
-        if (path / "final_model" / "config.json").is_file():
-            raise ConfigError(f"{shown} is a training run; serve its model: {shown / 'final_model'}")
-        if roles:
-            models = _choice(shown / "final_model", roles)
-            raise ConfigError(f"{shown} is a training run; serve one of its models: {models}")
-        raise ConfigError(f"{shown} is a training run with no final_model yet; let it finish, or serve another "
-                          "checkpoint saved with save_pretrained")  # fmt: skip
-    roles = _models_in(path)
-    if not (path / "config.json").is_file() and roles:
-        raise ConfigError(f"{shown} holds one model per role; serve one: {_choice(shown, roles)}")
-
-
-def _models_in(path: Path) -> list[str]:
-    """The subdirectories of ``path`` that hold a checkpoint, by name."""
-    return sorted(p.parent.name for p in path.glob("*/config.json")) if path.is_dir() else []
-
-
-def _choice(parent: Path, names: list[str]) -> str:
-    rest = f" (or {', '.join(names[1:])})" if len(names) > 1 else ""
-    return f"{parent / names[0]}{rest}"
-
-
-def _check_device(device: str | None) -> None:
-    """Refuse a device this machine lacks before loading the model onto it."""
-    if device is None or device == "cpu":
-        return
-    import torch
-
-    if device == "mps":
-        if not torch.backends.mps.is_available():
-            raise ConfigError("--device mps: MPS is not available on this machine; use --device cpu")
-        return
-    count = torch.cuda.device_count() if torch.cuda.is_available() else 0
-    if count == 0:
-        raise ConfigError(f"--device {device}: this machine has no CUDA device torch can use; use --device cpu")
-    index = int(device.partition(":")[2] or 0)
-    if index >= count:
-        raise ConfigError(
-            f"--device {device}: this machine has {count} CUDA device(s); use cuda:0 to cuda:{count - 1}"
-        )
 
 
 def _check_address_free(host: str, port: int) -> None:

@@ -1,5 +1,5 @@
-"""Text games, zero-sum and cooperative (turn-based protocol of DESIGN.md, plus ``info["game"]`` and
-``info["view"]``: see :mod:`zeroplay.envs.games.base`).
+"""Text games, zero-sum and cooperative (the turn protocol of :class:`zeroplay.core.env.TurnBasedEnv`, plus
+``info["game"]`` and ``info["view"]``: see :mod:`zeroplay.envs.games.base`).
 
 Cooperative games (one team score, equal returns) are marked ``cooperative = True``
 (:mod:`zeroplay.envs.games.cooperative`): ``LewisSignaling`` and ``TinyHanabi``.

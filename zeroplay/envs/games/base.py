@@ -1,7 +1,8 @@
 """What every zeroplay game shares: a state that can be copied and described compactly, and an
 env that hands agents that compact description.
 
-The info protocol of the games (on top of DESIGN.md's ``player``, ``legal_actions``, ``returns``):
+The info protocol of the games (on top of :class:`~zeroplay.core.env.TurnBasedEnv`'s ``player``,
+``legal_actions``, ``returns``):
 
 - ``info["game"]``: the game's name (``"TicTacToe"``, ``"KuhnPoker"``, ...), so a scripted agent
   knows which rules apply.

@@ -5,7 +5,7 @@ A cooperative game is declared by its env class: ``cooperative = True`` and ``ze
 
 - ``info["returns"]`` holds the team's score once for every player (all entries equal).
 - ``step``'s reward is what the move added to the team score (per-turn rewards: a Hanabi play
-  earns +1 at once), given to the mover as DESIGN.md says; the rewards of all moves of a game
+  earns +1 at once), given to the mover as the turn protocol says; the rewards of all moves of a game
   sum to the team return. A game whose score only comes at the end rewards only its last move.
 - An invalid move (the default rule) ends the game with ``invalid_move_penalty`` (-1) for the
   whole team: everyone loses, so nobody profits from a partner's mistake. The last step's

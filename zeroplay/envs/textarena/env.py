@@ -1,4 +1,4 @@
-"""One TextArena game under zeroplay's turn protocol (DESIGN.md, turn-based games).
+"""One TextArena game under zeroplay's turn protocol (:class:`zeroplay.core.env.TurnBasedEnv`).
 
 ``TextArenaEnv(game="TicTacToe-v0", num_players=None)`` plays TextArena's game with its default
 wrappers, as TextArena's users run it. What it guarantees:

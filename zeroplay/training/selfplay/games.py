@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import sys
 import time
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -337,6 +338,7 @@ class GamesLoop(ShardedLoop):
         self.evaluated: list[EnvEntry] = self.mixture + list(self.gc.held_out)
         self._pools: list[list[Any]] = [[] for _ in self.evaluated]
         self._trees: dict[int, tuple[Any, dict[str, Any]] | None] = {}
+        self._no_tree_warned = False
         self._reasoning_env: Any = None
         self._warned: set[tuple[str, str]] = set()
         self._check_games()
@@ -550,6 +552,12 @@ class GamesLoop(ShardedLoop):
                 self._warn_cut(f"evaluation (vs {name})", e.key, cut, len(results))
             if ev.exploitability:
                 out.update(self.exact_evaluation(entry))
+        if ev.exploitability and not self._no_tree_warned and all(
+                self._exact(i) is None for i in range(len(self.evaluated))):
+            self._no_tree_warned = True  # once: the setting asks for what none of these games can give
+            warnings.warn(f"eval.exploitability: none of {', '.join(e.id for e in self.evaluated)} has a public game "
+                          "tree (Kuhn Poker and Leduc Hold'em do), so no exploitability is computed; the played "
+                          "evaluation stands", stacklevel=2)
         if self.gc.reasoning_eval is not None:
             out.update(self.reasoning_evaluation())
         return out
