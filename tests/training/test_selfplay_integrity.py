@@ -317,6 +317,15 @@ def test_svs_refuses_a_variant_that_states_the_answer_or_copies_in_disguise(stat
     ("Compute \u0663 - \u0667 + \u0667.", True),             # Arabic-Indic digits
     ("Compute 3 - 7 + 7. Then double the result.", True),   # appended words: write one new problem
     ("Compute 3 - 7 + 7 = ?", True),
+    ("Compute 3 - 7 + 7 + 0.", True),                       # a third round's: an operation that does nothing
+    ("Compute 3 - 7 + 7 * 1.", True),
+    ("Compute 1000 - 1000 + 3 - 7 + 7.", True),
+    ("Compute 3 - 7 + 7 + 0 * 123456789 * 987654321.", True),
+    ("Compute 3 - 7 + 7 + " + " + ".join(["0"] * 200) + ".", True),  # too long to evaluate: refused
+    ("Compute 3\u034f - 7 + 7.", True),                      # a combining grapheme joiner, not in Cf
+    ("Compute 3 -\u3164 7 + 7.", True),                      # a Hangul filler
+    ("Compute 3{} - 7 + 7.", True),                         # LaTeX that draws nothing
+    ("Compute 3\\, - 7 + 7.", True),
     ("Compute 3 - 7 + 7 - 12.", False),                     # the expression goes on: a new one
     ("Compute 3 - 7 + 7 * 2.", False),
     ("Compute 3 - 7 + 75.", False),                         # number edges: 7 is not 75, 3 not 13
@@ -348,7 +357,7 @@ def test_svs_refuses_the_original_behind_any_words_and_a_near_copy():
                         ("What is 10 + 10 + 1?", "copy"), ("Compute 10 plus 10 plus 1, quickly.", "copy"),
                         ("Compute (10 + 10) + 1.", "copy")):
         assert loop.check_variant(f"<problem>{text}</problem><answer>21</answer>", short) == (None, stage), text
-    for text in ("Compute 2 + 18 + 1.", "Compute 10 + 10 + 1 + 0 * 5.", "Compute 10 * 2 + 1."):
+    for text in ("Compute 2 + 18 + 1.", "Compute 10 * 2 + 1.", "Compute 25 - 4."):
         variant, stage = loop.check_variant(f"<problem>{text}</problem><answer>21</answer>", short)
         assert stage is None, text
     prompt = "A baker bakes 12 loaves every hour for 7 hours and sells 30 of them. How many loaves are left?"

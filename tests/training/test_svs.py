@@ -77,9 +77,11 @@ def test_a_variant_with_a_changed_answer_is_rejected(tmp_path):
     variant, stage = loop.check_variant("<problem>Compute 3 + 8 + 9.</problem><answer>20</answer>", original)
     assert variant is None and stage == "answer"
     # the same answer in another form passes; the variant's reference is the original's, its parent the original
-    variant, stage = loop.check_variant("<problem>Compute (3 + 8 + 8) * 2 / 2.</problem><answer>19.0</answer>",
-                                        original)
+    variant, stage = loop.check_variant("<problem>Compute 11 + 8.</problem><answer>19.0</answer>", original)
     assert stage is None and variant.reference == "19" and variant.meta["parent"] == original.id
+    # the original inside an operation that does nothing is the original
+    assert loop.check_variant("<problem>Compute (3 + 8 + 8) * 2 / 2.</problem><answer>19</answer>",
+                              original)[1] == "check"
     assert loop.check_variant("<problem>compute 3 + 8 +  8.</problem><answer>19</answer>", original)[1] == "check"
     assert loop.check_variant("<problem>Compute 3 + 16.</problem>", original)[1] == "parse"  # no <answer>
 

@@ -236,8 +236,10 @@ ANGLES_PARTS_PRODUCTS_RIGHT = [
     (r"45^\circ", r"\frac{\pi}{4}"), (r"\frac{\pi}{3}", r"60^\circ"), (r"180^\circ", r"\pi"),
     (r"45^\circ", r"0.25\pi"), (r"\frac{\pi}{4}", r"45 \text{ degrees}"), (r"90^\circ", r"\frac{\pi}{2} \text{ rad}"),
     ("2 hours 30 minutes", r"150\text{ minutes}"), ("1.5 h", r"1\text{ h } 30\text{ min}"), ("2.5", "2 hours 30 minutes"),
-    ("63 in", "5 ft 3 in"), ("5.25 ft", "5 feet 3 inches"), ("2 h", "1 h, 60 min"), ("1.25 m", "1 m 25 cm"),
-    ("9.8 m/s^2", r"9.8\text{ m s}^{-2}"), ("9.8 m/s^2", r"980 \text{ cm s}^{-2}"), ("3 m/s", r"3 m\cdot s^{-1}"),
+    ("63 in", "5 ft 3 in"), ("5.25 ft", "5 feet 3 inches"), ("2 h", "1 h and 60 min"), ("1.25 m", "1 m 25 cm"),
+    ("9.8 m/s^2", r"9.8\text{ m s}^{-2}"), ("9.8 m/s^2", r"980 \text{ cm s}^{-2}"), ("3 m/s", r"3 \text{ m}\cdot\text{s}^{-1}"),
+    # a second round's: algebra in golds and answers is no unit product, pi in a degree gold is no radian
+    (r"2 s t^{-1}", r"\frac{2s}{t}"), (r"2 m g^{-1}", r"\frac{2m}{g}"), (r"\frac{180}{\pi}^\circ", r"\frac{180}{\pi}"),
     (r"4.2 \text{ J/g}", r"4.2 \text{ J g}^{-1}"), (r"4200 \text{ J/kg}", r"4.2 \text{ J g}^{-1}"),
 ]
 ANGLES_PARTS_PRODUCTS_WRONG = [
@@ -248,6 +250,9 @@ ANGLES_PARTS_PRODUCTS_WRONG = [
     ("2.5 h", "30 min 2 h"), ("5 ft 3 in", "5 ft 4 in"), ("1.25 m", "1 m 25 kg"), ("2 h", "1 h 60 cm"),
     ("9.8 m/s^2", "9.8 m s^{-1}"), ("9.8 m/s^2", "9.8 m s^{2}"), ("9.8 m/s^2", r"9.8 \text{ cm s}^{-2}"),
     ("3 m/s", "3 m kg^{-1}"), ("3 m/s", "3 apples s^{-1}"),
+    # a second round's: a percent angle, a product with a Celsius offset or no dimension, parts in a list
+    (r"30^\circ", r"\frac{\pi}{6}\%"), ("27 K", r"27 \text{ C m m}^{-1}"), ("5", r"5 \text{ km m}^{-1}"),
+    ("5 m, 3 cm", "503 cm"), ("503 cm", "5 m, 3 cm"), ("9.8 m/s^2", "9.8 m s^{-3}"),
 ]
 
 

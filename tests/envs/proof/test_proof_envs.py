@@ -131,6 +131,30 @@ def test_a_conjecture_that_follows_from_known_theorems_by_logic_alone_is_refused
     env.close()
 
 
+def test_the_premises_of_a_check_are_the_known_theorems_closest_to_it():
+    """A red team's: a theorem proved before 42 others left the window of the latest and came back as new,
+    written with a pair of brackets or behind ``True ->``."""
+    from zeroplay.envs.proof.env import MAX_PREMISES
+
+    env = CoqConjectureEnv()
+    old = "forall n : nat, n * 2 = 2 * n"
+    env.add_theorems([old, *(f"forall l : list nat, length (l ++ l) = {k} * length l" for k in range(100))])
+    assert len(env.premises()) == MAX_PREMISES and old not in env.premises()  # the latest, when nothing is asked
+    for asked in ("forall n : nat, (n * 2) = 2 * n", f"True -> {old}"):
+        chosen = env.premises([asked])
+        assert len(chosen) == MAX_PREMISES and old in chosen
+
+
+@needs_coq
+def test_a_known_theorem_restated_long_after_is_still_derivative():
+    env = CoqConjectureEnv()
+    old = "forall n : nat, n * 2 = 2 * n"
+    env.add_theorems([old, *(f"forall n : nat, n * {k} = {k} * n" for k in range(3, 45))])
+    infos = env.validate_batch([f"Theorem c : {s}." for s in ("forall n : nat, (n * 2) = 2 * n", f"True -> {old}")])
+    assert [i["stage"] for i in infos] == ["derivative", "derivative"], infos
+    env.close()
+
+
 def test_renamed_or_respaced_copies_of_a_known_statement_are_duplicates():
     from zeroplay.envs.proof.env import normal_statement
 

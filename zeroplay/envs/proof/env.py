@@ -187,13 +187,27 @@ class CoqConjectureEnv(TextEnv):
             self.known.add(key)
             self.theorems.setdefault(key, statement)
 
-    def premises(self) -> list[str]:
-        """The theorems a conjecture is tried against: the seeds, then the latest added, at most
-        :data:`MAX_PREMISES` in all (more slow ``firstorder`` down past its time limit)."""
+    def premises(self, statements: Sequence[str] = ()) -> list[str]:
+        """The theorems a conjecture is tried against: the seeds, then of the added ones those closest to
+        ``statements`` (the most tokens in common; the latest first among equals; with no statements, the
+        latest), at most :data:`MAX_PREMISES` in all (more slow ``firstorder`` down past its time limit). The
+        closest, not the latest: a theorem proved long ago, restated (``(n * 2) = 2 * n``, ``True -> C``), must
+        still meet its original (a red team's: past 42 more theorems, it was accepted as new)."""
         every = list(self.theorems.values())
         seeds, added = every[:self._n_seeds][:MAX_PREMISES], every[self._n_seeds:]
         room = MAX_PREMISES - len(seeds)
-        return seeds + (added[-room:] if room > 0 else [])
+        if room <= 0:
+            return seeds
+        if not statements or len(added) <= room:
+            return seeds + added[-room:]
+        asked = [set(_TOKEN.findall(s)) for s in statements]
+
+        def closeness(k: int) -> tuple[float, int]:
+            mine = set(_TOKEN.findall(added[k]))
+            return max((len(mine & a) / len(mine | a) for a in asked if mine | a), default=0.0), k
+
+        chosen = sorted(sorted(range(len(added)), key=closeness, reverse=True)[:room])
+        return seeds + [added[k] for k in chosen]
 
     def validate_batch(self, proposals: Sequence[str]) -> list[dict[str, Any]]:
         """Validate many conjectures at once (one sandbox batch): the step info of each, in order.
@@ -214,7 +228,8 @@ class CoqConjectureEnv(TextEnv):
             batch.add(key)
             results.append(None)
             pending.append((i, statement))
-        checked = self.verifier.check_statements([s for _, s in pending], premises=self.premises())
+        checked = self.verifier.check_statements([s for _, s in pending],
+                                                 premises=self.premises([s for _, s in pending]))
         for (i, statement), error in zip(pending, checked):
             stage = "derivative" if error and error.startswith("derivative:") else "typecheck"
             results[i] = Conjecture(statement) if error is None else Conjecture(None, stage, error)
@@ -247,6 +262,8 @@ def normal_statement(statement: str) -> str:
 
 
 _BINDER = re.compile(r"\b(forall|exists|fun)\b([^,]*?)(,|=>)")
+#: A statement's words and symbols, for how close two are.
+_TOKEN = re.compile(r"\w+|[^\w\s]")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_']*")
 
 

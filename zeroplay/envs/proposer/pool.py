@@ -53,13 +53,21 @@ CONFUSABLES: dict[int, str] = {ord(k): v for k, v in zip(
     "aeopcyxijsdhlqwg" "ABEKMHOPCTXYIJS" "ABEZHIKMNOPTYXo")}
 
 
+#: Unicode's default-ignorable code points that are not in category Cf (a combining grapheme joiner, Hangul
+#: fillers, variation selectors...): drawn as nothing, so folded away with the Cf ones.
+_IGNORABLE = re.compile("[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u3164\ufe00-\ufe0f\uffa0"
+                        "\U0001d173-\U0001d17a\U000e0000-\U000e0fff]")
+#: LaTeX that draws nothing but space: ``{}``, ``\\,``, ``\\quad``.
+_LATEX_SPACE = re.compile(r"\{\}|\\[,;:! ]|\\q?quad(?![A-Za-z])")
+
+
 def fold_text(text: str) -> str:
     """``text`` as a reader sees it: NFKC, invisible format characters (category Cf) dropped, digits of any
     script made ASCII (``١٠`` is ``10``), Cyrillic and Greek look-alikes made Latin (:data:`CONFUSABLES`), dashes made ``-``, case folded, runs of whitespace
     made one space. Linear; for non-text, ``""``."""
     if not isinstance(text, str):
         return ""
-    text = unicodedata.normalize("NFKC", text)
+    text = _IGNORABLE.sub("", unicodedata.normalize("NFKC", text))
     text = "".join(str(unicodedata.decimal(c)) if c.isdecimal() and not c.isascii() else c
                    for c in text if unicodedata.category(c) != "Cf")
     return _SPACE.sub(" ", text.translate(CONFUSABLES).translate(_DASHES)).strip().casefold()
@@ -67,8 +75,8 @@ def fold_text(text: str) -> str:
 
 def problem_key(prompt: str) -> str:
     """The key two problems are the same under (see the module docstring): :func:`fold_text`, then
-    without whitespace and sentence punctuation."""
-    return _PUNCTUATION.sub("", fold_text(prompt).replace(" ", ""))
+    without LaTeX spacing (``{}``, ``\\,``), whitespace and sentence punctuation."""
+    return _PUNCTUATION.sub("", _LATEX_SPACE.sub("", fold_text(prompt)).replace(" ", ""))
 
 
 #: What continues an expression right after it (``3 + 4`` in ``3 + 4 * 2``): the original is then a fragment.
@@ -80,7 +88,8 @@ def contains_problem(text: str, problem: str) -> bool:
     not in ``2 + 37``): the original with anything written around it ("Harder variant: ...", "Level 2: ...",
     "... Show your work.", "... Then double the result.") is the original, not a variant of it; write a new
     problem instead. Only where an operator continues the original's expression right after it (``3 + 4``
-    in ``3 + 4 * 2 - 1``) is it a fragment of a new one."""
+    in ``3 + 4 * 2 - 1``) is it a fragment of a new one, and not when, for a ``Compute E.`` problem, the
+    expression around E has E's value (``E + 0``, ``E * 1``, ``1000 - 1000 + E``: an operation that does nothing)."""
     key = problem_key(problem)
     whole = problem_key(text) if key else ""
     at = whole.find(key) if key else -1
@@ -92,6 +101,35 @@ def contains_problem(text: str, problem: str) -> bool:
         if number_edge and after not in _EXTENDS:
             return True
         at = whole.find(key, at + 1)
+    return _same_arithmetic(text, problem)
+
+
+#: What an arithmetic expression is written with, once spaces are gone.
+_ARITHMETIC = "0123456789+-*/()"
+
+
+def _same_arithmetic(text: str, problem: str) -> bool:
+    """Whether ``problem`` is a ``Compute E.`` problem and ``text`` writes E inside an expression of the same
+    value: the original behind an operation that does nothing (``E + 0``, ``E * 1``, ``1000 - 1000 + E``)."""
+    from zeroplay.envs.proposer.scripted import MAX_EXPRESSION_CHARS, arithmetic_of, evaluate_arithmetic
+
+    expression = arithmetic_of(problem) if isinstance(problem, str) else None
+    value = evaluate_arithmetic(expression) if expression else None
+    if value is None or not isinstance(text, str):
+        return False
+    e = "".join(expression.split())  # type: ignore[union-attr]
+    flat = "".join(_LATEX_SPACE.sub("", fold_text(text)).split()).replace("\\cdot", "*").replace("\\times", "*")
+    at = flat.find(e)
+    while at >= 0:
+        start, end = at, at + len(e)
+        while start > 0 and flat[start - 1] in _ARITHMETIC:
+            start -= 1
+        while end < len(flat) and flat[end] in _ARITHMETIC:
+            end += 1
+        if (start, end) != (at, at + len(e)) and (end - start > MAX_EXPRESSION_CHARS  # too long to check: refused
+                                                  or evaluate_arithmetic(flat[start:end]) == value):
+            return True
+        at = flat.find(e, at + 1)
     return False
 
 

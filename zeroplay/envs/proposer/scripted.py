@@ -6,7 +6,8 @@ same prompts a model would:
 - :class:`ScriptedVariantWriter` reads a ``variant``-mode prompt of
   :class:`~zeroplay.envs.proposer.env.ProblemProposerEnv` (the problem under ``### Original`` and, when
   shown, its ``Answer:``) and writes a variant in the ``<problem>`` format. It keeps the answer
-  (``Compute E.`` becomes ``Compute (E) + k - k.``; other problems get a reworded frame), except that
+  (``Compute E.`` becomes ``Compute m + k.``, with ``m + k`` E's value; other problems get a reworded frame),
+  except that
   with probability ``wrong_rate`` it nudges one number of the problem and states the new answer, so a
   loop's answer check has something to refuse. ``<answer>`` is written when the prompt asks for it.
 - :class:`ScriptedHarderVariantWriter` (TTCS) makes the problem harder instead: every integer grows and
@@ -128,11 +129,15 @@ class ScriptedVariantWriter:
         return out
 
     def _same_answer(self, problem: str) -> str:
+        """A new expression of the same value, ``v - k + k`` with ``v - k`` worked out (not the original with an
+        operation that does nothing, which the proposer env refuses as a copy)."""
         k = int(self.rng.integers(2, 50))
         expression = arithmetic_of(problem)
-        if expression is not None:
-            return f"Compute ({expression}) + {k} - {k}." if self.rng.random() < 0.5 else \
-                f"Compute {k} - {k} + ({expression})."
+        value = evaluate_arithmetic(expression) if expression is not None else None
+        if value is not None:
+            rest = value - k
+            head = format_value(rest) if rest.denominator == 1 else f"{rest.numerator} / {rest.denominator}"
+            return f"Compute {head} + {k}." if self.rng.random() < 0.5 else f"Compute {k} + {head}."
         return f"A friend numbered {k} asks you this. {problem}"
 
     def _changed(self, problem: str) -> tuple[str, str | None]:

@@ -134,7 +134,7 @@ _AFTER_VALUE = re.compile(_VALUE_CHAR + r"\s*([A-Za-zµμ]+)(?![A-Za-z])")
 _NUMBER_WORD = re.compile(f"^{_NUM}" + r"\s+([A-Za-zµμ]+" + _ANY_POWER + ")$")
 _PERCENT_END = re.compile(r"\\?%\s*$")
 #: One amount of a quantity written in parts (``2 hours`` of ``2 hours 30 minutes``), with what joins it to the next.
-_PIECE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z]+)\s*(?:,\s*|and\s+)?")
+_PIECE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z]+)\s*(?:and\s+)?")  # no comma: 5 m, 3 cm is a list
 _SIGNED_POWER = r"(?:\s*\^\s*\{?\s*(-?\d)\s*\}?)?"
 #: A unit word with a power that may be negative (``s^{-2}``).
 _FACTOR = re.compile(r"([A-Za-zµμ]+)" + _SIGNED_POWER)
@@ -244,7 +244,7 @@ def trailing_unit(text: str, strict: bool = False) -> Unit | None:
         return compound
     m = _TRAILING.search(flat)
     if m is None:
-        return _product(flat) or _several_units(flat)
+        return _product(flat, _wrapped_words(text)) or _several_units(flat)
     gap, shape, top, power, shape2, bottom, power2 = m.groups()
     if len(top) == 1 and not bottom and (not gap or top not in "mgshLKCF"):
         return None
@@ -306,7 +306,8 @@ def _several_units(flat: str) -> Unit | None:
 
 def _compound(flat: str) -> Unit | None:
     """Two or three amounts of one kind of quantity, largest unit first (``2 hours 30 minutes``, ``5 ft 3 in``,
-    ``1 h, 30 min``): their sum in the first unit (``\\frac{5}{2}`` hours); None otherwise."""
+    ``1 h and 30 min``; with commas they are a list): their sum in the first unit (``\\frac{5}{2}`` hours); None
+    otherwise."""
     pieces, at = [], 0
     while at < len(flat):
         m = _PIECE.match(flat, at)
@@ -327,9 +328,11 @@ def _compound(flat: str) -> Unit | None:
     return Unit(pieces[0][1], value, read[0][0], sizes[0])  # type: ignore[index]
 
 
-def _product(flat: str) -> Unit | None:
+def _product(flat: str, wrapped: list[str]) -> Unit | None:
     """A product of unit words after a value, one with a negative power (``9.8 m s^{-2}``,
-    ``4.2 J g^{-1} K^{-1}``): that unit; None otherwise (``5 m cm`` is read by :func:`_several_units`)."""
+    ``4.2 J g^{-1} K^{-1}``): that unit; None otherwise (``5 m cm`` is read by :func:`_several_units`). A
+    one-letter word must be set in text (``\\text{ m s}^{-2}``: ``2 s t^{-1}`` is algebra); a temperature with
+    an offset (Celsius, Fahrenheit) or a product with no dimension left (``km m^{-1}``) is no unit here."""
     m = _PRODUCT.search(flat)
     if m is None:
         return None
@@ -339,11 +342,15 @@ def _product(flat: str) -> Unit | None:
     dims, size = _dims(), Fraction(1)
     for word, power in factors:
         read = _word(word)
-        if not isinstance(read, tuple):
+        if not isinstance(read, tuple) or (len(word) == 1 and word not in wrapped):
+            return None
+        if _TEMPERATURES.get(word, word).lower() in _OFFSET or _SPELLINGS.get(word.lower(), word.lower()) in _OFFSET:
             return None
         k = int(power or 1)
         dims = tuple(d + e * k for d, e in zip(dims, read[0]))
         size *= read[1] ** k
+    if not any(dims):
+        return None
     return Unit(m.group(1), flat[: m.start()].strip(), dims, size)
 
 
@@ -453,12 +460,15 @@ def _angles(answer: str, gold: str, a: Unit | None, g: Unit | None) -> UnitCheck
     def radians(text: str, unit: Unit | None) -> str | None:
         if unit is not None:
             return unit.value if unit.kind == "radian^1" else None
+        if _percent_tail(text):
+            return None
         return text if "\\pi" in text and not _DANGLING.search(_flat(text)) else None
 
     a_deg, g_deg = a is not None and a.kind == "degree^1", g is not None and g.kind == "degree^1"
     if a_deg and radians(gold, g) is not None:
         value, factor, to = a.value, "\\frac{\\pi}{180}", radians(gold, g)  # type: ignore[union-attr]
-    elif g_deg and radians(answer, a) is not None:
+    elif g_deg and "\\pi" not in g.value and radians(answer, a) is not None:  # type: ignore[union-attr]
+        # (a gold of \frac{180}{\pi}^\circ names pi in degrees: a bare value naming pi is its value, unconverted)
         value, factor, to = radians(answer, a), "\\frac{180}{\\pi}", g.value  # type: ignore[union-attr]
     else:
         return None
