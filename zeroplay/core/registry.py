@@ -434,12 +434,7 @@ def make(env_id: str, **kwargs: Any) -> Any:
     """
     import gymnasium
 
-    if not isinstance(env_id, str):
-        raise UnknownIdError("env", env_id, registered())
-    if env_id not in _env_ids:
-        _load_env_plugins()
-        _run_deferred(env_id)
-    env_id = zeroplay_id(env_id)
+    env_id = _resolved_id(env_id)
     if env_id not in _env_ids:
         if is_import_spec(env_id):
             return _make_from_import_spec(env_id, kwargs)
@@ -453,17 +448,23 @@ def make(env_id: str, **kwargs: Any) -> Any:
                                f"{_known_env_kwargs(env_id)}") from e
 
 
-def check_env_id(env_id: str) -> None:
-    """Raise what :func:`make` would for an id that names no env (an unknown id, with suggestions; a
-    ``"module:Name"`` whose module or name does not import), without building an env (a dry run's check)."""
-    import gymnasium
-
+def _resolved_id(env_id: Any) -> str:
+    """``env_id`` as the registry holds it (``TicTacToe-v0`` is ``zeroplay/TicTacToe-v0``), plugins and deferred
+    registrations loaded first; raises for what is no id at all."""
     if not isinstance(env_id, str):
         raise UnknownIdError("env", env_id, registered())
     if env_id not in _env_ids:
         _load_env_plugins()
         _run_deferred(env_id)
-    env_id = zeroplay_id(env_id)
+    return zeroplay_id(env_id)
+
+
+def check_env_id(env_id: str) -> None:
+    """Raise what :func:`make` would for an id that names no env (an unknown id, with suggestions; a
+    ``"module:Name"`` whose module or name does not import), without building an env (a dry run's check)."""
+    import gymnasium
+
+    env_id = _resolved_id(env_id)
     if env_id in _env_ids:
         return
     if not is_import_spec(env_id):
