@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
 from pathlib import Path
 
@@ -132,13 +133,15 @@ def test_code_in_answers_is_never_evaluated(math_v, answer, tmp_path):
 def test_hard_budget_gives_timeout_verdict_from_a_thread():
     v = verifiers.make("math", timeout_s=0.001, workers=1)
     out: list[Verdict] = []
-    # a pair no other test verifies: verdicts are cached per process, and a cached one needs no worker
-    t = threading.Thread(target=lambda: out.append(v.verify(B % r"\frac{x^2-169}{x-13}", "x+13")))
+    # a pair no worker has seen (its parse is cached there, which a warm worker may answer within 1 ms)
+    k = 1000 + os.getpid() % 100_000
+    pair = (B % rf"\frac{{x^2-{k * k}}}{{x-{k}}}", f"x+{k}")
+    t = threading.Thread(target=lambda: out.append(v.verify(*pair)))
     t.start()
     t.join(60)
     assert not t.is_alive() and out[0].reason.startswith("timeout"), out
     v.options = type(v.options)(timeout_s=5.0)  # the killed worker was replaced: it works again
-    assert v.verify(B % r"\frac{x^2-169}{x-13}", "x+13").correct
+    assert v.verify(*pair).correct
     v.close()
 
 
