@@ -422,9 +422,14 @@ def test_proc_tricks(isolated_box):
     res = run(isolated_box, """
         out = []
         for p, mode in (('/proc/sysrq-trigger', 'w'), ('/proc/sys/kernel/hostname', 'w'),
-                        ('/proc/sys/vm/drop_caches', 'w'), ('/proc/sys/kernel/core_pattern', 'w')):
+                        ('/proc/sys/vm/drop_caches', 'w'), ('/proc/sys/kernel/core_pattern', 'w'),
+                        # the PID and IPC namespaces' own sysctls (a red team's: pid_max 301 outlived the job
+                        # in the warm worker, and every later split job failed to start its subject)
+                        ('/proc/sys/kernel/pid_max', 'w'), ('/proc/sys/kernel/shmmni', 'w'),
+                        ('/proc/sys/fs/mqueue/queues_max', 'w')):
             try:
-                open(p, mode).write('-1000' if 'oom' in p else 'x'); out.append('WROTE:' + p)
+                open(p, mode).write('301' if p.endswith(('pid_max', 'shmmni', 'queues_max')) else 'x')
+                out.append('WROTE:' + p)
             except OSError:
                 out.append('no')
         print(*out)

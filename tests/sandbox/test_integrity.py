@@ -225,6 +225,36 @@ def test_inode_flood_is_bounded_by_the_memory_cgroup():
         assert box.run("print('next')").stdout == "next\n"
 
 
+#: Memory no process holds once the job is over: memfds sent in flight inside a cycle of two unix sockets,
+#: which only the kernel's unix garbage collector frees (a red team parked 600 MB this way, and the next jobs
+#: on the worker were killed for memory).
+PARK = """
+import os, socket, array
+chunk = b"z" * (1 << 20)
+fds = []
+for k in range({files}):
+    fd = os.memfd_create("x")
+    for _ in range(8):
+        os.write(fd, chunk)
+    fds.append(fd)
+a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+a.sendmsg([b"x"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [b.fileno(), *fds]))])
+b.sendmsg([b"x"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [a.fileno()]))])
+print("parked")
+"""
+
+
+@needs_pool
+def test_memory_parked_in_flight_does_not_stay_charged_to_the_next_jobs():
+    if cgroup.support() is None:
+        pytest.skip("no memory cgroup here: a job's memory is bounded by rlimits alone")
+    with sandbox.Sandbox(backend="pool", workers=1, timeout_s=10, memory_mb=128, disk_mb=16) as box:
+        assert box.run(PARK.format(files=13)).stdout == "parked\n"  # 104 MiB parked; the cgroup caps 208
+        for _ in range(3):  # each needs 96 MiB more: on a worker still charged 104, the OOM killer ends it
+            res = box.run("x = bytearray(96 << 20); x[::4096] = b'y' * len(x[::4096]); print('ok')")
+            assert (res.status, res.stdout) == ("ok", "ok\n"), res
+
+
 # ------------------------------------------------------------------ statuses that cannot be forged
 
 def test_self_sent_sigxcpu_is_not_a_timeout(box):

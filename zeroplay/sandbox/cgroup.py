@@ -191,6 +191,17 @@ class MemoryCgroup:
             pass
         return 0
 
+    def held_bytes(self) -> int | None:
+        """Memory the cgroup's processes hold that reclaim cannot free: anonymous pages and shared memory
+        (tmpfs, memfds), not the page cache; None when it cannot be read."""
+        keys = ("rss", "shmem") if self.version == 1 else ("anon", "shmem")
+        try:
+            with open(os.path.join(self.path, "memory.stat")) as f:
+                stat = dict(line.split() for line in f if line.count(" ") == 1)
+            return sum(int(stat.get(k, 0)) for k in keys)
+        except (OSError, ValueError):
+            return None
+
     def remove(self) -> None:
         """Remove the cgroup (its processes must be dead); retried later if one is still exiting."""
         for _ in range(20):

@@ -4,7 +4,8 @@ This docstring is the sandbox's threat model: what each guarantee rests on and w
 Guarantees (namespace backend and warm pool): user, PID, network, mount, IPC and UTS namespaces
 (bubblewrap); the root filesystem is a read-only tmpfs holding only read-only binds of /usr (and
 /lib*, /bin links) and of the interpreter's prefix at ``/opt/python`` with its site-packages
-hidden; a private ``/work`` and ``/tmp`` capped at ``disk_mb``; a fresh /proc and a minimal /dev;
+hidden; a private ``/work`` and ``/tmp`` capped at ``disk_mb``; a fresh /proc (its /proc/sys hidden) and a
+minimal /dev;
 no host environment variables; no capabilities; no new privileges; no nested user namespaces.
 
 When zeroplay runs as root, sandboxed processes never run as host root: each worker gets its own
@@ -302,7 +303,10 @@ def bwrap_argv(prefix_on_host: str, runtime: Runtime, limits: Limits, as_pid_1: 
     for site in runtime.site_dirs:
         argv += ["--tmpfs", os.path.join(INSIDE_PREFIX, site), "--remount-ro", os.path.join(INSIDE_PREFIX, site)]
     argv += [
-        "--proc", "/proc", "--dev", "/dev", "--size", size, "--tmpfs", "/dev/shm", "--mqueue", "/dev/mqueue",
+        # /proc/sys hidden (an empty read-only tmpfs): bwrap leaves it writable where a user namespace owns the
+        # sysctls of the job's PID and IPC namespaces (kernel.pid_max, shmmni...), which outlive a warm job
+        "--proc", "/proc", "--tmpfs", "/proc/sys", "--remount-ro", "/proc/sys",
+        "--dev", "/dev", "--size", size, "--tmpfs", "/dev/shm", "--mqueue", "/dev/mqueue",
         "--size", size, "--tmpfs", "/tmp", "--size", size, "--tmpfs", "/work", "--chdir", "/work",
         # Only /work, /tmp and /dev/shm stay writable (and are wiped between pool jobs).
         "--remount-ro", "/dev", "--remount-ro", "/",

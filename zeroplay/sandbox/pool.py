@@ -11,8 +11,10 @@ The host talks to a zygote over a socketpair (``RUN``/``KILL`` in, ``EXITED`` th
 see ``_runner.py``). The host enforces its own deadline of ``timeout_s`` + a margin on the job
 alone (up to ``EXITED``): a zygote that does not answer in time is killed whole (with everything in
 it) and replaced. Clean-up (up to ``DONE``) has a bound of its own, :data:`CLEANUP_TIMEOUT_S`, and
-is never billed to the job: a worker that cannot clean up in time, or that reports itself unclean
-(its rlimits, priority, CPUs or fds changed; see ``_runner.health``), is replaced.
+is never billed to the job: a worker that cannot clean up in time, that reports itself unclean
+(its rlimits, priority, CPUs or fds changed; see ``_runner.health``), or whose memory cgroup still
+holds more unreclaimable memory than at rest (:data:`HELD_SLACK_BYTES`: memory parked where no process
+of the job holds it, e.g. memfds in flight in a closed cycle of unix sockets), is replaced.
 
 Each zygote lives in a memory cgroup of its own where one can be made (see
 :mod:`zeroplay.sandbox.cgroup`); a job its OOM killer kills ends with status ``memory``.
@@ -47,6 +49,8 @@ from zeroplay.sandbox.spec import Limits, Program
 START_TIMEOUT_S = 60.0
 #: Seconds a zygote may take to wipe its sandbox after a job (a job may leave ~1e5 files behind).
 CLEANUP_TIMEOUT_S = 30.0
+#: How much more unreclaimable memory than at rest a worker may hold after a job before it is replaced.
+HELD_SLACK_BYTES = 32 << 20
 #: How long ``run`` waits for the clean-up report before handing the wait to a background thread.
 CLEANUP_WAIT_S = 0.05
 _SPAWNER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="zeroplay-sandbox-spawner")
@@ -92,6 +96,8 @@ class Zygote:
             self.kill()
             raise SandboxError(f"A warm-pool worker failed to start: {why}")
         self.alive = True
+        #: What the zygote holds at rest (see :meth:`finish_cleanup`).
+        self.held = self.cgroup.held_bytes() if self.cgroup is not None else None
 
     def run(self, program: Program) -> ExecResult:
         limits = self.limits
@@ -169,9 +175,18 @@ class Zygote:
                 self.kill()
             elif msg.startswith(b"DONE %s " % self.cleaning):
                 self.cleaning = None
-                if not json.loads(msg.split(b" ", 2)[2]).get("clean", False):
+                if not json.loads(msg.split(b" ", 2)[2]).get("clean", False) or self._holds_more():
                     self.kill()  # it changed under the job (or could not wipe): a fresh one replaces it
         return True
+
+    def _holds_more(self) -> bool:
+        """Whether memory that no process of the job holds is still charged to the worker once the job is
+        over and wiped: pages only the kernel can free (memfds sent in flight inside a cycle of unix
+        sockets that the job closed: a red team's parked 600 MB, and the next jobs were killed for memory)."""
+        if self.held is None:
+            return False
+        now = self.cgroup.held_bytes() if self.cgroup is not None else None
+        return now is not None and now > self.held + HELD_SLACK_BYTES
 
     def kill(self) -> None:
         """Kill the zygote and everything in its namespace; idempotent."""

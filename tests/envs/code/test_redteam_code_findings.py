@@ -32,6 +32,14 @@ REFUSED = {
     "star import": "from math import *\ndef f(x):\n    return floor(x)",
     "a format field's attribute walk": "import string\ndef f(x):\n    return string.Formatter().get_field('0', [x], {})",
     "string annotations evaluated": "import typing\ndef f(x):\n    return len(typing.get_type_hints(f)) + x",
+    # a later round: the module under another name, where enum.<name> alone was read (a real-clock coin through
+    # enum.bltns.eval and ctypes passed all 8 runs and earned the top learnability reward, 0.5)
+    "a module bound to another name": "import enum\ndef f(x):\n    m = enum\n    return m.bltns.len([x])",
+    "a module as a default argument": "import enum\ndef f(x, m=enum):\n    return m.bltns.len([x])",
+    "a module in a list": "import enum\ndef f(x):\n    return [enum][0].bltns.len([x])",
+    "a module through a walrus": "import enum\ndef f(x):\n    return (m := enum).bltns.len([x])",
+    "a module passed to a function": "import enum\ndef g(m):\n    return m.bltns\ndef f(x):\n    return g(enum).len([x])",
+    "eval as any object's attribute": "import enum\ndef f(x):\n    return enum.Enum.__init__.eval('x')",
 }
 
 ALLOWED = {
@@ -41,6 +49,8 @@ ALLOWED = {
     "dataclass": "from dataclasses import dataclass\n@dataclass\nclass P:\n    a: int\ndef f(x):\n    return P(x).a",
     "typing names": "from typing import List\ndef f(x: List[int]) -> int:\n    return sum(x)",
     "string constants": "import string\ndef f(s):\n    return string.ascii_lowercase.index(s)",
+    "re.compile": "import re\ndef f(s):\n    return len(re.compile('a+').findall(s))",
+    "a module's function passed on": "import math\ndef f(xs):\n    return list(map(math.floor, xs))",
     "mapping and sequence patterns": ("def f(x):\n    match x:\n        case {'a': v}:\n            return v\n"
                                       "        case [a, b]:\n            return a\n    return 0"),
     "class pattern of a value's own attribute": ("from fractions import Fraction\ndef f(x):\n    match Fraction(x, 2):\n"

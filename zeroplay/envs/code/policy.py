@@ -89,6 +89,8 @@ DEFAULT_BANNED_ATTRIBUTES: frozenset[str] = frozenset({
     # getattr and eval in other clothes: a format field walks attributes by name, annotations given as
     # strings are evaluated (typing.get_type_hints, and singledispatch's register through it)
     "get_field", "get_type_hints", "ForwardRef", "_evaluate", "singledispatch", "singledispatchmethod",
+    # the banned builtins reached as a module's attribute (enum.bltns.eval, through an alias of enum)
+    "eval", "exec", "breakpoint", "globals", "locals", "vars", "getattr", "setattr", "delattr",  # (re.compile: no)
 })
 
 
@@ -195,7 +197,12 @@ class CodePolicy:
                         return f"line {node.lineno}: import of banned module {alias.name!r}"
                     bound = alias.asname or alias.name.split(".")[0]
                     imported[bound] = alias.name if alias.asname else bound
+        attribute_of = {id(node.value) for node in ast.walk(tree) if isinstance(node, ast.Attribute)}
         for node in ast.walk(tree):
+            if (isinstance(node, ast.Name) and node.id in imported and isinstance(node.ctx, ast.Load)
+                    and id(node) not in attribute_of):  # m = enum; m.bltns: the checks below read enum.<name> only
+                return (f"line {node.lineno}: the module {node.id!r} is used other than as {node.id}.<name> "
+                        "(bound to another name, passed or stored, its attributes escape the checks)")
             if isinstance(node, ast.ImportFrom):
                 if node.level:
                     return f"line {node.lineno}: relative imports are not allowed"
