@@ -235,9 +235,11 @@ RED_TEAM3_RIGHT = [
 ANGLES_PARTS_PRODUCTS_RIGHT = [
     (r"45^\circ", r"\frac{\pi}{4}"), (r"\frac{\pi}{3}", r"60^\circ"), (r"180^\circ", r"\pi"),
     (r"45^\circ", r"0.25\pi"), (r"\frac{\pi}{4}", r"45 \text{ degrees}"), (r"90^\circ", r"\frac{\pi}{2} \text{ rad}"),
-    ("2 hours 30 minutes", r"150\text{ minutes}"), ("1.5 h", r"1\text{ h } 30\text{ min}"), ("2.5", "2 hours 30 minutes"),
+    ("2 hours 30 minutes", r"150\text{ minutes}"), ("1.5 h", r"1\text{ h } 30\text{ min}"),
+    ("2.5", "2 hours 30 minutes"),
     ("63 in", "5 ft 3 in"), ("5.25 ft", "5 feet 3 inches"), ("2 h", "1 h and 60 min"), ("1.25 m", "1 m 25 cm"),
-    ("9.8 m/s^2", r"9.8\text{ m s}^{-2}"), ("9.8 m/s^2", r"980 \text{ cm s}^{-2}"), ("3 m/s", r"3 \text{ m}\cdot\text{s}^{-1}"),
+    ("9.8 m/s^2", r"9.8\text{ m s}^{-2}"), ("9.8 m/s^2", r"980 \text{ cm s}^{-2}"),
+    ("3 m/s", r"3 \text{ m}\cdot\text{s}^{-1}"),
     # a second round's: algebra in golds and answers is no unit product, pi in a degree gold is no radian
     (r"2 s t^{-1}", r"\frac{2s}{t}"), (r"2 m g^{-1}", r"\frac{2m}{g}"), (r"\frac{180}{\pi}^\circ", r"\frac{180}{\pi}"),
     (r"4.2 \text{ J/g}", r"4.2 \text{ J g}^{-1}"), (r"4200 \text{ J/kg}", r"4.2 \text{ J g}^{-1}"),
@@ -256,7 +258,8 @@ ANGLES_PARTS_PRODUCTS_WRONG = [
 ]
 
 
-@pytest.mark.parametrize(("gold", "answer"), WRONG_UNIT + RED_TEAM_WRONG + RED_TEAM3_WRONG + ANGLES_PARTS_PRODUCTS_WRONG)
+@pytest.mark.parametrize(("gold", "answer"),
+                         WRONG_UNIT + RED_TEAM_WRONG + RED_TEAM3_WRONG + ANGLES_PARTS_PRODUCTS_WRONG)
 def test_a_different_unit_is_wrong(math_v, gold: str, answer: str) -> None:
     verdict = math_v.verify(answer if r"\boxed" in answer else B % answer, gold)
     assert verdict.score == 0.0, (gold, answer, verdict.reason)

@@ -31,6 +31,17 @@ def check_model_dir(path: Path, shown: Path | str, use: str = "serve") -> None:
         raise ConfigError(f"{shown} holds one model per role; {use} one: {_choice(shown, roles)}")
 
 
+def checked_model_path(path: str, setting: str = "model.path") -> Path:
+    """``path`` (as a config gives it) as the directory to load a model from: one that does not exist is
+    refused, a training run's points at its model (:func:`check_model_dir`)."""
+    found = Path(path).expanduser()
+    if not found.exists():
+        raise ConfigError(f"{setting} {found} does not exist: give a local Hugging Face model directory, "
+                          "or leave model.path empty to build a tiny model")
+    check_model_dir(found, path, use="train from")
+    return found
+
+
 def models_in(path: Path) -> list[str]:
     """The subdirectories of ``path`` that hold a checkpoint (a config.json naming a ``model_type``; a training
     run's own config.json names none), by name."""

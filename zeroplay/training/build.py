@@ -15,7 +15,7 @@ from typing import Any
 
 import torch
 
-from zeroplay.agents.local_model import check_device, check_model_dir
+from zeroplay.agents.local_model import check_device, checked_model_path
 from zeroplay.core.errors import ConfigError
 from zeroplay.training.advantages import AdvantageEstimator, make_estimator
 from zeroplay.training.config import TrainConfig
@@ -54,12 +54,7 @@ def model_dir(cfg: TrainConfig, run_dir: Path, name: str = "init_model", seed: i
     """The initial model: ``model.path``, or a tiny model built once into ``run_dir/name`` (from ``seed``,
     default the run's)."""
     if cfg.model.path:
-        path = Path(cfg.model.path).expanduser()
-        if not path.exists():
-            raise ConfigError(f"model.path {path} does not exist: give a local Hugging Face model directory, "
-                              "or leave model.path empty to build a tiny model")
-        check_model_dir(path, cfg.model.path, use="train from")
-        return path
+        return checked_model_path(cfg.model.path)
     path = run_dir / name
     if (path / "config.json").is_file():
         return path

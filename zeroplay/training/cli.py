@@ -236,7 +236,7 @@ def _check_names(cfg: Any) -> None:
     """Refuse, as the run would seconds or minutes later, an env, an opponent or a ``model.path`` that names
     nothing: cheap checks that build nothing."""
     from zeroplay import agents
-    from zeroplay.agents.local_model import check_model_dir
+    from zeroplay.agents.local_model import checked_model_path
     from zeroplay.core.registry import check_env_id
 
     section = cfg.loop_config
@@ -252,10 +252,7 @@ def _check_names(cfg: Any) -> None:
     for name in cfg.policies or [None]:
         path = (cfg.for_policy(name) if name else cfg).model.path
         if path:
-            if not Path(path).expanduser().exists():
-                raise ConfigError(f"model.path {path} does not exist: give a local Hugging Face model directory, "
-                                  "or leave model.path empty to build a tiny model")
-            check_model_dir(Path(path).expanduser(), path, use="train from")
+            checked_model_path(path)
 
 
 def _resume_changes(cfg: Any, run_dir: Path, allow: bool) -> list[str]:

@@ -38,7 +38,8 @@ REFUSED = {
     "a module as a default argument": "import enum\ndef f(x, m=enum):\n    return m.bltns.len([x])",
     "a module in a list": "import enum\ndef f(x):\n    return [enum][0].bltns.len([x])",
     "a module through a walrus": "import enum\ndef f(x):\n    return (m := enum).bltns.len([x])",
-    "a module passed to a function": "import enum\ndef g(m):\n    return m.bltns\ndef f(x):\n    return g(enum).len([x])",
+    "a module passed to a function": ("import enum\ndef g(m):\n    return m.bltns\ndef f(x):\n"
+                                      "    return g(enum).len([x])"),
     "eval as any object's attribute": "import enum\ndef f(x):\n    return enum.Enum.__init__.eval('x')",
 }
 

@@ -11,9 +11,9 @@ Guarantees:
 - one problem per text: :meth:`ProblemPool.add` refuses a prompt whose :func:`problem_key` equals one
   already in the pool. The key folds what does not change a problem: Unicode compatibility forms
   (NFKC: fullwidth and mathematical letters), invisible format characters (zero-width spaces and
-  joiners, soft hyphens, direction marks), digits of other scripts, Latin look-alikes from Cyrillic and
-  Greek, case, all
-  whitespace (line separators and ``\r`` included) and sentence punctuation (a period or comma
+  joiners, soft hyphens, direction marks, combining grapheme joiners), digits of other scripts, Latin
+  look-alikes from Cyrillic and Greek, case, LaTeX spacing, all whitespace (line separators and ``\r``
+  included) and sentence punctuation (a period or comma
   between digits is kept: ``2.5`` is not ``25``). So a policy cannot grow the pool, or pass a shown
   problem off as new, by re-spacing, re-punctuating or disguising its letters;
 - seeds are never evicted; with ``max_size`` the pool evicts proposed problems first those the
@@ -62,9 +62,10 @@ _LATEX_SPACE = re.compile(r"\{\}|\\[,;:! ]|\\q?quad(?![A-Za-z])")
 
 
 def fold_text(text: str) -> str:
-    """``text`` as a reader sees it: NFKC, invisible format characters (category Cf) dropped, digits of any
-    script made ASCII (``١٠`` is ``10``), Cyrillic and Greek look-alikes made Latin (:data:`CONFUSABLES`), dashes made ``-``, case folded, runs of whitespace
-    made one space. Linear; for non-text, ``""``."""
+    """``text`` as a reader sees it: NFKC, invisible characters (category Cf and :data:`_IGNORABLE`) dropped,
+    digits of any script made ASCII (``١٠`` is ``10``), Cyrillic and Greek look-alikes made Latin
+    (:data:`CONFUSABLES`), dashes made ``-``, case folded, runs of whitespace made one space. Linear; for
+    non-text, ``""``."""
     if not isinstance(text, str):
         return ""
     text = _IGNORABLE.sub("", unicodedata.normalize("NFKC", text))
@@ -89,7 +90,8 @@ def contains_problem(text: str, problem: str) -> bool:
     "... Show your work.", "... Then double the result.") is the original, not a variant of it; write a new
     problem instead. Only where an operator continues the original's expression right after it (``3 + 4``
     in ``3 + 4 * 2 - 1``) is it a fragment of a new one, and not when, for a ``Compute E.`` problem, the
-    expression around E has E's value (``E + 0``, ``E * 1``, ``1000 - 1000 + E``: an operation that does nothing)."""
+    expression around E has E's value (``E + 0``, ``E * 1``, ``1000 - 1000 + E``: an operation that does
+    nothing)."""
     key = problem_key(problem)
     whole = problem_key(text) if key else ""
     at = whole.find(key) if key else -1

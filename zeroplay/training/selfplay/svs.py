@@ -34,8 +34,8 @@ Evaluation: ``eval.samples`` fixed problems of ``train_env`` (other seeds than t
 Not as in the paper: admitted variants stay in the pool and are drawn again as training problems in
 later steps (the paper solves each variant in the step that wrote it); the synthesizer states the
 answer and it is checked (``state_answer: false`` gives the paper's unchecked inheritance); a near
-copy is refused (``near_copy``); a
-challenging problem seeds ``solutions_per_problem`` prompts, a fixed number. Not built: rollout shards.
+copy is refused (``near_copy``); a challenging problem seeds ``solutions_per_problem`` prompts, a fixed
+number. Not built: rollout shards.
 """
 
 from __future__ import annotations
@@ -63,8 +63,8 @@ _NUMBERS = re.compile(r"\d+(?:[.,]\d+)*")
 _OPERATORS = re.compile(r"[-+*/^\u00d7\u00f7\u00b7]|\\(?:times|cdot|div|frac)(?![A-Za-z])"
                         r"|\b(?:plus|minus|times|multiplied by|divided by)\b")
 #: Each operator as one sign: ``plus`` and ``+`` are the same step.
-_SIGN = {"\u00d7": "*", "\u00b7": "*", "\\times": "*", "\\cdot": "*", "times": "*", "multiplied by": "*", "\u00f7": "/",
-         "\\div": "/", "\\frac": "/", "divided by": "/", "plus": "+", "minus": "-"}
+_SIGN = {"\u00d7": "*", "\u00b7": "*", "\\times": "*", "\\cdot": "*", "times": "*", "multiplied by": "*",
+         "\u00f7": "/", "\\div": "/", "\\frac": "/", "divided by": "/", "plus": "+", "minus": "-"}
 
 
 class SvSConfig(BaseModel):

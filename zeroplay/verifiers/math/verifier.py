@@ -172,9 +172,7 @@ class MathVerifier(Verifier):
         sympy worker within ``timeout_s`` (see the class docstring)."""
         prepared = self._prepare(response, reference)
         verdict = prepared if isinstance(prepared, Verdict) else self._decide(prepared)
-        if not verdict.correct and len(verdict.details.get("boxes", ())) >= 2:
-            verdict = self._every_box([verdict], [response], [reference])[0]
-        return self._unless_restated(verdict, reference)
+        return self._unless_restated(self._every_box([verdict], [response], [reference])[0], reference)
 
     def verify_batch(self, responses: Sequence[str], references: Sequence[Any]) -> list[Verdict]:
         """Verdicts in order; undecided pairs run on up to ``workers`` sympy processes at once, each
