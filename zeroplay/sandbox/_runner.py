@@ -929,7 +929,7 @@ def _supervise(pid, ctl, timeout, job_id):
 
 def health():
     """What a job must not be able to change about the process that forks the next one: its
-    rlimits, priority, I/O priority, scheduling, CPUs, open fds, cwd and umask."""
+    rlimits, priority, I/O priority, scheduling, its session's autogroup nice, CPUs, open fds, cwd and umask."""
     import resource
 
     names = sorted(n for n in dir(resource) if n.startswith("RLIMIT_"))
@@ -945,7 +945,17 @@ def health():
         "fds": sorted(os.listdir("/proc/self/fd"), key=int),
         "cwd": os.getcwd(),
         "umask": umask,
+        "autogroup": _autogroup_nice(),
     }
+
+
+def _autogroup_nice():
+    """The nice value of the scheduler autogroup (the session's CPU share), or None without autogroups."""
+    try:
+        with open("/proc/self/autogroup") as f:
+            return f.read().split()[-1]
+    except (OSError, IndexError):
+        return None
 
 
 def zygote(ctl_fd):
@@ -983,6 +993,7 @@ def zygote(ctl_fd):
         report_r, report_w = os.pipe()
         pid = os.fork()
         if pid == 0:
+            os.setsid()  # a session (and scheduler autogroup) of its own: a nice written to it ends with the job
             os.close(report_r)
             os.dup2(report_w, REPORT_FD)
             os.close(report_w)

@@ -192,13 +192,16 @@ class MemoryCgroup:
         return 0
 
     def held_bytes(self) -> int | None:
-        """Memory the cgroup's processes hold that reclaim cannot free: anonymous pages and shared memory
-        (tmpfs, memfds), not the page cache; None when it cannot be read."""
-        keys = ("rss", "shmem") if self.version == 1 else ("anon", "shmem")
+        """Memory charged to the cgroup that reclaim cannot free: all of it but the file page cache
+        (anonymous pages, shared memory such as tmpfs and memfds, and kernel memory such as pipe and socket
+        buffers); None when it cannot be read."""
+        usage = "memory.usage_in_bytes" if self.version == 1 else "memory.current"
         try:
             with open(os.path.join(self.path, "memory.stat")) as f:
                 stat = dict(line.split() for line in f if line.count(" ") == 1)
-            return sum(int(stat.get(k, 0)) for k in keys)
+            with open(os.path.join(self.path, usage)) as f:
+                total = int(f.read())
+            return total - int(stat.get("active_file", 0)) - int(stat.get("inactive_file", 0))
         except (OSError, ValueError):
             return None
 

@@ -50,7 +50,7 @@ START_TIMEOUT_S = 60.0
 #: Seconds a zygote may take to wipe its sandbox after a job (a job may leave ~1e5 files behind).
 CLEANUP_TIMEOUT_S = 30.0
 #: How much more unreclaimable memory than at rest a worker may hold after a job before it is replaced.
-HELD_SLACK_BYTES = 32 << 20
+HELD_SLACK_BYTES = 8 << 20
 #: How long ``run`` waits for the clean-up report before handing the wait to a background thread.
 CLEANUP_WAIT_S = 0.05
 _SPAWNER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="zeroplay-sandbox-spawner")

@@ -41,6 +41,14 @@ REFUSED = {
     "a module passed to a function": ("import enum\ndef g(m):\n    return m.bltns\ndef f(x):\n"
                                       "    return g(enum).len([x])"),
     "eval as any object's attribute": "import enum\ndef f(x):\n    return enum.Enum.__init__.eval('x')",
+    # a ninth round: a Formatter subclass handed the object a format field walked to, and a code object
+    # rewritten with dis and run as a function with empty globals (both reached __import__ and the clock)
+    "a Formatter subclass": ("import string\nclass F(string.Formatter):\n    def convert_field(self, v, c):\n"
+                             "        return v\ndef f(x):\n    return len(F().format('{0}', x)) + x"),
+    "a format field walking dunders": "def f(x):\n    return len('{0.__globals__}'.format(f)) + x",
+    "dis and a rewritten code object": ("import dis\ndef g():\n    return 1\ndef f(x):\n"
+                                        "    return x + len(dis.Bytecode(g).codeobj.co_names)"),
+    "types.FunctionType": "import types\ndef f(x):\n    return x",
 }
 
 ALLOWED = {

@@ -26,6 +26,7 @@ from __future__ import annotations
 import ast
 import functools
 import importlib.machinery
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,6 +45,9 @@ DEFAULT_BANNED_MODULES: frozenset[str] = frozenset({
     "builtins", "gc", "inspect", "traceback", "faulthandler", "tracemalloc", "code", "codeop",
     "platform", "sysconfig", "site", "atexit", "weakref", "pdb", "posix", "nt", "pwd", "grp",
     "numpy", "torch",
+    # code objects built or rewritten: dis.Bytecode(g).codeobj.replace(co_names=...) run as types.FunctionType
+    # with empty globals reaches the real builtins (a red team's, through names no check reads)
+    "dis", "types", "opcode",
 })
 
 #: Standard-library modules (banned with the above) that read the clock or any file by name: a
@@ -91,7 +95,12 @@ DEFAULT_BANNED_ATTRIBUTES: frozenset[str] = frozenset({
     "get_field", "get_type_hints", "ForwardRef", "_evaluate", "singledispatch", "singledispatchmethod",
     # the banned builtins reached as a module's attribute (enum.bltns.eval, through an alias of enum)
     "eval", "exec", "breakpoint", "globals", "locals", "vars", "getattr", "setattr", "delattr",  # (re.compile: no)
+    # a Formatter subclass's convert_field receives the object a format field walked to ({0.__globals__})
+    "Formatter", "convert_field", "format_field", "codeobj", "CodeType", "FunctionType",
 })
+
+#: A format field that walks a dunder attribute or key (``{0.__globals__[__builtins__]}``), in any string.
+_DUNDER_FIELD = re.compile(r"\{[^{}]*__[^{}]*\}")
 
 
 @functools.lru_cache(maxsize=512)
@@ -230,6 +239,9 @@ class CodePolicy:
                 return f"line {node.lineno}: call of banned function {node.func.id!r}"
             elif isinstance(node, ast.Attribute) and (node.attr in self.banned_attributes or node.attr in modules):
                 return f"line {node.lineno}: {self._attribute_banned(node.attr, modules)}"
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str) and _DUNDER_FIELD.search(node.value):
+                return (f"line {node.lineno}: a format field that walks a dunder name "
+                        f"({_DUNDER_FIELD.search(node.value).group()[:40]!r}): str.format reads attributes by name")
         return None
 
     def _imported_module(self, module: str | None, name: str) -> str | None:
