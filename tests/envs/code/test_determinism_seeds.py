@@ -29,7 +29,8 @@ _NO_ASLR = _ASLR.is_file() and _ASLR.read_text().strip() == "0"
 ATTACKS = {
     "set of strings -> list": ("def f(xs):\n    return list(set(xs))", "['apple', 'fig', 'cherry', 'date']"),
     "''.join(set(...))": ("def f(s):\n    return ''.join(set(s))", "'hello world'"),
-    "sorted by hash": ("def f(xs):\n    return sorted(xs, key=hash)", "['a', 'b', 'c', 'd', 'e']"),
+    "sorted by hash": ("def f(xs):\n    return sorted(xs, key=lambda s: {s: 0, 'q': 1}.popitem()[1] * 0 + "
+                       "list({s, 'q'}).index(s))", "['a', 'b', 'c', 'd', 'e']"),
     "frozenset order": ("def f(*xs):\n    return [x for x in frozenset(xs)]", "'ab', 'cd', 'ef', 'gh'"),
     "dict.fromkeys(set)": ("def f(xs):\n    return list(dict.fromkeys(set(xs)))", "['x', 'y', 'z', 'w']"),
     "set display": ("def f(a, b, c, d):\n    return [x for x in {a, b, c, d}]", "'n', 's', 'e', 'w'"),
@@ -39,7 +40,8 @@ ATTACKS = {
     "ties broken by set order": ("def f(xs):\n    return '-'.join(sorted(set(xs), key=len))", "['aa', 'bb', 'cc']"),
     "dict values from set order": ("def f(xs):\n    return {s: i for i, s in enumerate(set(xs))}", "['m', 'n', 'o']"),
     "next(iter(set))": ("def f(xs):\n    return next(iter(set(xs)))", "['one', 'two', 'three', 'four', 'five']"),
-    "object addresses": ("def f(xs):\n    return [a % 9973 for a in map(id, xs)]", "[[1], [2], [3]]"),
+    "object addresses": ("def f(xs):\n    return [int(repr(object())[-7:-1], 16) % 9973 for _ in xs]",
+                         "[[1], [2], [3]]"),  # (id itself, passed as map(id, xs), is refused by the policy)
 }
 #: Addresses differ between interpreters only where the kernel randomizes them.
 _NEEDS_ASLR = {"object addresses"}

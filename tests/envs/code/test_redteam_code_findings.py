@@ -49,6 +49,16 @@ REFUSED = {
     "dis and a rewritten code object": ("import dis\ndef g():\n    return 1\ndef f(x):\n"
                                         "    return x + len(dis.Bytecode(g).codeobj.co_names)"),
     "types.FunctionType": "import types\ndef f(x):\n    return x",
+    # a tenth round: a module's private helpers eval or exec with the real builtins, a datetime a parser hands
+    # back reads the clock, and id passed as a value is called all the same
+    "typing._eval_type": ("import typing\ndef f(x):\n    r = typing.List[\"(__import__('time').time(), int)[1]\"]\n"
+                          "    return x + len(str(typing._eval_type(r, None, None)))"),
+    "dataclasses._create_fn": ("import dataclasses\ndef f(x):\n"
+                               "    return x + dataclasses._create_fn('g', [], ['return 1'])()"),
+    "a private name imported": "from dataclasses import _create_fn\ndef f(x):\n    return x",
+    "the clock of a parsed datetime": ("import tomllib\ndef f(x):\n"
+                                       "    return x + tomllib.loads('a = 1979-05-27T07:32:00')['a'].now().second"),
+    "id as a value": "def f(x):\n    return x + list(map(id, [f]))[0] // 16 % 2",
 }
 
 ALLOWED = {
@@ -60,6 +70,9 @@ ALLOWED = {
     "string constants": "import string\ndef f(s):\n    return string.ascii_lowercase.index(s)",
     "re.compile": "import re\ndef f(s):\n    return len(re.compile('a+').findall(s))",
     "a module's function passed on": "import math\ndef f(xs):\n    return list(map(math.floor, xs))",
+    "a class's own private attribute": ("class C:\n    def __init__(self):\n        self._n = 2\ndef f(x):\n"
+                                         "    c = C()\n    return c._n * x"),
+    "id as the program's own name": "def f(xs):\n    return [id * 2 for id in xs]",
     "mapping and sequence patterns": ("def f(x):\n    match x:\n        case {'a': v}:\n            return v\n"
                                       "        case [a, b]:\n            return a\n    return 0"),
     "class pattern of a value's own attribute": ("from fractions import Fraction\ndef f(x):\n    match Fraction(x, 2):\n"

@@ -99,8 +99,34 @@ DEFAULT_BANNED_ATTRIBUTES: frozenset[str] = frozenset({
     "Formatter", "convert_field", "format_field", "codeobj", "CodeType", "FunctionType",
 })
 
+#: The clock through a datetime that a parser hands back (tomllib, plistlib: ``d.now()``, ``d.today()``),
+#: refused wherever ``datetime`` itself is.
+CLOCK_ATTRIBUTES: frozenset[str] = frozenset({"now", "today", "utcnow", "fromtimestamp", "utcfromtimestamp"})
+
 #: A format field that walks a dunder attribute or key (``{0.__globals__[__builtins__]}``), in any string.
 _DUNDER_FIELD = re.compile(r"\{[^{}]*__[^{}]*\}")
+
+
+def _root_name(node: ast.AST) -> str | None:
+    """The name an attribute chain, call or subscript starts from (``typing`` of ``typing.List[int].x``)."""
+    while isinstance(node, (ast.Attribute, ast.Call, ast.Subscript)):
+        node = node.func if isinstance(node, ast.Call) else node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def _bound_names(tree: ast.AST) -> set[str]:
+    """Every name the program binds itself (assigned, a parameter, a def, a class, an import, a loop target)."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            names.add(node.id)
+        elif isinstance(node, ast.arg):
+            names.add(node.arg)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((a.asname or a.name).split(".")[0] for a in node.names)
+    return names
 
 
 @functools.lru_cache(maxsize=512)
@@ -207,11 +233,20 @@ class CodePolicy:
                     bound = alias.asname or alias.name.split(".")[0]
                     imported[bound] = alias.name if alias.asname else bound
         attribute_of = {id(node.value) for node in ast.walk(tree) if isinstance(node, ast.Attribute)}
+        bound = _bound_names(tree)
         for node in ast.walk(tree):
             if (isinstance(node, ast.Name) and node.id in imported and isinstance(node.ctx, ast.Load)
                     and id(node) not in attribute_of):  # m = enum; m.bltns: the checks below read enum.<name> only
                 return (f"line {node.lineno}: the module {node.id!r} is used other than as {node.id}.<name> "
                         "(bound to another name, passed or stored, its attributes escape the checks)")
+            if (isinstance(node, ast.Name) and node.id in self.banned_calls and isinstance(node.ctx, ast.Load)
+                    and node.id not in bound):  # map(id, [f]) calls it all the same
+                return f"line {node.lineno}: use of banned function {node.id!r}"
+            if (isinstance(node, ast.Attribute) and node.attr.startswith("_")
+                    and self._whole(imported.get(_root_name(node.value) or ""), modules) is False):
+                return f"line {node.lineno}: {_root_name(node.value)}...{node.attr} is private to its module"
+            if isinstance(node, ast.Attribute) and node.attr in CLOCK_ATTRIBUTES and "datetime" in modules:
+                return f"line {node.lineno}: {node.attr} reads the clock"
             if isinstance(node, ast.ImportFrom):
                 if node.level:
                     return f"line {node.lineno}: relative imports are not allowed"
@@ -219,6 +254,8 @@ class CodePolicy:
                     return f"line {node.lineno}: import from banned module {node.module!r}"
                 for alias in node.names:  # from m import name is m.name
                     why = ("a star import hides what it takes" if alias.name == "*" else
+                           f"{node.module}.{alias.name} is private to its module"
+                           if alias.name.startswith("_") and self._whole(node.module, modules) is False else
                            self._attribute_banned(alias.name, modules)
                            or self._imported_module(node.module, alias.name))
                     if why:
@@ -243,6 +280,16 @@ class CodePolicy:
                 return (f"line {node.lineno}: a format field that walks a dunder name "
                         f"({_DUNDER_FIELD.search(node.value).group()[:40]!r}): str.format reads attributes by name")
         return None
+
+    @staticmethod
+    def _whole(module: str | None, banned: frozenset[str]) -> bool | None:
+        """None when ``module`` is no module of the program's; True when this policy allows whole a module the
+        defaults ban (``os`` for a permissive one: its private names too); else False (``typing._eval_type`` and
+        ``dataclasses._create_fn`` eval and exec with the real builtins: a module's private names are refused)."""
+        if not module:
+            return None
+        root = module.split(".")[0]
+        return root in DEFAULT_BANNED_MODULES and root not in banned
 
     def _imported_module(self, module: str | None, name: str) -> str | None:
         """Why ``module.name`` is banned when ``module``'s own source binds ``name`` with an import
