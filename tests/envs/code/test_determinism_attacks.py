@@ -87,6 +87,8 @@ SHIFTED = {
     "timeit seconds": "boot", "uptime via linecache": "boot", "uptime via codecs.open": "boot",
     "shlex source": "boot", "monotonic": "boot",
 }
+#: Of those, the clocks the run-time guard refuses first: ``/proc/uptime`` opened, the host name asked for.
+GUARDED = {"make_msgid stamp", "uptime via linecache", "uptime via codecs.open", "shlex source"}
 CLOCKS_TOO = {
     "time.time parity": "import time\ndef f(x):\n    return int(time.time()) % 2 + x",
     "datetime hour": "import datetime\ndef f(x):\n    return datetime.datetime.now().hour + x",
@@ -111,6 +113,11 @@ def test_the_reruns_shifted_clocks_catch_a_coarse_clock_whatever_module_reads_it
                      banned_attributes=DEFAULT_BANNED_ATTRIBUTES - {"open"})
     program = {**CLOCKS, **CLOCKS_TOO}[name]
     result = ProposalValidator("deduction", sandbox=quick_box, policy=lax).validate(prop(program, "1"))
+    if name in GUARDED:  # the run-time guard refuses the file or the host name before any rerun
+        assert result.stage == "run" and "refused at run time" in result.error, (name, result.stage, result.error)
+        unguarded = CodePolicy(banned_modules=lax.banned_modules, banned_attributes=lax.banned_attributes,
+                               runtime_guard=False)
+        result = ProposalValidator("deduction", sandbox=quick_box, policy=unguarded).validate(prop(program, "1"))
     assert result.stage == "determinism", (name, result.stage, result.error, result.task)
     honest = ProposalValidator("deduction", sandbox=quick_box, policy=lax).validate(
         prop("import time\ndef f(x):\n    return x + len(time.strftime('%Y', time.gmtime(0)))", "1"))

@@ -168,7 +168,10 @@ class CodePolicy:
     """What a task program may contain. Every list is configurable; ``extra_banned_*`` adds to the defaults.
 
     ``max_program_chars`` bounds the program text (longer is refused before parsing);
-    ``ban_private_modules`` refuses every ``_``-prefixed module (``_io``, ``_random``...).
+    ``ban_private_modules`` refuses every ``_``-prefixed module (``_io``, ``_random``...);
+    ``runtime_guard`` runs the programs under the run-time guard (:mod:`zeroplay.envs.code.guard`),
+    which refuses what these checks cannot see (code made at run time, files, frames...) and any
+    module outside the Python library: turn it off only to allow third-party packages.
     """
 
     banned_modules: frozenset[str] = DEFAULT_BANNED_MODULES
@@ -179,6 +182,7 @@ class CodePolicy:
     extra_banned_modules: frozenset[str] = field(default_factory=frozenset)
 
     ban_private_modules: bool = True
+    runtime_guard: bool = True
 
     def modules(self) -> frozenset[str]:
         return frozenset(self.banned_modules) | frozenset(self.extra_banned_modules)

@@ -128,7 +128,8 @@ class ProposalValidator:
         self.kind = kind
         self.determinism_seeds = determinism_seeds
         self.policy = policy or CodePolicy()
-        self.runner = ProgramRunner(sandbox, timeout_s=timeout_s, memory_mb=memory_mb, max_output_chars=max_output_chars)
+        self.runner = ProgramRunner(sandbox, timeout_s=timeout_s, memory_mb=memory_mb,
+                                    max_output_chars=max_output_chars, guard=self.policy.runtime_guard)
         self.min_inputs = min_inputs if kind == "induction" else 1
         self.max_inputs = max_inputs if kind == "induction" else 1
         self.max_output_chars = max_output_chars

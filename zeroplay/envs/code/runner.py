@@ -25,6 +25,7 @@ import secrets
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from zeroplay.core.types import ExecResult
@@ -32,14 +33,28 @@ from zeroplay.core.types import ExecResult
 #: Longest ``repr`` of a returned value the harness sends back; longer counts as a failed call.
 MAX_OUTPUT_CHARS = 2000
 
-#: Trusted set-up in the subject's process: load the program as module ``__task__``.
-_SUBJECT_SETUP = """\
+#: Trusted set-up in the subject's process: the run-time guard (:mod:`zeroplay.envs.code.guard`), and
+#: ``load``, which compiles the program, starts the guard and runs the program as module ``__task__``.
+#: The judge calls ``f`` through :func:`~zeroplay.envs.code.guard.guarded`.
+#: ``PLAIN_SETUP`` loads the program without the guard (``CodePolicy(runtime_guard=False)``).
+PLAIN_SETUP = """\
 def load(code):
     ns = {"__name__": "__task__"}
     exec(compile(code, "program.py", "exec"), ns)
     ns["f"]  # a KeyError names the missing function, as a load error
     return ns
 """
+SUBJECT_SETUP = (Path(__file__).with_name("guard.py").read_text() + """
+
+def load(code):
+    program = compile(code, "program.py", "exec")
+    refused = install(program, dataclasses_used="dataclass" in code)
+    ns = {"__name__": "__task__"}
+    exec(program, ns)
+    served = dict(ns)
+    served["f"] = guarded(ns["f"], refused)  # a KeyError names the missing function, as a load error
+    return served
+""")
 
 #: The judge: reads ``{"inputs", "max_chars"}`` from stdin, prints ``[[kind, value], ...]``.
 #: Values come back as plain built-in data and their ``repr`` is taken here, in the judge.
@@ -120,12 +135,14 @@ class RunOutcome:
         return ""
 
 
-def task_program(program: str, inputs: Sequence[str], *, max_output_chars: int = MAX_OUTPUT_CHARS) -> Any:
-    """The sandbox :class:`~zeroplay.sandbox.Program` (a split job) that runs ``program`` on ``inputs``."""
+def task_program(program: str, inputs: Sequence[str], *, max_output_chars: int = MAX_OUTPUT_CHARS,
+                 guard: bool = True) -> Any:
+    """The sandbox :class:`~zeroplay.sandbox.Program` (a split job) that runs ``program`` on ``inputs``,
+    under the run-time guard (:mod:`zeroplay.envs.code.guard`) unless ``guard=False``."""
     from zeroplay.sandbox import Program, Subject
 
     job = {"inputs": list(inputs), "max_chars": int(max_output_chars)}
-    return Program(_JUDGE, json.dumps(job), subject=Subject(program, _SUBJECT_SETUP))
+    return Program(_JUDGE, json.dumps(job), subject=Subject(program, SUBJECT_SETUP if guard else PLAIN_SETUP))
 
 
 def read_outcome(result: ExecResult, n_inputs: int) -> RunOutcome:
@@ -224,14 +241,16 @@ class ProgramRunner:
     """Runs task programs on inputs through a sandbox; ``run_many`` sends a whole batch at once.
 
     ``sandbox`` is any object with ``run_many(programs)`` (a :class:`zeroplay.sandbox.Sandbox`);
-    by default the shared :func:`default_sandbox`.
+    by default the shared :func:`default_sandbox`. ``guard=False`` runs programs without the run-time
+    guard (:mod:`zeroplay.envs.code.guard`): only for programs that need third-party packages.
     """
 
     def __init__(self, sandbox: Any = None, *, timeout_s: float = 5.0, memory_mb: int = 512,
-                 max_output_chars: int = MAX_OUTPUT_CHARS):
+                 max_output_chars: int = MAX_OUTPUT_CHARS, guard: bool = True):
         self._sandbox = sandbox
         self.timeout_s, self.memory_mb = timeout_s, memory_mb
         self.max_output_chars = max_output_chars
+        self.guard = guard
 
     @property
     def sandbox(self) -> Any:
@@ -243,7 +262,7 @@ class ProgramRunner:
         """A runner on a twin of this one's sandbox whose interpreters use string-hash seed ``seed``
         and whose clocks run ``clock_shift_s`` seconds ahead (see :func:`seeded_sandbox`)."""
         return ProgramRunner(seeded_sandbox(self.sandbox, seed, workers, clock_shift_s), timeout_s=self.timeout_s,
-                             memory_mb=self.memory_mb, max_output_chars=self.max_output_chars)
+                             memory_mb=self.memory_mb, max_output_chars=self.max_output_chars, guard=self.guard)
 
     def run(self, program: str, inputs: Sequence[str]) -> RunOutcome:
         return self.run_many([(program, inputs)])[0]
@@ -252,6 +271,7 @@ class ProgramRunner:
         """Outcomes of ``(program, inputs)`` jobs, in order, run concurrently in the sandbox."""
         if not jobs:
             return []
-        programs = [task_program(prog, inputs, max_output_chars=self.max_output_chars) for prog, inputs in jobs]
+        programs = [task_program(prog, inputs, max_output_chars=self.max_output_chars, guard=self.guard)
+                    for prog, inputs in jobs]
         results = self.sandbox.run_many(programs)
         return [read_outcome(r, len(inputs)) for r, (_, inputs) in zip(results, jobs)]

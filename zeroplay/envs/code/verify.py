@@ -40,8 +40,8 @@ class _CodeTaskVerifier(Verifier):
 
     def __init__(self, sandbox: Any = None, *, policy: CodePolicy | None = None, timeout_s: float = 5.0,
                  memory_mb: int = 512, partial_credit: bool = False):
-        self.runner = ProgramRunner(sandbox, timeout_s=timeout_s, memory_mb=memory_mb)
         self.policy = policy or CodePolicy()
+        self.runner = ProgramRunner(sandbox, timeout_s=timeout_s, memory_mb=memory_mb, guard=self.policy.runtime_guard)
         self.partial_credit = partial_credit
 
     def _prepare(self, response: str, task: CodeTask) -> Verdict | _Job:

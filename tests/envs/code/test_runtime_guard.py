@@ -1,0 +1,133 @@
+"""The run-time guard (zeroplay.envs.code.guard): what a task program does, refused whatever route led there.
+
+These programs are run without the static policy (straight through the runner), as if a route past it had
+been found: the red teams' rounds 8 to 10 each found one. Each must fail at run time with the guard's
+refusal, and the worst of them must run without it (so it is the guard that refuses them)."""
+
+from __future__ import annotations
+
+import pytest
+
+from zeroplay.envs.code.policy import CodePolicy
+from zeroplay.envs.code.propose import ProposalValidator
+from zeroplay.envs.code.runner import ProgramRunner
+from code_corpus import prop
+
+INJECTED_FIELD = ("from dataclasses import dataclass\n"
+                  "C = type('C', (), {'__annotations__': {\"a,__import__('os').getpid() * 0\": int}})\n"
+                  "def f(x):\n    D = dataclass(C, init=False, repr=False, eq=False, unsafe_hash=True)\n"
+                  "    d = D()\n    d.a = x\n    return hash(d) * 0 + x")
+
+#: What the guard refuses, by what it says: each a route a program found, or could, past the static policy.
+ATTACKS = {
+    "eval through a module's own import": ("import enum\ndef f(x):\n    return enum.bltns.eval('x + 1', {'x': x})",
+                                           "code made at run time"),
+    "exec": "def f(x):\n    ns = {}\n    exec('y = 1', ns)\n    return ns['y'] + x",
+    "typing._eval_type": ("import typing\ndef f(x):\n    r = typing.List[\"(__import__('time').time(), int)[1]\"]\n"
+                          "    return x + len(str(typing._eval_type(r, None, None)))"),
+    "dataclasses._create_fn": ("import dataclasses\ndef f(x):\n"
+                               "    return x + dataclasses._create_fn('g', [], ['return 1'])()"),
+    "string annotations evaluated": ("import typing\ndef g(a: \"__import__('os').getpid()\"):\n    pass\n"
+                                     "def f(x):\n    return len(typing.get_type_hints(g)) + x"),
+    "a dataclass field name that is code": INJECTED_FIELD,
+    "a Formatter handing back the builtins": (
+        "import string\nclass F(string.Formatter):\n    def convert_field(self, v, c):\n        F.got = v\n"
+        "        return ''\ndef f(x):\n    F().format('{0.__globals__[__builtins__]}', f)\n"
+        "    return F.got['eval']('x', {'x': x})"),
+    "a rewritten code object": ("import dis, types\ndef g():\n    return 1\ndef f(x):\n"
+                                "    co = dis.Bytecode(g).codeobj.replace(co_consts=(None, 2))\n"
+                                "    return types.FunctionType(co, {})() + x"),
+    "another function's code": ("def g():\n    return 1\ndef h():\n    return 2\ndef f(x):\n"
+                                "    g.__code__ = h.__code__\n    return g() + x"),
+    "a changed import machinery": ("import sys\ndef f(x):\n    sys.meta_path.insert(0, sys.meta_path[-1])\n"
+                                   "    import colorsys\n    return x"),
+    "/proc/uptime through linecache": ("import linecache\ndef f(x):\n"
+                                       "    return len(linecache.getline('/proc/uptime', 1)) * 0 + x"),
+    "open": "def f(x):\n    return len(open('/etc/hostname').read()) * 0 + x",
+    "a directory listing": "import os\ndef f(x):\n    return len(os.listdir('/proc')) * 0 + x",
+    "the host name": "import socket\ndef f(x):\n    return len(socket.gethostname()) * 0 + x",
+    "a process": "import os\ndef f(x):\n    return os.system('true') + x",
+    "ctypes": "import ctypes\ndef f(x):\n    return ctypes.CDLL(None).getpid() * 0 + x",
+    "a gc walk": "import gc\ndef f(x):\n    return len(gc.get_objects()) * 0 + x",
+    "a frame": "import sys\ndef f(x):\n    return len(sys._getframe().f_globals) * 0 + x",
+    "a traceback's frame": ("def f(x):\n    try:\n        1 / 0\n    except ZeroDivisionError as e:\n"
+                            "        return len(e.__traceback__.tb_frame.f_globals) * 0 + x"),
+    "id as a value": "def f(x):\n    return x + list(map(id, [f]))[0] // 16 % 2",
+}
+
+#: What must still run under the guard: the library's own dynamic code, imports that read and list its files.
+HONEST = {
+    "dataclasses": ("from dataclasses import dataclass, field\n@dataclass(frozen=True, order=True)\nclass P:\n"
+                    "    a: int\n    b: tuple = field(default_factory=tuple)\n"
+                    "@dataclass(frozen=True)\nclass Q(P):\n    c: int = 0\n"
+                    "def f(x):\n    return [repr(P(x)), P(x) < P(x + 1), hash(P(x)) == hash(P(x)), Q(x, (), 2).c]"),
+    "namedtuples": ("from collections import namedtuple\nfrom typing import NamedTuple, List, Optional\n"
+                    "N = namedtuple('N', 'a b', defaults=[0])\nclass R(NamedTuple):\n    a: int\n"
+                    "    rest: Optional['R'] = None\ndef f(x):\n    return [repr(N(x)), repr(R(x, R(1)))]"),
+    "enums and typed dicts": ("import enum\nfrom typing import TypedDict\nColor = enum.Enum('Color', 'RED GREEN')\n"
+                              "class Shape(enum.IntEnum):\n    SQUARE = 4\nclass TD(TypedDict):\n    a: int\n"
+                              "def f(x):\n    return [Color(x).name, int(Shape.SQUARE) + x, TD(a=x)['a']]"),
+    "imports that import more": ("import statistics, fractions, decimal, json.decoder, colorsys\n"
+                                 "from xml.etree import ElementTree\ndef f(x):\n"
+                                 "    return [statistics.median([x, 1, 5]), str(fractions.Fraction(x, 6)),\n"
+                                 "            str(decimal.Decimal(x) / 4), ElementTree.fromstring('<a>1</a>').text]"),
+    "the library's own id and frames": ("import copy, functools\n@functools.total_ordering\nclass V:\n"
+                                        "    def __init__(self, v):\n        self.v = v\n"
+                                        "    def __eq__(self, o):\n        return self.v == o.v\n"
+                                        "    def __lt__(self, o):\n        return self.v < o.v\n"
+                                        "@functools.lru_cache(maxsize=None)\ndef fib(n):\n"
+                                        "    return n if n < 2 else fib(n - 1) + fib(n - 2)\n"
+                                        "def f(x):\n    d = copy.deepcopy({'a': [x, {x}]})\n"
+                                        "    return [d['a'][0], V(x) >= V(1), fib(x + 20)]"),
+    "exceptions": ("def f(x):\n    try:\n        return [1][x]\n    except IndexError as e:\n"
+                   "        return type(e).__name__ + str(x)"),
+}
+
+
+@pytest.fixture(scope="module")
+def runner(quick_box):
+    return ProgramRunner(quick_box)
+
+
+@pytest.mark.parametrize("name", list(ATTACKS))
+def test_what_the_static_policy_misses_is_refused_at_run_time(runner, name) -> None:
+    program, says = ATTACKS[name] if isinstance(ATTACKS[name], tuple) else (ATTACKS[name], "")
+    outcome = runner.run(program, ["1"])
+    assert outcome.ok and not outcome.calls[0].ok, (name, outcome)
+    assert "RefusedAtRunTime: refused at run time" in outcome.calls[0].value, (name, outcome.calls[0].value)
+    assert says in outcome.calls[0].value
+
+
+@pytest.mark.parametrize("name", ["eval through a module's own import", "a dataclass field name that is code",
+                                  "a Formatter handing back the builtins", "/proc/uptime through linecache"])
+def test_without_the_guard_the_same_programs_run(quick_box, name) -> None:
+    program = ATTACKS[name][0] if isinstance(ATTACKS[name], tuple) else ATTACKS[name]
+    outcome = ProgramRunner(quick_box, guard=False).run(program, ["1"])
+    assert outcome.outputs() is not None, (name, outcome)
+
+
+@pytest.mark.parametrize("name", list(HONEST))
+def test_honest_programs_run_under_the_guard(runner, name) -> None:
+    outcome = runner.run(HONEST[name], ["1", "2"])
+    assert outcome.outputs() is not None, (name, outcome.first_error())
+    assert outcome.outputs() == ProgramRunner(runner.sandbox, guard=False).run(HONEST[name], ["1", "2"]).outputs()
+
+
+def test_a_caught_refusal_still_fails_every_call(runner) -> None:
+    """Catching the refusal gains nothing: the process stays marked, and each call of ``f`` raises it."""
+    in_call = "def f(x):\n    try:\n        return eval('x')\n    except BaseException:\n        return x"
+    at_load = "try:\n    open('/proc/uptime').read()\nexcept BaseException:\n    pass\ndef f(x):\n    return x"
+    for program in (in_call, at_load):
+        outcome = runner.run(program, ["1", "2"])
+        assert outcome.ok and [c.ok for c in outcome.calls] == [False, False], outcome
+        assert all("refused at run time" in c.value for c in outcome.calls)
+
+
+def test_the_proposer_is_told_what_was_refused(quick_box) -> None:
+    """A proposal whose program does what the guard refuses fails at ``run`` with the guard's reason (here
+    with a policy that bans nothing, as if the program had found a way past it), and is paid nothing."""
+    allow_all = CodePolicy(banned_modules=frozenset(), banned_names=frozenset(), banned_calls=frozenset(),
+                           banned_attributes=frozenset(), ban_private_modules=False)
+    result = ProposalValidator("deduction", sandbox=quick_box, policy=allow_all).validate(
+        prop(ATTACKS["/proc/uptime through linecache"], "1"))
+    assert not result.ok and result.stage == "run" and "opening a file (/proc/uptime)" in result.error, result
