@@ -464,3 +464,30 @@ def test_without_a_memory_cgroup_memfd_and_big_shm_are_refused(backend, monkeypa
             print(libc.shmget(0, 4096, 0o1600) >= 0, libc.shmget(0, 8 << 20, 0o1600), libc.shmget(0, huge, 0o1600))
         """)
     assert (res.status, res.stdout) == ("ok", "no 1\nTrue -1 -1\n"), res
+
+
+CONFINED_SUBJECT = """\
+import signal, subprocess
+def run():
+    out = []
+    try:
+        out.append(subprocess.run(["/bin/true"]).returncode)
+    except PermissionError:
+        out.append("exec denied")
+    try:
+        signal.signal(signal.SIGUSR1, lambda *a: None)
+        out.append("handler set")
+    except OSError:
+        out.append("handler denied")
+    return out
+"""
+
+
+@pytest.mark.skipif(os.uname().machine != "x86_64", reason="the seccomp filters are written for x86_64")
+def test_a_confined_subject_starts_no_program_and_sets_no_signal_handler(isolated_box):
+    """``Subject(confined=True)``: what a guard inside the subject's process cannot see (a started program
+    escapes it; a signal handler is handed the running frame) is denied by seccomp; unconfined, both work."""
+    judge = "from _zp_subject import subject\nprint(subject.call('run'))"
+    subjects = [sandbox.Subject(CONFINED_SUBJECT, confined=confined) for confined in (True, False)]
+    results = isolated_box.run_many([sandbox.Program(judge, subject=subject) for subject in subjects])
+    assert [r.stdout.strip() for r in results] == ["['exec denied', 'handler denied']", "[0, 'handler set']"], results

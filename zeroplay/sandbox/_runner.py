@@ -168,6 +168,23 @@ def seccomp_program(no_memory_cgroup=False):
     )
 
 
+#: x86_64 calls a confined subject may not make (see ``Subject.confined``): rt_sigaction, execve, execveat.
+CONFINED_SUBJECT_DENIED = (13, 59, 322)
+
+
+def deny_program(numbers):
+    """A classic-BPF seccomp filter: EPERM for the x86_64 system calls ``numbers``, allow the rest
+    (it stacks on :func:`seccomp_program`, which already refuses other calling conventions)."""
+    import struct
+
+    LD_ABS, JEQ, RET, ALLOW, EPERM = 0x20, 0x15, 0x06, 0x7FFF0000, 0x00050000 | 1
+    n = len(numbers)
+    code = [struct.pack("HBBI", LD_ABS, 0, 0, 0)]
+    code += [struct.pack("HBBI", JEQ, n - i, 0, nr) for i, nr in enumerate(numbers)]  # jump to EPERM
+    code += [struct.pack("HBBI", RET, 0, 0, ALLOW), struct.pack("HBBI", RET, 0, 0, EPERM)]
+    return b"".join(code)
+
+
 def _seccomp_for_jobs():
     key = bool(_NO_MEMORY_CGROUP)
     if key not in _SECCOMP:
@@ -175,13 +192,14 @@ def _seccomp_for_jobs():
     return _SECCOMP[key]
 
 
-def _install_seccomp():
-    """Install :func:`seccomp_program` on this process and all it starts (x86_64 only)."""
+def _install_seccomp(prog=None):
+    """Install :func:`seccomp_program` (or the filter ``prog``) on this process and all it starts
+    (x86_64 only)."""
     import ctypes
 
     if os.uname().machine != "x86_64":
         return
-    prog = _seccomp_for_jobs()
+    prog = prog or _seccomp_for_jobs()
 
     class SockFprog(ctypes.Structure):
         _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
@@ -552,6 +570,8 @@ def _serve_subject(sock, payload_fd):
     doc = json.loads(_read_all(payload_fd))  # the cwd is the job's, inherited from the runner
     os.close(payload_fd)
     _lock_down(doc["limits"])
+    if doc.get("confined"):
+        _install_seccomp(deny_program(CONFINED_SUBJECT_DENIED))
     _set_dumpable(True)
     _fresh_python_state()
     handles = {}

@@ -145,10 +145,16 @@ class Subject:
     functions the judge calls as ``"@name"`` and a ``load(code) -> dict`` that loads the code
     (default: ``exec`` as a module named ``solution``). Once ``code`` runs, the subject's whole
     process is the code's to change, setup included: nothing in it is trusted or secret.
+
+    ``confined=True`` also denies the subject's process (by seccomp, before ``setup`` runs) starting
+    programs (``execve``) and installing signal handlers (``rt_sigaction``): for a setup that guards
+    the code from inside its process, which a started program would leave behind and a signal
+    handler (handed the running frame) could reach into.
     """
 
     code: str
     setup: str = ""
+    confined: bool = False
 
     def __post_init__(self) -> None:
         for name in ("code", "setup"):
@@ -158,7 +164,8 @@ class Subject:
 
     def payload(self, limits: Limits) -> bytes:
         """The JSON the subject process reads from its own fd (never seen by the judge's process)."""
-        return json.dumps({"code": self.code, "setup": self.setup, "limits": _limits_doc(limits)}).encode()
+        return json.dumps({"code": self.code, "setup": self.setup, "limits": _limits_doc(limits),
+                           "confined": bool(self.confined)}).encode()
 
 
 @dataclass(frozen=True)

@@ -8,55 +8,90 @@ process ends, and refuses, whatever route led there:
 
 - **code made at run time**: ``exec``/``eval`` of anything but the program itself, and code or
   function objects built from parts (``CodeType``, ``code.replace``, ``FunctionType``, assigning
-  ``__code__``). Allowed: modules the interpreter imports from its own library (a chain of
-  ``importlib`` frames that holds ``_find_and_load``, with the import machinery untouched), and the
-  methods that ``dataclasses`` and ``namedtuple`` write, where every field name is a plain identifier;
-- **files**: any ``open`` other than a read of the Python library's own files (what an import reads),
-  and any directory listing other than the import path (a coarse clock hides in ``/proc/uptime``);
-- **the rest of the system**: processes, sockets, signals, threads, ``ctypes``, ``gc`` walks, tracing,
-  new audit hooks and every other audited operation that is not on the short list below;
-- **introspection by the program's own code**: frames (``sys._getframe``, ``gi_frame``, ``tb_frame``),
-  ``__code__`` and ``id()``; the standard library may use them for its own work (``namedtuple`` reads
-  its caller's frame, ``copy.deepcopy`` keys its memo by ``id``).
+  ``__code__``). Allowed: the methods that ``dataclasses`` and ``namedtuple`` write, when every field
+  name is a plain identifier and the code names no way out (``__import__``, ``eval``...). The modules
+  the program imports are imported before the guard starts (:func:`preload`); a module imported later
+  (lazily, by the library or the program) runs only when its code is what its file in the library
+  compiles to, compiled again here (a patched loader, a finder of the program's own or a forged
+  ``co_filename`` would hand the import machinery code of the program's);
+- **files**: any ``open`` other than a read of the Python library's own files, and any directory
+  listing other than the import path and the library's (a coarse clock hides in ``/proc/uptime``);
+- **the rest of the system**: processes, sockets, ``ctypes``, ``gc`` walks, tracing, new audit hooks and
+  every other audited operation that is not on the short list below. (Starting programs and signal
+  handlers, which Python 3.11 does not audit, the sandbox denies this process by seccomp:
+  ``Subject(confined=True)``);
+- **introspection by the program's own code**: frames (``sys._getframe``, ``gi_frame``, ``tb_frame``;
+  from any code but the library's three readers of a caller's module name), ``__code__`` and ``id()``;
+  the library may use the last two for its own work (``copy.deepcopy`` keys its memo by ``id``).
 
-A refused operation raises :class:`RefusedAtRunTime` (not an ``Exception``) where it happened, and the
-process stays marked: every later call of the program's functions raises it again, so a program that
-catches the refusal gains nothing. The guard is a backstop behind the static policy and the sandbox,
-not a boundary of its own (no in-process Python sandbox is): it cannot see plain attribute walks or
-calls of functions already loaded, which is why the static policy keeps reading names.
+A refused operation ends the process at once (``os._exit``) with the reason on its stderr, which
+:func:`zeroplay.envs.code.runner.read_outcome` reports for the calls it failed: nothing the program
+does afterwards can hide it. The guard is a backstop behind the static policy and the sandbox, not a
+boundary of its own (no in-process Python sandbox is): it cannot see plain attribute walks or calls
+of functions already loaded (``os.urandom``, ``time.time``), which is why the static policy keeps
+reading names and the determinism reruns keep rerunning.
+
+The guard keeps nothing the program can reach: its state lives in the closure of :func:`install`'s
+one call (no frame of it is left, and the program cannot read frames), it reads no global name after
+it starts (a setup's globals are reachable through the subject's frames), and it runs no code the
+program could have changed (builtins and library functions are bound when it starts; no lookup in a
+dict the program could fill with keys of its own ``__eq__``).
 
 This file runs inside the sandbox as part of the subject's trusted set-up (see
 :data:`zeroplay.envs.code.runner.SUBJECT_SETUP`), so it uses the standard library only.
 """
 
+import io
 import keyword
 import os
+import re
 import sys
 
-#: Audited events allowed from any code: compiling (harmless until run), importing (what runs is
-#: checked at ``exec``), the subject's own message coding, sleeping, and array construction.
+#: Audited events allowed from any code: compiling (harmless until run), importing (a module's code
+#: is checked when it would run), the subject's own message coding, sleeping, array construction.
 ALWAYS_ALLOWED = frozenset({
     "compile", "import", "marshal.loads", "marshal.dumps", "time.sleep", "array.__new__", "sys.unraisablehook",
     "sys.excepthook", "cpython._PySys_ClearAuditHooks", "cpython.PyInterpreterState_Clear",
 })
 
-#: Audited events allowed only when the frame that raised them is the Python library's own code
-#: (``inspect`` reads ``__code__`` for a dataclass's signature, ``copy.deepcopy`` keys its memo by ``id``);
-#: an attribute that leads to a frame (``tb_frame``, ``gi_frame``...) is refused from any code.
+#: Audited events allowed only when the frame that raised them runs the Python library's own code
+#: (``inspect`` reads ``__code__`` for a dataclass's signature, ``copy.deepcopy`` calls ``id``).
 LIBRARY_ONLY = frozenset({"object.__getattr__", "object.__setattr__", "object.__delattr__", "builtins.id"})
 
-#: The library functions that may read a frame (``sys._getframe``), each only for its caller's module
-#: name: ``(end of the file name, function)``.
+#: The library functions that may read a frame (``sys._getframe``), each for its caller's module name
+#: only: ``(end of the file name, function)``.
 FRAME_READERS = frozenset({
     ("/collections/__init__.py", "namedtuple"), ("/typing.py", "_caller"), ("/enum.py", "_create_"),
 })
 
-_FROZEN_IMPORT = "<frozen importlib._bootstrap"
-_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+#: Names that code written by ``dataclasses`` never uses and a way out would: a method that names one
+#: is refused, whatever wrote its source.
+ESCAPE_NAMES = frozenset({
+    "__import__", "eval", "exec", "compile", "open", "getattr", "setattr", "delattr", "globals", "locals",
+    "vars", "breakpoint", "input", "__builtins__", "__globals__", "__code__", "__subclasses__", "__bases__",
+    "__base__", "__mro__", "__dict__", "__loader__", "__spec__", "__closure__", "__func__", "__self__",
+})
+
+#: How a refusal ends the process: the exit status, and the head of the line written to stderr.
+EXIT_STATUS = 86
+REFUSAL = "zeroplay guard: refused at run time: "
+
+_IMPORT_LINE = re.compile(r"^[ \t]*(?:from[ \t]+([\w.]+)[ \t]+import[ \t]+\(?([\w, \t]+)|import[ \t]+([\w., \t]+))",
+                          re.M)
 
 
-class RefusedAtRunTime(BaseException):
-    """A task program tried an operation that task programs may not do (see the module docstring)."""
+def preload(source):
+    """Import what ``source`` imports (by its ``import`` lines, wherever they are), before the guard
+    starts: under it a module's code may not run. Failures are left for the program to meet."""
+    for frm, names, plain in _IMPORT_LINE.findall(source):
+        wanted = [frm] + [f"{frm}.{n.strip()}" for n in names.split(",") if n.strip()] if frm else [
+            part.split(" as ")[0].strip() for part in plain.split(",")]
+        for name in wanted:
+            if name and not name.startswith("."):
+                try:
+                    __import__(name)
+                except BaseException:  # noqa: S110 - a missing name or a failing module is the program's to meet
+                    pass
 
 
 def _dir_forms(path):
@@ -65,32 +100,35 @@ def _dir_forms(path):
 
 
 def install(program_code, dataclasses_used=True):
-    """Start guarding: ``program_code`` (a code object) may be run once by ``exec``; from then on
-    every audited operation is judged (see the module docstring). Returns ``refused()``: the first
-    refusal's message, or None. ``dataclasses_used=False`` skips importing :mod:`dataclasses` (10 ms)
-    for a program that does not name it; dataclasses made without it being imported here are refused.
-
-    The guard never runs code the program could have changed while it judges: the builtins and
-    library functions it uses are bound here, and it reads ``sys`` through the module's own dict. It
-    finds the frame that raised an event through a generator's ``f_back`` (not ``sys._getframe``,
-    which is audited), and the one audited event it raises itself (reading a frame's ``f_code``) it
-    knows by the exact frame that reads it; so it needs no "busy" flag, which a signal handler, a
-    finalizer or a thread could slip through."""
+    """Start guarding: ``program_code`` (a code object) may be run by ``exec``; every other audited
+    operation is judged (see the module docstring) and a refused one ends the process.
+    ``dataclasses_used=False`` skips importing :mod:`dataclasses` (10 ms) for a program that does not
+    name it. Call it last, after :func:`preload`: a module imported later costs a compile of its source."""
     if dataclasses_used:
         import dataclasses  # noqa: F401  (found again in sys.modules below)
     real_field = getattr(sys.modules.get("dataclasses"), "Field", None)  # the real one: no program has run yet
     field_type = real_field if type(real_field) is type else None
     field_name = field_type.__dict__["name"].__get__ if field_type is not None else None
+
     library = tuple(_dir_forms(os.path.dirname(os.__file__)))
     import_path = frozenset(d for p in sys.path if type(p) is str for d in _dir_forms(p or os.getcwd()))
-    sys_dict = sys.__dict__
-    meta_path, path_hooks = tuple(sys.meta_path), tuple(sys.path_hooks)
-    code_type, str_type, bytes_type, int_type, dict_type, list_type = (
-        type(program_code), str, bytes, int, dict, list)
-    _type, _len, _zip, _all, _any = type, len, zip, all, any
-    identifier, is_keyword = str.isidentifier, keyword.iskeyword
     packages = "-packages" + os.sep
-    state = {"program": program_code, "refused": None}
+
+    def in_library(filename):
+        return filename.startswith("<frozen ") or (filename.startswith(library) and packages not in filename)
+
+    # the dicts of the library's modules: a frame whose globals are one of them runs library code, since a
+    # program cannot run code under another dict than its own (that needs exec, FunctionType or __code__)
+    library_dicts = tuple(vars(m) for m in list(sys.modules.values()) if type(getattr(m, "__file__", None)) is str
+                          and in_library(m.__file__) or getattr(getattr(m, "__spec__", None), "origin", "") == "frozen")
+    always, library_only, frame_readers, escape_names = ALWAYS_ALLOWED, LIBRARY_ONLY, FRAME_READERS, ESCAPE_NAMES
+    write_flags = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+    refusal, status, write, exit_now = REFUSAL, EXIT_STATUS, os.write, os._exit
+    code_type, str_type, bytes_type, int_type, dict_type, tuple_type = (
+        type(program_code), str, bytes, int, dict, tuple)
+    _type, _len, _any, _set, _next, _compile, open_code = type, len, any, set, next, compile, io.open_code
+    identifier, is_keyword = str.isidentifier, keyword.iskeyword
+    last_library_dict = [None]
 
     def frames():
         while True:
@@ -98,60 +136,59 @@ def install(program_code, dataclasses_used=True):
 
     caller_of = frames()
     here = [caller_of.gi_frame]
-    next(caller_of)
-    reading = []  # the frames of code_of calls now reading a frame's code (reading f_code is audited too)
+    _next(caller_of)
+    reading = []  # the frames of the guard's own calls that raise audited events (reading f_code, a file)
 
     def code_of(frame):
-        reading.append(next(caller_of))  # this call's own frame
+        reading.append(_next(caller_of))  # this call's own frame
         try:
             return frame.f_code
         finally:
             reading.pop()
 
-    modules_of = sys_dict.get  # sys.modules is read at each use: the program may not have replaced it
-    module_type = type(sys)
-    module_dict = module_type.__dict__["__dict__"].__get__
-    library_dicts = {}  # module name -> its globals, once found to be the library's own
-
     def library_globals(g):
-        """Whether ``g`` (a frame's globals) is the dict of a module of the library: a program cannot
-        run code under another dict than its own (that needs exec or FunctionType), so this says
-        whose code the frame runs without reading its code (which would raise an audited event)."""
-        name = g.get("__name__") if _type(g) is dict_type else None
-        if _type(name) is not str_type:
-            return False
-        if library_dicts.get(name) is g:
+        if g is last_library_dict[0]:
             return True
-        modules = modules_of("modules")
-        m = modules.get(name) if _type(modules) is dict_type else None
-        if _type(m) is not module_type or module_dict(m) is not g:
-            return False
-        filename = g.get("__file__")
-        if _type(filename) is str_type and in_library(filename):
-            library_dicts[name] = g
-            return True
+        for d in library_dicts:
+            if d is g:
+                last_library_dict[0] = g
+                return True
         return False
 
-    def in_library(filename):
-        return filename.startswith("<frozen ") or (filename.startswith(library) and packages not in filename)
-
-    def library_file(path):
-        """A file of the Python library, by a plain absolute path (no ``..``, no third-party packages)."""
+    def plain_path(path, prefixes):
+        """``path``, a plain absolute path (no ``.`` or ``..`` part), under one of ``prefixes``."""
         if _type(path) is bytes_type:
             path = path.decode("utf-8", "surrogateescape")
-        return (_type(path) is str_type and path.startswith(library) and packages not in path
-                and "/../" not in path and "/./" not in path and "//" not in path)
+        if _type(path) is not str_type or not path.startswith("/") or packages in path:
+            return False
+        if _any(part in (".", "..") for part in path.split("/")):
+            return False
+        return (path.rstrip("/") + "/").startswith(prefixes)
 
-    def same(now, then):
-        return _type(now) is list_type and _len(now) == _len(then) and _all(a is b for a, b in _zip(now, then))
+    def library_source(code):
+        """Whether ``code`` is what a module file of the library compiles to (its pyc is not trusted:
+        what the program may have changed along the way to it is the import machinery itself)."""
+        path = code.co_filename
+        if not path.endswith(".py") or not plain_path(path, library):
+            return False
+        reading.append(_next(caller_of))  # this call's own frame: its open is the guard's
+        try:
+            with open_code(path) as fh:
+                source = fh.read()
+        except OSError:
+            return False
+        finally:
+            reading.pop()
+        return _compile(source, path, "exec", dont_inherit=True) == code
 
-    def library_chain(frame):
-        """The frames from ``frame`` outward while they are the library's own code."""
-        chain = []
-        while frame is not None and in_library(code_of(frame).co_filename):
-            chain.append(frame)
-            frame = frame.f_back
-        return chain
+    def names_in(code):
+        """Every global and attribute name that ``code`` and the code objects inside it use."""
+        names, todo = _set(), [code]
+        while todo:
+            c = todo.pop()
+            names.update(c.co_names)
+            todo.extend(k for k in c.co_consts if _type(k) is code_type)
+        return names
 
     def plain_fields(fields):
         """A dataclass's fields by name: every name a plain identifier, every value a real Field of that name."""
@@ -165,93 +202,83 @@ def install(program_code, dataclasses_used=True):
         return True
 
     def exec_allowed(code, frame):
-        if code is state["program"]:
-            state["program"] = None  # once
+        if code is program_code:
             return True
-        chain = library_chain(frame)
-        if not chain or _type(code) is not code_type:
+        if _type(code) is not code_type or frame is None:
             return False
-        codes = [code_of(f) for f in chain]
-        caller = codes[0]
-        if caller.co_filename.startswith(_FROZEN_IMPORT):
-            # a module imported from the library: only import-machinery frames from here to _find_and_load
-            for c in codes:
-                if not c.co_filename.startswith(_FROZEN_IMPORT):
-                    return False
-                if c.co_name == "_find_and_load":
-                    return (library_file(code.co_filename) and same(sys_dict.get("meta_path"), meta_path)
-                            and same(sys_dict.get("path_hooks"), path_hooks))
+        caller = code_of(frame)
+        if not in_library(caller.co_filename):
+            return False
+        if caller.co_filename.startswith("<frozen importlib._bootstrap"):
+            return library_source(code)  # a module imported lazily, by the library or the program
+        if escape_names & names_in(code):
             return False
         if caller.co_name == "namedtuple" and caller.co_filename.endswith("/collections/__init__.py"):
             return True  # namedtuple checks that its type and field names are identifiers itself
         if caller.co_name == "_create_fn" and caller.co_filename.endswith("/dataclasses.py"):
-            # dataclasses writes methods from the field names without checking them: check them here
-            for f, c in _zip(chain, codes):
+            # dataclasses writes methods from the field names without checking them: check them here,
+            # in the _process_class that called it (through library frames only)
+            f = frame.f_back
+            while f is not None:
+                c = code_of(f)
+                if not in_library(c.co_filename):
+                    return False
                 if c.co_name == "_process_class" and c.co_filename == caller.co_filename:
                     return plain_fields(f.f_locals.get("fields"))
+                f = f.f_back
         return False
 
     def judge(event, args, frame):
         """None when the event may happen, else what was refused."""
-        if event in LIBRARY_ONLY:
+        if event in library_only:
             name = args[1] if event != "builtins.id" and _len(args) > 1 and _type(args[1]) is str_type else ""
-            if "frame" not in name and library_globals(frame.f_globals):
+            if "frame" in name:
+                return f"{event} {name} (a frame)"
+            if name == "__code__" and event == "object.__setattr__":
+                return "setting a function's __code__"
+            if frame is not None and library_globals(frame.f_globals):
                 return None
-            return f"{event} {name}".strip() + (" (a frame)" if "frame" in name else " from the program's own code")
+            return f"{event} {name}".strip() + " from the program's own code"
         if event == "sys._getframe":
-            code = code_of(frame)
-            if in_library(code.co_filename) and _any(
-                    code.co_name == fn and code.co_filename.endswith(end) for end, fn in FRAME_READERS):
+            code = code_of(frame) if frame is not None else None
+            if code is not None and in_library(code.co_filename) and _any(
+                    code.co_name == fn and code.co_filename.endswith(end) for end, fn in frame_readers):
                 return None
             return "reading a frame (sys._getframe)"
         if event == "exec":
-            return None if exec_allowed(args[0], frame) else "running code made at run time (exec, eval)"
+            if _len(args) and exec_allowed(args[0], frame):
+                return None
+            return "running code made at run time (exec, eval)"
         if event == "open":
-            path, mode, flags = (tuple(args) + (None, None, None))[:3]
+            path, mode, flags = (args + (None, None, None))[:3] if _type(args) is tuple_type else (None, None, None)
             writes = (_type(mode) is not str_type or _any(c in mode for c in "wax+")) if mode is not None else (
-                _type(flags) is not int_type or flags & _WRITE_FLAGS)
-            if not writes and library_file(path):
+                _type(flags) is not int_type or flags & write_flags)
+            if not writes and plain_path(path, library):
                 return None
             return "opening a file" + (f" ({path[:80]})" if _type(path) is str_type else "")
         if event in ("os.listdir", "os.scandir"):
-            path = args[0] if args else None
-            if _type(path) is bytes_type:
-                path = path.decode("utf-8", "surrogateescape")
-            if _type(path) is str_type and (path.rstrip("/") + "/" in import_path or library_file(path)):
-                return None  # the import path, and the library's packages (email/ for email.utils)
+            path = args[0] if _len(args) else None
+            if _type(path) is str_type and (path.rstrip("/") + "/" in import_path or plain_path(path, library)):
+                return None
             return "listing a directory" + (f" ({path[:80]})" if _type(path) is str_type else "")
         return f"the audited operation {event!r}"
 
     def hook(event, args):
-        if event in ALWAYS_ALLOWED:
+        if event in always:
             return
         try:
-            frame = next(caller_of).f_back
-            if event == "builtins.id" and library_globals(frame.f_globals):
+            frame = _next(caller_of).f_back
+            if event == "builtins.id" and frame is not None and library_globals(frame.f_globals):
                 return  # the hot case (copy.deepcopy calls id for every object it copies)
-            if reading and frame is reading[-1] and event == "object.__getattr__":
-                return  # code_of reading a frame's code
+            if reading and frame is reading[-1] and (event == "object.__getattr__" or event == "open"):
+                return  # the guard's own reading of a frame's code or of a library file
             why = judge(event, args, frame)
-        except BaseException as e:  # fail closed (a signal handler's event while judging lands here too)
-            why = f"{event!r} (the guard could not judge it: {_type(e).__name__})"
+        except BaseException:  # fail closed (a second thread's event while one is judged lands here too)
+            why = "an operation the guard could not judge"
         if why is not None:
-            message = "refused at run time: " + why + "; task programs may only compute"
-            if state["refused"] is None:
-                state["refused"] = message
-            raise RefusedAtRunTime(message)
+            try:
+                write(2, (refusal + why + "; task programs may only compute\n").encode("utf-8", "replace"))
+            finally:
+                exit_now(status)
 
     sys.addaudithook(hook)
-    return lambda: state["refused"]
-
-
-def guarded(fn, refused):
-    """``fn``, made to raise :class:`RefusedAtRunTime` once the guard has refused anything."""
-    def call(*args, **kwargs):
-        if refused() is not None:
-            raise RefusedAtRunTime(refused())
-        result = fn(*args, **kwargs)
-        if refused() is not None:
-            raise RefusedAtRunTime(refused())
-        return result
-
-    return call

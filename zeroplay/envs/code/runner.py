@@ -33,10 +33,9 @@ from zeroplay.core.types import ExecResult
 #: Longest ``repr`` of a returned value the harness sends back; longer counts as a failed call.
 MAX_OUTPUT_CHARS = 2000
 
-#: Trusted set-up in the subject's process: the run-time guard (:mod:`zeroplay.envs.code.guard`), and
-#: ``load``, which compiles the program, starts the guard and runs the program as module ``__task__``.
-#: The judge calls ``f`` through :func:`~zeroplay.envs.code.guard.guarded`.
-#: ``PLAIN_SETUP`` loads the program without the guard (``CodePolicy(runtime_guard=False)``).
+#: Trusted set-up in the subject's process. ``PLAIN_SETUP`` loads the program as module ``__task__``;
+#: ``SUBJECT_SETUP`` first imports what it imports and starts the run-time guard
+#: (:mod:`zeroplay.envs.code.guard`), in a confined subject (no programs started, no signal handlers).
 PLAIN_SETUP = """\
 def load(code):
     ns = {"__name__": "__task__"}
@@ -48,12 +47,12 @@ SUBJECT_SETUP = (Path(__file__).with_name("guard.py").read_text() + """
 
 def load(code):
     program = compile(code, "program.py", "exec")
-    refused = install(program, dataclasses_used="dataclass" in code)
+    preload(code)
+    install(program, dataclasses_used="dataclass" in code)
     ns = {"__name__": "__task__"}
     exec(program, ns)
-    served = dict(ns)
-    served["f"] = guarded(ns["f"], refused)  # a KeyError names the missing function, as a load error
-    return served
+    ns["f"]  # a KeyError names the missing function, as a load error
+    return ns
 """)
 
 #: The judge: reads ``{"inputs", "max_chars"}`` from stdin, prints ``[[kind, value], ...]``.
@@ -142,7 +141,8 @@ def task_program(program: str, inputs: Sequence[str], *, max_output_chars: int =
     from zeroplay.sandbox import Program, Subject
 
     job = {"inputs": list(inputs), "max_chars": int(max_output_chars)}
-    return Program(_JUDGE, json.dumps(job), subject=Subject(program, SUBJECT_SETUP if guard else PLAIN_SETUP))
+    setup = SUBJECT_SETUP if guard else PLAIN_SETUP
+    return Program(_JUDGE, json.dumps(job), subject=Subject(program, setup, confined=guard))
 
 
 def read_outcome(result: ExecResult, n_inputs: int) -> RunOutcome:
@@ -159,7 +159,18 @@ def read_outcome(result: ExecResult, n_inputs: int) -> RunOutcome:
         return RunOutcome("harness", (), "the result line was garbled")
     if len(calls) != n_inputs:
         return RunOutcome("harness", (), f"expected {n_inputs} results, got {len(calls)}")
+    refused = _guard_refusal(result.stderr)
+    if refused and not all(c.ok for c in calls):  # the guard ended the program's process: say why
+        calls = tuple(c if c.ok else CallResult(False, refused) for c in calls)
     return RunOutcome("ok", calls)
+
+
+def _guard_refusal(stderr: str) -> str:
+    """The run-time guard's reason (``refused at run time: ...``) from the run's stderr, or ``""``."""
+    from zeroplay.envs.code.guard import REFUSAL
+
+    at = stderr.rfind(REFUSAL) if stderr else -1
+    return stderr[at + len("zeroplay guard: "):].split("\n", 1)[0][:300] if at >= 0 else ""
 
 
 def _tail(text: str, n: int = 300) -> str:
