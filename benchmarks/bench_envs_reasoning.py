@@ -12,6 +12,8 @@ Sides, on the same proposals and the same harness, so only the execution differs
 
 - ``zeroplay (pool)``: ``Sandbox(backend="auto")``, the warm pool under namespace isolation;
 - ``zeroplay (process)``: the weaker ``process`` backend (an interpreter per job);
+- ``zeroplay (pool, no guard)`` (``--sides auto-noguard``): the pool without the run-time guard
+  (``CodePolicy(runtime_guard=False)``), to measure what the guard costs;
 - ``plain subprocess`` (the peer, no isolation): ``subprocess.run([sys.executable, "-S", "-I",
   "-c", code])``, one worker per core, as BENCHMARKS.md describes it.
 
@@ -110,10 +112,11 @@ def _rates_interleaved(works: list[Callable[[], int]], repeats: int) -> list[lis
     return rates
 
 
-def time_validation(kind: str, proposals: list[str], sandbox, repeats: int) -> list[float]:
+def time_validation(kind: str, proposals: list[str], sandbox, repeats: int, guard: bool = True) -> list[float]:
+    from zeroplay.envs.code.policy import CodePolicy
     from zeroplay.envs.code.propose import ProposalValidator
 
-    validator = ProposalValidator(kind, sandbox=sandbox)
+    validator = ProposalValidator(kind, sandbox=sandbox, policy=CodePolicy(runtime_guard=guard))
 
     def work() -> int:
         results = validator.validate_many(proposals)
@@ -214,7 +217,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeats", type=int, default=3, help="timed runs per side (default 3)")
     parser.add_argument("--proposals", type=int, default=200, help="valid proposals per workload (default 200)")
     parser.add_argument("--episodes", type=int, default=200, help="episodes per timed run of an env (default 200)")
-    parser.add_argument("--sides", default="auto,process,subprocess", help="comma-separated: auto, process, subprocess")
+    parser.add_argument("--sides", default="auto,process,subprocess",
+                        help="comma-separated: auto, process, subprocess, auto-noguard (the pool without the guard)")
     args = parser.parse_args(argv)
     from rich.console import Console
     from rich.progress import Progress
@@ -222,13 +226,16 @@ def main(argv: list[str] | None = None) -> None:
     import zeroplay as zp
     from zeroplay.sandbox import Sandbox
 
-    sandboxes = {}
+    sandboxes, unguarded = {}, set()
     for side in args.sides.split(","):
         if side == "subprocess":
             sandboxes[PEER] = PlainSubprocess()
         else:
-            box = Sandbox(backend=side, timeout_s=5.0, memory_mb=512, max_output_bytes=1 << 18)
-            sandboxes[f"zeroplay ({box.backend})"] = box
+            box = Sandbox(backend=side.removesuffix("-noguard"), timeout_s=5.0, memory_mb=512, max_output_bytes=1 << 18)
+            label = f"zeroplay ({box.backend}{', no guard' if side.endswith('-noguard') else ''})"
+            sandboxes[label] = box
+            if side.endswith("-noguard"):
+                unguarded.add(label)
     workloads = {
         f"validate deduction proposals ({args.proposals} valid)": ("deduction", valid_proposals("deduction", args.proposals)),
         f"validate induction proposals ({args.proposals} valid, 6 inputs)": ("induction", valid_proposals("induction", args.proposals)),
@@ -244,9 +251,10 @@ def main(argv: list[str] | None = None) -> None:
         for what, (kind, proposals) in workloads.items():
             for side, box in sandboxes.items():
                 progress.update(bar, description=f"{what} / {side}")
-                rows.append(_row(what, side, "proposals/s", time_validation(kind, proposals, box, args.repeats)))
+                rates = time_validation(kind, proposals, box, args.repeats, guard=side not in unguarded)
+                rows.append(_row(what, side, "proposals/s", rates))
                 progress.advance(bar)
-        pool_side = next((s for s in sandboxes if s != PEER), None)
+        pool_side = next((s for s in sandboxes if s != PEER and s not in unguarded), None)
         for env_id in code_envs:
             what = f"{env_id.split('/')[1]} steps (oracle)"
             if pool_side:
