@@ -185,6 +185,14 @@ def deny_program(numbers):
     return b"".join(code)
 
 
+def _forget_ctypes():
+    """Drop this process's ctypes (the sandbox's own, for prctl): a confined subject's code must not find
+    a loaded ctypes, or the libc handle, which read and write any memory and call any C function unaudited."""
+    _LIBC.clear()
+    for name in [n for n in sys.modules if n in ("ctypes", "_ctypes") or n.startswith("ctypes.")]:
+        del sys.modules[name]
+
+
 def _seccomp_for_jobs():
     key = bool(_NO_MEMORY_CGROUP)
     if key not in _SECCOMP:
@@ -573,6 +581,8 @@ def _serve_subject(sock, payload_fd):
     if doc.get("confined"):
         _install_seccomp(deny_program(CONFINED_SUBJECT_DENIED))
     _set_dumpable(True)
+    if doc.get("confined"):
+        _forget_ctypes()
     _fresh_python_state()
     handles = {}
     setup = {"__name__": "__zp_setup__", "__builtins__": builtins}

@@ -47,10 +47,11 @@ import os
 import re
 import sys
 
-#: Audited events allowed from any code: compiling (harmless until run), importing (a module's code
-#: is checked when it would run), the subject's own message coding, sleeping, array construction.
+#: Audited events allowed from any code: compiling (harmless until run), the subject's own message
+#: coding, sleeping, array construction. (An import is allowed unless of :data:`UNSAFE_MODULES`; the
+#: module's code is checked when it would run.)
 ALWAYS_ALLOWED = frozenset({
-    "compile", "import", "marshal.loads", "marshal.dumps", "time.sleep", "array.__new__", "sys.unraisablehook",
+    "compile", "marshal.loads", "marshal.dumps", "time.sleep", "array.__new__", "sys.unraisablehook",
     "sys.excepthook", "cpython._PySys_ClearAuditHooks", "cpython.PyInterpreterState_Clear",
 })
 
@@ -58,10 +59,20 @@ ALWAYS_ALLOWED = frozenset({
 #: (``inspect`` reads ``__code__`` for a dataclass's signature, ``copy.deepcopy`` calls ``id``).
 LIBRARY_ONLY = frozenset({"object.__getattr__", "object.__setattr__", "object.__delattr__", "builtins.id"})
 
-#: The library functions that may read a frame (``sys._getframe``), each for its caller's module name
-#: only: ``(end of the file name, function)``.
-FRAME_READERS = frozenset({
-    ("/collections/__init__.py", "namedtuple"), ("/typing.py", "_caller"), ("/enum.py", "_create_"),
+#: Modules a guarded program may not import (nor the library for it): raw memory (``ctypes`` reads and writes
+#: any object with no audited event), the interpreter's test hooks, and starting programs.
+UNSAFE_MODULES = frozenset({
+    "ctypes", "_ctypes", "_testcapi", "_testinternalcapi", "_testbuffer", "_testmultiphase", "_xxtestfuzz",
+    "_xxsubinterpreters", "_posixsubprocess", "_lsprof", "faulthandler", "tracemalloc", "_tracemalloc",
+})
+
+#: Every name the methods that ``dataclasses`` writes may use, besides the fields' own (``a``, ``_type_a``...).
+DATACLASS_NAMES = frozenset({
+    "MISSING", "_HAS_DEFAULT_FACTORY", "__dataclass_builtins_object__", "__dataclass_self__", "__class__",
+    "__qualname__", "__setattr__", "__delattr__", "__post_init__", "__create_fn__", "__init__", "__repr__",
+    "__eq__", "__lt__", "__le__", "__gt__", "__ge__", "__hash__", "_return_type", "FrozenInstanceError",
+    "NotImplemented", "TypeError", "super", "type", "hash", "object", "self", "other", "cls", "name", "value",
+    "BUILTINS", "__dataclass_fields__", "__dataclass_params__",
 })
 
 #: Names that code written by ``dataclasses`` never uses and a way out would: a method that names one
@@ -87,7 +98,7 @@ def preload(source):
         wanted = [frm] + [f"{frm}.{n.strip()}" for n in names.split(",") if n.strip()] if frm else [
             part.split(" as ")[0].strip() for part in plain.split(",")]
         for name in wanted:
-            if name and not name.startswith("."):
+            if name and not name.startswith(".") and name.split(".")[0] not in UNSAFE_MODULES:
                 try:
                     __import__(name)
                 except BaseException:  # noqa: S110 - a missing name or a failing module is the program's to meet
@@ -106,6 +117,8 @@ def install(program_code, dataclasses_used=True):
     name it. Call it last, after :func:`preload`: a module imported later costs a compile of its source."""
     if dataclasses_used:
         import dataclasses  # noqa: F401  (found again in sys.modules below)
+    import select
+
     real_field = getattr(sys.modules.get("dataclasses"), "Field", None)  # the real one: no program has run yet
     field_type = real_field if type(real_field) is type else None
     field_name = field_type.__dict__["name"].__get__ if field_type is not None else None
@@ -113,20 +126,30 @@ def install(program_code, dataclasses_used=True):
     library = tuple(_dir_forms(os.path.dirname(os.__file__)))
     import_path = frozenset(d for p in sys.path if type(p) is str for d in _dir_forms(p or os.getcwd()))
     packages = "-packages" + os.sep
-
-    def in_library(filename):
-        return filename.startswith("<frozen ") or (filename.startswith(library) and packages not in filename)
-
-    # the dicts of the library's modules: a frame whose globals are one of them runs library code, since a
-    # program cannot run code under another dict than its own (that needs exec, FunctionType or __code__)
-    library_dicts = tuple(vars(m) for m in list(sys.modules.values()) if type(getattr(m, "__file__", None)) is str
-                          and in_library(m.__file__) or getattr(getattr(m, "__spec__", None), "origin", "") == "frozen")
-    always, library_only, frame_readers, escape_names = ALWAYS_ALLOWED, LIBRARY_ONLY, FRAME_READERS, ESCAPE_NAMES
-    write_flags = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
-    refusal, status, write, exit_now = REFUSAL, EXIT_STATUS, os.write, os._exit
     code_type, str_type, bytes_type, int_type, dict_type, tuple_type = (
         type(program_code), str, bytes, int, dict, tuple)
-    _type, _len, _any, _set, _next, _compile, open_code = type, len, any, set, next, compile, io.open_code
+    _type, _len, _any, _all, _set, _next, _zip, _getattr = type, len, any, all, set, next, zip, getattr
+    _compile, open_code, frozenset_type = compile, io.open_code, frozenset
+    scalar_types = (str_type, bytes_type, int_type, float, complex, bool, type(None), type(...))
+
+    def in_library(filename):
+        return _type(filename) is str_type and (filename.startswith("<frozen ") or (
+            filename.startswith(library) and packages not in filename))
+
+    # the dicts of the library's modules: a frame whose globals are one of them runs library code (a program
+    # cannot run code under another dict than its own: that needs exec, FunctionType or __code__), and a
+    # snapshot of the ones whose code the guard lets write code (their names, builtins included, unchanged)
+    library_dicts = tuple(vars(m) for m in list(sys.modules.values()) if type(getattr(m, "__file__", None)) is str
+                          and in_library(m.__file__) or getattr(getattr(m, "__spec__", None), "origin", "") == "frozen")
+    builtins_dict = vars(sys.modules["builtins"])
+    writers = {name: vars(sys.modules[name]) for name in ("collections", "dataclasses") if name in sys.modules}
+    snapshots = tuple((d, tuple(d.items())) for d in (builtins_dict, *writers.values()))
+    for name in ("_getframe",):  # the library's readers of frames (namedtuple, typing, enum) do without it
+        vars(sys).pop(name, None)
+    always, library_only, escape_names, vocabulary = ALWAYS_ALLOWED, LIBRARY_ONLY, ESCAPE_NAMES, DATACLASS_NAMES
+    unsafe_modules = UNSAFE_MODULES
+    write_flags = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+    refusal, status, write, exit_now, writable = REFUSAL, EXIT_STATUS, os.write, os._exit, select.select
     identifier, is_keyword = str.isidentifier, keyword.iskeyword
     last_library_dict = [None]
 
@@ -155,6 +178,17 @@ def install(program_code, dataclasses_used=True):
                 return True
         return False
 
+    def unchanged():
+        """Whether the builtins and the code-writing modules hold the names they held at the start (a
+        patched ``collections.str`` had namedtuple run what the program chose), compared by identity."""
+        for d, items in snapshots:
+            if _len(d) != _len(items):
+                return False
+            for (k, v), (k0, v0) in _zip(d.items(), items):
+                if k is not k0 or v is not v0:
+                    return False
+        return True
+
     def plain_path(path, prefixes):
         """``path``, a plain absolute path (no ``.`` or ``..`` part), under one of ``prefixes``."""
         if _type(path) is bytes_type:
@@ -165,11 +199,37 @@ def install(program_code, dataclasses_used=True):
             return False
         return (path.rstrip("/") + "/").startswith(prefixes)
 
+    def plain(value):
+        """A constant of exact built-in types, all the way down: comparing it runs no code of the program's."""
+        t = _type(value)
+        if t is tuple_type or t is frozenset_type:
+            return _all(plain(v) for v in value)
+        return _any(t is u for u in scalar_types)
+
+    def same_code(a, b):
+        """``a`` and ``b`` compile from the same source: compared part by part, constants after :func:`plain`."""
+        if _len(a.co_consts) != _len(b.co_consts):
+            return False
+        for x, y in _zip(a.co_consts, b.co_consts):
+            if _type(x) is code_type and _type(y) is code_type:
+                if not same_code(x, y):
+                    return False
+            elif not (plain(x) and plain(y) and _type(x) is _type(y) and x == y):
+                return False
+        parts = ("co_code", "co_names", "co_varnames", "co_freevars", "co_cellvars", "co_name", "co_qualname",
+                 "co_flags", "co_argcount", "co_kwonlyargcount", "co_posonlyargcount", "co_firstlineno",
+                 "co_linetable", "co_exceptiontable")
+        for part in parts:
+            x, y = _getattr(a, part), _getattr(b, part)
+            if not plain(x) or _type(x) is not _type(y) or x != y:
+                return False
+        return True
+
     def library_source(code):
         """Whether ``code`` is what a module file of the library compiles to (its pyc is not trusted:
         what the program may have changed along the way to it is the import machinery itself)."""
         path = code.co_filename
-        if not path.endswith(".py") or not plain_path(path, library):
+        if _type(path) is not str_type or not path.endswith(".py") or not plain_path(path, library):
             return False
         reading.append(_next(caller_of))  # this call's own frame: its open is the guard's
         try:
@@ -179,14 +239,18 @@ def install(program_code, dataclasses_used=True):
             return False
         finally:
             reading.pop()
-        return _compile(source, path, "exec", dont_inherit=True) == code
+        return same_code(_compile(source, path, "exec", dont_inherit=True), code)
 
     def names_in(code):
-        """Every global and attribute name that ``code`` and the code objects inside it use."""
+        """Every global and attribute name that ``code`` and the code objects inside it use (None when
+        one is not a plain ``str``)."""
         names, todo = _set(), [code]
         while todo:
             c = todo.pop()
-            names.update(c.co_names)
+            for n in c.co_names:
+                if _type(n) is not str_type:
+                    return None
+                names.add(n)
             todo.extend(k for k in c.co_consts if _type(k) is code_type)
         return names
 
@@ -201,6 +265,12 @@ def install(program_code, dataclasses_used=True):
                 return False
         return True
 
+    def written_by(frame, caller, module, function):
+        """Whether ``caller`` (the code of ``frame``) is ``module``'s own ``function``, running under that
+        module's real, unchanged globals."""
+        return (caller.co_name == function and frame.f_globals is writers.get(module)
+                and frame.f_builtins is builtins_dict and unchanged())
+
     def exec_allowed(code, frame):
         if code is program_code:
             return True
@@ -211,21 +281,26 @@ def install(program_code, dataclasses_used=True):
             return False
         if caller.co_filename.startswith("<frozen importlib._bootstrap"):
             return library_source(code)  # a module imported lazily, by the library or the program
-        if escape_names & names_in(code):
+        names = names_in(code)
+        if names is None or escape_names & names:
             return False
-        if caller.co_name == "namedtuple" and caller.co_filename.endswith("/collections/__init__.py"):
+        if written_by(frame, caller, "collections", "namedtuple"):
             return True  # namedtuple checks that its type and field names are identifiers itself
-        if caller.co_name == "_create_fn" and caller.co_filename.endswith("/dataclasses.py"):
-            # dataclasses writes methods from the field names without checking them: check them here,
-            # in the _process_class that called it (through library frames only)
-            f = frame.f_back
-            while f is not None:
-                c = code_of(f)
-                if not in_library(c.co_filename):
-                    return False
-                if c.co_name == "_process_class" and c.co_filename == caller.co_filename:
-                    return plain_fields(f.f_locals.get("fields"))
+        if written_by(frame, caller, "dataclasses", "_create_fn"):
+            # dataclasses writes methods from the field names without checking them: check them here, in
+            # the _process_class that called it, and the names the methods use
+            f = frame.f_back  # through dataclasses' own frames (_init_fn, _hash_add...) up to _process_class
+            while f is not None and f.f_globals is writers["dataclasses"] and code_of(f).co_name != "_process_class":
                 f = f.f_back
+            if f is None or f.f_globals is not writers["dataclasses"]:
+                return False
+            fields = f.f_locals.get("fields")
+            if not plain_fields(fields):
+                return False
+            own = _set()
+            for n in fields:
+                own.update((n, "_type_" + n, "_dflt_" + n, "_init_" + n))
+            return names <= (vocabulary | own)
         return False
 
     def judge(event, args, frame):
@@ -239,16 +314,15 @@ def install(program_code, dataclasses_used=True):
             if frame is not None and library_globals(frame.f_globals):
                 return None
             return f"{event} {name}".strip() + " from the program's own code"
-        if event == "sys._getframe":
-            code = code_of(frame) if frame is not None else None
-            if code is not None and in_library(code.co_filename) and _any(
-                    code.co_name == fn and code.co_filename.endswith(end) for end, fn in frame_readers):
-                return None
-            return "reading a frame (sys._getframe)"
         if event == "exec":
             if _len(args) and exec_allowed(args[0], frame):
                 return None
             return "running code made at run time (exec, eval)"
+        if event == "import":
+            name = args[0] if _len(args) and _type(args[0]) is str_type else ""
+            if name.split(".")[0] not in unsafe_modules:
+                return None
+            return f"importing {name} (raw memory or another program)"
         if event == "open":
             path, mode, flags = (args + (None, None, None))[:3] if _type(args) is tuple_type else (None, None, None)
             writes = (_type(mode) is not str_type or _any(c in mode for c in "wax+")) if mode is not None else (
@@ -261,6 +335,8 @@ def install(program_code, dataclasses_used=True):
             if _type(path) is str_type and (path.rstrip("/") + "/" in import_path or plain_path(path, library)):
                 return None
             return "listing a directory" + (f" ({path[:80]})" if _type(path) is str_type else "")
+        if event == "sys._getframe":
+            return "reading a frame (sys._getframe)"
         return f"the audited operation {event!r}"
 
     def hook(event, args):
@@ -276,8 +352,9 @@ def install(program_code, dataclasses_used=True):
         except BaseException:  # fail closed (a second thread's event while one is judged lands here too)
             why = "an operation the guard could not judge"
         if why is not None:
-            try:
-                write(2, (refusal + why + "; task programs may only compute\n").encode("utf-8", "replace"))
+            try:  # the reason, unless stderr would block (a pipe the program filled): never wait to end
+                if writable([], [2], [], 0)[1]:
+                    write(2, (refusal + why + "; task programs may only compute\n")[:1000].encode("utf-8", "replace"))
             finally:
                 exit_now(status)
 

@@ -160,9 +160,13 @@ def read_outcome(result: ExecResult, n_inputs: int) -> RunOutcome:
     if len(calls) != n_inputs:
         return RunOutcome("harness", (), f"expected {n_inputs} results, got {len(calls)}")
     refused = _guard_refusal(result.stderr)
-    if refused and not all(c.ok for c in calls):  # the guard ended the program's process: say why
-        calls = tuple(c if c.ok else CallResult(False, refused) for c in calls)
+    if refused:  # the guard ended the program's process: say why, for the calls that ended with it
+        calls = tuple(CallResult(False, refused) if not c.ok and _ENDED in c.value else c for c in calls)
     return RunOutcome("ok", calls)
+
+
+#: What the judge reports for a call whose subject process ended (SubjectGone), as at load or after calls.
+_ENDED = "the subject process ended"
 
 
 def _guard_refusal(stderr: str) -> str:
