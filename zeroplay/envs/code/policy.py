@@ -2,7 +2,9 @@
 
 This is an early-rejection **filter**, not a security boundary: it turns away programs that
 import ``os`` or call ``open`` so they cost no sandbox time and the proposer learns the rule.
-A program that slips past it still runs only inside the sandbox, under its hard limits.
+A program that slips past it still runs only inside the sandbox, under its hard limits, and under
+the run-time guard (:mod:`zeroplay.envs.code.guard`), which refuses what a program does rather than
+what it names (``runtime_guard`` below).
 
 Besides names, it reads ``from m import name`` and class patterns' keywords (``case object(os=o)``)
 as attribute accesses, and refuses an attribute of an imported module that the module's own source

@@ -14,7 +14,9 @@ never an exception or a hang; what is recorded for an input is what calling ``f`
 its own socket does not echo the request's random tag, and a process that stops answering after
 its calls fails the run). What it still controls is its own process: code that reimplements the
 protocol there chooses its answers; the static policy keeps task programs away from ``os`` and
-``sys`` so they cannot reach the socket.
+``sys`` so they cannot reach the socket, and the run-time guard (:mod:`zeroplay.envs.code.guard`)
+refuses code made at run time, files, frames and raw memory, ending the process on a refusal
+(:func:`read_outcome` reports its reason for the calls that ended with it).
 """
 
 from __future__ import annotations
