@@ -124,6 +124,16 @@ ROUND_12 = {
 }
 ATTACKS.update(ROUND_12)
 
+#: A third round (13): a codec of the program's own decoded a library file with a coding cookie for the import
+#: and for the guard's check alike (in the library of Python 3.11 only turtledemo/clock.py has one).
+OWN_CODEC = ("import sys, codecs, encodings\ndef f(x):\n    def dec(data, errors='strict'):\n"
+             "        return ('RESULT = [n * n for n in range(6)]\\n', len(data))\n"
+             "    encodings._cache['cp1252'] = codecs.CodecInfo(None, dec, name='cp1252')\n"
+             "    sys.implementation.cache_tag = None\n    __import__('turtledemo.clock')\n"
+             "    return sys.modules['turtledemo.clock'].RESULT[x]")
+ROUND_13 = {"a codec of the program's own": (OWN_CODEC, "code made at run time")}
+ATTACKS.update(ROUND_13)
+
 #: What must still run under the guard: the library's own dynamic code, imports that read and list its files.
 HONEST = {
     "dataclasses": ("from dataclasses import dataclass, field\n@dataclass(frozen=True, order=True)\nclass P:\n"
@@ -177,7 +187,7 @@ def test_what_the_static_policy_misses_is_refused_at_run_time(runner, name) -> N
 
 @pytest.mark.parametrize("name", ["eval through a module's own import", "a dataclass field name that is code",
                                   "a Formatter handing back the builtins", "/proc/uptime through linecache",
-                                  *ROUND_11, *ROUND_12])
+                                  *ROUND_11, *ROUND_12, *ROUND_13])
 def test_without_the_guard_the_same_programs_run(quick_box, name) -> None:
     program = ATTACKS[name][0] if isinstance(ATTACKS[name], tuple) else ATTACKS[name]
     outcome = ProgramRunner(quick_box, guard=False).run(program, ["1"])

@@ -24,6 +24,14 @@ process ends, and refuses, whatever route led there:
   from any code but the library's three readers of a caller's module name), ``__code__`` and ``id()``;
   the library may use the last two for its own work (``copy.deepcopy`` keys its memo by ``id``).
 
+Known limit: the subject is forked from the sandbox's worker, which loaded ``ctypes`` for its own
+``prctl`` calls. Its modules are dropped from a confined subject (``_forget_ctypes``) and may not be
+imported again, but the ``_ctypes`` base classes stay in the process and are listed by
+``object.__subclasses__()``, which no audited event covers; a program that reaches them past the
+static policy (which refuses ``__subclasses__`` by name) reads and writes memory, and with that it can
+switch this guard off. Closing it needs a worker that never loads ``ctypes`` (its seccomp filter and
+``prctl`` calls made by bubblewrap or a helper binary instead).
+
 A refused operation ends the process at once (``os._exit``) with the reason on its stderr, which
 :func:`zeroplay.envs.code.runner.read_outcome` reports for the calls it failed: nothing the program
 does afterwards can hide it. The guard is a backstop behind the static policy and the sandbox, not a
@@ -191,8 +199,6 @@ def install(program_code, dataclasses_used=True):
 
     def plain_path(path, prefixes):
         """``path``, a plain absolute path (no ``.`` or ``..`` part), under one of ``prefixes``."""
-        if _type(path) is bytes_type:
-            path = path.decode("utf-8", "surrogateescape")
         if _type(path) is not str_type or not path.startswith("/") or packages in path:
             return False
         if _any(part in (".", "..") for part in path.split("/")):
@@ -234,12 +240,16 @@ def install(program_code, dataclasses_used=True):
         reading.append(_next(caller_of))  # this call's own frame: its open is the guard's
         try:
             with open_code(path) as fh:
-                source = fh.read()
+                data = fh.read()
         except OSError:
             return False
         finally:
             reading.pop()
-        return same_code(_compile(source, path, "exec", dont_inherit=True), code)
+        try:  # decoded here, as UTF-8: a coding cookie would look its codec up where the program can register one
+            source = data.decode("utf-8") if _type(data) is bytes_type else None
+        except UnicodeDecodeError:
+            return False
+        return _type(source) is str_type and same_code(_compile(source, path, "exec", dont_inherit=True), code)
 
     def names_in(code):
         """Every global and attribute name that ``code`` and the code objects inside it use (None when
