@@ -132,6 +132,23 @@ OWN_CODEC = ("import sys, codecs, encodings\ndef f(x):\n    def dec(data, errors
              "    sys.implementation.cache_tag = None\n    __import__('turtledemo.clock')\n"
              "    return sys.modules['turtledemo.clock'].RESULT[x]")
 ROUND_13 = {"a codec of the program's own": (OWN_CODEC, "code made at run time")}
+
+#: A fourth round (14): a collection run inside the hook (gc callbacks) saved the hook's frames, and through
+#: them the program replaced the frame the hook judges by.
+GC_IN_THE_HOOK = (
+    "import gc, copy, collections, builtins\narmed = [False]\ndef mk():\n    try:\n        1 / 0\n"
+    "    except ZeroDivisionError as e:\n        err = e\ndef cb(phase, info):\n"
+    "    if armed[0] and phase == 'start':\n        mk()\nclass FakeCode:\n    co_name = 'namedtuple'\n"
+    "    co_filename = collections.__file__\nclass Fake:\n    f_globals = vars(collections)\n"
+    "    f_builtins = vars(builtins)\n    f_code = FakeCode()\n    @property\n    def f_back(self):\n"
+    "        return self\ndef f(x):\n    gc.set_debug(gc.DEBUG_SAVEALL)\n    gc.callbacks.append(cb)\n"
+    "    gc.set_threshold(1)\n    armed[0] = True\n    copy.deepcopy([[1], [2], {3: 4}])\n    armed[0] = False\n"
+    "    gc.callbacks.remove(cb)\n    gc.set_threshold(700)\n    gc.collect()\n    here = reading = None\n"
+    "    for o in gc.garbage:\n        fr = o if type(o).__name__ == 'frame' else None\n"
+    "        while fr is not None:\n            here = fr.f_locals.get('here', here)\n"
+    "            reading = fr.f_locals.get('reading', reading)\n            fr = fr.f_back\n"
+    "    gc.set_debug(0)\n    fake = Fake()\n    here[0] = fake\n    reading.append(fake)\n"
+    "    return len(open('/proc/uptime').read()) * 0 + x")
 ATTACKS.update(ROUND_13)
 
 #: What must still run under the guard: the library's own dynamic code, imports that read and list its files.
@@ -247,3 +264,18 @@ def test_a_forged_refusal_line_names_no_ordinary_failure(runner) -> None:
                "    sys.stderr.flush()\n    return 1 // 0")
     outcome = runner.run(program, ["1"])
     assert outcome.calls[0].value.startswith("ZeroDivisionError"), outcome
+
+
+def test_a_collection_never_runs_inside_the_hook(runner) -> None:
+    """Round 14: gc callbacks ran inside the hook and saved its frames (DEBUG_SAVEALL), through which the
+    program put a fake frame where the hook reads the one it judges. Collections now wait while it judges."""
+    outcome = runner.run(GC_IN_THE_HOOK, ["1"])
+    assert outcome.outputs() is None and "TypeError" in outcome.calls[0].value, outcome  # here stays None
+
+
+def test_imports_that_load_ctypes_refuse_the_program_before_it_runs(runner) -> None:
+    """Round 14: preloading ``multiprocessing.sharedctypes`` loaded ctypes before the guard started."""
+    outcome = runner.run("import multiprocessing.sharedctypes\ndef f(x):\n    return x", ["1"])
+    error = outcome.calls[0].value
+    assert error.startswith("program failed to load: ImportError: refused before the program ran: its imports load")
+    assert "ctypes" in error, error

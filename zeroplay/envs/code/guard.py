@@ -32,6 +32,11 @@ static policy (which refuses ``__subclasses__`` by name) reads and writes memory
 switch this guard off. Closing it needs a worker that never loads ``ctypes`` (its seccomp filter and
 ``prctl`` calls made by bubblewrap or a helper binary instead).
 
+A second one: ``gc``'s saved garbage (``DEBUG_SAVEALL``, which no event covers) hands a program frames of
+its own calls and of the subject's harness below them. The guard keeps nothing there, and no collection
+(whose callbacks and finalizers are the program's code) runs while it judges, so its own frames never
+reach that garbage.
+
 A refused operation ends the process at once (``os._exit``) with the reason on its stderr, which
 :func:`zeroplay.envs.code.runner.read_outcome` reports for the calls it failed: nothing the program
 does afterwards can hide it. The guard is a backstop behind the static policy and the sandbox, not a
@@ -49,6 +54,7 @@ This file runs inside the sandbox as part of the subject's trusted set-up (see
 :data:`zeroplay.envs.code.runner.SUBJECT_SETUP`), so it uses the standard library only.
 """
 
+import gc
 import io
 import keyword
 import os
@@ -101,7 +107,10 @@ _IMPORT_LINE = re.compile(r"^[ \t]*(?:from[ \t]+([\w.]+)[ \t]+import[ \t]+\(?([\
 
 def preload(source):
     """Import what ``source`` imports (by its ``import`` lines, wherever they are), before the guard
-    starts: under it a module's code may not run. Failures are left for the program to meet."""
+    starts: under it a module's code may not run. Failures are left for the program to meet, but a
+    program whose imports load an unsafe module (``multiprocessing.sharedctypes`` loads ``ctypes``) is
+    refused here: :class:`ImportError`, before any of its code runs."""
+    before = set(sys.modules)
     for frm, names, plain in _IMPORT_LINE.findall(source):
         wanted = [frm] + [f"{frm}.{n.strip()}" for n in names.split(",") if n.strip()] if frm else [
             part.split(" as ")[0].strip() for part in plain.split(",")]
@@ -111,6 +120,10 @@ def preload(source):
                     __import__(name)
                 except BaseException:  # noqa: S110 - a missing name or a failing module is the program's to meet
                     pass
+    unsafe = sorted(n for n in set(sys.modules) - before if n.split(".")[0] in UNSAFE_MODULES)
+    if unsafe:
+        raise ImportError(f"refused before the program ran: its imports load {', '.join(unsafe)} (raw memory or "
+                          "another program); task programs may only compute")
 
 
 def _dir_forms(path):
@@ -158,16 +171,18 @@ def install(program_code, dataclasses_used=True):
     unsafe_modules = UNSAFE_MODULES
     write_flags = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
     refusal, status, write, exit_now, writable = REFUSAL, EXIT_STATUS, os.write, os._exit, select.select
+    gc_enabled, gc_disable, gc_enable = gc.isenabled, gc.disable, gc.enable
     identifier, is_keyword = str.isidentifier, keyword.iskeyword
     last_library_dict = [None]
 
     def frames():
+        me = yield  # this generator's own frame, handed in once: a local, which no frame view can change
         while True:
-            yield here[0].f_back  # the frame that resumed this generator: the hook's
+            yield me.f_back  # the frame that resumed this generator: the hook's
 
     caller_of = frames()
-    here = [caller_of.gi_frame]
     _next(caller_of)
+    caller_of.send(caller_of.gi_frame)
     reading = []  # the frames of the guard's own calls that raise audited events (reading f_code, a file)
 
     def code_of(frame):
@@ -224,7 +239,7 @@ def install(program_code, dataclasses_used=True):
                 return False
         parts = ("co_code", "co_names", "co_varnames", "co_freevars", "co_cellvars", "co_name", "co_qualname",
                  "co_flags", "co_argcount", "co_kwonlyargcount", "co_posonlyargcount", "co_firstlineno",
-                 "co_linetable", "co_exceptiontable")
+                 "co_linetable", "co_exceptiontable", "co_stacksize", "co_nlocals")
         for part in parts:
             x, y = _getattr(a, part), _getattr(b, part)
             if not plain(x) or _type(x) is not _type(y) or x != y:
@@ -352,6 +367,8 @@ def install(program_code, dataclasses_used=True):
     def hook(event, args):
         if event in always:
             return
+        collecting = gc_enabled()
+        gc_disable()  # no collection while judging: its callbacks and finalizers are the program's code
         try:
             frame = _next(caller_of).f_back
             if event == "builtins.id" and frame is not None and library_globals(frame.f_globals):
@@ -361,6 +378,9 @@ def install(program_code, dataclasses_used=True):
             why = judge(event, args, frame)
         except BaseException:  # fail closed (a second thread's event while one is judged lands here too)
             why = "an operation the guard could not judge"
+        finally:
+            if collecting:
+                gc_enable()
         if why is not None:
             try:  # the reason, unless stderr would block (a pipe the program filled): never wait to end
                 if writable([], [2], [], 0)[1]:
