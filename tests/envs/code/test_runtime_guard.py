@@ -151,6 +151,29 @@ GC_IN_THE_HOOK = (
     "    return len(open('/proc/uptime').read()) * 0 + x")
 ATTACKS.update(ROUND_13)
 
+#: A fifth round (15): an unsafe extension loaded under a dotted name of its own, readline's history files
+#: (read and written with no audited event), and a fake ``_io`` the guard's own check of a lazy import opened
+#: its file through, which ran program code inside the hook.
+RENAMED_EXTENSION = ("import _imp, sys\nimport importlib.machinery as M\n"
+                     "D = sys.modules['os'].path.dirname(M.__file__.rsplit('/', 1)[0]) + '/lib-dynload/'\n"
+                     "def f(x):\n    so = D + '_testcapi.' + sys.implementation.cache_tag + '-x86_64-linux-gnu.so'\n"
+                     "    spec = M.ModuleSpec('zz._testcapi', None, origin=so)\n"
+                     "    t = _imp.create_dynamic(spec)\n    g = {}\n"
+                     "    t.eval_code_ex(compile('r = 6 * 7', 'y', 'exec'), g, g)\n    return g['r'] + x")
+HISTORY_FILE = ("import readline\ndef f(x):\n    readline.clear_history()\n"
+                "    readline.read_history_file('/usr/lib/os-release')\n"
+                "    return readline.get_current_history_length() * 0 + x")
+FAKE_IO = ("import sys\nreal_io = sys.modules['_io']\nran = []\nclass FakeIO:\n    def open(self, path, mode):\n"
+           "        ran.append(path)\n        return real_io.open(path, mode)\n"
+           "def f(x):\n    sys.modules['_io'] = FakeIO()\n    sys.modules.pop('colorsys', None)\n"
+           "    try:\n        __import__('colorsys')\n    finally:\n        sys.modules['_io'] = real_io\n"
+           "    return len(ran) * 0 + x")
+ROUND_15 = {
+    "an unsafe extension under another name": (RENAMED_EXTENSION, "importing zz._testcapi"),
+    "readline's history files": (HISTORY_FILE, "importing readline"),
+}
+ATTACKS.update(ROUND_15)
+
 #: What must still run under the guard: the library's own dynamic code, imports that read and list its files.
 HONEST = {
     "dataclasses": ("from dataclasses import dataclass, field\n@dataclass(frozen=True, order=True)\nclass P:\n"
@@ -204,7 +227,7 @@ def test_what_the_static_policy_misses_is_refused_at_run_time(runner, name) -> N
 
 @pytest.mark.parametrize("name", ["eval through a module's own import", "a dataclass field name that is code",
                                   "a Formatter handing back the builtins", "/proc/uptime through linecache",
-                                  *ROUND_11, *ROUND_12, *ROUND_13])
+                                  *ROUND_11, *ROUND_12, *ROUND_13, *ROUND_15])
 def test_without_the_guard_the_same_programs_run(quick_box, name) -> None:
     program = ATTACKS[name][0] if isinstance(ATTACKS[name], tuple) else ATTACKS[name]
     outcome = ProgramRunner(quick_box, guard=False).run(program, ["1"])
@@ -264,6 +287,16 @@ def test_a_forged_refusal_line_names_no_ordinary_failure(runner) -> None:
                "    sys.stderr.flush()\n    return 1 // 0")
     outcome = runner.run(program, ["1"])
     assert outcome.calls[0].value.startswith("ZeroDivisionError"), outcome
+
+
+
+
+def test_the_guard_opens_no_file_through_a_module_the_program_can_replace(runner) -> None:
+    """Round 15: the guard's check of a lazily imported module read its file through ``io.open_code``, which
+    looks ``_io`` up in ``sys.modules``: a fake one ran there, inside the hook. The check now reads the
+    module's compiled file with ``os.open``; the import itself still goes through the fake and is allowed."""
+    outcome = runner.run(FAKE_IO, ["1"])
+    assert outcome.outputs() == ["1"], outcome
 
 
 def test_a_collection_never_runs_inside_the_hook(runner) -> None:

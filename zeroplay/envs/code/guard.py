@@ -11,9 +11,9 @@ process ends, and refuses, whatever route led there:
   ``__code__``). Allowed: the methods that ``dataclasses`` and ``namedtuple`` write, when every field
   name is a plain identifier and the code names no way out (``__import__``, ``eval``...). The modules
   the program imports are imported before the guard starts (:func:`preload`); a module imported later
-  (lazily, by the library or the program) runs only when its code is what its file in the library
-  compiles to, compiled again here (a patched loader, a finder of the program's own or a forged
-  ``co_filename`` would hand the import machinery code of the program's);
+  (lazily, by the library or the program) runs only when its code is what the library's compiled
+  file for it holds, read here past the import machinery (a patched loader, a finder of the program's
+  own or a forged ``co_filename`` would hand that machinery code of the program's);
 - **files**: any ``open`` other than a read of the Python library's own files, and any directory
   listing other than the import path and the library's (a coarse clock hides in ``/proc/uptime``);
 - **the rest of the system**: processes, sockets, ``ctypes``, ``gc`` walks, tracing, new audit hooks and
@@ -55,8 +55,8 @@ This file runs inside the sandbox as part of the subject's trusted set-up (see
 """
 
 import gc
-import io
 import keyword
+import marshal
 import os
 import re
 import sys
@@ -77,7 +77,11 @@ LIBRARY_ONLY = frozenset({"object.__getattr__", "object.__setattr__", "object.__
 #: any object with no audited event), the interpreter's test hooks, and starting programs.
 UNSAFE_MODULES = frozenset({
     "ctypes", "_ctypes", "_testcapi", "_testinternalcapi", "_testbuffer", "_testmultiphase", "_xxtestfuzz",
-    "_xxsubinterpreters", "_posixsubprocess", "_lsprof", "faulthandler", "tracemalloc", "_tracemalloc",
+    "_testimportmultiple", "_testclinic", "_xxsubinterpreters", "_posixsubprocess", "_lsprof", "faulthandler",
+    "tracemalloc", "_tracemalloc",
+    # files read or written by C code that raises no audited event
+    "readline", "_dbm", "_gdbm", "dbm", "_curses", "_curses_panel", "_tkinter", "spwd", "nis", "pwd", "grp",
+    "ossaudiodev", "_posixshmem", "_multiprocessing", "_ssl", "ssl",
 })
 
 #: Every name the methods that ``dataclasses`` writes may use, besides the fields' own (``a``, ``_type_a``...).
@@ -150,7 +154,8 @@ def install(program_code, dataclasses_used=True):
     code_type, str_type, bytes_type, int_type, dict_type, tuple_type = (
         type(program_code), str, bytes, int, dict, tuple)
     _type, _len, _any, _all, _set, _next, _zip, _getattr = type, len, any, all, set, next, zip, getattr
-    _compile, open_code, frozenset_type = compile, io.open_code, frozenset
+    open_fd, read_fd, close_fd, loads, frozenset_type = os.open, os.read, os.close, marshal.loads, frozenset
+    cache_tag, read_only = sys.implementation.cache_tag, os.O_RDONLY | os.O_CLOEXEC
     scalar_types = (str_type, bytes_type, int_type, float, complex, bool, type(None), type(...))
 
     def in_library(filename):
@@ -247,24 +252,32 @@ def install(program_code, dataclasses_used=True):
         return True
 
     def library_source(code):
-        """Whether ``code`` is what a module file of the library compiles to (its pyc is not trusted:
-        what the program may have changed along the way to it is the import machinery itself)."""
+        """Whether ``code`` is what the library's compiled file of the module it names holds: read here,
+        past the import machinery (which the program may have changed, and which looks up ``_io`` and
+        codecs where the program can put its own), from files no program can write. No source is compiled
+        here: compiling warns through ``warnings``, which is the program's to replace."""
         path = code.co_filename
         if _type(path) is not str_type or not path.endswith(".py") or not plain_path(path, library):
             return False
+        folder, _, name = path.rpartition("/")
         reading.append(_next(caller_of))  # this call's own frame: its open is the guard's
         try:
-            with open_code(path) as fh:
-                data = fh.read()
-        except OSError:
+            fd = open_fd(f"{folder}/__pycache__/{name[:-3]}.{cache_tag}.pyc", read_only)
+            try:
+                chunks = []
+                while True:
+                    chunk = read_fd(fd, 1 << 20)
+                    if not chunk:
+                        break
+                    chunks.append(chunk)
+            finally:
+                close_fd(fd)
+            compiled = loads(b"".join(chunks)[16:])
+        except (OSError, ValueError, EOFError, TypeError):
             return False
         finally:
             reading.pop()
-        try:  # decoded here, as UTF-8: a coding cookie would look its codec up where the program can register one
-            source = data.decode("utf-8") if _type(data) is bytes_type else None
-        except UnicodeDecodeError:
-            return False
-        return _type(source) is str_type and same_code(_compile(source, path, "exec", dont_inherit=True), code)
+        return _type(compiled) is code_type and same_code(compiled, code)
 
     def names_in(code):
         """Every global and attribute name that ``code`` and the code objects inside it use (None when
@@ -345,9 +358,12 @@ def install(program_code, dataclasses_used=True):
             return "running code made at run time (exec, eval)"
         if event == "import":
             name = args[0] if _len(args) and _type(args[0]) is str_type else ""
-            if name.split(".")[0] not in unsafe_modules:
+            origin = args[1] if _len(args) > 1 and _type(args[1]) is str_type else ""
+            # every part of the name (_imp.create_dynamic loads PyInit_<last part>), and the file's own name
+            parts = name.split(".") + [origin.rsplit("/", 1)[-1].split(".")[0]]
+            if name and not _any(part in unsafe_modules for part in parts):
                 return None
-            return f"importing {name} (raw memory or another program)"
+            return f"importing {name or origin} (raw memory, files or another program)"
         if event == "open":
             path, mode, flags = (args + (None, None, None))[:3] if _type(args) is tuple_type else (None, None, None)
             writes = (_type(mode) is not str_type or _any(c in mode for c in "wax+")) if mode is not None else (
