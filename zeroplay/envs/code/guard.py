@@ -8,8 +8,9 @@ process ends, and refuses, whatever route led there:
 
 - **code made at run time**: ``exec``/``eval`` of anything but the program itself, and code or
   function objects built from parts (``CodeType``, ``code.replace``, ``FunctionType``, assigning
-  ``__code__``). Allowed: the methods that ``dataclasses`` and ``namedtuple`` write, when every field
-  name is a plain identifier and the code names no way out (``__import__``, ``eval``...). The modules
+  ``__code__``). Allowed: the methods that ``dataclasses`` and ``namedtuple`` write, under their real,
+  unchanged globals and builtins, naming no way out (``__import__``, ``eval``...) and, for dataclasses,
+  only its own vocabulary and field names that are plain identifiers. The modules
   the program imports are imported before the guard starts (:func:`preload`); a module imported later
   (lazily, by the library or the program) runs only when its code is what the library's compiled
   file for it holds, read here past the import machinery (a patched loader, a finder of the program's
@@ -20,9 +21,12 @@ process ends, and refuses, whatever route led there:
   every other audited operation that is not on the short list below. (Starting programs and signal
   handlers, which Python 3.11 does not audit, the sandbox denies this process by seccomp:
   ``Subject(confined=True)``);
-- **introspection by the program's own code**: frames (``sys._getframe``, ``gi_frame``, ``tb_frame``;
-  from any code but the library's three readers of a caller's module name), ``__code__`` and ``id()``;
-  the library may use the last two for its own work (``copy.deepcopy`` keys its memo by ``id``).
+- **introspection**: frames (``sys._getframe`` is taken away: namedtuple, typing and enum, its readers in
+  the library, fall back without it; ``gi_frame``, ``tb_frame``... from any code), and ``__code__`` and
+  ``id()`` from the program's own code; the library may use the last two for its own work
+  (``copy.deepcopy`` keys its memo by ``id``);
+- **unsafe modules** (:data:`UNSAFE_MODULES`: raw memory, files read by C code with no audited event,
+  starting programs), under any dotted name; a program whose imports load one is refused before it runs.
 
 Known limit: the subject is forked from the sandbox's worker, which loaded ``ctypes`` for its own
 ``prctl`` calls. Its modules are dropped from a confined subject (``_forget_ctypes``) and may not be
