@@ -168,8 +168,9 @@ def seccomp_program(no_memory_cgroup=False):
     )
 
 
-#: x86_64 calls a confined subject may not make (see ``Subject.confined``): rt_sigaction, execve, execveat.
-CONFINED_SUBJECT_DENIED = (13, 59, 322)
+#: x86_64 calls a confined subject may not make (see ``Subject.confined``): rt_sigaction, execve, execveat,
+#: memfd_create (a file of its own to load native code from), mknod and mknodat (files made unaudited).
+CONFINED_SUBJECT_DENIED = (13, 59, 322, 319, 133, 259)
 
 
 def deny_program(numbers):

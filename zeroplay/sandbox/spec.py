@@ -148,9 +148,10 @@ class Subject:
     process is the code's to change, setup included: nothing in it is trusted or secret.
 
     ``confined=True`` also denies the subject's process (by seccomp, before ``setup`` runs) starting
-    programs (``execve``) and installing signal handlers (``rt_sigaction``): for a setup that guards
-    the code from inside its process, which a started program would leave behind and a signal
-    handler (handed the running frame) could reach into.
+    programs (``execve``), installing signal handlers (``rt_sigaction``), making a memory file
+    (``memfd_create``) or a file node (``mknod``): for a setup that guards the code from inside its
+    process, which a started program would leave behind, a signal handler (handed the running frame)
+    could reach into, and native code loaded from a file of the program's could switch off.
     """
 
     code: str

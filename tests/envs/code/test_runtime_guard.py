@@ -174,6 +174,22 @@ ROUND_15 = {
 }
 ATTACKS.update(ROUND_15)
 
+#: A sixth round (16): namedtuple's field names changed after its check (through ``sys.intern``) carried code
+#: into its ``__new__``; an extension of the program's own, loaded from a memfd, ran native code.
+INTERNED_FIELD = ("import collections, sys\nFIELD = \"a='''[:0] or ((lambda s: s * 6)): ((a\"\n"
+                  "real_intern = sys.intern\ndef f(x):\n"
+                  "    sys.intern = lambda s: FIELD if s == 'a' else real_intern(s)\n    try:\n"
+                  "        T = collections.namedtuple('T', ['a'])\n    finally:\n        sys.intern = real_intern\n"
+                  "    return T()[0](7) + x")
+FOREIGN_EXTENSION = ("import _imp\nimport importlib.machinery as M\ndef f(x):\n"
+                     "    spec = M.ModuleSpec('zz', None, origin='/usr/lib/x86_64-linux-gnu/libc.so.6')\n"
+                     "    try:\n        _imp.create_dynamic(spec)\n    except ImportError:\n        pass\n    return x")
+ROUND_16 = {
+    "namedtuple fields changed after its check": (INTERNED_FIELD, "code made at run time"),
+    "an extension that is not the library's": (FOREIGN_EXTENSION, "a file not the library's"),
+}
+ATTACKS.update(ROUND_16)
+
 #: What must still run under the guard: the library's own dynamic code, imports that read and list its files.
 HONEST = {
     "dataclasses": ("from dataclasses import dataclass, field\n@dataclass(frozen=True, order=True)\nclass P:\n"
@@ -227,7 +243,7 @@ def test_what_the_static_policy_misses_is_refused_at_run_time(runner, name) -> N
 
 @pytest.mark.parametrize("name", ["eval through a module's own import", "a dataclass field name that is code",
                                   "a Formatter handing back the builtins", "/proc/uptime through linecache",
-                                  *ROUND_11, *ROUND_12, *ROUND_13, *ROUND_15])
+                                  *ROUND_11, *ROUND_12, *ROUND_13, *ROUND_15, *ROUND_16])
 def test_without_the_guard_the_same_programs_run(quick_box, name) -> None:
     program = ATTACKS[name][0] if isinstance(ATTACKS[name], tuple) else ATTACKS[name]
     outcome = ProgramRunner(quick_box, guard=False).run(program, ["1"])
@@ -312,3 +328,15 @@ def test_imports_that_load_ctypes_refuse_the_program_before_it_runs(runner) -> N
     error = outcome.calls[0].value
     assert error.startswith("program failed to load: ImportError: refused before the program ran: its imports load")
     assert "ctypes" in error, error
+
+
+def test_a_confined_subject_makes_no_memory_file_and_no_file_node(runner) -> None:
+    """Round 16: a memfd held a native extension of the program's own (loaded by ``_imp.create_dynamic`` from
+    ``/proc/self/fd/N``), and ``os.mknod`` / ``os.mkfifo`` made files: none raises an audited event, so the
+    confined subject's seccomp filter denies them."""
+    program = ("import os, stat\ndef f(x):\n    out = []\n"
+               "    makers = (lambda: os.memfd_create('zz'), lambda: os.mknod('/tmp/zz_mark', stat.S_IFREG | 0o644),\n"
+               "              lambda: os.mkfifo('/tmp/zz_fifo'))\n"
+               "    for make in makers:\n        try:\n            make()\n            out.append('made')\n"
+               "        except PermissionError:\n            out.append('denied')\n    return out")
+    assert runner.run(program, ["1"]).outputs() == ["['denied', 'denied', 'denied']"]

@@ -307,6 +307,19 @@ def install(program_code, dataclasses_used=True):
                 return False
         return True
 
+    def namedtuple_new(code):
+        """Whether ``code`` is exactly what namedtuple writes for ``__new__``:
+        ``lambda _cls, a, b: _tuple_new(_cls, (a, b))``, with plain identifiers for names. It checks its
+        field names itself, but then interns them through ``sys.intern``, which the program can replace."""
+        consts = code.co_consts
+        if code.co_names or _len(consts) != 1 or _type(consts[0]) is not code_type:
+            return False
+        new = consts[0]
+        names = new.co_varnames
+        return (new.co_names == ("_tuple_new",) and _all(plain(k) for k in new.co_consts)
+                and new.co_argcount == _len(names) and names[:1] == ("_cls",)
+                and _all(_type(n) is str_type and identifier(n) and not is_keyword(n) for n in names))
+
     def written_by(frame, caller, module, function):
         """Whether ``caller`` (the code of ``frame``) is ``module``'s own ``function``, running under that
         module's real, unchanged globals."""
@@ -327,7 +340,7 @@ def install(program_code, dataclasses_used=True):
         if names is None or escape_names & names:
             return False
         if written_by(frame, caller, "collections", "namedtuple"):
-            return True  # namedtuple checks that its type and field names are identifiers itself
+            return namedtuple_new(code)
         if written_by(frame, caller, "dataclasses", "_create_fn"):
             # dataclasses writes methods from the field names without checking them: check them here, in
             # the _process_class that called it, and the names the methods use
@@ -363,11 +376,13 @@ def install(program_code, dataclasses_used=True):
         if event == "import":
             name = args[0] if _len(args) and _type(args[0]) is str_type else ""
             origin = args[1] if _len(args) > 1 and _type(args[1]) is str_type else ""
-            # every part of the name (_imp.create_dynamic loads PyInit_<last part>), and the file's own name
+            # every part of the name (_imp.create_dynamic loads PyInit_<last part>), and the file's own name,
+            # which must be the library's (a program's own extension from a memfd ran native code)
             parts = name.split(".") + [origin.rsplit("/", 1)[-1].split(".")[0]]
-            if name and not _any(part in unsafe_modules for part in parts):
+            if name and not _any(part in unsafe_modules for part in parts) and (
+                    not origin or plain_path(origin, library)):
                 return None
-            return f"importing {name or origin} (raw memory, files or another program)"
+            return f"importing {name or origin} (raw memory, files, another program or a file not the library's)"
         if event == "open":
             path, mode, flags = (args + (None, None, None))[:3] if _type(args) is tuple_type else (None, None, None)
             writes = (_type(mode) is not str_type or _any(c in mode for c in "wax+")) if mode is not None else (
