@@ -334,7 +334,7 @@ def test_imports_that_load_ctypes_refuse_the_program_before_it_runs(runner) -> N
     assert "ctypes" in error, error
 
 
-@pytest.mark.skipif(os.uname().machine != "x86_64", reason="the confined subject's seccomp filter is written for x86_64")
+@pytest.mark.skipif(os.uname().machine != "x86_64", reason="the confined subject's filter is written for x86_64")
 def test_a_confined_subject_makes_no_memory_file_and_no_file_node(runner) -> None:
     """Round 16: a memfd held a native extension of the program's own (loaded by ``_imp.create_dynamic`` from
     ``/proc/self/fd/N``), and ``os.mknod`` / ``os.mkfifo`` made files: none raises an audited event, so the
