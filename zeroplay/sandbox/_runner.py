@@ -109,9 +109,9 @@ _SECCOMP = {}  # the zygote builds the filter once; forked jobs reuse it
 _NO_MEMORY_CGROUP = []  # set from the command line: no cgroup counts memfd and shm pages
 
 
-def seccomp_program(no_memory_cgroup=False):
-    """A classic-BPF seccomp filter: EPERM for :data:`DENIED_SYSCALLS_X86_64` and the x32 ABI and
-    for :data:`SELF_ONLY_X86_64` aimed at another process; with ``no_memory_cgroup`` also for
+def seccomp_program(no_memory_cgroup=False, extra_denied=()):
+    """A classic-BPF seccomp filter: EPERM for :data:`DENIED_SYSCALLS_X86_64`, ``extra_denied`` and the x32
+    ABI and for :data:`SELF_ONLY_X86_64` aimed at another process; with ``no_memory_cgroup`` also for
     ``memfd_create`` and for ``shmget`` of more than :data:`SMALL_SHM_BYTES`; kill the process on
     any other architecture's calling convention; allow the rest."""
     import struct
@@ -131,7 +131,7 @@ def seccomp_program(no_memory_cgroup=False):
     emit(JEQ, AUDIT_ARCH_X86_64, jf="kill")
     emit(LD_ABS, 0)
     emit(JGE, X32_BIT, jt="eperm")
-    for nr in DENIED_SYSCALLS_X86_64:
+    for nr in (*DENIED_SYSCALLS_X86_64, *extra_denied):
         emit(JEQ, nr, jt="eperm")
     for nr in SELF_ONLY_X86_64:
         emit(JEQ, nr, jt=f"self{nr}")
@@ -168,22 +168,9 @@ def seccomp_program(no_memory_cgroup=False):
     )
 
 
-#: x86_64 calls a confined subject may not make (see ``Subject.confined``): rt_sigaction, execve, execveat,
-#: memfd_create (a file of its own to load native code from), mknod and mknodat (files made unaudited).
+#: x86_64 calls a confined subject may not make besides (see ``Subject.confined``): rt_sigaction, execve,
+#: execveat, memfd_create (a file of its own to load native code from), mknod and mknodat (files made unaudited).
 CONFINED_SUBJECT_DENIED = (13, 59, 322, 319, 133, 259)
-
-
-def deny_program(numbers):
-    """A classic-BPF seccomp filter: EPERM for the x86_64 system calls ``numbers``, allow the rest
-    (it stacks on :func:`seccomp_program`, which already refuses other calling conventions)."""
-    import struct
-
-    LD_ABS, JEQ, RET, ALLOW, EPERM = 0x20, 0x15, 0x06, 0x7FFF0000, 0x00050000 | 1
-    n = len(numbers)
-    code = [struct.pack("HBBI", LD_ABS, 0, 0, 0)]
-    code += [struct.pack("HBBI", JEQ, n - i, 0, nr) for i, nr in enumerate(numbers)]  # jump to EPERM
-    code += [struct.pack("HBBI", RET, 0, 0, ALLOW), struct.pack("HBBI", RET, 0, 0, EPERM)]
-    return b"".join(code)
 
 
 def _forget_ctypes():
@@ -194,21 +181,21 @@ def _forget_ctypes():
         del sys.modules[name]
 
 
-def _seccomp_for_jobs():
-    key = bool(_NO_MEMORY_CGROUP)
+def _seccomp_for_jobs(extra_denied=()):
+    key = (bool(_NO_MEMORY_CGROUP), tuple(extra_denied))
     if key not in _SECCOMP:
-        _SECCOMP[key] = seccomp_program(key)
+        _SECCOMP[key] = seccomp_program(*key)
     return _SECCOMP[key]
 
 
-def _install_seccomp(prog=None):
-    """Install :func:`seccomp_program` (or the filter ``prog``) on this process and all it starts
+def _install_seccomp(extra_denied=()):
+    """Install :func:`seccomp_program` (``extra_denied`` as well) on this process and all it starts
     (x86_64 only)."""
     import ctypes
 
     if os.uname().machine != "x86_64":
         return
-    prog = prog or _seccomp_for_jobs()
+    prog = _seccomp_for_jobs(extra_denied)
 
     class SockFprog(ctypes.Structure):
         _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
@@ -340,13 +327,13 @@ def _raise_ops():
 _RAISE_OPS = _raise_ops()
 
 
-def _lock_down(limits):
+def _lock_down(limits, extra_denied=()):
     """What every job process gets before untrusted code runs: default signals, the rlimits and
-    the seccomp filter."""
+    the seccomp filter (denying ``extra_denied`` too)."""
     for sig in (signal.SIGINT, signal.SIGPIPE, signal.SIGXFSZ):
         signal.signal(sig, signal.SIG_DFL)
     _apply_limits(limits)
-    _install_seccomp()
+    _install_seccomp(extra_denied)
 
 
 def _fresh_python_state():
@@ -578,9 +565,7 @@ def _serve_subject(sock, payload_fd):
 
     doc = json.loads(_read_all(payload_fd))  # the cwd is the job's, inherited from the runner
     os.close(payload_fd)
-    _lock_down(doc["limits"])
-    if doc.get("confined"):
-        _install_seccomp(deny_program(CONFINED_SUBJECT_DENIED))
+    _lock_down(doc["limits"], CONFINED_SUBJECT_DENIED if doc.get("confined") else ())
     _set_dumpable(True)
     if doc.get("confined"):
         _forget_ctypes()
@@ -1018,6 +1003,7 @@ def zygote(ctl_fd):
     for name in PRELOAD.split():
         importlib.import_module(name)
     _seccomp_for_jobs()
+    _seccomp_for_jobs(CONFINED_SUBJECT_DENIED)
     _confine_functions()
     import gc
 
