@@ -176,7 +176,7 @@ def _guard_refusal(stderr: str) -> str:
     from zeroplay.envs.code.guard import REFUSAL
 
     at = stderr.rfind(REFUSAL) if stderr else -1
-    return stderr[at + len("zeroplay guard: "):].split("\n", 1)[0][:300] if at >= 0 else ""
+    return stderr[at + REFUSAL.index("refused"):].split("\n", 1)[0][:300] if at >= 0 else ""
 
 
 def _tail(text: str, n: int = 300) -> str:
